@@ -1,0 +1,90 @@
+/**
+ * The one error catalogue of crossmargin (DESIGN.md "Errors").
+ *
+ * Every failure the engine can report is a `CrossmarginError` with a code from this table. The table fixes the
+ * HTTP status the API answers with and the exit code the CLI ends with, so the same bad input gives the same
+ * answer on every face. Messages name the offending field or file; `field` carries it machine-readably.
+ */
+
+export interface ErrorDefinition {
+  /** Human summary of the error class; the thrown message adds the specifics. */
+  readonly summary: string;
+  /** HTTP status the server answers with. */
+  readonly httpStatus: number;
+  /** Process exit code the CLI ends with (sysexits-inspired, stable contract). */
+  readonly exitCode: number;
+}
+
+export const ERROR_CATALOGUE = {
+  USAGE_INVALID: { summary: 'Invalid command-line usage', httpStatus: 400, exitCode: 2 },
+  FILE_NOT_FOUND: { summary: 'Input file not found', httpStatus: 404, exitCode: 3 },
+  FILE_UNREADABLE: { summary: 'Input file cannot be read', httpStatus: 400, exitCode: 3 },
+  JSON_MALFORMED: { summary: 'Input is not valid JSON', httpStatus: 400, exitCode: 4 },
+  CSV_MALFORMED: { summary: 'CSV input is malformed', httpStatus: 400, exitCode: 4 },
+  SCHEMA_INVALID: { summary: 'Input does not match its schema', httpStatus: 422, exitCode: 4 },
+  INSTRUMENT_NAME_INVALID: { summary: 'Instrument name cannot be parsed', httpStatus: 422, exitCode: 5 },
+  INSTRUMENT_UNKNOWN: { summary: 'Instrument is not known', httpStatus: 422, exitCode: 5 },
+  INSTRUMENT_SPEC_INVALID: { summary: 'Instrument specification is invalid', httpStatus: 422, exitCode: 5 },
+  INSTRUMENT_EXPIRED: { summary: 'Instrument has expired at the market date', httpStatus: 422, exitCode: 5 },
+  MARKET_UNDERLYING_MISSING: { summary: 'Underlying missing from the market snapshot', httpStatus: 422, exitCode: 6 },
+  MARKET_FX_MISSING: { summary: 'Currency conversion rate missing from the market snapshot', httpStatus: 422, exitCode: 6 },
+  MARKET_VOL_MISSING: { summary: 'Volatility missing from the market snapshot', httpStatus: 422, exitCode: 6 },
+  MARKET_DATA_INVALID: { summary: 'Market data is invalid', httpStatus: 422, exitCode: 6 },
+  HISTORY_INVALID: { summary: 'Price history is invalid', httpStatus: 422, exitCode: 6 },
+  MODEL_UNKNOWN: { summary: 'Margin model is not known', httpStatus: 404, exitCode: 7 },
+  MODEL_PARAMS_INVALID: { summary: 'Model parameters are invalid', httpStatus: 422, exitCode: 7 },
+  INTERNAL: { summary: 'Internal error', httpStatus: 500, exitCode: 70 },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorContext {
+  /** Dotted path of the offending field (`positions.2.instrument.strike`), or a file path. */
+  readonly field?: string;
+  /** Anything else a caller may show (row number, allowed values, ...). */
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+export class CrossmarginError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = 'CrossmarginError';
+    this.code = code;
+    this.field = context.field;
+    this.details = context.details;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CATALOGUE[this.code].httpStatus;
+  }
+
+  get exitCode(): number {
+    return ERROR_CATALOGUE[this.code].exitCode;
+  }
+
+  /** Stable JSON form used by `--json` output and the API error body. */
+  toJSON(): { code: ErrorCode; message: string; field?: string; details?: Readonly<Record<string, unknown>> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.field === undefined ? {} : { field: this.field }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
+  }
+}
+
+/** Wraps anything thrown into a catalogue error, so faces only ever deal with `CrossmarginError`. */
+export function toCrossmarginError(error: unknown): CrossmarginError {
+  if (error instanceof CrossmarginError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CrossmarginError('INTERNAL', `Internal error: ${message}`, { cause: error });
+}
+
+export function isCrossmarginError(error: unknown): error is CrossmarginError {
+  return error instanceof CrossmarginError;
+}
