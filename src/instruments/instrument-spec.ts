@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIsoInstant } from '../core/dates.js';
 
 /**
  * Contract specification of one instrument (DESIGN.md "Portfolio file").
@@ -36,12 +37,29 @@ export interface InstrumentSpec {
 const positiveFinite = z.number().finite().positive();
 const isoDateOrTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, 'expected ISO date YYYY-MM-DD or date-time with zone');
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, 'expected ISO date YYYY-MM-DD or date-time with zone')
+  // The shape alone lets 2024-02-31 through; the calendar check is the one the engine uses to read it.
+  .refine((text) => isRealInstant(text), 'not a real calendar date');
+
+function isRealInstant(text: string): boolean {
+  try {
+    parseIsoInstant(text, 'expiry');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Symbols are interning keys: surrounding spaces would make two keys for one instrument. */
+const symbolText = z
+  .string()
+  .min(1)
+  .refine((text) => text.trim() === text, 'must not start or end with spaces');
 
 /** Full spec as written in a portfolio file; defaults: multiplier 1, linear, settlement currency USD (inverse: the coin). */
 export const InstrumentSpecInputSchema = z
   .strictObject({
-    symbol: z.string().min(1),
+    symbol: symbolText,
     kind: z.enum(INSTRUMENT_KINDS),
     underlying: z.string().min(1),
     expiry: isoDateOrTime.optional(),
@@ -64,6 +82,14 @@ export const InstrumentSpecInputSchema = z
     }
     if (spec.kind === 'spot' && spec.settlement === 'inverse') {
       ctx.addIssue({ code: 'custom', path: ['settlement'], message: 'a spot holding cannot be inverse' });
+    }
+    if (spec.settlement === 'inverse' && spec.currency !== undefined && spec.currency !== spec.underlying) {
+      // Inverse P&L is in the coin by construction (DESIGN.md "Units"); another currency is a contradiction.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['currency'],
+        message: `an inverse instrument settles in its underlying ${spec.underlying}, not ${spec.currency}`,
+      });
     }
     if ((spec.kind === 'spot' || spec.kind === 'perpetual') && spec.expiry !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['expiry'], message: `a ${spec.kind} has no expiry` });

@@ -1,0 +1,38 @@
+// Lint: typescript-eslint's recommended rules plus the project's own conventions (named exports only, no
+// Math.random in engine code) and the one-way layer imports of DESIGN.md ("Layers").
+import tseslint from 'typescript-eslint';
+
+/** Layer order, bottom first: a folder may import only folders earlier in this list. */
+const LAYERS = ['core', 'instruments', 'market', 'pricing', 'scenarios', 'revaluation', 'portfolio', 'risk', 'models', 'cli'];
+
+const layerRules = LAYERS.map((layer, i) => ({
+  files: [`src/${layer}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: LAYERS.slice(i + 1).map((above) => ({
+          group: [`**/${above}/*`, `**/${above}/**`],
+          message: `${layer}/ may not import ${above}/ (layers import downwards only; see docs/architecture.md)`,
+        })),
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports (project convention).' },
+        { selector: "ThrowStatement > NewExpression[callee.name='Error']", message: 'Throw a CrossmarginError from the catalogue.' },
+      ],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded generator.' }],
+    },
+  },
+  ...layerRules,
+);

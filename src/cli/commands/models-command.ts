@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { MODELS } from '../../models/model-registry.js';
+import type { CliIo } from '../cli-io.js';
+
+export function registerModelsCommand(program: Command, io: CliIo): void {
+  program
+    .command('models')
+    .description('list the margin models with a one-line description and their parameters')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => {
+      const list = MODELS.map((m) => ({ id: m.id, description: m.description, parameters: m.parameters }));
+      if (opts.json === true) {
+        io.out(`${JSON.stringify(list, undefined, 2)}\n`);
+        return;
+      }
+      const text = list
+        .map((m) => {
+          const width = Math.max(...m.parameters.map((p) => p.name.length));
+          const params = m.parameters.map((p) => `    ${p.name.padEnd(width)}  ${p.description} (default ${p.default})`);
+          return [`${m.id}  ${m.description}`, ...params].join('\n');
+        })
+        .join('\n\n');
+      io.out(`${text}\n\nParameters go in a JSON file passed with --params; see docs/models/<id>.md.\n`);
+    });
+}

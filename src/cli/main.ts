@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { toCrossmarginError } from '../core/errors.js';
+import { processIo, type CliIo } from './cli-io.js';
+import { registerMarginCommand } from './commands/margin-command.js';
+import { registerModelsCommand } from './commands/models-command.js';
+import { registerPriceCommand } from './commands/price-command.js';
+import { registerSamplesCommand } from './commands/samples-command.js';
+import { registerSnapshotCommand } from './commands/snapshot-command.js';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command();
+  program
+    .name('crossmargin')
+    .description('Portfolio cross-margining risk engine: margins under SPAN-like grids, simple rates and more')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerMarginCommand(program, io);
+  registerModelsCommand(program, io);
+  registerPriceCommand(program, io);
+  registerSamplesCommand(program, io);
+  registerSnapshotCommand(program, io);
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code (never throws, never prints a stack trace): catalogue errors print
+ * `error [CODE]: message` (or a JSON error object with --json) and exit with the catalogue's exit code.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" only to commander; usage mistakes were already printed by it.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const e = toCrossmarginError(error);
+    if (argv.includes('--json')) io.err(`${JSON.stringify({ error: e.toJSON() })}\n`);
+    else io.err(`error [${e.code}]: ${e.message}\n`);
+    return e.exitCode;
+  }
+}

@@ -1,0 +1,50 @@
+import { parseWithSchema } from '../core/validate.js';
+import { InstrumentTable } from '../instruments/instrument-table.js';
+import type { MarketSnapshot } from '../market/market-snapshot.js';
+import { resolvePortfolio, type ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
+import type { ModelContext } from './margin-model.js';
+import type { MarginResult } from './margin-result.js';
+import { getModel } from './model-registry.js';
+
+/** A portfolio document (the DESIGN.md portfolio file, parsed JSON) and where it came from, for messages. */
+export interface PortfolioInput {
+  readonly document: unknown;
+  readonly source?: string;
+}
+
+export interface ComputeMarginsOptions {
+  /** Model parameters document (a parameters file's JSON); validated by the model's schema. Defaults apply. */
+  readonly params?: unknown;
+  /** Name of the parameters input for messages (a file path). */
+  readonly paramsSource?: string;
+}
+
+/**
+ * The library's front door: margins of several portfolios under one model and one market. Instruments are
+ * interned across all portfolios and the model is compiled once, so every account shares one revaluation.
+ */
+export function computeMargins(
+  portfolios: readonly PortfolioInput[],
+  market: MarketSnapshot,
+  modelId: string,
+  options: ComputeMarginsOptions = {},
+): MarginResult[] {
+  const model = getModel(modelId);
+  const params = parseWithSchema(model.paramsSchema, options.params ?? {}, options.paramsSource ?? 'params', 'MODEL_PARAMS_INVALID');
+  const instruments = new InstrumentTable();
+  const resolved: ResolvedPortfolio[] = portfolios.map((p) => resolvePortfolio(p.document, instruments, p.source));
+  const firstField = new Map<number, string>();
+  for (const p of resolved) {
+    for (const pos of p.positions) {
+      if (!firstField.has(pos.instrument)) firstField.set(pos.instrument, p.source === undefined ? pos.field : `${p.source}: ${pos.field}`);
+    }
+  }
+  const context: ModelContext = { instruments, market, fieldOf: (i) => firstField.get(i) ?? `instruments.${i}` };
+  const compiled = model.compile(params, context);
+  return resolved.map((p) => compiled.evaluate(p));
+}
+
+/** Margin of one portfolio (see computeMargins). */
+export function computeMargin(portfolio: PortfolioInput, market: MarketSnapshot, modelId: string, options: ComputeMarginsOptions = {}): MarginResult {
+  return computeMargins([portfolio], market, modelId, options)[0] as MarginResult;
+}

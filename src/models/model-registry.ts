@@ -1,0 +1,18 @@
+import { CrossmarginError } from '../core/errors.js';
+import { isolatedSimpleModel } from './isolated-simple/isolated-simple-model.js';
+import type { MarginModel } from './margin-model.js';
+import { scenarioGridModel } from './scenario-grid/scenario-grid-model.js';
+
+/** Every model the engine knows, by id. Order is the order `crossmargin models` lists them. */
+export const MODELS: readonly MarginModel<never>[] = [isolatedSimpleModel, scenarioGridModel] as unknown as MarginModel<never>[];
+
+export function getModel(id: string): MarginModel<unknown> {
+  const model = MODELS.find((m) => m.id === id);
+  if (model === undefined) {
+    throw new CrossmarginError('MODEL_UNKNOWN', `model: unknown model "${id}"; known models: ${MODELS.map((m) => m.id).join(', ')}`, {
+      field: 'model',
+      details: { known: MODELS.map((m) => m.id) },
+    });
+  }
+  return model as unknown as MarginModel<unknown>;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
+import { black76Price } from '../../pricing/black76-price.js';
+import { computeMargin } from '../compute-margin.js';
+import { MarginResultSchema } from '../margin-result.js';
+import { testMarket } from '../model-test-fixtures.js';
+
+const noExtreme = { extreme: false, volShifts: [0] };
+
+describe('scenario-grid golden values', () => {
+  it('inverse perpetual: Deribit TV-D1 P&L at −16 % (crypto-venues.md §1.2)', () => {
+    // TV-D1: BTC-PERPETUAL mark 65,910.57, coin-equivalent position 0.314538364 BTC → −16 % P&L −0.05991206933 BTC.
+    const mark = 65910.57;
+    const contracts = (0.314538364 * mark) / 10; // 10 USD face per contract
+    const market = parseMarketSnapshot({ asOf: '2024-06-17T10:22:20Z', underlyings: { BTC: { index: mark } } });
+    const r = computeMargin(
+      { document: { account: 'tv-d1', currency: 'BTC', positions: [{ instrument: 'BTC-PERPETUAL', quantity: contracts }] } },
+      market,
+      'scenario-grid',
+      { params: { ...noExtreme, priceRange: 0.16, priceSteps: 4 } },
+    );
+    expect(r.maintenanceMargin).toBeCloseTo(0.05991206933, 10);
+    expect(r.worstScenario?.label).toBe('BTC: price −4/4, vol unchanged');
+    expect(r.worstScenario?.pnl).toBeCloseTo(-0.05991206933, 10);
+  });
+
+  it('linear future: worst loss is multiplier × F × range, and the extreme move counts 35 %', () => {
+    const market = testMarket();
+    const es = { symbol: 'ESU4', kind: 'future', underlying: 'SPX', expiry: '2024-09-20', multiplier: 50 };
+    const doc = { account: 'es', currency: 'USD', positions: [{ instrument: es, quantity: 3 }] };
+    const F = market.underlying('SPX').forward(Date.parse('2024-09-20T08:00:00Z'));
+    const plain = computeMargin({ document: doc }, market, 'scenario-grid', { params: { ...noExtreme, priceRange: 0.06 } });
+    expect(plain.initialMargin).toBeCloseTo(3 * 50 * F * 0.06, 8);
+    // With a 3× extreme at 35 %: 0.35 × 3 × 6 % = 6.3 % > 6 %, so the extreme scenario sets the margin.
+    const extreme = computeMargin({ document: doc }, market, 'scenario-grid', {
+      params: { priceRange: 0.06, volShifts: [0], extreme: { multiplier: 3, coveredFraction: 0.35 } },
+    });
+    expect(extreme.initialMargin).toBeCloseTo(3 * 50 * F * 0.06 * 3 * 0.35, 8);
+    expect(extreme.worstScenario?.label).toContain('extreme price −3× range');
+  });
+
+  it('short call: worst loss is the full Black-76 repricing at price +range and vol up', () => {
+    const market = testMarket();
+    const expiry = '2024-09-20';
+    const opt = { symbol: 'C5600', kind: 'option', underlying: 'SPX', expiry, strike: 5600, right: 'call', multiplier: 100 };
+    const r = computeMargin({ document: { account: 'c', positions: [{ instrument: opt, quantity: -2 }] } }, market, 'scenario-grid', {
+      params: { priceRange: 0.1, volShifts: [0.3, -0.3], extreme: false },
+    });
+    const tau = (Date.parse(`${expiry}T08:00:00Z`) - market.asOfMs) / (365 * 86400e3);
+    const F = market.underlying('SPX').forward(Date.parse(`${expiry}T08:00:00Z`));
+    const df = Math.exp(-0.05 * tau);
+    const expected = 2 * 100 * (black76Price(true, F * 1.1, 5600, tau, 0.14 * 1.3, df) - black76Price(true, F, 5600, tau, 0.14, df));
+    expect(r.initialMargin).toBeCloseTo(expected, 6);
+    expect(r.worstScenario?.label).toBe('SPX: price +3/3, vol +30%');
+  });
+
+  it('never offsets gains on one underlying against losses on another', () => {
+    const market = testMarket();
+    const es = { symbol: 'ESU4', kind: 'future', underlying: 'SPX', expiry: '2024-09-20', multiplier: 50 };
+    const positions = [
+      { instrument: es, quantity: 1 },
+      { instrument: 'BTC_USDC-PERPETUAL', quantity: -4 },
+    ];
+    const both = computeMargin({ document: { account: 'x', positions } }, market, 'scenario-grid');
+    const spx = computeMargin({ document: { account: 'x', positions: positions.slice(0, 1) } }, market, 'scenario-grid');
+    const btc = computeMargin({ document: { account: 'x', positions: positions.slice(1) } }, market, 'scenario-grid');
+    expect(both.initialMargin).toBeCloseTo(spx.initialMargin + btc.initialMargin, 6);
+    expect(both.components.map((c) => c.group).sort()).toEqual(['BTC', 'SPX']);
+  });
+
+  it('contributions of a cross account add up to the margin of each underlying', () => {
+    const r = computeMargin(
+      { document: { account: 'x', positions: [{ instrument: 'BTC-27DEC24-60000-C', quantity: -3 }, { instrument: 'BTC-PERPETUAL', quantity: 5000 }] } },
+      testMarket(),
+      'scenario-grid',
+    );
+    const sum = r.positions.reduce((a, p) => a + p.contribution, 0);
+    expect(sum).toBeCloseTo(r.maintenanceMargin, 6);
+    expect(MarginResultSchema.safeParse(r).success).toBe(true);
+  });
+
+  it('initial = maintenance × initialRatio', () => {
+    const doc = { document: { account: 'x', positions: [{ instrument: 'BTC-PERPETUAL', quantity: 100 }] } };
+    const r = computeMargin(doc, testMarket(), 'scenario-grid', { params: { initialRatio: 1.1 } });
+    expect(r.initialMargin).toBeCloseTo(1.1 * r.maintenanceMargin, 10);
+  });
+
+  it('rejects parameters that would push a price below zero, naming the field', () => {
+    const doc = { document: { account: 'x', positions: [{ instrument: 'BTC-PERPETUAL', quantity: 1 }] } };
+    expect(() => computeMargin(doc, testMarket(), 'scenario-grid', { params: { priceRange: 0.6 } })).toThrow(/priceRange/);
+    expect(() => computeMargin(doc, testMarket(), 'scenario-grid', { params: { underlyings: { BTC: { volShifts: [0.1] } } } })).toThrow(
+      /underlyings\.BTC\.volShifts/,
+    );
+  });
+});

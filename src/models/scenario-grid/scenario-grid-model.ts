@@ -1,0 +1,97 @@
+import type { UnderlyingGrid } from '../../scenarios/price-vol-grid.js';
+import { buildPriceVolGrid } from '../../scenarios/price-vol-grid.js';
+import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
+import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
+import type { MarginComponent, MarginResult } from '../margin-result.js';
+import { aggregatePortfolio, buildScenarioMatrix, type ScenarioMatrix } from '../scenario-pipeline.js';
+import { SCENARIO_GRID_PARAMETER_DOCS, ScenarioGridParamsSchema, type ScenarioGridParams } from './scenario-grid-params.js';
+
+/**
+ * `scenario-grid`: a SPAN-like price × vol grid per underlying. Margin = worst loss over the grid, per underlying,
+ * summed: gains on one underlying never offset losses on another (docs/models/scenario-grid.md).
+ * In isolated mode every position is its own group.
+ */
+export const scenarioGridModel: MarginModel<ScenarioGridParams> = {
+  id: 'scenario-grid',
+  description: 'SPAN-like price × vol grid per underlying; worst loss per underlying, summed (no cross-underlying offsets)',
+  paramsSchema: ScenarioGridParamsSchema,
+  parameters: SCENARIO_GRID_PARAMETER_DOCS,
+  compile(params, context) {
+    const underlyings = new Map<string, UnderlyingGrid>();
+    for (const name of context.instruments.underlyingNames()) {
+      const o = params.underlyings[name];
+      underlyings.set(name, { priceRange: o?.priceRange ?? params.priceRange, volShifts: o?.volShifts ?? params.volShifts });
+    }
+    const set = buildPriceVolGrid({
+      priceSteps: params.priceSteps,
+      volShiftMode: params.volShiftMode,
+      extreme: params.extreme === false ? undefined : params.extreme,
+      timeStep: params.timeStepDays / 365,
+      underlyings,
+    });
+    return compiledGrid(buildScenarioMatrix(context, set), context, params);
+  },
+};
+
+function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: ScenarioGridParams): CompiledModel {
+  const { set } = matrix;
+  return {
+    evaluate(portfolio): MarginResult {
+      const isolated = portfolio.mode === 'isolated';
+      const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
+      const groupNames: string[] = [];
+      const groupIndex = new Map<string, number>();
+      const rows = portfolio.positions.map((p, i) => {
+        const key = isolated ? `${symbols[i]}#${i}` : context.instruments.spec(p.instrument).underlying;
+        let row = groupIndex.get(key);
+        if (row === undefined) {
+          row = groupNames.length;
+          groupIndex.set(key, row);
+          groupNames.push(isolated ? (symbols[i] as string) : key);
+        }
+        return row;
+      });
+      const grouped = aggregatePortfolio(matrix, context, portfolio, groupNames.length, (i) => rows[i]!);
+
+      const components: MarginComponent[] = [];
+      const worstOfRow: number[] = [];
+      let maintenance = 0;
+      let largest = -1;
+      groupNames.forEach((group, r) => {
+        const offset = r * set.count;
+        const loss = worstLoss(grouped.rowPnl, offset, set.count);
+        const s = worstScenarioIndex(grouped.rowPnl, offset, set.count);
+        worstOfRow.push(s);
+        maintenance += loss;
+        components.push({ name: 'gridRisk', group, value: loss, scenario: { id: set.ids[s]!, label: set.labels[s]! } });
+        if (largest < 0 || loss > components[largest]!.value) largest = r;
+      });
+      // A position's contribution is its loss in the scenario that set its group's charge (0 if the group never loses).
+      const positions = portfolio.positions.map((p, i) => {
+        const r = rows[i]!;
+        const charged = components[r]!.value > 0;
+        const pnl = charged ? p.quantity * grouped.fx[i]! * matrix.pnl[p.instrument * set.count + worstOfRow[r]!]! : 0;
+        return { instrument: symbols[i]!, quantity: p.quantity, contribution: -pnl + 0 };
+      });
+      const worst = largest < 0 ? undefined : worstOfRow[largest]!;
+      return {
+        model: 'scenario-grid',
+        account: portfolio.account,
+        currency: portfolio.currency,
+        initialMargin: maintenance * params.initialRatio,
+        maintenanceMargin: maintenance,
+        components,
+        ...(worst === undefined
+          ? {}
+          : {
+              worstScenario: {
+                id: set.ids[worst]!,
+                label: `${groupNames[largest]}: ${set.labels[worst]}`,
+                pnl: grouped.rowPnl[largest * set.count + worst]! + 0,
+              },
+            }),
+        positions,
+      };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { CrossmarginError } from '../core/errors.js';
+import type { Book, BookEntry } from '../portfolio/book.js';
+import { buildBook } from '../portfolio/book.js';
+import { aggregateKernel } from '../portfolio/aggregate-kernel.js';
+import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
+import { compileRevaluation } from '../revaluation/compile-revaluation.js';
+import { revalueKernel } from '../revaluation/revalue-kernel.js';
+import type { ScenarioSet } from '../scenarios/scenario-set.js';
+import type { ModelContext } from './margin-model.js';
+
+/**
+ * The shared scenario pipeline (DESIGN.md "The flow of data"): every scenario-based model revalues the
+ * instruments once into an instrument × scenario P&L matrix, then aggregates books against it. Models differ
+ * only in the scenario set, the grouping of positions into rows, and the risk measure.
+ */
+export interface ScenarioMatrix {
+  readonly set: ScenarioSet;
+  /** P&L of one long contract, settlement currency, `[instrument * set.count + s]`. */
+  readonly pnl: Float64Array;
+  readonly instrumentCount: number;
+}
+
+export function buildScenarioMatrix(context: ModelContext, set: ScenarioSet): ScenarioMatrix {
+  const specs = context.instruments.specs();
+  const plan = compileRevaluation(specs, context.market, set, context.fieldOf);
+  const pnl = new Float64Array(specs.length * set.count);
+  revalueKernel(plan, set, pnl);
+  return { set, pnl, instrumentCount: specs.length };
+}
+
+/** Rows of a portfolio's book: each position goes to row `rowOf(position index)`; weights in account currency. */
+export interface GroupedBook {
+  readonly book: Book;
+  /** Account P&L per row and scenario, `[row * set.count + s]`. */
+  readonly rowPnl: Float64Array;
+  /** Settlement → account currency rate per position. */
+  readonly fx: Float64Array;
+}
+
+/**
+ * Groups a portfolio's positions into rows and aggregates them against the matrix. Weights are quantity × the
+ * rate converting the instrument's settlement currency into the account currency at today's prices (coin P&L of
+ * inverse contracts converts at today's coin index).
+ */
+export function aggregatePortfolio(
+  matrix: ScenarioMatrix,
+  context: ModelContext,
+  portfolio: ResolvedPortfolio,
+  rowCount: number,
+  rowOf: (positionIndex: number) => number,
+): GroupedBook {
+  const fx = new Float64Array(portfolio.positions.length);
+  const entries: BookEntry[] = portfolio.positions.map((p, i) => {
+    if (p.instrument >= matrix.instrumentCount) {
+      throw new CrossmarginError('INTERNAL', `instrument ${p.instrument} was resolved after the model was compiled`, { field: p.field });
+    }
+    const spec = context.instruments.spec(p.instrument);
+    fx[i] = context.market.fxRate(spec.currency, portfolio.currency);
+    return { row: rowOf(i), instrument: p.instrument, weight: p.quantity * fx[i]! };
+  });
+  const book = buildBook(rowCount, entries);
+  const rowPnl = new Float64Array(rowCount * matrix.set.count);
+  aggregateKernel(book, matrix.pnl, matrix.set.count, rowPnl);
+  return { book, rowPnl, fx };
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/**
+ * The portfolio file of DESIGN.md ("Portfolio file"). `instrument` is a venue-style name or a full spec (validated
+ * later by the instruments layer, so its errors name the exact spec field); `quantity` is signed contracts.
+ */
+export const PositionInputSchema = z.strictObject({
+  instrument: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+  quantity: z.number().finite(),
+});
+
+export const PortfolioFileSchema = z.strictObject({
+  account: z.string().min(1),
+  /** Account (reporting) currency: margins are stated in it. */
+  currency: z.string().min(1).default('USD'),
+  mode: z.enum(['cross', 'isolated']).default('cross'),
+  positions: z.array(PositionInputSchema),
+  /** Collateral balances by currency, in units of that currency (1.2 BTC, 50 000 USDC). */
+  collateral: z.record(z.string(), z.number().finite().nonnegative()).default({}),
+});
+
+export type PortfolioFile = z.output<typeof PortfolioFileSchema>;
+export type PortfolioFileInput = z.input<typeof PortfolioFileSchema>;
