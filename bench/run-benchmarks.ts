@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: runs every benchmark and prints one JSON document on stdout (progress goes to stderr).
+ * Figures are wall-clock on this machine; the `machine` block says which.
+ */
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { benchAggregation } from './aggregation.bench.js';
+import type { BenchResult } from './bench-result.js';
+import { benchBlack76 } from './black76.bench.js';
+import { benchRevaluation } from './revaluation.bench.js';
+
+const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
+  ['black76-price', () => benchBlack76()],
+  ['revaluation-kernel', () => benchRevaluation()],
+  ['aggregation-kernel', () => benchAggregation()],
+];
+
+const results: BenchResult[] = [];
+for (const [i, [name, run]] of BENCHMARKS.entries()) {
+  process.stderr.write(`[${i + 1}/${BENCHMARKS.length}] ${name} ...`);
+  const started = performance.now();
+  results.push(await run());
+  process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+const report = {
+  date: new Date().toISOString(),
+  machine: { node: process.version, platform: process.platform, arch: process.arch, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: totalmem() / 2 ** 30 },
+  results,
+};
+process.stdout.write(`${JSON.stringify(report, undefined, 2)}\n`);

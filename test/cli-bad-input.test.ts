@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE } from '../src/core/errors.js';
+import { cli, tempFiles } from './cli-helpers.js';
+
+const BTC_MARKET = 'samples/btc-options/market.json';
+const files = tempFiles();
+let fileCount = 0;
+const portfolioWith = (instrument: unknown, quantity: unknown = 1): string =>
+  files.write(`p-${++fileCount}.json`, { account: 'bad', positions: [{ instrument, quantity }] });
+
+/** Each bad input exits non-zero with ONE line naming the code and the field or file, never a stack trace. */
+async function expectCleanFailure(args: string[], code: keyof typeof ERROR_CATALOGUE, mentions: RegExp): Promise<void> {
+  const run = await cli(...args);
+  expect(run.code).toBe(ERROR_CATALOGUE[code].exitCode);
+  expect(run.code).not.toBe(0);
+  expect(run.out).toBe('');
+  expect(run.err.trim().split('\n')).toHaveLength(1);
+  expect(run.err).toContain(`[${code}]`);
+  expect(run.err).toMatch(mentions);
+  expect(run.err).not.toMatch(/\n\s+at /);
+}
+
+const margin = (portfolio: string, market = BTC_MARKET, model = 'scenario-grid') => ['margin', '--portfolio', portfolio, '--market', market, '--model', model];
+
+describe('CLI: bad input gives one clear coded message', () => {
+  it('unknown instrument name', async () => {
+    await expectCleanFailure(margin(portfolioWith('BTC-FOO-BAR')), 'INSTRUMENT_NAME_INVALID', /positions\.0\.instrument.*BTC-FOO-BAR/);
+  });
+  it('unknown coin for an inverse contract', async () => {
+    await expectCleanFailure(margin(portfolioWith('DOGE-PERPETUAL')), 'INSTRUMENT_UNKNOWN', /positions\.0\.instrument/);
+  });
+  it('an underlying missing from the market', async () => {
+    await expectCleanFailure(margin(portfolioWith('ETH-26JUN20-200-C')), 'MARKET_UNDERLYING_MISSING', /positions\.0\.instrument.*ETH/);
+  });
+  it('a NaN strike in a full spec', async () => {
+    const spec = { symbol: 'X', kind: 'option', underlying: 'BTC', expiry: '2020-06-26', strike: 'NaN', right: 'call' };
+    await expectCleanFailure(margin(portfolioWith(spec)), 'INSTRUMENT_SPEC_INVALID', /positions\.0\.instrument\.strike/);
+  });
+  it('a NaN strike in a name', async () => {
+    await expectCleanFailure(margin(portfolioWith('BTC-26JUN20-NaN-C')), 'INSTRUMENT_NAME_INVALID', /strike/);
+  });
+  it('a negative strike', async () => {
+    const spec = { symbol: 'X', kind: 'option', underlying: 'BTC', expiry: '2020-06-26', strike: -5, right: 'put' };
+    await expectCleanFailure(margin(portfolioWith(spec)), 'INSTRUMENT_SPEC_INVALID', /positions\.0\.instrument\.strike/);
+  });
+  it('an option expired at the market date', async () => {
+    await expectCleanFailure(margin(portfolioWith('BTC-20MAY20-9000-C')), 'INSTRUMENT_EXPIRED', /positions\.0\.instrument.*BTC-20MAY20-9000-C/);
+  });
+  it('a non-numeric quantity', async () => {
+    await expectCleanFailure(margin(portfolioWith('BTC-PERPETUAL', 'ten')), 'SCHEMA_INVALID', /positions\.0\.quantity/);
+  });
+  it('malformed JSON, naming the file', async () => {
+    const path = files.write('broken.json', '{"account": "x", "positions": [');
+    await expectCleanFailure(margin(path), 'JSON_MALFORMED', /broken\.json/);
+  });
+  it('malformed market JSON, naming the file', async () => {
+    const path = files.write('broken-market.json', '{ asOf: nope }');
+    await expectCleanFailure(margin('samples/btc-options/portfolio.json', path), 'JSON_MALFORMED', /broken-market\.json/);
+  });
+  it('a market with a negative index, naming the field', async () => {
+    const path = files.write('neg.json', { asOf: '2020-05-21T00:00:00Z', underlyings: { BTC: { index: -1 } } });
+    await expectCleanFailure(margin('samples/btc-options/portfolio.json', path), 'SCHEMA_INVALID', /underlyings\.BTC\.index/);
+  });
+  it('a missing file', async () => {
+    await expectCleanFailure(margin('does/not/exist.json'), 'FILE_NOT_FOUND', /does\/not\/exist\.json/);
+  });
+  it('an unknown model', async () => {
+    await expectCleanFailure(margin('samples/btc-options/portfolio.json', BTC_MARKET, 'nope'), 'MODEL_UNKNOWN', /nope.*scenario-grid/);
+  });
+  it('invalid model parameters', async () => {
+    const params = files.write('params.json', { priceRange: 'wide' });
+    await expectCleanFailure([...margin('samples/btc-options/portfolio.json'), '--params', params], 'MODEL_PARAMS_INVALID', /priceRange/);
+  });
+  it('price: an unknown instrument', async () => {
+    await expectCleanFailure(['price', '--market', BTC_MARKET, '--instrument', 'BTC-31FEB20-9000-C'], 'INSTRUMENT_NAME_INVALID', /31FEB20/);
+  });
+  it('--json prints the error as JSON on stderr', async () => {
+    const run = await cli(...margin(portfolioWith('BTC-FOO')), '--json');
+    expect(run.code).toBe(ERROR_CATALOGUE.INSTRUMENT_NAME_INVALID.exitCode);
+    const body = JSON.parse(run.err) as { error: { code: string; field: string } };
+    expect(body.error.code).toBe('INSTRUMENT_NAME_INVALID');
+    expect(body.error.field).toContain('positions.0.instrument');
+  });
+  it('a missing required option is a usage error (exit 2)', async () => {
+    const run = await cli('margin', '--portfolio', 'x.json');
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/--market/);
+  });
+  it('an unknown command is a usage error (exit 2)', async () => {
+    const run = await cli('frobnicate');
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/unknown command/);
+  });
+});

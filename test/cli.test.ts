@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { MarginResultSchema } from '../src/models/margin-result.js';
+import { cli } from './cli-helpers.js';
+
+describe('CLI: the contract subcommands', () => {
+  it('margin --json prints a MarginResult', async () => {
+    const run = await cli('margin', '--portfolio', 'samples/btc-options/portfolio.json', '--market', 'samples/btc-options/market.json', '--model', 'scenario-grid', '--json');
+    expect(run.code).toBe(0);
+    const result = MarginResultSchema.parse(JSON.parse(run.out));
+    expect(result.model).toBe('scenario-grid');
+    expect(result.currency).toBe('BTC');
+    expect(result.initialMargin).toBeGreaterThan(0);
+    expect(result.components[0]?.name).toBe('gridRisk');
+    expect(result.positions).toHaveLength(5);
+  });
+  it('margin prints a readable report by default, with params applied', async () => {
+    const run = await cli('margin', '--portfolio', 'samples/spx-futures-options/portfolio.json', '--market', 'samples/spx-futures-options/market.json', '--model', 'scenario-grid', '--params', 'samples/spx-futures-options/params/scenario-grid.json');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/Initial margin\s+[\d,.]+ USD/);
+    expect(run.out).toMatch(/gridRisk\s+SPX/);
+    expect(run.out).toMatch(/ESM0/);
+  });
+  it('models lists every model with its parameters', async () => {
+    const run = await cli('models');
+    expect(run.out).toMatch(/^isolated-simple\s+\S/m);
+    expect(run.out).toMatch(/^scenario-grid\s+\S/m);
+    expect(run.out).toMatch(/priceRange\s+.*default 0\.15/);
+    const json = JSON.parse((await cli('models', '--json')).out) as { id: string; parameters: unknown[] }[];
+    expect(json.map((m) => m.id)).toEqual(['isolated-simple', 'scenario-grid']);
+    expect(json.every((m) => m.parameters.length > 0)).toBe(true);
+  });
+  it('price gives the Deribit mark of an inverse option (coin per option)', async () => {
+    const run = await cli('price', '--market', 'samples/btc-options/market.json', '--instrument', 'BTC-26JUN20-10000-C', '--json');
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.out) as { value: number; currency: string; vol: number };
+    expect(r.currency).toBe('BTC');
+    expect(r.vol).toBeCloseTo(0.8164, 10);
+    // Deribit's mark in the chain CSV: 0.06363556 BTC (forward 9094.87 on that row; the snapshot uses the expiry median).
+    expect(r.value).toBeCloseTo(0.06363556, 4);
+  });
+  it('samples margins every sample portfolio under every model', async () => {
+    const run = await cli('samples', '--json');
+    const runs = JSON.parse(run.out) as { sample: string; result: unknown }[];
+    expect(runs).toHaveLength(6);
+    expect(new Set(runs.map((r) => r.sample))).toEqual(new Set(['btc-options', 'crypto-mixed', 'spx-futures-options']));
+    for (const r of runs) MarginResultSchema.parse(r.result);
+  });
+  it('--help describes every subcommand', async () => {
+    const run = await cli('--help');
+    expect(run.code).toBe(0);
+    for (const c of ['margin', 'models', 'price', 'samples', 'snapshot']) expect(run.out).toContain(c);
+    const sub = await cli('margin', '--help');
+    expect(sub.out).toMatch(/--portfolio <file>/);
+  });
+  it('the built executable exits non-zero without a stack trace on a missing file', () => {
+    const run = spawnSync('node', ['bin/crossmargin.js', 'margin', '--portfolio', 'nope.json', '--market', 'nope.json', '--model', 'scenario-grid'], { encoding: 'utf8' });
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/^error \[FILE_NOT_FOUND\]: .*nope\.json/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
