@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseIsoInstant } from '../core/dates.js';
+import { isIsoDateOrDateTime } from '../core/dates.js';
 
 /**
  * Contract specification of one instrument (DESIGN.md "Portfolio file").
@@ -37,18 +37,7 @@ export interface InstrumentSpec {
 const positiveFinite = z.number().finite().positive();
 const isoDateOrTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, 'expected ISO date YYYY-MM-DD or date-time with zone')
-  // The shape alone lets 2024-02-31 through; the calendar check is the one the engine uses to read it.
-  .refine((text) => isRealInstant(text), 'not a real calendar date');
-
-function isRealInstant(text: string): boolean {
-  try {
-    parseIsoInstant(text, 'expiry');
-    return true;
-  } catch {
-    return false;
-  }
-}
+  .refine((text) => isIsoDateOrDateTime(text), 'expected an ISO date YYYY-MM-DD or date-time with zone, on a real calendar day');
 
 /** Symbols are interning keys: surrounding spaces would make two keys for one instrument. */
 const symbolText = z

@@ -145,8 +145,8 @@ describe('resolveInstrument: full specs', () => {
   });
 
   it('an expiry that is not a calendar date', () => {
-    specError({ ...ES_FUTURE, expiry: '2024-02-31' }, 'expiry', 'not a real calendar date');
-    specError({ ...ES_FUTURE, expiry: '20/12/2024' }, 'expiry', 'expected ISO date');
+    specError({ ...ES_FUTURE, expiry: '2024-02-31' }, 'expiry', 'real calendar day');
+    specError({ ...ES_FUTURE, expiry: '20/12/2024' }, 'expiry', 'expected an ISO date');
   });
 
   it('an inverse option whose currency is not its underlying', () => {

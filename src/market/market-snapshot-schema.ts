@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CrossmarginError } from '../core/errors.js';
-import { isIsoDateOrDateTime, isIsoDateTimeWithZone, parseAsOfInstant, parseCalendarInstant } from './iso-instant.js';
+import { isIsoDateOrDateTime, isIsoDateTimeWithZone, parseAsOfInstant, parseIsoInstant } from '../core/dates.js';
 
 /**
  * Schema of the market snapshot file (DESIGN.md "Market snapshot file").
@@ -65,7 +65,7 @@ export const VolSchema = z
     const seen = new Map<number, number>();
     vol.smiles?.forEach((smile, j) => {
       if (!isIsoDateOrDateTime(smile.expiry)) return;
-      const ms = parseCalendarInstant(smile.expiry, 'expiry');
+      const ms = parseIsoInstant(smile.expiry, 'expiry');
       const first = seen.get(ms);
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['smiles', j, 'expiry'], message: `duplicate smile expiry: same instant as smiles.${first}.expiry` });
@@ -90,7 +90,7 @@ export const UnderlyingMarketSchema = z
     const seen = new Map<number, string>();
     for (const key of Object.keys(u.forwards)) {
       if (!isIsoDateOrDateTime(key)) continue;
-      const ms = parseCalendarInstant(key, key);
+      const ms = parseIsoInstant(key, key);
       const first = seen.get(ms);
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['forwards', key], message: `duplicate forward expiry: same instant as "${first}"` });
@@ -115,12 +115,12 @@ export const MarketSnapshotSchema = z
     // undefined there, so a stale entry is an error rather than something silently ignored.
     for (const [name, u] of Object.entries(snap.underlyings)) {
       for (const key of Object.keys(u.forwards ?? {})) {
-        if (isIsoDateOrDateTime(key) && parseCalendarInstant(key, key) <= asOfMs) {
+        if (isIsoDateOrDateTime(key) && parseIsoInstant(key, key) <= asOfMs) {
           ctx.addIssue({ code: 'custom', path: ['underlyings', name, 'forwards', key], message: `forward expiry is not after asOf ${snap.asOf}` });
         }
       }
       u.vol?.smiles?.forEach((smile, j) => {
-        if (isIsoDateOrDateTime(smile.expiry) && parseCalendarInstant(smile.expiry, 'expiry') <= asOfMs) {
+        if (isIsoDateOrDateTime(smile.expiry) && parseIsoInstant(smile.expiry, 'expiry') <= asOfMs) {
           ctx.addIssue({
             code: 'custom',
             path: ['underlyings', name, 'vol', 'smiles', j, 'expiry'],

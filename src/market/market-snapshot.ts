@@ -1,7 +1,6 @@
 import { CrossmarginError } from '../core/errors.js';
-import { yearFraction } from '../core/dates.js';
 import { ForwardCurve } from './forward-curve.js';
-import { parseAsOfInstant, parseCalendarInstant } from './iso-instant.js';
+import { parseAsOfInstant, parseIsoInstant, yearFraction } from '../core/dates.js';
 import { parseMarketSnapshotFile, type MarketSnapshotFile, type UnderlyingMarketFile } from './market-snapshot-schema.js';
 import { VolSurface } from './vol-surface.js';
 
@@ -67,7 +66,7 @@ class Underlying implements UnderlyingMarket {
       index: file.index,
       rate: file.rate,
       forwards: Object.entries(file.forwards ?? {}).map(([key, forward]) => ({
-        expiryMs: parseCalendarInstant(key, `${field}.forwards.${key}`),
+        expiryMs: parseIsoInstant(key, `${field}.forwards.${key}`),
         forward,
       })),
       field,
@@ -110,7 +109,7 @@ function buildSurface(file: UnderlyingMarketFile, asOfMs: number, curve: Forward
     return VolSurface.fromSmiles(
       vol.smiles.map((smile, j) => {
         const smileField = `${field}.vol.smiles.${j}`;
-        const expiryMs = parseCalendarInstant(smile.expiry, `${smileField}.expiry`);
+        const expiryMs = parseIsoInstant(smile.expiry, `${smileField}.expiry`);
         return {
           tau: yearFraction(asOfMs, expiryMs),
           forward: curve.forward(expiryMs),

@@ -1,6 +1,6 @@
 import { CrossmarginError } from '../core/errors.js';
 import { csvHeaderIndex, csvValueError, parseCsv, parseCsvNumber, type CsvLocation } from './csv.js';
-import { expiryKey, isIsoDateOrDateTime, parseAsOfInstant, parseCalendarInstant } from './iso-instant.js';
+import { expiryKey, isIsoDateOrDateTime, parseAsOfInstant, parseIsoInstant } from '../core/dates.js';
 import { parseMarketSnapshotFile, type MarketSnapshotFile, type SmileFile } from './market-snapshot-schema.js';
 
 /** Columns of a Deribit-style option-chain CSV (data/deribit_*_options_*.csv); extra columns are ignored. */
@@ -108,7 +108,7 @@ export function snapshotFromOptionChain(csvText: string, options: OptionChainSna
     if (!isIsoDateOrDateTime(expiryText)) {
       throw csvValueError('CSV_MALFORMED', at('expiry'), 'expected an ISO date (YYYY-MM-DD) or date-time with zone', expiryText);
     }
-    const expiryMs = parseCalendarInstant(expiryText, 'expiry');
+    const expiryMs = parseIsoInstant(expiryText, 'expiry');
     const strike = number('strike', (x) => x > 0, 'a positive strike');
     const typeText = text('type').toLowerCase();
     if (typeText !== 'call' && typeText !== 'put') throw csvValueError('CSV_MALFORMED', at('type'), 'expected call or put', text('type'));

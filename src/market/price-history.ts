@@ -1,6 +1,6 @@
 import { CrossmarginError } from '../core/errors.js';
 import { csvHeaderIndex, csvValueError, parseCsv, parseCsvNumber, type CsvLocation } from './csv.js';
-import { isIsoDate } from './iso-instant.js';
+import { isIsoDate } from '../core/dates.js';
 
 /** Columns of every bundled daily file (data/SOURCES.md), in this order. */
 export const PRICE_HISTORY_COLUMNS = ['date', 'open', 'high', 'low', 'close', 'volume'] as const;

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../core/errors.js';
-import { expiryKey, isIsoDate, isIsoDateTimeWithZone, parseAsOfInstant, parseCalendarInstant } from './iso-instant.js';
+import { expiryKey, isIsoDate, isIsoDateTimeWithZone, parseAsOfInstant, parseIsoInstant } from './dates.js';
 
 describe('iso-instant', () => {
   it('takes a date alone at 08:00 UTC', () => {
-    expect(parseCalendarInstant('2024-06-28', 'x')).toBe(Date.parse('2024-06-28T08:00:00Z'));
-    expect(parseCalendarInstant('2024-06-28T10:00:00+02:00', 'x')).toBe(Date.parse('2024-06-28T08:00:00Z'));
+    expect(parseIsoInstant('2024-06-28', 'x')).toBe(Date.parse('2024-06-28T08:00:00Z'));
+    expect(parseIsoInstant('2024-06-28T10:00:00+02:00', 'x')).toBe(Date.parse('2024-06-28T08:00:00Z'));
   });
 
   it('rejects impossible calendar dates that Date.parse would roll over', () => {
     expect(isIsoDate('2024-02-29')).toBe(true);
     expect(isIsoDate('2023-02-29')).toBe(false);
     expect(isIsoDateTimeWithZone('2024-02-30T08:00:00Z')).toBe(false);
-    expect(() => parseCalendarInstant('2024-02-30T08:00:00Z', 'f')).toThrow(CrossmarginError);
+    expect(() => parseIsoInstant('2024-02-30T08:00:00Z', 'f')).toThrow(CrossmarginError);
   });
 
   it('requires a zone and a time for asOf', () => {
