@@ -141,7 +141,7 @@ describe('resolveInstrument: full specs', () => {
   });
 
   it('unknown key', () => {
-    specError({ ...ES_FUTURE, tickSize: 0.25 }, undefined, 'tickSize');
+    specError({ ...ES_FUTURE, tickSize: 0.25 }, 'tickSize', 'unknown key "tickSize"');
   });
 
   it('an expiry that is not a calendar date', () => {

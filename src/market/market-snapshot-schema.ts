@@ -1,3 +1,4 @@
+import { parseWithSchema } from '../core/validate.js';
 import { z } from 'zod';
 import { CrossmarginError } from '../core/errors.js';
 import { isIsoDateOrDateTime, isIsoDateTimeWithZone, parseAsOfInstant, parseIsoInstant } from '../core/dates.js';
@@ -144,36 +145,7 @@ export type VolFile = z.output<typeof VolSchema>;
 export type SmileFile = z.output<typeof SmileSchema>;
 
 /** Dotted path of a zod issue, extended by the key itself for unknown and invalid record keys. */
-function issueField(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((p) => String(p));
-  // zod reports an unknown key on the enclosing object; name the key itself so the field points at it.
-  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
-  return path.join('.');
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_key') return `invalid key: ${issue.issues[0]?.message ?? issue.message}`;
-  return issue.message;
-}
-
-/**
- * Validates a parsed JSON value as a snapshot file. Throws SCHEMA_INVALID whose `field` is the dotted path of the
- * first problem (`underlyings.BTC.vol.smiles.0.vols.2`) and whose message starts with `source` when given.
- * (Same error shape as core's `parseWithSchema`, but unknown keys are named by the key, not by their parent.)
- */
+/** Validates a parsed JSON value as a snapshot file; SCHEMA_INVALID names the first bad field. */
 export function parseMarketSnapshotFile(value: unknown, source?: string): MarketSnapshotFile {
-  const result = MarketSnapshotSchema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue === undefined ? '' : issueField(issue);
-  const where = field === '' ? '(root)' : field;
-  const message = issue === undefined ? 'invalid' : issueMessage(issue);
-  throw new CrossmarginError('SCHEMA_INVALID', `${source === undefined ? '' : `${source}: `}${where}: ${message}`, {
-    field: field === '' ? source : field,
-    details: {
-      ...(source === undefined ? {} : { source }),
-      issues: result.error.issues.map((i) => ({ path: issueField(i), message: issueMessage(i) })),
-    },
-  });
+  return parseWithSchema(MarketSnapshotSchema, value, source);
 }
