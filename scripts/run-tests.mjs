@@ -6,6 +6,14 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const results = '.vitest-results.json';
 rmSync(results, { force: true });
+
+// The CLI tests also run the compiled executable (bin/crossmargin.js → dist/), so compile first.
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 const run = spawnSync(
   'npx',
   ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)],

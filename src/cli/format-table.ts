@@ -14,8 +14,16 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   return [line(headers), rule, ...rows.map(line)].join('\n') + '\n';
 }
 
-/** Amount with thousands separators and fixed decimals (2 by default). */
-export function formatAmount(value: number, decimals = 2): string {
+/** Fiat and stablecoins are shown to the cent; anything else is a coin, shown to 6 decimals (1 BTC ≫ 1 USD). */
+const CENT_CURRENCIES = new Set(['USD', 'EUR', 'GBP', 'CHF', 'JPY', 'CAD', 'AUD', 'USDC', 'USDT', 'DAI', 'FDUSD', 'USDE']);
+
+export function currencyDecimals(currency: string): number {
+  return CENT_CURRENCIES.has(currency.toUpperCase()) ? 2 : 6;
+}
+
+/** Amount with thousands separators and the currency's decimals. */
+export function formatAmount(value: number, currency: string): string {
+  const decimals = currencyDecimals(currency);
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 

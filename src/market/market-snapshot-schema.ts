@@ -1,6 +1,5 @@
 import { parseWithSchema } from '../core/validate.js';
 import { z } from 'zod';
-import { CrossmarginError } from '../core/errors.js';
 import { isIsoDateOrDateTime, isIsoDateTimeWithZone, parseAsOfInstant, parseIsoInstant } from '../core/dates.js';
 
 /**

@@ -11,19 +11,19 @@ export function formatMarginResult(r: MarginResult): string {
   const summary = [
     `Account             ${r.account ?? '-'}`,
     `Model               ${r.model}`,
-    `Initial margin      ${formatAmount(r.initialMargin)} ${r.currency}`,
-    `Maintenance margin  ${formatAmount(r.maintenanceMargin)} ${r.currency}`,
+    `Initial margin      ${formatAmount(r.initialMargin, r.currency)} ${r.currency}`,
+    `Maintenance margin  ${formatAmount(r.maintenanceMargin, r.currency)} ${r.currency}`,
   ];
   if (r.worstScenario !== undefined) {
-    summary.push(`Worst scenario      #${r.worstScenario.id} ${r.worstScenario.label} (P&L ${formatAmount(r.worstScenario.pnl)} ${r.currency})`);
+    summary.push(`Worst scenario      #${r.worstScenario.id} ${r.worstScenario.label} (P&L ${formatAmount(r.worstScenario.pnl, r.currency)} ${r.currency})`);
   }
   const components = formatTable(
     ['component', 'group', `value (${r.currency})`, 'scenario'],
-    r.components.map((c) => [c.name, c.group, formatAmount(c.value), c.scenario === undefined ? '' : `#${c.scenario.id} ${c.scenario.label}`]),
+    r.components.map((c) => [c.name, c.group, formatAmount(c.value, r.currency), c.scenario === undefined ? '' : `#${c.scenario.id} ${c.scenario.label}`]),
   );
   const positions = formatTable(
     ['instrument', 'quantity', `contribution (${r.currency})`],
-    r.positions.map((p) => [p.instrument, String(p.quantity), formatAmount(p.contribution)]),
+    r.positions.map((p) => [p.instrument, String(p.quantity), formatAmount(p.contribution, r.currency)]),
   );
   return `${summary.join('\n')}\n\n${components}\n${positions}`;
 }

@@ -62,8 +62,8 @@ export function registerSamplesCommand(program: Command, io: CliIo): void {
         sample,
         r.model,
         r.currency,
-        formatAmount(r.initialMargin),
-        formatAmount(r.maintenanceMargin),
+        formatAmount(r.initialMargin, r.currency),
+        formatAmount(r.maintenanceMargin, r.currency),
         r.worstScenario === undefined ? '-' : `#${r.worstScenario.id} ${r.worstScenario.label}`,
       ]);
       io.out(formatTable(['sample', 'model', 'ccy', 'initial margin', 'maintenance margin', 'worst scenario'], rows));
