@@ -74,6 +74,14 @@ describe('CLI: bad input gives one clear coded message', () => {
   it('price: an unknown instrument', async () => {
     await expectCleanFailure(['price', '--market', BTC_MARKET, '--instrument', 'BTC-31FEB20-9000-C'], 'INSTRUMENT_NAME_INVALID', /31FEB20/);
   });
+  it('snapshot: a rate that is not a plain decimal', async () => {
+    const args = ['snapshot', '--chain', 'data/deribit_btc_options_2020-05-21.csv', '--underlying', 'BTC', '--as-of', '2020-05-21T23:21:00Z'];
+    await expectCleanFailure([...args, '--rate', '0x10'], 'USAGE_INVALID', /--rate.*0x10/);
+  });
+  it('snapshot: an output path that cannot be written', async () => {
+    const args = ['snapshot', '--chain', 'data/deribit_btc_options_2020-05-21.csv', '--underlying', 'btc', '--as-of', '2020-05-21T23:21:00Z'];
+    await expectCleanFailure([...args, '--out', `${files.dir}/no/such/dir/m.json`], 'FILE_UNWRITABLE', /no\/such\/dir/);
+  });
   it('--json prints the error as JSON on stderr', async () => {
     const run = await cli(...margin(portfolioWith('BTC-FOO')), '--json');
     expect(run.code).toBe(ERROR_CATALOGUE.INSTRUMENT_NAME_INVALID.exitCode);

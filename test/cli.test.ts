@@ -46,6 +46,14 @@ describe('CLI: the contract subcommands', () => {
     expect(new Set(runs.map((r) => r.sample))).toEqual(new Set(['btc-options', 'crypto-mixed', 'spx-futures-options']));
     for (const r of runs) MarginResultSchema.parse(r.result);
   });
+  it('snapshot builds a market file from the option chain that margin can use (underlying name upper-cased)', async () => {
+    const run = await cli('snapshot', '--chain', 'data/deribit_btc_options_2020-05-21.csv', '--underlying', 'btc', '--as-of', '2020-05-21T23:21:00Z', '--rate', '0.01');
+    expect(run.code).toBe(0);
+    const file = JSON.parse(run.out) as { underlyings: Record<string, { rate: number; vol: { smiles: unknown[] } }> };
+    expect(Object.keys(file.underlyings)).toEqual(['BTC']);
+    expect(file.underlyings.BTC?.rate).toBe(0.01);
+    expect(file.underlyings.BTC?.vol.smiles).toHaveLength(7);
+  });
   it('--help describes every subcommand', async () => {
     const run = await cli('--help');
     expect(run.code).toBe(0);

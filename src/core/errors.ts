@@ -19,6 +19,7 @@ export const ERROR_CATALOGUE = {
   USAGE_INVALID: { summary: 'Invalid command-line usage', httpStatus: 400, exitCode: 2 },
   FILE_NOT_FOUND: { summary: 'Input file not found', httpStatus: 404, exitCode: 3 },
   FILE_UNREADABLE: { summary: 'Input file cannot be read', httpStatus: 400, exitCode: 3 },
+  FILE_UNWRITABLE: { summary: 'Output file cannot be written', httpStatus: 500, exitCode: 3 },
   JSON_MALFORMED: { summary: 'Input is not valid JSON', httpStatus: 400, exitCode: 4 },
   CSV_MALFORMED: { summary: 'CSV input is malformed', httpStatus: 400, exitCode: 4 },
   SCHEMA_INVALID: { summary: 'Input does not match its schema', httpStatus: 422, exitCode: 4 },

@@ -165,7 +165,7 @@ export function snapshotFromOptionChain(csvText: string, options: OptionChainSna
     {
       asOf: options.asOf,
       underlyings: {
-        [options.underlying]: {
+        [coin]: {
           index: options.index ?? nearestForward,
           rate: options.rate ?? 0,
           forwards,

@@ -17,8 +17,36 @@ export const MarginComponentSchema = z.object({
 export const ScenarioRefSchema = z.object({
   id: z.string(),
   label: z.string(),
-  /** Account P&L in that scenario, gain positive, account currency. */
+  /**
+   * P&L in that scenario, gain positive, account currency, of what the scenario was worst for: the whole account
+   * for single-group models (SPAN's combined commodity, one-underlying books), else the group that set the largest
+   * component (named in the label).
+   */
   pnl: z.number(),
+});
+
+/** A spread formed by a method with spread rules (SPAN intra/inter, agreements): what was paired and what it cost or saved. */
+export const SpreadFormedSchema = z.object({
+  /** `intra` (calendar, charge), `inter` (delta-based credit), `scanning` (scanning-based inter spread). */
+  type: z.enum(['intra', 'inter', 'scanning']),
+  /** Combined commodity (intra) or the spread's id (inter). */
+  group: z.string(),
+  priority: z.number(),
+  legs: z.array(
+    z.object({
+      cc: z.string(),
+      tier: z.number().optional(),
+      period: z.string().optional(),
+      side: z.enum(['A', 'B']),
+      /** Delta consumed on this leg (signed as held). */
+      deltaConsumed: z.number(),
+    }),
+  ),
+  /** Number of spreads formed. */
+  count: z.number(),
+  /** Charge added (intra) or credit granted (inter), account currency. */
+  charge: z.number().optional(),
+  credit: z.number().optional(),
 });
 
 export const MarginResultSchema = z.object({
@@ -31,8 +59,13 @@ export const MarginResultSchema = z.object({
   worstScenario: ScenarioRefSchema.optional(),
   /** Each position's share of the margin (its loss in the scenario that set its group's charge, or its own charge). */
   positions: z.array(z.object({ instrument: z.string(), quantity: z.number(), contribution: z.number() })),
+  /** Spreads formed, in the order they were formed (methods with spread rules only). */
+  spreads: z.array(SpreadFormedSchema).optional(),
+  /** Method-specific detail a reader may want (per-tier risk decomposition, agreement relief, ...). */
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type MarginComponent = z.infer<typeof MarginComponentSchema>;
 export type ScenarioRef = z.infer<typeof ScenarioRefSchema>;
 export type MarginResult = z.infer<typeof MarginResultSchema>;
+export type SpreadFormed = z.infer<typeof SpreadFormedSchema>;

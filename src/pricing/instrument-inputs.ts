@@ -19,9 +19,19 @@ export interface InstrumentMarketInputs {
 
 /**
  * Looks up everything a pricer needs for `spec` in the snapshot. Errors name `field` (the position's
- * `instrument` field): the underlying missing, the instrument expired at asOf, no vol for an option.
+ * `instrument` field): the underlying missing, the instrument expired at asOf, no vol for an option (unless the
+ * caller says it needs none: notional-based models price nothing).
  */
-export function instrumentMarketInputs(spec: InstrumentSpec, market: MarketSnapshot, field: string): InstrumentMarketInputs {
+export function instrumentMarketInputs(
+  spec: InstrumentSpec,
+  market: MarketSnapshot,
+  field: string,
+  options: { readonly needVol?: boolean } = {},
+): InstrumentMarketInputs {
+  if (spec.kind === 'spot' && !market.has(spec.underlying)) {
+    // A currency holding (USDC, EUR) needs no underlying block: its fx rate is its price (DESIGN.md "Collateral").
+    return { index: market.fxRate(spec.underlying, spec.currency), reference: market.fxRate(spec.underlying, spec.currency), tau: 0, rate: 0, vol: undefined };
+  }
   const underlying = market.underlying(spec.underlying, field);
   if (spec.kind === 'spot' || spec.kind === 'perpetual' || spec.expiry === undefined) {
     return { index: underlying.index, reference: underlying.index, tau: 0, rate: underlying.rate, vol: undefined };
@@ -30,6 +40,6 @@ export function instrumentMarketInputs(spec: InstrumentSpec, market: MarketSnaps
   const expiryMs = specExpiryMs(spec) as number;
   const tau = yearFraction(market.asOfMs, expiryMs);
   const reference = underlying.forward(expiryMs);
-  const vol = spec.kind === 'option' ? underlying.vol(expiryMs, spec.strike as number) : undefined;
+  const vol = spec.kind === 'option' && options.needVol !== false ? underlying.vol(expiryMs, spec.strike as number) : undefined;
   return { index: underlying.index, reference, tau, rate: underlying.rate, vol };
 }

@@ -13,7 +13,13 @@ import { selectKth } from './select-kth.js';
  */
 export function expectedShortfall(pnl: Float64Array, offset: number, n: number, alpha: number, scratch: Float64Array): number {
   for (let s = 0; s < n; s++) scratch[s] = pnl[offset + s]!;
-  const m = Math.min(n, Math.max(tailMass(alpha, n), Number.MIN_VALUE));
+  const m = Math.min(n, tailMass(alpha, n));
+  if (m <= 0) {
+    // α = 1: the tail is empty; ES is the limit as α → 1, the worst loss.
+    let min = Infinity;
+    for (let s = 0; s < n; s++) if (scratch[s]! < min) min = scratch[s]!;
+    return 0 - min;
+  }
   const whole = Math.floor(m);
   const frac = m - whole;
   let sum = 0;

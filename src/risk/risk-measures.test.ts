@@ -34,6 +34,10 @@ describe('risk measures follow DESIGN.md "Quantiles"', () => {
     expect(worstLoss(big, n, n)).toBe(250);
     expect(worstScenarioIndex(big, n, n)).toBe(Array.from(pnl).indexOf(-250));
   });
+  it('ES at α = 1 is the worst loss (the limit of an empty tail)', () => {
+    const p = Float64Array.from([-1234.5678, -1, 5, 3]);
+    expect(expectedShortfall(p, 0, 4, 1, new Float64Array(4))).toBe(1234.5678);
+  });
   it('worst loss is floored at zero when every scenario gains', () => {
     expect(worstLoss(new Float64Array([1, 2, 3]), 0, 3)).toBe(0);
   });

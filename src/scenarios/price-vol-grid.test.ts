@@ -23,7 +23,20 @@ describe('price × vol grid', () => {
     expect(set.priceMove[0 * set.count + s]).toBeCloseTo(-0.15, 15);
     expect(set.priceMove[1 * set.count + s]).toBeCloseTo(-0.06, 15);
     expect(set.volShift[1 * set.count + s]).toBe(0.1);
-    expect(set.labels[s]).toBe('price −3/3, vol +25%');
+    // The underlyings shift vol by different amounts, so the shared label says only the direction.
+    expect(set.labels[s]).toBe('price −3/3, vol up');
+  });
+  it('states the vol shift size when every underlying uses it, without float noise', () => {
+    const uniform = buildPriceVolGrid({
+      priceSteps: 1,
+      volShiftMode: 'relative',
+      extreme: { multiplier: 2, coveredFraction: 0.07 },
+      timeStep: 0,
+      underlyings: new Map([['BTC', { priceRange: 0.1, volShifts: [0.125, 0] }]]),
+    });
+    expect(uniform.labels[0]).toBe('price −1/1, vol +12.5%');
+    expect(uniform.labels[1]).toBe('price −1/1, vol unchanged');
+    expect(uniform.labels[6]).toBe('extreme price +2× range (7% counted)');
   });
   it('extreme moves are 2 × range at unchanged vol, weighted 35 %', () => {
     expect(set.priceMove[14]).toBeCloseTo(0.3, 15);

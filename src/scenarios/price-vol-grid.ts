@@ -29,11 +29,17 @@ export interface PriceVolGridSpec {
   readonly underlyings: ReadonlyMap<string, UnderlyingGrid>;
 }
 
-function formatShift(shift: number, mode: VolShiftMode): string {
+/** 0.125 → "12.5", 0.07 → "7": percent with at most 4 significant digits and no float noise. */
+function percent(x: number): string {
+  return String(Number((x * 100).toPrecision(4)));
+}
+
+/** Vol part of a label; `uniform` = every underlying has this same shift, so the size can be stated. */
+function formatShift(shift: number, mode: VolShiftMode, uniform: boolean): string {
   if (shift === 0) return 'vol unchanged';
   const sign = shift > 0 ? '+' : '−';
-  const size = Math.abs(shift) * 100;
-  return mode === 'relative' ? `vol ${sign}${size.toFixed(0)}%` : `vol ${sign}${size.toFixed(1)} pts`;
+  if (!uniform) return `vol ${shift > 0 ? 'up' : 'down'}`;
+  return mode === 'relative' ? `vol ${sign}${percent(Math.abs(shift))}%` : `vol ${sign}${percent(Math.abs(shift))} pts`;
 }
 
 function formatFraction(k: number, steps: number): string {
@@ -58,11 +64,13 @@ export function buildPriceVolGrid(spec: PriceVolGridSpec): ScenarioSet {
   const weight = new Float64Array(count).fill(1);
   const timeStep = new Float64Array(count).fill(spec.timeStep);
 
+  // Labels are shared by all underlyings; state the vol shift's size only when every underlying uses the same one.
+  const uniform = refShifts.map((shift, v) => grids.every((g) => g.volShifts[v] === shift));
   let s = 0;
   for (let k = -spec.priceSteps; k <= spec.priceSteps; k++) {
     for (let v = 0; v < volCount; v++) {
       ids.push(String(s + 1));
-      labels.push(`${formatFraction(k, spec.priceSteps)}, ${formatShift(refShifts[v] ?? 0, spec.volShiftMode)}`);
+      labels.push(`${formatFraction(k, spec.priceSteps)}, ${formatShift(refShifts[v] ?? 0, spec.volShiftMode, uniform[v] ?? false)}`);
       grids.forEach((g, u) => {
         priceMove[u * count + s] = spec.priceSteps === 0 ? 0 : (k / spec.priceSteps) * g.priceRange;
         volShift[u * count + s] = g.volShifts[v] ?? 0;
@@ -73,7 +81,7 @@ export function buildPriceVolGrid(spec: PriceVolGridSpec): ScenarioSet {
   if (spec.extreme !== undefined) {
     for (const sign of [1, -1]) {
       ids.push(String(s + 1));
-      labels.push(`extreme price ${sign > 0 ? '+' : '−'}${spec.extreme.multiplier}× range (${spec.extreme.coveredFraction * 100}% counted)`);
+      labels.push(`extreme price ${sign > 0 ? '+' : '−'}${spec.extreme.multiplier}× range (${percent(spec.extreme.coveredFraction)}% counted)`);
       grids.forEach((g, u) => {
         priceMove[u * count + s] = sign * spec.extreme!.multiplier * g.priceRange;
       });

@@ -6,13 +6,23 @@ import { snapshotFromOptionChain } from '../../market/option-chain-snapshot.js';
 import { readTextFile } from '../../market/read-input-file.js';
 import type { CliIo } from '../cli-io.js';
 
+/** Plain decimal numbers only: `Number()` would also take "0x10" or "1e3" as a rate. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)$/;
+
 function parseOptionalNumber(text: string | undefined, field: string): number | undefined {
   if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) {
-    throw new CrossmarginError('USAGE_INVALID', `${field}: "${text}" is not a finite number`, { field });
+  if (!DECIMAL.test(text.trim())) {
+    throw new CrossmarginError('USAGE_INVALID', `${field}: "${text}" is not a decimal number`, { field });
   }
-  return value;
+  return Number(text);
+}
+
+function writeOutput(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new CrossmarginError('FILE_UNWRITABLE', `${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: path, cause: error });
+  }
 }
 
 export function registerSnapshotCommand(program: Command, io: CliIo): void {
@@ -39,7 +49,7 @@ export function registerSnapshotCommand(program: Command, io: CliIo): void {
       const text = `${JSON.stringify(file, undefined, 2)}\n`;
       if (opts.out === undefined) io.out(text);
       else {
-        writeFileSync(opts.out, text);
+        writeOutput(opts.out, text);
         io.err(`wrote ${opts.out}\n`);
       }
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { computeMargin } from '../compute-margin.js';
 import { testMarket } from '../model-test-fixtures.js';
 
@@ -29,9 +30,29 @@ describe('isolated-simple', () => {
 
   it('per-underlying overrides win over the kind rates', () => {
     const doc = { document: { account: 'x', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }] } };
-    const r = computeMargin(doc, market, 'isolated-simple', { params: { underlyings: { BTC: { initialRate: { perpetual: 0.02 } } } } });
+    const r = computeMargin(doc, market, 'isolated-simple', {
+      params: { maintenanceRate: { perpetual: 0.01 }, underlyings: { BTC: { initialRate: { perpetual: 0.02 } } } },
+    });
     expect(r.initialMargin).toBeCloseTo(66000 * 0.02, 8);
-    expect(r.maintenanceMargin).toBeCloseTo(66000 * 0.05, 8);
+    expect(r.maintenanceMargin).toBeCloseTo(66000 * 0.01, 8);
+  });
+
+  it('rejects a maintenance rate above the initial rate, naming the field', () => {
+    const doc = { document: { account: 'x', positions: [{ instrument: 'BTC-PERPETUAL', quantity: 1 }] } };
+    expect(() => computeMargin(doc, market, 'isolated-simple', { params: { underlyings: { BTC: { initialRate: { perpetual: 0.02 } } } } })).toThrow(
+      /underlyings\.BTC\.maintenanceRate\.perpetual/,
+    );
+  });
+
+  it('needs no vol for options (it prices nothing) and values a bare currency holding by its fx rate', () => {
+    const noVol = parseMarketSnapshot({ asOf: '2024-06-17T08:00:00Z', underlyings: { BTC: { index: 66000 } }, fx: { USDC: 0.999 } });
+    const r = computeMargin(
+      { document: { account: 'x', positions: [{ instrument: 'BTC-27DEC24-60000-C', quantity: -1 }, { instrument: 'USDC', quantity: 1000 }] } },
+      noVol,
+      'isolated-simple',
+    );
+    expect(r.components[0]?.value).toBeCloseTo(66000 * 0.15, 8); // one coin of underlying at the index
+    expect(r.components[1]?.value).toBeCloseTo(1000 * 0.999 * 0.1, 8); // spot rate 10 %
   });
 
   it('rejects unknown parameters, naming them', () => {

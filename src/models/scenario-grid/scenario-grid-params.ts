@@ -5,8 +5,9 @@ import type { ParameterDoc } from '../margin-model.js';
  * Parameters of the `scenario-grid` model (docs/models/scenario-grid.md). Defaults are the documented defaults;
  * per-underlying overrides change the price range and vol shifts of one underlying's grid.
  */
-// Relative shifts must stay above −100 %; absolute shifts may be any size (the kernel floors the shifted vol).
-const volShifts = z.array(z.number().finite().gt(-1)).min(1);
+// Absolute shifts may be any size (the kernel floors the shifted vol); relative ones must stay above −100 %,
+// checked below once the mode is known.
+const volShifts = z.array(z.number().finite()).min(1);
 
 const UnderlyingOverrideSchema = z.strictObject({
   priceRange: z.number().finite().positive().lt(1).optional(),
@@ -43,8 +44,16 @@ export const ScenarioGridParamsSchema = z
       }
     };
     check(p.priceRange, ['priceRange']);
+    const checkShifts = (shifts: readonly number[], path: (string | number)[]): void => {
+      if (p.volShiftMode !== 'relative') return;
+      shifts.forEach((v, i) => {
+        if (v <= -1) ctx.addIssue({ code: 'custom', path: [...path, i], message: `relative vol shift ${v} must be above −1 (vol cannot fall 100 %)` });
+      });
+    };
+    checkShifts(p.volShifts, ['volShifts']);
     for (const [name, o] of Object.entries(p.underlyings)) {
       if (o.priceRange !== undefined) check(o.priceRange, ['underlyings', name, 'priceRange']);
+      if (o.volShifts !== undefined) checkShifts(o.volShifts, ['underlyings', name, 'volShifts']);
       if (o.volShifts !== undefined && o.volShifts.length !== p.volShifts.length) {
         ctx.addIssue({ code: 'custom', path: ['underlyings', name, 'volShifts'], message: `must have ${p.volShifts.length} entries like volShifts` });
       }
