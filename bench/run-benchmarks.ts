@@ -7,11 +7,13 @@ import { benchAggregation } from './aggregation.bench.js';
 import type { BenchResult } from './bench-result.js';
 import { benchBlack76 } from './black76.bench.js';
 import { benchRevaluation } from './revaluation.bench.js';
+import { benchSpan } from './span.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
   ['black76-price', () => benchBlack76()],
   ['revaluation-kernel', () => benchRevaluation()],
   ['aggregation-kernel', () => benchAggregation()],
+  ['span-computed-arrays', () => benchSpan()],
 ];
 
 const results: BenchResult[] = [];

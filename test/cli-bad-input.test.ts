@@ -90,9 +90,15 @@ describe('CLI: bad input gives one clear coded message', () => {
     expect(body.error.field).toContain('positions.0.instrument');
   });
   it('a missing required option is a usage error (exit 2)', async () => {
-    const run = await cli('margin', '--portfolio', 'x.json');
+    const run = await cli('margin', '--model', 'scenario-grid');
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/--market/);
+    expect(run.err).toMatch(/--portfolio/);
+  });
+  it('a missing model is a usage error naming --model', async () => {
+    await expectCleanFailure(['margin', '--portfolio', 'samples/btc-options/portfolio.json', '--market', BTC_MARKET], 'USAGE_INVALID', /--model/);
+  });
+  it('a missing market is a usage error unless a SPAN file stands in for it', async () => {
+    await expectCleanFailure(['margin', '--portfolio', 'samples/btc-options/portfolio.json', '--model', 'scenario-grid'], 'USAGE_INVALID', /--market/);
   });
   it('an unknown command is a usage error (exit 2)', async () => {
     const run = await cli('frobnicate');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MarginResultSchema } from '../src/models/margin-result.js';
+import { MODELS } from '../src/models/model-registry.js';
 import { cli } from './cli-helpers.js';
 
 describe('CLI: the contract subcommands', () => {
@@ -27,7 +28,8 @@ describe('CLI: the contract subcommands', () => {
     expect(run.out).toMatch(/^scenario-grid\s+\S/m);
     expect(run.out).toMatch(/priceRange\s+.*default 0\.15/);
     const json = JSON.parse((await cli('models', '--json')).out) as { id: string; parameters: unknown[] }[];
-    expect(json.map((m) => m.id)).toEqual(['isolated-simple', 'scenario-grid']);
+    expect(json.map((m) => m.id)).toEqual(MODELS.map((m) => m.id));
+    expect(json.map((m) => m.id)).toEqual(expect.arrayContaining(['isolated-simple', 'scenario-grid', 'span', 'tims']));
     expect(json.every((m) => m.parameters.length > 0)).toBe(true);
   });
   it('price gives the Deribit mark of an inverse option (coin per option)', async () => {
@@ -42,7 +44,7 @@ describe('CLI: the contract subcommands', () => {
   it('samples margins every sample portfolio under every model', async () => {
     const run = await cli('samples', '--json');
     const runs = JSON.parse(run.out) as { sample: string; result: unknown }[];
-    expect(runs).toHaveLength(6);
+    expect(runs).toHaveLength(3 * MODELS.length);
     expect(new Set(runs.map((r) => r.sample))).toEqual(new Set(['btc-options', 'crypto-mixed', 'spx-futures-options']));
     for (const r of runs) MarginResultSchema.parse(r.result);
   });

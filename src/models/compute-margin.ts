@@ -2,7 +2,8 @@ import { parseWithSchema } from '../core/validate.js';
 import { InstrumentTable } from '../instruments/instrument-table.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { resolvePortfolio, type ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
-import type { ModelContext } from './margin-model.js';
+import { CrossmarginError } from '../core/errors.js';
+import type { MarginModel, ModelContext, PreparedRiskParameters } from './margin-model.js';
 import type { MarginResult } from './margin-result.js';
 import { getModel } from './model-registry.js';
 
@@ -17,6 +18,9 @@ export interface ComputeMarginsOptions {
   readonly params?: unknown;
   /** Name of the parameters input for messages (a file path). */
   readonly paramsSource?: string;
+  /** A risk-parameter file document (SPAN risk arrays), for models that read one. */
+  readonly riskParameters?: unknown;
+  readonly riskParametersSource?: string;
 }
 
 /**
@@ -31,17 +35,31 @@ export function computeMargins(
 ): MarginResult[] {
   const model = getModel(modelId);
   const params = parseWithSchema(model.paramsSchema, options.params ?? {}, options.paramsSource ?? 'params', 'MODEL_PARAMS_INVALID');
+  const prepared = prepareRiskParameters(model, modelId, options);
   const instruments = new InstrumentTable();
-  const resolved: ResolvedPortfolio[] = portfolios.map((p) => resolvePortfolio(p.document, instruments, p.source));
+  const resolved: ResolvedPortfolio[] = portfolios.map((p) => resolvePortfolio(p.document, instruments, p.source, prepared?.catalogue));
   const firstField = new Map<number, string>();
   for (const p of resolved) {
     for (const pos of p.positions) {
       if (!firstField.has(pos.instrument)) firstField.set(pos.instrument, p.source === undefined ? pos.field : `${p.source}: ${pos.field}`);
     }
   }
-  const context: ModelContext = { instruments, market, fieldOf: (i) => firstField.get(i) ?? `instruments.${i}` };
+  const context: ModelContext = {
+    instruments,
+    market,
+    fieldOf: (i) => firstField.get(i) ?? `instruments.${i}`,
+    ...(prepared === undefined ? {} : { riskParameters: prepared.data }),
+  };
   const compiled = model.compile(params, context);
   return resolved.map((p) => compiled.evaluate(p));
+}
+
+function prepareRiskParameters(model: MarginModel<unknown>, modelId: string, options: ComputeMarginsOptions): PreparedRiskParameters | undefined {
+  if (options.riskParameters === undefined) return undefined;
+  if (model.prepare === undefined) {
+    throw new CrossmarginError('USAGE_INVALID', `model "${modelId}" reads no risk-parameter file`, { field: options.riskParametersSource ?? 'riskParameters' });
+  }
+  return model.prepare(options.riskParameters, options.riskParametersSource ?? 'risk parameters');
 }
 
 /** Margin of one portfolio (see computeMargins). */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { InstrumentSpec } from '../instruments/instrument-spec.js';
 import type { InstrumentTable } from '../instruments/instrument-table.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
@@ -18,6 +19,16 @@ export interface ModelContext {
   readonly market: MarketSnapshot;
   /** Names the input field of an instrument for error messages (`positions.2.instrument`). */
   readonly fieldOf?: (instrumentId: number) => string;
+  /** What the model's `prepare` made of a risk-parameter file (e.g. SPAN arrays), when one was given. */
+  readonly riskParameters?: unknown;
+}
+
+/** A risk-parameter file read by a model before portfolios are resolved. */
+export interface PreparedRiskParameters {
+  /** The model's own in-memory form, handed back in ModelContext.riskParameters. */
+  readonly data: unknown;
+  /** Instruments the file defines, by symbol, so portfolios can name them. */
+  readonly catalogue?: ReadonlyMap<string, InstrumentSpec>;
 }
 
 /** A compiled model: the typed-array plan (scenario P&L matrix, rates) shared by every account it evaluates. */
@@ -36,4 +47,6 @@ export interface MarginModel<P = unknown> {
   readonly paramsSchema: z.ZodType<P>;
   readonly parameters: readonly ParameterDoc[];
   compile(params: P, context: ModelContext): CompiledModel;
+  /** Reads a risk-parameter file (parsed JSON); models without one leave this undefined. */
+  prepare?(document: unknown, source: string): PreparedRiskParameters;
 }

@@ -2,9 +2,11 @@ import { CrossmarginError } from '../core/errors.js';
 import { isolatedSimpleModel } from './isolated-simple/isolated-simple-model.js';
 import type { MarginModel } from './margin-model.js';
 import { scenarioGridModel } from './scenario-grid/scenario-grid-model.js';
+import { spanModel } from './span/span-model.js';
+import { timsModel } from './tims/tims-model.js';
 
 /** Every model the engine knows, by id. Order is the order `crossmargin models` lists them. */
-export const MODELS: readonly MarginModel<never>[] = [isolatedSimpleModel, scenarioGridModel] as unknown as MarginModel<never>[];
+export const MODELS: readonly MarginModel<never>[] = [isolatedSimpleModel, scenarioGridModel, spanModel, timsModel] as unknown as MarginModel<never>[];
 
 export function getModel(id: string): MarginModel<unknown> {
   const model = MODELS.find((m) => m.id === id);

@@ -48,6 +48,8 @@ export function aggregatePortfolio(
   portfolio: ResolvedPortfolio,
   rowCount: number,
   rowOf: (positionIndex: number) => number,
+  /** Currency conversion per position; default: settlement → account currency at today's rate. */
+  rateOf?: (positionIndex: number) => number,
 ): GroupedBook {
   const fx = new Float64Array(portfolio.positions.length);
   const entries: BookEntry[] = portfolio.positions.map((p, i) => {
@@ -55,7 +57,7 @@ export function aggregatePortfolio(
       throw new CrossmarginError('INTERNAL', `instrument ${p.instrument} was resolved after the model was compiled`, { field: p.field });
     }
     const spec = context.instruments.spec(p.instrument);
-    fx[i] = context.market.fxRate(spec.currency, portfolio.currency);
+    fx[i] = rateOf === undefined ? context.market.fxRate(spec.currency, portfolio.currency) : rateOf(i);
     return { row: rowOf(i), instrument: p.instrument, weight: p.quantity * fx[i]! };
   });
   const book = buildBook(rowCount, entries);

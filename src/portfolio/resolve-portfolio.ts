@@ -1,4 +1,5 @@
 import { parseWithSchema } from '../core/validate.js';
+import type { InstrumentSpec } from '../instruments/instrument-spec.js';
 import type { InstrumentTable } from '../instruments/instrument-table.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { readJsonFile } from '../market/read-input-file.js';
@@ -23,13 +24,23 @@ export interface ResolvedPortfolio {
   readonly source: string | undefined;
 }
 
-/** Validates a portfolio document and interns its instruments into `table`. Errors name the field. */
-export function resolvePortfolio(input: unknown, table: InstrumentTable, source?: string): ResolvedPortfolio {
+/**
+ * Validates a portfolio document and interns its instruments into `table`. Errors name the field.
+ * `catalogue` holds instruments a risk-parameter file defines (SPAN contracts by symbol): a string instrument
+ * found there is taken from it before venue-name parsing is tried.
+ */
+export function resolvePortfolio(
+  input: unknown,
+  table: InstrumentTable,
+  source?: string,
+  catalogue?: ReadonlyMap<string, InstrumentSpec>,
+): ResolvedPortfolio {
   const file: PortfolioFile = parseWithSchema(PortfolioFileSchema, input, source);
   const positions = file.positions.map((p, i): ResolvedPosition => {
     const field = `positions.${i}.instrument`;
     const named = source === undefined ? field : `${source}: ${field}`;
-    return { instrument: table.add(resolveInstrument(p.instrument, named), named), quantity: p.quantity, field };
+    const known = typeof p.instrument === 'string' ? catalogue?.get(p.instrument) : undefined;
+    return { instrument: table.add(known ?? resolveInstrument(p.instrument, named), named), quantity: p.quantity, field };
   });
   return { account: file.account, currency: file.currency, mode: file.mode, positions, collateral: file.collateral, source };
 }

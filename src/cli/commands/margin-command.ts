@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
+import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
 import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
@@ -25,7 +27,38 @@ export function formatMarginResult(r: MarginResult): string {
     ['instrument', 'quantity', `contribution (${r.currency})`],
     r.positions.map((p) => [p.instrument, String(p.quantity), formatAmount(p.contribution, r.currency)]),
   );
-  return `${summary.join('\n')}\n\n${components}\n${positions}`;
+  const spreads =
+    r.spreads === undefined || r.spreads.length === 0
+      ? ''
+      : `\n${formatTable(
+          ['spread', 'group', 'priority', 'count', 'legs (cc tier/period side: delta consumed)', `charge / credit (${r.currency})`],
+          r.spreads.map((s) => [
+            s.type,
+            s.group,
+            String(s.priority),
+            String(Number(s.count.toPrecision(6))),
+            s.legs.map((l) => `${l.cc} ${l.period ?? (l.tier === undefined ? '' : `t${l.tier}`)} ${l.side}: ${Number(l.deltaConsumed.toPrecision(6))}`).join('; '),
+            s.charge !== undefined ? `+${formatAmount(s.charge, r.currency)}` : `−${formatAmount(s.credit ?? 0, r.currency)}`,
+          ]),
+        )}`;
+  return `${summary.join('\n')}\n\n${components}\n${positions}${spreads}`;
+}
+
+interface MarginOptions {
+  portfolio: string;
+  market?: string;
+  model?: string;
+  params?: string;
+  spanFile?: string;
+  json?: boolean;
+}
+
+/** The market: the given file, or — for a SPAN file, whose arrays need no prices — an empty one on its business date. */
+function marketFor(opts: MarginOptions, spanDocument: unknown): MarketSnapshot {
+  if (opts.market !== undefined) return loadMarketSnapshot(opts.market);
+  const date = (spanDocument as { businessDate?: unknown } | undefined)?.businessDate;
+  if (typeof date !== 'string') throw new CrossmarginError('USAGE_INVALID', '--market <file> is required (only a SPAN file with a businessDate can stand in for it)', { field: '--market' });
+  return parseMarketSnapshot({ asOf: `${date}T00:00:00Z`, underlyings: {} }, opts.spanFile);
 }
 
 export function registerMarginCommand(program: Command, io: CliIo): void {
@@ -33,15 +66,23 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
     .command('margin')
     .description('margin of one portfolio under one model')
     .requiredOption('--portfolio <file>', 'portfolio JSON file (DESIGN.md portfolio format)')
-    .requiredOption('--market <file>', 'market snapshot JSON file')
-    .requiredOption('--model <id>', 'margin model id (see `crossmargin models`)')
+    .option('--market <file>', 'market snapshot JSON file (optional with --span-file: the file carries the arrays)')
+    .option('--model <id>', 'margin model id (see `crossmargin models`)')
     .option('--params <file>', 'model parameters JSON file (defaults apply to anything omitted)')
+    .option('--span-file <file>', 'SPAN risk-parameter file (JSON, docs/span-file-format.md) for --model span')
     .option('--json', 'print the MarginResult as JSON')
-    .addHelpText('after', '\nExample:\n  crossmargin margin --portfolio samples/btc-options/portfolio.json \\\n    --market samples/btc-options/market.json --model scenario-grid')
-    .action((opts: { portfolio: string; market: string; model: string; params?: string; json?: boolean }) => {
-      const market = loadMarketSnapshot(opts.market);
+    .addHelpText(
+      'after',
+      '\nExamples:\n  crossmargin margin --portfolio samples/btc-options/portfolio.json \\\n    --market samples/btc-options/market.json --model scenario-grid\n' +
+        '  crossmargin margin --model span --span-file docs/examples/span/mcmillan.span.json \\\n    --portfolio docs/examples/span/covered-write.portfolio.json',
+    )
+    .action((opts: MarginOptions) => {
+      if (opts.model === undefined) throw new CrossmarginError('USAGE_INVALID', '--model <id> is required (see `crossmargin models`)', { field: '--model' });
+      const spanDocument = opts.spanFile === undefined ? undefined : readJsonFile(opts.spanFile);
+      const market = marketFor(opts, spanDocument);
       const result = computeMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, market, opts.model, {
         ...(opts.params === undefined ? {} : { params: readJsonFile(opts.params), paramsSource: opts.params }),
+        ...(opts.spanFile === undefined ? {} : { riskParameters: spanDocument, riskParametersSource: opts.spanFile }),
       });
       io.out(opts.json === true ? `${JSON.stringify(result, undefined, 2)}\n` : formatMarginResult(result));
     });

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { black76Price } from '../../pricing/black76-price.js';
 import { computeMargin } from '../compute-margin.js';
 import { MarginResultSchema } from '../margin-result.js';
-import { testMarket } from '../model-test-fixtures.js';
+import { TEST_INSTRUMENTS, testMarket } from '../model-test-fixtures.js';
 
 const noExtreme = { extreme: false, volShifts: [0] };
 
@@ -90,6 +91,82 @@ describe('scenario-grid golden values', () => {
     expect(() => computeMargin(doc, testMarket(), 'scenario-grid', { params: { priceRange: 0.6 } })).toThrow(/priceRange/);
     expect(() => computeMargin(doc, testMarket(), 'scenario-grid', { params: { underlyings: { BTC: { volShifts: [0.1] } } } })).toThrow(
       /underlyings\.BTC\.volShifts/,
+    );
+  });
+});
+
+describe('scenario-grid groups', () => {
+  // Test inputs (not market data): quoted forwards make the reference prices round numbers.
+  const market = parseMarketSnapshot(
+    {
+      asOf: '2024-06-17T08:00:00Z',
+      underlyings: {
+        SPX: { index: 5400, rate: 0.05, forwards: { '2024-09-20': 5450 }, vol: { atm: 0.14 } },
+        NDX: { index: 19000, rate: 0.05, forwards: { '2024-09-20': 19100 }, vol: { atm: 0.18 } },
+      },
+    },
+    'groups-market',
+  );
+  const es = { symbol: 'ESU4', kind: 'future', underlying: 'SPX', expiry: '2024-09-20', multiplier: 50 };
+  const nq = { symbol: 'NQU4', kind: 'future', underlying: 'NDX', expiry: '2024-09-20', multiplier: 20 };
+  const doc = (mode: 'cross' | 'isolated' = 'cross') => ({
+    document: { account: 'g', mode, positions: [{ instrument: es, quantity: 1 }, { instrument: nq, quantity: -1 }] },
+  });
+
+  it('a long SPX future and a short NDX future in one group are margined on their combined P&L', () => {
+    const grouped = computeMargin(doc(), market, 'scenario-grid', { params: { groups: [['SPX', 'NDX']] } });
+    const ungrouped = computeMargin(doc(), market, 'scenario-grid');
+    // Every scenario moves both by the same fraction m of the 15 % range: P&L = m × (50 × 5450 − 20 × 19100)
+    // = m × (272,500 − 382,000) = −109,500 m, worst at m = +0.15 (the 2× extreme at 35 % is 0.105 < 0.15).
+    expect(grouped.maintenanceMargin).toBeCloseTo(109_500 * 0.15, 6);
+    expect(grouped.components).toHaveLength(1);
+    expect(grouped.components[0]).toMatchObject({ name: 'gridRisk', group: 'SPX+NDX' });
+    expect(grouped.worstScenario?.label).toBe('SPX+NDX: price +3/3, vol +25%');
+    expect(grouped.worstScenario?.pnl).toBeCloseTo(-109_500 * 0.15, 6);
+    // Ungrouped: each leg charged alone, 272,500 × 0.15 + 382,000 × 0.15.
+    expect(ungrouped.maintenanceMargin).toBeCloseTo((272_500 + 382_000) * 0.15, 6);
+    expect(grouped.maintenanceMargin).toBeLessThanOrEqual(ungrouped.maintenanceMargin);
+    // Contributions in the group's worst scenario still add up to its charge.
+    expect(grouped.positions.reduce((a, p) => a + p.contribution, 0)).toBeCloseTo(grouped.maintenanceMargin, 6);
+    expect(MarginResultSchema.safeParse(grouped).success).toBe(true);
+  });
+
+  it('the group name lists the underlyings as written, whatever the portfolio holds; other underlyings keep their own group', () => {
+    const r = computeMargin(doc(), market, 'scenario-grid', { params: { groups: [['NDX', 'RUT']] } });
+    expect(r.components.map((c) => c.group)).toEqual(['SPX', 'NDX+RUT']);
+    const alone = computeMargin(doc(), market, 'scenario-grid');
+    expect(r.maintenanceMargin).toBeCloseTo(alone.maintenanceMargin, 8);
+  });
+
+  it('groups are ignored in isolated mode (every position is its own group)', () => {
+    const r = computeMargin(doc('isolated'), market, 'scenario-grid', { params: { groups: [['SPX', 'NDX']] } });
+    expect(r.components.map((c) => c.group)).toEqual(['ESU4', 'NQU4']);
+  });
+
+  it('refuses an underlying in two groups (or twice in one), naming the second place', () => {
+    const run = (groups: unknown) => () => computeMargin(doc(), market, 'scenario-grid', { params: { groups } });
+    expect(run([['SPX', 'NDX'], ['RUT', 'SPX']])).toThrow(/groups\.1\.1: underlying "SPX" is already in group 0 \(SPX\+NDX\)/);
+    expect(run([['SPX', 'SPX']])).toThrow(/groups\.0\.1: underlying "SPX" is twice in this group/);
+    expect(run([[]])).toThrow(/groups\.0/);
+    expect(run([['SPX', 'NDX'], ['RUT', 'SPX']])).toThrow(expect.objectContaining({ code: 'MODEL_PARAMS_INVALID', field: 'groups.1.1' }));
+  });
+});
+
+describe('scenario-grid groups: offsets never raise margin', () => {
+  const positionsArb = fc.array(
+    fc.record({ instrument: fc.integer({ min: 0, max: TEST_INSTRUMENTS.length - 1 }), quantity: fc.integer({ min: -50_000, max: 50_000 }) }),
+    { minLength: 1, maxLength: 8 },
+  );
+  it('grouping BTC with SPX never gives more than margining them apart', () => {
+    fc.assert(
+      fc.property(positionsArb, (positions) => {
+        const doc = { document: { account: 'p', positions: positions.map((p) => ({ instrument: TEST_INSTRUMENTS[p.instrument], quantity: p.quantity / 1000 })) } };
+        const apart = computeMargin(doc, testMarket(), 'scenario-grid');
+        const together = computeMargin(doc, testMarket(), 'scenario-grid', { params: { groups: [['BTC', 'SPX']] } });
+        expect(together.maintenanceMargin).toBeLessThanOrEqual(apart.maintenanceMargin * (1 + 1e-9) + 1e-9);
+        expect(together.components.length).toBe(1);
+      }),
+      { numRuns: 60 },
     );
   });
 });

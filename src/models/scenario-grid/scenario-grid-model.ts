@@ -4,12 +4,12 @@ import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
 import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
 import type { MarginComponent, MarginResult } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, type ScenarioMatrix } from '../scenario-pipeline.js';
-import { SCENARIO_GRID_PARAMETER_DOCS, ScenarioGridParamsSchema, type ScenarioGridParams } from './scenario-grid-params.js';
+import { SCENARIO_GRID_PARAMETER_DOCS, ScenarioGridParamsSchema, groupName, type ScenarioGridParams } from './scenario-grid-params.js';
 
 /**
  * `scenario-grid`: a SPAN-like price × vol grid per underlying. Margin = worst loss over the grid, per underlying,
- * summed: gains on one underlying never offset losses on another (docs/models/scenario-grid.md).
- * In isolated mode every position is its own group.
+ * summed: gains on one underlying never offset losses on another (docs/models/scenario-grid.md), unless the
+ * `groups` parameter puts them in one group. In isolated mode every position is its own group (`groups` ignored).
  */
 export const scenarioGridModel: MarginModel<ScenarioGridParams> = {
   id: 'scenario-grid',
@@ -35,6 +35,14 @@ export const scenarioGridModel: MarginModel<ScenarioGridParams> = {
 
 function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: ScenarioGridParams): CompiledModel {
   const { set } = matrix;
+  // Row key and name of each underlying in cross mode. Keys carry a prefix so that a group named `A+B` can never
+  // merge with an underlying that happens to be called `A+B`.
+  const groupOfUnderlying = new Map<string, { key: string; name: string }>();
+  params.groups.forEach((group, g) => {
+    for (const underlying of group) groupOfUnderlying.set(underlying, { key: `g:${g}`, name: groupName(group) });
+  });
+  const crossRow = (underlying: string): { key: string; name: string } =>
+    groupOfUnderlying.get(underlying) ?? { key: `u:${underlying}`, name: underlying };
   return {
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';
@@ -42,12 +50,14 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
       const groupNames: string[] = [];
       const groupIndex = new Map<string, number>();
       const rows = portfolio.positions.map((p, i) => {
-        const key = isolated ? `${symbols[i]}#${i}` : context.instruments.spec(p.instrument).underlying;
+        const { key, name } = isolated
+          ? { key: `p:${i}`, name: symbols[i] as string }
+          : crossRow(context.instruments.spec(p.instrument).underlying);
         let row = groupIndex.get(key);
         if (row === undefined) {
           row = groupNames.length;
           groupIndex.set(key, row);
-          groupNames.push(isolated ? (symbols[i] as string) : key);
+          groupNames.push(name);
         }
         return row;
       });

@@ -35,6 +35,13 @@ export const ScenarioGridParamsSchema = z
     /** Initial margin = maintenance margin × initialRatio (CME uses 1.1 for speculative accounts). */
     initialRatio: z.number().finite().min(1).default(1),
     underlyings: z.record(z.string(), UnderlyingOverrideSchema).default({}),
+    /**
+     * Underlyings margined as one group (cross mode): their P&L is summed scenario by scenario before the worst loss
+     * is taken, so gains on one offset losses on another (full offsets, e.g. [["SPX", "NDX"]]). Underlyings in no
+     * group keep a group of their own. Each grid scenario moves every underlying by the same fraction of its own
+     * range, so a group is treated as perfectly correlated. Used by cross-margining agreements (docs/models/agreement.md).
+     */
+    groups: z.array(z.array(z.string().min(1)).min(1)).default([]),
   })
   .superRefine((p, ctx) => {
     const mult = p.extreme === false ? 1 : Math.max(1, p.extreme.multiplier);
@@ -51,6 +58,19 @@ export const ScenarioGridParamsSchema = z
       });
     };
     checkShifts(p.volShifts, ['volShifts']);
+    // One underlying in two groups would have to be margined in two rows at once: refuse, naming the second place.
+    const seen = new Map<string, number>();
+    p.groups.forEach((group, g) => {
+      group.forEach((underlying, u) => {
+        const first = seen.get(underlying);
+        if (first !== undefined) {
+          const where = first === g ? 'twice in this group' : `already in group ${first} (${groupName(p.groups[first] ?? [])})`;
+          ctx.addIssue({ code: 'custom', path: ['groups', g, u], message: `underlying "${underlying}" is ${where}; an underlying may be in one group only` });
+        } else {
+          seen.set(underlying, g);
+        }
+      });
+    });
     for (const [name, o] of Object.entries(p.underlyings)) {
       if (o.priceRange !== undefined) check(o.priceRange, ['underlyings', name, 'priceRange']);
       if (o.volShifts !== undefined) checkShifts(o.volShifts, ['underlyings', name, 'volShifts']);
@@ -62,6 +82,11 @@ export const ScenarioGridParamsSchema = z
 
 export type ScenarioGridParams = z.output<typeof ScenarioGridParamsSchema>;
 
+/** Component group name of an underlying group: its underlyings joined with "+", in the order listed (`SPX+NDX`). */
+export function groupName(underlyings: readonly string[]): string {
+  return underlyings.join('+');
+}
+
 export const SCENARIO_GRID_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'priceRange', description: 'price scan range, relative (±)', default: '0.15' },
   { name: 'priceSteps', description: 'price points each side of zero', default: '3' },
@@ -71,4 +96,5 @@ export const SCENARIO_GRID_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'timeStepDays', description: 'time decay per scenario, days', default: '0' },
   { name: 'initialRatio', description: 'initial = maintenance × ratio', default: '1' },
   { name: 'underlyings', description: 'per-underlying {priceRange, volShifts} overrides', default: '{}' },
+  { name: 'groups', description: 'underlyings margined as one group with full offsets, e.g. [["SPX","NDX"]] (cross mode)', default: '[]' },
 ];

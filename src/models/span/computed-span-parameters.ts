@@ -1,0 +1,126 @@
+import { isoDate } from '../../core/dates.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import { black76Greeks, createGreeks } from '../../pricing/black76-greeks.js';
+import { inverseOptionGreeks } from '../../pricing/inverse-option.js';
+import { compileRevaluation } from '../../revaluation/compile-revaluation.js';
+import { KIND_CALL, KIND_DELTA_ONE, type RevaluationPlan } from '../../revaluation/revaluation-plan.js';
+import { revalueKernel } from '../../revaluation/revalue-kernel.js';
+import type { ModelContext } from '../margin-model.js';
+import { CombinedCommodityDefSchema, type CombinedCommodityDef } from './span-file-schema.js';
+import { toCombinedCommodity, tierOfPeriod, toInterSpreads } from './span-definitions.js';
+import type { SpanParams } from './span-params.js';
+import { buildSpanScenarioSet, type SpanScanParams } from './span-scenario-set.js';
+import { SPAN_SCENARIOS, type SpanCombinedCommodity, type SpanContract, type SpanRiskParameters } from './span-types.js';
+
+/** Contract period YYYYMM of an instrument: its expiry month, or the market month for spot and perpetuals. */
+function periodOf(spec: InstrumentSpec, asOf: string): string {
+  const date = spec.expiry ?? asOf;
+  return `${date.slice(0, 4)}${date.slice(5, 7)}`;
+}
+
+/**
+ * Composite delta of one contract in underlying units (coins, index units), span.md §5: the weighted average of
+ * its deltas at price points −3/3 … +3/3 of the scan range, vol unchanged, after the look-ahead. Linear contracts:
+ * multiplier × ∂V/∂F; inverse ones: their coin exposure F·∂V_coin/∂F (face/F for futures; Deribit's delta for options).
+ */
+function compositeDelta(plan: RevaluationPlan, i: number, psr: number, lookAhead: number, weights: readonly number[], scratch: ReturnType<typeof createGreeks>): number {
+  const ref = plan.reference[i]!;
+  const mult = plan.multiplier[i]!;
+  const inverse = plan.inverse[i] === 1;
+  const tau = Math.max(0, plan.tau[i]! - lookAhead);
+  let delta = 0;
+  for (let j = -3; j <= 3; j++) {
+    const F = ref * (1 + (j / 3) * psr);
+    let d: number;
+    if (plan.kind[i] === KIND_DELTA_ONE) d = inverse ? mult / F : mult;
+    else {
+      const isCall = plan.kind[i] === KIND_CALL;
+      if (inverse) d = mult * F * inverseOptionGreeks(isCall, F, plan.strike[i]!, tau, plan.vol[i]!, plan.rate[i]!, scratch).delta;
+      else d = mult * black76Greeks(isCall, F, plan.strike[i]!, tau, plan.vol[i]!, plan.rate[i]!, scratch).delta;
+    }
+    delta += weights[j + 3]! * d;
+  }
+  return delta;
+}
+
+export interface ComputedSpan {
+  readonly risk: SpanRiskParameters;
+  /** Contract of each instrument id. */
+  readonly contractOf: readonly SpanContract[];
+}
+
+/**
+ * SPAN risk parameters computed by our own pricer (span.md §2): one combined commodity per underlying, arrays from
+ * the shared scenario → revaluation pipeline under the 16 SPAN scenarios, converted to the CC's currency at today's
+ * rates, extreme scenarios scaled by the covered fraction.
+ */
+export function computeSpanParameters(params: SpanParams, context: ModelContext): ComputedSpan {
+  const specs = context.instruments.specs();
+  const scans = new Map<string, SpanScanParams>();
+  for (const spec of specs) if (!scans.has(spec.underlying)) scans.set(spec.underlying, { ...params.scan, ...params.underlyings[spec.underlying] });
+  const lookAhead = params.lookAheadDays / 365;
+  const set = buildSpanScenarioSet(scans, lookAhead);
+  const plan = compileRevaluation(specs, context.market, set, context.fieldOf);
+  const matrix = new Float64Array(specs.length * SPAN_SCENARIOS);
+  revalueKernel(plan, set, matrix);
+
+  const defs = new Map<string, CombinedCommodityDef>();
+  params.combinedCommodities.forEach((d) => defs.set(d.cc, d));
+  const defOf = (spec: InstrumentSpec): CombinedCommodityDef => {
+    let def = defs.get(spec.underlying);
+    if (def === undefined) {
+      def = CombinedCommodityDefSchema.parse({ cc: spec.underlying, currency: spec.currency });
+      defs.set(spec.underlying, def);
+    }
+    return def;
+  };
+
+  const asOf = isoDate(context.market.asOfMs);
+  const scratch = createGreeks();
+  const contractOf = specs.map((spec, i): SpanContract => {
+    const def = defOf(spec);
+    const scan = scans.get(spec.underlying) as SpanScanParams;
+    const rate = context.market.fxRate(spec.currency, def.currency);
+    const pnl = new Float64Array(SPAN_SCENARIOS);
+    for (let s = 0; s < SPAN_SCENARIOS; s++) {
+      const covered = s >= 14 ? scan.extremeCoveredFraction : 1;
+      pnl[s] = matrix[i * SPAN_SCENARIOS + s]! * rate * covered + 0;
+    }
+    const period = periodOf(spec, asOf);
+    const field = `combinedCommodities[${def.cc}]`;
+    return {
+      symbol: spec.symbol,
+      cc: def.cc,
+      kind: spec.kind === 'option' ? 'option' : spec.kind === 'spot' ? 'physical' : 'future',
+      ...(spec.right === undefined ? {} : { right: spec.right }),
+      ...(spec.strike === undefined ? {} : { strike: spec.strike }),
+      period,
+      scanTier: tierOfPeriod(def.scanTiers, period, `${field}.scanTiers`),
+      intraTier: tierOfPeriod(def.intraTiers, period, `${field}.intraTiers`),
+      interTier: tierOfPeriod(def.interTiers, period, `${field}.interTiers`),
+      pnl,
+      compositeDelta: compositeDelta(plan, i, scan.priceScanRange, lookAhead, params.deltaPointWeights, scratch),
+      value: spec.kind === 'option' ? plan.baseValue[i]! * spec.multiplier * rate : 0,
+      premiumStyle: spec.kind === 'option',
+      inDelivery: def.deliveryRates.some((d) => d.period === period),
+    };
+  });
+
+  const combinedCommodities = new Map<string, SpanCombinedCommodity>();
+  for (const def of defs.values()) {
+    const scan = scans.get(def.cc);
+    // Outright margin per unit of delta: the scan range times one unit of underlying, in the CC's currency.
+    const perUnit = scan === undefined ? undefined : scan.priceScanRange * context.market.underlying(def.cc).index * context.market.fxRate('USD', def.currency);
+    combinedCommodities.set(def.cc, toCombinedCommodity(def, () => perUnit, `params.combinedCommodities[${def.cc}]`));
+  }
+  return {
+    risk: {
+      exchangeComplex: 'computed',
+      businessDate: asOf,
+      combinedCommodities,
+      contracts: new Map(contractOf.map((c) => [c.symbol, c])),
+      interSpreads: toInterSpreads(params.interSpreads, new Set(combinedCommodities.keys()), 'params.interSpreads'),
+    },
+    contractOf,
+  };
+}
