@@ -10,6 +10,7 @@
 
 import { pathToFileURL } from 'node:url';
 
+import { mulberry32 } from '../src/core/seeded-random.js';
 import { black76Price } from '../src/pricing/black76-price.js';
 import type { BenchResult } from './bench-result.js';
 
@@ -20,18 +21,6 @@ export interface Black76BenchOptions {
   readonly passes?: number;
   /** Seed of the input generator (default 20261121). */
   readonly seed?: number;
-}
-
-/** mulberry32: a tiny 32-bit seeded generator, uniform on [0, 1). Good enough to spread benchmark inputs. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Black76Batch {
