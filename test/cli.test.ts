@@ -56,6 +56,22 @@ describe('CLI: the contract subcommands', () => {
     expect(file.underlyings.BTC?.rate).toBe(0.01);
     expect(file.underlyings.BTC?.vol.smiles).toHaveLength(7);
   });
+  it('margin --agreement margins a portfolio split across markets jointly, with capped relief', async () => {
+    const dir = 'docs/examples/agreement';
+    const run = await cli('margin', '--agreement', `${dir}/agreement.json`, '--portfolio', `${dir}/portfolio.json`, '--market', `${dir}/market.json`, '--json');
+    expect(run.code).toBe(0);
+    const r = MarginResultSchema.parse(JSON.parse(run.out));
+    const value = (name: string) => r.components.filter((c) => c.name === name).reduce((a, c) => a + c.value, 0);
+    expect(r.model).toBe('agreement');
+    expect(value('agreementRelief')).toBeGreaterThan(0);
+    expect(value('agreementRelief')).toBeLessThanOrEqual(value('reliefCap') + 1e-9);
+    expect(r.initialMargin).toBeCloseTo(value('standaloneMargin') - value('agreementRelief'), 6);
+  });
+  it('margin --model span --span-file works without a market file', async () => {
+    const run = await cli('margin', '--model', 'span', '--span-file', 'docs/examples/span/mcmillan.span.json', '--portfolio', 'docs/examples/span/long-call.portfolio.json');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/scanRisk\s+SP\s+3,990\.00\s+#14 price −3\/3, vol down/);
+  });
   it('--help describes every subcommand', async () => {
     const run = await cli('--help');
     expect(run.code).toBe(0);

@@ -3,6 +3,7 @@ import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
+import { computeAgreementMargin } from '../../models/agreement/compute-agreement-margin.js';
 import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
 import type { CliIo } from '../cli-io.js';
@@ -50,6 +51,7 @@ interface MarginOptions {
   model?: string;
   params?: string;
   spanFile?: string;
+  agreement?: string;
   json?: boolean;
 }
 
@@ -70,13 +72,25 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
     .option('--model <id>', 'margin model id (see `crossmargin models`)')
     .option('--params <file>', 'model parameters JSON file (defaults apply to anything omitted)')
     .option('--span-file <file>', 'SPAN risk-parameter file (JSON, docs/span-file-format.md) for --model span')
+    .option('--agreement <file>', 'cross-margining agreement (docs/models/agreement.md): markets, models, eligible pairs, cap; replaces --model')
     .option('--json', 'print the MarginResult as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  crossmargin margin --portfolio samples/btc-options/portfolio.json \\\n    --market samples/btc-options/market.json --model scenario-grid\n' +
-        '  crossmargin margin --model span --span-file docs/examples/span/mcmillan.span.json \\\n    --portfolio docs/examples/span/covered-write.portfolio.json',
+        '  crossmargin margin --model span --span-file docs/examples/span/mcmillan.span.json \\\n    --portfolio docs/examples/span/covered-write.portfolio.json\n' +
+        '  crossmargin margin --agreement docs/examples/agreement/agreement.json \\\n    --portfolio docs/examples/agreement/portfolio.json --market docs/examples/agreement/market.json',
     )
     .action((opts: MarginOptions) => {
+      if (opts.agreement !== undefined) {
+        if (opts.model !== undefined || opts.spanFile !== undefined) {
+          throw new CrossmarginError('USAGE_INVALID', '--agreement names its own models: drop --model/--span-file', { field: '--agreement' });
+        }
+        const result = computeAgreementMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, marketFor(opts, undefined), readJsonFile(opts.agreement), {
+          agreementSource: opts.agreement,
+        });
+        io.out(opts.json === true ? `${JSON.stringify(result, undefined, 2)}\n` : formatMarginResult(result));
+        return;
+      }
       if (opts.model === undefined) throw new CrossmarginError('USAGE_INVALID', '--model <id> is required (see `crossmargin models`)', { field: '--model' });
       const spanDocument = opts.spanFile === undefined ? undefined : readJsonFile(opts.spanFile);
       const market = marketFor(opts, spanDocument);
