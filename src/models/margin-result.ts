@@ -40,6 +40,8 @@ export const SpreadFormedSchema = z.object({
       side: z.enum(['A', 'B']),
       /** Delta consumed on this leg (signed as held). */
       deltaConsumed: z.number(),
+      /** Credit granted to this leg's group (inter spreads), in the leg's own currency inside the algorithm, account currency in results. */
+      credit: z.number().optional(),
     }),
   ),
   /** Number of spreads formed. */

@@ -43,6 +43,17 @@ function compositeDelta(plan: RevaluationPlan, i: number, psr: number, lookAhead
   return delta;
 }
 
+/**
+ * Inter spreads that can form on the held CCs: a spread with a required leg on an underlying the book does not hold
+ * cannot form and is dropped; optional legs on such underlyings are left out.
+ */
+function heldSpreads(spreads: SpanParams['interSpreads'], held: ReadonlyMap<string, unknown>): SpanParams['interSpreads'] {
+  return spreads
+    .filter((s) => s.legs.every((l) => held.has(l.cc) || !l.required))
+    .map((s) => ({ ...s, legs: s.legs.filter((l) => held.has(l.cc)) }))
+    .filter((s) => s.legs.length >= 2 && (s.targetCc === undefined || held.has(s.targetCc)));
+}
+
 export interface ComputedSpan {
   readonly risk: SpanRiskParameters;
   /** Contract of each instrument id. */
@@ -87,7 +98,7 @@ export function computeSpanParameters(params: SpanParams, context: ModelContext)
       pnl[s] = matrix[i * SPAN_SCENARIOS + s]! * rate * covered + 0;
     }
     const period = periodOf(spec, asOf);
-    const field = `combinedCommodities[${def.cc}]`;
+    const field = `params.combinedCommodities.${params.combinedCommodities.indexOf(def)}`;
     return {
       symbol: spec.symbol,
       cc: def.cc,
@@ -106,12 +117,18 @@ export function computeSpanParameters(params: SpanParams, context: ModelContext)
     };
   });
 
+  // Quote currency of each underlying: a linear instrument's settlement currency; inverse ones are quoted in USD.
+  const quoteCurrency = new Map<string, string>();
+  for (const spec of specs) if (spec.settlement === 'linear' && spec.kind !== 'spot') quoteCurrency.set(spec.underlying, spec.currency);
   const combinedCommodities = new Map<string, SpanCombinedCommodity>();
-  for (const def of defs.values()) {
+  // Only the book's underlyings become CCs: one parameter file may describe more underlyings than a book holds.
+  for (const def of [...defs.values()].filter((d) => scans.has(d.cc))) {
     const scan = scans.get(def.cc);
-    // Outright margin per unit of delta: the scan range times one unit of underlying, in the CC's currency.
-    const perUnit = scan === undefined ? undefined : scan.priceScanRange * context.market.underlying(def.cc).index * context.market.fxRate('USD', def.currency);
-    combinedCommodities.set(def.cc, toCombinedCommodity(def, () => perUnit, `params.combinedCommodities[${def.cc}]`));
+    // Outright margin per unit of delta: the scan range times one unit of underlying at its index, converted from
+    // the quote currency of the CC's instruments (the index is quoted in it: USD for crypto, EUR for a DAX).
+    const quote = quoteCurrency.get(def.cc) ?? 'USD';
+    const perUnit = scan === undefined || !context.market.has(def.cc) ? undefined : scan.priceScanRange * context.market.underlying(def.cc).index * context.market.fxRate(quote, def.currency);
+    combinedCommodities.set(def.cc, toCombinedCommodity(def, () => perUnit, `params.combinedCommodities.${Math.max(0, params.combinedCommodities.indexOf(def))}`));
   }
   return {
     risk: {
@@ -119,7 +136,7 @@ export function computeSpanParameters(params: SpanParams, context: ModelContext)
       businessDate: asOf,
       combinedCommodities,
       contracts: new Map(contractOf.map((c) => [c.symbol, c])),
-      interSpreads: toInterSpreads(params.interSpreads, new Set(combinedCommodities.keys()), 'params.interSpreads'),
+      interSpreads: toInterSpreads(heldSpreads(params.interSpreads, combinedCommodities), new Set(combinedCommodities.keys()), 'params.interSpreads'),
     },
     contractOf,
   };

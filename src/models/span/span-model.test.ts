@@ -108,6 +108,17 @@ describe('span with arrays computed by our pricer', () => {
     expect(r.maintenanceMargin).toBeCloseTo(worstLoss + 100 * v0, 6);
   });
 
+  it('one parameter file can describe underlyings a book does not hold', () => {
+    const params = {
+      scan,
+      combinedCommodities: [{ cc: 'NDX', wfprMethod: 'SCANRANGE' }],
+      interSpreads: [{ priority: 1, creditRate: 0.5, legs: [{ cc: 'SPX', ratio: 50, side: 'A' }, { cc: 'NDX', ratio: 20, side: 'B' }] }],
+    };
+    const r = computeMargin({ document: { account: 'x', positions: [{ instrument: es, quantity: 1 }] } }, market, 'span', { params });
+    expect(r.maintenanceMargin).toBeCloseTo(50 * F * 0.06, 6);
+    expect(r.spreads).toEqual([]);
+  });
+
   it('two underlyings are two combined commodities; a delta-based inter spread grants a credit', () => {
     const btcLinear = 'BTC_USDC-PERPETUAL';
     const positions = [{ instrument: es, quantity: 1 }, { instrument: btcLinear, quantity: -4 }];

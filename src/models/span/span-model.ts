@@ -109,9 +109,16 @@ function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContrac
         const s = activeOf.get(`${c.cc}#${c.scanTier}`) ?? 0;
         return { instrument: c.symbol, quantity: p.quantity, contribution: 0 - p.quantity * c.pnl[s]! * fx(ccCurrency.get(c.cc) ?? portfolio.currency) };
       });
+      // Intra charges are in their CC's currency; inter credits are granted per leg, each in its leg's currency.
+      const legRate = (cc: string): number => fx(ccCurrency.get(cc) ?? portfolio.currency);
       const spreads: SpreadFormed[] = evaluation.spreads.map((s) => {
-        const rate = fx(ccCurrency.get(s.legs[0]?.cc ?? '') ?? portfolio.currency);
-        return { ...s, ...(s.charge === undefined ? {} : { charge: s.charge * rate }), ...(s.credit === undefined ? {} : { credit: s.credit * rate }) };
+        const legs = s.legs.map((l) => (l.credit === undefined ? l : { ...l, credit: l.credit * legRate(l.cc) }));
+        return {
+          ...s,
+          legs,
+          ...(s.charge === undefined ? {} : { charge: s.charge * legRate(s.legs[0]?.cc ?? '') }),
+          ...(s.credit === undefined ? {} : { credit: legs.reduce((a, l) => a + (l.credit ?? 0), 0) }),
+        };
       });
       const single = evaluation.combinedCommodities.length === 1;
       return {
@@ -136,7 +143,15 @@ function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContrac
           source: `${risk.exchangeComplex} ${risk.businessDate}`,
           accountType: params.accountType,
           currencies: evaluation.currencies,
-          combinedCommodities: evaluation.combinedCommodities.map((c) => ({ cc: c.cc, currency: c.currency, tiers: c.tiers, interTiers: c.interTiers, riskMaintenance: c.riskMaintenance, riskInitial: c.riskInitial })),
+          combinedCommodities: evaluation.combinedCommodities.map((c) => ({
+            cc: c.cc,
+            currency: c.currency,
+            // Scenario ids are 1-based everywhere in results (span.md §2 numbering).
+            tiers: c.tiers.map(({ activeScenario, ...t }) => ({ ...t, activeScenario: activeScenario + 1 })),
+            interTiers: c.interTiers,
+            riskMaintenance: c.riskMaintenance,
+            riskInitial: c.riskInitial,
+          })),
         },
       };
     },

@@ -42,8 +42,8 @@ describe('delta-based inter spreads (span.md §4)', () => {
         group: 'ES/NQ',
         priority: 1,
         legs: [
-          { cc: 'ES', tier: 1, side: 'A', deltaConsumed: 2 },
-          { cc: 'NQ', tier: 1, side: 'B', deltaConsumed: -1 },
+          { cc: 'ES', tier: 1, side: 'A', deltaConsumed: 2, credit: 3000 },
+          { cc: 'NQ', tier: 1, side: 'B', deltaConsumed: -1, credit: 3000 },
         ],
         count: 1,
         credit: 6000,

@@ -91,15 +91,18 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
       consumeDelta(ledger, buckets, leg.side, n * leg.ratio, (i) => used.add(tierKey(leg.cc, ledger.buckets[i]!.scanTier))),
     );
     let credit = 0;
-    joining.forEach(({ leg }, j) => {
+    const legCredit = joining.map(({ leg }, j) => {
       const asked = spread.creditMethod === 'flat' ? (n * (spread.flatAmount ?? 0)) / joining.length : spread.creditRate * taken[j]! * input.wfpr(leg.cc, leg.tier);
-      credit += grant(leg.cc, asked);
+      const granted = grant(leg.cc, asked);
+      credit += granted;
+      return granted;
     });
     const legsFormed: Leg[] = joining.map(({ leg }, j) => ({
       cc: leg.cc,
       tier: leg.tier,
       side: leg.side,
       deltaConsumed: leg.side === 'A' ? taken[j]! : 0 - taken[j]!,
+      credit: legCredit[j]!,
     }));
     formed.push({ type: 'inter', group: spreadId(spread), priority: spread.priority, legs: legsFormed, count: n, credit });
   };
@@ -124,7 +127,8 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
     let credit = 0;
     const legsFormed: Leg[] = joining.map(({ leg, held }) => {
       used.add(tierKey(leg.cc, leg.tier));
-      credit += grant(leg.cc, total > 0 ? (total * held.scanRisk) / standalone : 0);
+      const granted = grant(leg.cc, total > 0 ? (total * held.scanRisk) / standalone : 0);
+      credit += granted;
       // The whole tier is absorbed: its remaining non-delivery delta is consumed.
       const buckets = selectBuckets(ledger, (b) => b.cc === leg.cc && b.scanTier === leg.tier && !b.inDelivery);
       let delta = 0;
@@ -132,7 +136,7 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
         delta += ledger.remaining[i]!;
         ledger.remaining[i] = 0;
       }
-      return { cc: leg.cc, tier: leg.tier, side: leg.side, deltaConsumed: delta + 0 };
+      return { cc: leg.cc, tier: leg.tier, side: leg.side, deltaConsumed: delta + 0, credit: granted };
     });
     formed.push({ type: 'scanning', group: spreadId(spread), priority: spread.priority, legs: legsFormed, count: 1, credit });
   };

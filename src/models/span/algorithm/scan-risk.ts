@@ -18,8 +18,9 @@ export interface ScanTierRisk {
 /**
  * Scan risk of one tier from its portfolio P&L (engine sign, gain positive, 16 values). The sign flip to SPAN's
  * loss-positive L happens here, once. price + vol + time = L[s*] = max_s L[s]: it equals `scanRisk` whenever the tier
- * loses somewhere; when every scenario gains, scanRisk is 0 and the unfloored decomposition is reported as is
- * (its price risk is then ≤ 0, so a NORMAL WFPR is 0).
+ * loses somewhere; when every scenario gains, scanRisk is 0 and the unfloored decomposition is reported as is.
+ * Its price risk can still be positive then (time risk very negative), which gives a NORMAL WFPR; the credit cap
+ * (scan + intra + delivery) keeps such a tier from receiving credit beyond its own risk.
  */
 export function scanTierRisk(pnl: Float64Array): ScanTierRisk {
   if (pnl.length !== SPAN_SCENARIOS) {
