@@ -25,3 +25,6 @@ export * from './pricing/index.js';
 export * from './market/index.js';
 export * from './instruments/index.js';
 export * from './core/index.js';
+export * from './engine/account/index.js';
+export { loadMarketHistory } from './scenarios/history/load-market-history.js';
+export type { MarketHistory } from './scenarios/history/market-history.js';

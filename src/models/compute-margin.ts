@@ -1,9 +1,11 @@
 import { parseWithSchema } from '../core/validate.js';
 import { InstrumentTable } from '../instruments/instrument-table.js';
+import type { MarketHistory } from '../scenarios/history/market-history.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { resolvePortfolio, type ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import { CrossmarginError } from '../core/errors.js';
 import type { MarginModel, ModelContext, PreparedRiskParameters } from './margin-model.js';
+import { riskUnderlyings } from './scenario-pipeline.js';
 import type { MarginResult } from './margin-result.js';
 import { getModel } from './model-registry.js';
 
@@ -18,6 +20,11 @@ export interface ComputeMarginsOptions {
   readonly params?: unknown;
   /** Name of the parameters input for messages (a file path). */
   readonly paramsSource?: string;
+  /**
+   * Supplies daily history for the given underlyings (history-based models call it once, after resolving the
+   * books). The CLI passes a loader over the bundled catalogue and `--history` files; the library leaves I/O to you.
+   */
+  readonly historyLoader?: (underlyings: readonly string[]) => MarketHistory;
   /** A risk-parameter file document (SPAN risk arrays), for models that read one. */
   readonly riskParameters?: unknown;
   readonly riskParametersSource?: string;
@@ -37,7 +44,9 @@ export function computeMargins(
   const params = parseWithSchema(model.paramsSchema, options.params ?? {}, options.paramsSource ?? 'params', 'MODEL_PARAMS_INVALID');
   const prepared = prepareRiskParameters(model, modelId, options);
   const instruments = new InstrumentTable();
-  const resolved: ResolvedPortfolio[] = portfolios.map((p) => resolvePortfolio(p.document, instruments, p.source, prepared?.catalogue));
+  const resolved: ResolvedPortfolio[] = portfolios.map((p) =>
+    resolvePortfolio(p.document, instruments, p.source, prepared?.catalogue, { collateralAsPositions: model.stressesCollateral === true }),
+  );
   const firstField = new Map<number, string>();
   for (const p of resolved) {
     for (const pos of p.positions) {
@@ -49,9 +58,19 @@ export function computeMargins(
     market,
     fieldOf: (i) => firstField.get(i) ?? `instruments.${i}`,
     ...(prepared === undefined ? {} : { riskParameters: prepared.data }),
+    ...(model.needsHistory === true ? { history: loadHistory(modelId, instruments, market, options) } : {}),
   };
   const compiled = model.compile(params, context);
   return resolved.map((p) => compiled.evaluate(p));
+}
+
+function loadHistory(modelId: string, instruments: InstrumentTable, market: MarketSnapshot, options: ComputeMarginsOptions): MarketHistory {
+  if (options.historyLoader === undefined) {
+    throw new CrossmarginError('HISTORY_INVALID', `model "${modelId}" needs price history: pass a historyLoader (the CLI uses the bundled data and --history)`, {
+      field: 'history',
+    });
+  }
+  return options.historyLoader(riskUnderlyings({ instruments, market }));
 }
 
 function prepareRiskParameters(model: MarginModel<unknown>, modelId: string, options: ComputeMarginsOptions): PreparedRiskParameters | undefined {

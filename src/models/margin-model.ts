@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { InstrumentSpec } from '../instruments/instrument-spec.js';
 import type { InstrumentTable } from '../instruments/instrument-table.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
+import type { MarketHistory } from '../scenarios/history/market-history.js';
 import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import type { MarginResult } from './margin-result.js';
 
@@ -21,6 +22,8 @@ export interface ModelContext {
   readonly fieldOf?: (instrumentId: number) => string;
   /** What the model's `prepare` made of a risk-parameter file (e.g. SPAN arrays), when one was given. */
   readonly riskParameters?: unknown;
+  /** Daily price history of the book's underlyings, for models that declare `needsHistory`. */
+  readonly history?: MarketHistory;
 }
 
 /** A risk-parameter file read by a model before portfolios are resolved. */
@@ -47,6 +50,10 @@ export interface MarginModel<P = unknown> {
   readonly paramsSchema: z.ZodType<P>;
   readonly parameters: readonly ParameterDoc[];
   compile(params: P, context: ModelContext): CompiledModel;
+  /** Models that value collateral under their scenarios: computeMargins adds it to the book as spot holdings. */
+  readonly stressesCollateral?: boolean;
+  /** History-based models (VaR family): computeMargins loads the underlyings' history before compiling. */
+  readonly needsHistory?: boolean;
   /** Reads a risk-parameter file (parsed JSON); models without one leave this undefined. */
   prepare?(document: unknown, source: string): PreparedRiskParameters;
 }

@@ -20,6 +20,14 @@ export interface ScenarioMatrix {
   readonly instrumentCount: number;
 }
 
+/**
+ * Underlyings whose prices scenarios move: those the market snapshot prices. A currency held only through an fx
+ * rate (USDC, EUR collateral) stays at today's rate in every scenario, so it needs no history.
+ */
+export function riskUnderlyings(context: Pick<ModelContext, 'instruments' | 'market'>): string[] {
+  return context.instruments.underlyingNames().filter((u) => context.market.has(u));
+}
+
 export function buildScenarioMatrix(context: ModelContext, set: ScenarioSet): ScenarioMatrix {
   const specs = context.instruments.specs();
   const plan = compileRevaluation(specs, context.market, set, context.fieldOf);

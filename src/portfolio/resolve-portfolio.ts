@@ -34,15 +34,31 @@ export function resolvePortfolio(
   table: InstrumentTable,
   source?: string,
   catalogue?: ReadonlyMap<string, InstrumentSpec>,
+  options: { readonly collateralAsPositions?: boolean } = {},
 ): ResolvedPortfolio {
   const file: PortfolioFile = parseWithSchema(PortfolioFileSchema, input, source);
+  const prefix = source === undefined ? '' : `${source}: `;
   const positions = file.positions.map((p, i): ResolvedPosition => {
     const field = `positions.${i}.instrument`;
-    const named = source === undefined ? field : `${source}: ${field}`;
     const known = typeof p.instrument === 'string' ? catalogue?.get(p.instrument) : undefined;
-    return { instrument: table.add(known ?? resolveInstrument(p.instrument, named), named), quantity: p.quantity, field };
+    return { instrument: table.add(known ?? resolveInstrument(p.instrument, prefix + field), prefix + field), quantity: p.quantity, field };
   });
+  if (options.collateralAsPositions === true) positions.push(...collateralPositions(file, table, prefix));
   return { account: file.account, currency: file.currency, mode: file.mode, positions, collateral: file.collateral, source };
+}
+
+/**
+ * Collateral as spot holdings (DESIGN.md: "Collateral is part of the book"), so scenario models value it under
+ * every scenario and a coin-margined account is stressed on both sides. The account currency is left out: its
+ * value in itself never moves. A currency without an underlying in the market (USDC) is held at its fx rate.
+ */
+function collateralPositions(file: PortfolioFile, table: InstrumentTable, prefix: string): ResolvedPosition[] {
+  return Object.entries(file.collateral)
+    .filter(([currency, amount]) => currency !== file.currency && amount !== 0)
+    .map(([currency, amount]) => {
+      const field = `collateral.${currency}`;
+      return { instrument: table.add(resolveInstrument(currency, prefix + field), prefix + field), quantity: amount, field };
+    });
 }
 
 /** Reads and resolves a portfolio file (FILE_NOT_FOUND / JSON_MALFORMED name the path). */

@@ -7,6 +7,7 @@ import { computeAgreementMargin } from '../../models/agreement/compute-agreement
 import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
 import type { CliIo } from '../cli-io.js';
+import { HISTORY_OPTION_HELP, historyLoader } from '../history-option.js';
 import { formatAmount, formatTable } from '../format-table.js';
 
 /** Human-readable margin report: summary, components (with the scenario that set each), position contributions. */
@@ -52,6 +53,7 @@ interface MarginOptions {
   params?: string;
   spanFile?: string;
   agreement?: string;
+  history?: string;
   json?: boolean;
 }
 
@@ -73,11 +75,13 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
     .option('--params <file>', 'model parameters JSON file (defaults apply to anything omitted)')
     .option('--span-file <file>', 'SPAN risk-parameter file (JSON, docs/span-file-format.md) for --model span')
     .option('--agreement <file>', 'cross-margining agreement (docs/models/agreement.md): markets, models, eligible pairs, cap; replaces --model')
+    .option('--history <files>', HISTORY_OPTION_HELP)
     .option('--json', 'print the MarginResult as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  crossmargin margin --portfolio samples/btc-options/portfolio.json \\\n    --market samples/btc-options/market.json --model scenario-grid\n' +
         '  crossmargin margin --model span --span-file docs/examples/span/mcmillan.span.json \\\n    --portfolio docs/examples/span/covered-write.portfolio.json\n' +
+        '  crossmargin margin --model hs-var --history data/btc_usd_daily.csv \\\n    --portfolio samples/btc-options/portfolio.json --market samples/btc-options/market.json\n' +
         '  crossmargin margin --agreement docs/examples/agreement/agreement.json \\\n    --portfolio docs/examples/agreement/portfolio.json --market docs/examples/agreement/market.json',
     )
     .action((opts: MarginOptions) => {
@@ -97,6 +101,7 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
       const result = computeMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, market, opts.model, {
         ...(opts.params === undefined ? {} : { params: readJsonFile(opts.params), paramsSource: opts.params }),
         ...(opts.spanFile === undefined ? {} : { riskParameters: spanDocument, riskParametersSource: opts.spanFile }),
+        historyLoader: historyLoader(opts.history),
       });
       io.out(opts.json === true ? `${JSON.stringify(result, undefined, 2)}\n` : formatMarginResult(result));
     });

@@ -8,6 +8,7 @@ import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
 import { MODELS } from '../../models/model-registry.js';
 import type { CliIo } from '../cli-io.js';
+import { historyLoader } from '../history-option.js';
 import { formatAmount, formatTable } from '../format-table.js';
 import { packageRoot } from '../package-root.js';
 
@@ -35,7 +36,8 @@ export function runSamples(root: string, onStep?: () => void): SampleRun[] {
     for (const model of MODELS) {
       const paramsPath = join(dir, 'params', `${model.id}.json`);
       const params = existsSync(paramsPath) ? { params: readJsonFile(paramsPath), paramsSource: paramsPath } : {};
-      runs.push({ sample, result: computeMargin({ document: readJsonFile(portfolioPath), source: portfolioPath }, market, model.id, params) });
+      const options = { ...params, historyLoader: historyLoader(undefined) };
+      runs.push({ sample, result: computeMargin({ document: readJsonFile(portfolioPath), source: portfolioPath }, market, model.id, options) });
       onStep?.();
     }
   }

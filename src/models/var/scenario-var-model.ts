@@ -1,0 +1,254 @@
+import type { z } from 'zod';
+import type { ScenarioSet } from '../../scenarios/scenario-set.js';
+import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
+import type { CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
+import type { MarginComponent, MarginResult, ScenarioRef } from '../margin-result.js';
+import { aggregatePortfolio, buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
+import { correlationRelief, measureFor, type ReliefOutcome } from './correlation-relief.js';
+import { instrumentExposures, type InstrumentExposures } from './instrument-exposures.js';
+import { liquidityAddOns, measureLiquidity, type UnderlyingLiquidity } from './liquidity-add-ons.js';
+import { lowestScenarios, tailOf, type Tail } from './tail-scenarios.js';
+import { historyWindow } from './var-history-window.js';
+import type { VarParams } from './var-params.js';
+
+/** Which scenario set a VaR model is asked for. */
+export interface ScenarioRequest {
+  readonly kind: 'current' | 'stressed' | 'ten-year';
+  /** Last history date usable (already resolved to a history date). */
+  readonly endDate: string;
+  /** Scenarios wanted (current: params.lookback; ten-year: 2,520 or what history holds). */
+  readonly lookback: number;
+  /** Stressed: use exactly the scenarios ending inside this window. */
+  readonly window?: { readonly from: string; readonly to: string };
+}
+
+/** Generator of a model's scenario sets from history (HS, FHS, Monte Carlo). */
+export type ScenarioSource<P> = (params: P, context: ModelContext, request: ScenarioRequest) => ScenarioSet;
+
+export interface ScenarioVarModelSpec<P extends VarParams> {
+  readonly id: string;
+  readonly description: string;
+  readonly paramsSchema: z.ZodType<P>;
+  readonly parameters: readonly ParameterDoc[];
+  readonly source: ScenarioSource<P>;
+}
+
+/** Ten years of daily scenarios (EMIR RTS 153/2013 Art 28(c) floor). */
+const TEN_YEARS = 2520;
+
+interface Compiled<P extends VarParams> {
+  readonly params: P;
+  readonly context: ModelContext;
+  readonly current: ScenarioMatrix;
+  readonly stressed: ScenarioMatrix | undefined;
+  readonly tenYear: ScenarioMatrix | undefined;
+  readonly exposures: InstrumentExposures | undefined;
+  readonly liquidity: readonly UnderlyingLiquidity[] | undefined;
+  readonly unitValue: Float64Array;
+}
+
+/**
+ * A scenario-based VaR / ES model (hs-var, fhs-es, mc-es) on the shared pipeline: the model's scenario sets are
+ * revalued once into instrument × scenario matrices; each account is aggregated (one row in cross mode, one per
+ * position in isolated mode), measured, explained (Euler contributions over the tail), then the add-ons, APC and
+ * correlation relief apply (docs/models/var-es.md).
+ */
+export function scenarioVarModel<P extends VarParams>(spec: ScenarioVarModelSpec<P>): MarginModel<P> {
+  return {
+    id: spec.id,
+    description: spec.description,
+    paramsSchema: spec.paramsSchema,
+    parameters: spec.parameters,
+    needsHistory: true,
+    stressesCollateral: true,
+    compile(params, context) {
+      const { history, endIndex, endDate } = historyWindow(context, params.endDate);
+      const request = (kind: ScenarioRequest['kind'], lookback: number, window?: ScenarioRequest['window']): ScenarioMatrix =>
+        buildScenarioMatrix(context, spec.source(params, context, { kind, endDate, lookback, ...(window === undefined ? {} : { window }) }));
+      const current = request('current', params.lookback);
+      const stressed = params.stressedWindow === undefined ? undefined : request('stressed', params.lookback, params.stressedWindow);
+      const tenYear = params.apc === 'floor-10y' ? request('ten-year', Math.min(TEN_YEARS, Math.max(params.lookback, endIndex - params.mpor))) : undefined;
+      const needsLiquidity = params.liquidity !== undefined || params.concentration !== undefined;
+      const underlyings = riskUnderlyings(context);
+      const unitValue = Float64Array.from(underlyings, (u) => (context.market.has(u) ? context.market.underlying(u).index : Number.NaN));
+      const compiled: Compiled<P> = {
+        params,
+        context,
+        current,
+        stressed,
+        tenYear,
+        exposures: needsLiquidity ? instrumentExposures(context) : undefined,
+        liquidity: needsLiquidity ? measureLiquidity(history, underlyings, endIndex, params) : undefined,
+        unitValue,
+      };
+      return compiledVarModel(spec.id, compiled);
+    },
+  };
+}
+
+function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): CompiledModel {
+  const { params, context } = c;
+  const measure = measureFor(params.measure, params.confidence);
+  return {
+    evaluate(portfolio): MarginResult {
+      const isolated = portfolio.mode === 'isolated';
+      const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
+      const isCollateral = portfolio.positions.map((p) => p.field.startsWith('collateral.'));
+      const n = c.current.set.count;
+      const scratch = new Float64Array(Math.max(n, c.stressed?.set.count ?? 0, c.tenYear?.set.count ?? 0));
+
+      // Rows: the whole account (cross) or each position alone (isolated; collateral is then not in any row).
+      const rowOf = (i: number): number => (isolated ? (isCollateral[i] ? -1 : i) : 0);
+      const rowCount = isolated ? portfolio.positions.length : 1;
+      const kept = keepPositions(portfolio, (i) => rowOf(i) >= 0);
+      const grouped = aggregatePortfolio(c.current, context, kept.portfolio, rowCount, (i) => rowOf(kept.index[i]!));
+      const rowMargin = (matrix: ScenarioMatrix, pnl: Float64Array, r: number): number => measure(pnl, r * matrix.set.count, matrix.set.count, scratch);
+
+      const components: MarginComponent[] = [];
+      let base = 0;
+      let relief: ReliefOutcome | undefined;
+      if (isolated) {
+        for (let r = 0; r < rowCount; r++) {
+          if (isCollateral[r]) continue;
+          const m = rowMargin(c.current, grouped.rowPnl, r);
+          base += m;
+          components.push({ name: 'riskMeasure', group: symbols[r]!, value: m });
+        }
+      } else if (params.relief !== undefined) {
+        relief = reliefFor(c, kept.portfolio, measure);
+        base = relief.margin;
+        for (const s of relief.standalone) components.push({ name: 'standaloneMargin', group: s.group, value: s.margin });
+        components.push({ name: 'correlationRelief', group: 'account', value: relief.relief });
+      } else {
+        base = rowMargin(c.current, grouped.rowPnl, 0);
+        const t = tailOf(grouped.rowPnl, 0, n, params.confidence, scratch);
+        const s = params.measure === 'var' ? t.varScenario : t.esScenarios[0]!;
+        const scenario = { id: c.current.set.ids[s]!, label: params.measure === 'var' ? `VaR scenario ${c.current.set.labels[s]}` : `worst of the ES tail ${c.current.set.labels[s]}` };
+        components.push({ name: 'riskMeasure', group: 'account', value: base, scenario });
+      }
+
+      const stressedMargin = c.stressed === undefined ? undefined : sumRows(c.stressed, context, kept, rowCount, rowOf, (m, p, r) => rowMargin(m, p, r), isCollateral, isolated);
+      const tenYearMargin = c.tenYear === undefined ? undefined : sumRows(c.tenYear, context, kept, rowCount, rowOf, (m, p, r) => rowMargin(m, p, r), isCollateral, isolated);
+      const withApc = applyApc(params, base, stressedMargin, tenYearMargin);
+      if (withApc !== base) components.push({ name: 'apcAdjustment', group: params.apc, value: withApc - base });
+
+      const addOns = c.exposures === undefined || c.liquidity === undefined ? [] : liquidityAddOns(c.liquidity, underlyingExposure(c, portfolio), accountUnitValue(c, portfolio), params);
+      components.push(...addOns);
+      const initial = Math.max(0, withApc + addOns.reduce((a, x) => a + x.value, 0));
+
+      // Explanation: Euler contributions over the cross row's tail; worst scenarios with their dates.
+      const worst = isolated ? undefined : lowestScenarios(grouped.rowPnl, 0, n, params.worstScenarios, scratch);
+      const ref = (s: number): ScenarioRef => ({ id: c.current.set.ids[s]!, label: c.current.set.labels[s]!, pnl: grouped.rowPnl[s]! + 0 });
+      const tail = isolated ? undefined : tailOf(grouped.rowPnl, 0, n, params.confidence, scratch);
+      const positions = portfolio.positions.map((p, i) => {
+        const weight = p.quantity * context.market.fxRate(context.instruments.spec(p.instrument).currency, portfolio.currency);
+        const contribution = tail === undefined ? (isCollateral[i] ? 0 : rowMargin(c.current, grouped.rowPnl, i)) : eulerContribution(c, tail, weight, p.instrument);
+        return { instrument: symbols[i]!, quantity: p.quantity, contribution };
+      });
+      const set = c.current.set;
+      return {
+        model: id,
+        account: portfolio.account,
+        currency: portfolio.currency,
+        initialMargin: initial,
+        maintenanceMargin: initial * params.maintenanceRatio,
+        components,
+        ...(worst === undefined || worst.length === 0 ? {} : { worstScenario: ref(worst[0]!) }),
+        positions,
+        details: {
+          measure: params.measure,
+          confidence: params.confidence,
+          scenarios: set.count,
+          firstScenario: set.ids[0],
+          lastScenario: set.ids[set.count - 1],
+          mpor: params.mpor,
+          mporMethod: params.mporMethod,
+          worstScenarios: worst === undefined ? [] : Array.from(worst, ref),
+          ...(stressedMargin === undefined ? {} : { stressedMargin, stressedWindow: params.stressedWindow }),
+          ...(tenYearMargin === undefined ? {} : { tenYearMargin }),
+          apc: params.apc,
+          ...(relief === undefined ? {} : { relief }),
+        },
+      };
+    },
+  };
+}
+
+/** The portfolio restricted to some positions, remembering their original indices. */
+function keepPositions(portfolio: ResolvedPortfolio, keep: (i: number) => boolean): { portfolio: ResolvedPortfolio; index: number[] } {
+  const index = portfolio.positions.map((_, i) => i).filter(keep);
+  return { portfolio: { ...portfolio, positions: index.map((i) => portfolio.positions[i]!) }, index };
+}
+
+function sumRows(
+  matrix: ScenarioMatrix,
+  context: ModelContext,
+  kept: { portfolio: ResolvedPortfolio; index: number[] },
+  rowCount: number,
+  rowOf: (i: number) => number,
+  margin: (m: ScenarioMatrix, pnl: Float64Array, r: number) => number,
+  isCollateral: readonly boolean[],
+  isolated: boolean,
+): number {
+  const g = aggregatePortfolio(matrix, context, kept.portfolio, rowCount, (i) => rowOf(kept.index[i]!));
+  let sum = 0;
+  for (let r = 0; r < rowCount; r++) if (!(isolated && isCollateral[r])) sum += margin(matrix, g.rowPnl, r);
+  return sum;
+}
+
+/** EMIR RTS 153/2013 Art 28 (var-es.md §10): (a) 25 % buffer, (b) stressed weight, (c) 10-year floor. */
+function applyApc(params: VarParams, margin: number, stressed: number | undefined, tenYear: number | undefined): number {
+  switch (params.apc) {
+    case 'buffer':
+      return margin * 1.25;
+    case 'stressed-weight':
+      return (1 - params.stressedWeight) * margin + params.stressedWeight * (stressed ?? margin);
+    case 'floor-10y':
+      return Math.max(margin, tenYear ?? margin);
+    default:
+      return margin;
+  }
+}
+
+/** Euler contribution of one position (weight = quantity × fx) to the cross row's VaR or ES. */
+function eulerContribution<P extends VarParams>(c: Compiled<P>, tail: Tail, weight: number, instrument: number): number {
+  const n = c.current.set.count;
+  const cell = (s: number): number => weight * c.current.pnl[instrument * n + s]!;
+  if (c.params.measure === 'var') return 0 - cell(tail.varScenario);
+  let sum = 0;
+  for (let i = 0; i < tail.esScenarios.length; i++) sum += tail.esWeights[i]! * cell(tail.esScenarios[i]!);
+  return 0 - sum / tail.tailMass;
+}
+
+/** Account P&L per 100 % move of each underlying (the positions' "dollar delta"), account currency. */
+function underlyingExposure<P extends VarParams>(c: Compiled<P>, portfolio: ResolvedPortfolio): Float64Array {
+  const names = riskUnderlyings(c.context);
+  const out = new Float64Array(names.length);
+  for (const p of portfolio.positions) {
+    const spec = c.context.instruments.spec(p.instrument);
+    const u = names.indexOf(spec.underlying);
+    if (u >= 0) out[u]! += p.quantity * c.exposures!.delta[p.instrument]! * c.context.market.fxRate(spec.currency, portfolio.currency);
+  }
+  return out;
+}
+
+/** Account-currency value of one unit of each underlying (index quoted in USD). */
+function accountUnitValue<P extends VarParams>(c: Compiled<P>, portfolio: ResolvedPortfolio): Float64Array {
+  const usd = c.context.market.fxRate('USD', portfolio.currency);
+  return c.unitValue.map((v) => v * usd);
+}
+
+/** Standalone margin per class vs the joint margin of the cross row, with the bootstrap significance test. */
+function reliefFor<P extends VarParams>(c: Compiled<P>, portfolio: ResolvedPortfolio, measure: ReturnType<typeof measureFor>): ReliefOutcome {
+  const settings = c.params.relief!;
+  const classOf = (i: number): string => {
+    const u = c.context.instruments.spec(portfolio.positions[i]!.instrument).underlying;
+    return settings.classes[u] ?? u;
+  };
+  const names = [...new Set(portfolio.positions.map((_, i) => classOf(i)))].sort();
+  const n = c.current.set.count;
+  const byClass = aggregatePortfolio(c.current, c.context, portfolio, names.length, (i) => names.indexOf(classOf(i)));
+  const joint = new Float64Array(n);
+  for (let r = 0; r < names.length; r++) for (let s = 0; s < n; s++) joint[s]! += byClass.rowPnl[r * n + s]!;
+  return correlationRelief(byClass.rowPnl, joint, names, n, measure, settings);
+}
