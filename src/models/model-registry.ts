@@ -6,9 +6,11 @@ import { spanModel } from './span/span-model.js';
 import { timsModel } from './tims/tims-model.js';
 import { fhsEsModel } from './var/fhs-es-model.js';
 import { hsVarModel } from './var/hs-var-model.js';
+import { mcEsModel } from './var/mc-es-model.js';
+import { parametricVarModel } from './var/parametric-var-model.js';
 
 /** Every model the engine knows, by id. Order is the order `crossmargin models` lists them. */
-export const MODELS: readonly MarginModel<never>[] = [isolatedSimpleModel, scenarioGridModel, spanModel, timsModel, hsVarModel, fhsEsModel] as unknown as MarginModel<never>[];
+export const MODELS: readonly MarginModel<never>[] = [isolatedSimpleModel, scenarioGridModel, spanModel, timsModel, hsVarModel, fhsEsModel, parametricVarModel, mcEsModel] as unknown as MarginModel<never>[];
 
 export function getModel(id: string): MarginModel<unknown> {
   const model = MODELS.find((m) => m.id === id);

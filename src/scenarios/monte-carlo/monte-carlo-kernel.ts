@@ -22,6 +22,9 @@ export interface MonteCarloPlan {
   /** √h-scaled factor and residual loadings (factor mode; empty otherwise). */
   readonly factorLoading: Float64Array;
   readonly residualLoading: Float64Array;
+  /** True: x is a log return and the move is e^x − 1 (default); false: x is the simple return itself (the
+   * delta-normal model of var-es.md §4, so a linear book's MC ES converges to the parametric ES). */
+  readonly logReturns: boolean;
 }
 
 /** Scratch length the kernel needs: n (+1 for the factor normal) normals. */
@@ -58,14 +61,14 @@ export function monteCarloKernel(plan: MonteCarloPlan, start: number, end: numbe
       factorDrawInto(scratch, 0, plan, n, priceMove, s, paths);
       for (let i = 0; i < n; i++) {
         const k = i * paths + s;
-        priceMove[k] = Math.expm1(w * priceMove[k]!);
+        priceMove[k] = plan.logReturns ? Math.expm1(w * priceMove[k]!) : w * priceMove[k]!;
       }
     } else {
       for (let i = 0; i < n; i++) {
         let x = 0;
         const row = i * n;
         for (let j = 0; j <= i; j++) x += lower[row + j]! * scratch[j]!;
-        priceMove[i * paths + s] = Math.expm1(w * x);
+        priceMove[i * paths + s] = plan.logReturns ? Math.expm1(w * x) : w * x;
       }
     }
   }

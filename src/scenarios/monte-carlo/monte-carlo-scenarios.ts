@@ -48,6 +48,8 @@ export interface MonteCarloOptions {
   readonly horizonDays: number;
   /** Worker threads (default 1). Results do not depend on it. */
   readonly threads?: number | undefined;
+  /** 'log' (default): move = e^x − 1; 'simple': move = x, the return model of the parametric methods. */
+  readonly returns?: 'log' | 'simple' | undefined;
 }
 
 function invalid(field: string, message: string): CrossmarginError {
@@ -111,7 +113,7 @@ export function planMonteCarlo(o: MonteCarloOptions): MonteCarloPlan {
   if (o.factor !== undefined) {
     const model = { factorIndex: o.factor.factorIndex, betas: o.factor.betas, residualVols: o.factor.residualVols, factorVol: o.factor.factorVol };
     const loadings = factorLoadings(model, o.vols, scale, 'factor');
-    return { n, paths: o.paths, seed: o.seed, nu, mode: 'factor', lower: empty, ...loadings };
+    return { n, paths: o.paths, seed: o.seed, nu, mode: 'factor', lower: empty, ...loadings, logReturns: o.returns !== 'simple' };
   }
   const correlation = o.correlation ?? Float64Array.of(1);
   // Semi-definite Cholesky of the correlation; a non-PSD matrix (overrides, stressed blends) is repaired (§7).
@@ -121,7 +123,7 @@ export function planMonteCarlo(o: MonteCarloOptions): MonteCarloPlan {
     const rowScale = scale * o.vols[i]!;
     for (let j = 0; j <= i; j++) lower[i * n + j] = rowScale * factor[i * n + j]!;
   }
-  return { n, paths: o.paths, seed: o.seed, nu, mode: 'cholesky', lower, factorLoading: empty, residualLoading: empty };
+  return { n, paths: o.paths, seed: o.seed, nu, mode: 'cholesky', lower, factorLoading: empty, residualLoading: empty, logReturns: o.returns !== 'simple' };
 }
 
 /** Contiguous path ranges [bounds[c], bounds[c+1]) for `chunks` chunks: bounds[c] = ⌊c·paths/chunks⌋. */

@@ -1,0 +1,57 @@
+import { correlationFromCovariance, ewmaCovariance, sampleCovariance } from '../../scenarios/monte-carlo/covariance.js';
+import { estimateFactorModel, type FactorModelEstimate } from '../../scenarios/monte-carlo/factor-model.js';
+import { CrossmarginError } from '../../core/errors.js';
+import type { ModelContext } from '../margin-model.js';
+import { riskUnderlyings } from '../scenario-pipeline.js';
+import { historyReturns } from './history-returns.js';
+import type { ScenarioRequest } from './scenario-var-model.js';
+
+/** How parametric and Monte Carlo models estimate daily vols and dependence from history (var-es.md §6–§7). */
+export interface CovarianceSettings {
+  readonly covariance: 'ewma' | 'sample';
+  readonly decay: number;
+  /** Altcoins as beta × factor + idiosyncratic part; the factor must be one of the book's underlyings. */
+  readonly factor?: { readonly underlying: string } | undefined;
+}
+
+export interface CovarianceInputs {
+  readonly underlyings: readonly string[];
+  /** Daily covariance of log returns, row-major. */
+  readonly covariance: Float64Array;
+  readonly vols: Float64Array;
+  readonly correlation: Float64Array;
+  readonly factor?: FactorModelEstimate;
+  readonly days: number;
+}
+
+/**
+ * Daily vols and correlations of the book's underlyings over the request's days: EWMA (λ = decay, RiskMetrics
+ * seeding) or sample; with a factor, the covariance implied by β βᵀ σ_F² + diag(σ_ε²) from OLS betas (vols stay
+ * each underlying's own), so an altcoin book's dependence on bitcoin is explicit.
+ */
+export function covarianceInputs(context: ModelContext, settings: CovarianceSettings, request: ScenarioRequest): CovarianceInputs {
+  const underlyings = riskUnderlyings(context);
+  const n = underlyings.length;
+  const { returns, days } = historyReturns(context.history!, underlyings, request);
+  const covariance = settings.covariance === 'ewma' ? ewmaCovariance(returns, days, n, settings.decay) : sampleCovariance(returns, days, n);
+  const vols = Float64Array.from({ length: n }, (_, i) => Math.sqrt(covariance[i * n + i]!));
+  if (settings.factor === undefined) return { underlyings, covariance, vols, correlation: correlationFromCovariance(covariance, n), days };
+  const factorIndex = underlyings.indexOf(settings.factor.underlying);
+  if (factorIndex < 0) {
+    throw new CrossmarginError('MODEL_PARAMS_INVALID', `factor.underlying: ${settings.factor.underlying} is not an underlying of the book (${underlyings.join(', ')})`, {
+      field: 'factor.underlying',
+    });
+  }
+  const factor = estimateFactorModel(returns, days, n, factorIndex);
+  // Correlation implied by the factor model; each underlying keeps its own (EWMA or sample) vol.
+  const implied = new Float64Array(n * n);
+  const total = Float64Array.from({ length: n }, (_, i) => Math.sqrt(factor.betas[i]! ** 2 * factor.factorVol ** 2 + factor.residualVols[i]! ** 2));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      implied[i * n + j] = i === j ? 1 : (factor.betas[i]! * factor.betas[j]! * factor.factorVol ** 2) / (total[i]! * total[j]!);
+    }
+  }
+  const factorCov = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) factorCov[i * n + j] = implied[i * n + j]! * vols[i]! * vols[j]!;
+  return { underlyings, covariance: factorCov, vols, correlation: implied, factor, days };
+}
