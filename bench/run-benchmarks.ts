@@ -8,12 +8,15 @@ import type { BenchResult } from './bench-result.js';
 import { benchBlack76 } from './black76.bench.js';
 import { benchRevaluation } from './revaluation.bench.js';
 import { benchSpan } from './span.bench.js';
+import { benchFhsEs, benchMcEs } from './var.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
   ['black76-price', () => benchBlack76()],
   ['revaluation-kernel', () => benchRevaluation()],
   ['aggregation-kernel', () => benchAggregation()],
   ['span-computed-arrays', () => benchSpan()],
+  ['mc-es-option-book', () => benchMcEs()],
+  ['fhs-es-accounts', () => benchFhsEs()],
 ];
 
 const results: BenchResult[] = [];

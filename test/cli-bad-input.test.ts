@@ -82,6 +82,24 @@ describe('CLI: bad input gives one clear coded message', () => {
     const args = ['snapshot', '--chain', 'data/deribit_btc_options_2020-05-21.csv', '--underlying', 'btc', '--as-of', '2020-05-21T23:21:00Z'];
     await expectCleanFailure([...args, '--out', `${files.dir}/no/such/dir/m.json`], 'FILE_UNWRITABLE', /no\/such\/dir/);
   });
+  it('history for an underlying that has none', async () => {
+    const portfolio = files.write('doge.json', { account: 'x', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }] });
+    const market = files.write('doge-market.json', { asOf: '2025-09-23T00:00:00Z', underlyings: { BTC: { index: 112000 } }, fx: { USDC: 1 } });
+    await expectCleanFailure(['margin', '--model', 'hs-var', '--portfolio', portfolio, '--market', market, '--history', 'ETH=data/eth_usdt_binance_daily.csv'], 'USAGE_INVALID', /ETH/);
+  });
+  it('history too short for the lookback', async () => {
+    const portfolio = files.write('sol.json', { account: 'x', positions: [{ instrument: 'SOL_USDC-PERPETUAL', quantity: 1 }] });
+    const market = files.write('sol-market.json', { asOf: '2021-01-05T00:00:00Z', underlyings: { SOL: { index: 2.5 } }, fx: { USDC: 1 } });
+    await expectCleanFailure(['margin', '--model', 'hs-var', '--portfolio', portfolio, '--market', market], 'HISTORY_INVALID', /SOL.*only \d+ available/);
+  });
+  it('stale history', async () => {
+    const portfolio = files.write('spx.json', { account: 'x', positions: [{ instrument: { symbol: 'ESZ4', kind: 'future', underlying: 'SPX', expiry: '2024-12-20', multiplier: 50 }, quantity: 1 }] });
+    const market = files.write('spx-market.json', { asOf: '2024-06-17T00:00:00Z', underlyings: { SPX: { index: 5400 } } });
+    await expectCleanFailure(['margin', '--model', 'parametric-var', '--portfolio', portfolio, '--market', market], 'HISTORY_INVALID', /ends 2020-04-17.*stale/);
+  });
+  it('an unknown previous state for account', async () => {
+    await expectCleanFailure(['account', '--portfolio', 'samples/btc-options/portfolio.json', '--market', BTC_MARKET, '--model', 'span', '--previous-state', 'panic'], 'USAGE_INVALID', /--previous-state/);
+  });
   it('--json prints the error as JSON on stderr', async () => {
     const run = await cli(...margin(portfolioWith('BTC-FOO')), '--json');
     expect(run.code).toBe(ERROR_CATALOGUE.INSTRUMENT_NAME_INVALID.exitCode);

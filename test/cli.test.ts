@@ -72,10 +72,37 @@ describe('CLI: the contract subcommands', () => {
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/scanRisk\s+SP\s+3,990\.00\s+#14 price −3\/3, vol down/);
   });
+  it('margin --model hs-var with --history prints the worst scenarios with dates', async () => {
+    const run = await cli('margin', '--model', 'hs-var', '--history', 'data/btc_usd_daily.csv', '--portfolio', 'samples/btc-options/portfolio.json', '--market', 'samples/btc-options/market.json', '--json');
+    expect(run.code).toBe(0);
+    const r = MarginResultSchema.parse(JSON.parse(run.out));
+    expect(r.worstScenario?.id).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((r.details?.worstScenarios as unknown[]).length).toBe(5);
+  });
+  it('compare prints one row per model', async () => {
+    const run = await cli('compare', '--portfolio', 'samples/crypto-mixed/portfolio.json', '--market', 'samples/crypto-mixed/market.json', '--models', 'scenario-grid,hs-var,mc-es', '--json');
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.out) as { model: string; result?: { initialMargin: number } }[];
+    expect(rows.map((r) => r.model)).toEqual(['scenario-grid', 'hs-var', 'mc-es']);
+    expect(rows.every((r) => (r.result?.initialMargin ?? 0) > 0)).toBe(true);
+    const table = await cli('compare', '--portfolio', 'samples/crypto-mixed/portfolio.json', '--market', 'samples/crypto-mixed/market.json', '--models', 'scenario-grid,parametric-var');
+    expect(table.out).toMatch(/^parametric-var\s+[\d,.]+\s+[\d,.]+\s+riskMeasure account/m);
+  });
+  it('account reports equity, margins, ratio, state and the liquidation price of a one-underlying book', async () => {
+    const run = await cli('account', '--portfolio', 'samples/btc-options/portfolio.json', '--market', 'samples/btc-options/market.json', '--model', 'span', '--json');
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.out) as { equity: { equity: number }; state: string; marginRatio: number; liquidation: { underlying: string; price: number }; maintenanceMargin: number };
+    expect(r.state).toBe('healthy');
+    expect(r.marginRatio).toBeCloseTo(r.maintenanceMargin / r.equity.equity, 12);
+    expect(r.liquidation.underlying).toBe('BTC');
+    expect(r.liquidation.price).toBeGreaterThan(0);
+    const table = await cli('account', '--portfolio', 'samples/btc-options/portfolio.json', '--market', 'samples/btc-options/market.json', '--model', 'span');
+    expect(table.out).toMatch(/state\s+healthy/);
+  });
   it('--help describes every subcommand', async () => {
     const run = await cli('--help');
     expect(run.code).toBe(0);
-    for (const c of ['margin', 'models', 'price', 'samples', 'snapshot']) expect(run.out).toContain(c);
+    for (const c of ['margin', 'models', 'price', 'samples', 'snapshot', 'compare', 'account']) expect(run.out).toContain(c);
     const sub = await cli('margin', '--help');
     expect(sub.out).toMatch(/--portfolio <file>/);
   });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { toCrossmarginError } from '../core/errors.js';
 import { processIo, type CliIo } from './cli-io.js';
+import { registerAccountCommand } from './commands/account-command.js';
 import { registerCompareCommand } from './commands/compare-command.js';
 import { registerMarginCommand } from './commands/margin-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerMarginCommand(program, io);
   registerCompareCommand(program, io);
+  registerAccountCommand(program, io);
   registerModelsCommand(program, io);
   registerPriceCommand(program, io);
   registerSamplesCommand(program, io);
