@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: runs every benchmark and prints one JSON document on stdout (progress goes to stderr).
+ * `npm run bench`: runs every benchmark and prints one JSON document on stdout (progress goes to stderr) and writes
+ * it to bench-results.json.
  * Figures are wall-clock on this machine; the `machine` block says which.
  */
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { benchAggregation } from './aggregation.bench.js';
 import type { BenchResult } from './bench-result.js';
@@ -31,4 +33,8 @@ const report = {
   machine: { node: process.version, platform: process.platform, arch: process.arch, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: totalmem() / 2 ** 30 },
   results,
 };
-process.stdout.write(`${JSON.stringify(report, undefined, 2)}\n`);
+const text = `${JSON.stringify(report, undefined, 2)}\n`;
+// stdout carries only the JSON (use `npm run -s bench` to drop npm's own banner); a copy goes to bench-results.json.
+writeFileSync('bench-results.json', text);
+process.stderr.write('wrote bench-results.json\n');
+process.stdout.write(text);
