@@ -36,6 +36,29 @@ export function buildScenarioMatrix(context: ModelContext, set: ScenarioSet): Sc
   return { set, pnl, instrumentCount: specs.length };
 }
 
+/**
+ * Assigns each of `count` positions to a row by key, rows numbered in first-seen order: the grouping step every
+ * scenario model does before aggregation (by underlying, combined commodity and tier, class, ...).
+ * Returns each position's row and, per row, its key and the display name given by the first position in it.
+ */
+export function groupRows(count: number, keyOf: (i: number) => { key: string; name: string }): { rows: number[]; keys: string[]; names: string[]; index: Map<string, number> } {
+  const keys: string[] = [];
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const rows = Array.from({ length: count }, (_, i) => {
+    const { key, name } = keyOf(i);
+    let row = index.get(key);
+    if (row === undefined) {
+      row = keys.length;
+      index.set(key, row);
+      keys.push(key);
+      names.push(name);
+    }
+    return row;
+  });
+  return { rows, keys, names, index };
+}
+
 /** Rows of a portfolio's book: each position goes to row `rowOf(position index)`; weights in account currency. */
 export interface GroupedBook {
   readonly book: Book;

@@ -10,7 +10,7 @@ import { MODELS } from '../../models/model-registry.js';
 import type { CliIo } from '../cli-io.js';
 import { historyLoader } from '../history-option.js';
 import { formatAmount, formatTable } from '../format-table.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../../market/package-root.js';
 
 export interface SampleRun {
   readonly sample: string;

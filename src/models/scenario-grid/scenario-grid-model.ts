@@ -3,7 +3,7 @@ import { buildPriceVolGrid } from '../../scenarios/price-vol-grid.js';
 import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
 import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
 import type { MarginComponent, MarginResult } from '../margin-result.js';
-import { aggregatePortfolio, buildScenarioMatrix, type ScenarioMatrix } from '../scenario-pipeline.js';
+import { aggregatePortfolio, buildScenarioMatrix, groupRows, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { SCENARIO_GRID_PARAMETER_DOCS, ScenarioGridParamsSchema, groupName, type ScenarioGridParams } from './scenario-grid-params.js';
 
 /**
@@ -47,20 +47,9 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
-      const groupNames: string[] = [];
-      const groupIndex = new Map<string, number>();
-      const rows = portfolio.positions.map((p, i) => {
-        const { key, name } = isolated
-          ? { key: `p:${i}`, name: symbols[i] as string }
-          : crossRow(context.instruments.spec(p.instrument).underlying);
-        let row = groupIndex.get(key);
-        if (row === undefined) {
-          row = groupNames.length;
-          groupIndex.set(key, row);
-          groupNames.push(name);
-        }
-        return row;
-      });
+      const { rows, names: groupNames } = groupRows(portfolio.positions.length, (i) =>
+        isolated ? { key: `p:${i}`, name: symbols[i] as string } : crossRow(context.instruments.spec(portfolio.positions[i]!.instrument).underlying),
+      );
       const grouped = aggregatePortfolio(matrix, context, portfolio, groupNames.length, (i) => rows[i]!);
 
       const components: MarginComponent[] = [];

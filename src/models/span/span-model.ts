@@ -2,7 +2,7 @@ import { CrossmarginError } from '../../core/errors.js';
 import type { SpreadFormed } from '../margin-result.js';
 import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
 import type { MarginComponent, MarginResult } from '../margin-result.js';
-import { aggregatePortfolio, type ScenarioMatrix } from '../scenario-pipeline.js';
+import { aggregatePortfolio, groupRows, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { evaluateSpan } from './algorithm/evaluate-span.js';
 import { computeSpanParameters } from './computed-span-parameters.js';
 import { loadSpanFile } from './load-span-file.js';
@@ -52,18 +52,10 @@ export const spanModel: MarginModel<SpanParams> = {
 function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContract[], matrix: ScenarioMatrix, context: ModelContext, params: SpanParams): CompiledModel {
   return {
     evaluate(portfolio): MarginResult {
-      const rowKeys: string[] = [];
-      const rowIndex = new Map<string, number>();
-      const rows = portfolio.positions.map((p) => {
-        const c = contractOf[p.instrument]!;
+      const { rows, keys: rowKeys, index: rowIndex } = groupRows(portfolio.positions.length, (i) => {
+        const c = contractOf[portfolio.positions[i]!.instrument]!;
         const key = `${c.cc}#${c.scanTier}`;
-        let row = rowIndex.get(key);
-        if (row === undefined) {
-          row = rowKeys.length;
-          rowIndex.set(key, row);
-          rowKeys.push(key);
-        }
-        return row;
+        return { key, name: key };
       });
       // Arrays are already in each CC's currency, so rows aggregate at rate 1; conversion happens per currency below.
       const grouped = aggregatePortfolio(matrix, context, portfolio, rowKeys.length, (i) => rows[i]!, () => 1);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { buildFilteredScenarios } from '../../scenarios/history/filtered-scenarios.js';
 import type { ModelContext } from '../margin-model.js';
-import { riskUnderlyings } from '../scenario-pipeline.js';
+import { historyScenarioOptions } from './hs-var-model.js';
 import { scenarioVarModel, type ScenarioRequest } from './scenario-var-model.js';
 import { varParameterDocs, varParamsSchema, type VarParams } from './var-params.js';
 
@@ -16,17 +16,7 @@ type FhsParams = VarParams & { filter: 'ewma' | 'garch' };
 
 /** Filtered historical simulation (var-es.md §3): returns devolatilised by the filter and rescaled by today's vol. */
 function filteredSource(params: FhsParams, context: ModelContext, request: ScenarioRequest) {
-  return buildFilteredScenarios(context.history!, {
-    underlyings: riskUnderlyings(context),
-    lookback: request.lookback,
-    mpor: params.mpor,
-    mporMethod: params.mporMethod,
-    endDate: request.endDate,
-    volMoves: params.volMoves,
-    filter: params.filter,
-    lambda: params.decay,
-    ...(request.window === undefined ? {} : { window: request.window }),
-  });
+  return buildFilteredScenarios(context.history!, { ...historyScenarioOptions(params, context, request), filter: params.filter, lambda: params.decay });
 }
 
 /** `fhs-es`: filtered historical simulation ES (default 97.5 %, 750 days, EWMA 0.94, 2-day MPOR). */

@@ -7,9 +7,9 @@ import { varParameterDocs, varParamsSchema, type VarParams } from './var-params.
 
 const DEFAULTS = { confidence: 0.99, lookback: 500, measure: 'var' } as const;
 
-/** Historical-simulation scenarios (var-es.md §2): the book revalued under each historical h-day move. */
-export function historicalSource(params: VarParams, context: ModelContext, request: ScenarioRequest) {
-  return buildHistoricalScenarios(context.history!, {
+/** The generator options every history-based source shares: which underlyings, which days, which horizon. */
+export function historyScenarioOptions(params: VarParams, context: ModelContext, request: ScenarioRequest) {
+  return {
     underlyings: riskUnderlyings(context),
     lookback: request.lookback,
     mpor: params.mpor,
@@ -17,7 +17,12 @@ export function historicalSource(params: VarParams, context: ModelContext, reque
     endDate: request.endDate,
     volMoves: params.volMoves,
     ...(request.window === undefined ? {} : { window: request.window }),
-  });
+  };
+}
+
+/** Historical-simulation scenarios (var-es.md §2): the book revalued under each historical h-day move. */
+export function historicalSource(params: VarParams, context: ModelContext, request: ScenarioRequest) {
+  return buildHistoricalScenarios(context.history!, historyScenarioOptions(params, context, request));
 }
 
 /** `hs-var`: historical-simulation VaR (default 99 %, 500 days, 2-day MPOR) with the VaR family's add-ons. */

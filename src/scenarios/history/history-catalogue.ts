@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseWithSchema } from '../../core/validate.js';
 import { parseJsonText, readTextFile } from '../../market/read-input-file.js';
-import { projectRoot } from './project-root.js';
+import { packageRoot } from '../../market/package-root.js';
 
 /** Path of the catalogue file, relative to the project root. */
 export const HISTORY_CATALOGUE_FILE = 'data/history-catalogue.json';
@@ -35,7 +35,7 @@ export interface HistoryCatalogue {
  * Reads data/history-catalogue.json under `root` (default: the project root found from this module). A malformed
  * catalogue is SCHEMA_INVALID naming the field; files are not opened here, only when a history is loaded.
  */
-export function loadHistoryCatalogue(root: string = projectRoot()): HistoryCatalogue {
+export function loadHistoryCatalogue(root: string = packageRoot()): HistoryCatalogue {
   const source = join(root, HISTORY_CATALOGUE_FILE);
   const file = parseWithSchema(CatalogueFileSchema, parseJsonText(readTextFile(source), source), source);
   const entries = new Map<string, HistoryCatalogueEntry & { path: string; volIndexPath: string | undefined }>();

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '../../core/seeded-random.js';
-import { projectRoot } from './project-root.js';
+import { packageRoot } from '../../market/package-root.js';
 
 /** Project root, for bundled data paths in tests. */
-export const ROOT = projectRoot();
+export const ROOT = packageRoot();
 
 /**
  * date → close straight from a bundled CSV, by plain string splitting: an independent reading of the file for

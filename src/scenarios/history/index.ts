@@ -5,7 +5,6 @@ export * from './horizon-returns.js';
 export * from './load-market-history.js';
 export * from './market-history.js';
 export * from './nelder-mead.js';
-export * from './project-root.js';
 export * from './scenario-window.js';
 export * from './vol-move-shifts.js';
 export * from './volatility-filters.js';

@@ -5,7 +5,7 @@ import { loadPriceHistory } from '../../market/load-price-history.js';
 import type { PriceHistory } from '../../market/price-history.js';
 import { loadHistoryCatalogue, HISTORY_CATALOGUE_FILE } from './history-catalogue.js';
 import { volIndexSeriesName, type MarketHistory, type SeriesRange, type VolumeUnit } from './market-history.js';
-import { projectRoot } from './project-root.js';
+import { packageRoot } from '../../market/package-root.js';
 
 /** One parsed `--history` entry: the close series of an underlying, or its implied-vol index. */
 export interface HistorySpec {
@@ -186,7 +186,7 @@ export function loadMarketHistory(underlyings: readonly string[], specs: readonl
     target.set(s.underlying, s);
   }
 
-  const catalogue = loadHistoryCatalogue(root ?? projectRoot());
+  const catalogue = loadHistoryCatalogue(root ?? packageRoot());
   const closePlans: SeriesPlan[] = [];
   const volumeUnit: VolumeUnit[] = [];
   const volPlans: { underlying: string; plan: SeriesPlan }[] = [];
