@@ -31,5 +31,5 @@ export function expectedShortfall(pnl: Float64Array, offset: number, n: number, 
   } else {
     for (let s = 0; s < n; s++) sum += scratch[s]!;
   }
-  return -sum / m;
+  return (0 - sum) / m;
 }

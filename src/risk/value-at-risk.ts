@@ -11,5 +11,5 @@ import { selectKth } from './select-kth.js';
 export function valueAtRisk(pnl: Float64Array, offset: number, n: number, alpha: number, scratch: Float64Array): number {
   for (let s = 0; s < n; s++) scratch[s] = pnl[offset + s]!;
   const k = varRank(alpha, n);
-  return -selectKth(scratch, n, k - 1);
+  return 0 - selectKth(scratch, n, k - 1); // `0 - x`: no negative zero in results
 }

@@ -15,9 +15,12 @@ export interface CompareRow {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-/** The component that adds the most to the margin (largest value), as "name group". */
+/** Components that reduce a margin (credits, reliefs, option value): never the "top" driver. */
+const REDUCING = /Credit$|Relief$|^netOptionValue$|^reliefCap$/;
+
+/** The component that adds the most to the margin (largest charge), as "name group". */
 function topComponent(r: MarginResult): string {
-  const top = r.components.reduce<MarginResult['components'][number] | undefined>((a, c) => (a === undefined || c.value > a.value ? c : a), undefined);
+  const top = r.components.filter((c) => !REDUCING.test(c.name)).reduce<MarginResult['components'][number] | undefined>((a, c) => (a === undefined || c.value > a.value ? c : a), undefined);
   return top === undefined ? '-' : `${top.name} ${top.group}`;
 }
 

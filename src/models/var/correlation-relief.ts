@@ -1,9 +1,10 @@
 import { mulberry32 } from '../../core/seeded-random.js';
+import { tailMass } from '../../core/tail-count.js';
 import { expectedShortfall } from '../../risk/expected-shortfall.js';
 import { valueAtRisk } from '../../risk/value-at-risk.js';
 
 /**
- * Intermarket margin relief by correlation (docs/models/var-es.md "Correlation relief"). Each class (asset class or
+ * Intermarket margin relief by correlation (docs/models/var-family.md "Correlation relief"). Each class (asset class or
  * market) is margined on its own; the joint margin of the whole account is lower by the diversification benefit
  * B = Σ standalone − joint. Relief is granted only if B is statistically significant over the lookback:
  *
@@ -69,7 +70,9 @@ export function correlationRelief(classPnl: Float64Array, jointPnl: Float64Array
     if (benefits[b]! <= 0) nonPositive++;
   }
   benefits.sort();
-  const lowerBound = benefits[Math.min(settings.bootstrap - 1, Math.floor((1 - settings.level) * settings.bootstrap))] ?? 0;
+  // Rank from integer arithmetic: (1 − 0.9)·500 is 49.999999999999986 in doubles (the drift tail-count.ts avoids).
+  const rank = Math.floor(tailMass(settings.level, settings.bootstrap));
+  const lowerBound = benefits[Math.min(settings.bootstrap - 1, rank)] ?? 0;
   const significant = classes > 1 && benefit > 0 && lowerBound > 0;
   const cap = settings.cap * benefit;
   const relief = significant ? cap : 0;

@@ -33,7 +33,10 @@ export function covarianceInputs(context: ModelContext, settings: CovarianceSett
   const underlyings = riskUnderlyings(context);
   const n = underlyings.length;
   const { returns, days } = historyReturns(context.history!, underlyings, request);
-  const covariance = settings.covariance === 'ewma' ? ewmaCovariance(returns, days, n, settings.decay) : sampleCovariance(returns, days, n);
+  // The 10-year floor (EMIR Art 28(c)) and a stressed window are about the volatility OVER that period: an EWMA
+  // would forget all but its last weeks, so those requests always use the sample covariance.
+  const useEwma = settings.covariance === 'ewma' && request.kind === 'current';
+  const covariance = useEwma ? ewmaCovariance(returns, days, n, settings.decay) : sampleCovariance(returns, days, n);
   const vols = Float64Array.from({ length: n }, (_, i) => Math.sqrt(covariance[i * n + i]!));
   if (settings.factor === undefined) return { underlyings, covariance, vols, correlation: correlationFromCovariance(covariance, n), days };
   const factorIndex = underlyings.indexOf(settings.factor.underlying);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { buildFilteredScenarios } from '../../scenarios/history/filtered-scenarios.js';
 import type { ModelContext } from '../margin-model.js';
-import { historyScenarioOptions } from './hs-var-model.js';
+import { historicalSource, historyScenarioOptions } from './hs-var-model.js';
 import { scenarioVarModel, type ScenarioRequest } from './scenario-var-model.js';
 import { varParameterDocs, varParamsSchema, type VarParams } from './var-params.js';
 
@@ -16,6 +16,9 @@ type FhsParams = VarParams & { filter: 'ewma' | 'garch' };
 
 /** Filtered historical simulation (var-es.md §3): returns devolatilised by the filter and rescaled by today's vol. */
 function filteredSource(params: FhsParams, context: ModelContext, request: ScenarioRequest) {
+  // Stressed and 10-year sets exist to keep past turbulence in the margin; filtering would rescale them to
+  // today's vol and defeat that, so they are plain historical scenarios (var-es.md §10).
+  if (request.kind !== 'current') return historicalSource(params, context, request);
   return buildFilteredScenarios(context.history!, { ...historyScenarioOptions(params, context, request), filter: params.filter, lambda: params.decay });
 }
 

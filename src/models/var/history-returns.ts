@@ -12,8 +12,16 @@ export function historyReturns(history: MarketHistory, underlyings: readonly str
     if (i < 0) throw new CrossmarginError('HISTORY_INVALID', `no history loaded for ${u}`, { field: `history.${u}` });
     return history.close[i]!;
   });
+  if (request.window !== undefined && request.window.to > request.endDate) {
+    throw new CrossmarginError('MODEL_PARAMS_INVALID', `stressedWindow.to: ${request.window.to} is after the end date ${request.endDate} (that would use future data)`, {
+      field: 'stressedWindow.to',
+    });
+  }
   let last = lastDateIndexOnOrBefore(history.dates, request.window?.to ?? request.endDate);
-  let first = request.window === undefined ? last - request.lookback + 1 : lastDateIndexOnOrBefore(history.dates, request.window.from) + 1;
+  // A window holds the returns ending on its days, from its first day on (as historical scenarios do).
+  const fromIndex = request.window === undefined ? -1 : lastDateIndexOnOrBefore(history.dates, request.window.from);
+  const fromIsDate = request.window !== undefined && history.dates[fromIndex] === request.window.from;
+  let first = request.window === undefined ? last - request.lookback + 1 : fromIsDate ? fromIndex : fromIndex + 1;
   first = Math.max(first, 1);
   last = Math.max(last, first - 1);
   const days = last - first + 1;

@@ -22,6 +22,12 @@ export function measureLiquidity(history: MarketHistory, underlyings: readonly s
     const u = history.underlyings.indexOf(name);
     const close = history.close[u]!;
     const volume = history.volume[u]!;
+    if (history.volumeUnit[u] === 'unknown') {
+      // Coins or dollars? Guessing would scale the add-on by the price: refuse instead.
+      throw new CrossmarginError('HISTORY_INVALID', `${name}: the volume unit of ${history.sources[u] ?? 'its history'} is unknown (a --history file); the liquidity and concentration add-ons need a catalogued file (data/history-catalogue.json)`, {
+        field: `history.${name}.volume`,
+      });
+    }
     let sum = 0;
     let days = 0;
     for (let t = Math.max(0, endIndex - advDays + 1); t <= endIndex; t++) {
@@ -31,7 +37,7 @@ export function measureLiquidity(history: MarketHistory, underlyings: readonly s
       days++;
     }
     if (days === 0 || sum <= 0) {
-      throw new CrossmarginError('HISTORY_INVALID', `${name}: the history has no volume in the ${advDays} days before ${history.dates[endIndex]}; the liquidity and concentration add-ons need it`, {
+      throw new CrossmarginError('HISTORY_INVALID', `${name}: the history has no volume in the ${advDays} days to ${history.dates[endIndex]}; the liquidity and concentration add-ons need it`, {
         field: `history.${name}.volume`,
       });
     }

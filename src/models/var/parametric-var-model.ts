@@ -40,13 +40,13 @@ interface Compiled {
 }
 
 /** Analytic margin of exposures w (account currency per 100 % move) and diagonal gammas over the MPOR. */
-function analyticMargin(c: Compiled, inputs: CovarianceInputs, w: Float64Array, gamma: Float64Array): { margin: number; components: Float64Array; sigma: number; k1?: number } {
+function analyticMargin(c: Compiled, inputs: CovarianceInputs, w: Float64Array, gamma: Float64Array): { margin: number; components: Float64Array; sigma: number; var: number; es: number } {
   const { params } = c;
   const n = w.length;
   const normal = deltaNormal({ exposures: w, covariance: inputs.covariance, alpha: params.confidence, horizonDays: params.mpor });
   const base = params.measure === 'var' ? normal.valueAtRisk : normal.expectedShortfall;
   const components = params.measure === 'var' ? normal.componentVaR : normal.componentES;
-  if (params.method === 'delta-normal') return { margin: Math.max(0, base), components, sigma: normal.sigma };
+  if (params.method === 'delta-normal') return { margin: Math.max(0, base), components, sigma: normal.sigma, var: normal.valueAtRisk, es: normal.expectedShortfall };
   // Delta-gamma-normal over the horizon: Σ_h = h·Σ (√h vol scaling, iid), Γ diagonal (each instrument has one underlying).
   const sigmaH = inputs.covariance.map((v) => v * params.mpor);
   const gammaMatrix = new Float64Array(n * n);
@@ -56,7 +56,13 @@ function analyticMargin(c: Compiled, inputs: CovarianceInputs, w: Float64Array, 
   const margin = Math.max(0, -k.k1 + (params.measure === 'var' ? tail.z : tail.esFactor) * Math.sqrt(k.k2));
   // Components: the delta-normal Euler split, rescaled to the delta-gamma margin (documented approximation).
   const scale = base === 0 ? 0 : margin / base;
-  return { margin, components: components.map((x) => x * scale), sigma: Math.sqrt(k.k2), k1: k.k1 };
+  return {
+    margin,
+    components: components.map((x) => x * scale),
+    sigma: Math.sqrt(k.k2),
+    var: -k.k1 + tail.z * Math.sqrt(k.k2),
+    es: -k.k1 + tail.esFactor * Math.sqrt(k.k2),
+  };
 }
 
 /**
@@ -172,6 +178,8 @@ function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginRe
       confidence: params.confidence,
       mpor: params.mpor,
       sigma: cross.sigma,
+      var: cross.var,
+      es: cross.es,
       historyDays: c.current.days,
       underlyings,
       exposures: Array.from(all.w),

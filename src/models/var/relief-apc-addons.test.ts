@@ -76,6 +76,27 @@ describe('anti-procyclicality and add-ons', () => {
     expect(r.initialMargin).toBeCloseTo(Math.max(base().initialMargin, r.details?.tenYearMargin as number), 6);
   });
 
+  it('the 10-year floor uses the sample vol over ten years, so it differs from an EWMA current margin', () => {
+    const r = computeMargin(positions, market, 'parametric-var', { params: { apc: 'floor-10y' }, historyLoader: loader });
+    const current = computeMargin(positions, market, 'parametric-var', { historyLoader: loader });
+    expect(r.details?.tenYearMargin).not.toBeCloseTo(current.initialMargin, 2);
+    expect(r.initialMargin).toBeCloseTo(Math.max(current.initialMargin, r.details?.tenYearMargin as number), 6);
+  });
+
+  it('no look-ahead through parameters: an end date or stressed window after the market date is refused', () => {
+    expect(() => computeMargin(positions, market, 'hs-var', { params: { endDate: '2025-10-01' }, historyLoader: loader })).toThrow(/endDate: 2025-10-01 is after the market date/);
+    expect(() =>
+      computeMargin(positions, market, 'parametric-var', { params: { stressedWindow: { from: '2025-09-01', to: '2025-10-30' } }, historyLoader: loader }),
+    ).toThrow(/stressedWindow.to: 2025-10-30 is after the end date/);
+  });
+
+  it('fhs-es keeps the stressed window unfiltered, so stressed-weight raises a calm-period margin', () => {
+    const window = { from: '2020-02-20', to: '2020-04-30' };
+    const r = computeMargin(positions, market, 'fhs-es', { params: { apc: 'stressed-weight', stressedWindow: window }, historyLoader: loader });
+    const plain = computeMargin(positions, market, 'fhs-es', { historyLoader: loader });
+    expect(r.details?.stressedMargin as number).toBeGreaterThan(plain.initialMargin);
+  });
+
   it('liquidity add-on = Y·σ·√(Q/ADV)·|value|; concentration only above the ADV threshold', () => {
     const big = book(['BTC_USDC-PERPETUAL', 4000]);
     const r = computeMargin(big, market, 'hs-var', { params: { liquidity: { impactCoefficient: 1, advDays: 30 }, concentration: { thresholdAdvFraction: 0.2, rate: 0.1 } }, historyLoader: loader });

@@ -51,7 +51,7 @@ interface Compiled<P extends VarParams> {
  * A scenario-based VaR / ES model (hs-var, fhs-es, mc-es) on the shared pipeline: the model's scenario sets are
  * revalued once into instrument × scenario matrices; each account is aggregated (one row in cross mode, one per
  * position in isolated mode), measured, explained (Euler contributions over the tail), then the add-ons, APC and
- * correlation relief apply (docs/models/var-es.md).
+ * correlation relief apply (docs/models/var-family.md).
  */
 export function scenarioVarModel<P extends VarParams>(spec: ScenarioVarModelSpec<P>): MarginModel<P> {
   return {
@@ -132,7 +132,7 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
       const withApc = applyApc(params, base, stressedMargin, tenYearMargin);
       if (withApc !== base) components.push({ name: 'apcAdjustment', group: params.apc, value: withApc - base });
 
-      const addOns = c.exposures === undefined || c.liquidity === undefined ? [] : liquidityAddOns(c.liquidity, underlyingExposure(c, portfolio), accountUnitValue(c, portfolio), params);
+      const addOns = c.exposures === undefined || c.liquidity === undefined ? [] : liquidityAddOns(c.liquidity, underlyingExposure(c, kept.portfolio), accountUnitValue(c, portfolio), params);
       components.push(...addOns);
       const initial = Math.max(0, withApc + addOns.reduce((a, x) => a + x.value, 0));
 
@@ -158,6 +158,8 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
         details: {
           measure: params.measure,
           confidence: params.confidence,
+          // Both tail measures of the account at `confidence` (cross mode), for ES backtests (Acerbi–Szekely needs VaR and ES).
+          ...(tail === undefined ? {} : { var: tail.var, es: tail.es }),
           scenarios: set.count,
           firstScenario: set.ids[0],
           lastScenario: set.ids[set.count - 1],
@@ -245,9 +247,12 @@ function reliefFor<P extends VarParams>(c: Compiled<P>, portfolio: ResolvedPortf
     const u = c.context.instruments.spec(portfolio.positions[i]!.instrument).underlying;
     return settings.classes[u] ?? u;
   };
-  const names = [...new Set(portfolio.positions.map((_, i) => classOf(i)))].sort();
+  // Positions that no scenario moves (fx-only currencies such as USDC collateral) belong to no class.
+  const moving = new Set(riskUnderlyings(c.context));
+  const kept = keepPositions(portfolio, (i) => moving.has(c.context.instruments.spec(portfolio.positions[i]!.instrument).underlying));
+  const names = [...new Set(kept.index.map((i) => classOf(i)))].sort();
   const n = c.current.set.count;
-  const byClass = aggregatePortfolio(c.current, c.context, portfolio, names.length, (i) => names.indexOf(classOf(i)));
+  const byClass = aggregatePortfolio(c.current, c.context, kept.portfolio, names.length, (k) => names.indexOf(classOf(kept.index[k]!)));
   const joint = new Float64Array(n);
   for (let r = 0; r < names.length; r++) for (let s = 0; s < n; s++) joint[s]! += byClass.rowPnl[r * n + s]!;
   return correlationRelief(byClass.rowPnl, joint, names, n, measure, settings);

@@ -14,7 +14,12 @@ export const MAX_HISTORY_STALENESS_DAYS = 10;
 export function historyWindow(context: ModelContext, endDate: string | undefined): { history: MarketHistory; endIndex: number; endDate: string } {
   const history = context.history;
   if (history === undefined) throw new CrossmarginError('HISTORY_INVALID', 'this model needs price history and none was loaded', { field: 'history' });
-  const target = endDate ?? isoDate(context.market.asOfMs);
+  const marketDate = isoDate(context.market.asOfMs);
+  if (endDate !== undefined && endDate > marketDate) {
+    // A margin may only use what was known at the market date: a later end date would look ahead.
+    throw new CrossmarginError('MODEL_PARAMS_INVALID', `endDate: ${endDate} is after the market date ${marketDate} (that would use future data)`, { field: 'endDate' });
+  }
+  const target = endDate ?? marketDate;
   const endIndex = lastDateIndexOnOrBefore(history.dates, target);
   if (endIndex < 0) {
     throw new CrossmarginError('HISTORY_INVALID', `history starts ${history.dates[0] ?? '(empty)'}, after the end date ${target}`, { field: 'history', details: { ranges: history.ranges } });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ParameterDoc } from '../margin-model.js';
 
 /**
- * Parameters shared by the VaR / ES family (docs/models/var-es.md; methods/var-es.md §1–§10). Each model fixes its
+ * Parameters shared by the VaR / ES family (docs/models/var-family.md; methods/var-es.md §1–§10). Each model fixes its
  * own defaults (confidence, lookback, measure) through `varParamsSchema(defaults)`.
  */
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
