@@ -11,6 +11,7 @@ import { benchBlack76 } from './black76.bench.js';
 import { benchRevaluation } from './revaluation.bench.js';
 import { benchSpan } from './span.bench.js';
 import { benchFhsEs, benchMcEs } from './var.bench.js';
+import { benchBacktest } from './backtest.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
   ['black76-price', () => benchBlack76()],
@@ -19,6 +20,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
   ['span-computed-arrays', () => benchSpan()],
   ['mc-es-option-book', () => benchMcEs()],
   ['fhs-es-accounts', () => benchFhsEs()],
+  ['backtest-10y-every-model', () => benchBacktest()],
 ];
 
 const results: BenchResult[] = [];

@@ -2,12 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { toCrossmarginError } from '../core/errors.js';
 import { processIo, type CliIo } from './cli-io.js';
 import { registerAccountCommand } from './commands/account-command.js';
+import { registerBacktestCommand } from './commands/backtest-command.js';
+import { registerCalibrateCommand } from './commands/calibrate-command.js';
 import { registerCompareCommand } from './commands/compare-command.js';
 import { registerMarginCommand } from './commands/margin-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerPriceCommand } from './commands/price-command.js';
 import { registerSamplesCommand } from './commands/samples-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
+import { registerValidateCommand } from './commands/validate-command.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command();
@@ -20,10 +23,13 @@ export function buildProgram(io: CliIo): Command {
   registerMarginCommand(program, io);
   registerCompareCommand(program, io);
   registerAccountCommand(program, io);
+  registerBacktestCommand(program, io);
   registerModelsCommand(program, io);
   registerPriceCommand(program, io);
   registerSamplesCommand(program, io);
   registerSnapshotCommand(program, io);
+  registerValidateCommand(program, io);
+  registerCalibrateCommand(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -1,0 +1,124 @@
+import { writeFileSync } from 'node:fs';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { buildBacktestReport, type BacktestReport } from '../../backtest/backtest-report.js';
+import { renderBacktestHtml } from '../../backtest/report/html-report.js';
+import { walkForward } from '../../backtest/walk-forward.js';
+import { CrossmarginError } from '../../core/errors.js';
+import { InstrumentTable } from '../../instruments/instrument-table.js';
+import { readJsonFile } from '../../market/read-input-file.js';
+import { MODELS, getModel } from '../../models/model-registry.js';
+import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
+import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
+import type { CliIo } from '../cli-io.js';
+import { formatTable } from '../format-table.js';
+import { HISTORY_OPTION_HELP } from '../history-option.js';
+
+interface BacktestOptions {
+  portfolio: string;
+  models?: string;
+  params?: string;
+  history?: string;
+  from: string;
+  to: string;
+  horizon: string;
+  coverage: string;
+  report?: string;
+  json?: boolean;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function numberOption(text: string, field: string, check: (v: number) => boolean, expected: string): number {
+  const v = Number(text);
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text) || !check(v)) throw new CrossmarginError('USAGE_INVALID', `${field}: "${text}" is not ${expected}`, { field });
+  return v;
+}
+
+function fmt(v: number | undefined, digits = 4): string {
+  return v === undefined || !Number.isFinite(v) ? '-' : Number(v.toPrecision(digits)).toLocaleString('en-US');
+}
+
+/** Model comparison table: one row per model, the least and steadiest adequate collateral first. */
+export function formatBacktestReport(r: BacktestReport): string {
+  const rows = r.ranking.map((rank) => {
+    const m = r.models.find((x) => x.model === rank.model)!;
+    const s = m.summary;
+    return [
+      m.model,
+      fmt(s.averageMargin, 6),
+      `${s.exceptions}/${s.T}`,
+      fmt(s.pof.p, 3),
+      fmt(s.conditionalCoverage.p, 3),
+      `${s.trafficLight.zone} (${s.trafficLight.exceptions})`,
+      s.acerbiSzekely === undefined ? '-' : fmt(s.acerbiSzekely.z2, 3),
+      fmt(s.procyclicality.peakToTrough, 3),
+      fmt(s.procyclicality.max30Day, 3),
+      rank.adequate ? 'yes' : 'no',
+    ];
+  });
+  const head = `Backtest ${r.portfolio}: ${r.from}..${r.to}, ${r.horizon}-day realised P&L, coverage ${r.coverage}\n\n`;
+  return `${head}${formatTable(['model', 'avg margin', 'exceptions', 'POF p', 'CC p', 'zone (last 250)', 'Z2', 'peak/trough', 'max 30d rise', 'adequate'], rows)}\n${r.verdict}\n`;
+}
+
+export function registerBacktestCommand(program: Command, io: CliIo): void {
+  program
+    .command('backtest')
+    .description('walk-forward backtest (no look-ahead) of one portfolio under one or more models, with coverage tests and a report')
+    .requiredOption('--portfolio <file>', 'portfolio JSON file; instruments must not expire inside the window (use perpetuals, spot or far expiries)')
+    .requiredOption('--from <date>', 'first decision day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last decision day, YYYY-MM-DD')
+    .option('--models <ids>', `comma-separated model ids (default: all: ${MODELS.map((m) => m.id).join(', ')})`)
+    .option('--params <file>', 'JSON object: model id → parameters, e.g. {"hs-var": {"lookback": 250}}')
+    .option('--history <files>', HISTORY_OPTION_HELP)
+    .option('--horizon <days>', 'days over which realised P&L is measured (the MPOR)', '2')
+    .option('--coverage <level>', 'coverage the exception tests check', '0.99')
+    .option('--report <file>', 'write a self-contained HTML report (charts and statistics)')
+    .option('--json', 'print the report data as JSON')
+    .action((opts: BacktestOptions) => {
+      for (const [field, value] of [['--from', opts.from], ['--to', opts.to]] as const) {
+        if (!DATE.test(value)) throw new CrossmarginError('USAGE_INVALID', `${field}: "${value}" is not YYYY-MM-DD`, { field });
+      }
+      const horizon = numberOption(opts.horizon, '--horizon', (v) => Number.isInteger(v) && v >= 1 && v <= 30, 'a whole number of days from 1 to 30');
+      const coverage = numberOption(opts.coverage, '--coverage', (v) => v > 0.5 && v < 1, 'a level between 0.5 and 1');
+      const models = opts.models === undefined ? MODELS.map((m) => m.id) : opts.models.split(',').map((s) => s.trim());
+      models.forEach((m) => getModel(m));
+      const portfolio = readJsonFile(opts.portfolio);
+      const params = opts.params === undefined ? {} : (readJsonFile(opts.params) as Record<string, unknown>);
+      if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+        throw new CrossmarginError('SCHEMA_INVALID', `${opts.params}: expected an object of model id → parameters`, { field: opts.params });
+      }
+      // The history of the portfolio's underlyings (collateral coins included) up to the last realised day.
+      const table = new InstrumentTable();
+      resolvePortfolio(portfolio, table, opts.portfolio, undefined, { collateralAsPositions: true });
+      const underlyings = table.underlyingNames().filter((u) => !['USD', 'USDC', 'USDT'].includes(u));
+      const history = loadMarketHistory(underlyings, opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()));
+      const bar = io.interactive ? new SingleBar({ format: 'backtesting {bar} {value}/{total} margins', stream: process.stderr }, Presets.shades_classic) : undefined;
+      let started = false;
+      const walks = walkForward({
+        portfolio,
+        models,
+        params,
+        history,
+        from: opts.from,
+        to: opts.to,
+        horizon,
+        onProgress: (done, total) => {
+          if (!started) bar?.start(total, 0);
+          started = true;
+          bar?.update(done);
+        },
+      });
+      bar?.stop();
+      const report = buildBacktestReport(walks, history, { portfolio: opts.portfolio, horizon, coverage });
+      if (opts.report !== undefined) {
+        try {
+          writeFileSync(opts.report, renderBacktestHtml(report));
+        } catch (error) {
+          throw new CrossmarginError('FILE_UNWRITABLE', `${opts.report}: cannot write (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: opts.report, cause: error });
+        }
+        io.err(`wrote ${opts.report}\n`);
+      }
+      io.out(opts.json === true ? `${JSON.stringify(report, (_, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2)}\n` : formatBacktestReport(report));
+    });
+}
