@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { buildBacktestReport, type BacktestReport } from '../../backtest/backtest-report.js';
 import { renderBacktestHtml } from '../../backtest/report/html-report.js';
 import { walkForward } from '../../backtest/walk-forward.js';
+import { isIsoDate } from '../../core/dates.js';
 import { CrossmarginError } from '../../core/errors.js';
 import { InstrumentTable } from '../../instruments/instrument-table.js';
 import { readJsonFile } from '../../market/read-input-file.js';
@@ -26,8 +27,6 @@ interface BacktestOptions {
   report?: string;
   json?: boolean;
 }
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function numberOption(text: string, field: string, check: (v: number) => boolean, expected: string): number {
   const v = Number(text);
@@ -77,7 +76,7 @@ export function registerBacktestCommand(program: Command, io: CliIo): void {
     .option('--json', 'print the report data as JSON')
     .action((opts: BacktestOptions) => {
       for (const [field, value] of [['--from', opts.from], ['--to', opts.to]] as const) {
-        if (!DATE.test(value)) throw new CrossmarginError('USAGE_INVALID', `${field}: "${value}" is not YYYY-MM-DD`, { field });
+        if (!isIsoDate(value)) throw new CrossmarginError('USAGE_INVALID', `${field}: "${value}" is not a calendar date YYYY-MM-DD`, { field });
       }
       const horizon = numberOption(opts.horizon, '--horizon', (v) => Number.isInteger(v) && v >= 1 && v <= 30, 'a whole number of days from 1 to 30');
       const coverage = numberOption(opts.coverage, '--coverage', (v) => v > 0.5 && v < 1, 'a level between 0.5 and 1');

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli, tempFiles } from './cli-helpers.js';
+
+const files = tempFiles();
+const portfolio = files.write('bt.json', {
+  account: 'bt',
+  positions: [
+    { instrument: 'BTC_USDC-PERPETUAL', quantity: 1 },
+    { instrument: { symbol: 'ES-2030', kind: 'future', underlying: 'SPX', expiry: '2030-12-20', multiplier: 50 }, quantity: -2 },
+  ],
+});
+const window = ['--from', '2020-01-02', '--to', '2020-03-31'];
+
+describe('crossmargin backtest', () => {
+  it('compares models side by side and writes a self-contained HTML report', async () => {
+    const report = `${files.dir}/report.html`;
+    const run = await cli('backtest', '--portfolio', portfolio, ...window, '--models', 'scenario-grid,hs-var', '--report', report);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^scenario-grid\s+[\d,.]+\s+\d+\/\d+/m);
+    expect(run.out).toMatch(/^hs-var\s+[\d,.]+\s+\d+\/\d+/m);
+    expect(run.out).toMatch(/covered the risk|No model passed/);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // nothing to fetch at view time
+    expect((html.match(/<svg /g) ?? []).length).toBe(5); // all margins, one per model, rolling vol, vol parameters
+    expect(html).toContain('Kupiec POF');
+  });
+
+  it('--json gives the same data: dates, margins, realised P&L and statistics per model', async () => {
+    const run = await cli('backtest', '--portfolio', portfolio, ...window, '--models', 'parametric-var', '--json');
+    const r = JSON.parse(run.out) as { models: { model: string; walk: { dates: string[]; initialMargin: number[]; pnl: number[] }; summary: { T: number; exceptions: number; pof: { p: number } } }[] };
+    const m = r.models[0]!;
+    expect(m.model).toBe('parametric-var');
+    expect(m.walk.dates.length).toBe(m.summary.T);
+    expect(m.walk.initialMargin.length).toBe(m.summary.T);
+    const exceptions = m.walk.pnl.filter((p, t) => -p > m.walk.initialMargin[t]!).length;
+    expect(m.summary.exceptions).toBe(exceptions);
+  });
+
+  it('bad input gets one coded line', async () => {
+    const bad = await cli('backtest', '--portfolio', portfolio, '--from', '2020-13-01', '--to', '2020-03-31');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^error \[USAGE_INVALID\]: --from/);
+    const horizon = await cli('backtest', '--portfolio', portfolio, ...window, '--horizon', 'two');
+    expect(horizon.err).toMatch(/--horizon/);
+    const model = await cli('backtest', '--portfolio', portfolio, ...window, '--models', 'nope');
+    expect(model.err).toMatch(/MODEL_UNKNOWN/);
+  });
+});
