@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { logReturns } from '../../market/log-returns.js';
 import { simulateGarch } from '../../scenarios/history/history-test-fixtures.js';
 import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
-import { evaluateForecasters, formatForecasterComparison, kupiecPof } from './evaluate-forecasters.js';
+import { evaluateForecasters, formatForecasterComparison, kupiecCoverageTest } from './evaluate-forecasters.js';
 import { ewmaForecaster, garchForecaster, gbtForecaster, harForecaster, type VolForecaster } from './vol-forecaster.js';
 
 const forecasters = (): VolForecaster[] => [ewmaForecaster(), garchForecaster(), harForecaster(), harForecaster({ transform: 'level' }), gbtForecaster()];
@@ -15,12 +15,12 @@ function lastReturns(underlying: string, n: number): Float64Array {
 
 describe('Kupiec POF (backtesting.md §2)', () => {
   it('reproduces the MathWorks vector and the zero-exception edge', () => {
-    const k = kupiecPof(1043, 57, 0.05);
+    const k = kupiecCoverageTest(1043, 57, 0.05);
     expect(k.lr).toBeCloseTo(0.46147, 5);
     expect(k.pValue).toBeCloseTo(0.49694, 5);
-    expect(kupiecPof(250, 0, 0.01).lr).toBeCloseTo(-2 * 250 * Math.log(0.99), 12);
-    expect(kupiecPof(100, 1, 0.01).lr).toBeCloseTo(0, 12);
-    expect(() => kupiecPof(10, 11, 0.01)).toThrow(expect.objectContaining({ code: 'MODEL_PARAMS_INVALID', field: 'exceptions' }));
+    expect(kupiecCoverageTest(250, 0, 0.01).lr).toBeCloseTo(-2 * 250 * Math.log(0.99), 12);
+    expect(kupiecCoverageTest(100, 1, 0.01).lr).toBeCloseTo(0, 12);
+    expect(() => kupiecCoverageTest(10, 11, 0.01)).toThrow(expect.objectContaining({ code: 'MODEL_PARAMS_INVALID', field: 'exceptions' }));
   });
 });
 
@@ -42,7 +42,7 @@ describe('out-of-sample comparison of the forecasters', () => {
     expect(c.coverage.meanMargin).toBeCloseTo(1 - Math.exp(-z * sigma), 12);
     expect(c.meanVol).toBeCloseTo(sigma, 15);
     expect(c.fits).toBe(9); // t = 199, 249, …, 599 (the last one is behind tomorrow’s forecast)
-    expect(c.coverage.kupiecLR).toBeCloseTo(kupiecPof(400, x, 0.025).lr, 12);
+    expect(c.coverage.kupiecLR).toBeCloseTo(kupiecCoverageTest(400, x, 0.025).lr, 12);
     expect(() => evaluateForecasters(r, [constant], { trainWindow: 100, refitEvery: 50, evaluationDays: 501 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAMS_INVALID', field: 'evaluationDays' }));
     expect(() => evaluateForecasters(r, [], { trainWindow: 100, refitEvery: 50 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAMS_INVALID', field: 'forecasters' }));
     expect(() => evaluateForecasters(r, [constant], { trainWindow: 100, refitEvery: 50, confidence: 1 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAMS_INVALID', field: 'confidence' }));

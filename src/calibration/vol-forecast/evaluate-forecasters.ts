@@ -3,7 +3,7 @@ import { normCdf } from '../../pricing/normal.js';
 import { normalQuantile } from '../../risk/parametric/normal-tail.js';
 import { checkIntegerOption, checkRangeOption } from './input-checks.js';
 import { compareForecasters, type ForecastComparison } from './qlike.js';
-import { walkForwardVolForecast, type TrainingWindow, type VolForecaster, type WalkForwardResult } from './vol-forecaster.js';
+import { walkForwardVolForecast, type TrainingWindow, type VolForecaster, type VolWalkForwardResult } from './vol-forecaster.js';
 
 /*
  * Out-of-sample comparison of variance forecasters on one return series: the statistical losses of qlike.ts and
@@ -49,7 +49,7 @@ export interface VolForecastEvaluation {
   readonly benchmark: string;
   readonly rows: readonly ForecasterEvaluation[];
   /** The walk-forward series behind the rows (slot n = tomorrow's forecast, not evaluated). */
-  readonly forecasts: readonly WalkForwardResult[];
+  readonly forecasts: readonly VolWalkForwardResult[];
 }
 
 export interface EvaluateForecastersOptions {
@@ -67,9 +67,10 @@ export interface EvaluateForecastersOptions {
 /**
  * Kupiec (1995) proportion-of-failures test, backtesting.md §2: LR = −2 ln[(1−p)^{T−x} p^x / ((1−x/T)^{T−x}
  * (x/T)^x)] with 0·ln 0 = 0, p-value = P(χ²₁ > LR) = 2(1 − Φ(√LR)). Vector: T = 1043, x = 57, p = 0.05 → 0.46147,
- * p-value 0.49694.
+ * p-value 0.49694. The same statistic as backtest/statistics/kupiec-pof.ts, which calibration/ may not import
+ * (backtest/ sits above it in the layer order).
  */
-export function kupiecPof(days: number, exceptions: number, p: number): { readonly lr: number; readonly pValue: number } {
+export function kupiecCoverageTest(days: number, exceptions: number, p: number): { readonly lr: number; readonly pValue: number } {
   checkIntegerOption('days', days, 1);
   checkIntegerOption('exceptions', exceptions, 0, days);
   checkRangeOption('p', p, 0, 1, true);
@@ -112,7 +113,7 @@ export function evaluateForecasters(returns: Float64Array, forecasters: readonly
   );
   const z = normalQuantile(confidence);
   const rows = comparison.rows.map((row, k): ForecasterEvaluation => {
-    const w = forecasts[k] as WalkForwardResult;
+    const w = forecasts[k] as VolWalkForwardResult;
     let exceptions = 0;
     let margin = 0;
     let vol = 0;
@@ -122,7 +123,7 @@ export function evaluateForecasters(returns: Float64Array, forecasters: readonly
       margin += -Math.expm1(-z * sigma);
       if ((returns[t] as number) < -z * sigma) exceptions++;
     }
-    const pof = kupiecPof(evaluationDays, exceptions, 1 - confidence);
+    const pof = kupiecCoverageTest(evaluationDays, exceptions, 1 - confidence);
     return {
       ...row,
       meanVol: vol / evaluationDays,

@@ -3,7 +3,6 @@ export * from './gbt-vol-features.js';
 export * from './gradient-boosted-trees.js';
 export * from './har-features.js';
 export * from './har-model.js';
-export * from './input-checks.js';
 export * from './ordinary-least-squares.js';
 export * from './qlike.js';
 export * from './sigma-series-from-forecaster.js';

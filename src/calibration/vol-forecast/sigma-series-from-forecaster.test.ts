@@ -3,8 +3,9 @@ import { logReturns } from '../../market/log-returns.js';
 import { filterHistoricalReturns } from '../../scenarios/history/filtered-scenarios.js';
 import { simulateGarch } from '../../scenarios/history/history-test-fixtures.js';
 import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
+import { realisedVolProxy } from '../../scenarios/history/vol-move-shifts.js';
 import { ewmaVariance } from '../../scenarios/history/volatility-filters.js';
-import { sigmaSeriesFromForecaster, varianceSeriesFromForecaster } from './sigma-series-from-forecaster.js';
+import { learnedVarianceFilter, realisedVolFromForecaster, sigmaSeriesFromForecaster, varianceSeriesFromForecaster } from './sigma-series-from-forecaster.js';
 import { ewmaForecaster, harForecaster, walkForwardVolForecast } from './vol-forecaster.js';
 
 const r = simulateGarch(400, 2e-6, 0.1, 0.85, 8);
@@ -44,7 +45,10 @@ describe('σ series for FHS from a forecaster', () => {
     const close = loadMarketHistory(['BTC']).close[0] as Float64Array;
     const returns = logReturns(close.subarray(close.length - 900));
     const T = returns.length;
-    const variance = varianceSeriesFromForecaster(returns, harForecaster(), { trainWindow: 500, refitEvery: 21 });
+    const filter = learnedVarianceFilter(harForecaster(), { trainWindow: 500, refitEvery: 21 });
+    const variance = filter(returns);
+    expect(Array.from(variance)).toEqual(Array.from(varianceSeriesFromForecaster(returns, harForecaster(), { trainWindow: 500, refitEvery: 21 })));
+    expect(variance.length).toBe(T + 1);
     // FHS sqrt MPOR: scenario dates t = T − 249..T use r[t − 1] standardised by √variance[t − 1], rescaled to √variance[T].
     const raw = returns.subarray(T - 250, T);
     const sd = variance.subarray(T - 250, T).map(Math.sqrt);
@@ -52,5 +56,16 @@ describe('σ series for FHS from a forecaster', () => {
     expect(scenarios.every((x) => Number.isFinite(x))).toBe(true);
     expect(Math.sqrt(variance[T] as number)).toBeGreaterThan(0.002);
     expect(Math.sqrt(variance[T] as number)).toBeLessThan(0.2);
+  });
+  it('replaces the realised-vol proxy of scan-range calibration: same date alignment, EWMA reproduces it exactly', () => {
+    const close = loadMarketHistory(['BTC']).close[0] as Float64Array;
+    const recent = close.subarray(close.length - 700);
+    const ewma = realisedVolFromForecaster(recent, ewmaForecaster(), { trainWindow: 300, refitEvery: 21 });
+    const proxy = realisedVolProxy(recent, 0.94);
+    expect(ewma.length).toBe(recent.length);
+    for (let t = 0; t < recent.length; t++) expect(Object.is(ewma[t], proxy[t])).toBe(true);
+    const har = realisedVolFromForecaster(recent, harForecaster(), { trainWindow: 300, refitEvery: 21 });
+    expect(har.length).toBe(recent.length);
+    for (let t = 300; t < recent.length; t++) expect(har[t]).toBeGreaterThan(0);
   });
 });

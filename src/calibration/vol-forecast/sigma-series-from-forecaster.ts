@@ -1,8 +1,9 @@
 import { CrossmarginError } from '../../core/errors.js';
+import { logReturns } from '../../market/log-returns.js';
 import { FHS_DEFAULT_LAMBDA } from '../../scenarios/history/filtered-scenarios.js';
 import { ewmaVariance } from '../../scenarios/history/volatility-filters.js';
 import { checkRangeOption } from './input-checks.js';
-import { walkForwardVolForecast, type VolForecaster, type WalkForwardOptions } from './vol-forecaster.js';
+import { walkForwardVolForecast, type VolForecaster, type VolWalkForwardOptions } from './vol-forecaster.js';
 
 /*
  * Adapter from a learned forecaster to the σ series FHS and calibration consume.
@@ -21,7 +22,7 @@ import { walkForwardVolForecast, type VolForecaster, type WalkForwardOptions } f
  * - `none`: NaN, for callers that restrict themselves to slots ≥ `first` (FHS would then reject early windows).
  */
 
-export interface ForecastSeriesOptions extends WalkForwardOptions {
+export interface ForecastSeriesOptions extends VolWalkForwardOptions {
   readonly warmUp?: 'ewma' | 'none';
   readonly warmUpLambda?: number;
 }
@@ -49,4 +50,24 @@ export function sigmaSeriesFromForecaster(returns: Float64Array, forecaster: Vol
   const v = varianceSeriesFromForecaster(returns, forecaster, options);
   for (let j = 0; j < v.length; j++) v[j] = Math.sqrt(v[j] as number);
   return v;
+}
+
+/**
+ * The adapter as a plain function of the returns, for layers that may not import calibration/ (scenarios/ and
+ * models/ sit below it, DESIGN.md "Layers"): FHS can take a `(returns) => variance series` option without knowing
+ * about forecasters, and the caller above builds it here.
+ */
+export function learnedVarianceFilter(forecaster: VolForecaster, options: ForecastSeriesOptions): (returns: Float64Array) => Float64Array {
+  return (returns) => varianceSeriesFromForecaster(returns, forecaster, options);
+}
+
+/**
+ * Drop-in for realisedVolProxy(close, λ) (scenarios/history/vol-move-shifts.ts), which scan-range calibration uses
+ * as the vol series of underlyings without an implied-vol index: slot t = the daily σ forecast made at the close of
+ * aligned date t (σ_{t+1|t}, decimal), slot 0 NaN, one slot per close. It is sigmaSeriesFromForecaster over the
+ * closes' log returns — return j ends on date j + 1, so series slot t uses returns through date t, as the proxy does.
+ * With ewmaForecaster({ lambda }) it equals realisedVolProxy(close, lambda) bit for bit.
+ */
+export function realisedVolFromForecaster(close: Float64Array, forecaster: VolForecaster, options: ForecastSeriesOptions): Float64Array {
+  return sigmaSeriesFromForecaster(logReturns(close), forecaster, options);
 }

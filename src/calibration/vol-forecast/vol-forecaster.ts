@@ -267,7 +267,7 @@ export function gbtForecaster(options: GbtForecasterOptions = {}): VolForecaster
 /** `rolling`: each fit sees the last trainWindow returns; `expanding`: every return from r_0. */
 export type TrainingWindow = 'rolling' | 'expanding';
 
-export interface WalkForwardOptions {
+export interface VolWalkForwardOptions {
   /** Returns in each fit (rolling) or in the first fit (expanding); ≥ the forecaster's minFitReturns. */
   readonly trainWindow: number;
   /** Refit every k days (k ≥ 1); between refits the last fitted model keeps forecasting with new returns. */
@@ -278,7 +278,7 @@ export interface WalkForwardOptions {
   readonly firstForecast?: number;
 }
 
-export interface WalkForwardResult {
+export interface VolWalkForwardResult {
   readonly name: string;
   /**
    * n + 1 slots in the convention of volatility-filters.ts: slot j = σ²_{j|j−1}, the variance of r_j forecast from
@@ -302,7 +302,7 @@ export interface WalkForwardResult {
  * HISTORY_INVALID for non-finite returns, fewer than trainWindow returns, or a forecast that is not finite and
  * positive (naming the forecaster and the slot); MODEL_PARAMS_INVALID for bad options.
  */
-export function walkForwardVolForecast(returns: Float64Array, forecaster: VolForecaster, options: WalkForwardOptions): WalkForwardResult {
+export function walkForwardVolForecast(returns: Float64Array, forecaster: VolForecaster, options: VolWalkForwardOptions): VolWalkForwardResult {
   const n = returns.length;
   const window = options.window ?? 'rolling';
   if (window !== 'rolling' && window !== 'expanding') {
