@@ -110,3 +110,16 @@ describe('crossmargin calibrate: bad input gives one coded line', () => {
     await expectCleanFailure(['calibrate', '--underlyings', 'BTC,'], 'USAGE_INVALID', /--underlyings/);
   });
 });
+
+describe('crossmargin calibrate --vol-forecaster', () => {
+  it('a learned forecaster drives the vol scan range of an underlying without an implied-vol index', async () => {
+    const base = await cli('calibrate', '--underlyings', 'BTC', '--as-of', '2024-06-14', '--json');
+    const har = await cli('calibrate', '--underlyings', 'BTC', '--as-of', '2024-06-14', '--vol-forecaster', 'har', '--json');
+    const vol = (out: string) => (JSON.parse(out) as { scanRanges: { underlyings: { BTC: { withoutApc: { volScanRange: number } } } } }).scanRanges.underlyings.BTC.withoutApc.volScanRange;
+    expect(vol(har.out)).toBeGreaterThan(0);
+    expect(vol(har.out)).not.toBe(vol(base.out));
+    const bad = await cli('calibrate', '--underlyings', 'BTC', '--vol-forecaster', 'oracle');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--vol-forecaster/);
+  });
+});

@@ -41,6 +41,11 @@ export const CalibrationSettingsSchema = z.strictObject({
   mpor: z.number().int().min(1).max(250).default(2),
   /** EWMA decay (var-es.md §6: RiskMetrics daily 0.94). */
   lambda: Num.gt(0).lt(1).default(0.94),
+  /**
+   * Realised-vol forecaster behind vol scan ranges of underlyings without an implied-vol index: EWMA(λ), or a
+   * learned forecaster walked forward over the history (HAR, boosted trees; docs/vol-forecasts.md).
+   */
+  volForecaster: z.enum(['ewma', 'har', 'gbt']).default('ewma'),
   /** Stressed window (inclusive end dates); undefined = chosen automatically (docs/calibration.md "Stressed window"). */
   stressedWindow: DateRangeSchema.optional(),
   /** Length of an automatically chosen stressed window, aligned days. */

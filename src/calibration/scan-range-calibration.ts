@@ -1,3 +1,5 @@
+import { realisedVolFromForecaster } from '../risk/vol-forecast/sigma-series-from-forecaster.js';
+import { gbtForecaster, harForecaster } from '../risk/vol-forecast/vol-forecaster.js';
 import { CrossmarginError } from '../core/errors.js';
 import { varRank } from '../core/tail-count.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
@@ -54,10 +56,15 @@ export interface VolSeries {
 }
 
 /** The underlying's implied-vol index when the history has one, else the annualised realised proxy (from its own closes). */
-export function volSeriesFor(history: MarketHistory, row: number, lambda: number, periodsPerYear: number): VolSeries {
+export function volSeriesFor(history: MarketHistory, row: number, lambda: number, periodsPerYear: number, forecaster: 'ewma' | 'har' | 'gbt' = 'ewma'): VolSeries {
   const index = history.volIndex.get(history.underlyings[row] as string);
   if (index !== undefined) return { source: 'index', values: index, firstValid: 0 };
-  const daily = realisedVolProxy(history.close[row] as Float64Array, lambda);
+  const close = history.close[row] as Float64Array;
+  // A learned forecaster (walk-forward, refit monthly) replaces the EWMA proxy slot for slot, warm-up included.
+  const daily =
+    forecaster === 'ewma'
+      ? realisedVolProxy(close, lambda)
+      : realisedVolFromForecaster(close, forecaster === 'har' ? harForecaster() : gbtForecaster(), { trainWindow: Math.min(1000, Math.max(250, close.length - 50)), refitEvery: 21 });
   const factor = Math.sqrt(periodsPerYear);
   for (let t = 0; t < daily.length; t++) daily[t] = (daily[t] as number) * factor;
   return { source: 'realised', values: daily, firstValid: ewmaBurnIn(lambda) };
@@ -139,7 +146,7 @@ export function calibrateScanRange(
   periodsPerYear: number,
 ): UnderlyingScanRange {
   const h = settings.mpor;
-  const vol = volSeriesFor(history, row, settings.lambda, periodsPerYear);
+  const vol = volSeriesFor(history, row, settings.lambda, periodsPerYear, settings.volForecaster);
   const current = scanWindowQuantiles(history, row, windows.current, h, settings.coverage, vol);
   const tenYear = scanWindowQuantiles(history, row, windows.tenYear, h, settings.coverage, vol);
   const stressed = scanWindowQuantiles(history, row, windows.stressed, h, settings.coverage, vol);

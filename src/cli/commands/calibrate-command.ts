@@ -22,6 +22,7 @@ interface CalibrateOptions {
   coverage?: string;
   mpor?: string;
   lambda?: string;
+  volForecaster?: string;
   stressedWindow?: string;
   previous?: string;
   openInterest?: string;
@@ -176,6 +177,11 @@ export function formatParameterSet(set: ParameterSet): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
+function volForecasterOption(text: string): 'ewma' | 'har' | 'gbt' {
+  if (text === 'ewma' || text === 'har' || text === 'gbt') return text;
+  throw usage('--vol-forecaster', `"${text}" is not one of ewma, har, gbt`, text);
+}
+
 export function registerCalibrateCommand(program: Command, io: CliIo): void {
   program
     .command('calibrate')
@@ -187,6 +193,7 @@ export function registerCalibrateCommand(program: Command, io: CliIo): void {
     .option('--coverage <p>', 'scan-range coverage, quantile of |h-day log return| (default 0.99)')
     .option('--mpor <days>', 'margin period of risk h, days (default 2)')
     .option('--lambda <decay>', 'EWMA decay factor (default 0.94)')
+    .option('--vol-forecaster <name>', 'realised-vol forecaster for vol scan ranges without an implied-vol index: ewma | har | gbt (default ewma)')
     .option('--stressed-window <from:to>', 'stressed window FROM:TO, e.g. 2020-02-20:2020-04-30 (default: the most volatile 60 days of the APC window)')
     .option('--previous <file>', 'previous parameter set JSON: version + 1, signals and change log against it')
     .option('--open-interest <file>', 'open-interest CSV with columns date,underlying,open_interest (open-interest signal)')
@@ -208,6 +215,7 @@ export function registerCalibrateCommand(program: Command, io: CliIo): void {
         ...optional('coverage', decimalOption(opts.coverage, '--coverage')),
         ...optional('mpor', integerOption(opts.mpor, '--mpor')),
         ...optional('lambda', decimalOption(opts.lambda, '--lambda')),
+        ...(opts.volForecaster === undefined ? {} : { volForecaster: volForecasterOption(opts.volForecaster) }),
         ...(opts.stressedWindow === undefined ? {} : { stressedWindow: parseStressedWindow(opts.stressedWindow) }),
       };
       const previous = opts.previous === undefined ? undefined : parseParameterSet(readJsonFile(opts.previous), opts.previous);

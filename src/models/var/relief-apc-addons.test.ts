@@ -111,3 +111,17 @@ describe('anti-procyclicality and add-ons', () => {
     expect(liquidity / component(small, 'liquidityAddOn')).toBeCloseTo(4000 * Math.sqrt(4000), 3);
   });
 });
+
+describe('fhs-es with a learned volatility filter', () => {
+  it('HAR and boosted trees drive the FHS rescaling, deterministically', () => {
+    const positions = book(['BTC_USDC-PERPETUAL', 1], ['ETH_USDC-PERPETUAL', -10]);
+    const ewma = computeMargin(positions, market, 'fhs-es', { historyLoader: loader });
+    const har = computeMargin(positions, market, 'fhs-es', { params: { filter: 'har' }, historyLoader: loader });
+    const gbt = computeMargin(positions, market, 'fhs-es', { params: { filter: 'gbt', refitEvery: 63 }, historyLoader: loader });
+    for (const r of [har, gbt]) {
+      expect(Number.isFinite(r.initialMargin) && r.initialMargin > 0).toBe(true);
+      expect(r.initialMargin).not.toBe(ewma.initialMargin);
+    }
+    expect(computeMargin(positions, market, 'fhs-es', { params: { filter: 'har' }, historyLoader: loader }).initialMargin).toBe(har.initialMargin);
+  });
+});

@@ -6,7 +6,8 @@ import type { MarketHistory } from './market-history.js';
 import { resolveScenarioWindow, type HistoricalScenarioOptions } from './scenario-window.js';
 import { ewmaVariance, fitGarch11, garchHorizonVariance, garchVariance, GARCH_MIN_RETURNS, type Garch11Params } from './volatility-filters.js';
 
-export type VolatilityFilter = 'ewma' | 'garch';
+/** 'learned': a variance series supplied by the caller (`varianceFilter`), e.g. a HAR or boosted-tree forecaster. */
+export type VolatilityFilter = 'ewma' | 'garch' | 'learned';
 
 export interface FilteredScenarioOptions extends HistoricalScenarioOptions {
   readonly filter: VolatilityFilter;
@@ -18,6 +19,12 @@ export interface FilteredScenarioOptions extends HistoricalScenarioOptions {
    * forecast). Undefined = no floor.
    */
   readonly volFloorPercentile?: number | undefined;
+  /**
+   * filter 'learned': the daily variance series of a returns series, n + 1 slots (slot j = σ²_{j|j−1} of r_j, slot n =
+   * tomorrow's), as risk/vol-forecast/learnedVarianceFilter builds it. Injected because learned forecasters live in a
+   * higher layer than scenario generators.
+   */
+  readonly varianceFilter?: ((returns: Float64Array) => Float64Array) | undefined;
 }
 
 export interface FilteredScenarioSet extends HistoricalScenarioSet {
@@ -62,8 +69,8 @@ function nearestRankPercentile(x: Float64Array, p: number): number {
 }
 
 function checkFilterOptions(options: FilteredScenarioOptions): void {
-  if (options.filter !== 'ewma' && options.filter !== 'garch') {
-    throw new CrossmarginError('MODEL_PARAMS_INVALID', `filter: expected "ewma" or "garch", got "${String(options.filter)}"`, { field: 'filter' });
+  if (options.filter !== 'ewma' && options.filter !== 'garch' && options.filter !== 'learned') {
+    throw new CrossmarginError('MODEL_PARAMS_INVALID', `filter: expected "ewma", "garch" or "learned", got "${String(options.filter)}"`, { field: 'filter' });
   }
   const p = options.volFloorPercentile;
   if (p !== undefined && !(p > 0 && p <= 100)) {
@@ -114,6 +121,14 @@ export function buildFilteredScenarios(history: MarketHistory, options: Filtered
     let params: Garch11Params | undefined;
     if (options.filter === 'ewma') {
       variance = ewmaVariance(r, lambda);
+    } else if (options.filter === 'learned') {
+      if (options.varianceFilter === undefined) {
+        throw new CrossmarginError('MODEL_PARAMS_INVALID', 'filter: "learned" needs a varianceFilter (a learned forecaster)', { field: 'filter' });
+      }
+      variance = options.varianceFilter(r);
+      if (variance.length !== r.length + 1) {
+        throw new CrossmarginError('INTERNAL', `${name}: the learned variance series has ${variance.length} slots, expected ${r.length + 1}`);
+      }
     } else {
       if (r.length < GARCH_MIN_RETURNS) {
         throw new CrossmarginError('HISTORY_INVALID', `${name}: a GARCH(1,1) filter needs at least ${GARCH_MIN_RETURNS} daily returns up to ${history.dates[T]}, only ${r.length} available`, {
