@@ -170,3 +170,21 @@ describe('scenario-grid groups: offsets never raise margin', () => {
     );
   });
 });
+
+describe('scenario-grid marginal contributions (worst-case explanation)', () => {
+  it('equal the margin minus the margin without the position; a hedge is negative', () => {
+    const positions = [
+      { instrument: 'BTC_USDC-PERPETUAL', quantity: 2 },
+      { instrument: 'BTC_USDC-27DEC24-80000-C', quantity: -3 },
+      { instrument: 'BTC_USDC-27DEC24-60000-P', quantity: 1 },
+    ];
+    const full = computeMargin({ document: { account: 'm', positions } }, testMarket(), 'scenario-grid');
+    const marginal = full.details?.marginalContributions as { instrument: string; marginal: number }[];
+    positions.forEach((_, i) => {
+      const rest = positions.filter((__, j) => j !== i);
+      const reduced = computeMargin({ document: { account: 'm', positions: rest } }, testMarket(), 'scenario-grid');
+      expect(marginal[i]!.marginal).toBeCloseTo(full.maintenanceMargin - reduced.maintenanceMargin, 6);
+    });
+    expect(marginal[2]!.marginal).toBeLessThan(0); // the long put hedges the long perpetual's downside
+  });
+});

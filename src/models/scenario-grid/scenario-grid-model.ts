@@ -72,6 +72,16 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
         const pnl = charged ? p.quantity * grouped.fx[i]! * matrix.pnl[p.instrument * set.count + worstOfRow[r]!]! : 0;
         return { instrument: symbols[i]!, quantity: p.quantity, contribution: -pnl + 0 };
       });
+      // Marginal contributions (the worst-case measure's explanation): how much the maintenance margin falls if the
+      // position is removed — its group's worst loss recomputed without it. Unlike the scenario split above these
+      // need not add up; a hedge shows a negative marginal contribution.
+      const without = new Float64Array(set.count);
+      const marginal = portfolio.positions.map((p, i) => {
+        const r = rows[i]!;
+        const w = p.quantity * grouped.fx[i]!;
+        for (let s = 0; s < set.count; s++) without[s] = grouped.rowPnl[r * set.count + s]! - w * matrix.pnl[p.instrument * set.count + s]!;
+        return { instrument: symbols[i]!, marginal: components[r]!.value - worstLoss(without, 0, set.count) + 0 };
+      });
       const worst = largest < 0 ? undefined : worstOfRow[largest]!;
       return {
         model: 'scenario-grid',
@@ -90,6 +100,7 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
               },
             }),
         positions,
+        details: { marginalContributions: marginal },
       };
     },
   };
