@@ -1,12 +1,18 @@
 import { CrossmarginError } from '../../core/errors.js';
-import { lastDateIndexOnOrBefore, type MarketHistory } from '../../scenarios/history/market-history.js';
+import type { MarketHistory } from '../../scenarios/history/market-history.js';
+import { dayRange, volFactorReturn, type VolFactor } from './vol-factors.js';
 import type { ScenarioRequest } from './scenario-var-model.js';
 
 /**
  * 1-day log returns of `underlyings` over the days a request covers (its window, or the `lookback` days ending at
  * `endDate`), as a row-major matrix (rows = days, columns = underlyings) for covariance estimation (var-es.md §4–§7).
  */
-export function historyReturns(history: MarketHistory, underlyings: readonly string[], request: ScenarioRequest): { returns: Float64Array; days: number } {
+export function historyReturns(
+  history: MarketHistory,
+  underlyings: readonly string[],
+  request: ScenarioRequest,
+  vols: readonly VolFactor[] = [],
+): { returns: Float64Array; days: number } {
   const cols = underlyings.map((u) => {
     const i = history.underlyings.indexOf(u);
     if (i < 0) throw new CrossmarginError('HISTORY_INVALID', `no history loaded for ${u}`, { field: `history.${u}` });
@@ -17,13 +23,10 @@ export function historyReturns(history: MarketHistory, underlyings: readonly str
       field: 'stressedWindow.to',
     });
   }
-  let last = lastDateIndexOnOrBefore(history.dates, request.window?.to ?? request.endDate);
   // A window holds the returns ending on its days, from its first day on (as historical scenarios do).
-  const fromIndex = request.window === undefined ? -1 : lastDateIndexOnOrBefore(history.dates, request.window.from);
-  const fromIsDate = request.window !== undefined && history.dates[fromIndex] === request.window.from;
-  let first = request.window === undefined ? last - request.lookback + 1 : fromIsDate ? fromIndex : fromIndex + 1;
-  first = Math.max(first, 1);
-  last = Math.max(last, first - 1);
+  const range = dayRange(history, request.endDate, request.lookback, request.window);
+  const first = range.first;
+  const last = Math.max(range.last, first - 1);
   const days = last - first + 1;
   if (days < 20) {
     throw new CrossmarginError(
@@ -32,10 +35,15 @@ export function historyReturns(history: MarketHistory, underlyings: readonly str
       { field: 'history', details: { ranges: history.ranges } },
     );
   }
-  const returns = new Float64Array(days * cols.length);
+  // Columns: the underlyings' price log returns, then the vol factors' log changes (vol-factors.ts).
+  const width = cols.length + vols.length;
+  const returns = new Float64Array(days * width);
   for (let t = 0; t < days; t++) {
     cols.forEach((close, u) => {
-      returns[t * cols.length + u] = Math.log(close[first + t]! / close[first + t - 1]!);
+      returns[t * width + u] = Math.log(close[first + t]! / close[first + t - 1]!);
+    });
+    vols.forEach((f, v) => {
+      returns[t * width + cols.length + v] = volFactorReturn(f, first + t);
     });
   }
   return { returns, days };

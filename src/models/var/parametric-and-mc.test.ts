@@ -81,3 +81,24 @@ describe('mc-es', () => {
     expect(t.initialMargin).toBeGreaterThan(normal.initialMargin);
   });
 });
+
+describe('implied-vol factors (vega risk) in parametric-var and mc-es', () => {
+  const spx = parseMarketSnapshot({ asOf: '2020-04-17T20:00:00Z', underlyings: { SPX: { index: 2874.56, vol: { atm: 0.38 } } } });
+  const longDatedPut = { document: { account: 'v', positions: [{ instrument: { symbol: 'P1500', kind: 'option', underlying: 'SPX', expiry: '2030-12-20', strike: 1500, right: 'put', multiplier: 100 }, quantity: -5 }] } };
+
+  it('a vega-heavy book needs far more margin once VIX moves are a risk factor', () => {
+    for (const model of ['parametric-var', 'mc-es']) {
+      const extra = model === 'mc-es' ? { paths: 4000 } : {};
+      const withVol = computeMargin(longDatedPut, spx, model, { params: extra, historyLoader: loader });
+      const pricesOnly = computeMargin(longDatedPut, spx, model, { params: { ...extra, volMoves: 'none' }, historyLoader: loader });
+      expect(withVol.initialMargin).toBeGreaterThan(1.5 * pricesOnly.initialMargin);
+    }
+  });
+
+  it('parametric reports the vega exposure and its VIX source; Euler contributions still add up', () => {
+    const r = computeMargin(longDatedPut, spx, 'parametric-var', { historyLoader: loader });
+    expect((r.details?.volFactorSources as Record<string, string>).SPX).toBe('index');
+    expect((r.details?.vegaExposures as Record<string, number>).SPX).toBeLessThan(0); // short options lose when vol rises
+    expect(r.positions[0]!.contribution).toBeCloseTo(r.initialMargin, 6);
+  });
+});

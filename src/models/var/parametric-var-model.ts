@@ -108,15 +108,26 @@ function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginRe
   const positionExposure = portfolio.positions.map((p) => {
     const spec = context.instruments.spec(p.instrument);
     const fx = context.market.fxRate(spec.currency, portfolio.currency);
-    return { u: underlyings.indexOf(spec.underlying), delta: p.quantity * fx * c.exposures.delta[p.instrument]!, gamma: p.quantity * fx * c.exposures.gamma[p.instrument]!, collateral: p.field.startsWith('collateral.') };
+    return {
+      u: underlyings.indexOf(spec.underlying),
+      delta: p.quantity * fx * c.exposures.delta[p.instrument]!,
+      gamma: p.quantity * fx * c.exposures.gamma[p.instrument]!,
+      vega: p.quantity * fx * c.exposures.vega[p.instrument]!,
+      collateral: p.field.startsWith('collateral.'),
+    };
   });
+  // Factor vector: n price exposures, then one vega exposure per implied-vol factor (vol-factors.ts).
+  const volSlot = new Map(c.current.volFactors.map((f, v) => [f.underlying, n + v]));
+  const width = n + c.current.volFactors.length;
   const vectors = (keep: (i: number) => boolean): { w: Float64Array; g: Float64Array } => {
-    const w = new Float64Array(n);
-    const g = new Float64Array(n);
+    const w = new Float64Array(width);
+    const g = new Float64Array(width);
     positionExposure.forEach((e, i) => {
       if (e.u < 0 || !keep(i)) return;
       w[e.u]! += e.delta;
       g[e.u]! += e.gamma;
+      const v = volSlot.get(underlyings[e.u]!);
+      if (v !== undefined) w[v]! += e.vega;
     });
     return { w, g };
   };
@@ -146,10 +157,13 @@ function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginRe
   } else {
     base = cross.margin;
     components.push({ name: 'riskMeasure', group: 'account', value: base });
-    // Euler: a position's share of its underlying's component, in proportion to its exposure there.
+    // Euler: a position's share of its underlying's price component and of its vol factor's component, in
+    // proportion to its exposure there.
     positionExposure.forEach((e, i) => {
-      if (e.u < 0 || all.w[e.u] === 0) return;
-      contributions[i] = (cross.components[e.u]! * e.delta) / all.w[e.u]!;
+      if (e.u < 0) return;
+      if (all.w[e.u] !== 0) contributions[i]! += (cross.components[e.u]! * e.delta) / all.w[e.u]!;
+      const v = volSlot.get(underlyings[e.u]!);
+      if (v !== undefined && all.w[v] !== 0) contributions[i]! += (cross.components[v]! * e.vega) / all.w[v]!;
     });
   }
   const stressed = c.stressed === undefined ? undefined : marginOn(c.stressed);
@@ -161,7 +175,7 @@ function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginRe
   if (withApc !== base) components.push({ name: 'apcAdjustment', group: params.apc, value: withApc - base });
   const usd = context.market.fxRate('USD', portfolio.currency);
   const unitValue = Float64Array.from(underlyings, (u) => context.market.underlying(u).index * usd);
-  const addOns = c.liquidity === undefined ? [] : liquidityAddOns(c.liquidity, all.w, unitValue, params);
+  const addOns = c.liquidity === undefined ? [] : liquidityAddOns(c.liquidity, all.w.subarray(0, n), unitValue, params);
   components.push(...addOns);
   const initial = Math.max(0, withApc + addOns.reduce((a, x) => a + x.value, 0));
   return {
@@ -182,7 +196,9 @@ function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginRe
       es: cross.es,
       historyDays: c.current.days,
       underlyings,
-      exposures: Array.from(all.w),
+      exposures: Array.from(all.w.subarray(0, n)),
+      vegaExposures: Object.fromEntries(c.current.volFactors.map((f, v) => [f.underlying, all.w[n + v]!])),
+      volFactorSources: Object.fromEntries(c.current.volFactors.map((f) => [f.underlying, f.source])),
       dailyVols: Array.from(c.current.vols),
       correlation: Array.from(c.current.correlation),
       ...(c.current.factor === undefined ? {} : { factor: { betas: Array.from(c.current.factor.betas), residualVols: Array.from(c.current.factor.residualVols), factorVol: c.current.factor.factorVol } }),
