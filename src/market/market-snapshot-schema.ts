@@ -143,7 +143,6 @@ export type UnderlyingMarketFile = z.output<typeof UnderlyingMarketSchema>;
 export type VolFile = z.output<typeof VolSchema>;
 export type SmileFile = z.output<typeof SmileSchema>;
 
-/** Dotted path of a zod issue, extended by the key itself for unknown and invalid record keys. */
 /** Validates a parsed JSON value as a snapshot file; SCHEMA_INVALID names the first bad field. */
 export function parseMarketSnapshotFile(value: unknown, source?: string): MarketSnapshotFile {
   return parseWithSchema(MarketSnapshotSchema, value, source);
