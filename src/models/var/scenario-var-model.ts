@@ -104,6 +104,8 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
       const grouped = aggregatePortfolio(c.current, context, kept.portfolio, rowCount, (i) => rowOf(kept.index[i]!));
       const rowMargin = (matrix: ScenarioMatrix, pnl: Float64Array, r: number): number => measure(pnl, r * matrix.set.count, matrix.set.count, scratch);
 
+      // The cross row's tail: the VaR/ES scenarios and their weights, for the component's scenario and Euler.
+      const tail = isolated ? undefined : tailOf(grouped.rowPnl, 0, n, params.confidence, scratch);
       const components: MarginComponent[] = [];
       let base = 0;
       let relief: ReliefOutcome | undefined;
@@ -120,9 +122,8 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
         for (const s of relief.standalone) components.push({ name: 'standaloneMargin', group: s.group, value: s.margin });
         components.push({ name: 'correlationRelief', group: 'account', value: relief.relief });
       } else {
-        base = rowMargin(c.current, grouped.rowPnl, 0);
-        const t = tailOf(grouped.rowPnl, 0, n, params.confidence, scratch);
-        const s = params.measure === 'var' ? t.varScenario : t.esScenarios[0]!;
+        base = params.measure === 'var' ? Math.max(0, tail!.var) : Math.max(0, tail!.es);
+        const s = params.measure === 'var' ? tail!.varScenario : tail!.esScenarios[0]!;
         const scenario = { id: c.current.set.ids[s]!, label: params.measure === 'var' ? `VaR scenario ${c.current.set.labels[s]}` : `worst of the ES tail ${c.current.set.labels[s]}` };
         components.push({ name: 'riskMeasure', group: 'account', value: base, scenario });
       }
@@ -139,7 +140,6 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
       // Explanation: Euler contributions over the cross row's tail; worst scenarios with their dates.
       const worst = isolated ? undefined : lowestScenarios(grouped.rowPnl, 0, n, params.worstScenarios, scratch);
       const ref = (s: number): ScenarioRef => ({ id: c.current.set.ids[s]!, label: c.current.set.labels[s]!, pnl: grouped.rowPnl[s]! + 0 });
-      const tail = isolated ? undefined : tailOf(grouped.rowPnl, 0, n, params.confidence, scratch);
       const positions = portfolio.positions.map((p, i) => {
         const weight = p.quantity * context.market.fxRate(context.instruments.spec(p.instrument).currency, portfolio.currency);
         const contribution = tail === undefined ? (isCollateral[i] ? 0 : rowMargin(c.current, grouped.rowPnl, i)) : eulerContribution(c, tail, weight, p.instrument);
