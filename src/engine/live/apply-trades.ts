@@ -1,0 +1,65 @@
+import { resolveInstrument } from '../../instruments/resolve-instrument.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
+
+/** An instrument as a portfolio position names it: a venue-style name or a full spec object. */
+export type InstrumentInput = PortfolioFile['positions'][number]['instrument'];
+
+/** One trade: signed contracts, buy positive (the same unit as a position's quantity). */
+export interface TradeInput {
+  readonly instrument: InstrumentInput;
+  readonly quantity: number;
+}
+
+/** Symbol of an instrument input (its canonical name), so `BTC-PERPETUAL` and its full spec match one position. */
+export function instrumentSymbol(input: InstrumentInput, field: string): string {
+  return resolveSpec(input, field).symbol;
+}
+
+function resolveSpec(input: InstrumentInput, field: string): InstrumentSpec {
+  return resolveInstrument(input, field);
+}
+
+/** Signed position the portfolio holds in `symbol` (0 when none). */
+export function positionOf(doc: PortfolioFile, symbol: string): number {
+  let total = 0;
+  doc.positions.forEach((p, i) => {
+    if (instrumentSymbol(p.instrument, `positions.${i}.instrument`) === symbol) total += p.quantity;
+  });
+  return total;
+}
+
+/**
+ * The portfolio after `trades`, as a new document (the input is not touched). A trade adds its quantity to the
+ * position of the same symbol (first match), or appends a new position; a position that reaches exactly 0 is
+ * removed. Bad instruments throw the instruments layer's errors naming `trades.<i>.instrument`.
+ */
+export function applyTrades(doc: PortfolioFile, trades: readonly TradeInput[]): PortfolioFile {
+  const positions = doc.positions.map((p, i) => ({ ...p, symbol: instrumentSymbol(p.instrument, `positions.${i}.instrument`) }));
+  trades.forEach((t, i) => {
+    const symbol = instrumentSymbol(t.instrument, `trades.${i}.instrument`);
+    const existing = positions.find((p) => p.symbol === symbol);
+    if (existing === undefined) positions.push({ instrument: t.instrument, quantity: t.quantity, symbol });
+    else existing.quantity += t.quantity;
+  });
+  return {
+    ...doc,
+    positions: positions.filter((p) => p.quantity !== 0).map(({ instrument, quantity }) => ({ instrument, quantity })),
+  };
+}
+
+/**
+ * Keys an account is exposed to: each position's underlying and settlement currency, each collateral currency and
+ * the account currency. A market update that changes the index of, or the fx rate of, one of these keys can change
+ * the account's margin or equity; nothing else can (asOf alone is not a change, see docs/live-engine.md).
+ */
+export function exposureKeys(doc: PortfolioFile): string[] {
+  const keys = new Set<string>([doc.currency]);
+  doc.positions.forEach((p, i) => {
+    const spec = resolveSpec(p.instrument, `positions.${i}.instrument`);
+    keys.add(spec.underlying);
+    keys.add(spec.currency);
+  });
+  for (const ccy of Object.keys(doc.collateral)) keys.add(ccy);
+  return [...keys];
+}

@@ -1,0 +1,680 @@
+import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
+import { parseWithSchema } from '../../core/validate.js';
+import { InstrumentTable } from '../../instruments/instrument-table.js';
+import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
+import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
+import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from '../../models/compute-margin.js';
+import type { MarginResult } from '../../models/margin-result.js';
+import { getModel } from '../../models/model-registry.js';
+import { PortfolioFileSchema, type PortfolioFile } from '../../portfolio/portfolio-schema.js';
+import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
+import { accountEquity } from '../account/account-equity.js';
+import { parseAccountParams, type AccountParams } from '../account/account-params.js';
+import { classifyAccount, type AccountState, type AccountStatus } from '../account/account-state.js';
+import { applyTrades, exposureKeys, instrumentSymbol, positionOf, type InstrumentInput, type TradeInput } from './apply-trades.js';
+import type { EngineEvent, EngineListener, EventSink } from './engine-event.js';
+import { largestFeasible } from './largest-feasible.js';
+import { judgeIndexUpdate, relativeMove, type SpikeState } from './spike-guard.js';
+
+/** Milliseconds since the epoch; injected so tests control time. */
+export interface EngineClock {
+  now(): number;
+}
+
+export interface LiveEngineOptions {
+  /** Margin model id (model registry). */
+  readonly model: string;
+  /** Model parameters document, validated once here by the model's schema (MODEL_PARAMS_INVALID). */
+  readonly params?: unknown;
+  /** Version of the parameter set `params` came from; recorded on every margin the engine reports. */
+  readonly parameterVersion?: string;
+  /** Account parameters (haircuts, buffers of the state machine); defaults apply. */
+  readonly accountParams?: unknown;
+  /** History for the VaR family (see computeMargins). */
+  readonly historyLoader?: ComputeMarginsOptions['historyLoader'];
+  readonly clock: EngineClock;
+  /** An underlying not updated for longer than this (ms) is stale, and so is every account exposed to it. */
+  readonly staleAfterMs: number;
+  /** Oracle-spike band, relative (0.25 = an index move beyond ±25 % of the last accepted value is held). */
+  readonly spikeBand: number;
+  readonly sink: EventSink;
+}
+
+/** What the engine reports for one account. Amounts in the account currency. */
+export interface LiveMargin {
+  readonly accountId: string;
+  /** The reported margin: recomputed, or floored at the last reported margin while stale (see `stale`). */
+  readonly result: MarginResult;
+  readonly status: AccountStatus;
+  readonly state: AccountState;
+  /** Collateral after haircuts plus positions' value (accountEquity). */
+  readonly equity: number;
+  /** True when an underlying the account is exposed to has not been updated within staleAfterMs (read time). */
+  readonly stale: boolean;
+  /** Those underlyings. */
+  readonly staleUnderlyings: readonly string[];
+  /** asOf of the market the margin was computed on. */
+  readonly asOf: string;
+  /** Engine clock when the margin was computed, epoch ms. */
+  readonly computedAt: number;
+  readonly parameterVersion?: string;
+  /** Why the last recompute failed (the margin above is then the previous one). */
+  readonly error?: string;
+}
+
+/** A what-if answer: the account as it would be after hypothetical trades; engine state unchanged. */
+export interface WhatIfResult extends Omit<LiveMargin, 'computedAt' | 'error'> {
+  /** The positions after the trades. */
+  readonly positions: PortfolioFile['positions'];
+  /** Value of the traded quantities at the current mark, account currency, taken out of equity (trades at mark). */
+  readonly tradeValue: number;
+}
+
+export interface MaxOrderSize {
+  readonly accountId: string;
+  readonly instrument: string;
+  readonly side: 'buy' | 'sell';
+  /** Largest order, contracts (≥ 0, unsigned), continuous: round down to the venue's lot size. */
+  readonly quantity: number;
+  /** Signed position held in the instrument before the order. */
+  readonly position: number;
+  /** Relative precision of `quantity`: the true boundary lies in [quantity, quantity × (1 + precision)] (or absolute below 1 contract). */
+  readonly precision: number;
+  /** True when the search stopped at its bound with every size feasible (the margin does not limit the order). */
+  readonly unbounded: boolean;
+  readonly reason: string;
+}
+
+/** What one market update did. */
+export interface MarketUpdateResult {
+  /** Accounts recomputed, in insertion order. */
+  readonly recomputed: string[];
+  /** Underlyings applied (including confirmed spikes). */
+  readonly accepted: string[];
+  /** Underlyings whose update is held by the spike guard. */
+  readonly held: string[];
+  /** Events persisted and published by this update. */
+  readonly events: EngineEvent[];
+}
+
+/** Precision of maxOrderSize (relative, see largestFeasible). */
+const ORDER_SIZE_PRECISION = 1e-9;
+
+interface AccountView {
+  readonly result: MarginResult;
+  readonly status: AccountStatus;
+  readonly equity: number;
+  readonly asOf: string;
+  readonly computedAt: number;
+}
+
+interface AccountEntry {
+  readonly doc: PortfolioFile;
+  readonly exposure: readonly string[];
+  readonly view: AccountView | undefined;
+  readonly error: string | undefined;
+}
+
+type Unsequenced<E> = E extends EngineEvent ? Omit<E, 'seq'> : never;
+type EventDraft = Unsequenced<EngineEvent>;
+
+/** One evaluation: the recomputed (raw) margin and equity, before flooring and classification. */
+interface RawEvaluation {
+  readonly result: MarginResult;
+  readonly equity: number;
+}
+
+/**
+ * The live margin engine (docs/live-engine.md): accounts, market and per-account margin state in memory;
+ * incremental recompute of only the accounts exposed to what a market update changed (one model compilation for all
+ * of them, computeMargins); the healthy / margin-call / liquidation state machine with hysteresis (classifyAccount);
+ * the oracle-spike guard; staleness that never lowers a margin; persist-before-publish events; what-if and maximum
+ * order size.
+ *
+ * Every mutating call is serialised (one at a time, in call order) and atomic: the new state is computed aside,
+ * its events are appended to the sink one by one (awaited), and only then is the state replaced and the events
+ * published. If an append rejects, the state is left as it was, nothing is published, and the call rejects.
+ */
+export class LiveEngine {
+  private readonly modelId: string;
+  private readonly params: unknown;
+  private readonly parameterVersion: string | undefined;
+  private readonly accountParams: AccountParams;
+  private readonly historyLoader: ComputeMarginsOptions['historyLoader'];
+  private readonly clock: EngineClock;
+  private readonly staleAfterMs: number;
+  private readonly spikeBand: number;
+  private readonly sink: EventSink;
+
+  private readonly accounts = new Map<string, AccountEntry>();
+  /** key (underlying or currency) → ids of accounts exposed to it. */
+  private readonly exposureIndex = new Map<string, Set<string>>();
+  private market: MarketSnapshot | undefined;
+  private guard = new Map<string, SpikeState>();
+  /** underlying → engine clock (ms) of its last accepted update. */
+  private lastUpdate = new Map<string, number>();
+  private seq = 0;
+  private readonly listeners = new Set<EngineListener>();
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(options: LiveEngineOptions) {
+    const model = getModel(options.model);
+    // Validate now so a bad parameter file fails at start-up, not on the first market update.
+    parseWithSchema(model.paramsSchema, options.params ?? {}, 'params', 'MODEL_PARAMS_INVALID');
+    requirePositive(options.staleAfterMs, 'staleAfterMs');
+    requirePositive(options.spikeBand, 'spikeBand');
+    this.modelId = options.model;
+    this.params = options.params;
+    this.parameterVersion = options.parameterVersion;
+    this.accountParams = parseAccountParams(options.accountParams);
+    this.historyLoader = options.historyLoader;
+    this.clock = options.clock;
+    this.staleAfterMs = options.staleAfterMs;
+    this.spikeBand = options.spikeBand;
+    this.sink = options.sink;
+  }
+
+  /** Listens to events after they were persisted. Returns the unsubscribe function. */
+  subscribe(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** The engine's current (merged, accepted) market, undefined before the first update. */
+  currentMarket(): MarketSnapshot | undefined {
+    return this.market;
+  }
+
+  accountIds(): string[] {
+    return [...this.accounts.keys()];
+  }
+
+  /** The portfolio document the engine holds for an account (a copy). */
+  account(accountId: string): PortfolioFile {
+    return structuredClone(this.entry(accountId).doc);
+  }
+
+  /**
+   * Adds or replaces an account (a portfolio document). Bad documents throw (SCHEMA_INVALID, instrument errors)
+   * and change nothing. With a market, the account is evaluated at once; an evaluation error (an underlying not in
+   * the market yet) does not refuse the account: it is recorded and margin() reports it.
+   */
+  upsertAccount(document: unknown): Promise<LiveMargin | undefined> {
+    return this.exclusive(async () => {
+      const doc = parseWithSchema(PortfolioFileSchema, document, 'account');
+      return this.replaceAccount(doc);
+    });
+  }
+
+  /** Removes an account; false when it was not there. No event (the store records the removal itself). */
+  removeAccount(accountId: string): Promise<boolean> {
+    return this.exclusive(() => {
+      const entry = this.accounts.get(accountId);
+      if (entry === undefined) return false;
+      this.accounts.delete(accountId);
+      this.reindex(accountId, entry.exposure, []);
+      return true;
+    });
+  }
+
+  /**
+   * Adds `quantityDelta` contracts (buy positive) to the account's position in `instrument` and re-evaluates it.
+   * Positions only: the cash side of the trade (premium, fees) reaches the engine as collateral (setCollateral).
+   * Idempotency of trade requests is the store's job.
+   */
+  applyTrade(accountId: string, instrument: InstrumentInput, quantityDelta: number): Promise<LiveMargin | undefined> {
+    return this.exclusive(async () => {
+      requireFinite(quantityDelta, 'quantityDelta');
+      const doc = applyTrades(this.entry(accountId).doc, [{ instrument, quantity: quantityDelta }]);
+      return this.replaceAccount(parseWithSchema(PortfolioFileSchema, doc, 'account'));
+    });
+  }
+
+  /** Sets the account's balance in `currency` (units of it, ≥ 0; 0 removes the balance) and re-evaluates it. */
+  setCollateral(accountId: string, currency: string, balance: number): Promise<LiveMargin | undefined> {
+    return this.exclusive(async () => {
+      const entry = this.entry(accountId);
+      const collateral = { ...entry.doc.collateral, [currency]: balance };
+      if (balance === 0) delete collateral[currency];
+      const doc = parseWithSchema(PortfolioFileSchema, { ...entry.doc, collateral }, 'account');
+      return this.replaceAccount(doc);
+    });
+  }
+
+  /**
+   * A market update (docs/live-engine.md "Market updates"). Each underlying of `snapshot` goes through the spike
+   * guard; accepted ones are merged into the engine's market (underlyings and fx not in the snapshot keep their
+   * last values) and refresh their last-update time. Accounts exposed to an underlying or fx rate whose data
+   * changed are recomputed together (one model compilation), as are accounts this update makes fresh again.
+   * Throws MARKET_DATA_INVALID for a snapshot older than the engine's market.
+   */
+  onMarket(snapshot: MarketSnapshot): Promise<MarketUpdateResult> {
+    return this.exclusive(async () => {
+      const now = this.clock.now();
+      const current = this.market?.toJSON();
+      if (this.market !== undefined && snapshot.asOfMs < this.market.asOfMs) {
+        throw new CrossmarginError('MARKET_DATA_INVALID', `asOf: market update at ${snapshot.asOf} is older than the engine's market (${this.market.asOf})`, {
+          field: 'asOf',
+        });
+      }
+      const incoming = snapshot.toJSON();
+      const asOf = current?.asOf;
+      const guard = new Map(this.guard);
+      const lastUpdate = new Map(this.lastUpdate);
+      const underlyings = { ...(current?.underlyings ?? {}) };
+      const changed = new Set<string>();
+      const accepted: string[] = [];
+      const held: string[] = [];
+      const events: EventDraft[] = [];
+
+      for (const [name, u] of Object.entries(incoming.underlyings)) {
+        const state = guard.get(name) ?? { lastAccepted: undefined, held: undefined };
+        const verdict = judgeIndexUpdate(state, u.index, this.spikeBand);
+        if (verdict === 'hold') {
+          const last = state.lastAccepted as number; // 'hold' needs a last accepted value
+          guard.set(name, { lastAccepted: last, held: u.index });
+          events.push({ type: 'spike-held', at: now, asOf, underlying: name, lastAccepted: last, held: u.index, move: relativeMove(u.index, last) });
+          held.push(name);
+          continue;
+        }
+        if (verdict === 'confirm' || verdict === 'drop') {
+          events.push({ type: verdict === 'confirm' ? 'spike-confirmed' : 'spike-dropped', at: now, asOf, underlying: name, held: state.held as number, accepted: u.index });
+        }
+        guard.set(name, { lastAccepted: u.index, held: undefined });
+        lastUpdate.set(name, now);
+        if (JSON.stringify(current?.underlyings[name]) !== JSON.stringify(u)) changed.add(name);
+        underlyings[name] = u;
+        accepted.push(name);
+      }
+      const fx = { ...(current?.fx ?? {}), ...(incoming.fx ?? {}) };
+      for (const [ccy, rate] of Object.entries(incoming.fx ?? {})) if (current?.fx?.[ccy] !== rate) changed.add(ccy);
+
+      // Nothing accepted: the market (and its asOf) stays as it was; only the guard's state moves.
+      const market =
+        accepted.length === 0 && this.market !== undefined
+          ? this.market
+          : accepted.length === 0
+            ? undefined
+            : parseMarketSnapshot({ asOf: incoming.asOf, underlyings, fx } satisfies MarketSnapshotFile, 'live market');
+
+      const targets = new Set<string>();
+      for (const key of changed) for (const id of this.exposureIndex.get(key) ?? []) targets.add(id);
+      for (const name of accepted) {
+        for (const id of this.exposureIndex.get(name) ?? []) {
+          const entry = this.accounts.get(id) as AccountEntry;
+          if (targets.has(id)) continue;
+          // Fresh again, or never evaluated / failed last time: recompute even though its data did not change.
+          const wasStale = this.staleUnderlyings(entry.exposure, now, this.lastUpdate, this.market).length > 0;
+          if (wasStale || entry.view === undefined || entry.error !== undefined) targets.add(id);
+        }
+      }
+      const recomputed = [...this.accounts.keys()].filter((id) => targets.has(id));
+      // Computed aside and applied only after the events are persisted.
+      const updates = new Map<string, AccountEntry>();
+      if (market !== undefined && recomputed.length > 0) {
+        const docs = recomputed.map((id) => (this.accounts.get(id) as AccountEntry).doc);
+        const raw = this.evaluateMany(docs, market);
+        recomputed.forEach((id, i) => {
+          const entry = this.accounts.get(id) as AccountEntry;
+          const next = this.nextEntry(entry, raw[i] as RawEvaluation | CrossmarginError, market, now, lastUpdate);
+          events.push(...this.transitionEvents(id, entry, next, now, market.asOf, lastUpdate, market));
+          updates.set(id, next);
+        });
+      }
+
+      const persisted = await this.persist(events);
+      this.market = market;
+      this.guard = guard;
+      this.lastUpdate = lastUpdate;
+      // Exposure does not change on a market update (it depends on the documents only): no reindexing.
+      for (const [id, entry] of updates) this.accounts.set(id, entry);
+      this.publish(persisted);
+      return { recomputed, accepted, held, events: persisted };
+    });
+  }
+
+  /**
+   * Accounts that are stale now: exposed to an underlying of the market not updated within staleAfterMs. Reading
+   * is enough to see staleness (margin() checks the clock too); tick() is for a timer that wants the list.
+   */
+  tick(): string[] {
+    const now = this.clock.now();
+    return [...this.accounts].filter(([, e]) => this.staleUnderlyings(e.exposure, now, this.lastUpdate, this.market).length > 0).map(([id]) => id);
+  }
+
+  /** The account's current margin, status and staleness. Throws when it has never been evaluated. */
+  margin(accountId: string): LiveMargin {
+    const entry = this.entry(accountId);
+    const view = entry.view;
+    if (view === undefined) {
+      throw new CrossmarginError('USAGE_INVALID', `account "${accountId}" has no margin yet: ${entry.error ?? 'no market update has been accepted'}`, {
+        field: 'accountId',
+        details: { accountId },
+      });
+    }
+    return this.report(accountId, entry, view);
+  }
+
+  /**
+   * The account after hypothetical trades (signed contracts, buy positive), engine state unchanged. Trades are
+   * assumed done at the current mark: their value (option premium, spot holding) is paid out of equity, so a trade
+   * moves equity only through haircuts, and the margin through the model. Staleness and hysteresis apply as for a
+   * real trade (a stale account's margin is floored at its reported one).
+   */
+  whatIf(accountId: string, trades: readonly TradeInput[]): WhatIfResult {
+    const entry = this.entry(accountId);
+    trades.forEach((t, i) => requireFinite(t.quantity, `trades.${i}.quantity`));
+    const market = this.requireMarket();
+    const doc = parseWithSchema(PortfolioFileSchema, applyTrades(entry.doc, trades), 'what-if');
+    const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
+    if (raw instanceof CrossmarginError) throw raw;
+    const tradeValue = trades.length === 0 ? 0 : this.positionsValue({ ...doc, positions: trades.map((t) => ({ ...t })), collateral: {} }, market);
+    const now = this.clock.now();
+    const exposure = exposureKeys(doc);
+    const stale = this.staleUnderlyings(exposure, now, this.lastUpdate, market);
+    const view = this.classify({ result: raw.result, equity: raw.equity - tradeValue }, entry.view, stale.length > 0, market.asOf, now);
+    return {
+      accountId,
+      result: view.result,
+      status: view.status,
+      state: view.status.state,
+      equity: view.equity,
+      stale: stale.length > 0,
+      staleUnderlyings: stale,
+      asOf: market.asOf,
+      ...(this.parameterVersion === undefined ? {} : { parameterVersion: this.parameterVersion }),
+      positions: doc.positions,
+      tradeValue,
+    };
+  }
+
+  /**
+   * Largest order (contracts, ≥ 0) in `instrument` on `side` after which equity ≥ initial margin (whatIf of the
+   * order), found by bracketing and bisection (largestFeasible) to a relative precision of 1e-9. An account not
+   * healthy (margin call, liquidation) is reduce-only: 0, or up to closing the position when the order reduces it.
+   * A healthy account's reducing order starts its search at the closing size when that is feasible.
+   */
+  maxOrderSize(accountId: string, instrument: InstrumentInput, side: 'buy' | 'sell'): MaxOrderSize {
+    if (side !== 'buy' && side !== 'sell') {
+      throw new CrossmarginError('SCHEMA_INVALID', `side: expected "buy" or "sell", got ${String(side)}`, { field: 'side' });
+    }
+    const entry = this.entry(accountId);
+    const symbol = instrumentSymbol(instrument, 'instrument');
+    const position = positionOf(entry.doc, symbol);
+    const sign = side === 'buy' ? 1 : -1;
+    const closing = position !== 0 && Math.sign(position) === -sign ? Math.abs(position) : 0;
+    const base = { accountId, instrument: symbol, side, position, precision: ORDER_SIZE_PRECISION };
+    const state = this.margin(accountId).state;
+    if (state !== 'healthy') {
+      return closing > 0
+        ? { ...base, quantity: closing, unbounded: false, reason: `reduce-only (${state}): up to closing the position` }
+        : { ...base, quantity: 0, unbounded: false, reason: `reduce-only (${state}): the order would not reduce a position` };
+    }
+    const feasible = (q: number): boolean => {
+      const w = this.whatIf(accountId, [{ instrument, quantity: sign * q }]);
+      return w.equity >= w.result.initialMargin;
+    };
+    if (!feasible(0)) return { ...base, quantity: 0, unbounded: false, reason: 'equity is below initial margin already' };
+    const lo = closing > 0 && feasible(closing) ? closing : 0;
+    const search = largestFeasible(feasible, { lo, firstStep: Math.max(1, closing), relativePrecision: ORDER_SIZE_PRECISION });
+    return {
+      ...base,
+      quantity: search.quantity,
+      unbounded: search.unbounded,
+      reason: search.unbounded ? 'every size searched keeps equity ≥ initial margin' : 'largest size keeping equity ≥ initial margin',
+    };
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------------
+
+  /** Runs `fn` after every earlier mutating call has finished (success or failure). */
+  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.tail.then(fn);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private entry(accountId: string): AccountEntry {
+    const entry = this.accounts.get(accountId);
+    if (entry === undefined) {
+      throw new CrossmarginError('USAGE_INVALID', `account "${accountId}" is not known to the engine`, { field: 'accountId', details: { accountId } });
+    }
+    return entry;
+  }
+
+  private requireMarket(): MarketSnapshot {
+    if (this.market === undefined) throw new CrossmarginError('USAGE_INVALID', 'the engine has no market yet: push a market update first', { field: 'market' });
+    return this.market;
+  }
+
+  /** Replaces (or adds) an account with `doc`, re-evaluating it; shared by upsert, trades and collateral. */
+  private async replaceAccount(doc: PortfolioFile): Promise<LiveMargin | undefined> {
+    const id = doc.account;
+    const previous = this.accounts.get(id);
+    const exposure = exposureKeys(doc);
+    const now = this.clock.now();
+    let next: AccountEntry = { doc, exposure, view: previous?.view, error: undefined };
+    const events: EventDraft[] = [];
+    const market = this.market;
+    if (market !== undefined) {
+      const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
+      next = this.nextEntry(next, raw, market, now, this.lastUpdate);
+      events.push(...this.transitionEvents(id, previous, next, now, market.asOf, this.lastUpdate, market));
+    }
+    const persisted = await this.persist(events);
+    this.accounts.set(id, next);
+    this.reindex(id, previous?.exposure ?? [], exposure);
+    this.publish(persisted);
+    return next.view === undefined ? undefined : this.report(id, next, next.view);
+  }
+
+  /**
+   * Raw margins and equities of `docs` on `market`: one computeMargins call (one model compilation, one shared
+   * revaluation) for all; if it throws (one bad account must not block the others), each is retried on its own
+   * and a failure is returned in its place.
+   */
+  private evaluateMany(docs: readonly PortfolioFile[], market: MarketSnapshot): (RawEvaluation | CrossmarginError)[] {
+    const inputs: PortfolioInput[] = docs.map((document) => ({ document, source: `account ${document.account}` }));
+    const options: ComputeMarginsOptions = {
+      ...(this.params === undefined ? {} : { params: this.params }),
+      ...(this.historyLoader === undefined ? {} : { historyLoader: this.historyLoader }),
+    };
+    try {
+      const results = computeMargins(inputs, market, this.modelId, options);
+      const table = new InstrumentTable();
+      return docs.map((doc, i) => ({ result: results[i] as MarginResult, equity: this.equityOf(doc, table, market) }));
+    } catch (error) {
+      if (docs.length === 1) return [toCrossmarginError(error)];
+      return docs.map((doc) => this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError);
+    }
+  }
+
+  private equityOf(doc: PortfolioFile, table: InstrumentTable, market: MarketSnapshot): number {
+    return accountEquity(resolvePortfolio(doc, table, `account ${doc.account}`), table, market, this.accountParams).equity;
+  }
+
+  private positionsValue(doc: PortfolioFile, market: MarketSnapshot): number {
+    const table = new InstrumentTable();
+    return accountEquity(resolvePortfolio(doc, table, 'trades'), table, market, this.accountParams).positionsValue;
+  }
+
+  /**
+   * The reported view from a raw evaluation: while stale, initial and maintenance margin are floored at the
+   * previously reported ones (a stale market never lowers a margin); then classified with the previous state
+   * (hysteresis).
+   */
+  private classify(raw: RawEvaluation, previous: AccountView | undefined, stale: boolean, asOf: string, now: number): AccountView {
+    let result = raw.result;
+    if (stale && previous !== undefined) {
+      const initialMargin = Math.max(previous.result.initialMargin, raw.result.initialMargin);
+      const maintenanceMargin = Math.max(previous.result.maintenanceMargin, raw.result.maintenanceMargin);
+      result = {
+        ...raw.result,
+        initialMargin,
+        maintenanceMargin,
+        details: {
+          ...raw.result.details,
+          staleFloor: {
+            recomputedInitialMargin: raw.result.initialMargin,
+            recomputedMaintenanceMargin: raw.result.maintenanceMargin,
+            floorInitialMargin: previous.result.initialMargin,
+            floorMaintenanceMargin: previous.result.maintenanceMargin,
+          },
+        },
+      };
+    }
+    const status = classifyAccount(raw.equity, result.initialMargin, result.maintenanceMargin, this.accountParams, previous?.status.state);
+    return { result, status, equity: raw.equity, asOf, computedAt: now };
+  }
+
+  private nextEntry(
+    entry: AccountEntry,
+    raw: RawEvaluation | CrossmarginError,
+    market: MarketSnapshot,
+    now: number,
+    lastUpdate: ReadonlyMap<string, number>,
+  ): AccountEntry {
+    if (raw instanceof CrossmarginError) return { ...entry, error: raw.message };
+    const stale = this.staleUnderlyings(entry.exposure, now, lastUpdate, market).length > 0;
+    return { ...entry, view: this.classify(raw, entry.view, stale, market.asOf, now), error: undefined };
+  }
+
+  /** state-transition (+ margin-call / liquidation signal) events between two entries of one account. */
+  private transitionEvents(
+    accountId: string,
+    before: AccountEntry | undefined,
+    after: AccountEntry,
+    now: number,
+    asOf: string,
+    lastUpdate: ReadonlyMap<string, number>,
+    market: MarketSnapshot,
+  ): EventDraft[] {
+    const view = after.view;
+    if (view === undefined) return [];
+    const from = before?.view?.status.state;
+    const to = view.status.state;
+    // A new account that starts healthy is not news; any other change of state is.
+    if (from === to || (from === undefined && to === 'healthy')) return [];
+    const currency = view.result.currency;
+    const stale = this.staleUnderlyings(after.exposure, now, lastUpdate, market).length > 0;
+    const events: EventDraft[] = [
+      {
+        type: 'state-transition',
+        at: now,
+        asOf,
+        accountId,
+        from,
+        to,
+        equity: view.equity,
+        initialMargin: view.result.initialMargin,
+        maintenanceMargin: view.result.maintenanceMargin,
+        currency,
+        stale,
+      },
+    ];
+    if (to === 'margin-call' && from !== 'liquidation') {
+      events.push({ type: 'margin-call', at: now, asOf, accountId, equity: view.equity, initialMargin: view.result.initialMargin, shortfall: view.result.initialMargin - view.equity, currency });
+    }
+    if (to === 'liquidation') {
+      events.push({
+        type: 'liquidation',
+        at: now,
+        asOf,
+        accountId,
+        equity: view.equity,
+        maintenanceMargin: view.result.maintenanceMargin,
+        liquidationBelow: view.status.thresholds.liquidationBelow,
+        currency,
+      });
+    }
+    return events;
+  }
+
+  /** Moves account `id` in the exposure index from the keys `before` to the keys `after`. */
+  private reindex(id: string, before: readonly string[], after: readonly string[]): void {
+    for (const key of before) {
+      const set = this.exposureIndex.get(key);
+      set?.delete(id);
+      if (set?.size === 0) this.exposureIndex.delete(key);
+    }
+    for (const key of after) {
+      let set = this.exposureIndex.get(key);
+      if (set === undefined) this.exposureIndex.set(key, (set = new Set()));
+      set.add(id);
+    }
+  }
+
+  /** Underlyings of `market` among `exposure` whose last accepted update is older than staleAfterMs at `now`. */
+  private staleUnderlyings(exposure: readonly string[], now: number, lastUpdate: ReadonlyMap<string, number>, market: MarketSnapshot | undefined): string[] {
+    if (market === undefined) return [];
+    return exposure.filter((k) => market.has(k) && now - (lastUpdate.get(k) ?? Number.NEGATIVE_INFINITY) > this.staleAfterMs);
+  }
+
+  private report(accountId: string, entry: AccountEntry, view: AccountView): LiveMargin {
+    const stale = this.staleUnderlyings(entry.exposure, this.clock.now(), this.lastUpdate, this.market);
+    return {
+      accountId,
+      result: view.result,
+      status: view.status,
+      state: view.status.state,
+      equity: view.equity,
+      stale: stale.length > 0,
+      staleUnderlyings: stale,
+      asOf: view.asOf,
+      computedAt: view.computedAt,
+      ...(this.parameterVersion === undefined ? {} : { parameterVersion: this.parameterVersion }),
+      ...(entry.error === undefined ? {} : { error: entry.error }),
+    };
+  }
+
+  /**
+   * Appends `drafts` to the sink in order, numbering them. A rejection aborts: the caller has not applied its state
+   * yet, so nothing changes and nothing is published. Sequence numbers of events appended before the failure stay
+   * used, so the store never sees one number twice.
+   */
+  private async persist(drafts: readonly EventDraft[]): Promise<EngineEvent[]> {
+    const persisted: EngineEvent[] = [];
+    for (const draft of drafts) {
+      const event = { ...draft, seq: this.seq + 1 } as EngineEvent;
+      try {
+        await this.sink.append(event);
+      } catch (error) {
+        throw new CrossmarginError('INTERNAL', `event sink rejected event ${event.seq} (${event.type}): the change was not applied`, { cause: error });
+      }
+      this.seq = event.seq;
+      persisted.push(event);
+    }
+    return persisted;
+  }
+
+  private publish(events: readonly EngineEvent[]): void {
+    for (const event of events) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure is its own: the event is persisted and the state applied; other listeners still
+          // get it. Listeners that need to know about their errors catch them themselves.
+        }
+      }
+    }
+  }
+}
+
+
+function requireFinite(value: number, field: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CrossmarginError('SCHEMA_INVALID', `${field}: expected a finite number, got ${String(value)}`, { field });
+  }
+}
+
+function requirePositive(value: number, field: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new CrossmarginError('SCHEMA_INVALID', `${field}: expected a positive number, got ${String(value)}`, { field });
+  }
+}
