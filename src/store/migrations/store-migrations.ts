@@ -1,0 +1,5 @@
+import { initialSchema } from './initial-schema.js';
+import type { Migration } from './migration.js';
+
+/** Every migration, in version order. Append new ones; never edit or reorder released ones. */
+export const STORE_MIGRATIONS: readonly Migration[] = [initialSchema];

@@ -1,0 +1,29 @@
+/**
+ * The little a store needs from a database connection, so that one implementation of the `Store` semantics
+ * (`sql-store.ts`) serves both dialects. SQL is written once with `?` placeholders; the PostgreSQL driver numbers them.
+ */
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export type SqlValue = string | number | null;
+
+export type SqlRow = Record<string, unknown>;
+
+export interface SqlExecutor {
+  /** Runs a statement and returns its rows (empty for statements without RETURNING). */
+  query(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+export interface SqlDriver {
+  readonly dialect: SqlDialect;
+  /**
+   * Runs `work` in a write transaction: committed (and durable) when the promise resolves, rolled back when `work`
+   * throws. Transactions never interleave on one connection.
+   */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs `work` on a consistent read-only view. */
+  read<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

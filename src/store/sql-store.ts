@@ -1,0 +1,498 @@
+import type { z } from 'zod';
+import { parseWithSchema } from '../core/validate.js';
+import { hashApiKeySecret, newApiKeySecret, parseApiKey, verifyApiKeySecret } from './api-key-hash.js';
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
+import type {
+  AccountMode,
+  AccountRecord,
+  ApiKeyRecord,
+  ApiKeyRole,
+  AuditQuery,
+  AuditRecord,
+  CollateralRecord,
+  CreatedApiKey,
+  EventQuery,
+  EventRecord,
+  MarketSnapshotRecord,
+  NewAccount,
+  NewApiKey,
+  NewAuditEntry,
+  NewEvent,
+  NewMarketSnapshot,
+  NewParameterSet,
+  ParameterSetRecord,
+  PositionRecord,
+  Store,
+  StoredEventType,
+  TradeInput,
+  TradeResult,
+} from './store.js';
+import {
+  ApiKeyInputSchema,
+  AuditInputSchema,
+  AuditQuerySchema,
+  CollateralSchema,
+  EventInputSchema,
+  EventQuerySchema,
+  MarketSnapshotInputSchema,
+  NewAccountSchema,
+  ParameterSetInputSchema,
+  PositionSchema,
+  TradeSchema,
+} from './store-input-schemas.js';
+import { storeError } from './store-error.js';
+
+export interface SqlStoreOptions {
+  /** Clock for store-assigned timestamps (`createdAt`, trade `at`); tests pin it. */
+  readonly now?: () => Date;
+}
+
+/**
+ * The `Store` semantics written once over a `SqlDriver`; `sqlite-store.ts` and `postgres-store.ts` only supply the
+ * connection. Every write is one driver transaction, and every check (account exists, key unused) runs inside it, so
+ * a rejected call has written nothing.
+ */
+export class SqlStore implements Store {
+  readonly backend: Store['backend'];
+  readonly #driver: SqlDriver;
+  readonly #now: () => Date;
+
+  constructor(driver: SqlDriver, options: SqlStoreOptions = {}) {
+    this.#driver = driver;
+    this.backend = driver.dialect;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async createAccount(account: NewAccount): Promise<AccountRecord> {
+    const input = parse(NewAccountSchema, account, 'account');
+    const createdAt = this.#nowIso();
+    return this.#driver.transaction(async (tx) => {
+      if ((await tx.query('SELECT id FROM accounts WHERE id = ?', [input.id])).length > 0) {
+        throw storeError('conflict', `account "${input.id}" already exists`, { field: 'id' });
+      }
+      if (input.ownerKeyId !== undefined) {
+        const key = await tx.query('SELECT role, revoked_at FROM api_keys WHERE id = ?', [input.ownerKeyId]);
+        if (key[0] === undefined || key[0]['revoked_at'] !== null) {
+          throw storeError('not-found', `API key "${input.ownerKeyId}" not found`, { field: 'ownerKeyId' });
+        }
+        if (key[0]['role'] !== 'account-holder') {
+          throw storeError('invalid', `API key "${input.ownerKeyId}" is not an account-holder key`, { field: 'ownerKeyId' });
+        }
+      }
+      await tx.execute('INSERT INTO accounts (id, currency, mode, owner_key_id, created_at) VALUES (?, ?, ?, ?, ?)', [
+        input.id,
+        input.currency,
+        input.mode,
+        input.ownerKeyId ?? null,
+        createdAt,
+      ]);
+      if (input.ownerKeyId !== undefined) {
+        await tx.execute('INSERT INTO api_key_accounts (key_id, account_id) VALUES (?, ?)', [input.ownerKeyId, input.id]);
+      }
+      return { id: input.id, currency: input.currency, mode: input.mode, ownerKeyId: input.ownerKeyId, createdAt };
+    });
+  }
+
+  async listAccounts(): Promise<AccountRecord[]> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM accounts ORDER BY id'));
+    return rows.map(toAccount);
+  }
+
+  async getAccount(id: string): Promise<AccountRecord | undefined> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM accounts WHERE id = ?', [id]));
+    return rows[0] === undefined ? undefined : toAccount(rows[0]);
+  }
+
+  async setPosition(position: PositionRecord): Promise<PositionRecord> {
+    const input = parse(PositionSchema, position, 'position');
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, input.accountId);
+      if (input.quantity === 0) {
+        await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [input.accountId, input.instrument]);
+      } else {
+        await tx.execute(
+          `INSERT INTO positions (account_id, instrument, quantity) VALUES (?, ?, ?)
+           ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = excluded.quantity`,
+          [input.accountId, input.instrument, input.quantity],
+        );
+      }
+      return input;
+    });
+  }
+
+  async listPositions(accountId: string): Promise<PositionRecord[]> {
+    const rows = await this.#driver.read((tx) =>
+      tx.query('SELECT * FROM positions WHERE account_id = ? AND quantity <> 0 ORDER BY instrument', [accountId]),
+    );
+    return rows.map((row) => ({ accountId: str(row, 'account_id'), instrument: str(row, 'instrument'), quantity: num(row, 'quantity') }));
+  }
+
+  async applyTrade(trade: TradeInput): Promise<TradeResult> {
+    const input = parse(TradeSchema, trade, 'trade');
+    const at = this.#nowIso();
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, input.accountId);
+      // Claim the key first. On PostgreSQL a concurrent claim of the same key waits on the primary key until the
+      // first transaction ends, then finds the row: the delta is applied by exactly one of them.
+      const claimed = await tx.query(
+        `INSERT INTO trades (account_id, idempotency_key, instrument, quantity, position, at) VALUES (?, ?, ?, ?, NULL, ?)
+         ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+        [input.accountId, input.idempotencyKey, input.instrument, input.quantity, at],
+      );
+      if (claimed.length === 0) return replayTrade(tx, input);
+      const updated = await tx.query(
+        `INSERT INTO positions (account_id, instrument, quantity) VALUES (?, ?, ?)
+         ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = positions.quantity + excluded.quantity
+         RETURNING quantity`,
+        [input.accountId, input.instrument, input.quantity],
+      );
+      const position = updated[0] === undefined ? input.quantity : num(updated[0], 'quantity');
+      if (position === 0) {
+        await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [input.accountId, input.instrument]);
+      }
+      await tx.execute('UPDATE trades SET position = ? WHERE account_id = ? AND idempotency_key = ?', [
+        position,
+        input.accountId,
+        input.idempotencyKey,
+      ]);
+      return { ...input, position, at, replayed: false };
+    });
+  }
+
+  async setCollateral(collateral: CollateralRecord): Promise<CollateralRecord> {
+    const input = parse(CollateralSchema, collateral, 'collateral');
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, input.accountId);
+      if (input.amount === 0) {
+        await tx.execute('DELETE FROM collateral WHERE account_id = ? AND currency = ?', [input.accountId, input.currency]);
+      } else {
+        await tx.execute(
+          `INSERT INTO collateral (account_id, currency, amount) VALUES (?, ?, ?)
+           ON CONFLICT (account_id, currency) DO UPDATE SET amount = excluded.amount`,
+          [input.accountId, input.currency, input.amount],
+        );
+      }
+      return input;
+    });
+  }
+
+  async listCollateral(accountId: string): Promise<CollateralRecord[]> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM collateral WHERE account_id = ? ORDER BY currency', [accountId]));
+    return rows.map((row) => ({ accountId: str(row, 'account_id'), currency: str(row, 'currency'), amount: num(row, 'amount') }));
+  }
+
+  async appendMarketSnapshot(snapshot: NewMarketSnapshot): Promise<MarketSnapshotRecord> {
+    const input = parse(MarketSnapshotInputSchema, snapshot, 'marketSnapshot');
+    const storedAt = this.#nowIso();
+    const rows = await this.#driver.transaction((tx) =>
+      tx.query('INSERT INTO market_snapshots (as_of, json, stored_at) VALUES (?, ?, ?) RETURNING id', [
+        input.asOf,
+        JSON.stringify(input.json),
+        storedAt,
+      ]),
+    );
+    return { id: num(first(rows), 'id'), asOf: input.asOf, json: input.json, storedAt };
+  }
+
+  async latestMarketSnapshot(): Promise<MarketSnapshotRecord | undefined> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM market_snapshots ORDER BY id DESC LIMIT 1'));
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    return { id: num(row, 'id'), asOf: str(row, 'as_of'), json: json(row, 'json'), storedAt: str(row, 'stored_at') };
+  }
+
+  async uploadParameterSet(set: NewParameterSet): Promise<ParameterSetRecord> {
+    const input = parse(ParameterSetInputSchema, set, 'parameterSet');
+    const text = JSON.stringify(input.json);
+    const uploadedAt = this.#nowIso();
+    return this.#driver.transaction(async (tx) => {
+      const existing = await selectParameterSet(tx, input.model, input.version);
+      if (existing !== undefined) {
+        // A version names one content forever: margin results record the version they used.
+        if (JSON.stringify(existing.json) === text) return existing;
+        throw storeError('conflict', `parameter set ${input.model} version "${input.version}" already exists with other content`, {
+          field: 'version',
+        });
+      }
+      await tx.execute('INSERT INTO parameter_sets (model, version, json, uploaded_at) VALUES (?, ?, ?, ?)', [
+        input.model,
+        input.version,
+        text,
+        uploadedAt,
+      ]);
+      return { model: input.model, version: input.version, json: input.json, uploadedAt, active: false };
+    });
+  }
+
+  async listParameterSets(model?: string): Promise<ParameterSetRecord[]> {
+    const rows = await this.#driver.read((tx) =>
+      tx.query(
+        `${PARAMETER_SET_SELECT} ${model === undefined ? '' : 'WHERE p.model = ?'} ORDER BY p.model, p.uploaded_at, p.version`,
+        model === undefined ? [] : [model],
+      ),
+    );
+    return rows.map(toParameterSet);
+  }
+
+  async activateParameterSet(model: string, version: string): Promise<ParameterSetRecord> {
+    return this.#driver.transaction(async (tx) => {
+      const existing = await selectParameterSet(tx, model, version);
+      if (existing === undefined) throw storeError('not-found', `parameter set ${model} version "${version}" not found`, { field: 'version' });
+      await tx.execute(
+        'INSERT INTO active_parameter_sets (model, version) VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET version = excluded.version',
+        [model, version],
+      );
+      return { ...existing, active: true };
+    });
+  }
+
+  async activeParameterSet(model: string): Promise<ParameterSetRecord | undefined> {
+    const rows = await this.#driver.read((tx) => tx.query(`${PARAMETER_SET_SELECT} WHERE p.model = ? AND a.version IS NOT NULL`, [model]));
+    return rows[0] === undefined ? undefined : toParameterSet(rows[0]);
+  }
+
+  async appendEvent(event: NewEvent): Promise<EventRecord> {
+    const input = parse(EventInputSchema, event, 'event');
+    const rows = await this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, input.accountId);
+      return tx.query('INSERT INTO events (account_id, type, payload, at) VALUES (?, ?, ?, ?) RETURNING id', [
+        input.accountId,
+        input.type,
+        JSON.stringify(input.payload),
+        input.at,
+      ]);
+    });
+    return { id: num(first(rows), 'id'), ...input };
+  }
+
+  async listEvents(query: EventQuery = {}): Promise<EventRecord[]> {
+    const input = parse(EventQuerySchema, query, 'eventQuery');
+    const { where, params } = filters([
+      ['account_id = ?', input.accountId],
+      ['at >= ?', input.since],
+      ['id > ?', input.afterId],
+    ]);
+    const rows = await this.#driver.read((tx) => tx.query(`SELECT * FROM events ${where} ORDER BY id ${limit(input.limit)}`, params));
+    return rows.map((row) => ({
+      id: num(row, 'id'),
+      accountId: str(row, 'account_id'),
+      type: str(row, 'type') as StoredEventType,
+      payload: json(row, 'payload'),
+      at: str(row, 'at'),
+    }));
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
+    const input = parse(AuditInputSchema, entry, 'audit');
+    const rows = await this.#driver.transaction((tx) =>
+      tx.query('INSERT INTO audit_log (key_id, action, target, payload, at) VALUES (?, ?, ?, ?, ?) RETURNING id', [
+        input.keyId,
+        input.action,
+        input.target,
+        JSON.stringify(input.payload),
+        input.at,
+      ]),
+    );
+    return { id: num(first(rows), 'id'), ...input };
+  }
+
+  async listAudit(query: AuditQuery = {}): Promise<AuditRecord[]> {
+    const input = parse(AuditQuerySchema, query, 'auditQuery');
+    const { where, params } = filters([
+      ['key_id = ?', input.keyId],
+      ['at >= ?', input.since],
+      ['id > ?', input.afterId],
+    ]);
+    const rows = await this.#driver.read((tx) => tx.query(`SELECT * FROM audit_log ${where} ORDER BY id ${limit(input.limit)}`, params));
+    return rows.map((row) => ({
+      id: num(row, 'id'),
+      keyId: str(row, 'key_id'),
+      action: str(row, 'action'),
+      target: str(row, 'target'),
+      payload: json(row, 'payload'),
+      at: str(row, 'at'),
+    }));
+  }
+
+  async createApiKey(key: NewApiKey): Promise<CreatedApiKey> {
+    const input = parse(ApiKeyInputSchema, key, 'apiKey');
+    const { id, secret, plaintext } = newApiKeySecret();
+    // Hash before the transaction: scrypt is deliberately slow and must not hold the write lock.
+    const hashed = await hashApiKeySecret(secret);
+    const createdAt = this.#nowIso();
+    const accountIds = [...new Set(input.accountIds ?? [])].sort();
+    const record = await this.#driver.transaction(async (tx) => {
+      await tx.execute('INSERT INTO api_keys (id, role, label, salt, hash, params, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        id,
+        input.role,
+        input.label ?? null,
+        hashed.salt,
+        hashed.hash,
+        hashed.params,
+        createdAt,
+      ]);
+      for (const [i, accountId] of accountIds.entries()) {
+        await requireAccount(tx, accountId, `accountIds.${i}`);
+        await tx.execute('INSERT INTO api_key_accounts (key_id, account_id) VALUES (?, ?)', [id, accountId]);
+      }
+      return { id, role: input.role, accountIds, label: input.label, createdAt, revokedAt: undefined };
+    });
+    return { record, plaintext };
+  }
+
+  async verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined> {
+    const parsed = parseApiKey(plaintext);
+    if (parsed === undefined) return undefined;
+    const found = await this.#driver.read(async (tx) => {
+      const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [parsed.id]);
+      return rows[0] === undefined ? undefined : { row: rows[0], accountIds: await keyAccounts(tx, parsed.id) };
+    });
+    if (found === undefined || found.row['revoked_at'] !== null) return undefined;
+    const ok = await verifyApiKeySecret(parsed.secret, {
+      salt: str(found.row, 'salt'),
+      hash: str(found.row, 'hash'),
+      params: str(found.row, 'params'),
+    });
+    return ok ? toApiKey(found.row, found.accountIds) : undefined;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.#driver.read(async (tx) => {
+      const rows = await tx.query('SELECT * FROM api_keys ORDER BY created_at, id');
+      const grants = await tx.query('SELECT key_id, account_id FROM api_key_accounts ORDER BY account_id');
+      return rows.map((row) =>
+        toApiKey(
+          row,
+          grants.filter((g) => g['key_id'] === row['id']).map((g) => str(g, 'account_id')),
+        ),
+      );
+    });
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<ApiKeyRecord> {
+    const revokedAt = parse(AuditInputSchema.shape.at, at, 'revokedAt');
+    return this.#driver.transaction(async (tx) => {
+      const changed = await tx.execute('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [revokedAt, id]);
+      const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [id]);
+      if (rows[0] === undefined) throw storeError('not-found', `API key "${id}" not found`, { field: 'id' });
+      if (changed === 0) throw storeError('conflict', `API key "${id}" is already revoked`, { field: 'id' });
+      return toApiKey(rows[0], await keyAccounts(tx, id));
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#driver.close();
+  }
+
+  #nowIso(): string {
+    return this.#now().toISOString();
+  }
+}
+
+const PARAMETER_SET_SELECT = `SELECT p.model, p.version, p.json, p.uploaded_at, a.version AS active_version
+  FROM parameter_sets p LEFT JOIN active_parameter_sets a ON a.model = p.model AND a.version = p.version`;
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+  return parseWithSchema(schema, value, `store ${source}`);
+}
+
+async function requireAccount(tx: SqlExecutor, accountId: string, field = 'accountId'): Promise<void> {
+  const rows = await tx.query('SELECT id FROM accounts WHERE id = ?', [accountId]);
+  if (rows.length === 0) throw storeError('not-found', `account "${accountId}" not found`, { field });
+}
+
+async function replayTrade(tx: SqlExecutor, input: TradeInput): Promise<TradeResult> {
+  const row = first(await tx.query('SELECT * FROM trades WHERE account_id = ? AND idempotency_key = ?', [input.accountId, input.idempotencyKey]));
+  const original = { instrument: str(row, 'instrument'), quantity: num(row, 'quantity') };
+  if (original.instrument !== input.instrument || original.quantity !== input.quantity) {
+    throw storeError(
+      'conflict',
+      `idempotency key "${input.idempotencyKey}" was already used for a different trade (${original.quantity} ${original.instrument})`,
+      { field: 'idempotencyKey', details: { original } },
+    );
+  }
+  return { ...input, position: num(row, 'position'), at: str(row, 'at'), replayed: true };
+}
+
+async function selectParameterSet(tx: SqlExecutor, model: string, version: string): Promise<ParameterSetRecord | undefined> {
+  const rows = await tx.query(`${PARAMETER_SET_SELECT} WHERE p.model = ? AND p.version = ?`, [model, version]);
+  return rows[0] === undefined ? undefined : toParameterSet(rows[0]);
+}
+
+async function keyAccounts(tx: SqlExecutor, keyId: string): Promise<string[]> {
+  const rows = await tx.query('SELECT account_id FROM api_key_accounts WHERE key_id = ? ORDER BY account_id', [keyId]);
+  return rows.map((row) => str(row, 'account_id'));
+}
+
+function filters(clauses: readonly (readonly [string, SqlValue | undefined])[]): { where: string; params: SqlValue[] } {
+  const used = clauses.filter((clause): clause is readonly [string, SqlValue] => clause[1] !== undefined);
+  return {
+    where: used.length === 0 ? '' : `WHERE ${used.map(([sql]) => sql).join(' AND ')}`,
+    params: used.map(([, value]) => value),
+  };
+}
+
+/** `limit` is a validated positive integer, so inlining it is safe. */
+function limit(n: number | undefined): string {
+  return n === undefined ? '' : `LIMIT ${n}`;
+}
+
+function first(rows: readonly SqlRow[]): SqlRow {
+  const row = rows[0];
+  if (row === undefined) throw storeError('internal', 'expected a row from the database, got none');
+  return row;
+}
+
+function str(row: SqlRow, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw storeError('internal', `column ${column} is not text`);
+  return value;
+}
+
+/** NULL becomes `undefined` here, at the database boundary. */
+function optStr(row: SqlRow, column: string): string | undefined {
+  const value = row[column];
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+/** PostgreSQL returns BIGINT as a string (it may exceed 2^53); ids stay far below that. */
+function num(row: SqlRow, column: string): number {
+  const value = Number(row[column]);
+  if (row[column] === null || !Number.isFinite(value)) throw storeError('internal', `column ${column} is not a number`);
+  return value;
+}
+
+function json(row: SqlRow, column: string): unknown {
+  return JSON.parse(str(row, column)) as unknown;
+}
+
+function toAccount(row: SqlRow): AccountRecord {
+  return {
+    id: str(row, 'id'),
+    currency: str(row, 'currency'),
+    mode: str(row, 'mode') as AccountMode,
+    ownerKeyId: optStr(row, 'owner_key_id'),
+    createdAt: str(row, 'created_at'),
+  };
+}
+
+function toParameterSet(row: SqlRow): ParameterSetRecord {
+  return {
+    model: str(row, 'model'),
+    version: str(row, 'version'),
+    json: json(row, 'json'),
+    uploadedAt: str(row, 'uploaded_at'),
+    active: optStr(row, 'active_version') !== undefined,
+  };
+}
+
+function toApiKey(row: SqlRow, accountIds: readonly string[]): ApiKeyRecord {
+  return {
+    id: str(row, 'id'),
+    role: str(row, 'role') as ApiKeyRole,
+    accountIds,
+    label: optStr(row, 'label'),
+    createdAt: str(row, 'created_at'),
+    revokedAt: optStr(row, 'revoked_at'),
+  };
+}

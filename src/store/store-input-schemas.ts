@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * What the store accepts, checked before any SQL runs, so bad input is a coded error naming the field and never a
+ * database error or a partial write. The server validates requests with its own schemas; these are the last guard.
+ */
+
+const Text = z.string().min(1).max(512);
+
+/** Any parseable date-time, normalised to ISO UTC so that stored timestamps sort as text. */
+export const TimestampSchema = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date-time')
+  .transform((s) => new Date(s).toISOString());
+
+/** A value that survives JSON (`undefined` and functions do not). */
+export const JsonValueSchema = z.unknown().refine((v) => v !== undefined && JSON.stringify(v) !== undefined, 'expected a JSON value');
+
+export const NewAccountSchema = z.strictObject({
+  id: Text,
+  currency: Text,
+  mode: z.enum(['cross', 'isolated']),
+  ownerKeyId: Text.optional(),
+});
+
+export const PositionSchema = z.strictObject({
+  accountId: Text,
+  instrument: Text,
+  quantity: z.number().finite(),
+});
+
+export const TradeSchema = z.strictObject({
+  accountId: Text,
+  instrument: Text,
+  quantity: z.number().finite(),
+  idempotencyKey: Text,
+});
+
+export const CollateralSchema = z.strictObject({
+  accountId: Text,
+  currency: Text,
+  amount: z.number().finite().nonnegative(),
+});
+
+export const MarketSnapshotInputSchema = z.strictObject({ asOf: TimestampSchema, json: JsonValueSchema });
+
+export const ParameterSetInputSchema = z.strictObject({ model: Text, version: Text, json: JsonValueSchema });
+
+export const EventInputSchema = z.strictObject({
+  accountId: Text,
+  type: z.enum(['margin-call', 'liquidation', 'state-transition']),
+  payload: JsonValueSchema,
+  at: TimestampSchema,
+});
+
+export const AuditInputSchema = z.strictObject({
+  keyId: Text,
+  action: Text,
+  target: z.string().max(512),
+  payload: JsonValueSchema,
+  at: TimestampSchema,
+});
+
+const Cursor = {
+  since: TimestampSchema.optional(),
+  afterId: z.number().int().nonnegative().optional(),
+  limit: z.number().int().positive().optional(),
+};
+
+export const EventQuerySchema = z.strictObject({ accountId: Text.optional(), ...Cursor });
+
+export const AuditQuerySchema = z.strictObject({ keyId: Text.optional(), ...Cursor });
+
+export const ApiKeyInputSchema = z
+  .strictObject({
+    role: z.enum(['admin', 'risk-officer', 'account-holder']),
+    accountIds: z.array(Text).optional(),
+    label: z.string().max(512).optional(),
+  })
+  .refine((k) => k.role === 'account-holder' || (k.accountIds ?? []).length === 0, {
+    path: ['accountIds'],
+    message: 'only an account-holder key owns accounts',
+  });

@@ -1,0 +1,212 @@
+/**
+ * The one persistence interface of the margin service (DESIGN.md "store/, bus/: adapters behind small interfaces").
+ *
+ * SQLite (`sqlite-store.ts`) and PostgreSQL (`postgres-store.ts`) implement it with the same semantics, so the
+ * engine and the server never know which database they talk to. Every write runs in one transaction: when a call
+ * rejects, nothing of it was stored. When a write resolves, it is durable (committed, fsynced by the database), so a
+ * caller may publish what it wrote only after the promise resolves — the engine's "persisted before published" rule.
+ *
+ * Absent values are `undefined` (never `null`); the adapters convert at the database boundary. Timestamps are ISO
+ * 8601 UTC strings (`2024-06-17T08:00:00.000Z`), normalised on write so that they sort as text.
+ */
+
+export type AccountMode = 'cross' | 'isolated';
+
+export interface NewAccount {
+  readonly id: string;
+  /** Account (reporting) currency: margins are stated in it. */
+  readonly currency: string;
+  readonly mode: AccountMode;
+  /** The account-holder key that owns the account; the key is granted the account in the same transaction. */
+  readonly ownerKeyId?: string | undefined;
+}
+
+export interface AccountRecord {
+  readonly id: string;
+  readonly currency: string;
+  readonly mode: AccountMode;
+  readonly ownerKeyId: string | undefined;
+  readonly createdAt: string;
+}
+
+export interface PositionRecord {
+  readonly accountId: string;
+  /** Instrument symbol as the client named it (`BTC-PERPETUAL`); resolution to a spec happens above the store. */
+  readonly instrument: string;
+  /** Signed contracts, long positive. */
+  readonly quantity: number;
+}
+
+export interface TradeInput {
+  readonly accountId: string;
+  readonly instrument: string;
+  /** Signed change in contracts. */
+  readonly quantity: number;
+  /** Client-chosen key, unique per account: a retried request with the same key is applied once. */
+  readonly idempotencyKey: string;
+}
+
+export interface TradeResult {
+  readonly accountId: string;
+  readonly instrument: string;
+  readonly quantity: number;
+  readonly idempotencyKey: string;
+  /** The position right after this trade was applied (the original value on a replay, not the current one). */
+  readonly position: number;
+  readonly at: string;
+  /** True when the key had already been applied and this is the stored original result. */
+  readonly replayed: boolean;
+}
+
+export interface CollateralRecord {
+  readonly accountId: string;
+  readonly currency: string;
+  /** Balance in units of `currency`. */
+  readonly amount: number;
+}
+
+export interface NewMarketSnapshot {
+  readonly asOf: string;
+  /** The snapshot document (DESIGN.md "Market snapshot file"), stored as JSON text. */
+  readonly json: unknown;
+}
+
+export interface MarketSnapshotRecord {
+  readonly id: number;
+  readonly asOf: string;
+  readonly json: unknown;
+  readonly storedAt: string;
+}
+
+export interface NewParameterSet {
+  readonly model: string;
+  readonly version: string;
+  readonly json: unknown;
+}
+
+export interface ParameterSetRecord {
+  readonly model: string;
+  readonly version: string;
+  readonly json: unknown;
+  readonly uploadedAt: string;
+  readonly active: boolean;
+}
+
+export type StoredEventType = 'margin-call' | 'liquidation' | 'state-transition';
+
+export interface NewEvent {
+  readonly accountId: string;
+  readonly type: StoredEventType;
+  readonly payload: unknown;
+  readonly at: string;
+}
+
+export interface EventRecord extends NewEvent {
+  /** Increasing in append order; use it as the cursor for `afterId`. */
+  readonly id: number;
+}
+
+export interface EventQuery {
+  readonly accountId?: string | undefined;
+  /** Only events with `at >= since`. */
+  readonly since?: string | undefined;
+  /** Only events with `id > afterId` (cursor paging). */
+  readonly afterId?: number | undefined;
+  readonly limit?: number | undefined;
+}
+
+export interface NewAuditEntry {
+  /** Key that made the change; `system` for the service's own actions. */
+  readonly keyId: string;
+  readonly action: string;
+  readonly target: string;
+  readonly payload: unknown;
+  readonly at: string;
+}
+
+export interface AuditRecord extends NewAuditEntry {
+  readonly id: number;
+}
+
+export interface AuditQuery {
+  readonly keyId?: string | undefined;
+  readonly since?: string | undefined;
+  readonly afterId?: number | undefined;
+  readonly limit?: number | undefined;
+}
+
+export type ApiKeyRole = 'admin' | 'risk-officer' | 'account-holder';
+
+export interface NewApiKey {
+  readonly role: ApiKeyRole;
+  /** Accounts an account holder owns (they must exist). Only for `account-holder`. */
+  readonly accountIds?: readonly string[] | undefined;
+  readonly label?: string | undefined;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly role: ApiKeyRole;
+  /** Accounts the key may see and act on; empty for admin and risk officer, whose roles cover every account. */
+  readonly accountIds: readonly string[];
+  readonly label: string | undefined;
+  readonly createdAt: string;
+  readonly revokedAt: string | undefined;
+}
+
+export interface CreatedApiKey {
+  readonly record: ApiKeyRecord;
+  /** The secret, shown once: only a salted scrypt hash of it is stored. */
+  readonly plaintext: string;
+}
+
+export type StoreBackend = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly backend: StoreBackend;
+
+  createAccount(account: NewAccount): Promise<AccountRecord>;
+  listAccounts(): Promise<AccountRecord[]>;
+  getAccount(id: string): Promise<AccountRecord | undefined>;
+
+  /** Sets the absolute position (0 removes it). */
+  setPosition(position: PositionRecord): Promise<PositionRecord>;
+  /** Non-zero positions of the account, by instrument. */
+  listPositions(accountId: string): Promise<PositionRecord[]>;
+  /**
+   * Adds `quantity` to the position, atomically and at most once per (account, idempotency key). A retry with the
+   * same key and content returns the original result; the same key with other content is rejected.
+   */
+  applyTrade(trade: TradeInput): Promise<TradeResult>;
+
+  /** Sets the balance of one currency (0 removes it). */
+  setCollateral(collateral: CollateralRecord): Promise<CollateralRecord>;
+  listCollateral(accountId: string): Promise<CollateralRecord[]>;
+
+  appendMarketSnapshot(snapshot: NewMarketSnapshot): Promise<MarketSnapshotRecord>;
+  /** The most recently appended snapshot. */
+  latestMarketSnapshot(): Promise<MarketSnapshotRecord | undefined>;
+
+  /** Stores a version; re-uploading identical content is a no-op, other content under a stored version is rejected. */
+  uploadParameterSet(set: NewParameterSet): Promise<ParameterSetRecord>;
+  listParameterSets(model?: string): Promise<ParameterSetRecord[]>;
+  activateParameterSet(model: string, version: string): Promise<ParameterSetRecord>;
+  activeParameterSet(model: string): Promise<ParameterSetRecord | undefined>;
+
+  /** Durable when the promise resolves: publish the event only after that. */
+  appendEvent(event: NewEvent): Promise<EventRecord>;
+  /** In append order. */
+  listEvents(query?: EventQuery): Promise<EventRecord[]>;
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditRecord>;
+  /** In append order. */
+  listAudit(query?: AuditQuery): Promise<AuditRecord[]>;
+
+  createApiKey(key: NewApiKey): Promise<CreatedApiKey>;
+  /** The key's record when the plaintext is a live (unrevoked) key, else `undefined`. */
+  verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string, at: string): Promise<ApiKeyRecord>;
+
+  close(): Promise<void>;
+}
