@@ -12,6 +12,7 @@ import { benchRevaluation } from './revaluation.bench.js';
 import { benchSpan } from './span.bench.js';
 import { benchFhsEs, benchMcEs } from './var.bench.js';
 import { benchBacktest } from './backtest.bench.js';
+import { benchLiveEngine } from './live-engine.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
   ['black76-price', () => benchBlack76()],
@@ -21,6 +22,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
   ['mc-es-option-book', () => benchMcEs()],
   ['fhs-es-accounts', () => benchFhsEs()],
   ['backtest-10y-every-model', () => benchBacktest()],
+  ['live-engine-10k-accounts', () => benchLiveEngine()],
 ];
 
 const results: BenchResult[] = [];

@@ -1,0 +1,73 @@
+/**
+ * The live engine under load, in process (the HTTP layer adds its own cost; see docs/service.md): 10,000 accounts
+ * on BTC and ETH (perpetuals and options, USDC collateral) under `scenario-grid`; a stream of market updates, each
+ * moving one underlying ±0.5 %, recomputes the exposed accounts through one compilation; plus what-if requests on
+ * random accounts. Reports throughput and p50/p99 latency of both.
+ */
+import { mulberry32 } from '../src/core/seeded-random.js';
+import { LiveEngine } from '../src/engine/live/live-engine.js';
+import { parseMarketSnapshot } from '../src/market/market-snapshot.js';
+import type { BenchResult } from './bench-result.js';
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+export async function benchLiveEngine(options: { accounts?: number; updates?: number; whatIfs?: number } = {}): Promise<BenchResult> {
+  const accounts = options.accounts ?? 10_000;
+  const updates = options.updates ?? 40;
+  const whatIfs = options.whatIfs ?? 2_000;
+  const next = mulberry32(20261121);
+  let now = Date.parse('2025-09-23T12:00:00Z');
+  const engine = new LiveEngine({ model: 'scenario-grid', clock: { now: () => now }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink: { append: () => undefined } });
+  let btc = 112_000;
+  let eth = 4_160;
+  const snapshot = () =>
+    parseMarketSnapshot({
+      asOf: new Date(now).toISOString(),
+      underlyings: { BTC: { index: btc, vol: { atm: 0.45 } }, ETH: { index: eth, vol: { atm: 0.65 } } },
+      fx: { USDC: 1 },
+    });
+  await engine.onMarket(snapshot());
+  const universe = ['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', 'BTC_USDC-26DEC25-110000-C', 'BTC_USDC-26DEC25-100000-P', 'ETH_USDC-26DEC25-4000-C'];
+  for (let a = 0; a < accounts; a++) {
+    const positions = Array.from({ length: 3 }, () => ({ instrument: universe[Math.floor(next() * universe.length)]!, quantity: Math.round((next() - 0.5) * 20) || 1 }));
+    await engine.upsertAccount({ account: `a${a}`, currency: 'USD', positions, collateral: { USDC: 50_000 + Math.floor(next() * 200_000) } });
+  }
+  const updateMs: number[] = [];
+  let recomputed = 0;
+  for (let u = 0; u < updates; u++) {
+    now += 1000;
+    if (u % 2 === 0) btc *= 1 + (next() - 0.5) * 0.01;
+    else eth *= 1 + (next() - 0.5) * 0.01;
+    const start = performance.now();
+    const r = await engine.onMarket(snapshot());
+    updateMs.push(performance.now() - start);
+    recomputed += r.recomputed.length;
+  }
+  const whatIfMs: number[] = [];
+  for (let w = 0; w < whatIfs; w++) {
+    const id = `a${Math.floor(next() * accounts)}`;
+    const start = performance.now();
+    engine.whatIf(id, [{ instrument: universe[Math.floor(next() * universe.length)]!, quantity: 1 }]);
+    whatIfMs.push(performance.now() - start);
+  }
+  updateMs.sort((a, b) => a - b);
+  whatIfMs.sort((a, b) => a - b);
+  const updateTotal = updateMs.reduce((a, b) => a + b, 0);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    name: 'live-engine-10k-accounts',
+    workload: `LiveEngine (scenario-grid), ${accounts.toLocaleString('en-US')} accounts × 3 positions on BTC/ETH with USDC collateral; ${updates} market updates (one underlying ±0.5 % each) and ${whatIfs} what-if requests, in process`,
+    opsPerSecond: updates / (updateTotal / 1000),
+    meanMs: updateTotal / updates,
+    extra: {
+      accountsRecomputedPerUpdate: recomputed / updates,
+      updateP50Ms: percentile(updateMs, 0.5),
+      updateP99Ms: percentile(updateMs, 0.99),
+      whatIfPerSecond: whatIfs / (whatIfMs.reduce((a, b) => a + b, 0) / 1000),
+      whatIfP50Ms: percentile(whatIfMs, 0.5),
+      whatIfP99Ms: percentile(whatIfMs, 0.99),
+    },
+  };
+}
