@@ -5,6 +5,23 @@ import { InstrumentSpecInputSchema, type InstrumentSpec, type InstrumentSpecInpu
 import { parseDeribitName } from './parse-deribit-name.js';
 
 /**
+ * Parsed names by name: a live engine re-resolves every account's positions on every tick, and a name always
+ * parses to the same (immutable) spec. Failures are not cached (they throw, naming the caller's field). Bounded so
+ * an adversarial stream of distinct names cannot grow it without limit.
+ */
+const NAME_CACHE_LIMIT = 50_000;
+const nameCache = new Map<string, InstrumentSpec>();
+
+function parseNameCached(name: string, field: string): InstrumentSpec {
+  const hit = nameCache.get(name);
+  if (hit !== undefined) return hit;
+  const spec = parseDeribitName(name, field);
+  if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
+  nameCache.set(name, spec);
+  return spec;
+}
+
+/**
  * Turns the `instrument` of a portfolio position into a spec: a string is a Deribit-style name (parseDeribitName),
  * an object is a full spec validated by InstrumentSpecInputSchema (defaults: multiplier 1, linear, currency USD,
  * inverse currency = underlying).
@@ -15,7 +32,7 @@ import { parseDeribitName } from './parse-deribit-name.js';
  * (checkNotExpired), since it depends on the snapshot's asOf.
  */
 export function resolveInstrument(input: string | InstrumentSpecInput | unknown, field: string): InstrumentSpec {
-  if (typeof input === 'string') return parseDeribitName(input, field);
+  if (typeof input === 'string') return parseNameCached(input, field);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
     throw new CrossmarginError(

@@ -7,6 +7,28 @@ import { priceInstrument } from '../../pricing/instrument-pricer.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
 import { haircutOf, type AccountParams } from './account-params.js';
 
+/**
+ * Premium of one option contract per market snapshot and symbol: equity is evaluated for thousands of accounts on
+ * the same snapshot (a live tick), and the value depends on nothing else. Snapshots are immutable; the WeakMap
+ * lets a replaced snapshot's cache go with it.
+ */
+const premiumCache = new WeakMap<MarketSnapshot, Map<string, number>>();
+
+function optionValue(spec: Parameters<typeof priceInstrument>[0], market: MarketSnapshot, field: string): number {
+  let bySymbol = premiumCache.get(market);
+  if (bySymbol === undefined) {
+    bySymbol = new Map();
+    premiumCache.set(market, bySymbol);
+  }
+  // Every field that changes the price is in the key: two accounts may define different specs under one symbol.
+  const key = `${spec.symbol}|${spec.kind}|${spec.underlying}|${spec.expiry}|${spec.strike}|${spec.right}|${spec.multiplier}|${spec.settlement}|${spec.currency}`;
+  const hit = bySymbol.get(key);
+  if (hit !== undefined) return hit;
+  const value = priceInstrument(spec, market, field).value;
+  bySymbol.set(key, value);
+  return value;
+}
+
 /** One collateral balance valued in the account currency. */
 export interface CollateralLine {
   readonly currency: string;
@@ -110,7 +132,7 @@ export function accountEquity(
     let perContract: number; // settlement currency per contract
     if (spec.kind === 'option') {
       basis = 'premium';
-      perContract = priceInstrument(spec, market, field).value;
+      perContract = optionValue(spec, market, field);
     } else if (spec.kind === 'spot') {
       basis = 'holding';
       perContract = spec.multiplier * instrumentMarketInputs(spec, market, field, { needVol: false }).reference;
