@@ -9,6 +9,7 @@ import { registerMarginCommand } from './commands/margin-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerPriceCommand } from './commands/price-command.js';
 import { registerSamplesCommand } from './commands/samples-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo): Command {
   registerSnapshotCommand(program, io);
   registerValidateCommand(program, io);
   registerCalibrateCommand(program, io);
+  registerServeCommand(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -34,6 +34,8 @@ export const ERROR_CATALOGUE = {
   HISTORY_INVALID: { summary: 'Price history is invalid', httpStatus: 422, exitCode: 6 },
   MODEL_UNKNOWN: { summary: 'Margin model is not known', httpStatus: 404, exitCode: 7 },
   MODEL_PARAMS_INVALID: { summary: 'Model parameters are invalid', httpStatus: 422, exitCode: 7 },
+  UNAUTHENTICATED: { summary: 'Missing or invalid API key', httpStatus: 401, exitCode: 9 },
+  FORBIDDEN: { summary: 'The API key may not do this', httpStatus: 403, exitCode: 9 },
   NOT_FOUND: { summary: 'The record does not exist', httpStatus: 404, exitCode: 8 },
   CONFLICT: { summary: 'The request conflicts with stored state', httpStatus: 409, exitCode: 8 },
   INTERNAL: { summary: 'Internal error', httpStatus: 500, exitCode: 70 },

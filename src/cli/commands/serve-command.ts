@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { CrossmarginError } from '../../core/errors.js';
+import { startService } from '../../server/start-service.js';
+import type { CliIo } from '../cli-io.js';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  db?: string;
+  demo?: boolean;
+  replaySpeed: string;
+  model: string;
+  feedFile?: string;
+  feedInterval: string;
+  staleAfter: string;
+  quiet?: boolean;
+}
+
+function number(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new CrossmarginError('USAGE_INVALID', `${flag}: expected a number ≥ ${min}, got "${value}"`, { field: flag });
+  return n;
+}
+
+export function registerServeCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the margin service: HTTP API + WebSocket stream over a live engine and an embedded database (docs/service.md)')
+    .option('--port <n>', 'TCP port (0: any free port)', '8080')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--db <url>', 'SQLite file (default crossmargin.db) or postgres://user:pass@host:port/db')
+    .option('--demo', 'seed demo accounts into an empty database and replay bundled BTC/ETH history')
+    .option('--replay-speed <days>', 'demo replay speed, history days per second', '5')
+    .option('--model <id>', 'margin model of the live engine', 'scenario-grid')
+    .option('--feed-file <file>', 'push a recorded feed: JSON lines of market snapshots')
+    .option('--feed-interval <ms>', 'pause between recorded feed lines, ms', '1000')
+    .option('--stale-after <ms>', 'an underlying without an accepted update for this long makes its accounts stale', '300000')
+    .option('--quiet', 'no request log')
+    .action(async (opts: ServeOptions) => {
+      const port = number(opts.port, '--port', 0);
+      const service = await startService({
+        db: opts.db,
+        host: opts.host,
+        port,
+        model: opts.model,
+        demo: opts.demo === true,
+        replaySpeed: number(opts.replaySpeed, '--replay-speed', Number.MIN_VALUE),
+        feedFile: opts.feedFile,
+        feedIntervalMs: number(opts.feedInterval, '--feed-interval', 0),
+        staleAfterMs: number(opts.staleAfter, '--stale-after', 1),
+        adminKey: process.env.CROSSMARGIN_ADMIN_KEY,
+        logger: opts.quiet !== true,
+        print: (line) => io.out(`${line}\n`),
+      });
+      if (service.createdAdminKey !== undefined) {
+        io.out(`admin API key (shown once, only its hash is stored): ${service.createdAdminKey}\n`);
+      }
+      io.out(`crossmargin service listening on ${service.url}\n`);
+      io.out(`API documentation: ${service.docsUrl}\n`);
+      // Graceful shutdown: stop accepting, finish requests in flight, close the store.
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          io.out(`${signal}: shutting down\n`);
+          service.close().then(resolve, (error: unknown) => {
+            io.err(`error during shutdown: ${String(error)}\n`);
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+}

@@ -1,0 +1,264 @@
+import { CrossmarginError } from '../core/errors.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { parseWithSchema } from '../core/validate.js';
+import type { AccountStatus } from '../engine/account/account-state.js';
+import { getModel } from '../models/model-registry.js';
+import type { EventRecord } from '../store/store.js';
+import {
+  AccountIdParamsSchema,
+  AccountSchema,
+  ApiKeySchema,
+  AuditQuerySchema,
+  AuditSchema,
+  CollateralListSchema,
+  CreateAccountBodySchema,
+  CreatedKeySchema,
+  CreateKeyBodySchema,
+  ErrorBodySchema,
+  EventSchema,
+  EventsQuerySchema,
+  HealthSchema,
+  KeyIdParamsSchema,
+  LiveMarginSchema,
+  MarketPushResultSchema,
+  MarketSnapshotSchema,
+  MaxOrderQuerySchema,
+  MaxOrderResultSchema,
+  ParameterSetBodySchema,
+  ParameterSetParamsSchema,
+  ParameterSetSchema,
+  SetCollateralBodySchema,
+  SetPositionsBodySchema,
+  TradeBodySchema,
+  TradeResultSchema,
+  WhatIfBodySchema,
+  WhatIfResultSchema,
+} from './api-schemas.js';
+import { canSeeAccount, requireRole, type KeyVerifier, type Principal } from './authenticate.js';
+import { notFound, type MarginService } from './margin-service.js';
+
+export interface ApiRouteDeps {
+  readonly service: MarginService;
+  readonly verifier: KeyVerifier;
+  readonly model: string | undefined;
+}
+
+/** Error answers every authenticated route may give (documented in OpenAPI). */
+const errors = { 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema };
+
+function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === undefined) throw new CrossmarginError('UNAUTHENTICATED', 'missing API key');
+  return request.principal;
+}
+
+/** An account the key may not see answers 404, exactly like an unknown one: its existence is not revealed. */
+function visibleAccount(request: FastifyRequest, id: string): Principal {
+  const principal = principalOf(request);
+  if (!canSeeAccount(principal, id)) throw notFound(id);
+  return principal;
+}
+
+const actor = (p: Principal) => ({ keyId: p.key.id });
+
+/**
+ * Roles (docs/service.md "Auth and roles"): admin may do everything; risk-officer reads everything and pushes market
+ * data; account-holder reads, trades, asks what-if and maximum order size on its own accounts only.
+ */
+export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { service, verifier } = deps;
+
+  app.get('/healthz', { schema: { tags: ['service'], security: [], response: { 200: HealthSchema } } }, async () => {
+    const market = service.engine.currentMarket();
+    return {
+      status: 'ok' as const,
+      store: service.store.backend,
+      ...(deps.model === undefined ? {} : { model: deps.model }),
+      accounts: service.engine.accountIds().length,
+      ...(market === undefined ? {} : { marketAsOf: market.asOf }),
+    };
+  });
+
+  // ---- accounts ----------------------------------------------------------------------------------------------
+
+  app.post('/accounts', { schema: { tags: ['accounts'], body: CreateAccountBodySchema, response: { 201: AccountSchema, ...errors } } }, async (request, reply) => {
+    const p = principalOf(request);
+    requireRole(p, ['admin'], 'create accounts');
+    const view = await service.createAccount(request.body, actor(p));
+    if (request.body.ownerKeyId !== undefined) verifier.grant(request.body.ownerKeyId, view.id);
+    return reply.code(201).send(view);
+  });
+
+  app.get('/accounts', { schema: { tags: ['accounts'], response: { 200: z.array(AccountSchema), ...errors } } }, async (request) => {
+    const p = principalOf(request);
+    const records = (await service.store.listAccounts()).filter((a) => canSeeAccount(p, a.id));
+    return Promise.all(records.map((a) => service.getAccount(a.id)));
+  });
+
+  app.get('/accounts/:id', { schema: { tags: ['accounts'], params: AccountIdParamsSchema, response: { 200: AccountSchema, ...errors } } }, async (request) => {
+    visibleAccount(request, request.params.id);
+    return service.getAccount(request.params.id);
+  });
+
+  app.put(
+    '/accounts/:id/positions',
+    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetPositionsBodySchema, response: { 200: AccountSchema, ...errors } } },
+    async (request) => {
+      const p = visibleAccount(request, request.params.id);
+      requireRole(p, ['admin'], 'set positions (trade instead)');
+      return service.setPositions(request.params.id, request.body.positions, actor(p));
+    },
+  );
+
+  app.post(
+    '/accounts/:id/trades',
+    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: TradeBodySchema, response: { 200: TradeResultSchema, ...errors } } },
+    async (request) => {
+      const p = visibleAccount(request, request.params.id);
+      requireRole(p, ['admin', 'account-holder'], 'trade');
+      return service.applyTrade(request.params.id, request.body, actor(p));
+    },
+  );
+
+  app.put(
+    '/accounts/:id/collateral',
+    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetCollateralBodySchema, response: { 200: CollateralListSchema, ...errors } } },
+    async (request) => {
+      const p = visibleAccount(request, request.params.id);
+      requireRole(p, ['admin'], 'set collateral');
+      return service.setCollateral(request.params.id, request.body.collateral, actor(p));
+    },
+  );
+
+  // ---- margins -----------------------------------------------------------------------------------------------
+
+  app.get('/accounts/:id/margin', { schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: LiveMarginSchema, ...errors } } }, async (request) => {
+    visibleAccount(request, request.params.id);
+    await requireKnown(service, request.params.id);
+    return wireMargin(service.margin(request.params.id));
+  });
+
+  app.post(
+    '/accounts/:id/what-if',
+    { schema: { tags: ['margin'], params: AccountIdParamsSchema, body: WhatIfBodySchema, response: { 200: WhatIfResultSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireKnown(service, request.params.id);
+      return wireMargin(service.whatIf(request.params.id, request.body.trades));
+    },
+  );
+
+  app.get(
+    '/accounts/:id/max-order',
+    { schema: { tags: ['margin'], params: AccountIdParamsSchema, querystring: MaxOrderQuerySchema, response: { 200: MaxOrderResultSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireKnown(service, request.params.id);
+      const result = service.maxOrder(request.params.id, request.query.instrument, request.query.side);
+      const version = service.margin(request.params.id).parameterVersion;
+      return { ...result, ...(version === undefined ? {} : { parameterVersion: version }) };
+    },
+  );
+
+  // ---- market ------------------------------------------------------------------------------------------------
+
+  app.post('/market', { schema: { tags: ['market'], body: MarketSnapshotSchema, response: { 200: MarketPushResultSchema, ...errors } } }, async (request) => {
+    const p = principalOf(request);
+    requireRole(p, ['admin', 'risk-officer'], 'push market data');
+    return service.pushMarket(request.body, actor(p));
+  });
+
+  // ---- parameter sets ----------------------------------------------------------------------------------------
+
+  app.post(
+    '/parameter-sets',
+    { schema: { tags: ['parameter-sets'], body: ParameterSetBodySchema, response: { 201: ParameterSetSchema, ...errors } } },
+    async (request, reply) => {
+      const p = principalOf(request);
+      requireRole(p, ['admin'], 'upload parameter sets');
+      checkModelParams(request.body.model, request.body.params);
+      return reply.code(201).send(await service.uploadParameterSet(request.body.model, request.body.version, request.body.params, actor(p)));
+    },
+  );
+
+  app.get(
+    '/parameter-sets',
+    { schema: { tags: ['parameter-sets'], querystring: z.strictObject({ model: z.string().min(1).optional() }), response: { 200: z.array(ParameterSetSchema), ...errors } } },
+    async (request) => {
+      principalOf(request);
+      return service.store.listParameterSets(request.query.model);
+    },
+  );
+
+  app.post(
+    '/parameter-sets/:model/:version/activate',
+    { schema: { tags: ['parameter-sets'], params: ParameterSetParamsSchema, response: { 200: ParameterSetSchema, ...errors } } },
+    async (request) => {
+      const p = principalOf(request);
+      requireRole(p, ['admin'], 'activate parameter sets');
+      return service.activateParameterSet(request.params.model, request.params.version, actor(p));
+    },
+  );
+
+  // ---- events and audit --------------------------------------------------------------------------------------
+
+  app.get('/events', { schema: { tags: ['events'], querystring: EventsQuerySchema, response: { 200: z.array(EventSchema), ...errors } } }, async (request) => {
+    const p = principalOf(request);
+    const q = request.query;
+    if (q.accountId !== undefined) {
+      visibleAccount(request, q.accountId);
+      return service.store.listEvents(q);
+    }
+    if (p.key.role !== 'account-holder') return service.store.listEvents(q);
+    // An account holder without a filter gets the events of its own accounts, merged in append order.
+    const lists = await Promise.all(p.key.accountIds.map((accountId) => service.store.listEvents({ ...q, accountId })));
+    return lists
+      .flat()
+      .sort((a: EventRecord, b: EventRecord) => a.id - b.id)
+      .slice(0, q.limit);
+  });
+
+  app.get('/audit', { schema: { tags: ['audit'], querystring: AuditQuerySchema, response: { 200: z.array(AuditSchema), ...errors } } }, async (request) => {
+    requireRole(principalOf(request), ['admin', 'risk-officer'], 'read the audit log');
+    return service.store.listAudit(request.query);
+  });
+
+  // ---- API keys (admin) --------------------------------------------------------------------------------------
+
+  app.post('/keys', { schema: { tags: ['keys'], body: CreateKeyBodySchema, response: { 201: CreatedKeySchema, ...errors } } }, async (request, reply) => {
+    const p = principalOf(request);
+    requireRole(p, ['admin'], 'manage API keys');
+    return reply.code(201).send(await service.createKey(request.body, actor(p)));
+  });
+
+  app.get('/keys', { schema: { tags: ['keys'], response: { 200: z.array(ApiKeySchema), ...errors } } }, async (request) => {
+    requireRole(principalOf(request), ['admin'], 'manage API keys');
+    return service.store.listApiKeys();
+  });
+
+  app.delete('/keys/:id', { schema: { tags: ['keys'], params: KeyIdParamsSchema, response: { 200: ApiKeySchema, ...errors } } }, async (request) => {
+    const p = principalOf(request);
+    requireRole(p, ['admin'], 'manage API keys');
+    const record = await service.revokeKey(request.params.id, actor(p));
+    verifier.forget(record.id);
+    return record;
+  });
+}
+
+/** JSON has no Infinity: an infinite margin ratio (equity ≤ 0 with margin due) leaves the field out. */
+function wireMargin<M extends { status: AccountStatus }>(margin: M): Omit<M, 'status'> & { status: Omit<AccountStatus, 'marginRatio'> & { marginRatio?: number } } {
+  const { marginRatio, ...status } = margin.status;
+  return { ...margin, status: Number.isFinite(marginRatio) ? { ...status, marginRatio } : status };
+}
+
+/** The store knows the account but the engine does not (yet): report it as the store would. */
+async function requireKnown(service: MarginService, id: string): Promise<void> {
+  if (!service.engine.accountIds().includes(id)) await service.getAccount(id);
+}
+
+/** A parameter set must be valid for its model before it is stored (MODEL_UNKNOWN / MODEL_PARAMS_INVALID). */
+function checkModelParams(model: string, params: unknown): void {
+  parseWithSchema(getModel(model).paramsSchema, params, 'params', 'MODEL_PARAMS_INVALID');
+}

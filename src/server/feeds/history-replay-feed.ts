@@ -1,0 +1,60 @@
+import { CrossmarginError } from '../../core/errors.js';
+import { marketFromHistory } from '../../backtest/history-market.js';
+import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
+import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
+import type { MarketHistory } from '../../scenarios/history/market-history.js';
+import { pause, type Feed } from './feed.js';
+
+export interface HistoryReplayOptions {
+  /** Underlyings to replay from the bundled history catalogue (data/history-catalogue.json). */
+  readonly underlyings: readonly string[];
+  /** History days per second of wall time (> 0). */
+  readonly daysPerSecond: number;
+  /** Only days whose snapshot asOf is after this (a restarted demo continues where the stored market is). */
+  readonly after?: string | undefined;
+  /** First day index replayed at the earliest: the EWMA vol of marketFromHistory needs some days behind it. */
+  readonly warmupDays?: number;
+  /** History to replay (default: loaded from the bundled catalogue). */
+  readonly history?: MarketHistory;
+}
+
+/**
+ * Replays bundled price history as market snapshots, one per aligned day (marketFromHistory: index = close, flat vol
+ * = vol index or EWMA realised vol, USDC/USDT at 1), `daysPerSecond` days per second. Ends after the last day.
+ */
+export class HistoryReplayFeed implements Feed {
+  readonly name = 'history-replay';
+  private readonly history: MarketHistory;
+
+  constructor(private readonly options: HistoryReplayOptions) {
+    if (!(options.daysPerSecond > 0) || !Number.isFinite(options.daysPerSecond)) {
+      throw new CrossmarginError('USAGE_INVALID', `replay speed: expected a positive number of days per second, got ${options.daysPerSecond}`, { field: '--replay-speed' });
+    }
+    this.history = options.history ?? loadMarketHistory(options.underlyings);
+  }
+
+  /** Number of days the replay will push. */
+  get days(): number {
+    return this.history.dates.length - this.firstIndex();
+  }
+
+  async *snapshots(signal: AbortSignal): AsyncIterable<MarketSnapshotFile> {
+    const interval = 1000 / this.options.daysPerSecond;
+    for (let i = this.firstIndex(); i < this.history.dates.length; i++) {
+      if (signal.aborted) return;
+      yield marketFromHistory(this.history, i).toJSON();
+      if (!(await pause(interval, signal))) return;
+    }
+  }
+
+  private firstIndex(): number {
+    const warmup = this.options.warmupDays ?? 30;
+    const after = this.options.after === undefined ? undefined : Date.parse(this.options.after);
+    let i = Math.min(warmup, this.history.dates.length);
+    if (after !== undefined) {
+      // Snapshots are stamped at the end of their UTC day (marketFromHistory).
+      while (i < this.history.dates.length && Date.parse(`${this.history.dates[i]}T23:59:59Z`) <= after) i++;
+    }
+    return i;
+  }
+}

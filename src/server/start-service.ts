@@ -1,0 +1,142 @@
+import type { FastifyInstance } from 'fastify';
+import { toCrossmarginError } from '../core/errors.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { buildServer, type ServerLimits } from './build-server.js';
+import { DEMO_ACCOUNTS } from './demo-accounts.js';
+import { EngineHost } from './engine-host.js';
+import { runFeed, type Feed } from './feeds/feed.js';
+import { HistoryReplayFeed } from './feeds/history-replay-feed.js';
+import { RecordedFeedFile } from './feeds/recorded-feed-file.js';
+import { MarginService } from './margin-service.js';
+import { restoreEngine, type EngineSettings } from './restore-engine.js';
+
+export interface ServiceOptions {
+  /** `--db`: SQLite path, `postgres://…`, or undefined for `crossmargin.db` (openStore). */
+  readonly db?: string | undefined;
+  readonly host: string;
+  /** 0 picks a free port (the chosen one is in `url`). */
+  readonly port: number;
+  readonly model: string;
+  readonly staleAfterMs?: number;
+  readonly spikeBand?: number;
+  /** Seed demo accounts into an empty database and replay bundled BTC/ETH history. */
+  readonly demo?: boolean;
+  /** History days per second for the demo replay. */
+  readonly replaySpeed?: number;
+  /** A recorded feed file (JSON lines of snapshots) to push, `feedIntervalMs` apart. */
+  readonly feedFile?: string | undefined;
+  readonly feedIntervalMs?: number;
+  /** An admin key given by the operator (CROSSMARGIN_ADMIN_KEY): when it verifies, no key is created. */
+  readonly adminKey?: string | undefined;
+  readonly limits?: Partial<ServerLimits>;
+  /** pino logging (default on). */
+  readonly logger?: boolean;
+  /** Lines for the operator (URL, bootstrap key, feed progress). */
+  readonly print: (line: string) => void;
+}
+
+export interface RunningService {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly url: string;
+  readonly docsUrl: string;
+  /** The admin key created at this start (printed once), if one was. */
+  readonly createdAdminKey: string | undefined;
+  /** Settles when the feeds end (the demo replay reaches the end of its history). */
+  readonly feeds: Promise<void>;
+  /** Graceful stop: feeds stopped, no new connections, requests in flight finished, store closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the margin service: opens (and migrates) the store, restores the engine from it (accounts, positions,
+ * collateral, the latest market, the active parameter set), bootstraps an admin key, serves HTTP/WebSocket and
+ * starts the feeds. A restart from the same database reports the same margins (docs/service.md "Durability").
+ */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const store = await openStore(options.db);
+  try {
+    const settings: EngineSettings = {
+      model: options.model,
+      staleAfterMs: options.staleAfterMs ?? 300_000,
+      spikeBand: options.spikeBand ?? 0.25,
+    };
+    const host = new EngineHost(await restoreEngine(store, settings));
+    const app = await buildServer({
+      store,
+      engine: host,
+      rebuildEngine: () => restoreEngine(store, settings),
+      model: options.model,
+      logger: options.logger ?? true,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+    const service = serviceOf(app);
+    const createdAdminKey = await bootstrapAdminKey(store, options.adminKey);
+
+    if (options.demo === true && (await store.listAccounts()).length === 0) {
+      for (const account of DEMO_ACCOUNTS) await service.createAccount(account, { keyId: 'system' });
+      options.print(`demo: seeded ${DEMO_ACCOUNTS.length} accounts (${DEMO_ACCOUNTS.map((a) => a.id).join(', ')})`);
+    }
+
+    const address = await app.listen({ host: options.host, port: options.port });
+    const url = address.replace('[::1]', 'localhost');
+    const feeds: Feed[] = [];
+    if (options.demo === true) {
+      const after = service.engine.currentMarket()?.asOf;
+      const replay = new HistoryReplayFeed({ underlyings: ['BTC', 'ETH'], daysPerSecond: options.replaySpeed ?? 5, after });
+      options.print(`demo: replaying ${replay.days} days of BTC/ETH history at ${options.replaySpeed ?? 5} days/s`);
+      feeds.push(replay);
+    }
+    if (options.feedFile !== undefined) feeds.push(new RecordedFeedFile(options.feedFile, options.feedIntervalMs ?? 0));
+    const stop = new AbortController();
+    const feedsDone = (async () => {
+      for (const feed of feeds) {
+        if (stop.signal.aborted) return;
+        try {
+          const pushed = await runFeed(feed, service, { signal: stop.signal, onError: (e) => app.log.warn({ err: e, feed: feed.name }, 'feed snapshot refused') });
+          options.print(`feed ${feed.name}: ${pushed} snapshots pushed`);
+        } catch (error) {
+          app.log.error({ err: toCrossmarginError(error), feed: feed.name }, 'feed failed');
+        }
+      }
+    })();
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        stop.abort();
+        await feedsDone;
+        await app.close(); // stops accepting; waits for requests in flight
+        await service.drain();
+        await store.close();
+      })();
+      return closing;
+    };
+    return { app, store, url, docsUrl: `${url}/docs`, createdAdminKey, feeds: feedsDone, close };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** The MarginService behind a server built by buildServer (for feeds and bootstrap). */
+function serviceOf(app: FastifyInstance): MarginService {
+  return (app as unknown as { marginService: MarginService }).marginService;
+}
+
+/**
+ * First start: no live admin key exists, so one is created and returned (the caller prints it once; only its hash
+ * is stored). A key given by the operator that verifies as an admin key stands in for it.
+ */
+async function bootstrapAdminKey(store: Store, given: string | undefined): Promise<string | undefined> {
+  if (given !== undefined && given !== '') {
+    const record = await store.verifyApiKey(given);
+    if (record?.role === 'admin') return undefined;
+  }
+  const keys = await store.listApiKeys();
+  if (keys.some((k) => k.role === 'admin' && k.revokedAt === undefined)) return undefined;
+  const created = await store.createApiKey({ role: 'admin', label: 'bootstrap admin key' });
+  await store.appendAudit({ keyId: 'system', action: 'key.create', target: created.record.id, payload: { role: 'admin', bootstrap: true }, at: new Date().toISOString() });
+  return created.plaintext;
+}

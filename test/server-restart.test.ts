@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestServer, testMarket } from './server-helpers.js';
+
+const root = join(import.meta.dirname, '..');
+const builtCli = join(root, 'dist', 'src', 'server', 'start-service.js');
+
+describe('restart from the same database', () => {
+  it('restores accounts, positions, collateral and market: margins identical after restart', async () => {
+    const first = await startTestServer();
+    const admin = first.auth(first.adminKey);
+    await first.app.inject({ method: 'POST', url: '/market', headers: admin, payload: testMarket(66_000, 3_500) });
+    await first.app.inject({ method: 'POST', url: '/accounts', headers: admin, payload: { id: 'r1', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 20_000 } } });
+    await first.app.inject({ method: 'POST', url: '/accounts/r1/trades', headers: admin, payload: { instrument: 'ETH_USDC-PERPETUAL', quantity: -3, idempotencyKey: 't1' } });
+    // A partial update: only ETH moves; the stored snapshot is the merged market.
+    await first.app.inject({ method: 'POST', url: '/market', headers: admin, payload: { asOf: '2024-06-17T09:00:00Z', underlyings: { ETH: { index: 3_600, vol: { atm: 0.6 } } } } });
+    const before = (await first.app.inject({ method: 'GET', url: '/accounts/r1/margin', headers: admin })).json();
+    await first.close();
+
+    const second = await startTestServer(first.dbPath, first.adminKey);
+    const after = (await second.app.inject({ method: 'GET', url: '/accounts/r1/margin', headers: second.auth(first.adminKey) })).json();
+    expect(after.result).toEqual(before.result);
+    expect(after.state).toBe(before.state);
+    expect(after.equity).toBe(before.equity);
+    expect(after.asOf).toBe(before.asOf);
+    // The retried trade is still recognised after the restart.
+    const retry = await second.app.inject({ method: 'POST', url: '/accounts/r1/trades', headers: second.auth(first.adminKey), payload: { instrument: 'ETH_USDC-PERPETUAL', quantity: -3, idempotencyKey: 't1' } });
+    expect(retry.json().replayed).toBe(true);
+    await second.close();
+  });
+});
+
+/** Starts the compiled service in a child process and resolves with its URL and admin key (when it printed one). */
+function startChild(db: string, adminKey?: string): Promise<{ child: ChildProcess; url: string; key: string | undefined }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'crossmargin.js'), 'serve', '--db', db, '--port', '0', '--model', 'isolated-simple', '--quiet'], {
+    env: { ...process.env, ...(adminKey === undefined ? {} : { CROSSMARGIN_ADMIN_KEY: adminKey }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start in time: ${out}`));
+    }, 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, url, key: /(cmk_[A-Za-z0-9_-]+)/.exec(out)?.[1] });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code}: ${out}`));
+    });
+  });
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe.skipIf(!existsSync(builtCli))('kill -9 (needs `npm run build`: skipped when dist/ is missing)', () => {
+  it('keeps every acknowledged change: write, SIGKILL, restart, read back, identical margins', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'crossmargin-kill-')), 'kill.db');
+    const a = await startChild(db);
+    children.push(a.child);
+    expect(a.key).toBeDefined();
+    const key = a.key as string;
+    const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const post = (url: string, method: string, body: unknown) => fetch(`${url}`, { method, headers: h, body: JSON.stringify(body) });
+    expect((await post(`${a.url}/market`, 'POST', testMarket(66_000, 3_500))).status).toBe(200);
+    expect((await post(`${a.url}/accounts`, 'POST', { id: 'k1', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 9_000 } })).status).toBe(201);
+    for (let i = 0; i < 5; i++) {
+      expect((await post(`${a.url}/accounts/k1/trades`, 'POST', { instrument: 'BTC_USDC-PERPETUAL', quantity: 0.1, idempotencyKey: `kt-${i}` })).status).toBe(200);
+    }
+    const before = (await (await fetch(`${a.url}/accounts/k1/margin`, { headers: h })).json()) as { result: unknown; equity: number };
+    a.child.kill('SIGKILL');
+    await new Promise((resolve) => a.child.once('exit', resolve));
+
+    const b = await startChild(db, key);
+    children.push(b.child);
+    expect(b.key).toBeUndefined(); // the admin key survived: no new one was made
+    const account = (await (await fetch(`${b.url}/accounts/k1`, { headers: h })).json()) as { positions: { quantity: number }[] };
+    expect(account.positions[0]?.quantity).toBeCloseTo(1.5, 12);
+    const after = (await (await fetch(`${b.url}/accounts/k1/margin`, { headers: h })).json()) as { result: unknown; equity: number };
+    expect(after.result).toEqual(before.result);
+    expect(after.equity).toBe(before.equity);
+    // Graceful shutdown on SIGTERM.
+    b.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => b.child.once('exit', resolve));
+    expect(code).toBe(0);
+  }, 60_000);
+});

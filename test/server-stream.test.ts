@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, testMarket, type TestServer } from './server-helpers.js';
+
+/** The `ws` client (a dependency of @fastify/websocket; Node 20 has no global WebSocket), typed as far as used here. */
+interface WsClient {
+  on(event: 'message', listener: (data: Buffer) => void): void;
+  on(event: 'open' | 'close', listener: () => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  close(): void;
+}
+type WsConstructor = new (url: string) => WsClient;
+
+let s: TestServer;
+let base: string;
+let WebSocketClient: WsConstructor;
+
+beforeAll(async () => {
+  WebSocketClient = ((await import('ws' as string)) as { default: WsConstructor }).default;
+  s = await startTestServer();
+  const admin = s.auth(s.adminKey);
+  await s.app.inject({ method: 'POST', url: '/market', headers: admin, payload: testMarket(66_000, 3_500) });
+  await s.app.inject({ method: 'POST', url: '/accounts', headers: admin, payload: { id: 'w1', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 20_000 } } });
+  await s.app.inject({ method: 'POST', url: '/accounts', headers: admin, payload: { id: 'w2', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 20_000 } } });
+  base = (await s.app.listen({ host: '127.0.0.1', port: 0 })).replace('http://', 'ws://');
+});
+
+afterAll(async () => {
+  await s.close();
+});
+
+/** Messages a client receives until `until` says stop (or the time limit passes). */
+function collect(url: string, until: (messages: { type: string; [k: string]: unknown }[]) => boolean, limitMs = 5_000) {
+  const messages: { type: string; [k: string]: unknown }[] = [];
+  const ws = new WebSocketClient(url);
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.on('message', (data) => {
+      messages.push(JSON.parse(data.toString()));
+      if (messages.length === 1) resolve();
+    });
+    ws.on('error', reject);
+  });
+  const done = new Promise<typeof messages>((resolve) => {
+    const timer = setTimeout(() => {
+      ws.close();
+      resolve(messages);
+    }, limitMs);
+    const check = setInterval(() => {
+      if (until(messages)) {
+        clearTimeout(timer);
+        clearInterval(check);
+        ws.close();
+        resolve(messages);
+      }
+    }, 20);
+    setTimeout(() => clearInterval(check), limitMs + 10);
+  });
+  return { opened, done };
+}
+
+describe('WebSocket /stream', () => {
+  it('refuses a connection without a valid key', async () => {
+    const ws = new WebSocketClient(`${base}/stream?key=cmk_bad`);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.on('error', (e) => resolve(`error ${e.message}`));
+      ws.on('open', () => resolve('open'));
+    });
+    expect(outcome).toMatch(/401/);
+  });
+
+  it('pushes a persisted event and the margin after a state transition, only for visible accounts', async () => {
+    const holder = await s.store.createApiKey({ role: 'account-holder', accountIds: ['w2'] });
+    const admin = collect(`${base}/stream?key=${encodeURIComponent(s.adminKey)}`, (m) => m.some((x) => x.type === 'margin'));
+    const own = collect(`${base}/stream?key=${encodeURIComponent(holder.plaintext)}`, () => false, 1_500);
+    await Promise.all([admin.opened, own.opened]);
+    const r = await s.app.inject({ method: 'PUT', url: '/accounts/w1/collateral', headers: s.auth(s.adminKey), payload: { collateral: { USDC: 5_000 } } });
+    expect(r.statusCode).toBe(200);
+    const got = await admin.done;
+    expect(got[0]?.type).toBe('hello');
+    const event = got.find((m) => m.type === 'event')?.event as { type: string; accountId: string; seq: number };
+    expect(event).toMatchObject({ type: 'state-transition', accountId: 'w1' });
+    // Persisted before it was published.
+    const stored = await s.store.listEvents({ accountId: 'w1' });
+    expect(stored.map((e) => (e.payload as { seq: number }).seq)).toContain(event.seq);
+    expect(got.find((m) => m.type === 'margin')?.margin).toMatchObject({ accountId: 'w1' });
+    const holderGot = await own.done;
+    expect(holderGot.filter((m) => m.type !== 'hello')).toEqual([]);
+  });
+});
