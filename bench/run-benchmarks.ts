@@ -13,8 +13,9 @@ import { benchSpan } from './span.bench.js';
 import { benchFhsEs, benchMcEs } from './var.bench.js';
 import { benchBacktest } from './backtest.bench.js';
 import { benchLiveEngine } from './live-engine.bench.js';
+import { benchServiceLoad } from './service-load.bench.js';
 
-const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
+const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['black76-price', () => benchBlack76()],
   ['revaluation-kernel', () => benchRevaluation()],
   ['aggregation-kernel', () => benchAggregation()],
@@ -23,13 +24,15 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult>][] = [
   ['fhs-es-accounts', () => benchFhsEs()],
   ['backtest-10y-every-model', () => benchBacktest()],
   ['live-engine-10k-accounts', () => benchLiveEngine()],
+  ['service-load-http', () => benchServiceLoad()],
 ];
 
 const results: BenchResult[] = [];
 for (const [i, [name, run]] of BENCHMARKS.entries()) {
   process.stderr.write(`[${i + 1}/${BENCHMARKS.length}] ${name} ...`);
   const started = performance.now();
-  results.push(await run());
+  const out = await run();
+  results.push(...(Array.isArray(out) ? out : [out]));
   process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 const report = {

@@ -1,0 +1,95 @@
+/**
+ * Load test of the service on loopback, bounded in time: a real HTTP server (fastify on 127.0.0.1, in-memory
+ * SQLite so the disk is not what is measured) with 10,000 accounts under `scenario-grid`; what-if requests from 8
+ * concurrent clients for a fixed time, then market pushes (POST /market, each recomputing the exposed accounts).
+ * Reports throughput and p50/p99 latency.
+ */
+import { buildServer } from '../src/server/build-server.js';
+import { EngineHost } from '../src/server/engine-host.js';
+import { restoreEngine, type EngineSettings } from '../src/server/restore-engine.js';
+import { CrossmarginError } from '../src/core/errors.js';
+import { mulberry32 } from '../src/core/seeded-random.js';
+import { openStore } from '../src/store/open-store.js';
+import type { BenchResult } from './bench-result.js';
+
+const SETTINGS: EngineSettings = { model: 'scenario-grid', staleAfterMs: 3_600_000, spikeBand: 0.25 };
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+export async function benchServiceLoad(options: { accounts?: number; whatIfSeconds?: number; marketPushes?: number } = {}): Promise<BenchResult[]> {
+  const accounts = options.accounts ?? 10_000;
+  const seconds = options.whatIfSeconds ?? 5;
+  const pushes = options.marketPushes ?? 10;
+  const next = mulberry32(42);
+  const store = await openStore(':memory:');
+  let btc = 112_000;
+  let eth = 4_160;
+  let minute = 0;
+  const market = () => ({
+    asOf: new Date(Date.parse('2025-09-23T12:00:00Z') + 60_000 * minute++).toISOString(),
+    underlyings: { BTC: { index: btc, vol: { atm: 0.45 } }, ETH: { index: eth, vol: { atm: 0.65 } } },
+    fx: { USDC: 1 },
+  });
+  await store.appendMarketSnapshot({ asOf: market().asOf, json: market() });
+  const universe = ['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', 'BTC_USDC-26DEC25-110000-C', 'ETH_USDC-26DEC25-4000-C'];
+  for (let a = 0; a < accounts; a++) {
+    await store.createAccount({ id: `a${a}`, currency: 'USD', mode: 'cross' });
+    await store.setPosition({ accountId: `a${a}`, instrument: universe[a % universe.length]!, quantity: 1 + Math.floor(next() * 10) });
+    await store.setCollateral({ accountId: `a${a}`, currency: 'USDC', amount: 100_000 });
+  }
+  const engine = new EngineHost(await restoreEngine(store, SETTINGS));
+  const app = await buildServer({ store, engine, model: SETTINGS.model, limits: { rateLimit: 10_000_000 } });
+  const { plaintext } = await store.createApiKey({ role: 'admin', label: 'bench' });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const headers = { authorization: `Bearer ${plaintext}`, 'content-type': 'application/json' };
+
+  const whatIf: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  const client = async (): Promise<void> => {
+    while (performance.now() < until) {
+      const id = `a${Math.floor(next() * accounts)}`;
+      const start = performance.now();
+      const res = await fetch(`${base}/accounts/${id}/what-if`, { method: 'POST', headers, body: JSON.stringify({ trades: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }] }) });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new CrossmarginError('INTERNAL', `bench: what-if answered ${res.status}`);
+      whatIf.push(performance.now() - start);
+    }
+  };
+  const wallStart = performance.now();
+  await Promise.all(Array.from({ length: 8 }, client));
+  const wall = performance.now() - wallStart;
+
+  const push: number[] = [];
+  for (let p = 0; p < pushes; p++) {
+    btc *= 1 + (next() - 0.5) * 0.01;
+    eth *= 1 + (next() - 0.5) * 0.01;
+    const start = performance.now();
+    const res = await fetch(`${base}/market`, { method: 'POST', headers, body: JSON.stringify(market()) });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new CrossmarginError('INTERNAL', `bench: market push answered ${res.status}`);
+    push.push(performance.now() - start);
+  }
+  await app.close();
+  await store.close();
+  whatIf.sort((a, b) => a - b);
+  push.sort((a, b) => a - b);
+  const pushTotal = push.reduce((a, b) => a + b, 0);
+  return [
+    {
+      name: 'service-what-if-http',
+      workload: `HTTP POST /accounts/:id/what-if on loopback, 8 concurrent clients for ${seconds} s, ${accounts.toLocaleString('en-US')} accounts (scenario-grid, in-memory SQLite)`,
+      opsPerSecond: whatIf.length / (wall / 1000),
+      meanMs: whatIf.reduce((a, b) => a + b, 0) / whatIf.length,
+      extra: { requests: whatIf.length, p50Ms: percentile(whatIf, 0.5), p99Ms: percentile(whatIf, 0.99) },
+    },
+    {
+      name: 'service-market-push-http',
+      workload: `HTTP POST /market on loopback moving BTC and ETH, ${pushes} pushes, each recomputing every exposed account of ${accounts.toLocaleString('en-US')} (store write, spike guard, one compile, events)`,
+      opsPerSecond: pushes / (pushTotal / 1000),
+      meanMs: pushTotal / pushes,
+      extra: { p50Ms: percentile(push, 0.5), p99Ms: percentile(push, 0.99) },
+    },
+  ];
+}
