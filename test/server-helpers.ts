@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../src/server/build-server.js';
+import pg from 'pg';
+import { buildServer, type ServerLimits } from '../src/server/build-server.js';
 import { EngineHost } from '../src/server/engine-host.js';
 import { restoreEngine, type EngineSettings } from '../src/server/restore-engine.js';
 import { openStore } from '../src/store/open-store.js';
@@ -15,6 +17,53 @@ export function testMarket(btc: number, eth: number, asOf = '2024-06-17T08:00:00
   return { asOf, underlyings: { BTC: { index: btc, vol: { atm: 0.55 } }, ETH: { index: eth, vol: { atm: 0.65 } } }, fx: { USDC: 1 } };
 }
 
+/** A database the server tests run on: a SQLite file, or (with CROSSMARGIN_PG_URL) a fresh PostgreSQL schema. */
+export interface TestBackend {
+  readonly name: 'sqlite' | 'postgres';
+  /** A `--db` value naming a new, empty database. */
+  newDb(): Promise<string>;
+}
+
+const pgUrl = process.env['CROSSMARGIN_PG_URL'];
+const pgSchemas: string[] = [];
+
+async function pgAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const sqliteBackend: TestBackend = { name: 'sqlite', newDb: () => Promise.resolve(join(mkdtempSync(join(tmpdir(), 'crossmargin-server-')), 'test.db')) };
+
+/** Each database is its own schema, selected through the connection's search_path (as postgres-store.test.ts). */
+const postgresBackend: TestBackend = {
+  name: 'postgres',
+  newDb: async () => {
+    const schema = `cm_server_${randomBytes(6).toString('hex')}`;
+    await pgAdmin((client) => client.query(`CREATE SCHEMA ${schema}`));
+    pgSchemas.push(schema);
+    const parsed = new URL(pgUrl ?? '');
+    parsed.searchParams.set('options', `-c search_path=${schema}`);
+    return parsed.toString();
+  },
+};
+
+/** SQLite always; PostgreSQL too when CROSSMARGIN_PG_URL is set (CI). */
+export const TEST_BACKENDS: readonly TestBackend[] = pgUrl === undefined || pgUrl === '' ? [sqliteBackend] : [sqliteBackend, postgresBackend];
+
+/** Drops the PostgreSQL schemas made so far (call in afterAll, after the servers were closed). */
+export async function dropTestDatabases(): Promise<void> {
+  const schemas = pgSchemas.splice(0);
+  if (schemas.length === 0) return;
+  await pgAdmin(async (client) => {
+    for (const schema of schemas) await client.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+}
+
 export interface TestServer {
   app: FastifyInstance;
   store: Store;
@@ -24,11 +73,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A server over a SQLite file in a temp folder (or `dbPath`), with an admin key. */
-export async function startTestServer(dbPath = join(mkdtempSync(join(tmpdir(), 'crossmargin-server-')), 'test.db'), adminKey?: string): Promise<TestServer> {
+/** A server over a SQLite file in a temp folder (or `dbPath`: any `--db` value, e.g. TestBackend.newDb()), with an admin key. */
+export async function startTestServer(
+  dbPath = join(mkdtempSync(join(tmpdir(), 'crossmargin-server-')), 'test.db'),
+  adminKey?: string,
+  settings: EngineSettings = TEST_SETTINGS,
+  limits?: Partial<ServerLimits>,
+): Promise<TestServer> {
   const store = await openStore(dbPath);
-  const host = new EngineHost(await restoreEngine(store, TEST_SETTINGS));
-  const app = await buildServer({ store, engine: host, rebuildEngine: () => restoreEngine(store, TEST_SETTINGS), model: TEST_SETTINGS.model });
+  const host = new EngineHost(await restoreEngine(store, settings));
+  const app = await buildServer({
+    store,
+    engine: host,
+    rebuildEngine: () => restoreEngine(store, settings),
+    model: settings.model,
+    ...(limits === undefined ? {} : { limits }),
+  });
   const key = adminKey ?? (await store.createApiKey({ role: 'admin', label: 'test admin' })).plaintext;
   return {
     app,

@@ -3,14 +3,18 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startTestServer, testMarket } from './server-helpers.js';
+import { dropTestDatabases, startTestServer, TEST_BACKENDS, TEST_SETTINGS, testMarket } from './server-helpers.js';
 
 const root = join(import.meta.dirname, '..');
 const builtCli = join(root, 'dist', 'src', 'server', 'start-service.js');
 
-describe('restart from the same database', () => {
+afterAll(async () => {
+  await dropTestDatabases();
+});
+
+describe.each(TEST_BACKENDS)('restart from the same database on $name', (backend) => {
   it('restores accounts, positions, collateral and market: margins identical after restart', async () => {
-    const first = await startTestServer();
+    const first = await startTestServer(await backend.newDb());
     const admin = first.auth(first.adminKey);
     await first.app.inject({ method: 'POST', url: '/market', headers: admin, payload: testMarket(66_000, 3_500) });
     await first.app.inject({ method: 'POST', url: '/accounts', headers: admin, payload: { id: 'r1', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 20_000 } } });
@@ -29,6 +33,28 @@ describe('restart from the same database', () => {
     // The retried trade is still recognised after the restart.
     const retry = await second.app.inject({ method: 'POST', url: '/accounts/r1/trades', headers: second.auth(first.adminKey), payload: { instrument: 'ETH_USDC-PERPETUAL', quantity: -3, idempotencyKey: 't1' } });
     expect(retry.json().replayed).toBe(true);
+    await second.close();
+  });
+
+  it('keeps the hysteresis across a restart: a margin call inside the buffer is still a margin call', async () => {
+    const settings = { ...TEST_SETTINGS, accountParams: { marginCallBuffer: 0.1 } };
+    const first = await startTestServer(await backend.newDb(), undefined, settings);
+    const admin = first.auth(first.adminKey);
+    await first.app.inject({ method: 'POST', url: '/market', headers: admin, payload: testMarket(66_000, 3_500) });
+    // BTC 66,000, one perpetual: initial 6,600, maintenance 3,300. 6,000 < 6,600: margin call.
+    await first.app.inject({ method: 'POST', url: '/accounts', headers: admin, payload: { id: 'h1', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 6_000 } } });
+    expect((await first.app.inject({ method: 'GET', url: '/accounts/h1/margin', headers: admin })).json().state).toBe('margin-call');
+    // 7,000 is above initial (6,600) but below initial × 1.1 (7,260): still a margin call (hysteresis).
+    await first.app.inject({ method: 'PUT', url: '/accounts/h1/collateral', headers: admin, payload: { collateral: { USDC: 7_000 } } });
+    expect((await first.app.inject({ method: 'GET', url: '/accounts/h1/margin', headers: admin })).json().state).toBe('margin-call');
+    await first.close();
+
+    const second = await startTestServer(first.dbPath, first.adminKey, settings);
+    const after = (await second.app.inject({ method: 'GET', url: '/accounts/h1/margin', headers: second.auth(first.adminKey) })).json();
+    expect(after.equity).toBe(7_000);
+    expect(after.state).toBe('margin-call');
+    // No event was made up by the restore: still one transition (healthy → margin call at creation).
+    expect((await second.store.listEvents({ accountId: 'h1' })).filter((e) => e.type === 'state-transition')).toHaveLength(1);
     await second.close();
   });
 });

@@ -4,7 +4,7 @@ import type { TradeInput as EngineTradeInput } from '../engine/live/apply-trades
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { parseMarketSnapshot } from '../market/market-snapshot.js';
 import type { MarketSnapshotFile } from '../market/market-snapshot-schema.js';
-import type { AccountMode, AccountRecord, ApiKeyRecord, CollateralRecord, PositionRecord, Store, TradeResult } from '../store/store.js';
+import type { AccountMode, AccountRecord, ApiKeyRecord, CollateralRecord, NewAuditEntry, PositionRecord, Store, TradeResult } from '../store/store.js';
 import type { EngineHost } from './engine-host.js';
 
 /** Who made a change: the key id goes to the audit log (`system` / `feed:<name>` for the service's own changes). */
@@ -61,11 +61,11 @@ export class MarginService {
   async createAccount(input: NewServiceAccount, actor: Actor): Promise<AccountView> {
     checkInstruments(input.positions.map((p) => p.instrument), 'positions');
     return this.serial(async () => {
-      const record = await this.store.createAccount({ id: input.id, currency: input.currency, mode: input.mode, ownerKeyId: input.ownerKeyId });
-      // Each position / balance is its own store transaction: validated above so that only a crash can interrupt them.
-      for (const p of input.positions) await this.store.setPosition({ accountId: input.id, instrument: p.instrument, quantity: p.quantity });
-      for (const [currency, amount] of Object.entries(input.collateral)) await this.store.setCollateral({ accountId: input.id, currency, amount });
-      await this.audit(actor, 'account.create', input.id, input);
+      // Account, positions, balances and audit entry: one store transaction.
+      const record = await this.store.createAccount(
+        { id: input.id, currency: input.currency, mode: input.mode, ownerKeyId: input.ownerKeyId, positions: input.positions, collateral: input.collateral },
+        this.audit(actor, 'account.create', input.id, input),
+      );
       await this.syncAccount(input.id);
       return this.accountView(record);
     });
@@ -81,8 +81,11 @@ export class MarginService {
     checkInstruments(positions.map((p) => p.instrument), 'positions');
     return this.serial(async () => {
       await this.requireAccount(accountId);
-      for (const p of positions) await this.store.setPosition({ accountId, instrument: p.instrument, quantity: p.quantity });
-      await this.audit(actor, 'positions.set', accountId, { positions });
+      await this.store.setPositions(
+        accountId,
+        positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })),
+        this.audit(actor, 'positions.set', accountId, { positions }),
+      );
       await this.syncAccount(accountId);
       return this.getAccount(accountId);
     });
@@ -93,9 +96,8 @@ export class MarginService {
     checkInstruments([trade.instrument], 'instrument');
     return this.serial(async () => {
       await this.requireAccount(accountId);
-      const result = await this.store.applyTrade({ accountId, ...trade });
+      const result = await this.store.applyTrade({ accountId, ...trade }, this.audit(actor, 'trade.apply', accountId, trade));
       if (result.replayed) return result;
-      await this.audit(actor, 'trade.apply', accountId, trade);
       try {
         await this.engine.applyTrade(accountId, trade.instrument, trade.quantity);
       } catch {
@@ -109,8 +111,7 @@ export class MarginService {
   async setCollateral(accountId: string, balances: Readonly<Record<string, number>>, actor: Actor): Promise<CollateralRecord[]> {
     return this.serial(async () => {
       await this.requireAccount(accountId);
-      for (const [currency, amount] of Object.entries(balances)) await this.store.setCollateral({ accountId, currency, amount });
-      await this.audit(actor, 'collateral.set', accountId, balances);
+      await this.store.setCollateralBalances(accountId, balances, this.audit(actor, 'collateral.set', accountId, balances));
       await this.syncAccount(accountId);
       return this.store.listCollateral(accountId);
     });
@@ -136,8 +137,9 @@ export class MarginService {
         underlyings: { ...(base?.underlyings ?? {}), ...incoming.underlyings },
         ...(base?.fx === undefined && incoming.fx === undefined ? {} : { fx: { ...(base?.fx ?? {}), ...(incoming.fx ?? {}) } }),
       };
-      const stored = await this.store.appendMarketSnapshot({ asOf: incoming.asOf, json: merged });
-      await this.audit(actor, 'market.push', 'market', { snapshotId: stored.id, asOf: incoming.asOf, underlyings: Object.keys(incoming.underlyings) });
+      const stored = await this.store.appendMarketSnapshot({ asOf: incoming.asOf, json: merged }, (record) =>
+        this.audit(actor, 'market.push', 'market', { snapshotId: record.id, asOf: incoming.asOf, underlyings: Object.keys(incoming.underlyings) }),
+      );
       const update: MarketUpdateResult = await this.engine.onMarket(snapshot);
       return { snapshotId: stored.id, asOf: incoming.asOf, accepted: update.accepted, held: update.held, recomputed: update.recomputed.length, events: update.events.length };
     });
@@ -157,17 +159,14 @@ export class MarginService {
 
   async uploadParameterSet(model: string, version: string, json: unknown, actor: Actor) {
     return this.serial(async () => {
-      const record = await this.store.uploadParameterSet({ model, version, json });
-      await this.audit(actor, 'parameter-set.upload', `${model}@${version}`, { model, version });
-      return record;
+      return this.store.uploadParameterSet({ model, version, json }, this.audit(actor, 'parameter-set.upload', `${model}@${version}`, { model, version }));
     });
   }
 
   /** Activates a stored version; for the engine's own model the engine is rebuilt from the store with it. */
   async activateParameterSet(model: string, version: string, actor: Actor) {
     return this.serial(async () => {
-      const record = await this.store.activateParameterSet(model, version);
-      await this.audit(actor, 'parameter-set.activate', `${model}@${version}`, { model, version });
+      const record = await this.store.activateParameterSet(model, version, this.audit(actor, 'parameter-set.activate', `${model}@${version}`, { model, version }));
       if (model === this.model && this.rebuild !== undefined) this.host.swap(await this.rebuild());
       return record;
     });
@@ -175,17 +174,13 @@ export class MarginService {
 
   async createKey(input: { role: ApiKeyRecord['role']; accountIds?: string[] | undefined; label?: string | undefined }, actor: Actor) {
     return this.serial(async () => {
-      const created = await this.store.createApiKey(input);
-      await this.audit(actor, 'key.create', created.record.id, { role: input.role, accountIds: input.accountIds, label: input.label });
-      return created;
+      return this.store.createApiKey(input, (record) => this.audit(actor, 'key.create', record.id, { role: input.role, accountIds: input.accountIds, label: input.label }));
     });
   }
 
   async revokeKey(id: string, actor: Actor) {
     return this.serial(async () => {
-      const record = await this.store.revokeApiKey(id, new Date().toISOString());
-      await this.audit(actor, 'key.revoke', id, {});
-      return record;
+      return this.store.revokeApiKey(id, new Date().toISOString(), this.audit(actor, 'key.revoke', id, {}));
     });
   }
 
@@ -205,8 +200,9 @@ export class MarginService {
     return run;
   }
 
-  private async audit(actor: Actor, action: string, target: string, payload: unknown): Promise<void> {
-    await this.store.appendAudit({ keyId: actor.keyId, action, target, payload, at: new Date().toISOString() });
+  /** The audit entry of a change; the store writes it in the change's transaction. */
+  private audit(actor: Actor, action: string, target: string, payload: unknown): NewAuditEntry {
+    return { keyId: actor.keyId, action, target, payload, at: new Date().toISOString() };
   }
 
   private async requireAccount(id: string): Promise<AccountRecord> {

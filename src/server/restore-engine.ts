@@ -1,5 +1,6 @@
 import { LiveEngine, type LiveEngineOptions } from '../engine/live/live-engine.js';
 import { parseMarketSnapshot } from '../market/market-snapshot.js';
+import type { AccountState } from '../engine/account/account-state.js';
 import type { Store } from '../store/store.js';
 
 /** What the service's engine is built with, apart from the sink and the parameters (those come from the store). */
@@ -46,17 +47,37 @@ export async function restoreEngine(store: Store, settings: EngineSettings): Pro
     },
   });
   for (const account of await store.listAccounts()) {
-    const [positions, collateral] = await Promise.all([store.listPositions(account.id), store.listCollateral(account.id)]);
-    await engine.upsertAccount({
-      account: account.id,
-      currency: account.currency,
-      mode: account.mode,
-      positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })),
-      collateral: Object.fromEntries(collateral.map((c) => [c.currency, c.amount])),
-    });
+    const [positions, collateral, previousState] = await Promise.all([
+      store.listPositions(account.id),
+      store.listCollateral(account.id),
+      lastPersistedState(store, account.id),
+    ]);
+    // Seeded with its last persisted state, the account keeps its hysteresis across the restart.
+    await engine.upsertAccount(
+      {
+        account: account.id,
+        currency: account.currency,
+        mode: account.mode,
+        positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })),
+        collateral: Object.fromEntries(collateral.map((c) => [c.currency, c.amount])),
+      },
+      { previousState },
+    );
   }
   const latest = await store.latestMarketSnapshot();
   if (latest !== undefined) await engine.onMarket(parseMarketSnapshot(latest.json, `stored market snapshot ${latest.id}`));
   restoring = false;
   return engine;
+}
+
+/** The `to` of the account's last stored state-transition event (undefined: none, so it was healthy or new). */
+async function lastPersistedState(store: Store, accountId: string): Promise<AccountState | undefined> {
+  const events = await store.listEvents({ accountId });
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i];
+    if (event?.type !== 'state-transition') continue;
+    const to = (event.payload as { to?: unknown } | undefined)?.to;
+    return to === 'healthy' || to === 'margin-call' || to === 'liquidation' ? to : undefined;
+  }
+  return undefined;
 }

@@ -56,6 +56,7 @@ export interface RunningService {
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const store = await openStore(options.db);
+  let ticker: NodeJS.Timeout | undefined;
   try {
     const settings: EngineSettings = {
       model: options.model,
@@ -72,6 +73,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
     const service = serviceOf(app);
+    // Staleness is a matter of time, not of updates: a timer asks the engine, which persists then publishes a
+    // `stale` event when an account becomes stale (once per episode). Unref'd: it never keeps the process alive.
+    const tickMs = Math.min(5_000, Math.max(1, settings.staleAfterMs / 4));
+    ticker = setInterval(() => {
+      host.engine.staleTick().catch((error: unknown) => app.log.error({ err: toCrossmarginError(error) }, 'stale check failed'));
+    }, tickMs);
+    ticker.unref();
     const createdAdminKey = await bootstrapAdminKey(store, options.adminKey);
 
     if (options.demo === true && (await store.listAccounts()).length === 0) {
@@ -105,6 +113,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
+        clearInterval(ticker);
         stop.abort();
         await feedsDone;
         await app.close(); // stops accepting; waits for requests in flight
@@ -115,6 +124,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     };
     return { app, store, url, docsUrl: `${url}/docs`, createdAdminKey, feeds: feedsDone, close };
   } catch (error) {
+    clearInterval(ticker);
     await store.close();
     throw error;
   }
@@ -136,7 +146,12 @@ async function bootstrapAdminKey(store: Store, given: string | undefined): Promi
   }
   const keys = await store.listApiKeys();
   if (keys.some((k) => k.role === 'admin' && k.revokedAt === undefined)) return undefined;
-  const created = await store.createApiKey({ role: 'admin', label: 'bootstrap admin key' });
-  await store.appendAudit({ keyId: 'system', action: 'key.create', target: created.record.id, payload: { role: 'admin', bootstrap: true }, at: new Date().toISOString() });
+  const created = await store.createApiKey({ role: 'admin', label: 'bootstrap admin key' }, (record) => ({
+    keyId: 'system',
+    action: 'key.create',
+    target: record.id,
+    payload: { role: 'admin', bootstrap: true },
+    at: new Date().toISOString(),
+  }));
   return created.plaintext;
 }

@@ -55,8 +55,8 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL store', () => {
       await second.close();
     }
     const schema = new URL(storeUrl).searchParams.get('options')?.split('=')[1] ?? '';
-    const versions = await admin((client) => client.query(`SELECT version FROM ${schema}.schema_migrations`));
-    expect(versions.rows).toEqual([{ version: 1 }]);
+    const versions = await admin((client) => client.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`));
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it('two stores racing on one idempotency key apply it once', async () => {

@@ -7,10 +7,12 @@ import type {
   AccountRecord,
   ApiKeyRecord,
   ApiKeyRole,
+  AuditFor,
   AuditQuery,
   AuditRecord,
   CollateralRecord,
   CreatedApiKey,
+  CollateralBalances,
   EventQuery,
   EventRecord,
   MarketSnapshotRecord,
@@ -22,6 +24,7 @@ import type {
   NewParameterSet,
   ParameterSetRecord,
   PositionRecord,
+  PositionChange,
   Store,
   StoredEventType,
   TradeInput,
@@ -63,8 +66,10 @@ export class SqlStore implements Store {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async createAccount(account: NewAccount): Promise<AccountRecord> {
+  async createAccount(account: NewAccount, audit?: AuditFor<AccountRecord>): Promise<AccountRecord> {
     const input = parse(NewAccountSchema, account, 'account');
+    const positions = (input.positions ?? []).map((p, i) => parse(PositionSchema, { accountId: input.id, ...p }, `account.positions.${i}`));
+    const balances = Object.entries(input.collateral ?? {}).map(([currency, amount]) => parse(CollateralSchema, { accountId: input.id, currency, amount }, 'account.collateral'));
     const createdAt = this.#nowIso();
     return this.#driver.transaction(async (tx) => {
       if ((await tx.query('SELECT id FROM accounts WHERE id = ?', [input.id])).length > 0) {
@@ -89,7 +94,11 @@ export class SqlStore implements Store {
       if (input.ownerKeyId !== undefined) {
         await tx.execute('INSERT INTO api_key_accounts (key_id, account_id) VALUES (?, ?)', [input.ownerKeyId, input.id]);
       }
-      return { id: input.id, currency: input.currency, mode: input.mode, ownerKeyId: input.ownerKeyId, createdAt };
+      for (const p of positions) await writePosition(tx, p);
+      for (const c of balances) await writeCollateral(tx, c);
+      const record: AccountRecord = { id: input.id, currency: input.currency, mode: input.mode, ownerKeyId: input.ownerKeyId, createdAt };
+      await writeAudit(tx, audit, record);
+      return record;
     });
   }
 
@@ -103,20 +112,24 @@ export class SqlStore implements Store {
     return rows[0] === undefined ? undefined : toAccount(rows[0]);
   }
 
-  async setPosition(position: PositionRecord): Promise<PositionRecord> {
+  async setPosition(position: PositionRecord, audit?: AuditFor<PositionRecord>): Promise<PositionRecord> {
     const input = parse(PositionSchema, position, 'position');
     return this.#driver.transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
-      if (input.quantity === 0) {
-        await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [input.accountId, input.instrument]);
-      } else {
-        await tx.execute(
-          `INSERT INTO positions (account_id, instrument, quantity) VALUES (?, ?, ?)
-           ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = excluded.quantity`,
-          [input.accountId, input.instrument, input.quantity],
-        );
-      }
+      await writePosition(tx, input);
+      await writeAudit(tx, audit, input);
       return input;
+    });
+  }
+
+  async setPositions(accountId: string, positions: readonly PositionChange[], audit?: AuditFor<PositionRecord[]>): Promise<PositionRecord[]> {
+    // Every row is checked before the transaction starts: one bad row and nothing is written.
+    const inputs = positions.map((p, i) => parse(PositionSchema, { accountId, instrument: p.instrument, quantity: p.quantity }, `positions.${i}`));
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, accountId);
+      for (const p of inputs) await writePosition(tx, p);
+      await writeAudit(tx, audit, inputs);
+      return inputs;
     });
   }
 
@@ -127,7 +140,7 @@ export class SqlStore implements Store {
     return rows.map((row) => ({ accountId: str(row, 'account_id'), instrument: str(row, 'instrument'), quantity: num(row, 'quantity') }));
   }
 
-  async applyTrade(trade: TradeInput): Promise<TradeResult> {
+  async applyTrade(trade: TradeInput, audit?: AuditFor<TradeResult>): Promise<TradeResult> {
     const input = parse(TradeSchema, trade, 'trade');
     const at = this.#nowIso();
     return this.#driver.transaction(async (tx) => {
@@ -155,24 +168,30 @@ export class SqlStore implements Store {
         input.accountId,
         input.idempotencyKey,
       ]);
-      return { ...input, position, at, replayed: false };
+      const result: TradeResult = { ...input, position, at, replayed: false };
+      // A replay writes nothing, so it has no audit entry either.
+      await writeAudit(tx, audit, result);
+      return result;
     });
   }
 
-  async setCollateral(collateral: CollateralRecord): Promise<CollateralRecord> {
+  async setCollateral(collateral: CollateralRecord, audit?: AuditFor<CollateralRecord>): Promise<CollateralRecord> {
     const input = parse(CollateralSchema, collateral, 'collateral');
     return this.#driver.transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
-      if (input.amount === 0) {
-        await tx.execute('DELETE FROM collateral WHERE account_id = ? AND currency = ?', [input.accountId, input.currency]);
-      } else {
-        await tx.execute(
-          `INSERT INTO collateral (account_id, currency, amount) VALUES (?, ?, ?)
-           ON CONFLICT (account_id, currency) DO UPDATE SET amount = excluded.amount`,
-          [input.accountId, input.currency, input.amount],
-        );
-      }
+      await writeCollateral(tx, input);
+      await writeAudit(tx, audit, input);
       return input;
+    });
+  }
+
+  async setCollateralBalances(accountId: string, balances: CollateralBalances, audit?: AuditFor<CollateralRecord[]>): Promise<CollateralRecord[]> {
+    const inputs = Object.entries(balances).map(([currency, amount]) => parse(CollateralSchema, { accountId, currency, amount }, `collateral.${currency}`));
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, accountId);
+      for (const c of inputs) await writeCollateral(tx, c);
+      await writeAudit(tx, audit, inputs);
+      return inputs;
     });
   }
 
@@ -181,17 +200,19 @@ export class SqlStore implements Store {
     return rows.map((row) => ({ accountId: str(row, 'account_id'), currency: str(row, 'currency'), amount: num(row, 'amount') }));
   }
 
-  async appendMarketSnapshot(snapshot: NewMarketSnapshot): Promise<MarketSnapshotRecord> {
+  async appendMarketSnapshot(snapshot: NewMarketSnapshot, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord> {
     const input = parse(MarketSnapshotInputSchema, snapshot, 'marketSnapshot');
     const storedAt = this.#nowIso();
-    const rows = await this.#driver.transaction((tx) =>
-      tx.query('INSERT INTO market_snapshots (as_of, json, stored_at) VALUES (?, ?, ?) RETURNING id', [
+    return this.#driver.transaction(async (tx) => {
+      const rows = await tx.query('INSERT INTO market_snapshots (as_of, json, stored_at) VALUES (?, ?, ?) RETURNING id', [
         input.asOf,
         JSON.stringify(input.json),
         storedAt,
-      ]),
-    );
-    return { id: num(first(rows), 'id'), asOf: input.asOf, json: input.json, storedAt };
+      ]);
+      const record: MarketSnapshotRecord = { id: num(first(rows), 'id'), asOf: input.asOf, json: input.json, storedAt };
+      await writeAudit(tx, audit, record);
+      return record;
+    });
   }
 
   async latestMarketSnapshot(): Promise<MarketSnapshotRecord | undefined> {
@@ -201,7 +222,7 @@ export class SqlStore implements Store {
     return { id: num(row, 'id'), asOf: str(row, 'as_of'), json: json(row, 'json'), storedAt: str(row, 'stored_at') };
   }
 
-  async uploadParameterSet(set: NewParameterSet): Promise<ParameterSetRecord> {
+  async uploadParameterSet(set: NewParameterSet, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord> {
     const input = parse(ParameterSetInputSchema, set, 'parameterSet');
     const text = JSON.stringify(input.json);
     const uploadedAt = this.#nowIso();
@@ -209,7 +230,10 @@ export class SqlStore implements Store {
       const existing = await selectParameterSet(tx, input.model, input.version);
       if (existing !== undefined) {
         // A version names one content forever: margin results record the version they used.
-        if (JSON.stringify(existing.json) === text) return existing;
+        if (JSON.stringify(existing.json) === text) {
+          await writeAudit(tx, audit, existing);
+          return existing;
+        }
         throw storeError('conflict', `parameter set ${input.model} version "${input.version}" already exists with other content`, {
           field: 'version',
         });
@@ -220,7 +244,9 @@ export class SqlStore implements Store {
         text,
         uploadedAt,
       ]);
-      return { model: input.model, version: input.version, json: input.json, uploadedAt, active: false };
+      const record: ParameterSetRecord = { model: input.model, version: input.version, json: input.json, uploadedAt, active: false };
+      await writeAudit(tx, audit, record);
+      return record;
     });
   }
 
@@ -234,7 +260,7 @@ export class SqlStore implements Store {
     return rows.map(toParameterSet);
   }
 
-  async activateParameterSet(model: string, version: string): Promise<ParameterSetRecord> {
+  async activateParameterSet(model: string, version: string, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord> {
     return this.#driver.transaction(async (tx) => {
       const existing = await selectParameterSet(tx, model, version);
       if (existing === undefined) throw storeError('not-found', `parameter set ${model} version "${version}" not found`, { field: 'version' });
@@ -242,7 +268,9 @@ export class SqlStore implements Store {
         'INSERT INTO active_parameter_sets (model, version) VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET version = excluded.version',
         [model, version],
       );
-      return { ...existing, active: true };
+      const record: ParameterSetRecord = { ...existing, active: true };
+      await writeAudit(tx, audit, record);
+      return record;
     });
   }
 
@@ -284,16 +312,7 @@ export class SqlStore implements Store {
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
     const input = parse(AuditInputSchema, entry, 'audit');
-    const rows = await this.#driver.transaction((tx) =>
-      tx.query('INSERT INTO audit_log (key_id, action, target, payload, at) VALUES (?, ?, ?, ?, ?) RETURNING id', [
-        input.keyId,
-        input.action,
-        input.target,
-        JSON.stringify(input.payload),
-        input.at,
-      ]),
-    );
-    return { id: num(first(rows), 'id'), ...input };
+    return this.#driver.transaction((tx) => insertAudit(tx, input));
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditRecord[]> {
@@ -314,7 +333,7 @@ export class SqlStore implements Store {
     }));
   }
 
-  async createApiKey(key: NewApiKey): Promise<CreatedApiKey> {
+  async createApiKey(key: NewApiKey, audit?: AuditFor<ApiKeyRecord>): Promise<CreatedApiKey> {
     const input = parse(ApiKeyInputSchema, key, 'apiKey');
     const { id, secret, plaintext } = newApiKeySecret();
     // Hash before the transaction: scrypt is deliberately slow and must not hold the write lock.
@@ -335,7 +354,9 @@ export class SqlStore implements Store {
         await requireAccount(tx, accountId, `accountIds.${i}`);
         await tx.execute('INSERT INTO api_key_accounts (key_id, account_id) VALUES (?, ?)', [id, accountId]);
       }
-      return { id, role: input.role, accountIds, label: input.label, createdAt, revokedAt: undefined };
+      const created: ApiKeyRecord = { id, role: input.role, accountIds, label: input.label, createdAt, revokedAt: undefined };
+      await writeAudit(tx, audit, created);
+      return created;
     });
     return { record, plaintext };
   }
@@ -369,14 +390,16 @@ export class SqlStore implements Store {
     });
   }
 
-  async revokeApiKey(id: string, at: string): Promise<ApiKeyRecord> {
+  async revokeApiKey(id: string, at: string, audit?: AuditFor<ApiKeyRecord>): Promise<ApiKeyRecord> {
     const revokedAt = parse(AuditInputSchema.shape.at, at, 'revokedAt');
     return this.#driver.transaction(async (tx) => {
       const changed = await tx.execute('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [revokedAt, id]);
       const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [id]);
       if (rows[0] === undefined) throw storeError('not-found', `API key "${id}" not found`, { field: 'id' });
       if (changed === 0) throw storeError('conflict', `API key "${id}" is already revoked`, { field: 'id' });
-      return toApiKey(rows[0], await keyAccounts(tx, id));
+      const record = toApiKey(rows[0], await keyAccounts(tx, id));
+      await writeAudit(tx, audit, record);
+      return record;
     });
   }
 
@@ -394,6 +417,50 @@ const PARAMETER_SET_SELECT = `SELECT p.model, p.version, p.json, p.uploaded_at, 
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
   return parseWithSchema(schema, value, `store ${source}`);
+}
+
+/** Absolute position; 0 removes it. */
+async function writePosition(tx: SqlExecutor, p: PositionRecord): Promise<void> {
+  if (p.quantity === 0) {
+    await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [p.accountId, p.instrument]);
+    return;
+  }
+  await tx.execute(
+    `INSERT INTO positions (account_id, instrument, quantity) VALUES (?, ?, ?)
+     ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = excluded.quantity`,
+    [p.accountId, p.instrument, p.quantity],
+  );
+}
+
+/** Absolute balance; 0 removes it. */
+async function writeCollateral(tx: SqlExecutor, c: CollateralRecord): Promise<void> {
+  if (c.amount === 0) {
+    await tx.execute('DELETE FROM collateral WHERE account_id = ? AND currency = ?', [c.accountId, c.currency]);
+    return;
+  }
+  await tx.execute(
+    `INSERT INTO collateral (account_id, currency, amount) VALUES (?, ?, ?)
+     ON CONFLICT (account_id, currency) DO UPDATE SET amount = excluded.amount`,
+    [c.accountId, c.currency, c.amount],
+  );
+}
+
+async function insertAudit(tx: SqlExecutor, input: NewAuditEntry): Promise<AuditRecord> {
+  const rows = await tx.query('INSERT INTO audit_log (key_id, action, target, payload, at) VALUES (?, ?, ?, ?, ?) RETURNING id', [
+    input.keyId,
+    input.action,
+    input.target,
+    JSON.stringify(input.payload),
+    input.at,
+  ]);
+  return { id: num(first(rows), 'id'), ...input };
+}
+
+/** The audit entry of a change, in the change's transaction: a bad entry rolls the change back too. */
+async function writeAudit<R>(tx: SqlExecutor, audit: AuditFor<R> | undefined, result: R): Promise<void> {
+  if (audit === undefined) return;
+  const entry = typeof audit === 'function' ? audit(result) : audit;
+  await insertAudit(tx, parse(AuditInputSchema, entry, 'audit'));
 }
 
 async function requireAccount(tx: SqlExecutor, accountId: string, field = 'accountId'): Promise<void> {

@@ -193,5 +193,47 @@ export function describeStoreContract(name: string, openFresh: () => Promise<Sto
       expect(await store.verifyApiKey(officer.plaintext)).toBeUndefined();
       await rejectsWith(store.revokeApiKey(officer.record.id, at(6)), 'CONFLICT', 'id');
     });
+
+    it('writes a batch of positions or balances in one transaction: one invalid row and nothing is written', async () => {
+      const audit = { keyId: 'k', action: 'positions.set', target: 'a', payload: {}, at: at(1) };
+      await store.createAccount({ id: 'a', currency: 'USD', mode: 'cross', positions: [{ instrument: 'X', quantity: 1 }], collateral: { USDC: 10 } });
+      await rejectsWith(
+        store.setPositions('a', [{ instrument: 'Y', quantity: 2 }, { instrument: 'Z', quantity: Number.NaN }], audit),
+        'SCHEMA_INVALID',
+      );
+      await rejectsWith(store.setCollateralBalances('a', { BTC: 1, USDC: -5 }, { ...audit, action: 'collateral.set' }), 'SCHEMA_INVALID');
+      // A bad audit entry rolls the change back too.
+      await rejectsWith(store.setPositions('a', [{ instrument: 'Y', quantity: 2 }], { ...audit, at: 'not a date' }), 'SCHEMA_INVALID');
+      await rejectsWith(store.setCollateralBalances('missing', { USDC: 1 }, audit), 'NOT_FOUND');
+      await rejectsWith(store.createAccount({ id: 'b', currency: 'USD', mode: 'cross', positions: [{ instrument: 'X', quantity: 1 }], collateral: { USDC: -1 } }, audit), 'SCHEMA_INVALID');
+      expect(await store.listPositions('a')).toEqual([{ accountId: 'a', instrument: 'X', quantity: 1 }]);
+      expect(await store.listCollateral('a')).toEqual([{ accountId: 'a', currency: 'USDC', amount: 10 }]);
+      expect(await store.getAccount('b')).toBeUndefined();
+      expect(await store.listAudit()).toEqual([]);
+
+      await store.setPositions('a', [{ instrument: 'X', quantity: 0 }, { instrument: 'Y', quantity: 2 }], audit);
+      await store.setCollateralBalances('a', { USDC: 0, BTC: 1.5 }, (rows) => ({ ...audit, action: 'collateral.set', payload: { rows: rows.length } }));
+      expect(await store.listPositions('a')).toEqual([{ accountId: 'a', instrument: 'Y', quantity: 2 }]);
+      expect(await store.listCollateral('a')).toEqual([{ accountId: 'a', currency: 'BTC', amount: 1.5 }]);
+      expect((await store.listAudit()).map((e) => [e.action, e.payload])).toEqual([
+        ['positions.set', {}],
+        ['collateral.set', { rows: 2 }],
+      ]);
+    });
+
+    it('writes the audit entry of a change in its transaction; a replayed trade or a refused change has none', async () => {
+      const audit = (action: string) => ({ keyId: 'k', action, target: 't', payload: {}, at: at(2) });
+      await store.createAccount({ id: 'a', currency: 'USD', mode: 'cross' }, audit('account.create'));
+      await rejectsWith(store.createAccount({ id: 'a', currency: 'USD', mode: 'cross' }, audit('account.create')), 'CONFLICT');
+      await store.applyTrade({ accountId: 'a', instrument: 'X', quantity: 1, idempotencyKey: 't1' }, audit('trade.apply'));
+      expect((await store.applyTrade({ accountId: 'a', instrument: 'X', quantity: 1, idempotencyKey: 't1' }, audit('trade.apply'))).replayed).toBe(true);
+      const snap = await store.appendMarketSnapshot({ asOf: at(3), json: {} }, (r) => ({ ...audit('market.push'), payload: { snapshotId: r.id } }));
+      const key = await store.createApiKey({ role: 'admin' }, (r) => ({ ...audit('key.create'), target: r.id }));
+      await rejectsWith(store.revokeApiKey('nope', at(4), audit('key.revoke')), 'NOT_FOUND');
+      const entries = await store.listAudit();
+      expect(entries.map((e) => e.action)).toEqual(['account.create', 'trade.apply', 'market.push', 'key.create']);
+      expect(entries[2]?.payload).toEqual({ snapshotId: snap.id });
+      expect(entries[3]?.target).toBe(key.record.id);
+    });
   });
 }

@@ -21,6 +21,9 @@ export const NewAccountSchema = z.strictObject({
   currency: Text,
   mode: z.enum(['cross', 'isolated']),
   ownerKeyId: Text.optional(),
+  /** Written with the account, in its transaction. */
+  positions: z.array(z.strictObject({ instrument: Text, quantity: z.number().finite() })).optional(),
+  collateral: z.record(Text, z.number().finite().nonnegative()).optional(),
 });
 
 export const PositionSchema = z.strictObject({
@@ -48,7 +51,7 @@ export const ParameterSetInputSchema = z.strictObject({ model: Text, version: Te
 
 export const EventInputSchema = z.strictObject({
   accountId: Text,
-  type: z.enum(['margin-call', 'liquidation', 'state-transition']),
+  type: z.enum(['margin-call', 'liquidation', 'state-transition', 'stale']),
   payload: JsonValueSchema,
   at: TimestampSchema,
 });

@@ -19,7 +19,26 @@ export interface NewAccount {
   readonly mode: AccountMode;
   /** The account-holder key that owns the account; the key is granted the account in the same transaction. */
   readonly ownerKeyId?: string | undefined;
+  /** Initial positions (0 skips), written in the same transaction as the account. */
+  readonly positions?: readonly PositionChange[] | undefined;
+  /** Initial balances by currency (0 skips), written in the same transaction as the account. */
+  readonly collateral?: CollateralBalances | undefined;
 }
+
+/** One row of a positions batch: the absolute position (0 removes it). */
+export interface PositionChange {
+  readonly instrument: string;
+  readonly quantity: number;
+}
+
+/** Absolute balances by currency (0 removes a balance). */
+export type CollateralBalances = Readonly<Record<string, number>>;
+
+/**
+ * The audit entry of a change, written in the change's own transaction (both or neither are stored). A function
+ * receives the change's result, for entries naming what the store assigned (a key id, a snapshot id).
+ */
+export type AuditFor<R> = NewAuditEntry | ((result: R) => NewAuditEntry);
 
 export interface AccountRecord {
   readonly id: string;
@@ -92,7 +111,7 @@ export interface ParameterSetRecord {
   readonly active: boolean;
 }
 
-export type StoredEventType = 'margin-call' | 'liquidation' | 'state-transition';
+export type StoredEventType = 'margin-call' | 'liquidation' | 'state-transition' | 'stale';
 
 export interface NewEvent {
   readonly accountId: string;
@@ -165,32 +184,40 @@ export type StoreBackend = 'sqlite' | 'postgres';
 export interface Store {
   readonly backend: StoreBackend;
 
-  createAccount(account: NewAccount): Promise<AccountRecord>;
+  /**
+   * Every state-changing call takes an optional `audit` entry, written in the same transaction as the change: a
+   * crash never keeps one without the other. A replayed trade writes nothing, so no entry either.
+   */
+  createAccount(account: NewAccount, audit?: AuditFor<AccountRecord>): Promise<AccountRecord>;
   listAccounts(): Promise<AccountRecord[]>;
   getAccount(id: string): Promise<AccountRecord | undefined>;
 
   /** Sets the absolute position (0 removes it). */
-  setPosition(position: PositionRecord): Promise<PositionRecord>;
+  setPosition(position: PositionRecord, audit?: AuditFor<PositionRecord>): Promise<PositionRecord>;
+  /** Sets several absolute positions (0 removes; others unchanged) in one transaction: all or nothing. */
+  setPositions(accountId: string, positions: readonly PositionChange[], audit?: AuditFor<PositionRecord[]>): Promise<PositionRecord[]>;
   /** Non-zero positions of the account, by instrument. */
   listPositions(accountId: string): Promise<PositionRecord[]>;
   /**
    * Adds `quantity` to the position, atomically and at most once per (account, idempotency key). A retry with the
    * same key and content returns the original result; the same key with other content is rejected.
    */
-  applyTrade(trade: TradeInput): Promise<TradeResult>;
+  applyTrade(trade: TradeInput, audit?: AuditFor<TradeResult>): Promise<TradeResult>;
 
   /** Sets the balance of one currency (0 removes it). */
-  setCollateral(collateral: CollateralRecord): Promise<CollateralRecord>;
+  setCollateral(collateral: CollateralRecord, audit?: AuditFor<CollateralRecord>): Promise<CollateralRecord>;
+  /** Sets several balances (0 removes; others unchanged) in one transaction: all or nothing. */
+  setCollateralBalances(accountId: string, balances: CollateralBalances, audit?: AuditFor<CollateralRecord[]>): Promise<CollateralRecord[]>;
   listCollateral(accountId: string): Promise<CollateralRecord[]>;
 
-  appendMarketSnapshot(snapshot: NewMarketSnapshot): Promise<MarketSnapshotRecord>;
+  appendMarketSnapshot(snapshot: NewMarketSnapshot, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord>;
   /** The most recently appended snapshot. */
   latestMarketSnapshot(): Promise<MarketSnapshotRecord | undefined>;
 
   /** Stores a version; re-uploading identical content is a no-op, other content under a stored version is rejected. */
-  uploadParameterSet(set: NewParameterSet): Promise<ParameterSetRecord>;
+  uploadParameterSet(set: NewParameterSet, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord>;
   listParameterSets(model?: string): Promise<ParameterSetRecord[]>;
-  activateParameterSet(model: string, version: string): Promise<ParameterSetRecord>;
+  activateParameterSet(model: string, version: string, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord>;
   activeParameterSet(model: string): Promise<ParameterSetRecord | undefined>;
 
   /** Durable when the promise resolves: publish the event only after that. */
@@ -202,11 +229,11 @@ export interface Store {
   /** In append order. */
   listAudit(query?: AuditQuery): Promise<AuditRecord[]>;
 
-  createApiKey(key: NewApiKey): Promise<CreatedApiKey>;
+  createApiKey(key: NewApiKey, audit?: AuditFor<ApiKeyRecord>): Promise<CreatedApiKey>;
   /** The key's record when the plaintext is a live (unrevoked) key, else `undefined`. */
   verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
-  revokeApiKey(id: string, at: string): Promise<ApiKeyRecord>;
+  revokeApiKey(id: string, at: string, audit?: AuditFor<ApiKeyRecord>): Promise<ApiKeyRecord>;
 
   close(): Promise<void>;
 }

@@ -45,6 +45,16 @@ export interface LiquidationEvent extends EventBase {
   readonly currency: string;
 }
 
+/**
+ * The account became stale: an underlying it is exposed to has had no accepted update for more than staleAfterMs.
+ * Emitted once per staleness episode (by staleTick), again only after the account was fresh in between.
+ */
+export interface StaleEvent extends EventBase {
+  readonly type: 'stale';
+  readonly accountId: string;
+  readonly staleUnderlyings: readonly string[];
+}
+
 /** An index update moved beyond the spike band from the last accepted value and is held until confirmed. */
 export interface SpikeHeldEvent extends EventBase {
   readonly type: 'spike-held';
@@ -71,7 +81,7 @@ export interface SpikeDroppedEvent extends EventBase {
   readonly accepted: number;
 }
 
-export type EngineEvent = StateTransitionEvent | MarginCallEvent | LiquidationEvent | SpikeHeldEvent | SpikeConfirmedEvent | SpikeDroppedEvent;
+export type EngineEvent = StateTransitionEvent | MarginCallEvent | LiquidationEvent | StaleEvent | SpikeHeldEvent | SpikeConfirmedEvent | SpikeDroppedEvent;
 
 /**
  * Where the engine persists its events (the store layer implements it; the engine never imports the store). The

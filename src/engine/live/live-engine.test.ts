@@ -341,3 +341,42 @@ describe('LiveEngine maximum order size', () => {
     expect(over.equity).toBeLessThan(over.result.initialMargin);
   });
 });
+
+describe('LiveEngine stale events', () => {
+  it('emits one persisted, published stale event per staleness episode', async () => {
+    const { engine, clock, sink } = testEngine();
+    const published: EngineEvent[] = [];
+    engine.subscribe((e) => published.push(e));
+    await engine.onMarket(liveTestMarket({ BTC: 66_000, ETH: 3_500 }));
+    await engine.upsertAccount(btcAccount('a1', 1, 20_000));
+    const staleEvents = () => sink.events.filter((e) => e.type === 'stale');
+
+    expect((await engine.staleTick()).events).toEqual([]);
+    clock.advance(60_001);
+    const first = await engine.staleTick();
+    expect(first.stale).toEqual(['a1']);
+    expect(first.events).toMatchObject([{ type: 'stale', accountId: 'a1', staleUnderlyings: ['BTC'] }]);
+    // Still the same episode: no second event.
+    clock.advance(30_000);
+    expect((await engine.staleTick()).events).toEqual([]);
+    expect(staleEvents()).toHaveLength(1);
+    expect(published.filter((e) => e.type === 'stale')).toHaveLength(1);
+
+    // Fresh again, then stale again: a new episode, a new event.
+    await engine.onMarket(liveTestMarket({ BTC: 66_100 }, '2024-06-17T08:02:00Z'));
+    expect((await engine.staleTick()).stale).toEqual([]);
+    clock.advance(60_001);
+    expect((await engine.staleTick()).events).toHaveLength(1);
+    expect(staleEvents()).toHaveLength(2);
+    expect(staleEvents().map((e) => e.seq)).toEqual([...new Set(staleEvents().map((e) => e.seq))]);
+  });
+
+  it('seeds the previous state of an account (restore): the hysteresis continues', async () => {
+    const { engine, sink } = testEngine({ accountParams: { marginCallBuffer: 0.1 } });
+    await engine.onMarket(liveTestMarket({ BTC: 66_000 }));
+    // Equity 7,000: above initial 6,600, below 6,600 × 1.1 = 7,260.
+    expect((await engine.upsertAccount(btcAccount('fresh', 1, 7_000)))?.state).toBe('healthy');
+    expect((await engine.upsertAccount(btcAccount('seeded', 1, 7_000), { previousState: 'margin-call' }))?.state).toBe('margin-call');
+    expect(sink.events).toEqual([]);
+  });
+});

@@ -113,6 +113,26 @@ interface AccountEntry {
   readonly exposure: readonly string[];
   readonly view: AccountView | undefined;
   readonly error: string | undefined;
+  /** State before this engine saw the account (restored from the store): hysteresis until the first evaluation. */
+  readonly seedState?: AccountState | undefined;
+  /** A `stale` event was emitted for the current staleness episode (reset when the account is fresh again). */
+  readonly staleNotified?: boolean | undefined;
+}
+
+/** What staleTick found: the stale accounts (as tick()) and the `stale` events it persisted and published. */
+export interface StaleTickResult {
+  readonly stale: string[];
+  readonly events: EngineEvent[];
+}
+
+/** Options of upsertAccount. */
+export interface UpsertAccountOptions {
+  /**
+   * The account's state before this engine saw it (e.g. its last persisted state-transition on restore). Used as
+   * the previous state of the first classification, so the hysteresis continues; ignored once the engine has
+   * classified the account itself.
+   */
+  readonly previousState?: AccountState | undefined;
 }
 
 type Unsequenced<E> = E extends EngineEvent ? Omit<E, 'seq'> : never;
@@ -201,10 +221,14 @@ export class LiveEngine {
    * and change nothing. With a market, the account is evaluated at once; an evaluation error (an underlying not in
    * the market yet) does not refuse the account: it is recorded and margin() reports it.
    */
-  upsertAccount(document: unknown): Promise<LiveMargin | undefined> {
+  upsertAccount(document: unknown, options: UpsertAccountOptions = {}): Promise<LiveMargin | undefined> {
     return this.exclusive(async () => {
       const doc = parseWithSchema(PortfolioFileSchema, document, 'account');
-      return this.replaceAccount(doc);
+      const seed = options.previousState;
+      if (seed !== undefined && !ACCOUNT_STATES.includes(seed)) {
+        throw new CrossmarginError('SCHEMA_INVALID', `previousState: expected one of ${ACCOUNT_STATES.join(', ')}, got ${String(seed)}`, { field: 'previousState' });
+      }
+      return this.replaceAccount(doc, seed);
     });
   }
 
@@ -344,6 +368,39 @@ export class LiveEngine {
     return [...this.accounts].filter(([, e]) => this.staleUnderlyings(e.exposure, now, this.lastUpdate, this.market).length > 0).map(([id]) => id);
   }
 
+  /**
+   * tick() for a timer, plus events: a `stale` event (persisted, then published) for each account that became
+   * stale since it was last fresh, once per staleness episode. An account is fresh again when a check (this one,
+   * or a recompute) finds it not stale.
+   */
+  staleTick(): Promise<StaleTickResult> {
+    return this.exclusive(async () => {
+      const now = this.clock.now();
+      const stale: string[] = [];
+      const drafts: EventDraft[] = [];
+      const flags = new Map<string, boolean>();
+      for (const [id, entry] of this.accounts) {
+        const underlyings = this.staleUnderlyings(entry.exposure, now, this.lastUpdate, this.market);
+        if (underlyings.length > 0) {
+          stale.push(id);
+          if (entry.staleNotified !== true) {
+            drafts.push({ type: 'stale', at: now, asOf: this.market?.asOf, accountId: id, staleUnderlyings: underlyings });
+            flags.set(id, true);
+          }
+        } else if (entry.staleNotified === true) {
+          flags.set(id, false);
+        }
+      }
+      const persisted = await this.persist(drafts);
+      for (const [id, notified] of flags) {
+        const entry = this.accounts.get(id);
+        if (entry !== undefined) this.accounts.set(id, { ...entry, staleNotified: notified });
+      }
+      this.publish(persisted);
+      return { stale, events: persisted };
+    });
+  }
+
   /** The account's current margin, status and staleness. Throws when it has never been evaluated. */
   margin(accountId: string): LiveMargin {
     const entry = this.entry(accountId);
@@ -374,7 +431,7 @@ export class LiveEngine {
     const now = this.clock.now();
     const exposure = exposureKeys(doc);
     const stale = this.staleUnderlyings(exposure, now, this.lastUpdate, market);
-    const view = this.classify({ result: raw.result, equity: raw.equity - tradeValue }, entry.view, stale.length > 0, market.asOf, now);
+    const view = this.classify({ result: raw.result, equity: raw.equity - tradeValue }, entry.view, stale.length > 0, market.asOf, now, entry.seedState);
     return {
       accountId,
       result: view.result,
@@ -453,12 +510,15 @@ export class LiveEngine {
   }
 
   /** Replaces (or adds) an account with `doc`, re-evaluating it; shared by upsert, trades and collateral. */
-  private async replaceAccount(doc: PortfolioFile): Promise<LiveMargin | undefined> {
+  private async replaceAccount(doc: PortfolioFile, seedState?: AccountState): Promise<LiveMargin | undefined> {
     const id = doc.account;
-    const previous = this.accounts.get(id);
+    const known = this.accounts.get(id);
+    const seed = seedState ?? known?.seedState;
     const exposure = exposureKeys(doc);
     const now = this.clock.now();
-    let next: AccountEntry = { doc, exposure, view: previous?.view, error: undefined };
+    let next: AccountEntry = { doc, exposure, view: known?.view, error: undefined, seedState: seed, staleNotified: known?.staleNotified };
+    // A seeded new account transitions from its seed state (no event when it is still in it).
+    const previous = known ?? (seed === undefined ? undefined : { ...next, view: undefined });
     const events: EventDraft[] = [];
     const market = this.market;
     if (market !== undefined) {
@@ -468,7 +528,7 @@ export class LiveEngine {
     }
     const persisted = await this.persist(events);
     this.accounts.set(id, next);
-    this.reindex(id, previous?.exposure ?? [], exposure);
+    this.reindex(id, known?.exposure ?? [], exposure);
     this.publish(persisted);
     return next.view === undefined ? undefined : this.report(id, next, next.view);
   }
@@ -508,7 +568,7 @@ export class LiveEngine {
    * previously reported ones (a stale market never lowers a margin); then classified with the previous state
    * (hysteresis).
    */
-  private classify(raw: RawEvaluation, previous: AccountView | undefined, stale: boolean, asOf: string, now: number): AccountView {
+  private classify(raw: RawEvaluation, previous: AccountView | undefined, stale: boolean, asOf: string, now: number, seedState?: AccountState): AccountView {
     let result = raw.result;
     if (stale && previous !== undefined) {
       const initialMargin = Math.max(previous.result.initialMargin, raw.result.initialMargin);
@@ -528,7 +588,7 @@ export class LiveEngine {
         },
       };
     }
-    const status = classifyAccount(raw.equity, result.initialMargin, result.maintenanceMargin, this.accountParams, previous?.status.state);
+    const status = classifyAccount(raw.equity, result.initialMargin, result.maintenanceMargin, this.accountParams, previous?.status.state ?? seedState);
     return { result, status, equity: raw.equity, asOf, computedAt: now };
   }
 
@@ -541,7 +601,8 @@ export class LiveEngine {
   ): AccountEntry {
     if (raw instanceof CrossmarginError) return { ...entry, error: raw.message };
     const stale = this.staleUnderlyings(entry.exposure, now, lastUpdate, market).length > 0;
-    return { ...entry, view: this.classify(raw, entry.view, stale, market.asOf, now), error: undefined };
+    // A recompute on a fresh market ends the staleness episode: the next one gets its own `stale` event.
+    return { ...entry, view: this.classify(raw, entry.view, stale, market.asOf, now, entry.seedState), error: undefined, staleNotified: stale && entry.staleNotified === true };
   }
 
   /** state-transition (+ margin-call / liquidation signal) events between two entries of one account. */
@@ -556,7 +617,7 @@ export class LiveEngine {
   ): EventDraft[] {
     const view = after.view;
     if (view === undefined) return [];
-    const from = before?.view?.status.state;
+    const from = before?.view?.status.state ?? before?.seedState;
     const to = view.status.state;
     // A new account that starts healthy is not news; any other change of state is.
     if (from === to || (from === undefined && to === 'healthy')) return [];
@@ -666,6 +727,8 @@ export class LiveEngine {
   }
 }
 
+
+const ACCOUNT_STATES: readonly AccountState[] = ['healthy', 'margin-call', 'liquidation'];
 
 function requireFinite(value: number, field: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {

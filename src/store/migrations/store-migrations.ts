@@ -1,5 +1,6 @@
 import { initialSchema } from './initial-schema.js';
 import type { Migration } from './migration.js';
+import { staleEvents } from './stale-events.js';
 
 /** Every migration, in version order. Append new ones; never edit or reorder released ones. */
-export const STORE_MIGRATIONS: readonly Migration[] = [initialSchema];
+export const STORE_MIGRATIONS: readonly Migration[] = [initialSchema, staleEvents];
