@@ -2,6 +2,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { toCrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
 import { computeMargin } from '../../models/compute-margin.js';
@@ -14,7 +15,10 @@ import { packageRoot } from '../../market/package-root.js';
 
 export interface SampleRun {
   readonly sample: string;
-  readonly result: MarginResult;
+  readonly model: string;
+  /** The margin, or why this model cannot margin this sample (a venue without options, say). */
+  readonly result?: MarginResult;
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /** Sample folders under `root/samples` holding portfolio.json and market.json (and optional params/<model>.json). */
@@ -37,7 +41,12 @@ export function runSamples(root: string, onStep?: () => void): SampleRun[] {
       const paramsPath = join(dir, 'params', `${model.id}.json`);
       const params = existsSync(paramsPath) ? { params: readJsonFile(paramsPath), paramsSource: paramsPath } : {};
       const options = { ...params, historyLoader: historyLoader(undefined) };
-      runs.push({ sample, result: computeMargin({ document: readJsonFile(portfolioPath), source: portfolioPath }, market, model.id, options) });
+      try {
+        runs.push({ sample, model: model.id, result: computeMargin({ document: readJsonFile(portfolioPath), source: portfolioPath }, market, model.id, options) });
+      } catch (error) {
+        const e = toCrossmarginError(error);
+        runs.push({ sample, model: model.id, error: { code: e.code, message: e.message } });
+      }
       onStep?.();
     }
   }
@@ -60,14 +69,18 @@ export function registerSamplesCommand(program: Command, io: CliIo): void {
         io.out(`${JSON.stringify(runs, undefined, 2)}\n`);
         return;
       }
-      const rows = runs.map(({ sample, result: r }) => [
-        sample,
-        r.model,
-        r.currency,
-        formatAmount(r.initialMargin, r.currency),
-        formatAmount(r.maintenanceMargin, r.currency),
-        r.worstScenario === undefined ? '-' : `#${r.worstScenario.id} ${r.worstScenario.label}`,
-      ]);
+      const rows = runs.map(({ sample, model, result: r, error }) =>
+        r === undefined
+          ? [sample, model, '-', '-', '-', `cannot margin this book: [${error?.code}] ${error?.message ?? ''}`]
+          : [
+              sample,
+              r.model,
+              r.currency,
+              formatAmount(r.initialMargin, r.currency),
+              formatAmount(r.maintenanceMargin, r.currency),
+              r.worstScenario === undefined ? '-' : `#${r.worstScenario.id} ${r.worstScenario.label}`,
+            ],
+      );
       io.out(formatTable(['sample', 'model', 'ccy', 'initial margin', 'maintenance margin', 'worst scenario'], rows));
     });
 }
