@@ -50,6 +50,12 @@ export interface MarginModel<P = unknown> {
   readonly paramsSchema: z.ZodType<P>;
   readonly parameters: readonly ParameterDoc[];
   compile(params: P, context: ModelContext): CompiledModel;
+  /**
+   * False for methods whose margin is not proportional to position size by design (Deribit PM's fixed-USD
+   * dampener and size-dependent delta shock, size-tiered rates): the "scaling a book by k scales the margin by k"
+   * invariant does not apply to them. Default true.
+   */
+  readonly homogeneous?: boolean;
   /** Models that value collateral under their scenarios: computeMargins adds it to the book as spot holdings. */
   readonly stressesCollateral?: boolean;
   /** History-based models (VaR family): computeMargins loads the underlyings' history before compiling. */

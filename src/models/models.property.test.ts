@@ -40,7 +40,7 @@ describe.each(MODELS.filter((m) => m.needsHistory !== true).map((m) => m.id))('m
     );
   });
 
-  it('scaling the book by k > 0 scales the margin by k', () => {
+  it.skipIf(MODELS.find((m) => m.id === model)?.homogeneous === false)('scaling the book by k > 0 scales the margin by k (homogeneous methods)', () => {
     fc.assert(
       fc.property(positionsArb, fc.double({ min: 0.1, max: 20, noNaN: true }), (positions, k) => {
         const base = computeMargin(portfolio(positions), market, model);
