@@ -56,6 +56,12 @@ export interface MarginModel<P = unknown> {
    * invariant does not apply to them. Default true.
    */
   readonly homogeneous?: boolean;
+  /**
+   * The instruments the method has rules for (Deribit standard margin: inverse contracts only); undefined = all.
+   * The model itself refuses the others with a coded error naming the position; this lets callers and the shared
+   * invariant tests know in advance.
+   */
+  readonly accepts?: (spec: InstrumentSpec) => boolean;
   /** Models that value collateral under their scenarios: computeMargins adds it to the book as spot holdings. */
   readonly stressesCollateral?: boolean;
   /** History-based models (VaR family): computeMargins loads the underlyings' history before compiling. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeMargin, computeMargins } from './compute-margin.js';
+import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { MODELS } from './model-registry.js';
 import { TEST_INSTRUMENTS, testMarket } from './model-test-fixtures.js';
 
@@ -28,6 +29,13 @@ const runs = { numRuns: 60 };
 
 // History-based models (VaR family) have their own invariant tests on real history (src/models/var).
 describe.each(MODELS.filter((m) => m.needsHistory !== true).map((m) => m.id))('model %s: invariants', (model) => {
+  // A venue method with rules for some instruments only (Deribit SM: inverse contracts) is tested on those.
+  const accepts = MODELS.find((m) => m.id === model)?.accepts;
+  const allowed = TEST_INSTRUMENTS.map((_, i) => i).filter((i) => accepts === undefined || accepts(resolveInstrument(TEST_INSTRUMENTS[i], 'test')));
+  const positionsArb = fc.array(
+    fc.record({ instrument: fc.constantFrom(...allowed), quantity: fc.integer({ min: -50_000, max: 50_000 }) }),
+    { minLength: 1, maxLength: 8 },
+  );
   it('margin is never negative and maintenance ≤ initial', () => {
     fc.assert(
       fc.property(positionsArb, fc.constantFrom<'cross' | 'isolated'>('cross', 'isolated'), (positions, mode) => {

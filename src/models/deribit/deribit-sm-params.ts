@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { ParameterDoc } from '../margin-model.js';
+
+/**
+ * Size-dependent rate of inverse futures/perpetuals in Deribit standard margin (crypto-venues.md §1, "Standard
+ * margin, inverse futures/perps"): rate = base + increment × size_coin / incrementStepCoins. The 11 Jan 2022 rule is
+ * written per coin (step 1); the historical rule "0.5 % per 100 BTC" is increment 0.005 with step 100 (TV-D3).
+ */
+const rate = z.number().finite().min(0);
+export const DeribitSmFuturesRatesSchema = z
+  .strictObject({
+    initialBase: rate,
+    maintenanceBase: rate,
+    /** Added to the rate per `incrementStepCoins` of position size (continuous, not stepped). */
+    initialIncrement: rate,
+    maintenanceIncrement: rate,
+    incrementStepCoins: z.number().finite().positive(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.maintenanceBase > r.initialBase || r.maintenanceIncrement > r.initialIncrement) {
+      ctx.addIssue({ code: 'custom', message: 'maintenance rates exceed the initial rates' });
+    }
+  });
+
+export type DeribitSmFuturesRates = z.output<typeof DeribitSmFuturesRatesSchema>;
+
+/** BTC and ETH from 11 Jan 2022 (crypto-venues.md §1): IM 2 % + size × 0.005 % (ETH 0.0004 %), MM 1 % + size × the same. */
+export const DERIBIT_SM_FUTURES_2022_01_11: Readonly<Record<string, DeribitSmFuturesRates>> = Object.freeze({
+  BTC: { initialBase: 0.02, maintenanceBase: 0.01, initialIncrement: 0.00005, maintenanceIncrement: 0.00005, incrementStepCoins: 1 },
+  ETH: { initialBase: 0.02, maintenanceBase: 0.01, initialIncrement: 0.000004, maintenanceIncrement: 0.000004, incrementStepCoins: 1 },
+});
+
+/** Historical BTC rule (test.deribit.com futures docs, crypto-venues.md §1): IM 2.0 % + 0.5 % per 100 BTC, MM 1.5 % + 0.5 % per 100 BTC. */
+export const DERIBIT_SM_FUTURES_BTC_HISTORICAL: DeribitSmFuturesRates = Object.freeze({
+  initialBase: 0.02,
+  maintenanceBase: 0.015,
+  initialIncrement: 0.005,
+  maintenanceIncrement: 0.005,
+  incrementStepCoins: 100,
+});
+
+/** Inverse option rates per 1-coin contract, in coin (crypto-venues.md §1, "Inverse options per 1-coin contract"). */
+export const DeribitSmOptionRatesSchema = z.strictObject({
+  /** 0.15 in IM = max(0.15 − OTM/S_mark, 0.10) + mark. */
+  initialBase: rate,
+  /** 0.10 floor of the same. */
+  initialFloor: rate,
+  /** 0.075 in MM (call: 0.075 + mark; put: max(0.075, 0.075 × mark) + mark). */
+  maintenance: rate,
+});
+
+export type DeribitSmOptionRates = z.output<typeof DeribitSmOptionRatesSchema>;
+
+const DEFAULT_OPTIONS: DeribitSmOptionRates = Object.freeze({ initialBase: 0.15, initialFloor: 0.1, maintenance: 0.075 });
+
+export const DeribitSmParamsSchema = z.strictObject({
+  asOf: z.string().default('2022-01-11'),
+  source: z.string().default('Deribit support "11 January 2022" futures rates; options per third-party reconstruction (crypto-venues.md §1)'),
+  /** Futures/perpetual rates per settlement coin; a coin not listed is refused. */
+  futures: z.record(z.string(), DeribitSmFuturesRatesSchema).default({ ...DERIBIT_SM_FUTURES_2022_01_11 }),
+  options: DeribitSmOptionRatesSchema.default({ ...DEFAULT_OPTIONS }),
+});
+
+export type DeribitSmParams = z.output<typeof DeribitSmParamsSchema>;
+
+export const DERIBIT_SM_PARAMETER_DOCS: readonly ParameterDoc[] = [
+  { name: 'asOf', description: 'date of the parameter set', default: '"2022-01-11"' },
+  { name: 'source', description: 'where the parameter set comes from', default: '"Deribit support \\"11 January 2022\\" …"' },
+  {
+    name: 'futures',
+    description: 'per settlement coin {initialBase, maintenanceBase, initialIncrement, maintenanceIncrement, incrementStepCoins}: rate = base + increment × size_coin / step (crypto-venues.md §1)',
+    default: JSON.stringify(DERIBIT_SM_FUTURES_2022_01_11),
+  },
+  { name: 'options', description: 'inverse option rates {initialBase, initialFloor, maintenance} per 1-coin contract (crypto-venues.md §1)', default: JSON.stringify(DEFAULT_OPTIONS) },
+];

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { ParameterDoc } from '../../margin-model.js';
+import { venueConfigFields } from '../venue-config.js';
+
+const weight = z.number().finite().min(0);
+const positive = z.number().finite().positive();
+
+/**
+ * Token bank weights (crypto-venues.md §7): init / maint asset and liability weights, the oracle confidence
+ * filter, and the optional deposit / borrow weight scale starts of scaled_init_asset / scaled_init_liab.
+ */
+export const MangoTokenSchema = z.strictObject({
+  initAssetWeight: weight,
+  maintAssetWeight: weight,
+  initLiabWeight: weight,
+  maintLiabWeight: weight,
+  /** §7: oracle rejected when conf > confFilter·price. */
+  confFilter: weight.default(0.1),
+  /** §7 scaled_init_asset = init_asset · min(1, start/(deposits·price)); absent = no scaling. */
+  depositWeightScaleStartQuote: positive.optional(),
+  /** §7 scaled_init_liab = init_liab · max(1, borrows·price/start); absent = no scaling. */
+  borrowWeightScaleStartQuote: positive.optional(),
+});
+export type MangoToken = z.output<typeof MangoTokenSchema>;
+
+/** Perp market weights (§7): base asset / liability weights and the overall (positive-pnl) asset weight. */
+export const MangoPerpMarketSchema = z.strictObject({
+  initBaseAssetWeight: weight,
+  maintBaseAssetWeight: weight,
+  initBaseLiabWeight: weight,
+  maintBaseLiabWeight: weight,
+  initOverallAssetWeight: weight,
+  maintOverallAssetWeight: weight,
+  confFilter: weight.default(0.1),
+});
+export type MangoPerpMarket = z.output<typeof MangoPerpMarketSchema>;
+
+/** The quote token: weights 1. */
+export const MANGO_DEFAULT_TOKENS: Readonly<Record<string, MangoToken>> = {
+  USDC: { initAssetWeight: 1, maintAssetWeight: 1, initLiabWeight: 1, maintLiabWeight: 1, confFilter: 0.1 },
+};
+
+/** §7 new-token-listing example (docs.mango.markets): maint/init asset 0.6/0.2, maint/init liab 1.4/1.8, confidence_filter 0.1. */
+export const MANGO_DEFAULT_TOKEN: MangoToken = { initAssetWeight: 0.2, maintAssetWeight: 0.6, initLiabWeight: 1.8, maintLiabWeight: 1.4, confFilter: 0.1 };
+
+/**
+ * Placeholder perp weights: §7 publishes no live perp weights; these are the `test_health1` perp of §7 (base weight
+ * deltas init 0.2 / maint 0.1, overall pnl deltas 0.05 / 0.02). Replace with venue values.
+ */
+export const MANGO_DEFAULT_PERP_MARKET: MangoPerpMarket = {
+  initBaseAssetWeight: 0.8,
+  maintBaseAssetWeight: 0.9,
+  initBaseLiabWeight: 1.2,
+  maintBaseLiabWeight: 1.1,
+  initOverallAssetWeight: 0.95,
+  maintOverallAssetWeight: 0.98,
+  confFilter: 0.1,
+};
+
+export const MangoHealthParamsSchema = z
+  .strictObject({
+    ...venueConfigFields('2024-01-01', 'crypto-venues.md §7: docs.mango.markets new-token-listing example [V]; perp weights from cache.rs test_health1 (placeholder)'),
+    quoteCurrency: z.string().min(1).default('USDC'),
+    tokens: z.record(z.string(), MangoTokenSchema).default(() => ({ ...MANGO_DEFAULT_TOKENS })),
+    /** Weights of a token not listed in `tokens`. */
+    defaultToken: MangoTokenSchema.default(() => ({ ...MANGO_DEFAULT_TOKEN })),
+    perpMarkets: z.record(z.string(), MangoPerpMarketSchema).default({}),
+    defaultPerpMarket: MangoPerpMarketSchema.default(() => ({ ...MANGO_DEFAULT_PERP_MARKET })),
+    /** §7 stable price per market (quote currency): Init prices assets at min(oracle, stable), liabilities at max. */
+    stablePrices: z.record(z.string(), positive).default({}),
+    /** §7 oracle confidence interval per market (quote currency, absolute): rejected when > confFilter·price. */
+    oracleConfidence: z.record(z.string(), weight).default({}),
+  })
+  .superRefine((p, ctx) => {
+    const tokens: [string[], MangoToken][] = [[['defaultToken'], p.defaultToken], ...Object.entries(p.tokens).map(([k, t]): [string[], MangoToken] => [['tokens', k], t])];
+    for (const [path, t] of tokens) {
+      if (!(t.initAssetWeight <= t.maintAssetWeight && t.maintAssetWeight <= 1)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'initAssetWeight'], message: 'need initAssetWeight ≤ maintAssetWeight ≤ 1' });
+      }
+      if (!(t.initLiabWeight >= t.maintLiabWeight && t.maintLiabWeight >= 1)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'initLiabWeight'], message: 'need initLiabWeight ≥ maintLiabWeight ≥ 1' });
+      }
+    }
+    const perps: [string[], MangoPerpMarket][] = [[['defaultPerpMarket'], p.defaultPerpMarket], ...Object.entries(p.perpMarkets).map(([k, t]): [string[], MangoPerpMarket] => [['perpMarkets', k], t])];
+    for (const [path, m] of perps) {
+      if (!(m.initBaseAssetWeight <= m.maintBaseAssetWeight && m.maintBaseAssetWeight <= 1)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'initBaseAssetWeight'], message: 'need initBaseAssetWeight ≤ maintBaseAssetWeight ≤ 1' });
+      }
+      if (!(m.initBaseLiabWeight >= m.maintBaseLiabWeight && m.maintBaseLiabWeight >= 1)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'initBaseLiabWeight'], message: 'need initBaseLiabWeight ≥ maintBaseLiabWeight ≥ 1' });
+      }
+    }
+  });
+
+export type MangoHealthParams = z.output<typeof MangoHealthParamsSchema>;
+
+export const MANGO_PARAMETER_DOCS: readonly ParameterDoc[] = [
+  { name: 'asOf', description: 'date the venue values were observed', default: '"2024-01-01"' },
+  { name: 'source', description: 'where the values come from', default: '"crypto-venues.md §7"' },
+  { name: 'quoteCurrency', description: 'quote (settle) currency of all values', default: '"USDC"' },
+  { name: 'tokens', description: 'token → {initAssetWeight, maintAssetWeight, initLiabWeight, maintLiabWeight, confFilter, depositWeightScaleStartQuote?, borrowWeightScaleStartQuote?}', default: JSON.stringify(MANGO_DEFAULT_TOKENS) },
+  { name: 'defaultToken', description: 'weights of an unlisted token (§7 listing example)', default: JSON.stringify(MANGO_DEFAULT_TOKEN) },
+  { name: 'perpMarkets', description: 'underlying → {init/maint BaseAssetWeight, init/maint BaseLiabWeight, init/maint OverallAssetWeight, confFilter}', default: '{}' },
+  { name: 'defaultPerpMarket', description: 'weights of an unlisted perp market (placeholder: §7 test_health1 perp)', default: JSON.stringify(MANGO_DEFAULT_PERP_MARKET) },
+  { name: 'stablePrices', description: 'market → stable price (quote); Init prices assets at min(oracle, stable), liabilities at max', default: '{}' },
+  { name: 'oracleConfidence', description: 'market → oracle confidence (quote, absolute); rejected when > confFilter·price', default: '{}' },
+];
