@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers (DESIGN.md "Determinism": no Math.random in the engine).
+ * Seeded pseudo-random numbers (DESIGN.md "Determinism": the engine uses no unseeded randomness).
  * mulberry32: 32-bit state, uniform on [0, 1), fast and good enough for benchmarks and bounded test inputs;
  * Monte Carlo models that need long streams per worker use counter-based streams built on top of it.
  */
