@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 /** Layer order, bottom first: a folder may import only folders earlier in this list. */
-const LAYERS = ['core', 'instruments', 'market', 'pricing', 'scenarios', 'revaluation', 'portfolio', 'risk', 'models', 'calibration', 'backtest', 'engine', 'store', 'server', 'cli'];
+const LAYERS = ['core', 'instruments', 'market', 'pricing', 'scenarios', 'revaluation', 'portfolio', 'risk', 'models', 'calibration', 'backtest', 'stress', 'engine', 'store', 'server', 'cli'];
 
 const layerRules = LAYERS.map((layer, i) => ({
   files: [`src/${layer}/**/*.ts`],
