@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // Tests may throw plain errors from their own helpers; config files must default-export for their tools.
-    files: ['**/*.test.ts', 'test/**/*.ts', '*.config.ts', '*.config.js'],
+    files: ['**/*.test.ts', 'test/**/*.ts', '**/*.config.ts', '*.config.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   ...layerRules,

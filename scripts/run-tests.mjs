@@ -7,8 +7,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 const results = '.vitest-results.json';
 rmSync(results, { force: true });
 
-// The CLI tests also run the compiled executable (bin/crossmargin.js → dist/), so compile first.
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+// The CLI tests run the compiled executable (bin/crossmargin.js → dist/) and the browser tests the built dashboard
+// (dist/web): build both first.
+const build = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);

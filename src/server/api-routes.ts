@@ -1,9 +1,7 @@
-import { CrossmarginError } from '../core/errors.js';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseWithSchema } from '../core/validate.js';
-import type { AccountStatus } from '../engine/account/account-state.js';
 import { getModel } from '../models/model-registry.js';
 import type { EventRecord } from '../store/store.js';
 import {
@@ -16,7 +14,6 @@ import {
   CreateAccountBodySchema,
   CreatedKeySchema,
   CreateKeyBodySchema,
-  ErrorBodySchema,
   EventSchema,
   EventsQuerySchema,
   HealthSchema,
@@ -36,31 +33,15 @@ import {
   WhatIfBodySchema,
   WhatIfResultSchema,
 } from './api-schemas.js';
-import { canSeeAccount, requireRole, type KeyVerifier, type Principal } from './authenticate.js';
-import { notFound, type MarginService } from './margin-service.js';
+import { canSeeAccount, requireRole, type KeyVerifier } from './authenticate.js';
+import type { MarginService } from './margin-service.js';
+import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin } from './route-helpers.js';
 
 export interface ApiRouteDeps {
   readonly service: MarginService;
   readonly verifier: KeyVerifier;
   readonly model: string | undefined;
 }
-
-/** Error answers every authenticated route may give (documented in OpenAPI). */
-const errors = { 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema };
-
-function principalOf(request: FastifyRequest): Principal {
-  if (request.principal === undefined) throw new CrossmarginError('UNAUTHENTICATED', 'missing API key');
-  return request.principal;
-}
-
-/** An account the key may not see answers 404, exactly like an unknown one: its existence is not revealed. */
-function visibleAccount(request: FastifyRequest, id: string): Principal {
-  const principal = principalOf(request);
-  if (!canSeeAccount(principal, id)) throw notFound(id);
-  return principal;
-}
-
-const actor = (p: Principal) => ({ keyId: p.key.id });
 
 /**
  * Roles (docs/service.md "Auth and roles"): admin may do everything; risk-officer reads everything and pushes market
@@ -245,17 +226,6 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     verifier.forget(record.id);
     return record;
   });
-}
-
-/** JSON has no Infinity: an infinite margin ratio (equity ≤ 0 with margin due) leaves the field out. */
-function wireMargin<M extends { status: AccountStatus }>(margin: M): Omit<M, 'status'> & { status: Omit<AccountStatus, 'marginRatio'> & { marginRatio?: number } } {
-  const { marginRatio, ...status } = margin.status;
-  return { ...margin, status: Number.isFinite(marginRatio) ? { ...status, marginRatio } : status };
-}
-
-/** The store knows the account but the engine does not (yet): report it as the store would. */
-async function requireKnown(service: MarginService, id: string): Promise<void> {
-  if (!service.engine.accountIds().includes(id)) await service.getAccount(id);
 }
 
 /** A parameter set must be valid for its model before it is stored (MODEL_UNKNOWN / MODEL_PARAMS_INVALID). */

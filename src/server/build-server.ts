@@ -14,6 +14,9 @@ import { CrossmarginError } from '../core/errors.js';
 import type { LiveEngine } from '../engine/live/live-engine.js';
 import type { Store } from '../store/store.js';
 import { registerApiRoutes } from './api-routes.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
+import { isDashboardPath, registerDashboard } from './dashboard-static.js';
+import { registerLabRoutes } from './lab-routes.js';
 import { bearerKey, KeyVerifier, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
 import { MarginService } from './margin-service.js';
@@ -47,11 +50,13 @@ export interface BuildServerOptions {
   /** pino logger options or instance; default: no logging (tests). */
   readonly logger?: boolean | FastifyBaseLogger | Record<string, unknown>;
   readonly limits?: Partial<ServerLimits>;
+  /** Built dashboard to serve at `/` (default dist/web of the package). */
+  readonly dashboardDirectory?: string;
 }
 
-/** Routes that need no key: health and the API documentation. */
+/** Routes that need no key: health, the API documentation and the dashboard's static files. */
 function isPublic(url: string): boolean {
-  return url === '/healthz' || url === '/docs' || url.startsWith('/docs/');
+  return url === '/healthz' || url === '/docs' || url.startsWith('/docs/') || isDashboardPath(url);
 }
 
 /**
@@ -147,6 +152,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   registerApiRoutes(app, { service, verifier, model: options.model });
+  registerDashboardRoutes(app, { service });
+  registerLabRoutes(app, { service });
   registerStreamRoute(app, { service });
+  await registerDashboard(app, options.dashboardDirectory);
   return app;
 }

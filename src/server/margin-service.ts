@@ -45,6 +45,7 @@ export interface MarketPushResult {
  */
 export class MarginService {
   private tail: Promise<void> = Promise.resolve();
+  private readonly marginListeners = new Set<(accountIds: readonly string[]) => void>();
 
   constructor(
     readonly store: Store,
@@ -56,6 +57,17 @@ export class MarginService {
 
   get engine() {
     return this.host.engine;
+  }
+
+  /**
+   * Listens to "these accounts' margins were recomputed" (after a market update, a trade, a position or collateral
+   * change), so the stream can push fresh overview rows. Returns the unsubscribe function.
+   */
+  onMarginsChanged(listener: (accountIds: readonly string[]) => void): () => void {
+    this.marginListeners.add(listener);
+    return () => {
+      this.marginListeners.delete(listener);
+    };
   }
 
   async createAccount(input: NewServiceAccount, actor: Actor): Promise<AccountView> {
@@ -100,6 +112,7 @@ export class MarginService {
       if (result.replayed) return result;
       try {
         await this.engine.applyTrade(accountId, trade.instrument, trade.quantity);
+        this.notifyMargins([accountId]);
       } catch {
         // The trade is stored (acknowledged); bring the engine back in line with the store rather than fail it.
         await this.syncAccount(accountId);
@@ -141,6 +154,7 @@ export class MarginService {
         this.audit(actor, 'market.push', 'market', { snapshotId: record.id, asOf: incoming.asOf, underlyings: Object.keys(incoming.underlyings) }),
       );
       const update: MarketUpdateResult = await this.engine.onMarket(snapshot);
+      this.notifyMargins(update.recomputed);
       return { snapshotId: stored.id, asOf: incoming.asOf, accepted: update.accepted, held: update.held, recomputed: update.recomputed.length, events: update.events.length };
     });
   }
@@ -215,6 +229,18 @@ export class MarginService {
   private async syncAccount(id: string): Promise<void> {
     const view = await this.getAccount(id);
     await this.engine.upsertAccount({ account: id, currency: view.currency, mode: view.mode, positions: view.positions, collateral: view.collateral });
+    this.notifyMargins([id]);
+  }
+
+  private notifyMargins(accountIds: readonly string[]): void {
+    if (accountIds.length === 0) return;
+    for (const listener of this.marginListeners) {
+      try {
+        listener(accountIds);
+      } catch {
+        // A failing listener (a closed socket) must not fail the change that is already stored.
+      }
+    }
   }
 
   private async accountView(record: AccountRecord): Promise<AccountView> {

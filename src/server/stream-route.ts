@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../engine/live/engine-event.js';
 import { canSeeAccount } from './authenticate.js';
+import { marginSummary } from './dashboard-routes.js';
 import type { MarginService } from './margin-service.js';
 
 export interface StreamDeps {
@@ -12,8 +13,14 @@ export interface StreamDeps {
  * - `{"type":"event","event":{…}}` for every engine event after it was persisted (state transitions, margin calls,
  *   liquidations; spike-guard events for admin and risk officer only), and
  * - `{"type":"margin","margin":{…}}` right after an account event: the account's current margin.
+ * - `{"type":"margins","margins":[…]}`: overview rows (MarginSummary, GET /margins) of the accounts whose margins were
+ *   recomputed (market update, trade, position or collateral change), coalesced to at most one message per
+ *   `MARGINS_FLUSH_MS` per connection, so a fast feed over many accounts cannot flood a browser.
  * An account holder receives only its own accounts. A first `{"type":"hello",…}` message confirms the subscription.
  */
+/** Coalescing window of `margins` messages, ms. */
+export const MARGINS_FLUSH_MS = 250;
+
 export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps): void {
   app.get('/stream', { websocket: true, schema: { hide: true } }, (socket, request) => {
     const principal = request.principal;
@@ -37,8 +44,26 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps): voi
         send({ type: 'event', event });
       }
     });
-    socket.on('close', unsubscribe);
-    socket.on('error', unsubscribe);
+    const pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      const engine = deps.service.engine;
+      const margins = [...pending].map((id) => marginSummary(engine, id));
+      pending.clear();
+      if (margins.length > 0) send({ type: 'margins', margins });
+    };
+    const stopMargins = deps.service.onMarginsChanged((ids) => {
+      for (const id of ids) if (canSeeAccount(principal, id)) pending.add(id);
+      if (pending.size > 0 && timer === undefined) timer = setTimeout(flush, MARGINS_FLUSH_MS);
+    });
+    const stop = (): void => {
+      unsubscribe();
+      stopMargins();
+      clearTimeout(timer);
+    };
+    socket.on('close', stop);
+    socket.on('error', stop);
     send({ type: 'hello', keyId: principal.key.id, role: principal.key.role });
   });
 }

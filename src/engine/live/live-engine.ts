@@ -202,6 +202,11 @@ export class LiveEngine {
     };
   }
 
+  /** The model, its parameters and the account parameters the engine margins with (for explanations and what-ifs off the engine). */
+  settings(): { readonly model: string; readonly params: unknown; readonly parameterVersion: string | undefined; readonly accountParams: AccountParams; readonly historyLoader: ComputeMarginsOptions['historyLoader'] } {
+    return { model: this.modelId, params: this.params, parameterVersion: this.parameterVersion, accountParams: this.accountParams, historyLoader: this.historyLoader };
+  }
+
   /** The engine's current (merged, accepted) market, undefined before the first update. */
   currentMarket(): MarketSnapshot | undefined {
     return this.market;

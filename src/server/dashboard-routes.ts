@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
+import { evaluateAccount } from '../engine/account/evaluate-account.js';
+import { pnlProfile } from '../engine/account/pnl-profile.js';
+import type { LiveEngine } from '../engine/live/live-engine.js';
+import type { MarketSnapshot } from '../market/market-snapshot.js';
+import { computeMargin } from '../models/compute-margin.js';
+import { MODELS } from '../models/model-registry.js';
+import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
+import type { MarketHistory } from '../scenarios/history/market-history.js';
+import { AccountIdParamsSchema } from './api-schemas.js';
+import { canSeeAccount } from './authenticate.js';
+import { CurrentMarketSchema, MarginSummarySchema, ModelComparisonSchema, ModelListSchema, ProfileQuerySchema, ProfileSchema, type MarginSummary } from './dashboard-schemas.js';
+import type { MarginService } from './margin-service.js';
+import { errors, principalOf, requireKnown, visibleAccount } from './route-helpers.js';
+
+/** The overview row of one account: its live margin, or why it has none. */
+export function marginSummary(engine: LiveEngine, accountId: string): MarginSummary {
+  try {
+    const m = engine.margin(accountId);
+    const doc = engine.account(accountId);
+    const ratio = m.status.marginRatio;
+    return {
+      accountId,
+      currency: m.result.currency,
+      mode: doc.mode,
+      equity: m.equity,
+      initialMargin: m.result.initialMargin,
+      maintenanceMargin: m.result.maintenanceMargin,
+      ...(m.equity > 0 ? { utilisation: m.result.initialMargin / m.equity } : {}),
+      ...(Number.isFinite(ratio) ? { marginRatio: ratio } : {}),
+      excess: m.status.excess,
+      state: m.state,
+      stale: m.stale,
+      asOf: m.asOf,
+      ...(m.parameterVersion === undefined ? {} : { parameterVersion: m.parameterVersion }),
+    };
+  } catch (error) {
+    return { accountId, error: toCrossmarginError(error).message };
+  }
+}
+
+function requireMarket(engine: LiveEngine): MarketSnapshot {
+  const market = engine.currentMarket();
+  if (market === undefined) throw new CrossmarginError('NOT_FOUND', 'no market data yet: push a market snapshot first', { field: 'market' });
+  return market;
+}
+
+/**
+ * History for the VaR family in comparisons: the bundled catalogue (data/history-catalogue.json), loaded once per set
+ * of underlyings. The models cut it at the market date themselves (no look-ahead).
+ */
+function catalogueLoader(): (underlyings: readonly string[]) => MarketHistory {
+  const cache = new Map<string, MarketHistory>();
+  return (underlyings) => {
+    const key = [...underlyings].sort().join(',');
+    let history = cache.get(key);
+    if (history === undefined) {
+      history = loadMarketHistory(underlyings);
+      cache.set(key, history);
+    }
+    return history;
+  };
+}
+
+/**
+ * Read-only views for the dashboard (docs/dashboard.md): `GET /margins`, `GET /market`, `GET /models`,
+ * `GET /accounts/:id/profile`, `GET /accounts/:id/compare`. Visibility rules are those of the API: an account holder
+ * sees its own accounts only.
+ */
+export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly service: MarginService }): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { service } = deps;
+  const history = catalogueLoader();
+
+  app.get('/margins', { schema: { tags: ['dashboard'], response: { 200: z.array(MarginSummarySchema), ...errors } } }, async (request) => {
+    const p = principalOf(request);
+    const engine = service.engine;
+    return engine
+      .accountIds()
+      .filter((id) => canSeeAccount(p, id))
+      .sort()
+      .map((id) => marginSummary(engine, id));
+  });
+
+  app.get('/market', { schema: { tags: ['market'], response: { 200: CurrentMarketSchema, ...errors } } }, async (request) => {
+    principalOf(request);
+    const market = requireMarket(service.engine).toJSON();
+    return {
+      asOf: market.asOf,
+      underlyings: Object.entries(market.underlyings).map(([name, u]) => ({ name, index: u.index, ...(u.vol?.atm === undefined ? {} : { atmVol: u.vol.atm }) })),
+    };
+  });
+
+  app.get('/models', { schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async (request) => {
+    principalOf(request);
+    return MODELS.map((m) => ({ id: m.id, description: m.description }));
+  });
+
+  app.get(
+    '/accounts/:id/profile',
+    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireKnown(service, request.params.id);
+      const engine = service.engine;
+      const market = requireMarket(engine);
+      const doc = engine.account(request.params.id);
+      const settings = engine.settings();
+      const q = request.query;
+      const profile = pnlProfile(doc, market, {
+        accountParams: settings.accountParams,
+        ...(q.underlyings === undefined ? {} : { underlyings: q.underlyings }),
+        ...(q.priceMoves === undefined ? {} : { priceMoves: q.priceMoves }),
+        ...(q.volMoves === undefined ? {} : { volMoves: q.volMoves }),
+      });
+      const report = evaluateAccount(doc, market, settings.model, {
+        accountParams: settings.accountParams,
+        ...(settings.params === undefined ? {} : { params: settings.params }),
+        ...(settings.historyLoader === undefined ? {} : { marginOptions: { historyLoader: settings.historyLoader } }),
+      });
+      return {
+        accountId: request.params.id,
+        model: settings.model,
+        ...profile,
+        underlyings: [...profile.underlyings],
+        priceMoves: [...profile.priceMoves],
+        volMoves: [...profile.volMoves],
+        pnl: profile.pnl.map((row) => [...row]),
+        ...(report.margin.worstScenario === undefined ? {} : { modelWorst: report.margin.worstScenario }),
+        liquidation: report.liquidation,
+      };
+    },
+  );
+
+  app.get(
+    '/accounts/:id/compare',
+    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireKnown(service, request.params.id);
+      const engine = service.engine;
+      const market = requireMarket(engine);
+      const doc = engine.account(request.params.id);
+      const live = engine.settings();
+      const models = MODELS.map((model) => {
+        try {
+          const result = computeMargin({ document: doc }, market, model.id, {
+            historyLoader: history,
+            ...(model.id === live.model && live.params !== undefined ? { params: live.params } : {}),
+          });
+          return { model: model.id, description: model.description, currency: result.currency, initialMargin: result.initialMargin, maintenanceMargin: result.maintenanceMargin };
+        } catch (error) {
+          const e = toCrossmarginError(error);
+          return { model: model.id, description: model.description, error: { code: e.code, message: e.message } };
+        }
+      });
+      return { accountId: request.params.id, asOf: market.asOf, liveModel: live.model, models };
+    },
+  );
+}

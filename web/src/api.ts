@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+import type { LiveMarginSchema, WhatIfResultSchema } from '../../src/server/api-schemas.js';
+import type { CurrentMarketSchema, MarginSummary, ModelComparisonSchema, ProfileSchema } from '../../src/server/dashboard-schemas.js';
+import type { LabBacktest, LabCalibration, LabStress } from '../../src/server/lab-schemas.js';
+
+// The dashboard reads the same API as every other client (docs/service.md), with the same schemas: these types are
+// inferred from the server's zod schemas, so a field renamed there fails the dashboard's type check.
+export type { LabBacktest, LabCalibration, LabStress, MarginSummary };
+export type LiveMargin = z.infer<typeof LiveMarginSchema>;
+export type WhatIfResult = z.infer<typeof WhatIfResultSchema>;
+export type Profile = z.infer<typeof ProfileSchema>;
+export type ModelComparison = z.infer<typeof ModelComparisonSchema>;
+export type CurrentMarket = z.infer<typeof CurrentMarketSchema>;
+export interface AccountView {
+  id: string;
+  currency: string;
+  mode: 'cross' | 'isolated';
+  positions: { instrument: string; quantity: number }[];
+  collateral: Record<string, number>;
+}
+
+const KEY_STORAGE = 'crossmargin.apiKey';
+
+/** The API key: from the URL fragment (`#key=…`, printed by `serve --demo`) or the tab's sessionStorage. */
+export function takeKey(): string | undefined {
+  const match = /(?:^#|&)key=([^&]+)/.exec(window.location.hash);
+  if (match?.[1] !== undefined) {
+    sessionStorage.setItem(KEY_STORAGE, decodeURIComponent(match[1]));
+    // Drop the key from the address bar (and so from history and screenshots).
+    window.history.replaceState(undefined, '', `${window.location.pathname}#/`);
+  }
+  return sessionStorage.getItem(KEY_STORAGE) ?? undefined;
+}
+
+export function storeKey(key: string | undefined): void {
+  if (key === undefined) sessionStorage.removeItem(KEY_STORAGE);
+  else sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+/** A coded API error (the service's error body: code, message, field). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Api {
+  constructor(readonly key: string) {}
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const response = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    const json: unknown = text === '' ? undefined : JSON.parse(text);
+    if (!response.ok) {
+      const e = (json ?? {}) as { code?: string; message?: string; field?: string };
+      throw new ApiError(response.status, e.code ?? `HTTP_${response.status}`, e.message ?? response.statusText, e.field);
+    }
+    return json as T;
+  }
+
+  margins = () => this.request<MarginSummary[]>('GET', '/margins');
+  market = () => this.request<CurrentMarket>('GET', '/market');
+  account = (id: string) => this.request<AccountView>('GET', `/accounts/${encodeURIComponent(id)}`);
+  margin = (id: string) => this.request<LiveMargin>('GET', `/accounts/${encodeURIComponent(id)}/margin`);
+  profile = (id: string) => this.request<Profile>('GET', `/accounts/${encodeURIComponent(id)}/profile`);
+  compare = (id: string) => this.request<ModelComparison>('GET', `/accounts/${encodeURIComponent(id)}/compare`);
+  whatIf = (id: string, trades: { instrument: string; quantity: number }[]) =>
+    this.request<WhatIfResult>('POST', `/accounts/${encodeURIComponent(id)}/what-if`, { trades });
+  backtest = (account: string, models: string[], days: number) =>
+    this.request<LabBacktest>('GET', `/lab/backtest?account=${encodeURIComponent(account)}&models=${models.join(',')}&days=${days}`);
+  calibration = (underlyings: string[], points: number, step: number) =>
+    this.request<LabCalibration>('GET', `/lab/calibration?underlyings=${underlyings.join(',')}&points=${points}&step=${step}`);
+  stress = () => this.request<LabStress>('GET', '/lab/stress');
+  models = () => this.request<{ id: string; description: string }[]>('GET', '/models');
+}

@@ -1,0 +1,118 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Api, storeKey, takeKey, type CurrentMarket } from './api.js';
+import { money } from './format.js';
+import { AccountPage } from './pages/account-page.js';
+import { LabPage } from './pages/lab-page.js';
+import { OverviewPage } from './pages/overview-page.js';
+
+type Route = { page: 'overview' } | { page: 'account'; id: string } | { page: 'lab' };
+
+/** Hash routes (#/, #/account/<id>, #/lab): the service serves one page and needs no fallback routes. */
+function parseRoute(hash: string): Route {
+  const account = /^#\/account\/(.+)$/.exec(hash);
+  if (account?.[1] !== undefined) return { page: 'account', id: decodeURIComponent(account[1]) };
+  if (hash.startsWith('#/lab')) return { page: 'lab' };
+  return { page: 'overview' };
+}
+
+function useRoute(): [Route, (hash: string) => void] {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const listener = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', listener);
+    return () => window.removeEventListener('hashchange', listener);
+  }, []);
+  return [route, (hash) => (window.location.hash = hash)];
+}
+
+function KeyForm({ onKey }: { onKey: (key: string) => void }) {
+  const [value, setValue] = useState('');
+  return (
+    <form
+      className="login"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (value.trim() !== '') onKey(value.trim());
+      }}
+    >
+      <h2>crossmargin risk dashboard</h2>
+      <p>Paste an API key (admin or risk officer; an account holder sees its own accounts). `crossmargin serve --demo` prints one.</p>
+      <input type="password" value={value} onChange={(e) => setValue(e.target.value)} placeholder="cmk_…" aria-label="API key" autoFocus />
+      <button type="submit" className="primary">
+        Open
+      </button>
+    </form>
+  );
+}
+
+function MarketStrip({ api }: { api: Api }) {
+  const [market, setMarket] = useState<CurrentMarket | undefined>();
+  useEffect(() => {
+    let alive = true;
+    const load = () => api.market().then((m) => alive && setMarket(m), () => undefined);
+    load();
+    const timer = window.setInterval(load, 2000);
+    return () => {
+      alive = false;
+      window.clearInterval(timer);
+    };
+  }, [api]);
+  if (market === undefined) return <span className="muted">no market yet</span>;
+  return (
+    <span className="market" data-testid="market">
+      {market.asOf.slice(0, 16).replace('T', ' ')} ·{' '}
+      {market.underlyings.map((u) => (
+        <span key={u.name} className="tick">
+          {u.name} {money(u.index)}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export function App() {
+  const [key, setKey] = useState<string | undefined>(() => takeKey());
+  const [route, go] = useRoute();
+  const api = useMemo(() => (key === undefined ? undefined : new Api(key)), [key]);
+  if (api === undefined) {
+    return (
+      <KeyForm
+        onKey={(k) => {
+          storeKey(k);
+          setKey(k);
+        }}
+      />
+    );
+  }
+  return (
+    <div className="app">
+      <header>
+        <strong className="brand">crossmargin</strong>
+        <nav>
+          <a href="#/" className={route.page === 'overview' ? 'active' : undefined}>
+            Overview
+          </a>
+          <a href="#/lab" className={route.page === 'lab' ? 'active' : undefined}>
+            Model lab
+          </a>
+        </nav>
+        <MarketStrip api={api} />
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            storeKey(undefined);
+            setKey(undefined);
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main>
+        {route.page === 'overview' ? <OverviewPage api={api} open={(id) => go(`#/account/${encodeURIComponent(id)}`)} /> : null}
+        {route.page === 'account' ? <AccountPage key={route.id} api={api} accountId={route.id} /> : null}
+        {route.page === 'lab' ? <LabPage api={api} /> : null}
+      </main>
+    </div>
+  );
+}

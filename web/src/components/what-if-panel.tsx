@@ -1,0 +1,107 @@
+import { useState } from 'react';
+import { ApiError, type Api, type LiveMargin, type WhatIfResult } from '../api.js';
+import { money } from '../format.js';
+import { ErrorBox } from './error-box.js';
+import { StateBadge } from './state-badge.js';
+
+interface TradeRow {
+  instrument: string;
+  quantity: string;
+}
+
+/** Hypothetical trades: initial and maintenance margin before and after, nothing committed (POST /accounts/:id/what-if). */
+export function WhatIfPanel({ api, accountId, current, instruments }: { api: Api; accountId: string; current: LiveMargin | undefined; instruments: string[] }) {
+  const [rows, setRows] = useState<TradeRow[]>([{ instrument: instruments[0] ?? '', quantity: '1' }]);
+  const [result, setResult] = useState<WhatIfResult | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  const update = (i: number, patch: Partial<TradeRow>): void => setRows((old) => old.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const run = async (): Promise<void> => {
+    setError(undefined);
+    const trades = rows.map((r) => ({ instrument: r.instrument.trim(), quantity: Number(r.quantity) }));
+    // Checked here for a message at the right row; the API checks again (and names the field) whatever we send.
+    const bad = trades.findIndex((t) => t.instrument === '' || !Number.isFinite(t.quantity) || t.quantity === 0);
+    if (bad >= 0) {
+      setResult(undefined);
+      setError(new ApiError(0, 'SCHEMA_INVALID', `trade ${bad + 1}: name an instrument and a non-zero quantity`, `trades.${bad}`));
+      return;
+    }
+    setBusy(true);
+    try {
+      setResult(await api.whatIf(accountId, trades));
+    } catch (e) {
+      setResult(undefined);
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const line = (label: string, field: string, before: number | undefined, after: number | undefined) => (
+    <tr data-field={field}>
+      <th>{label}</th>
+      <td className="num">{money(before)}</td>
+      <td className="num" data-testid={`whatif-${field}`}>{money(after)}</td>
+      <td className="num">{before === undefined || after === undefined ? '—' : `${after - before >= 0 ? '+' : ''}${money(after - before)}`}</td>
+    </tr>
+  );
+
+  return (
+    <section className="panel" data-testid="what-if">
+      <h3>What if</h3>
+      <datalist id="instrument-names">
+        {instruments.map((n) => (
+          <option key={n} value={n} />
+        ))}
+      </datalist>
+      {rows.map((r, i) => (
+        <div className="trade-row" key={i}>
+          <input list="instrument-names" value={r.instrument} onChange={(e) => update(i, { instrument: e.target.value })} placeholder="instrument, e.g. BTC-PERPETUAL" aria-label={`instrument ${i + 1}`} />
+          <input value={r.quantity} onChange={(e) => update(i, { quantity: e.target.value })} aria-label={`quantity ${i + 1}`} className="qty" />
+          <button type="button" onClick={() => setRows((old) => old.filter((_, j) => j !== i))} disabled={rows.length === 1} aria-label={`remove trade ${i + 1}`}>
+            ×
+          </button>
+        </div>
+      ))}
+      <div className="buttons">
+        <button type="button" onClick={() => setRows((old) => [...old, { instrument: '', quantity: '1' }])}>
+          Add trade
+        </button>
+        <button type="button" className="primary" onClick={() => void run()} disabled={busy}>
+          {busy ? 'Computing…' : 'Run what-if'}
+        </button>
+      </div>
+      <ErrorBox error={error} />
+      {result === undefined ? (
+        <p className="muted">Buy positive, sell negative, in contracts. Nothing is traded: the margins are computed as if.</p>
+      ) : (
+        <table className="grid compact" data-testid="what-if-result">
+          <thead>
+            <tr>
+              <th />
+              <th className="num">Now</th>
+              <th className="num">After</th>
+              <th className="num">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {line('Initial margin', 'initialMargin', current?.result.initialMargin, result.result.initialMargin)}
+            {line('Maintenance margin', 'maintenanceMargin', current?.result.maintenanceMargin, result.result.maintenanceMargin)}
+            {line('Equity', 'equity', current?.equity, result.equity)}
+            <tr>
+              <th>State</th>
+              <td className="num">
+                <StateBadge state={current?.state} />
+              </td>
+              <td className="num">
+                <StateBadge state={result.state} />
+              </td>
+              <td />
+            </tr>
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,189 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { AccountView, Api, LiveMargin, ModelComparison, Profile } from '../api.js';
+import { EChart } from '../charts/echart.js';
+import { ProfileHeatMap, ProfileLines } from '../charts/profile-charts.js';
+import { waterfallOption } from '../charts/waterfall-option.js';
+import { ErrorBox } from '../components/error-box.js';
+import { StateBadge } from '../components/state-badge.js';
+import { WhatIfPanel } from '../components/what-if-panel.js';
+import { money, percent, signedPercent } from '../format.js';
+import { useStream } from '../use-stream.js';
+
+function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="figure">
+      <div className="figure-label">{label}</div>
+      <div className="figure-value" data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}
+
+/** One account: positions with contributions, the margin waterfall, the scenario P&L profile, liquidation, other models, what-if. */
+export function AccountPage({ api, accountId }: { api: Api; accountId: string }) {
+  const [account, setAccount] = useState<AccountView | undefined>();
+  const [margin, setMargin] = useState<LiveMargin | undefined>();
+  const [profile, setProfile] = useState<Profile | undefined>();
+  const [comparison, setComparison] = useState<ModelComparison | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [profileError, setProfileError] = useState<unknown>();
+
+  const refreshMargin = useCallback(() => {
+    api.margin(accountId).then(setMargin, setError);
+  }, [api, accountId]);
+
+  useEffect(() => {
+    setError(undefined);
+    api.account(accountId).then(setAccount, setError);
+    refreshMargin();
+    api.profile(accountId).then(setProfile, setProfileError);
+    api.compare(accountId).then(setComparison, () => setComparison(undefined));
+  }, [api, accountId, refreshMargin]);
+
+  // Live: a fresh margin whenever the server says this account was recomputed.
+  useStream(api.key, {
+    onMargins: (rows) => {
+      if (rows.some((r) => r.accountId === accountId)) refreshMargin();
+    },
+  });
+
+  const instruments = useMemo(() => {
+    const names = new Set<string>(account?.positions.map((p) => p.instrument) ?? []);
+    for (const u of profile?.underlyings ?? []) names.add(`${u}_USDC-PERPETUAL`);
+    return [...names];
+  }, [account, profile]);
+
+  const waterfall = useMemo(() => (margin === undefined ? undefined : waterfallOption(margin.result.components, margin.result.initialMargin)), [margin]);
+  const contributions = useMemo(() => new Map(margin?.result.positions.map((p) => [p.instrument, p.contribution]) ?? []), [margin]);
+  const largestIm = Math.max(1e-9, ...(comparison?.models.map((m) => m.initialMargin ?? 0) ?? [0]));
+
+  return (
+    <div className="account">
+      <h2>
+        <a href="#/">Overview</a> / <span data-testid="account-id">{accountId}</span> <StateBadge state={margin?.state} />
+        {margin?.stale === true ? <span className="badge badge-stale">stale: {margin.staleUnderlyings.join(', ')}</span> : null}
+      </h2>
+      <ErrorBox error={error} />
+      {margin === undefined ? null : (
+        <div className="figures">
+          <Figure label={`Equity (${margin.result.currency})`} value={money(margin.equity)} testId="equity" />
+          <Figure label="Initial margin" value={money(margin.result.initialMargin)} testId="initial-margin" />
+          <Figure label="Maintenance margin" value={money(margin.result.maintenanceMargin)} testId="maintenance-margin" />
+          <Figure label="Excess" value={money(margin.status.excess)} testId="excess" />
+          <Figure label="Margin ratio" value={percent(margin.status.marginRatio)} testId="margin-ratio" />
+          <Figure label="Model" value={`${margin.result.model}${margin.parameterVersion === undefined ? '' : ` v${margin.parameterVersion}`}`} testId="model" />
+          <Figure label="As of" value={margin.asOf.slice(0, 16).replace('T', ' ')} testId="as-of" />
+        </div>
+      )}
+      <div className="columns">
+        <section className="panel">
+          <h3>Positions</h3>
+          <table className="grid compact" data-testid="positions">
+            <thead>
+              <tr>
+                <th>Instrument</th>
+                <th className="num">Quantity</th>
+                <th className="num">Margin contribution</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(account?.positions ?? []).map((p) => (
+                <tr key={p.instrument}>
+                  <td>{p.instrument}</td>
+                  <td className="num">{p.quantity.toLocaleString('en-US')}</td>
+                  <td className="num">{money(contributions.get(p.instrument))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h4>Collateral</h4>
+          <table className="grid compact">
+            <tbody>
+              {Object.entries(account?.collateral ?? {}).map(([ccy, amount]) => (
+                <tr key={ccy}>
+                  <td>{ccy}</td>
+                  <td className="num">{amount.toLocaleString('en-US')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section className="panel">
+          <h3>Margin components</h3>
+          {waterfall === undefined ? <p className="muted">No margin yet.</p> : <EChart option={waterfall} height={300} testId="waterfall" />}
+        </section>
+      </div>
+      <section className="panel">
+        <h3>Scenario P&amp;L profile{profile === undefined ? '' : ` (${profile.underlyings.join(' + ')} together, ${profile.currency})`}</h3>
+        <ErrorBox error={profileError} />
+        {profile === undefined ? null : (
+          <>
+            <p>
+              Worst grid point: price {signedPercent(profile.worst.priceMove)}, vol {signedPercent(profile.worst.volMove)}, P&amp;L{' '}
+              <strong data-testid="worst-pnl">{money(profile.worst.pnl)}</strong>.
+              {profile.modelWorst === undefined ? null : (
+                <>
+                  {' '}
+                  The margin model's worst scenario: <em>{profile.modelWorst.label}</em> ({money(profile.modelWorst.pnl)}).
+                </>
+              )}
+            </p>
+            <div className="columns">
+              <ProfileLines profile={profile} />
+              <ProfileHeatMap profile={profile} />
+            </div>
+            <p data-testid="liquidation">
+              Liquidation price:{' '}
+              {profile.liquidation.price === undefined ? (
+                <span className="muted">{profile.liquidation.reason ?? 'none'}</span>
+              ) : (
+                <strong>
+                  {profile.liquidation.underlying} {money(profile.liquidation.price)} (now {money(profile.liquidation.index)},{' '}
+                  {signedPercent(profile.liquidation.price / (profile.liquidation.index ?? profile.liquidation.price) - 1)})
+                </strong>
+              )}
+            </p>
+          </>
+        )}
+      </section>
+      <div className="columns">
+        <section className="panel">
+          <h3>The same book under every model</h3>
+          <table className="grid compact" data-testid="compare">
+            <thead>
+              <tr>
+                <th>Model</th>
+                <th className="num">Initial</th>
+                <th className="num">Maintenance</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {(comparison?.models ?? []).map((m) => (
+                <tr key={m.model} className={m.model === comparison?.liveModel ? 'live-model' : undefined} title={m.description}>
+                  <td>{m.model}</td>
+                  {m.error === undefined ? (
+                    <>
+                      <td className="num">{money(m.initialMargin)}</td>
+                      <td className="num">{money(m.maintenanceMargin)}</td>
+                      <td className="bar-cell">
+                        <span className="bar" style={{ width: `${((m.initialMargin ?? 0) / largestIm) * 100}%` }} />
+                      </td>
+                    </>
+                  ) : (
+                    <td colSpan={3} className="muted" title={m.error.message}>
+                      {m.error.code}: {m.error.message.slice(0, 90)}
+                      {m.error.message.length > 90 ? '…' : ''}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <WhatIfPanel api={api} accountId={accountId} current={margin} instruments={instruments} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import { useEffect, useRef, useState } from 'react';
+import type { MarginSummary } from './api.js';
+
+export type StreamStatus = 'connecting' | 'live' | 'closed';
+
+interface StreamHandlers {
+  /** Fresh overview rows of recomputed accounts (`margins` messages, coalesced by the server). */
+  onMargins?: (rows: MarginSummary[]) => void;
+  /** Engine events (state transitions, margin calls, liquidations, staleness, spikes). */
+  onEvent?: (event: Record<string, unknown>) => void;
+}
+
+/**
+ * Subscribes to the service's WebSocket (`/stream?key=…`; browsers cannot set headers on a WebSocket) and reconnects
+ * with back-off when it drops. The handlers may change between renders without reconnecting.
+ */
+export function useStream(key: string, handlers: StreamHandlers): StreamStatus {
+  const [status, setStatus] = useState<StreamStatus>('connecting');
+  const ref = useRef(handlers);
+  ref.current = handlers;
+  useEffect(() => {
+    let socket: WebSocket | undefined;
+    let retry: number | undefined;
+    let delay = 500;
+    let stopped = false;
+    const connect = (): void => {
+      const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+      socket = new WebSocket(`${scheme}://${window.location.host}/stream?key=${encodeURIComponent(key)}`);
+      setStatus('connecting');
+      socket.onmessage = (message) => {
+        const data = JSON.parse(String(message.data)) as { type: string; margins?: MarginSummary[]; event?: Record<string, unknown> };
+        if (data.type === 'hello') {
+          setStatus('live');
+          delay = 500;
+        } else if (data.type === 'margins' && data.margins !== undefined) ref.current.onMargins?.(data.margins);
+        else if (data.type === 'event' && data.event !== undefined) ref.current.onEvent?.(data.event);
+      };
+      socket.onclose = () => {
+        setStatus('closed');
+        if (stopped) return;
+        retry = window.setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 10_000);
+      };
+    };
+    connect();
+    return () => {
+      stopped = true;
+      window.clearTimeout(retry);
+      socket?.close();
+    };
+  }, [key]);
+  return status;
+}
