@@ -85,4 +85,17 @@ describe('WebSocket /stream', () => {
     const holderGot = await own.done;
     expect(holderGot.filter((m) => m.type !== 'hello')).toEqual([]);
   });
+  it('pushes fresh overview rows after a market update, coalesced, only the accounts a key may see', async () => {
+    const holder = await s.store.createApiKey({ role: 'account-holder', accountIds: ['w2'] });
+    const rowsOf = (m: { type: string; [k: string]: unknown }[]) => m.filter((x) => x.type === 'margins').flatMap((x) => x.margins as { accountId: string; initialMargin?: number }[]);
+    const admin = collect(`${base}/stream?key=${encodeURIComponent(s.adminKey)}`, (m) => new Set(rowsOf(m).map((r) => r.accountId)).size === 2);
+    const own = collect(`${base}/stream?key=${encodeURIComponent(holder.plaintext)}`, (m) => rowsOf(m).length > 0, 3_000);
+    await Promise.all([admin.opened, own.opened]);
+    const r = await s.app.inject({ method: 'POST', url: '/market', headers: s.auth(s.adminKey), payload: testMarket(61_000, 3_300, '2024-06-17T10:00:00Z') });
+    expect(r.statusCode).toBe(200);
+    const rows = rowsOf(await admin.done);
+    const overview = (await s.app.inject({ method: 'GET', url: '/margins', headers: s.auth(s.adminKey) })).json() as { accountId: string; initialMargin: number }[];
+    for (const row of overview) expect(rows.filter((x) => x.accountId === row.accountId).at(-1)?.initialMargin).toBe(row.initialMargin);
+    expect(new Set(rowsOf(await own.done).map((x) => x.accountId))).toEqual(new Set(['w2']));
+  });
 });

@@ -14,9 +14,10 @@ import { dydxV4Model } from './venues/dydx-v4/dydx-v4-model.js';
 import { driftModel } from './venues/drift/drift-model.js';
 import { mangoHealthModel } from './venues/mango/mango-health-model.js';
 import { binancePmModel } from './venues/binance-pm/binance-pm-model.js';
+import { okxPmModel } from './venues/okx-pm/okx-pm-model.js';
 
 /** Every model the engine knows, by id. Order is the order `crossmargin models` lists them. */
-export const MODELS: readonly MarginModel<never>[] = [isolatedSimpleModel, scenarioGridModel, spanModel, timsModel, hsVarModel, fhsEsModel, parametricVarModel, mcEsModel, deribitPmModel, deribitSmModel, dydxV4Model, driftModel, mangoHealthModel, binancePmModel] as unknown as MarginModel<never>[];
+export const MODELS: readonly MarginModel<never>[] = [isolatedSimpleModel, scenarioGridModel, spanModel, timsModel, hsVarModel, fhsEsModel, parametricVarModel, mcEsModel, deribitPmModel, deribitSmModel, dydxV4Model, driftModel, mangoHealthModel, binancePmModel, okxPmModel] as unknown as MarginModel<never>[];
 
 export function getModel(id: string): MarginModel<unknown> {
   const model = MODELS.find((m) => m.id === id);

@@ -1,0 +1,235 @@
+import { CrossmarginError } from '../../../core/errors.js';
+import type { InstrumentSpec } from '../../../instruments/instrument-spec.js';
+import type { ResolvedPortfolio } from '../../../portfolio/resolve-portfolio.js';
+import type { MarginModel, ModelContext } from '../../margin-model.js';
+import type { MarginComponent, MarginResult } from '../../margin-result.js';
+import { aggregatePortfolio, groupRows } from '../../scenario-pipeline.js';
+import { okxBasis, okxDerivMmr, okxIncremental, okxRate, okxStablecoinHedge, okxStressLoss, okxTermStructure } from './okx-pm-components.js';
+import { OKX_PM_PARAMETER_DOCS, OkxPmParamsSchema, type OkxPmParams } from './okx-pm-params.js';
+import { compileOkxPlan, mr1ShocksOf, mr46TierOf, OKX_DELTA_STEP, OKX_VOL_NAMES, okxScenarioLabel, okxSpotMove, type OkxPlan } from './okx-pm-scenarios.js';
+
+/**
+ * Components whose formula OKX does not publish (crypto-venues.md §2, §10 "OKX MR2/3/4/5, MR1 IV table, MR6/MR7
+ * factors"): reconstructions of the documented intent, listed in every result's `details.approximations`.
+ */
+export const OKX_APPROXIMATIONS: readonly string[] = [
+  'mr1: option IV shocks by expiry are placeholders (OKX IV-change table not published) [U]; spot grid [V]',
+  'mr2: loss of the unit over thetaHorizonDays at unchanged spot and vol [U]',
+  'mr3: termStructureFactor × vega offset across expiries, Σ|v_e| − |Σv_e| [U]',
+  'mr4: Σ_expiry |net futures/perp Δ_USD| × max(annualisedMoveRisk × T, minBasisMove); floor 0.2 % fitted to TV-O1 [I]',
+  'mr5: rateShock × |Σ option Δ_USD × T| (forward-carry sensitivity) [U]',
+  'mr6: factor 0.5 of the extreme-move loss fitted to TV-O1 [I]',
+  'mr7: raw charge 0.45 % of delta-one |Δ_USD| fitted to TV-O1 [I], options placeholder; scaling tiers [V]',
+  'mr8: borrowed coin (short spot) × placeholder borrow tiers [U]',
+  'mr9: stablecoin-margined delta hedging other currencies × third-party tier rates [U]',
+  'stablecoin-margined contracts are priced off index_USD / stablecoin price and counted at par with USD (fits TV-O1) [I]',
+];
+
+/**
+ * `okx-pm`: OKX portfolio margin (crypto-venues.md §2). Risk units are underlyings (each position in isolated
+ * mode); MR1 (spot × vol grid), MR6 (extreme move), MR2 (time decay) and MR3 (vega) come from one revaluation on
+ * the shared scenario pipeline; deltas from two further scenarios. Per unit, in USD:
+ * derivMMR = max{ max(MR1, MR2, MR6) + MR3 + MR4 + MR5 + MR9, MR7 }; MMR = Σ derivMMR + Σ MR8; IMR = imrFactor × MMR.
+ */
+export const okxPmModel: MarginModel<OkxPmParams> = {
+  id: 'okx-pm',
+  description: 'OKX portfolio margin: per-underlying MR1…MR9, derivMMR = max(max(MR1,MR2,MR6)+MR3+MR4+MR5+MR9, MR7), IMR = 1.3 × MMR',
+  paramsSchema: OkxPmParamsSchema,
+  parameters: OKX_PM_PARAMETER_DOCS,
+  // MR7 scaling, MR8 and MR9 are tiered by size (§2): margin is not proportional to position size.
+  homogeneous: false,
+  compile(params, context) {
+    const plan = compileOkxPlan(params, context);
+    return { evaluate: (portfolio) => evaluateOkxPm(params, context, plan, portfolio) };
+  },
+};
+
+interface UnitResult {
+  readonly group: string;
+  readonly stress: { loss: number; index: number };
+  readonly pnl: Float64Array;
+  readonly derivMmr: number;
+  readonly detail: Record<string, unknown>;
+}
+
+function evaluateOkxPm(params: OkxPmParams, context: ModelContext, plan: OkxPlan, portfolio: ResolvedPortfolio): MarginResult {
+  const { market, instruments } = context;
+  const { layout, matrix } = plan;
+  const L = layout.length;
+  const n = portfolio.positions.length;
+  const specOf = (i: number): InstrumentSpec => instruments.spec(portfolio.positions[i]!.instrument);
+  const inUnit = (i: number): boolean => market.has(specOf(i).underlying);
+  const unitKeys = groupRows(n, (i) =>
+    !inUnit(i) ? { key: '-', name: '-' } : portfolio.mode === 'isolated' ? { key: `p:${i}`, name: specOf(i).symbol } : { key: specOf(i).underlying, name: specOf(i).underlying },
+  );
+  const rows = groupRows(n, (i) => ({ key: `${unitKeys.rows[i]!}|${plan.slice[portfolio.positions[i]!.instrument]!}`, name: '' }));
+  // Rates to USD (§2, [I] from TV-O1): a stablecoin-margined contract trades on index_USD / stablecoin price and its
+  // P&L counts at par with USD; its USD delta is coins × index_USD. Other currencies convert at today's rate.
+  const fxUsd = portfolio.positions.map((_, i) => market.fxRate(specOf(i).currency, 'USD'));
+  const stable = portfolio.positions.map((_, i) => params.stablecoins.includes(specOf(i).currency));
+  const scenarioRate = fxUsd.map((fx, i) => (stable[i] ? 1 / fx : fx));
+  const grouped = aggregatePortfolio(matrix, context, portfolio, rows.keys.length, (i) => rows.rows[i]!, (i) => scenarioRate[i]!);
+  const delta = portfolio.positions.map((p, i) => {
+    const at = p.instrument * L;
+    return ((p.quantity * (matrix.pnl[at + layout.deltaUp]! - matrix.pnl[at + layout.deltaDown]!)) / (2 * OKX_DELTA_STEP)) * (stable[i] ? 1 : fxUsd[i]!);
+  });
+  const toAccount = market.fxRate('USD', portfolio.currency);
+
+  const units: UnitResult[] = [];
+  unitKeys.keys.forEach((key, u) => {
+    if (key === '-') return;
+    const members = portfolio.positions.map((_, i) => i).filter((i) => unitKeys.rows[i] === u);
+    const underlying = specOf(members[0]!).underlying;
+    const unitRows = rows.keys.map((_, r) => r).filter((r) => members.some((i) => rows.rows[i] === r));
+    const pnl = new Float64Array(L);
+    for (const r of unitRows) for (let j = 0; j < L; j++) pnl[j] = pnl[j]! + grouped.rowPnl[r * L + j]!;
+    units.push(evaluateUnit(params, plan, context, portfolio, { group: unitKeys.names[u]!, underlying, members, unitRows, pnl, delta, rowPnl: grouped.rowPnl, rows: rows.rows }));
+  });
+
+  const components: MarginComponent[] = [];
+  let mmr = 0;
+  for (const unit of units) {
+    mmr += unit.derivMmr + (unit.detail.mr8 as number);
+    for (const name of ['mr1', 'mr2', 'mr3', 'mr4', 'mr5', 'mr6', 'mr7', 'mr8', 'mr9', 'derivMmr'] as const) {
+      const value = (unit.detail[name] as number) * toAccount;
+      const scenario = unit.detail[`${name}Scenario`] as { id: string; label: string } | undefined;
+      components.push({ name, group: unit.group, value: value + 0, ...(scenario === undefined ? {} : { scenario }) });
+    }
+  }
+  const imr = params.imrFactor * mmr;
+  if (!(mmr >= 0) || !(imr >= 0)) throw new CrossmarginError('INTERNAL', `okx-pm produced a negative or non-finite margin (MMR ${mmr}, IMR ${imr})`);
+  const worst = units.filter((x) => x.stress.loss > 0).sort((a, b) => b.derivMmr - a.derivMmr || (a.group < b.group ? -1 : 1))[0];
+  const unitOf = (i: number): UnitResult | undefined => units.find((x) => (x.detail.positions as number[]).includes(i));
+  const positions = portfolio.positions.map((p, i) => {
+    const unit = unitOf(i);
+    const j = unit?.stress.index ?? -1;
+    const loss = unit === undefined || unit.stress.loss <= 0 || j < 0 ? 0 : -p.quantity * matrix.pnl[p.instrument * L + j]! * scenarioRate[i]! * toAccount;
+    return { instrument: specOf(i).symbol, quantity: p.quantity, contribution: loss + 0 };
+  });
+  return {
+    model: 'okx-pm',
+    ...(portfolio.account === undefined ? {} : { account: portfolio.account }),
+    currency: portfolio.currency,
+    initialMargin: imr * toAccount,
+    maintenanceMargin: mmr * toAccount,
+    components,
+    ...(worst === undefined
+      ? {}
+      : { worstScenario: { id: `${worst.group}:${worst.stress.index}`, label: `${worst.group}: ${worst.detail.stressLabel as string}`, pnl: worst.pnl[worst.stress.index]! * toAccount + 0 } }),
+    positions,
+    details: {
+      method: 'OKX portfolio margin (crypto-venues.md §2); amounts in details.units are USD',
+      venueParams: { asOf: params.asOf, source: params.source, imrFactor: params.imrFactor },
+      units: units.map((x) => ({ ...x.detail, positions: undefined })),
+      approximations: [...OKX_APPROXIMATIONS],
+    },
+  };
+}
+
+interface UnitInput {
+  readonly group: string;
+  readonly underlying: string;
+  readonly members: readonly number[];
+  readonly unitRows: readonly number[];
+  readonly pnl: Float64Array;
+  readonly delta: readonly number[];
+  readonly rowPnl: Float64Array;
+  readonly rows: readonly number[];
+}
+
+/** MR1…MR9 of one risk unit, USD (crypto-venues.md §2 pseudo-code). */
+function evaluateUnit(params: OkxPmParams, plan: OkxPlan, context: ModelContext, portfolio: ResolvedPortfolio, unit: UnitInput): UnitResult {
+  const { layout } = plan;
+  const L = layout.length;
+  const { pnl, members } = unit;
+  const spec = (i: number): InstrumentSpec => context.instruments.spec(portfolio.positions[i]!.instrument);
+  const inputs = (i: number) => plan.inputs[portfolio.positions[i]!.instrument]!;
+  const shocks = mr1ShocksOf(params, unit.underlying);
+  const tier46 = mr46TierOf(params, unit.underlying);
+  const label = (j: number): string => okxScenarioLabel(layout, j, shocks, tier46.extremeMove);
+
+  const mr1 = okxStressLoss(pnl.subarray(0, layout.gridCount));
+  const ext = okxStressLoss([pnl[layout.extremeUp]!, pnl[layout.extremeDown]!]);
+  const mr6 = params.mr6Factor * ext.loss;
+  const mr2 = Math.max(0, -pnl[layout.theta]!);
+  // A row holds one slice (option expiry) of the unit: the slice of its first position. Slice 0 (delta-one) has no vega.
+  const sliceOfRow = (r: number): number => plan.slice[portfolio.positions[unit.rows.indexOf(r)]!.instrument]!;
+  const vegas = unit.unitRows.filter((r) => sliceOfRow(r) > 0).map((r) => unit.rowPnl[r * L + layout.vega]!);
+  const mr3 = okxTermStructure(vegas, params.termStructureFactor);
+  const byTau = (keep: (s: InstrumentSpec) => boolean): { deltaUsd: number; tauYears: number }[] => {
+    const m = new Map<number, number>();
+    for (const i of members) if (keep(spec(i))) m.set(inputs(i).tau, (m.get(inputs(i).tau) ?? 0) + unit.delta[i]!);
+    return [...m.entries()].sort((a, b) => a[0] - b[0]).map(([tauYears, deltaUsd]) => ({ deltaUsd, tauYears }));
+  };
+  const mr4 = okxBasis(byTau((s) => s.kind === 'future' || s.kind === 'perpetual'), tier46.annualisedMoveRisk, tier46.minBasisMove);
+  const mr5 = okxRate(byTau((s) => s.kind === 'option'), params.rateShock);
+  let mr7Raw = 0;
+  const deltaByCurrency: Record<string, number> = {};
+  let deltaUsd = 0;
+  let spotCoins = 0;
+  for (const i of members) {
+    const s = spec(i);
+    const q = portfolio.positions[i]!.quantity;
+    mr7Raw += s.kind === 'option' ? Math.abs(q * s.multiplier) * inputs(i).index * params.mr7OptionRate : Math.abs(unit.delta[i]!) * params.mr7Rate;
+    // Coin-margined (inverse) contracts are USD contracts: their delta is in the USD leg of MR9.
+    const ccy = s.settlement === 'inverse' ? 'USD' : s.currency;
+    deltaByCurrency[ccy] = (deltaByCurrency[ccy] ?? 0) + unit.delta[i]!;
+    deltaUsd += unit.delta[i]!;
+    if (s.kind === 'spot') spotCoins += q * s.multiplier;
+  }
+  const mr7 = okxIncremental(mr7Raw, params.mr7Scaling);
+  const hedge = okxStablecoinHedge(deltaByCurrency, params.stablecoins, (c) => context.market.fxRate(c, 'USD'), params.mr9Bands);
+  const mr9 = hedge.charge;
+  const borrowedUsd = spotCoins < 0 ? -spotCoins * context.market.underlying(unit.underlying).index : 0;
+  const mr8 = okxIncremental(borrowedUsd, params.borrowTiers);
+  const derivMmr = okxDerivMmr({ mr1: mr1.loss, mr2, mr3, mr4, mr5, mr6, mr7, mr9 });
+  // The stress that sets max(MR1, MR2, MR6): its scenario explains the charge and the positions' contributions.
+  const stresses = [
+    { loss: mr1.loss, index: mr1.index },
+    { loss: mr2, index: layout.theta },
+    { loss: mr6, index: ext.index === 0 ? layout.extremeUp : layout.extremeDown },
+  ];
+  const stress = stresses.reduce((a, b) => (b.loss > a.loss ? b : a));
+  const grid = (v: number): number[] => Array.from({ length: 2 * layout.points + 1 }, (_, k) => pnl[k * OKX_VOL_NAMES.length + v]! + 0);
+  const mr1Scenarios = {
+    spotShocks: Array.from({ length: 2 * layout.points + 1 }, (_, k) => okxSpotMove(shocks, k - layout.points)),
+    volShockDown: grid(0),
+    volSame: grid(1),
+    volShockUp: grid(2),
+  };
+  const ref = (j: number): { id: string; label: string } => ({ id: `${unit.group}:${j}`, label: label(j) });
+  return {
+    group: unit.group,
+    stress,
+    pnl,
+    derivMmr,
+    detail: {
+      riskUnit: unit.group,
+      underlying: unit.underlying,
+      mr1Tier: params.mr1TierOf[unit.underlying] ?? 'others',
+      mr46Tier: params.mr46TierOf[unit.underlying] ?? 'others',
+      mr1: mr1.loss,
+      mr1Scenario: mr1.loss > 0 ? ref(mr1.index) : undefined,
+      mr1Scenarios,
+      mr2,
+      mr3,
+      mr4,
+      mr5,
+      mr6,
+      mr6Scenario: ext.loss > 0 ? ref(ext.index === 0 ? layout.extremeUp : layout.extremeDown) : undefined,
+      mr6FinalResult: { move: ext.index === 0 ? tier46.extremeMove : -tier46.extremeMove, pnl: Math.min(pnl[layout.extremeUp]!, pnl[layout.extremeDown]!) + 0 },
+      mr7Raw,
+      mr7,
+      mr8,
+      borrowedUsd,
+      mr9,
+      stablecoinHedged: hedge.hedged,
+      deltaUsd: deltaUsd + 0,
+      deltaByCurrency,
+      derivMmr,
+      derivImr: params.imrFactor * (derivMmr + mr8),
+      stressLabel: label(stress.index),
+      positions: members,
+    },
+  };
+}

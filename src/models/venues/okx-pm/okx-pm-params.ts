@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import type { ParameterDoc } from '../../margin-model.js';
+import { fraction, venueConfigFields } from '../venue-config.js';
+
+/**
+ * Parameters of `okx-pm` (OKX portfolio margin, crypto-venues.md §2). Venue parameters are dated configuration:
+ * the defaults are OKX's 2 Jan 2025 announcement ("OKX will further adjust portfolio margin parameters", §2
+ * table) [V], the factors observed in TV-O1 [I], and placeholders where OKX publishes nothing [U] (marked in
+ * docs/models/okx-pm.md and in every result's `details.approximations`).
+ */
+
+/** One slice of an incremental tier table: the part of the amount above `fromUsd` (USD) counts at `value`. */
+export const IncrementalTierSchema = z.strictObject({ fromUsd: z.number().finite().min(0), value: z.number().finite().min(0) });
+export type IncrementalTier = z.output<typeof IncrementalTierSchema>;
+
+const tierTable = z
+  .array(IncrementalTierSchema)
+  .min(1)
+  .superRefine((t, ctx) => {
+    if (t[0]!.fromUsd !== 0) ctx.addIssue({ code: 'custom', path: [0, 'fromUsd'], message: 'the first tier starts at 0' });
+    for (let i = 1; i < t.length; i++) {
+      if (!(t[i]!.fromUsd > t[i - 1]!.fromUsd)) ctx.addIssue({ code: 'custom', path: [i, 'fromUsd'], message: 'tier floors must increase' });
+    }
+  });
+
+/** MR1 spot shocks of one tier: the positive moves, each also applied negatively (0 is always included). */
+const spotShocks = z
+  .array(z.number().finite().positive().lt(1))
+  .min(1)
+  .max(20)
+  .refine((s) => s.every((x, i) => i === 0 || x > s[i - 1]!), 'spot shocks must increase');
+
+export const Mr46TierSchema = z.strictObject({
+  /** MR6 extreme move, relative (±24 % for BTC/ETH). */
+  extremeMove: z.number().finite().positive().lt(1),
+  /** MR4 annualised basis move risk (5 % for BTC/ETH), per year of time to expiry. */
+  annualisedMoveRisk: z.number().finite().min(0),
+  /** MR4 floor of the basis move, relative (BTC perpetual observed 0.2 % of |Δ_USD| in TV-O1 [I]). */
+  minBasisMove: fraction,
+});
+export type Mr46Tier = z.output<typeof Mr46TierSchema>;
+
+/** MR1 option vol shock by time to expiry (relative: σ × (1 + up), σ × (1 − down)); first row whose maxDays ≥ DTE. */
+export const VolShockRowSchema = z.strictObject({ maxDays: z.number().positive(), up: z.number().finite().min(0), down: z.number().finite().min(0).lt(1) });
+export type VolShockRow = z.output<typeof VolShockRowSchema>;
+
+/** MR9 hedge tiers for a stablecoin whose USD price is at least `minPrice`. */
+export const HedgeBandSchema = z.strictObject({ minPrice: z.number().finite().min(0), tiers: tierTable });
+export type HedgeBand = z.output<typeof HedgeBandSchema>;
+
+const TIER_NAMES = ['tier1', 'tier2', 'others'] as const;
+export type OkxTierName = (typeof TIER_NAMES)[number];
+const tierName = z.enum(TIER_NAMES);
+
+/** §2 table, 2 Jan 2025: MR1 spot grid per tier. */
+export const OKX_MR1_TIERS_2025_01_02: Readonly<Record<OkxTierName, readonly number[]>> = {
+  tier1: [0.04, 0.08, 0.12],
+  tier2: [0.06, 0.12, 0.18],
+  others: [0.08, 0.16, 0.25],
+};
+/** §2 MR1 tier-2 list; tier 1 is BTC and ETH. */
+const MR1_TIER2 = ['LTC', 'BCH', 'EOS', 'OKB', 'DOT', 'BSV', 'LINK', 'FIL', 'ADA', 'TRX', 'UNI', 'XRP'];
+/** §2 MR6/MR4 tier-2 list. */
+const MR46_TIER2 = ['SOL', 'DOGE', 'PEPE', 'XRP', 'BNB', 'SHIB', 'LTC', 'ORDI', 'WLD', 'BCH', 'ADA'];
+
+/**
+ * §2 table, 2 Jan 2025: MR6 extreme move and MR4 annualised move risk per tier [V]. minBasisMove: 0.2 % observed
+ * for a BTC perpetual (TV-O1) [I]; tier 2 and others are that floor scaled by the annualised move risk (3×, 6×):
+ * an assumption of this reconstruction.
+ */
+export const OKX_MR46_TIERS_2025_01_02: Readonly<Record<OkxTierName, Mr46Tier>> = {
+  tier1: { extremeMove: 0.24, annualisedMoveRisk: 0.05, minBasisMove: 0.002 },
+  tier2: { extremeMove: 0.36, annualisedMoveRisk: 0.15, minBasisMove: 0.006 },
+  others: { extremeMove: 0.5, annualisedMoveRisk: 0.3, minBasisMove: 0.012 },
+};
+
+/** §2 MR7 scaling factors (BTC/ETH, pre-2025), applied incrementally per slice of the raw charge (USD) [V]. */
+export const OKX_MR7_SCALING: readonly IncrementalTier[] = [
+  { fromUsd: 0, value: 1 },
+  { fromUsd: 10_000, value: 2 },
+  { fromUsd: 70_000, value: 4 },
+  { fromUsd: 170_000, value: 6 },
+  { fromUsd: 300_000, value: 8 },
+  { fromUsd: 470_000, value: 10 },
+  { fromUsd: 700_000, value: 12 },
+];
+
+/** Placeholder option IV shocks by expiry [U: §2 "MR1 option IV-change table by expiry"]; short expiries shock more. */
+export const OKX_VOL_SHOCKS_PLACEHOLDER: readonly VolShockRow[] = [
+  { maxDays: 7, up: 0.6, down: 0.3 },
+  { maxDays: 30, up: 0.45, down: 0.25 },
+  { maxDays: 90, up: 0.35, down: 0.2 },
+  { maxDays: 1e9, up: 0.25, down: 0.15 },
+];
+
+/** MR9 [U third-party]: price ≥ 0.995: 0–1M 0.5 %, 1M–5M 1 %, beyond placeholder 2 %; below 0.995 placeholder 2 % / 3 %. */
+export const OKX_MR9_BANDS_PLACEHOLDER: readonly HedgeBand[] = [
+  { minPrice: 0.995, tiers: [{ fromUsd: 0, value: 0.005 }, { fromUsd: 1_000_000, value: 0.01 }, { fromUsd: 5_000_000, value: 0.02 }] },
+  { minPrice: 0, tiers: [{ fromUsd: 0, value: 0.02 }, { fromUsd: 1_000_000, value: 0.03 }] },
+];
+
+const tierOf = (tier2: readonly string[]): Record<string, OkxTierName> => ({ BTC: 'tier1', ETH: 'tier1', ...Object.fromEntries(tier2.map((n) => [n, 'tier2' as const])) });
+
+export const OkxPmParamsSchema = z.strictObject({
+  ...venueConfigFields('2025-01-02', 'crypto-venues.md §2: OKX "will further adjust portfolio margin parameters" (2 Jan 2025) [V]; TV-O1 factors [I]; MR2/3/5/8/9 and IV shocks placeholders'),
+  /** IMR = imrFactor × MMR (§2: 1.3). */
+  imrFactor: z.number().finite().min(1).default(1.3),
+  mr1Tiers: z.strictObject({ tier1: spotShocks, tier2: spotShocks, others: spotShocks }).default(() => structuredClone(OKX_MR1_TIERS_2025_01_02) as Record<OkxTierName, number[]>),
+  /** Underlying → MR1 tier; unlisted underlyings are `others`. */
+  mr1TierOf: z.record(z.string(), tierName).default(() => tierOf(MR1_TIER2)),
+  mr46Tiers: z.strictObject({ tier1: Mr46TierSchema, tier2: Mr46TierSchema, others: Mr46TierSchema }).default(() => structuredClone(OKX_MR46_TIERS_2025_01_02) as Record<OkxTierName, Mr46Tier>),
+  /** Underlying → MR4/MR6 tier; unlisted underlyings are `others`. */
+  mr46TierOf: z.record(z.string(), tierName).default(() => tierOf(MR46_TIER2)),
+  volShocks: z
+    .array(VolShockRowSchema)
+    .min(1)
+    .refine((r) => r.every((x, i) => i === 0 || x.maxDays > r[i - 1]!.maxDays), 'maxDays must increase')
+    .default(() => OKX_VOL_SHOCKS_PLACEHOLDER.map((r) => ({ ...r }))),
+  /** MR6 = mr6Factor × extreme-move loss (0.5 observed in TV-O1 [I]). */
+  mr6Factor: z.number().finite().min(0).default(0.5),
+  /** MR2: time decay over this many days at unchanged spot and vol [U placeholder]. */
+  thetaHorizonDays: z.number().finite().min(0).max(30).default(1),
+  /** MR3: relative vol move per expiry used to measure vega, and the share of vega offset across expiries charged [U]. */
+  termStructureShock: z.number().finite().min(0).default(0.1),
+  termStructureFactor: fraction.default(0.25),
+  /** MR5: parallel rate move, decimal per year, applied to options' forward carry [U placeholder]. */
+  rateShock: z.number().finite().min(0).default(0.01),
+  /** MR7 raw charge per |Δ_USD| of delta-one positions (0.45 % observed, BTC perpetual, TV-O1 [I]). */
+  mr7Rate: fraction.default(0.0045),
+  /** MR7 raw charge per USD of option underlying notional |q × multiplier| × index [U placeholder: same rate]. */
+  mr7OptionRate: fraction.default(0.0045),
+  mr7Scaling: tierTable.default(() => OKX_MR7_SCALING.map((t) => ({ ...t }))),
+  /** MR8: borrowed coin (short spot), USD, charged incrementally at these rates [U placeholder]. */
+  borrowTiers: tierTable.default(() => [{ fromUsd: 0, value: 0.1 }]),
+  /** Settlement currencies counted at par with USD in a risk unit (their basis is MR9's charge). */
+  stablecoins: z.array(z.string().min(1)).default(() => ['USDT', 'USDC']),
+  /** MR9 bands by stablecoin price, highest minPrice first. */
+  mr9Bands: z
+    .array(HedgeBandSchema)
+    .min(1)
+    .refine((b) => b.every((x, i) => i === 0 || x.minPrice < b[i - 1]!.minPrice) && b[b.length - 1]!.minPrice === 0, 'minPrice must decrease to 0')
+    .default(() => structuredClone(OKX_MR9_BANDS_PLACEHOLDER) as HedgeBand[]),
+});
+
+export type OkxPmParams = z.output<typeof OkxPmParamsSchema>;
+
+export const OKX_PM_PARAMETER_DOCS: readonly ParameterDoc[] = [
+  { name: 'asOf', description: 'date of the parameter set', default: '"2025-01-02"' },
+  { name: 'source', description: 'where the values come from', default: '"crypto-venues.md §2 (2 Jan 2025 announcement; TV-O1)"' },
+  { name: 'imrFactor', description: 'IMR = imrFactor × MMR (§2)', default: '1.3' },
+  { name: 'mr1Tiers', description: 'MR1 spot shocks per tier (each ±, plus 0) [V 2025-01-02]', default: JSON.stringify(OKX_MR1_TIERS_2025_01_02) },
+  { name: 'mr1TierOf', description: 'underlying → MR1 tier (unlisted: others)', default: JSON.stringify(tierOf(MR1_TIER2)) },
+  { name: 'mr46Tiers', description: 'MR6 extreme move, MR4 annualised move risk and basis floor per tier', default: JSON.stringify(OKX_MR46_TIERS_2025_01_02) },
+  { name: 'mr46TierOf', description: 'underlying → MR4/MR6 tier (unlisted: others)', default: JSON.stringify(tierOf(MR46_TIER2)) },
+  { name: 'volShocks', description: 'MR1 relative IV shocks by days to expiry (placeholder [U])', default: JSON.stringify(OKX_VOL_SHOCKS_PLACEHOLDER) },
+  { name: 'mr6Factor', description: 'MR6 share of the extreme-move loss [I]', default: '0.5' },
+  { name: 'thetaHorizonDays', description: 'MR2 time-decay horizon, days (placeholder [U])', default: '1' },
+  { name: 'termStructureShock', description: 'MR3 relative vol move per expiry (placeholder [U])', default: '0.1' },
+  { name: 'termStructureFactor', description: 'MR3 share of vega offset across expiries charged (placeholder [U])', default: '0.25' },
+  { name: 'rateShock', description: 'MR5 parallel rate move on options (placeholder [U])', default: '0.01' },
+  { name: 'mr7Rate', description: 'MR7 raw rate on |Δ_USD| of delta-one positions [I]', default: '0.0045' },
+  { name: 'mr7OptionRate', description: 'MR7 raw rate on option underlying notional (placeholder [U])', default: '0.0045' },
+  { name: 'mr7Scaling', description: 'MR7 incremental scaling factors by raw charge, USD [V]', default: JSON.stringify(OKX_MR7_SCALING) },
+  { name: 'borrowTiers', description: 'MR8 incremental borrow MMR rates by borrowed USD (placeholder [U])', default: '[{"fromUsd":0,"value":0.1}]' },
+  { name: 'stablecoins', description: 'settlement currencies counted at par with USD', default: '["USDT","USDC"]' },
+  { name: 'mr9Bands', description: 'MR9 incremental hedge rates by stablecoin price band [U]', default: JSON.stringify(OKX_MR9_BANDS_PLACEHOLDER) },
+];
