@@ -14,6 +14,7 @@ import { benchFhsEs, benchMcEs } from './var.bench.js';
 import { benchBacktest } from './backtest.bench.js';
 import { benchLiveEngine } from './live-engine.bench.js';
 import { benchServiceLoad } from './service-load.bench.js';
+import { benchCascade } from './cascade.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['black76-price', () => benchBlack76()],
@@ -25,6 +26,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['backtest-10y-every-model', () => benchBacktest()],
   ['live-engine-10k-accounts', () => benchLiveEngine()],
   ['service-load-http', () => benchServiceLoad()],
+  ['cascade-100k-accounts-20-rounds', () => benchCascade()],
 ];
 
 const results: BenchResult[] = [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS } from '../src/models/model-registry.js';
-import { startTestServer, testMarket, type TestServer } from './server-helpers.js';
+import { startTestServer, TEST_SETTINGS, testMarket, type TestServer } from './server-helpers.js';
 
 /** The dashboard's read-only API (docs/dashboard.md): overview rows, market, profile, comparison, lab, static page. */
 let s: TestServer;
@@ -135,6 +135,28 @@ describe('with a market', () => {
     expect((await get('/lab/calibration?points=1')).json()).toMatchObject({ code: 'SCHEMA_INVALID', field: 'points' });
   });
 
+  it('GET /lab/stress stresses every visible account under the library, with Cover-1 ≤ Cover-2', async () => {
+    const res = await get('/lab/stress');
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as {
+      scenarios: { id: string }[];
+      accounts: { accountId: string; equity: number; margin: number; losses: number[]; deficits: number[] }[];
+      cover: { cover1: number; cover2: number };
+    };
+    expect(body.accounts.map((a) => a.accountId)).toEqual(['d1', 'd2']);
+    const crash = body.scenarios.findIndex((sc) => sc.id === 'crypto-2020-03-12');
+    expect(crash).toBeGreaterThanOrEqual(0);
+    const d1 = body.accounts[0]!;
+    // 2 BTC long: the 2020-03-12 crash (BTC about −39 %) is a loss of roughly 2 × 0.39 × 66,000.
+    expect(d1.losses[crash]!).toBeGreaterThan(40_000);
+    expect(d1.losses[crash]!).toBeLessThan(60_000);
+    body.accounts.forEach((a) => a.losses.forEach((l, i) => expect(a.deficits[i]).toBeCloseTo(Math.max(0, l - a.equity), 6)));
+    expect(body.cover.cover1).toBeGreaterThanOrEqual(0);
+    expect(body.cover.cover2).toBeGreaterThanOrEqual(body.cover.cover1);
+    const holder = (await get('/lab/stress', s.auth(holderKey))).json() as { accounts: { accountId: string }[] };
+    expect(holder.accounts.map((a) => a.accountId)).toEqual(['d2']);
+  });
+
   it('GET /lab/calibration gives one calibration per as-of date, none after the market date', async () => {
     const body = (await get('/lab/calibration?underlyings=BTC&points=3&step=20&lookback=250')).json() as {
       dates: string[];
@@ -164,9 +186,10 @@ describe('dashboard page', () => {
   it('without a build, / explains how to make one', async () => {
     const { buildServer } = await import('../src/server/build-server.js');
     const { EngineHost } = await import('../src/server/engine-host.js');
+    const { restoreEngine } = await import('../src/server/restore-engine.js');
     const empty = mkdtempSync(join(tmpdir(), 'crossmargin-noweb-'));
     writeFileSync(join(empty, 'README'), 'no index.html here');
-    const app = await buildServer({ store: s.store, engine: new EngineHost(s.app.marginService.engine), dashboardDirectory: empty });
+    const app = await buildServer({ store: s.store, engine: new EngineHost(await restoreEngine(s.store, TEST_SETTINGS)), dashboardDirectory: empty });
     const res = await app.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(503);
     expect(res.body).toContain('npm run build');

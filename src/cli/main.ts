@@ -4,13 +4,16 @@ import { processIo, type CliIo } from './cli-io.js';
 import { registerAccountCommand } from './commands/account-command.js';
 import { registerBacktestCommand } from './commands/backtest-command.js';
 import { registerCalibrateCommand } from './commands/calibrate-command.js';
+import { registerCascadeCommand } from './commands/cascade-command.js';
 import { registerCompareCommand } from './commands/compare-command.js';
+import { registerLiquidateCommand } from './commands/liquidate-command.js';
 import { registerMarginCommand } from './commands/margin-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerPriceCommand } from './commands/price-command.js';
 import { registerSamplesCommand } from './commands/samples-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
+import { registerStressCommand } from './commands/stress-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 
 export function buildProgram(io: CliIo): Command {
@@ -22,6 +25,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerMarginCommand(program, io);
+  registerLiquidateCommand(program, io);
   registerCompareCommand(program, io);
   registerAccountCommand(program, io);
   registerBacktestCommand(program, io);
@@ -31,7 +35,9 @@ export function buildProgram(io: CliIo): Command {
   registerSnapshotCommand(program, io);
   registerValidateCommand(program, io);
   registerCalibrateCommand(program, io);
+  registerCascadeCommand(program, io);
   registerServeCommand(program, io);
+  registerStressCommand(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

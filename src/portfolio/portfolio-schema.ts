@@ -17,6 +17,11 @@ export const PortfolioFileSchema = z.strictObject({
   positions: z.array(PositionInputSchema),
   /** Collateral balances by currency, in units of that currency (1.2 BTC, 50 000 USDC). */
   collateral: z.record(z.string(), z.number().finite().nonnegative()).default({}),
+  /**
+   * Resting orders (optional): signed contracts, + buy / − sell. Only models that charge open-order margin read them
+   * (deribit-pm: IM = risk-matrix margin + open-orders margin, crypto-venues.md §1.1); the others ignore them.
+   */
+  openOrders: z.array(PositionInputSchema).optional(),
 });
 
 export type PortfolioFile = z.output<typeof PortfolioFileSchema>;

@@ -20,6 +20,8 @@ export interface ResolvedPortfolio {
   readonly mode: 'cross' | 'isolated';
   readonly positions: readonly ResolvedPosition[];
   readonly collateral: Readonly<Record<string, number>>;
+  /** Resting orders (signed contracts, + buy), when the file lists any; `field` is `openOrders.<i>.instrument`. */
+  readonly openOrders?: readonly ResolvedPosition[];
   /** Where the portfolio came from (a file path), for messages. */
   readonly source: string | undefined;
 }
@@ -44,7 +46,12 @@ export function resolvePortfolio(
     return { instrument: table.add(known ?? resolveInstrument(p.instrument, prefix + field), prefix + field), quantity: p.quantity, field };
   });
   if (options.collateralAsPositions === true) positions.push(...collateralPositions(file, table, prefix));
-  return { account: file.account, currency: file.currency, mode: file.mode, positions, collateral: file.collateral, source };
+  const openOrders = (file.openOrders ?? []).map((o, i): ResolvedPosition => {
+    const field = `openOrders.${i}.instrument`;
+    const known = typeof o.instrument === 'string' ? catalogue?.get(o.instrument) : undefined;
+    return { instrument: table.add(known ?? resolveInstrument(o.instrument, prefix + field), prefix + field), quantity: o.quantity, field };
+  });
+  return { account: file.account, currency: file.currency, mode: file.mode, positions, collateral: file.collateral, ...(openOrders.length > 0 ? { openOrders } : {}), source };
 }
 
 /**

@@ -10,7 +10,14 @@ import { InstrumentTable } from '../instruments/instrument-table.js';
 import { getModel } from '../models/model-registry.js';
 import { resolvePortfolio } from '../portfolio/resolve-portfolio.js';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
-import { BacktestQuerySchema, CalibrationQuerySchema, LabBacktestSchema, LabCalibrationSchema, type LabBacktest, type LabCalibration } from './lab-schemas.js';
+import { buildStressSet } from '../stress/build-stress-set.js';
+import { defaultFundCover } from '../stress/default-fund-cover.js';
+import { DEFAULT_STRESS_LIBRARY } from '../stress/default-library.js';
+import { evaluateStress } from '../stress/evaluate-stress.js';
+import { stressHistory } from '../stress/stress-history.js';
+import { preparePopulation } from '../stress/stress-population.js';
+import { canSeeAccount } from './authenticate.js';
+import { BacktestQuerySchema, CalibrationQuerySchema, LabBacktestSchema, LabCalibrationSchema, LabStressSchema, type LabBacktest, type LabCalibration } from './lab-schemas.js';
 import type { MarginService } from './margin-service.js';
 import { errors, principalOf, requireKnown, visibleAccount } from './route-helpers.js';
 
@@ -115,6 +122,42 @@ export function registerLabRoutes(root: FastifyInstance, deps: { readonly servic
         ranking: report.ranking.map((r) => ({ ...r, peakToTrough: r.peakToTrough ?? undefined })),
       };
     });
+  });
+
+  const history = stressHistory();
+  app.get('/lab/stress', { schema: { tags: ['lab'], response: { 200: LabStressSchema, ...errors } } }, async (request) => {
+    const p = principalOf(request);
+    const engine = service.engine;
+    const market = engine.currentMarket();
+    if (market === undefined) throw new CrossmarginError('NOT_FOUND', 'no market data yet: push a market snapshot first', { field: 'market' });
+    const ids = engine.accountIds().filter((id) => canSeeAccount(p, id)).sort();
+    if (ids.length === 0) throw new CrossmarginError('NOT_FOUND', 'no accounts to stress', { field: 'accounts' });
+    const population = preparePopulation(ids.map((id) => ({ document: engine.account(id), source: id })), market);
+    const stressSet = buildStressSet(DEFAULT_STRESS_LIBRARY, population.underlyings, history.historyFor);
+    const settings = engine.settings();
+    const report = evaluateStress(population, stressSet, settings.model, {
+      ...(settings.params === undefined ? {} : { params: settings.params }),
+      historyLoader: history.loader,
+    });
+    const cover = defaultFundCover(report);
+    return {
+      asOf: market.asOf,
+      model: report.model,
+      scenarios: report.scenarios.map((sc) => ({ id: sc.id, label: sc.label, kind: sc.kind })),
+      accounts: report.accounts.map((a) => ({
+        accountId: a.account,
+        equity: a.equity,
+        margin: a.initialMargin,
+        losses: a.outcomes.map((o) => o.loss),
+        deficits: a.outcomes.map((o) => o.deficit),
+      })),
+      cover: {
+        cover1: cover.cover1.amount,
+        cover2: cover.cover2.amount,
+        ...(cover.cover2.scenario === undefined ? {} : { scenario: cover.cover2.scenario }),
+        members: cover.cover2.members.map((m) => m.account),
+      },
+    };
   });
 
   app.get('/lab/calibration', { schema: { tags: ['lab'], querystring: CalibrationQuerySchema, response: { 200: LabCalibrationSchema, ...errors } } }, async (request) => {

@@ -3,7 +3,7 @@ import { toCrossmarginError } from '../core/errors.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer, type ServerLimits } from './build-server.js';
-import { DEMO_ACCOUNTS } from './demo-accounts.js';
+import { demoAccounts } from './demo-accounts.js';
 import { EngineHost } from './engine-host.js';
 import { runFeed, type Feed } from './feeds/feed.js';
 import { HistoryReplayFeed } from './feeds/history-replay-feed.js';
@@ -83,8 +83,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const createdAdminKey = await bootstrapAdminKey(store, options.adminKey);
 
     if (options.demo === true && (await store.listAccounts()).length === 0) {
-      for (const account of DEMO_ACCOUNTS) await service.createAccount(account, { keyId: 'system' });
-      options.print(`demo: seeded ${DEMO_ACCOUNTS.length} accounts (${DEMO_ACCOUNTS.map((a) => a.id).join(', ')})`);
+      const accounts = demoAccounts();
+      for (const account of accounts) await service.createAccount(account, { keyId: 'system' });
+      options.print(`demo: seeded ${accounts.length} accounts (${accounts.slice(0, 4).map((a) => a.id).join(', ')}, …)`);
     }
 
     const address = await app.listen({ host: options.host, port: options.port });

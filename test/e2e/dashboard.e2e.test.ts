@@ -154,7 +154,7 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     await expect.poll(() => panel.getByRole('alert').textContent()).toMatch(/^[A-Z_]+: .*trades\.0/);
   }, 60_000);
 
-  it('the model lab draws calibrations over time and a backtest with its statistics', async () => {
+  it('the model lab draws calibrations over time, a backtest with its statistics, and stress results with Cover-1/2', async () => {
     await page.goto(`${service.url}/#/lab`);
     await page.getByTestId('calibration-chart').locator('canvas').first().waitFor({ timeout: 60_000 });
     await page.getByLabel('backtest account').selectOption('e2e-btc-long');
@@ -167,6 +167,16 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     expect(cells[0]).toBe('scenario-grid');
     expect(Number(cells[1])).toBe(report.models[0]!.summary.T);
     expect(Number(cells[2])).toBe(report.models[0]!.summary.exceptions);
+
+    await page.getByRole('button', { name: 'Run the scenario library' }).click();
+    await page.getByTestId('stress-table').waitFor({ timeout: 60_000 });
+    const stress = await api<{ accounts: { accountId: string; equity: number }[]; cover: { cover1: number; cover2: number } }>('GET', '/lab/stress');
+    const cover = await page.getByTestId('cover').textContent();
+    expect(cover).toContain(`Cover-1: ${money(stress.cover.cover1)}`);
+    expect(cover).toContain(`Cover-2: ${money(stress.cover.cover2)}`);
+    for (const a of stress.accounts) {
+      expect(await page.getByTestId('stress-table').locator('tr', { hasText: a.accountId }).locator('td.num').first().textContent()).toBe(money(a.equity));
+    }
     await shot('lab');
   }, 120_000);
 });

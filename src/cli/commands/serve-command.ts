@@ -57,6 +57,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       }
       io.out(`crossmargin service listening on ${service.url}\n`);
       io.out(`API documentation: ${service.docsUrl}\n`);
+      // The key rides in the URL fragment, which browsers never send to the server; the page moves it to the tab's
+      // sessionStorage and clears it from the address bar.
+      io.out(
+        service.createdAdminKey === undefined
+          ? `risk dashboard: ${service.url}/ (sign in with an API key)\n`
+          : `risk dashboard: ${service.url}/#key=${encodeURIComponent(service.createdAdminKey)}\n`,
+      );
       // Graceful shutdown: stop accepting, finish requests in flight, close the store.
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {

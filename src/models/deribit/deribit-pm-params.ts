@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ParameterDoc } from '../margin-model.js';
+import { DeribitPmLegacySchema, DERIBIT_PM_LEGACY_DEFAULTS } from './deribit-pm-legacy-params.js';
 
 /**
  * Parameters of `deribit-pm` (S:PM), crypto-venues.md §1.1. Venue parameters are dated configuration: the defaults
@@ -37,6 +38,11 @@ const VenueFieldsSchema = z.strictObject({
   /** Cap of the offset, in the settlement currency. */
   maxOffsetablePnl: z.number().finite().min(0),
   mmFactor: z.number().finite().positive().max(1),
+  /**
+   * X:PM collateral haircut of a balance in this currency, fraction 0..1, applied to IM (crypto-venues.md §1.1 X:PM:
+   * "haircuts apply to IM"; BTC 0 on 2024-06-17). Per-asset values go in `currencies`.
+   */
+  haircut: z.number().finite().min(0).max(1),
 });
 
 export type DeribitPmVenueFields = z.output<typeof VenueFieldsSchema>;
@@ -62,6 +68,7 @@ export const DERIBIT_PM_BTC_2024_06_17: DeribitPmVenueFields = Object.freeze({
   pnlOffset: 0,
   maxOffsetablePnl: 0,
   mmFactor: 0.8,
+  haircut: 0,
 });
 
 const d = DERIBIT_PM_BTC_2024_06_17;
@@ -88,6 +95,21 @@ export const DeribitPmParamsSchema = z.strictObject({
   pnlOffset: VenueFieldsSchema.shape.pnlOffset.default(d.pnlOffset),
   maxOffsetablePnl: VenueFieldsSchema.shape.maxOffsetablePnl.default(d.maxOffsetablePnl),
   mmFactor: VenueFieldsSchema.shape.mmFactor.default(d.mmFactor),
+  haircut: VenueFieldsSchema.shape.haircut.default(d.haircut),
+  /**
+   * Margin type (crypto-venues.md §1): `s-pm` margins each settlement currency in its own coin; `x-pm` values every
+   * currency's risk matrix in USD, combines them and applies collateral haircuts to IM (reported in USD).
+   */
+  mode: z.enum(['s-pm', 'x-pm']).default('s-pm'),
+  /**
+   * How X:PM combines currencies ([U], §1.1 X:PM): `sum` adds each currency's worst case in USD (no netting across
+   * currencies); `aligned` adds the USD risk vectors scenario by scenario (all underlyings move by the same relative
+   * step) and takes the worst of the sum.
+   */
+  crossAggregation: z.enum(['sum', 'aligned']).default('sum'),
+  /** `2023` = the 2023–24 redesign (§1.1); `legacy` = the pre-2023 PM of §1.1 "Legacy PM" (TV-D4), see `legacy`. */
+  variant: z.enum(['2023', 'legacy']).default('2023'),
+  legacy: DeribitPmLegacySchema.default({ ...DERIBIT_PM_LEGACY_DEFAULTS }),
   /** Per-currency overrides (e.g. `{"ETH": {"extendedDampenerUsd": …}}`), read from that day's model_params. */
   currencies: z.record(z.string(), VenueFieldsSchema.omit({ bucketsCount: true, extendedMoves: true }).partial()).default({}),
 });
@@ -96,17 +118,21 @@ export type DeribitPmParams = z.output<typeof DeribitPmParamsSchema>;
 
 /** The fields in force for one currency or underlying: its override, else the top-level values. */
 export function venueFieldsFor(params: DeribitPmParams, name: string): DeribitPmVenueFields {
-  // The dated-config fields (asOf, source) and the overrides map are not venue fields; the rest are.
-  const base: Record<string, unknown> = { ...params };
-  delete base.asOf;
-  delete base.source;
-  delete base.currencies;
+  // Only the venue fields: dated-config fields (asOf, source), the mode switches and the overrides map are not.
+  const base: Record<string, unknown> = {};
+  for (const key of VENUE_FIELD_NAMES) base[key] = params[key];
   return { ...base, ...(params.currencies[name] ?? {}) } as DeribitPmVenueFields;
 }
+
+const VENUE_FIELD_NAMES = Object.keys(VenueFieldsSchema.shape) as (keyof DeribitPmVenueFields)[];
 
 export const DERIBIT_PM_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'asOf', description: 'date of the parameter set', default: '"2024-06-17"' },
   { name: 'source', description: 'where the parameter set comes from', default: '"Deribit private/pme/simulate docs example, BTC"' },
   ...Object.entries(d).map(([name, value]) => ({ name, description: `Deribit model_params ${name} (crypto-venues.md §1.1)`, default: JSON.stringify(value) })),
-  { name: 'currencies', description: 'per settlement currency / underlying overrides of the fields above (not bucketsCount, extendedMoves)', default: '{}' },
+  { name: 'mode', description: 's-pm (per settlement currency, in coin) or x-pm (all currencies in USD, collateral haircuts on IM)', default: '"s-pm"' },
+  { name: 'crossAggregation', description: 'x-pm: sum (per-currency worst cases added in USD) or aligned (USD vectors added scenario by scenario) [U]', default: '"sum"' },
+  { name: 'variant', description: '2023 (the 2023–24 redesign) or legacy (pre-2023 PM: price/vol grid + option and futures contingencies, TV-D4)', default: '"2023"' },
+  { name: 'legacy', description: 'legacy-PM parameters {asOf, source, priceRange, bucketsCount, volShock, vegaPower, optionContingencyPerNetShort, futuresContingency, mmFactor}', default: JSON.stringify(DERIBIT_PM_LEGACY_DEFAULTS) },
+  { name: 'currencies', description: 'per settlement currency / underlying overrides of the venue fields above (not bucketsCount, extendedMoves); haircut per collateral asset', default: '{}' },
 ];
