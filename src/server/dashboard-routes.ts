@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
@@ -74,6 +74,13 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { service } = deps;
   const history = catalogueLoader();
+  /** A visible, known account's book on the engine's market (404 when unseen or unknown, or before any market). */
+  const accountOnMarket = async (request: FastifyRequest, id: string) => {
+    visibleAccount(request, id);
+    await requireKnown(service, id);
+    const engine = service.engine;
+    return { engine, market: requireMarket(engine), doc: engine.account(id) };
+  };
 
   app.get('/margins', { schema: { tags: ['dashboard'], response: { 200: z.array(MarginSummarySchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
@@ -103,11 +110,7 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
     '/accounts/:id/profile',
     { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
     async (request) => {
-      visibleAccount(request, request.params.id);
-      await requireKnown(service, request.params.id);
-      const engine = service.engine;
-      const market = requireMarket(engine);
-      const doc = engine.account(request.params.id);
+      const { engine, market, doc } = await accountOnMarket(request, request.params.id);
       const settings = engine.settings();
       const q = request.query;
       const profile = pnlProfile(doc, market, {
@@ -139,11 +142,7 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
     '/accounts/:id/compare',
     { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
     async (request) => {
-      visibleAccount(request, request.params.id);
-      await requireKnown(service, request.params.id);
-      const engine = service.engine;
-      const market = requireMarket(engine);
-      const doc = engine.account(request.params.id);
+      const { engine, market, doc } = await accountOnMarket(request, request.params.id);
       const live = engine.settings();
       const models = MODELS.map((model) => {
         try {

@@ -1,4 +1,5 @@
 import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import { expirySlices } from '../expiry-slices.js';
 import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
@@ -47,20 +48,7 @@ function compileDeribitPm(input: DeribitPmParams, context: ModelContext): Compil
   const specs = context.instruments.specs();
   const inputs = specs.map((spec, i) => instrumentMarketInputs(spec, context.market, context.fieldOf?.(i) ?? `instruments.${i}`));
 
-  // Slices: 0 for delta-one instruments (no vol), one per distinct option time to expiry.
-  const sliceOfTau = new Map<number, number>([[-1, 0]]);
-  const sliceTau: number[] = [-1];
-  const slice = specs.map((spec, i) => {
-    if (spec.kind !== 'option') return 0;
-    const tau = inputs[i]!.tau;
-    let s = sliceOfTau.get(tau);
-    if (s === undefined) {
-      s = sliceTau.length;
-      sliceOfTau.set(tau, s);
-      sliceTau.push(tau);
-    }
-    return s;
-  });
+  const { slice, sliceTau } = expirySlices(specs, inputs);
 
   const underlyings = riskUnderlyings(context);
   const count = sliceTau.length * layout.length + 2;

@@ -1,4 +1,5 @@
 import type { UnderlyingGrid } from '../../scenarios/price-vol-grid.js';
+import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import { buildPriceVolGrid } from '../../scenarios/price-vol-grid.js';
 import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
 import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
@@ -17,21 +18,25 @@ export const scenarioGridModel: MarginModel<ScenarioGridParams> = {
   paramsSchema: ScenarioGridParamsSchema,
   parameters: SCENARIO_GRID_PARAMETER_DOCS,
   compile(params, context) {
-    const underlyings = new Map<string, UnderlyingGrid>();
-    for (const name of context.instruments.underlyingNames()) {
-      const o = params.underlyings[name];
-      underlyings.set(name, { priceRange: o?.priceRange ?? params.priceRange, volShifts: o?.volShifts ?? params.volShifts });
-    }
-    const set = buildPriceVolGrid({
-      priceSteps: params.priceSteps,
-      volShiftMode: params.volShiftMode,
-      extreme: params.extreme === false ? undefined : params.extreme,
-      timeStep: params.timeStepDays / 365,
-      underlyings,
-    });
-    return compiledGrid(buildScenarioMatrix(context, set), context, params);
+    return compiledGrid(buildScenarioMatrix(context, scenarioGridSet(params, context.instruments.underlyingNames())), context, params);
   },
 };
+
+/** The model's price × vol scenario set over `underlyings` (per-underlying overrides of range and vol shifts applied). */
+export function scenarioGridSet(params: ScenarioGridParams, underlyingNames: readonly string[]): ScenarioSet {
+  const underlyings = new Map<string, UnderlyingGrid>();
+  for (const name of underlyingNames) {
+    const o = params.underlyings[name];
+    underlyings.set(name, { priceRange: o?.priceRange ?? params.priceRange, volShifts: o?.volShifts ?? params.volShifts });
+  }
+  return buildPriceVolGrid({
+    priceSteps: params.priceSteps,
+    volShiftMode: params.volShiftMode,
+    extreme: params.extreme === false ? undefined : params.extreme,
+    timeStep: params.timeStepDays / 365,
+    underlyings,
+  });
+}
 
 function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: ScenarioGridParams): CompiledModel {
   const { set } = matrix;

@@ -2,7 +2,7 @@ import { InstrumentTable } from '../../instruments/instrument-table.js';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { buildScenarioMatrix } from '../../models/scenario-pipeline.js';
 import type { ScenarioGridParams } from '../../models/scenario-grid/scenario-grid-params.js';
-import { buildPriceVolGrid, type UnderlyingGrid } from '../../scenarios/price-vol-grid.js';
+import { scenarioGridSet } from '../../models/scenario-grid/scenario-grid-model.js';
 
 /**
  * Maintenance margin of the cascade (docs/cascades.md "Maintenance margin"): the `scenario-grid` model's worst loss
@@ -24,18 +24,7 @@ export function compileMaintenanceRates(underlyings: readonly string[], params: 
   const table = new InstrumentTable();
   // One long linear perpetual of 1 unit per underlying, settled in USD: its P&L is the price move in USD.
   for (const u of underlyings) table.add({ symbol: `${u}-CASCADE-UNIT`, kind: 'perpetual', underlying: u, multiplier: 1, settlement: 'linear', currency: 'USD' });
-  const grids = new Map<string, UnderlyingGrid>();
-  for (const u of underlyings) {
-    const o = params.underlyings[u];
-    grids.set(u, { priceRange: o?.priceRange ?? params.priceRange, volShifts: o?.volShifts ?? params.volShifts });
-  }
-  const set = buildPriceVolGrid({
-    priceSteps: params.priceSteps,
-    volShiftMode: params.volShiftMode,
-    extreme: params.extreme === false ? undefined : params.extreme,
-    timeStep: params.timeStepDays / 365,
-    underlyings: grids,
-  });
+  const set = scenarioGridSet(params, underlyings);
   const S = set.count;
   return {
     compute(prices, longLoss, shortLoss) {

@@ -1,4 +1,5 @@
 import { instrumentMarketInputs, type InstrumentMarketInputs } from '../../../pricing/instrument-inputs.js';
+import { expirySlices } from '../../expiry-slices.js';
 import type { ScenarioSet } from '../../../scenarios/scenario-set.js';
 import type { ModelContext } from '../../margin-model.js';
 import { buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../../scenario-pipeline.js';
@@ -62,19 +63,7 @@ export interface OkxPlan {
 export function compileOkxPlan(params: OkxPmParams, context: ModelContext): OkxPlan {
   const specs = context.instruments.specs();
   const inputs = specs.map((spec, i) => instrumentMarketInputs(spec, context.market, context.fieldOf?.(i) ?? `instruments.${i}`));
-  const sliceOfTau = new Map<number, number>([[-1, 0]]);
-  const sliceTau: number[] = [-1];
-  const slice = specs.map((spec, i) => {
-    if (spec.kind !== 'option') return 0;
-    const tau = inputs[i]!.tau;
-    let s = sliceOfTau.get(tau);
-    if (s === undefined) {
-      s = sliceTau.length;
-      sliceOfTau.set(tau, s);
-      sliceTau.push(tau);
-    }
-    return s;
-  });
+  const { slice, sliceTau } = expirySlices(specs, inputs);
   const underlyings = riskUnderlyings(context);
   const points = Math.max(1, ...underlyings.map((u) => mr1ShocksOf(params, u).length));
   const layout = okxLayout(points);
