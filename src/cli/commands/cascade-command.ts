@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { readServiceAccounts } from '../service-accounts.js';
 import { CrossmarginError } from '../../core/errors.js';
 import { parseWithSchema } from '../../core/validate.js';
 import { readJsonFile } from '../../market/read-input-file.js';
@@ -23,6 +24,7 @@ interface CascadeOptions {
   relief?: boolean;
   compare?: boolean;
   population?: string;
+  db?: string;
   config?: string;
   report?: string[];
   json?: boolean;
@@ -84,10 +86,15 @@ export function registerCascadeCommand(program: Command, io: CliIo): void {
     .option('--relief', 'grant intermarket relief between correlated underlyings (ignored with --compare)')
     .option('--compare', 'run cross/isolated × relief on/off on the same population')
     .option('--population <path>', 'portfolio JSON file (one portfolio or an array) or a directory of them, instead of a generated population')
+    .option('--db <path-or-url>', "the margin service's accounts as the population: its SQLite file or postgres:// URL (as serve --db)")
     .option('--config <file>', 'JSON settings (docs/cascades.md "Settings"); command-line options override it')
     .option('--report <format-and-path...>', 'write a report: html <path>')
     .option('--json', 'print the report as JSON')
-    .action((opts: CascadeOptions) => {
+    .action(async (opts: CascadeOptions) => {
+      if (opts.db !== undefined && opts.population !== undefined) {
+        throw new CrossmarginError('USAGE_INVALID', '--db and --population both name the population: give one', { field: '--db' });
+      }
+      const service = opts.db === undefined ? undefined : await readServiceAccounts(opts.db);
       const base = opts.config === undefined ? {} : readJsonFile(opts.config);
       if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new CrossmarginError('SCHEMA_INVALID', `${opts.config}: expected a JSON object of settings`, { field: opts.config });
       const over: Record<string, unknown> = { ...(base as Record<string, unknown>) };
@@ -108,6 +115,7 @@ export function registerCascadeCommand(program: Command, io: CliIo): void {
       let started = false;
       const report = simulateCascades(config, {
         ...(opts.population === undefined ? {} : { populationPath: opts.population }),
+        ...(service === undefined ? {} : { portfolios: service, portfoliosSource: `service accounts (${opts.db})` }),
         onProgress: (done, total) => {
           if (!started) bar?.start(total, 0);
           started = true;

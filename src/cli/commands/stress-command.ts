@@ -9,6 +9,7 @@ import { buildStressSet } from '../../stress/build-stress-set.js';
 import { defaultFundCover } from '../../stress/default-fund-cover.js';
 import { DEFAULT_STRESS_LIBRARY, selectBuiltInScenarios } from '../../stress/default-library.js';
 import { DEFAULT_STRESS_MODEL, evaluateStress } from '../../stress/evaluate-stress.js';
+import { readServiceAccounts } from '../service-accounts.js';
 import { loadPortfolioInputs } from '../../stress/portfolio-population.js';
 import { checkDirection, reverseStressAccounts } from '../../stress/reverse-stress-accounts.js';
 import { DEFAULT_COVARIANCE_LOOKBACK, DEFAULT_REVERSE_HORIZON } from '../../stress/stress-covariance.js';
@@ -20,7 +21,8 @@ import { formatCover, formatReverseStress, formatStressReport } from '../format-
 import { HISTORY_OPTION_HELP } from '../history-option.js';
 
 interface StressOptions {
-  portfolio: string[];
+  portfolio?: string[];
+  db?: string;
   market: string;
   scenarios?: string;
   model: string;
@@ -68,7 +70,8 @@ export function registerStressCommand(program: Command, io: CliIo): void {
   program
     .command('stress')
     .description('stress test: loss per historical / hypothetical / correlation-breakdown scenario against margin and equity; reverse stress; default-fund cover')
-    .requiredOption('--portfolio <files...>', 'portfolio JSON file(s): one or more portfolio files, JSON arrays of portfolios, or directories of them')
+    .option('--portfolio <files...>', 'portfolio JSON file(s): one or more portfolio files, JSON arrays of portfolios, or directories of them')
+    .option('--db <path-or-url>', "stress the margin service's accounts: its SQLite file or postgres:// URL (as serve --db); instead of or with --portfolio")
     .requiredOption('--market <file>', 'market snapshot JSON file')
     .option('--scenarios <file|ids>', `scenarios JSON file (docs/stress-testing.md), or built-in ids separated by commas (default: all built-in: ${DEFAULT_STRESS_LIBRARY.map((s) => s.id).join(', ')})`)
     .option('--model <id>', 'margin model of the margin column (see `crossmargin models`)', DEFAULT_STRESS_MODEL)
@@ -86,14 +89,18 @@ export function registerStressCommand(program: Command, io: CliIo): void {
         '  crossmargin stress --portfolio members/ --market market.json --cover --scenarios crypto-2020-03-12,crypto-2022-11-ftx\n' +
         '  crossmargin stress --portfolio p.json --market m.json --reverse --direction BTC=-1,ETH=-1 --horizon 10',
     )
-    .action((opts: StressOptions) => {
+    .action(async (opts: StressOptions) => {
+      if (opts.portfolio === undefined && opts.db === undefined) {
+        throw new CrossmarginError('USAGE_INVALID', 'name the accounts to stress: --portfolio <files...> or --db <database>', { field: '--portfolio' });
+      }
+      const service = opts.db === undefined ? [] : await readServiceAccounts(opts.db);
       getModel(opts.model); // an unknown id fails before any work, naming the known ones
       const horizon = wholeNumber(opts.horizon, '--horizon', 1, 250);
       const lookback = wholeNumber(opts.lookback, '--lookback', 30, 100_000);
       const direction = opts.direction === undefined ? undefined : parseDirection(opts.direction);
       const library = scenariosFrom(opts.scenarios);
       const market = loadMarketSnapshot(opts.market);
-      const population = preparePopulation(loadPortfolioInputs(opts.portfolio), market);
+      const population = preparePopulation([...loadPortfolioInputs(opts.portfolio ?? []), ...service], market);
       if (direction !== undefined) checkDirection(population, direction);
       const history = stressHistory(opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()).filter((s) => s !== ''));
       const stressSet = buildStressSet(library, population.underlyings, history.historyFor);

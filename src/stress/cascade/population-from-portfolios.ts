@@ -1,9 +1,8 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { CrossmarginError } from '../../core/errors.js';
 import { InstrumentTable } from '../../instruments/instrument-table.js';
-import { readJsonFile } from '../../market/read-input-file.js';
+import type { PortfolioInput } from '../../models/compute-margin.js';
 import { resolvePortfolio, type ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
+import { loadPortfolioInputs } from '../portfolio-population.js';
 import { populationBuilder, type CascadePopulation } from './cascade-population.js';
 
 /** Currencies held as cash at 1 USD (stablecoins stand in for USD, data/SOURCES.md). */
@@ -18,23 +17,17 @@ export interface PortfolioSet {
 
 /**
  * Reads portfolios in the portfolio-file contract (DESIGN.md "Portfolio file") from a file (one portfolio or a JSON
- * array of them, e.g. the service's accounts exported) or a directory (every `*.json`, sorted by name).
+ * array of them) or a directory (every `*.json`, sorted by name): loadPortfolioInputs, then portfolioSetOf.
  */
 export function readPortfolioSet(path: string): PortfolioSet {
-  let files: string[];
-  try {
-    files = statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f)) : [path];
-  } catch (error) {
-    throw new CrossmarginError('FILE_NOT_FOUND', `${path}: no such file or directory`, { field: path, cause: error });
-  }
-  if (files.length === 0) throw new CrossmarginError('FILE_NOT_FOUND', `${path}: no *.json portfolio files in this directory`, { field: path });
+  return portfolioSetOf(loadPortfolioInputs([path]));
+}
+
+/** Resolves portfolio documents (files, or the service's accounts) into one instrument table. */
+export function portfolioSetOf(inputs: readonly PortfolioInput[]): PortfolioSet {
+  if (inputs.length === 0) throw new CrossmarginError('USAGE_INVALID', 'the population holds no portfolios', { field: 'population' });
   const table = new InstrumentTable();
-  const portfolios: ResolvedPortfolio[] = [];
-  for (const file of files) {
-    const json = readJsonFile(file);
-    const list = Array.isArray(json) ? json : [json];
-    list.forEach((item, i) => portfolios.push(resolvePortfolio(item, table, Array.isArray(json) ? `${file}[${i}]` : file)));
-  }
+  const portfolios = inputs.map((input) => resolvePortfolio(input.document, table, input.source));
   const underlyings: string[] = [];
   const add = (u: string): void => {
     if (!CASH_CURRENCIES.has(u) && !underlyings.includes(u)) underlyings.push(u);

@@ -5,7 +5,8 @@ import { isHedged, type CascadePopulation } from './cascade-population.js';
 import { generatePopulation } from './generate-population.js';
 import { lossDistribution, type LossDistribution } from './loss-distribution.js';
 import { compileMaintenanceRates } from './maintenance-rates.js';
-import { populationFromPortfolios, readPortfolioSet } from './population-from-portfolios.js';
+import type { PortfolioInput } from '../../models/compute-margin.js';
+import { populationFromPortfolios, portfolioSetOf, readPortfolioSet } from './population-from-portfolios.js';
 import { reliefRates } from './relief-rates.js';
 import { runCascade, type CascadeRun } from './run-cascade.js';
 
@@ -26,6 +27,10 @@ export interface CascadeReport {
 export interface SimulateOptions {
   /** Portfolio file or directory; default a generated population. */
   readonly populationPath?: string;
+  /** Portfolio documents (e.g. the service's accounts, `--db`); used when no population or path is given. */
+  readonly portfolios?: readonly PortfolioInput[];
+  /** What `portfolios` are, for the report (e.g. `service accounts (crossmargin.db)`). */
+  readonly portfoliosSource?: string;
   /** Ready population and market (tests, benchmarks); skips files and calibration. */
   readonly population?: CascadePopulation;
   readonly market?: CascadeMarket;
@@ -33,7 +38,14 @@ export interface SimulateOptions {
 }
 
 export function simulateCascades(config: CascadeConfig, options: SimulateOptions = {}): CascadeReport {
-  const set = options.population === undefined && options.populationPath !== undefined ? readPortfolioSet(options.populationPath) : undefined;
+  const set =
+    options.population !== undefined
+      ? undefined
+      : options.populationPath !== undefined
+        ? readPortfolioSet(options.populationPath)
+        : options.portfolios !== undefined
+          ? portfolioSetOf(options.portfolios)
+          : undefined;
   const underlyings = options.population?.underlyings ?? options.market?.underlyings ?? set?.underlyings ?? config.underlyings;
   const market = options.market ?? calibrateCascadeMarket(underlyings, { windows: config.windows, advOverride: config.adv });
   const U = underlyings.length;
@@ -76,7 +88,7 @@ export function simulateCascades(config: CascadeConfig, options: SimulateOptions
   for (let u = 0; u < U; u++) for (let v = 0; v < U; v++) if (relief[u * U + v]! > 0) pairs.push({ long: underlyings[u]!, short: underlyings[v]!, rate: relief[u * U + v]! });
   return {
     seed: config.seed,
-    population: { source: options.population !== undefined ? 'given' : (options.populationPath ?? `generated (seed ${config.seed})`), accounts: population.accountCount, positions: population.positionQuantity.length, hedgedAccounts: hedged },
+    population: { source: options.population !== undefined ? 'given' : (options.populationPath ?? options.portfoliosSource ?? (options.portfolios !== undefined ? 'portfolios' : `generated (seed ${config.seed})`)), accounts: population.accountCount, positions: population.positionQuantity.length, hedgedAccounts: hedged },
     shock: Object.fromEntries(underlyings.map((u, i) => [u, shock[i]!])),
     rounds: config.rounds,
     insuranceFund: config.insuranceFund,
