@@ -17,6 +17,7 @@ import { registerApiRoutes } from './api-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { isDashboardPath, registerDashboard } from './dashboard-static.js';
 import { registerLabRoutes } from './lab-routes.js';
+import { LabRunner } from './lab-runner.js';
 import { bearerKey, KeyVerifier, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
 import { MarginService } from './margin-service.js';
@@ -153,7 +154,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   registerApiRoutes(app, { service, verifier, model: options.model });
   registerDashboardRoutes(app, { service });
-  registerLabRoutes(app, { service });
+  const labRunner = new LabRunner();
+  app.addHook('onClose', async () => labRunner.close());
+  registerLabRoutes(app, { service, runner: labRunner });
   registerStreamRoute(app, { service });
   await registerDashboard(app, options.dashboardDirectory);
   return app;
