@@ -22,7 +22,7 @@ export async function readServiceAccounts(db: string): Promise<PortfolioInput[]>
             account: a.id,
             currency: a.currency,
             mode: a.mode,
-            positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })),
+            positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) })),
             collateral: Object.fromEntries(collateral.map((c) => [c.currency, c.amount])),
           },
           source: `${db}: account ${a.id}`,

@@ -1,3 +1,4 @@
+import { CrossmarginError } from '../core/errors.js';
 import { parseWithSchema } from '../core/validate.js';
 import type { InstrumentSpec } from '../instruments/instrument-spec.js';
 import type { InstrumentTable } from '../instruments/instrument-table.js';
@@ -12,6 +13,8 @@ export interface ResolvedPosition {
   readonly quantity: number;
   /** Input field for error messages (`positions.2.instrument`). */
   readonly field: string;
+  /** Average entry price of a future or perpetual, in its quote (portfolio-schema.ts); undefined when not given. */
+  readonly entryPrice?: number;
 }
 
 export interface ResolvedPortfolio {
@@ -43,7 +46,14 @@ export function resolvePortfolio(
   const positions = file.positions.map((p, i): ResolvedPosition => {
     const field = `positions.${i}.instrument`;
     const known = typeof p.instrument === 'string' ? catalogue?.get(p.instrument) : undefined;
-    return { instrument: table.add(known ?? resolveInstrument(p.instrument, prefix + field), prefix + field), quantity: p.quantity, field };
+    const spec = known ?? resolveInstrument(p.instrument, prefix + field);
+    if (p.entryPrice !== undefined && spec.kind !== 'future' && spec.kind !== 'perpetual') {
+      // An option's premium and a spot holding's value are in equity in full: an entry price would count them twice.
+      throw new CrossmarginError('SCHEMA_INVALID', `${prefix}positions.${i}.entryPrice: an entry price applies to futures and perpetuals, not to ${spec.kind} ${spec.symbol}`, {
+        field: `positions.${i}.entryPrice`,
+      });
+    }
+    return { instrument: table.add(spec, prefix + field), quantity: p.quantity, field, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) };
   });
   if (options.collateralAsPositions === true) positions.push(...collateralPositions(file, table, prefix));
   const openOrders = (file.openOrders ?? []).map((o, i): ResolvedPosition => {

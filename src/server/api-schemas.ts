@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACCOUNT_STATES } from '../engine/account/account-state.js';
 import { MarketSnapshotSchema } from '../market/market-snapshot-schema.js';
 import { MarginResultSchema } from '../models/margin-result.js';
-import { PortfolioFileSchema, PositionInputSchema } from '../portfolio/portfolio-schema.js';
+import { OrderInputSchema, PortfolioFileSchema, PositionInputSchema } from '../portfolio/portfolio-schema.js';
 
 /**
  * Request and response schemas of the HTTP API. They validate requests (fastify-type-provider-zod) and generate
@@ -38,7 +38,7 @@ export const AccountSchema = z.object({
   mode: z.enum(['cross', 'isolated']),
   ownerKeyId: z.string().optional(),
   createdAt: z.string(),
-  positions: z.array(z.object({ instrument: z.string(), quantity: z.number() })),
+  positions: z.array(z.object({ instrument: z.string(), quantity: z.number(), entryPrice: z.number().optional() })),
   collateral: z.record(z.string(), z.number()),
 });
 
@@ -55,6 +55,11 @@ export const TradeBodySchema = z.strictObject({
   quantity: z.number().finite().refine((q) => q !== 0, 'expected a non-zero quantity'),
   /** Client-chosen, unique per account: a retry with the same key and content is applied once. */
   idempotencyKey: z.string().min(1).max(200),
+  /**
+   * Fill price, in the instrument's quote (optional; default the engine's mark): a future or perpetual's average
+   * entry price is updated with it (docs/accounts.md "Entry price").
+   */
+  price: z.number().finite().positive().optional(),
 });
 
 export const TradeResultSchema = z.object({
@@ -111,7 +116,7 @@ export const LiveMarginSchema = z.object({
 
 export const WhatIfBodySchema = z.strictObject({
   /** Hypothetical trades, signed contracts (buy positive). */
-  trades: z.array(PositionInputSchema).min(1),
+  trades: z.array(OrderInputSchema).min(1),
 });
 
 export const WhatIfResultSchema = LiveMarginSchema.omit({ computedAt: true, error: true }).extend({

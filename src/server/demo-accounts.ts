@@ -28,9 +28,10 @@ const SIZING_PRICE = { BTC: 5_000, ETH: 300 } as const;
 /**
  * The named demo books plus `generated` more (seeded, so every demo database starts with the same books): directional
  * BTC or ETH perpetuals, BTC/ETH spreads and hedged books, at leverage between 1.2× and 5.5× on USDC (some also post
- * BTC), so a replay spreads them over healthy, margin-call and liquidation states. Invented test books.
+ * BTC), so a replay spreads them over healthy, margin-call and liquidation states. With `entryCloses` (the first
+ * replayed day's closes) the perpetuals carry that entry price, so equity follows the replay. Invented test books.
  */
-export function demoAccounts(generated = 36, seed = 20_171_001): NewServiceAccount[] {
+export function demoAccounts(entryCloses?: Readonly<Record<string, number>>, generated = 36, seed = 20_171_001): NewServiceAccount[] {
   const random = mulberry32(seed);
   const out: NewServiceAccount[] = [...DEMO_ACCOUNTS];
   const round = (x: number, step: number) => Math.max(step, Math.round(x / step) * step);
@@ -58,5 +59,11 @@ export function demoAccounts(generated = 36, seed = 20_171_001): NewServiceAccou
     const collateral: Record<string, number> = random() < 0.25 ? { USDC: round(equity * 0.5, 100), BTC: round((equity * 0.5) / SIZING_PRICE.BTC, 0.001) } : { USDC: round(equity, 100) };
     out.push({ id: `demo-${String(i).padStart(2, '0')}-${label}`, currency: 'USD', mode: 'cross', positions, collateral });
   }
-  return out;
+  return entryCloses === undefined ? out : out.map((a) => ({ ...a, positions: a.positions.map((p) => withEntry(p, entryCloses)) }));
+}
+
+/** A demo perpetual entered at its underlying's close (BTC_USDC-PERPETUAL → BTC). */
+function withEntry(p: { instrument: string; quantity: number }, closes: Readonly<Record<string, number>>): { instrument: string; quantity: number; entryPrice?: number } {
+  const close = closes[p.instrument.split('_')[0] ?? ''];
+  return close === undefined ? p : { ...p, entryPrice: close };
 }

@@ -3,6 +3,7 @@ import type { LiveEngine, LiveMargin, MarketUpdateResult, MaxOrderSize, WhatIfRe
 import type { TradeInput as EngineTradeInput } from '../engine/live/apply-trades.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { parseMarketSnapshot } from '../market/market-snapshot.js';
+import { entryAfterTrade } from '../portfolio/entry-after-trade.js';
 import type { MarketSnapshotFile } from '../market/market-snapshot-schema.js';
 import type { AccountMode, AccountRecord, ApiKeyRecord, CollateralRecord, NewAuditEntry, PositionRecord, Store, TradeResult } from '../store/store.js';
 import type { EngineHost } from './engine-host.js';
@@ -16,13 +17,13 @@ export interface NewServiceAccount {
   readonly id: string;
   readonly currency: string;
   readonly mode: AccountMode;
-  readonly positions: readonly { readonly instrument: string; readonly quantity: number }[];
+  readonly positions: readonly { readonly instrument: string; readonly quantity: number; readonly entryPrice?: number | undefined }[];
   readonly collateral: Readonly<Record<string, number>>;
   readonly ownerKeyId?: string | undefined;
 }
 
 export interface AccountView extends AccountRecord {
-  readonly positions: { instrument: string; quantity: number }[];
+  readonly positions: { instrument: string; quantity: number; entryPrice?: number }[];
   readonly collateral: Record<string, number>;
 }
 
@@ -71,7 +72,7 @@ export class MarginService {
   }
 
   async createAccount(input: NewServiceAccount, actor: Actor): Promise<AccountView> {
-    checkInstruments(input.positions.map((p) => p.instrument), 'positions');
+    checkPositions(input.positions);
     return this.serial(async () => {
       // Account, positions, balances and audit entry: one store transaction.
       const record = await this.store.createAccount(
@@ -89,13 +90,13 @@ export class MarginService {
     return this.accountView(record);
   }
 
-  async setPositions(accountId: string, positions: readonly PositionRecord[] | readonly { instrument: string; quantity: number }[], actor: Actor): Promise<AccountView> {
-    checkInstruments(positions.map((p) => p.instrument), 'positions');
+  async setPositions(accountId: string, positions: readonly PositionRecord[] | readonly { instrument: string; quantity: number; entryPrice?: number | undefined }[], actor: Actor): Promise<AccountView> {
+    checkPositions(positions);
     return this.serial(async () => {
       await this.requireAccount(accountId);
       await this.store.setPositions(
         accountId,
-        positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })),
+        positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) })),
         this.audit(actor, 'positions.set', accountId, { positions }),
       );
       await this.syncAccount(accountId);
@@ -103,20 +104,29 @@ export class MarginService {
     });
   }
 
-  /** Idempotent trade: a replayed key returns the stored result and does not touch the engine again. */
-  async applyTrade(accountId: string, trade: { instrument: string; quantity: number; idempotencyKey: string }, actor: Actor): Promise<TradeResult> {
+  /**
+   * Idempotent trade: a replayed key returns the stored result and does not touch the engine again. A future or
+   * perpetual's entry price is averaged at the fill price (`price`, default the engine's mark: entryAfterTrade); the
+   * cash side of a trade (premium, fees, realised P&L of a reduction) reaches the service as collateral.
+   */
+  async applyTrade(accountId: string, trade: { instrument: string; quantity: number; idempotencyKey: string; price?: number | undefined }, actor: Actor): Promise<TradeResult> {
     checkInstruments([trade.instrument], 'instrument');
     return this.serial(async () => {
       await this.requireAccount(accountId);
-      const result = await this.store.applyTrade({ accountId, ...trade }, this.audit(actor, 'trade.apply', accountId, trade));
-      if (result.replayed) return result;
-      try {
-        await this.engine.applyTrade(accountId, trade.instrument, trade.quantity);
-        this.notifyMargins([accountId]);
-      } catch {
-        // The trade is stored (acknowledged); bring the engine back in line with the store rather than fail it.
-        await this.syncAccount(accountId);
+      const spec = resolveInstrument(trade.instrument, 'instrument');
+      let entryPrice: number | undefined;
+      if (spec.kind === 'future' || spec.kind === 'perpetual') {
+        const held = (await this.store.listPositions(accountId)).find((p) => p.instrument === trade.instrument);
+        const fill = trade.price ?? this.engine.fillPrice()(spec);
+        entryPrice = entryAfterTrade(spec.settlement, held?.quantity ?? 0, held?.entryPrice, trade.quantity, fill);
       }
+      const result = await this.store.applyTrade(
+        { accountId, instrument: trade.instrument, quantity: trade.quantity, idempotencyKey: trade.idempotencyKey, ...(entryPrice === undefined ? {} : { entryPrice }) },
+        this.audit(actor, 'trade.apply', accountId, trade),
+      );
+      if (result.replayed) return result;
+      // The store is the truth: the engine takes the position (and its entry price) from it.
+      await this.syncAccount(accountId);
       return result;
     });
   }
@@ -247,7 +257,7 @@ export class MarginService {
     const [positions, collateral] = await Promise.all([this.store.listPositions(record.id), this.store.listCollateral(record.id)]);
     return {
       ...record,
-      positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })),
+      positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) })),
       collateral: Object.fromEntries(collateral.map((c) => [c.currency, c.amount])),
     };
   }
@@ -255,6 +265,21 @@ export class MarginService {
 
 export function notFound(accountId: string): CrossmarginError {
   return new CrossmarginError('NOT_FOUND', `account "${accountId}" does not exist`, { field: 'id', details: { accountId } });
+}
+
+/**
+ * Positions are checked before anything is written (names resolve; an entry price only on futures and perpetuals),
+ * so a bad row never leaves a partial write or a store the engine cannot load.
+ */
+function checkPositions(positions: readonly { instrument: string; entryPrice?: number | undefined }[]): void {
+  positions.forEach((p, i) => {
+    const spec = resolveInstrument(p.instrument, `positions.${i}.instrument`);
+    if (p.entryPrice !== undefined && spec.kind !== 'future' && spec.kind !== 'perpetual') {
+      throw new CrossmarginError('SCHEMA_INVALID', `positions.${i}.entryPrice: an entry price applies to futures and perpetuals, not to ${spec.kind} ${spec.symbol}`, {
+        field: `positions.${i}.entryPrice`,
+      });
+    }
+  });
 }
 
 /** Instrument names are checked before anything is written, so a bad name never leaves a partial write. */

@@ -58,7 +58,7 @@ export async function restoreEngine(store: Store, settings: EngineSettings): Pro
         account: account.id,
         currency: account.currency,
         mode: account.mode,
-        positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })),
+        positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) })),
         collateral: Object.fromEntries(collateral.map((c) => [c.currency, c.amount])),
       },
       { previousState },

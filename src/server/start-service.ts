@@ -82,8 +82,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ticker.unref();
     const createdAdminKey = await bootstrapAdminKey(store, options.adminKey);
 
-    if (options.demo === true && (await store.listAccounts()).length === 0) {
-      const accounts = demoAccounts();
+    const replay = options.demo === true ? new HistoryReplayFeed({ underlyings: ['BTC', 'ETH'], daysPerSecond: options.replaySpeed ?? 5, after: service.engine.currentMarket()?.asOf }) : undefined;
+    if (replay !== undefined && (await store.listAccounts()).length === 0) {
+      // Entered at the first replayed day's closes, so equity follows the replay (unrealised P&L from entry).
+      const accounts = demoAccounts(replay.firstCloses());
       for (const account of accounts) await service.createAccount(account, { keyId: 'system' });
       options.print(`demo: seeded ${accounts.length} accounts (${accounts.slice(0, 4).map((a) => a.id).join(', ')}, …)`);
     }
@@ -91,9 +93,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const address = await app.listen({ host: options.host, port: options.port });
     const url = address.replace('[::1]', 'localhost');
     const feeds: Feed[] = [];
-    if (options.demo === true) {
-      const after = service.engine.currentMarket()?.asOf;
-      const replay = new HistoryReplayFeed({ underlyings: ['BTC', 'ETH'], daysPerSecond: options.replaySpeed ?? 5, after });
+    if (replay !== undefined) {
       options.print(`demo: replaying ${replay.days} days of BTC/ETH history at ${options.replaySpeed ?? 5} days/s`);
       feeds.push(replay);
     }

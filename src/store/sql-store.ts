@@ -124,7 +124,9 @@ export class SqlStore implements Store {
 
   async setPositions(accountId: string, positions: readonly PositionChange[], audit?: AuditFor<PositionRecord[]>): Promise<PositionRecord[]> {
     // Every row is checked before the transaction starts: one bad row and nothing is written.
-    const inputs = positions.map((p, i) => parse(PositionSchema, { accountId, instrument: p.instrument, quantity: p.quantity }, `positions.${i}`));
+    const inputs = positions.map((p, i) =>
+      parse(PositionSchema, { accountId, instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) }, `positions.${i}`),
+    );
     return this.#driver.transaction(async (tx) => {
       await requireAccount(tx, accountId);
       for (const p of inputs) await writePosition(tx, p);
@@ -137,7 +139,10 @@ export class SqlStore implements Store {
     const rows = await this.#driver.read((tx) =>
       tx.query('SELECT * FROM positions WHERE account_id = ? AND quantity <> 0 ORDER BY instrument', [accountId]),
     );
-    return rows.map((row) => ({ accountId: str(row, 'account_id'), instrument: str(row, 'instrument'), quantity: num(row, 'quantity') }));
+    return rows.map((row) => {
+      const entryPrice = optNum(row, 'entry_price');
+      return { accountId: str(row, 'account_id'), instrument: str(row, 'instrument'), quantity: num(row, 'quantity'), ...(entryPrice === undefined ? {} : { entryPrice }) };
+    });
   }
 
   async applyTrade(trade: TradeInput, audit?: AuditFor<TradeResult>): Promise<TradeResult> {
@@ -154,10 +159,10 @@ export class SqlStore implements Store {
       );
       if (claimed.length === 0) return replayTrade(tx, input);
       const updated = await tx.query(
-        `INSERT INTO positions (account_id, instrument, quantity) VALUES (?, ?, ?)
-         ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = positions.quantity + excluded.quantity
+        `INSERT INTO positions (account_id, instrument, quantity, entry_price) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = positions.quantity + excluded.quantity, entry_price = excluded.entry_price
          RETURNING quantity`,
-        [input.accountId, input.instrument, input.quantity],
+        [input.accountId, input.instrument, input.quantity, input.entryPrice ?? null],
       );
       const position = updated[0] === undefined ? input.quantity : num(updated[0], 'quantity');
       if (position === 0) {
@@ -426,9 +431,9 @@ async function writePosition(tx: SqlExecutor, p: PositionRecord): Promise<void> 
     return;
   }
   await tx.execute(
-    `INSERT INTO positions (account_id, instrument, quantity) VALUES (?, ?, ?)
-     ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = excluded.quantity`,
-    [p.accountId, p.instrument, p.quantity],
+    `INSERT INTO positions (account_id, instrument, quantity, entry_price) VALUES (?, ?, ?, ?)
+     ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = excluded.quantity, entry_price = excluded.entry_price`,
+    [p.accountId, p.instrument, p.quantity, p.entryPrice ?? null],
   );
 }
 
@@ -520,6 +525,11 @@ function str(row: SqlRow, column: string): string {
 function optStr(row: SqlRow, column: string): string | undefined {
   const value = row[column];
   return value === null || value === undefined ? undefined : String(value);
+}
+
+/** A nullable number column: NULL becomes `undefined` at the database boundary. */
+function optNum(row: SqlRow, column: string): number | undefined {
+  return row[column] === null || row[column] === undefined ? undefined : num(row, column);
 }
 
 /** PostgreSQL returns BIGINT as a string (it may exceed 2^53); ids stay far below that. */

@@ -96,6 +96,21 @@ export function describeStoreContract(name: string, openFresh: () => Promise<Sto
       expect(await store.listPositions('a')).toEqual([{ accountId: 'a', instrument: 'X', quantity: 22 }]);
     });
 
+    it('keeps a position’s entry price through writes, trades and reads (absent stays absent)', async () => {
+      await store.createAccount({ id: 'a', currency: 'USD', mode: 'cross', positions: [{ instrument: 'X', quantity: 2, entryPrice: 100 }, { instrument: 'Y', quantity: 1 }] });
+      expect(await store.listPositions('a')).toEqual([
+        { accountId: 'a', instrument: 'X', quantity: 2, entryPrice: 100 },
+        { accountId: 'a', instrument: 'Y', quantity: 1 },
+      ]);
+      await store.applyTrade({ accountId: 'a', instrument: 'X', quantity: 1, idempotencyKey: 't', entryPrice: 110 });
+      await store.setPositions('a', [{ instrument: 'Y', quantity: 4, entryPrice: 7.5 }]);
+      expect(await store.listPositions('a')).toEqual([
+        { accountId: 'a', instrument: 'X', quantity: 3, entryPrice: 110 },
+        { accountId: 'a', instrument: 'Y', quantity: 4, entryPrice: 7.5 },
+      ]);
+      await rejectsWith(store.setPositions('a', [{ instrument: 'X', quantity: 1, entryPrice: -1 }]), 'SCHEMA_INVALID');
+    });
+
     it('removes a position a trade brings to zero', async () => {
       await store.createAccount({ id: 'a', currency: 'USD', mode: 'cross' });
       await store.applyTrade({ accountId: 'a', instrument: 'X', quantity: 3, idempotencyKey: '1' });

@@ -22,14 +22,18 @@ export const NewAccountSchema = z.strictObject({
   mode: z.enum(['cross', 'isolated']),
   ownerKeyId: Text.optional(),
   /** Written with the account, in its transaction. */
-  positions: z.array(z.strictObject({ instrument: Text, quantity: z.number().finite() })).optional(),
+  positions: z.array(z.strictObject({ instrument: Text, quantity: z.number().finite(), entryPrice: z.number().finite().positive().optional() })).optional(),
   collateral: z.record(Text, z.number().finite().nonnegative()).optional(),
 });
+
+/** Average entry price of a future or perpetual (portfolio-schema.ts), in its quote. */
+const EntryPrice = z.number().finite().positive();
 
 export const PositionSchema = z.strictObject({
   accountId: Text,
   instrument: Text,
   quantity: z.number().finite(),
+  entryPrice: EntryPrice.optional(),
 });
 
 export const TradeSchema = z.strictObject({
@@ -37,6 +41,8 @@ export const TradeSchema = z.strictObject({
   instrument: Text,
   quantity: z.number().finite(),
   idempotencyKey: Text,
+  /** Entry price of the position after the trade (the service averages it, entryAfterTrade); absent: none. */
+  entryPrice: EntryPrice.optional(),
 });
 
 export const CollateralSchema = z.strictObject({

@@ -29,6 +29,8 @@ export interface NewAccount {
 export interface PositionChange {
   readonly instrument: string;
   readonly quantity: number;
+  /** Average entry price (futures and perpetuals; docs/accounts.md "Entry price"); absent: none. */
+  readonly entryPrice?: number | undefined;
 }
 
 /** Absolute balances by currency (0 removes a balance). */
@@ -54,6 +56,8 @@ export interface PositionRecord {
   readonly instrument: string;
   /** Signed contracts, long positive. */
   readonly quantity: number;
+  /** Average entry price in the instrument's quote (futures and perpetuals), when known. */
+  readonly entryPrice?: number | undefined;
 }
 
 export interface TradeInput {
@@ -63,6 +67,8 @@ export interface TradeInput {
   readonly quantity: number;
   /** Client-chosen key, unique per account: a retried request with the same key is applied once. */
   readonly idempotencyKey: string;
+  /** Entry price of the position after the trade (the service averages it); absent: the position has none. */
+  readonly entryPrice?: number | undefined;
 }
 
 export interface TradeResult {

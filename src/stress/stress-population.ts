@@ -4,6 +4,7 @@ import type { MarketSnapshot } from '../market/market-snapshot.js';
 import type { PortfolioInput } from '../models/compute-margin.js';
 import type { ModelContext } from '../models/margin-model.js';
 import { riskUnderlyings } from '../models/scenario-pipeline.js';
+import { inverseDeltaOnePnl, linearDeltaOnePnl } from '../pricing/delta-one.js';
 import { instrumentMarketInputs } from '../pricing/instrument-inputs.js';
 import { priceInstrument } from '../pricing/instrument-pricer.js';
 import { resolvePortfolio, type ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
@@ -33,7 +34,8 @@ export function isCollateralPosition(field: string): boolean {
  *
  *   equity = Σ_c balance_c × fx(c → account) + Σ_options qty × premium × fx + Σ_spot qty × multiplier × price × fx
  *
- * Futures and perpetuals are worth 0: their P&L is marked into collateral. This is the valuation of
+ * Futures and perpetuals are worth their unrealised P&L from their entry price when they have one, else 0 (their
+ * P&L is marked into collateral). This is the valuation of
  * engine/account/account-equity.ts with zero haircuts, written here because stress/ sits below engine/ in the layer
  * order and may not import it. Stress P&L is then the change of this value under a scenario.
  */
@@ -48,6 +50,10 @@ export function accountEquityValue(portfolio: ResolvedPortfolio, context: ModelC
     let perContract = 0; // settlement currency
     if (spec.kind === 'option') perContract = priceInstrument(spec, market, field).value;
     else if (spec.kind === 'spot') perContract = spec.multiplier * instrumentMarketInputs(spec, market, field, { needVol: false }).reference;
+    else if (p.entryPrice !== undefined) {
+      const mark = instrumentMarketInputs(spec, market, field, { needVol: false }).reference;
+      perContract = spec.settlement === 'inverse' ? inverseDeltaOnePnl(spec.multiplier, p.entryPrice, mark) : linearDeltaOnePnl(spec.multiplier, p.entryPrice, mark);
+    }
     equity += p.quantity * perContract * market.fxRate(spec.currency, portfolio.currency);
   }
   return equity;

@@ -15,7 +15,7 @@ export interface AccountView {
   id: string;
   currency: string;
   mode: 'cross' | 'isolated';
-  positions: { instrument: string; quantity: number }[];
+  positions: { instrument: string; quantity: number; entryPrice?: number }[];
   collateral: Record<string, number>;
 }
 

@@ -77,6 +77,29 @@ describe('accountEquity', () => {
     expect(equityOf(doc, undefined, undefined, shifted).positionsValue).toBe(0);
   });
 
+  it('counts unrealised P&L from an entry price (linear and inverse), also on a shifted market', () => {
+    const doc = {
+      account: 'a',
+      positions: [
+        { instrument: 'BTC_USDC-PERPETUAL', quantity: 2, entryPrice: 60_000 }, // 2 × (66,000 − 60,000) = 12,000 USDC
+        // 10,000 USD face entered at 50,000: 10,000 × (1/50,000 − 1/66,000) BTC, worth × 66,000 USD = 3,200 USD.
+        { instrument: 'BTC-PERPETUAL', quantity: 1000, entryPrice: 50_000 },
+        { instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, // no entry price: its P&L is in collateral already
+      ],
+    };
+    const e = equityOf(doc);
+    expect(e.positions[0]?.value).toBeCloseTo(12_000, 8);
+    expect(e.positions[1]?.value).toBeCloseTo(3_200, 8);
+    expect(e.positions[2]?.value).toBe(0);
+    const shifted = parseMarketSnapshot(scaleUnderlying(market.toJSON(), 'BTC', 0.5));
+    // From the entry to the shifted mark 33,000: 2 × (33,000 − 60,000); the base market only matters without an entry.
+    expect(equityOf(doc, undefined, market, shifted).positions[0]?.value).toBeCloseTo(-54_000, 8);
+  });
+
+  it('refuses an entry price on an option, naming the field', () => {
+    expect(() => equityOf({ account: 'a', positions: [{ instrument: 'BTC-27DEC24-66000-C', quantity: 1, entryPrice: 5_000 }] })).toThrow(/positions\.0\.entryPrice/);
+  });
+
   it('haircuts never raise equity, and more haircut never gives more equity (property)', () => {
     const currencies = ['BTC', 'ETH', 'USDC', 'USDT', 'USD'] as const;
     const withEth = parseMarketSnapshot({ ...market.toJSON(), underlyings: { ...market.toJSON().underlyings, ETH: { index: 3500 } } });

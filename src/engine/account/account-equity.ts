@@ -97,7 +97,8 @@ export interface AccountEquityOptions {
  *   equity = Σ_c balance_c × fx(c → account) × (1 − haircut_c) + Σ_positions value
  *
  * Options are worth premium per contract × quantity × fx(settlement → account); spot holdings quantity × multiplier
- * × price × fx; futures and perpetuals 0 (marked to market into collateral) unless `options.base` is given.
+ * × price × fx; futures and perpetuals their unrealised P&L from their entry price to today's mark when the position
+ * has an entry price, else 0 (marked to market into collateral) unless `options.base` is given.
  * Haircuts only ever remove value from positive balances, so they never raise equity.
  * Errors: the market's (MARKET_UNDERLYING_MISSING, MARKET_FX_MISSING, MARKET_VOL_MISSING, INSTRUMENT_EXPIRED), naming
  * the position's field.
@@ -139,8 +140,10 @@ export function accountEquity(
     } else {
       basis = 'variation';
       perContract = 0;
-      if (options.base !== undefined) {
-        const p0 = instrumentMarketInputs(spec, options.base, field, { needVol: false }).reference;
+      // From the entry price when the position has one (unrealised P&L), else from the base market's mark (a shifted
+      // scenario of it), else nothing: the P&L is in collateral already.
+      const p0 = p.entryPrice ?? (options.base === undefined ? undefined : instrumentMarketInputs(spec, options.base, field, { needVol: false }).reference);
+      if (p0 !== undefined) {
         const p1 = instrumentMarketInputs(spec, market, field, { needVol: false }).reference;
         // Inverse P&L is in coin and converts at the shifted market's coin price (fx above): both sides stressed.
         perContract = spec.settlement === 'inverse' ? inverseDeltaOnePnl(spec.multiplier, p0, p1) : linearDeltaOnePnl(spec.multiplier, p0, p1);

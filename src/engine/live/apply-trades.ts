@@ -1,5 +1,6 @@
 import { resolveInstrument } from '../../instruments/resolve-instrument.js';
 import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import { entryAfterTrade } from '../../portfolio/entry-after-trade.js';
 import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 
 /** An instrument as a portfolio position names it: a venue-style name or a full spec object. */
@@ -29,22 +30,37 @@ export function positionOf(doc: PortfolioFile, symbol: string): number {
   return total;
 }
 
+/** The price a trade fills at (the instrument's mark), undefined when unknown. */
+export type FillPrice = (spec: InstrumentSpec) => number | undefined;
+
 /**
  * The portfolio after `trades`, as a new document (the input is not touched). A trade adds its quantity to the
  * position of the same symbol (first match), or appends a new position; a position that reaches exactly 0 is
- * removed. Bad instruments throw the instruments layer's errors naming `trades.<i>.instrument`.
+ * removed. Futures and perpetuals carry their average entry price through (entryAfterTrade) at the fill price
+ * `fillPrice` gives, so equity's unrealised P&L stays right. Bad instruments throw the instruments layer's errors
+ * naming `trades.<i>.instrument`.
  */
-export function applyTrades(doc: PortfolioFile, trades: readonly TradeInput[]): PortfolioFile {
-  const positions = doc.positions.map((p, i) => ({ ...p, symbol: instrumentSymbol(p.instrument, `positions.${i}.instrument`) }));
+export function applyTrades(doc: PortfolioFile, trades: readonly TradeInput[], fillPrice: FillPrice = () => undefined): PortfolioFile {
+  const positions = doc.positions.map((p, i) => ({ ...p, spec: resolveSpec(p.instrument, `positions.${i}.instrument`) }));
   trades.forEach((t, i) => {
-    const symbol = instrumentSymbol(t.instrument, `trades.${i}.instrument`);
-    const existing = positions.find((p) => p.symbol === symbol);
-    if (existing === undefined) positions.push({ instrument: t.instrument, quantity: t.quantity, symbol });
-    else existing.quantity += t.quantity;
+    const spec = resolveSpec(t.instrument, `trades.${i}.instrument`);
+    const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
+    const price = deltaOne ? fillPrice(spec) : undefined;
+    const existing = positions.find((p) => p.spec.symbol === spec.symbol);
+    if (existing === undefined) {
+      positions.push({ instrument: t.instrument, quantity: t.quantity, spec, ...(price === undefined ? {} : { entryPrice: price }) });
+      return;
+    }
+    const entry = deltaOne ? entryAfterTrade(spec.settlement, existing.quantity, existing.entryPrice, t.quantity, price) : undefined;
+    existing.quantity += t.quantity;
+    if (entry === undefined) delete existing.entryPrice;
+    else existing.entryPrice = entry;
   });
   return {
     ...doc,
-    positions: positions.filter((p) => p.quantity !== 0).map(({ instrument, quantity }) => ({ instrument, quantity })),
+    positions: positions
+      .filter((p) => p.quantity !== 0)
+      .map(({ instrument, quantity, entryPrice }) => ({ instrument, quantity, ...(entryPrice === undefined ? {} : { entryPrice }) })),
   };
 }
 

@@ -8,10 +8,11 @@ import type { MarginResult } from '../../models/margin-result.js';
 import { getModel } from '../../models/model-registry.js';
 import { PortfolioFileSchema, type PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
+import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import { accountEquity } from '../account/account-equity.js';
 import { parseAccountParams, type AccountParams } from '../account/account-params.js';
 import { classifyAccount, type AccountState, type AccountStatus } from '../account/account-state.js';
-import { applyTrades, exposureKeys, instrumentSymbol, positionOf, type InstrumentInput, type TradeInput } from './apply-trades.js';
+import { applyTrades, exposureKeys, instrumentSymbol, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
 import type { EngineEvent, EngineListener, EventSink } from './engine-event.js';
 import { largestFeasible } from './largest-feasible.js';
 import { judgeIndexUpdate, relativeMove, type SpikeState } from './spike-guard.js';
@@ -256,7 +257,7 @@ export class LiveEngine {
   applyTrade(accountId: string, instrument: InstrumentInput, quantityDelta: number): Promise<LiveMargin | undefined> {
     return this.exclusive(async () => {
       requireFinite(quantityDelta, 'quantityDelta');
-      const doc = applyTrades(this.entry(accountId).doc, [{ instrument, quantity: quantityDelta }]);
+      const doc = applyTrades(this.entry(accountId).doc, [{ instrument, quantity: quantityDelta }], this.fillPrice());
       return this.replaceAccount(parseWithSchema(PortfolioFileSchema, doc, 'account'));
     });
   }
@@ -429,7 +430,7 @@ export class LiveEngine {
     const entry = this.entry(accountId);
     trades.forEach((t, i) => requireFinite(t.quantity, `trades.${i}.quantity`));
     const market = this.requireMarket();
-    const doc = parseWithSchema(PortfolioFileSchema, applyTrades(entry.doc, trades), 'what-if');
+    const doc = parseWithSchema(PortfolioFileSchema, applyTrades(entry.doc, trades, this.fillPrice(market)), 'what-if');
     const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
     if (raw instanceof CrossmarginError) throw raw;
     const tradeValue = trades.length === 0 ? 0 : this.positionsValue({ ...doc, positions: trades.map((t) => ({ ...t })), collateral: {} }, market);
@@ -507,6 +508,21 @@ export class LiveEngine {
       throw new CrossmarginError('USAGE_INVALID', `account "${accountId}" is not known to the engine`, { field: 'accountId', details: { accountId } });
     }
     return entry;
+  }
+
+  /**
+   * Fills at the mark: an instrument's reference price on the engine's market (its forward for a future, the index
+   * for a perpetual), in its quote; undefined without a market or when the market lacks the underlying.
+   */
+  fillPrice(market: MarketSnapshot | undefined = this.market): FillPrice {
+    return (spec) => {
+      if (market === undefined) return undefined;
+      try {
+        return instrumentMarketInputs(spec, market, 'trade', { needVol: false }).reference;
+      } catch {
+        return undefined;
+      }
+    };
   }
 
   private requireMarket(): MarketSnapshot {

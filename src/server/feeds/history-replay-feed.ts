@@ -38,6 +38,13 @@ export class HistoryReplayFeed implements Feed {
     return this.history.dates.length - this.firstIndex();
   }
 
+  /** Closes of the first day the replay will push, by underlying (entry prices of demo books); undefined past the end. */
+  firstCloses(): Record<string, number> | undefined {
+    const i = this.firstIndex();
+    if (i >= this.history.dates.length) return undefined;
+    return Object.fromEntries(this.history.underlyings.map((u, k) => [u, this.history.close[k]![i]!]));
+  }
+
   async *snapshots(signal: AbortSignal): AsyncIterable<MarketSnapshotFile> {
     const interval = 1000 / this.options.daysPerSecond;
     for (let i = this.firstIndex(); i < this.history.dates.length; i++) {

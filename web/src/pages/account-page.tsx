@@ -84,6 +84,7 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
               <tr>
                 <th>Instrument</th>
                 <th className="num">Quantity</th>
+                <th className="num">Entry</th>
                 <th className="num">Margin contribution</th>
               </tr>
             </thead>
@@ -92,6 +93,7 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
                 <tr key={p.instrument}>
                   <td>{p.instrument}</td>
                   <td className="num">{p.quantity.toLocaleString('en-US')}</td>
+                  <td className="num">{money(p.entryPrice)}</td>
                   <td className="num">{money(contributions.get(p.instrument))}</td>
                 </tr>
               ))}
