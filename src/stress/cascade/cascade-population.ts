@@ -40,7 +40,8 @@ export function populationBuilder(underlyings: readonly string[]): PopulationBui
   let named = false;
   return {
     account(c, id) {
-      if (!Number.isFinite(c) || c < 0) throw new CrossmarginError('SCHEMA_INVALID', `account ${id ?? cash.length}: collateral ${c} must be a non-negative number`, { field: 'collateral' });
+      // Negative only when unrealised losses already exceed the collateral (an account underwater at the start).
+      if (!Number.isFinite(c)) throw new CrossmarginError('SCHEMA_INVALID', `account ${id ?? cash.length}: collateral ${c} must be a finite number`, { field: 'collateral' });
       if (cash.length > 0) start.push(und.length);
       cash.push(c);
       if (id !== undefined) named = true;

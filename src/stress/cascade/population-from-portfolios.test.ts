@@ -30,6 +30,22 @@ describe('population from portfolio files', () => {
     expect(Array.from(p.positionStart)).toEqual([0, 1, 3, 4]);
   });
 
+  it('starts accounts with the unrealised P&L of positions that carry an entry price (linear and inverse)', () => {
+    const dir = dirWith({
+      'e.json': [
+        // 2 × (100,000 − 90,000) = 20,000 USD of unrealised gain on top of 10,000 USDC.
+        { account: 'lin', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 2, entryPrice: 90_000 }], collateral: { USDC: 10_000 } },
+        // Short 1,000 × 10 USD face from 80,000: −10,000 × (100,000/80,000 − 1) = −2,500 USD.
+        { account: 'inv', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC-PERPETUAL', quantity: -1000, entryPrice: 80_000 }], collateral: { USD: 1_000 } },
+      ],
+    });
+    const set = readPortfolioSet(dir);
+    const p = populationFromPortfolios(set, set.underlyings, Float64Array.from([100_000]));
+    expect(p.cash[0]).toBeCloseTo(30_000, 9);
+    // Underwater from the start: the account's equity is negative before any shock.
+    expect(p.cash[1]).toBeCloseTo(-1_500, 9);
+  });
+
   it('refuses options and collateral it cannot price, naming the field', () => {
     const options = dirWith({ 'o.json': { account: 'o', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC-27DEC30-60000-C', quantity: 1 }], collateral: { USD: 1 } } });
     const set = readPortfolioSet(options);

@@ -43,7 +43,8 @@ export function portfolioSetOf(inputs: readonly PortfolioInput[]): PortfolioSet 
  * linear future/perpetual/spot: quantity × multiplier; inverse future/perpetual (face value in USD): quantity ×
  * multiplier / P₀, whose USD P&L N·(P/P₀ − 1) is exactly linear. Options are refused (the cascade is delta-one).
  * Collateral in USD, USDC, USDT is cash; a coin with a price (BTC) is a spot holding, marked and liquidated like a
- * position; anything else is MARKET_FX_MISSING. Accounts must be in a USD currency.
+ * position; anything else is MARKET_FX_MISSING. Unrealised P&L of positions with an entry price, at the start
+ * prices, is added to the cash. Accounts must be in a USD currency.
  */
 export function populationFromPortfolios(set: PortfolioSet, underlyings: readonly string[], prices: Float64Array): CascadePopulation {
   const index = new Map(underlyings.map((u, i) => [u, i]));
@@ -61,6 +62,15 @@ export function populationFromPortfolios(set: PortfolioSet, underlyings: readonl
       else throw new CrossmarginError('MARKET_FX_MISSING', `${where}: collateral.${currency}: no price for this currency`, { field: `collateral.${currency}` });
     }
     if (cash < 0) throw new CrossmarginError('SCHEMA_INVALID', `${where}: collateral: cash balance ${cash} is negative`, { field: 'collateral' });
+    // Positions with an entry price bring their unrealised P&L at the start prices (USD; docs/accounts.md "Entry
+    // price"): it is part of the account's equity, so it starts as cash (it may make the account start underwater).
+    for (const pos of p.positions) {
+      const spec = set.table.spec(pos.instrument);
+      const u = index.get(spec.underlying);
+      if (pos.entryPrice === undefined || u === undefined) continue;
+      const p0 = prices[u]!;
+      cash += spec.settlement === 'inverse' ? pos.quantity * spec.multiplier * (p0 / pos.entryPrice - 1) : pos.quantity * spec.multiplier * (p0 - pos.entryPrice);
+    }
     b.account(cash, p.account);
     for (const pos of p.positions) {
       const spec = set.table.spec(pos.instrument);

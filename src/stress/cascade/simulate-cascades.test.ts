@@ -24,6 +24,20 @@ describe('simulateCascades', () => {
     expect(report.reliefRates).toContainEqual({ long: 'BTC', short: 'ETH', rate: expect.closeTo(0.64, 12) });
   });
 
+  it('keeps conservation with accounts that start underwater (entry prices above today’s price)', () => {
+    const portfolios = [
+      { document: { account: 'under', currency: 'USD', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1, entryPrice: 130_000 }], collateral: { USDC: 5_000 } }, source: 'under' },
+      { document: { account: 'fine', currency: 'USD', positions: [{ instrument: 'ETH_USDC-PERPETUAL', quantity: -10, entryPrice: 4_500 }], collateral: { USDC: 20_000 } }, source: 'fine' },
+    ];
+    const r = simulateCascades(testConfig({ compare: true, shock: { BTC: -0.1 } }), { market: testMarket(), portfolios, portfoliosSource: 'test' });
+    expect(r.population).toMatchObject({ accounts: 2, source: 'test' });
+    for (const run of r.runs) {
+      expect(run.conservation.error).toBeLessThan(1e-9);
+      // 5,000 − 30,000 of unrealised loss: liquidated in the first round, whatever the variant.
+      expect(run.rounds[0]!.accountsLiquidated).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('refuses a shock on an underlying the population does not hold', () => {
     expect(() => simulateCascades(testConfig({ shock: { DOGE: -0.5 } }), { market: testMarket() })).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: 'shock.DOGE' }));
   });
