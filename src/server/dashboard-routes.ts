@@ -150,7 +150,14 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
             historyLoader: history,
             ...(model.id === live.model && live.params !== undefined ? { params: live.params } : {}),
           });
-          return { model: model.id, description: model.description, currency: result.currency, initialMargin: result.initialMargin, maintenanceMargin: result.maintenanceMargin };
+          return {
+            model: model.id,
+            description: model.description,
+            currency: result.currency,
+            initialMargin: result.initialMargin,
+            maintenanceMargin: result.maintenanceMargin,
+            components: result.components,
+          };
         } catch (error) {
           const e = toCrossmarginError(error);
           return { model: model.id, description: model.description, error: { code: e.code, message: e.message } };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_STATES } from '../engine/account/account-state.js';
-import { ScenarioRefSchema } from '../models/margin-result.js';
+import { MarginComponentSchema, ScenarioRefSchema } from '../models/margin-result.js';
 
 /**
  * Schemas of the read-only views the dashboard needs (docs/dashboard.md): the overview's margin summaries, the
@@ -85,6 +85,8 @@ export const ModelComparisonSchema = z.object({
       currency: z.string().optional(),
       initialMargin: z.number().optional(),
       maintenanceMargin: z.number().optional(),
+      /** The model's margin components (its waterfall). */
+      components: z.array(MarginComponentSchema).optional(),
       /** Why this model gave no margin for this book (instruments it has no rules for, missing history, …). */
       error: z.object({ code: z.string(), message: z.string() }).optional(),
     }),

@@ -128,8 +128,11 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     const table = page.getByTestId('compare');
     await expect.poll(() => table.locator('tbody tr').count()).toBe(comparison.models.length);
     for (const m of comparison.models.filter((x) => x.initialMargin !== undefined)) {
-      expect(await table.locator('tr', { hasText: m.model }).first().locator('td.num').first().textContent()).toBe(money(m.initialMargin!));
+      expect(await table.locator(`tr[data-model="${m.model}"] td.num`).first().textContent()).toBe(money(m.initialMargin!));
     }
+    // Picking another model's row shows its components in the waterfall.
+    await table.locator('tr[data-model="span"]').click();
+    await expect.poll(() => page.getByTestId('waterfall-model').textContent()).toMatch(/^Margin components: span \(USD, not the live model\)/);
     await shot('account');
   }, 60_000);
 

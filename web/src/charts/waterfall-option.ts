@@ -12,10 +12,19 @@ export function isReduction(name: string): boolean {
 }
 
 /**
+ * How much a component moves the requirement. Credits lower it by their size. SPAN's `netOptionValue` is signed
+ * (long options positive) and the requirement is risk − NOV (span.md §7), so a short option's negative NOV raises it.
+ */
+export function componentStep(name: string, value: number): number {
+  if (name === 'netOptionValue') return -value;
+  return isReduction(name) ? -Math.abs(value) : value;
+}
+
+/**
  * A waterfall of margin components (ECharts stacked bars on an invisible base): each component rises or falls from
  * the running total, then a final bar shows the initial margin. Methods that take a maximum or a floor (SPAN's
- * short-option minimum, max-of-groups) do not simply add up: the difference appears as one "max / floor rules" step,
- * so the waterfall always ends at the reported margin.
+ * short-option minimum, max-of-groups) or scale maintenance to initial do not simply add up: the difference appears
+ * as one "other rules" step, so the waterfall always ends at the reported initial margin.
  */
 export function waterfallOption(components: readonly Component[], initialMargin: number): EChartOption {
   const labels: string[] = [];
@@ -31,9 +40,10 @@ export function waterfallOption(components: readonly Component[], initialMargin:
     fall.push(delta < 0 ? -delta : 0);
     total = next;
   };
-  for (const c of components) step(`${c.name}\n${c.group}`, isReduction(c.name) ? -Math.abs(c.value) : c.value);
+  // Zero components (a spread that did not form) would only crowd the axis.
+  for (const c of components) if (c.value !== 0) step(`${c.name}\n${c.group}`, componentStep(c.name, c.value));
   const rest = initialMargin - total;
-  if (Math.abs(rest) > 1e-9 * Math.max(1, Math.abs(initialMargin))) step('max / floor rules', rest);
+  if (Math.abs(rest) > 1e-9 * Math.max(1, Math.abs(initialMargin))) step('other rules\n(max, floor, IM/MM)', rest);
   labels.push('initial margin');
   base.push(0);
   rise.push(initialMargin);
@@ -41,8 +51,8 @@ export function waterfallOption(components: readonly Component[], initialMargin:
   const money = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 2 });
   return {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => money(Number(v)) },
-    grid: { left: 70, right: 20, top: 20, bottom: 70 },
-    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, fontSize: 10 } },
+    grid: { left: 70, right: 20, top: 20, bottom: 90 },
+    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, fontSize: 10, lineHeight: 13, rotate: labels.length > 5 ? 30 : 0 } },
     yAxis: { type: 'value' },
     series: [
       { name: 'base', type: 'bar', stack: 'w', data: base, itemStyle: { color: 'transparent' }, emphasis: { disabled: true }, tooltip: { show: false } },

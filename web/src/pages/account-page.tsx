@@ -28,6 +28,8 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
   const [comparison, setComparison] = useState<ModelComparison | undefined>();
   const [error, setError] = useState<unknown>();
   const [profileError, setProfileError] = useState<unknown>();
+  /** The model whose components the waterfall shows: the live one unless a row of the comparison was picked. */
+  const [waterfallModel, setWaterfallModel] = useState<string | undefined>();
 
   const refreshMargin = useCallback(() => {
     api.margin(accountId).then(setMargin, setError);
@@ -54,7 +56,11 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
     return [...names];
   }, [account, profile]);
 
-  const waterfall = useMemo(() => (margin === undefined ? undefined : waterfallOption(margin.result.components, margin.result.initialMargin)), [margin]);
+  const picked = comparison?.models.find((m) => m.model === waterfallModel && m.components !== undefined);
+  const waterfall = useMemo(() => {
+    if (picked?.components !== undefined && picked.initialMargin !== undefined) return waterfallOption(picked.components, picked.initialMargin);
+    return margin === undefined ? undefined : waterfallOption(margin.result.components, margin.result.initialMargin);
+  }, [margin, picked]);
   const contributions = useMemo(() => new Map(margin?.result.positions.map((p) => [p.instrument, p.contribution]) ?? []), [margin]);
   const largestIm = Math.max(1e-9, ...(comparison?.models.map((m) => m.initialMargin ?? 0) ?? [0]));
 
@@ -112,7 +118,10 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
           </table>
         </section>
         <section className="panel">
-          <h3>Margin components</h3>
+          <h3 data-testid="waterfall-model">
+            Margin components: {picked?.model ?? margin?.result.model ?? ''}
+            {picked === undefined ? '' : ` (${picked.currency ?? ''}, not the live model)`}
+          </h3>
           {waterfall === undefined ? <p className="muted">No margin yet.</p> : <EChart option={waterfall} height={300} testId="waterfall" />}
         </section>
       </div>
@@ -163,8 +172,14 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
             </thead>
             <tbody>
               {(comparison?.models ?? []).map((m) => (
-                <tr key={m.model} className={m.model === comparison?.liveModel ? 'live-model' : undefined} title={m.description}>
-                  <td>{m.model}</td>
+                <tr
+                  key={m.model}
+                  className={`${m.model === comparison?.liveModel ? 'live-model' : ''} ${m.components === undefined ? '' : 'pickable'}`}
+                  title={`${m.description}${m.components === undefined ? '' : ' — click to show its components'}`}
+                  onClick={() => m.components !== undefined && setWaterfallModel(m.model === comparison?.liveModel ? undefined : m.model)}
+                  data-model={m.model}
+                >
+                  <td>{m.model === (picked?.model ?? comparison?.liveModel) ? '▸ ' : ''}{m.model}</td>
                   {m.error === undefined ? (
                     <>
                       <td className="num">{money(m.initialMargin)}</td>
