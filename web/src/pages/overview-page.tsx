@@ -16,6 +16,8 @@ const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
   { key: 'marginRatio', label: 'Margin ratio', numeric: true },
   { key: 'excess', label: 'Excess', numeric: true },
 ];
+/** Rows drawn at once: a venue's 10,000 accounts stay responsive; search, filter and sort reach the rest. */
+const PAGE_ROWS = 200;
 /** Worst first when sorting by state. */
 const STATE_RANK: Record<string, number> = { liquidation: 0, 'margin-call': 1, healthy: 2 };
 
@@ -41,6 +43,7 @@ export function OverviewPage({ api, open }: { api: Api; open: (accountId: string
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'state', descending: false });
   const [events, setEvents] = useState<EventLine[]>([]);
   const [updates, setUpdates] = useState(0);
+  const [limit, setLimit] = useState(PAGE_ROWS);
 
   useEffect(() => {
     api
@@ -111,7 +114,7 @@ export function OverviewPage({ api, open }: { api: Api; open: (accountId: string
             </tr>
           </thead>
           <tbody>
-            {shown.map((r) => (
+            {shown.slice(0, limit).map((r) => (
               <tr key={r.accountId} data-account={r.accountId} className={r.stale === true ? 'stale' : undefined}>
                 <td>
                   <a href={`#/account/${encodeURIComponent(r.accountId)}`} onClick={(e) => (e.preventDefault(), open(r.accountId))}>
@@ -137,6 +140,18 @@ export function OverviewPage({ api, open }: { api: Api; open: (accountId: string
               </tr>
             ))}
           </tbody>
+          {shown.length > limit ? (
+            <tfoot>
+              <tr>
+                <td colSpan={COLUMNS.length + 1} className="muted">
+                  Showing {limit} of {shown.length} accounts (sorted as above; search or filter to narrow).{' '}
+                  <button type="button" onClick={() => setLimit((n) => n + PAGE_ROWS)}>
+                    Show {Math.min(PAGE_ROWS, shown.length - limit)} more
+                  </button>
+                </td>
+              </tr>
+            </tfoot>
+          ) : null}
         </table>
         <aside className="events">
           <h3>Events</h3>
