@@ -1,11 +1,5 @@
 import type { BacktestReport } from '../backtest-report.js';
-import { svgLineChart } from './svg-line-chart.js';
-
-const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f'];
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+import { CHART_PALETTE as PALETTE, escapeXml as escapeHtml, svgLineChart } from './svg-line-chart.js';
 
 function fmt(v: number | undefined, digits = 4): string {
   return v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toLocaleString('en-US');

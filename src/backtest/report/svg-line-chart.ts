@@ -19,7 +19,11 @@ export interface LineChart {
   readonly height?: number;
 }
 
-function escapeXml(text: string): string {
+/** Series colours of the self-contained reports (backtest, cascade), in order. */
+export const CHART_PALETTE: readonly string[] = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f'];
+
+/** Text safe inside SVG/HTML elements and attribute values. */
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

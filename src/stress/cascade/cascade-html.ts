@@ -1,12 +1,6 @@
-import { svgLineChart } from '../../backtest/report/svg-line-chart.js';
+import { CHART_PALETTE as PALETTE, escapeXml as escapeHtml, svgLineChart } from '../../backtest/report/svg-line-chart.js';
 import type { CascadeReport } from './simulate-cascades.js';
 import { svgHistogram } from './svg-histogram.js';
-
-const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f'];
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function fmt(v: number, digits = 4): string {
   return Number.isFinite(v) ? Number(v.toPrecision(digits)).toLocaleString('en-US') : '–';

@@ -1,4 +1,4 @@
-import { tickLabel } from '../../backtest/report/svg-line-chart.js';
+import { escapeXml, tickLabel } from '../../backtest/report/svg-line-chart.js';
 
 /**
  * A self-contained SVG bar histogram (no scripts, no network), companion of backtest/report/svg-line-chart.ts:
@@ -13,10 +13,6 @@ export interface Histogram {
   readonly xLabel?: string;
   readonly width?: number;
   readonly height?: number;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 export function svgHistogram(h: Histogram): string {
