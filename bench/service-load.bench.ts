@@ -1,8 +1,8 @@
 /**
  * Load test of the service on loopback, bounded in time: a real HTTP server (fastify on 127.0.0.1, in-memory
  * SQLite so the disk is not what is measured) with 10,000 accounts under `scenario-grid`; what-if requests from 8
- * concurrent clients for a fixed time, then market pushes (POST /market, each recomputing the exposed accounts).
- * Reports throughput and p50/p99 latency.
+ * concurrent clients for a fixed time, then market pushes (POST /market, each recomputing the exposed accounts),
+ * then the dashboard's reads (overview, profile, model comparison). Reports throughput and p50/p99 latency.
  */
 import { buildServer } from '../src/server/build-server.js';
 import { EngineHost } from '../src/server/engine-host.js';
@@ -71,6 +71,22 @@ export async function benchServiceLoad(options: { accounts?: number; whatIfSecon
     if (res.status !== 200) throw new CrossmarginError('INTERNAL', `bench: market push answered ${res.status}`);
     push.push(performance.now() - start);
   }
+  // The dashboard's reads (docs/dashboard.md): the overview of every account, an account's P&L profile (125
+  // revaluations of the book) and its margin under every registered model.
+  const timed = async (path: string, times: number): Promise<number[]> => {
+    const out: number[] = [];
+    for (let i = 0; i < times; i++) {
+      const start = performance.now();
+      const res = await fetch(`${base}${path.replace('{id}', `a${Math.floor(next() * accounts)}`)}`, { headers });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new CrossmarginError('INTERNAL', `bench: ${path} answered ${res.status}`);
+      out.push(performance.now() - start);
+    }
+    return out.sort((a, b) => a - b);
+  };
+  const overview = await timed('/margins', 10);
+  const profile = await timed('/accounts/{id}/profile', 20);
+  const compare = await timed('/accounts/{id}/compare', 5);
   await app.close();
   await store.close();
   whatIf.sort((a, b) => a - b);
@@ -90,6 +106,19 @@ export async function benchServiceLoad(options: { accounts?: number; whatIfSecon
       opsPerSecond: pushes / (pushTotal / 1000),
       meanMs: pushTotal / pushes,
       extra: { p50Ms: percentile(push, 0.5), p99Ms: percentile(push, 0.99) },
+    },
+    {
+      name: 'dashboard-api-http',
+      workload: `the dashboard's reads on loopback over ${accounts.toLocaleString('en-US')} accounts: GET /margins (every overview row) × 10, GET /accounts/:id/profile (25 price × 5 vol revaluations, liquidation price) × 20, GET /accounts/:id/compare (the book under every registered model, VaR family on bundled history) × 5; opsPerSecond counts overview requests`,
+      opsPerSecond: 1000 / (overview.reduce((a, b) => a + b, 0) / overview.length),
+      meanMs: overview.reduce((a, b) => a + b, 0) / overview.length,
+      extra: {
+        overviewP50Ms: percentile(overview, 0.5),
+        overviewRows: accounts,
+        profileP50Ms: percentile(profile, 0.5),
+        profileP99Ms: percentile(profile, 0.99),
+        compareP50Ms: percentile(compare, 0.5),
+      },
     },
   ];
 }
