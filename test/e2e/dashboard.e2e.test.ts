@@ -151,6 +151,12 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     expect(account.positions).toEqual([{ instrument: 'BTC-27DEC24-70000-C', quantity: -3 }]);
     await shot('what-if');
 
+    // "Max sell" asks the service for the largest order that keeps equity ≥ initial margin and fills it in.
+    const max = await api<{ quantity: number }>('GET', '/accounts/e2e-short-call/max-order?instrument=BTC-27DEC24-70000-C&side=sell');
+    await panel.getByRole('button', { name: 'Max sell' }).click();
+    await expect.poll(() => page.getByTestId('max-order').textContent()).toContain(`largest sell: ${max.quantity.toLocaleString('en-US')}`);
+    expect(await panel.getByLabel('quantity 1').inputValue()).toBe(String(-max.quantity));
+
     // A bad instrument gets the API's coded error on screen, naming the field.
     await panel.getByLabel('instrument 1').fill('BTC-NOPE');
     await panel.getByRole('button', { name: 'Run what-if' }).click();

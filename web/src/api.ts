@@ -80,5 +80,10 @@ export class Api {
   calibration = (underlyings: string[], points: number, step: number) =>
     this.request<LabCalibration>('GET', `/lab/calibration?underlyings=${underlyings.join(',')}&points=${points}&step=${step}`);
   stress = () => this.request<LabStress>('GET', '/lab/stress');
+  maxOrder = (id: string, instrument: string, side: 'buy' | 'sell') =>
+    this.request<{ quantity: number; position: number; unbounded: boolean; reason: string }>(
+      'GET',
+      `/accounts/${encodeURIComponent(id)}/max-order?instrument=${encodeURIComponent(instrument)}&side=${side}`,
+    );
   models = () => this.request<{ id: string; description: string }[]>('GET', '/models');
 }

@@ -15,6 +15,25 @@ export function WhatIfPanel({ api, accountId, current, instruments }: { api: Api
   const [result, setResult] = useState<WhatIfResult | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const [limit, setLimit] = useState<string | undefined>();
+
+  /** The largest order in the first row's instrument that keeps equity ≥ initial margin (GET …/max-order). */
+  const fillMax = async (side: 'buy' | 'sell'): Promise<void> => {
+    const instrument = rows[0]?.instrument.trim() ?? '';
+    setError(undefined);
+    if (instrument === '') {
+      setError(new ApiError(0, 'SCHEMA_INVALID', 'trade 1: name an instrument first', 'trades.0.instrument'));
+      return;
+    }
+    try {
+      const max = await api.maxOrder(accountId, instrument, side);
+      const quantity = side === 'buy' ? max.quantity : -max.quantity;
+      setLimit(max.unbounded ? `${side}: no limit found (${max.reason})` : `largest ${side}: ${max.quantity.toLocaleString('en-US')} (${max.reason})`);
+      if (!max.unbounded) update(0, { quantity: String(quantity) });
+    } catch (e) {
+      setError(e);
+    }
+  };
 
   const update = (i: number, patch: Partial<TradeRow>): void => setRows((old) => old.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const run = async (): Promise<void> => {
@@ -68,10 +87,21 @@ export function WhatIfPanel({ api, accountId, current, instruments }: { api: Api
         <button type="button" onClick={() => setRows((old) => [...old, { instrument: '', quantity: '1' }])}>
           Add trade
         </button>
+        <button type="button" onClick={() => void fillMax('buy')} title="largest buy of the first instrument that keeps equity ≥ initial margin">
+          Max buy
+        </button>
+        <button type="button" onClick={() => void fillMax('sell')} title="largest sell of the first instrument that keeps equity ≥ initial margin">
+          Max sell
+        </button>
         <button type="button" className="primary" onClick={() => void run()} disabled={busy}>
           {busy ? 'Computing…' : 'Run what-if'}
         </button>
       </div>
+      {limit === undefined ? null : (
+        <p className="muted" data-testid="max-order">
+          {limit}
+        </p>
+      )}
       <ErrorBox error={error} />
       {result === undefined ? (
         <p className="muted">Buy positive, sell negative, in contracts. Nothing is traded: the margins are computed as if.</p>
