@@ -135,6 +135,21 @@ describe('with a market', () => {
     expect((await get('/lab/calibration?points=1')).json()).toMatchObject({ code: 'SCHEMA_INVALID', field: 'points' });
   });
 
+  it('GET /accounts/:id/reverse-stress: 2 BTC long on 30,000 USDC is wiped out by BTC −30,000 / 132,000', async () => {
+    const res = await get('/accounts/d1/reverse-stress');
+    expect(res.statusCode).toBe(200);
+    const r = res.json() as { equity: number; underlyings: string[]; directional: { reachable: boolean; moves: Record<string, number>; pnl: number }; mostLikely?: { moves: Record<string, number>; mahalanobis?: number } };
+    expect(r.equity).toBeCloseTo(30_000, 8);
+    expect(r.underlyings).toEqual(['BTC']);
+    expect(r.directional.reachable).toBe(true);
+    expect(r.directional.moves.BTC).toBeCloseTo(-30_000 / (2 * 66_000), 6);
+    expect(r.directional.pnl).toBeCloseTo(-30_000, 3);
+    // One underlying: the most likely move is the same move, at a positive distance.
+    expect(r.mostLikely?.moves.BTC).toBeCloseTo(-30_000 / (2 * 66_000), 5);
+    expect(r.mostLikely?.mahalanobis).toBeGreaterThan(0);
+    expect((await get('/accounts/d1/reverse-stress', s.auth(holderKey))).statusCode).toBe(404);
+  });
+
   it('GET /lab/stress stresses every visible account under the library, with Cover-1 ≤ Cover-2', async () => {
     const res = await get('/lab/stress');
     expect(res.statusCode).toBe(200);

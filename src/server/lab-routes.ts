@@ -5,7 +5,8 @@ import { isoDate } from '../core/dates.js';
 import { getModel } from '../models/model-registry.js';
 import { canSeeAccount } from './authenticate.js';
 import type { LabRunner } from './lab-runner.js';
-import { BacktestQuerySchema, CalibrationQuerySchema, LabBacktestSchema, LabCalibrationSchema, LabStressSchema } from './lab-schemas.js';
+import { AccountIdParamsSchema } from './api-schemas.js';
+import { BacktestQuerySchema, CalibrationQuerySchema, LabBacktestSchema, LabCalibrationSchema, LabStressSchema, ReverseStressSchema } from './lab-schemas.js';
 import type { MarginService } from './margin-service.js';
 import { errors, principalOf, requireKnown, visibleAccount } from './route-helpers.js';
 
@@ -37,6 +38,19 @@ export function registerLabRoutes(root: FastifyInstance, deps: { readonly servic
     const q = request.query;
     return runner.run({ kind: 'calibration', input: { underlyings: q.underlyings, points: q.points, step: q.step, lookback: q.lookback, endDate: endDate() } });
   });
+
+  app.get(
+    '/accounts/:id/reverse-stress',
+    { schema: { tags: ['lab'], params: AccountIdParamsSchema, response: { 200: ReverseStressSchema, ...errors } } },
+    async (request) => {
+      const id = request.params.id;
+      visibleAccount(request, id);
+      await requireKnown(service, id);
+      const market = service.engine.currentMarket();
+      if (market === undefined) throw new CrossmarginError('NOT_FOUND', 'no market data yet: push a market snapshot first', { field: 'market' });
+      return runner.run({ kind: 'reverse', input: { market: market.toJSON(), account: { id, document: service.engine.account(id) }, endDate: endDate() } });
+    },
+  );
 
   app.get('/lab/stress', { schema: { tags: ['lab'], response: { 200: LabStressSchema, ...errors } } }, async (request) => {
     const p = principalOf(request);

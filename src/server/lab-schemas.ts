@@ -92,3 +92,29 @@ export const LabStressSchema = z.object({
   cover: z.object({ cover1: z.number(), cover2: z.number(), scenario: z.string().optional(), members: z.array(z.string()) }),
 });
 export type LabStress = z.infer<typeof LabStressSchema>;
+
+const ReverseMoveSchema = z.object({
+  reachable: z.boolean(),
+  /** Relative price move per underlying (−0.42 = price × 0.58). */
+  moves: z.record(z.string(), z.number()),
+  /** P&L at the move, account currency (−equity when reachable). */
+  pnl: z.number(),
+  /** Distance in horizon standard deviations under the covariance, when one is available. */
+  mahalanobis: z.number().optional(),
+});
+
+export const ReverseStressSchema = z.object({
+  accountId: z.string(),
+  currency: z.string(),
+  /** Equity today (collateral, option premiums, spot, unrealised P&L; no haircuts: docs/stress-testing.md). */
+  equity: z.number(),
+  underlyings: z.array(z.string()),
+  /** The adverse first-order direction searched (max |d| = 1) and the move along it that exhausts equity. */
+  direction: z.record(z.string(), z.number()),
+  directional: ReverseMoveSchema,
+  /** The most likely move that exhausts equity (minimum Mahalanobis distance), with the covariance behind it. */
+  mostLikely: ReverseMoveSchema.extend({ converged: z.boolean() }).optional(),
+  covariance: z.object({ horizonDays: z.number(), from: z.string(), to: z.string(), days: z.number() }).optional(),
+  mostLikelyError: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type ReverseStress = z.infer<typeof ReverseStressSchema>;

@@ -14,8 +14,9 @@ import { defaultFundCover } from '../stress/default-fund-cover.js';
 import { DEFAULT_STRESS_LIBRARY } from '../stress/default-library.js';
 import { evaluateStress } from '../stress/evaluate-stress.js';
 import { stressHistory } from '../stress/stress-history.js';
+import { reverseStressAccounts, type ReverseMove } from '../stress/reverse-stress-accounts.js';
 import { preparePopulation } from '../stress/stress-population.js';
-import type { LabBacktest, LabCalibration, LabStress } from './lab-schemas.js';
+import type { LabBacktest, LabCalibration, LabStress, ReverseStress } from './lab-schemas.js';
 
 /**
  * The model lab's computations (docs/dashboard.md "Model lab") as plain functions of plain, structured-cloneable
@@ -52,15 +53,24 @@ export interface StressTaskInput {
   readonly params: unknown;
 }
 
+export interface ReverseTaskInput {
+  readonly market: MarketSnapshotFile;
+  readonly account: { readonly id: string; readonly document: PortfolioFile };
+  /** Last history date the covariance may use (the engine's market date). */
+  readonly endDate: string | undefined;
+}
+
 export type LabTask =
   | { readonly kind: 'backtest'; readonly input: BacktestTaskInput }
   | { readonly kind: 'calibration'; readonly input: CalibrationTaskInput }
-  | { readonly kind: 'stress'; readonly input: StressTaskInput };
+  | { readonly kind: 'stress'; readonly input: StressTaskInput }
+  | { readonly kind: 'reverse'; readonly input: ReverseTaskInput };
 
 export interface LabResults {
   backtest: LabBacktest;
   calibration: LabCalibration;
   stress: LabStress;
+  reverse: ReverseStress;
 }
 
 /** Index of the last date ≤ `date` in ascending ISO dates, −1 when none. */
@@ -181,6 +191,35 @@ export function labStress(q: StressTaskInput): LabStress {
   };
 }
 
+const wireMove = (m: ReverseMove) => ({ reachable: m.reachable, moves: { ...m.moves }, pnl: m.pnl, ...(m.mahalanobis === undefined ? {} : { mahalanobis: m.mahalanobis }) });
+
+/**
+ * Reverse stress of one account (docs/stress-testing.md "Reverse stress"): the move along the adverse first-order
+ * direction that exhausts its equity, and the most likely such move under the covariance of 10-day log returns of
+ * the last 750 days up to `endDate` (no look-ahead in a replay).
+ */
+export function labReverse(q: ReverseTaskInput): ReverseStress {
+  const market = parseMarketSnapshot(q.market, 'market');
+  const population = preparePopulation([{ document: q.account.document, source: q.account.id }], market);
+  const history = stressHistory();
+  const loader = (underlyings: readonly string[]) => {
+    const h = history.loader(underlyings);
+    return q.endDate === undefined || (h.dates[h.dates.length - 1] as string) <= q.endDate ? h : restrictHistory(h, q.endDate);
+  };
+  const r = reverseStressAccounts(population, { historyLoader: loader })[0]!;
+  return {
+    accountId: q.account.id,
+    currency: r.currency,
+    equity: r.equity,
+    underlyings: [...r.underlyings],
+    direction: { ...r.direction },
+    directional: wireMove(r.directional),
+    ...(r.mostLikely === undefined ? {} : { mostLikely: { ...wireMove(r.mostLikely), converged: r.mostLikely.converged } }),
+    ...(r.covariance === undefined ? {} : { covariance: { horizonDays: r.covariance.horizonDays, from: r.covariance.from, to: r.covariance.to, days: r.covariance.days } }),
+    ...(r.mostLikelyError === undefined ? {} : { mostLikelyError: { ...r.mostLikelyError } }),
+  };
+}
+
 /** Runs one lab task on this thread. */
 export function runLabTask(task: LabTask): LabResults[LabTask['kind']] {
   switch (task.kind) {
@@ -190,5 +229,7 @@ export function runLabTask(task: LabTask): LabResults[LabTask['kind']] {
       return labCalibration(task.input);
     case 'stress':
       return labStress(task.input);
+    case 'reverse':
+      return labReverse(task.input);
   }
 }

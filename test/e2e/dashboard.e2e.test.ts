@@ -124,6 +124,9 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     await page.getByTestId('profile-heatmap').locator('canvas').first().waitFor();
     const profile = await api<{ worst: { pnl: number } }>('GET', '/accounts/e2e-short-call/profile');
     expect(await page.getByTestId('worst-pnl').textContent()).toBe(money(profile.worst.pnl));
+    const reverse = await api<{ directional: { moves: Record<string, number> } }>('GET', '/accounts/e2e-short-call/reverse-stress');
+    const btc = reverse.directional.moves.BTC!;
+    await expect.poll(() => page.getByTestId('reverse-stress').textContent(), { timeout: 20_000 }).toContain(`BTC ${btc > 0 ? '+' : ''}${(btc * 100).toFixed(1)} %`);
     const comparison = await api<{ models: { model: string; initialMargin?: number }[] }>('GET', '/accounts/e2e-short-call/compare');
     const table = page.getByTestId('compare');
     await expect.poll(() => table.locator('tbody tr').count()).toBe(comparison.models.length);

@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import type { LiveMarginSchema, WhatIfResultSchema } from '../../src/server/api-schemas.js';
 import type { CurrentMarketSchema, MarginSummary, ModelComparisonSchema, ProfileSchema } from '../../src/server/dashboard-schemas.js';
-import type { LabBacktest, LabCalibration, LabStress } from '../../src/server/lab-schemas.js';
+import type { LabBacktest, LabCalibration, LabStress, ReverseStress } from '../../src/server/lab-schemas.js';
 
 // The dashboard reads the same API as every other client (docs/service.md), with the same schemas: these types are
 // inferred from the server's zod schemas, so a field renamed there fails the dashboard's type check.
-export type { LabBacktest, LabCalibration, LabStress, MarginSummary };
+export type { LabBacktest, LabCalibration, LabStress, MarginSummary, ReverseStress };
 export type LiveMargin = z.infer<typeof LiveMarginSchema>;
 export type WhatIfResult = z.infer<typeof WhatIfResultSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
@@ -79,6 +79,7 @@ export class Api {
     this.request<LabBacktest>('GET', `/lab/backtest?account=${encodeURIComponent(account)}&models=${models.join(',')}&days=${days}`);
   calibration = (underlyings: string[], points: number, step: number) =>
     this.request<LabCalibration>('GET', `/lab/calibration?underlyings=${underlyings.join(',')}&points=${points}&step=${step}`);
+  reverseStress = (id: string) => this.request<ReverseStress>('GET', `/accounts/${encodeURIComponent(id)}/reverse-stress`);
   stress = () => this.request<LabStress>('GET', '/lab/stress');
   maxOrder = (id: string, instrument: string, side: 'buy' | 'sell') =>
     this.request<{ quantity: number; position: number; unbounded: boolean; reason: string }>(

@@ -5,6 +5,7 @@ import { ProfileHeatMap, ProfileLines } from '../charts/profile-charts.js';
 import { waterfallOption } from '../charts/waterfall-option.js';
 import { ErrorBox } from '../components/error-box.js';
 import { StateBadge } from '../components/state-badge.js';
+import { ReverseStressLine } from '../components/reverse-stress-line.js';
 import { WhatIfPanel } from '../components/what-if-panel.js';
 import { money, percent, signedPercent } from '../format.js';
 import { useStream } from '../use-stream.js';
@@ -155,6 +156,7 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
                 </strong>
               )}
             </p>
+            <ReverseStressLine api={api} accountId={accountId} refresh={profile.asOf} />
           </>
         )}
       </section>
