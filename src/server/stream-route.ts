@@ -4,6 +4,9 @@ import { canSeeAccount } from './authenticate.js';
 import { marginSummary } from './dashboard-routes.js';
 import type { MarginService } from './margin-service.js';
 
+/** Coalescing window of `margins` messages, ms. */
+export const MARGINS_FLUSH_MS = 250;
+
 export interface StreamDeps {
   readonly service: MarginService;
 }
@@ -18,9 +21,6 @@ export interface StreamDeps {
  *   `MARGINS_FLUSH_MS` per connection, so a fast feed over many accounts cannot flood a browser.
  * An account holder receives only its own accounts. A first `{"type":"hello",…}` message confirms the subscription.
  */
-/** Coalescing window of `margins` messages, ms. */
-export const MARGINS_FLUSH_MS = 250;
-
 export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps): void {
   app.get('/stream', { websocket: true, schema: { hide: true } }, (socket, request) => {
     const principal = request.principal;
