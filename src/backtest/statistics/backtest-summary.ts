@@ -47,6 +47,8 @@ export interface ExceptionSummary {
     readonly cumulativeProbability: number;
     readonly plus: number;
     readonly multiplier: number;
+    /** FRTB m_c = 1.5 + plus (MAR99 Table 2). */
+    readonly frtbMultiplier: number;
   };
 }
 
@@ -161,6 +163,7 @@ export function summariseExceptions(indicators: Uint8Array, coverage: number): E
       cumulativeProbability: light.cumulativeProbability,
       plus: light.plusFactor,
       multiplier: light.multiplier,
+      frtbMultiplier: light.frtbMultiplier,
     },
   };
 }

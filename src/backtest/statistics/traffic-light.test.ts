@@ -46,6 +46,14 @@ describe('Basel traffic light (backtesting.md §5)', () => {
     });
   }
 
+  it('gives the FRTB multiplier 1.5 + plus of MAR99 Table 2 for 0–12 exceptions in 250 days at 99 %', () => {
+    const FRTB = [1.5, 1.5, 1.5, 1.5, 1.5, 1.7, 1.76, 1.83, 1.88, 1.92, 2, 2, 2];
+    FRTB.forEach((m, x) => expect(trafficLight(x).frtbMultiplier).toBe(m));
+    // Elsewhere it follows the Basel row the plus factor was matched to: 500 days, 9 exceptions ~ 5 in 250.
+    expect(trafficLight(9, 500, 0.01)).toMatchObject({ plusFactor: 0.4, frtbMultiplier: 1.7 });
+    expect(trafficLight(15, 500, 0.01).frtbMultiplier).toBe(2);
+  });
+
   it('applies the same cumulative rule for other (T, p) (thresholds checked by exact rational arithmetic)', () => {
     expect(trafficLightThresholds(500, 0.01)).toEqual({ yellowFrom: 9, redFrom: 15 });
     expect(trafficLightThresholds(250, 0.025)).toEqual({ yellowFrom: 11, redFrom: 17 });

@@ -30,8 +30,14 @@ export interface TrafficLightResult {
   /** P(X ≤ exceptions), X ~ Binomial(observations, p). */
   readonly cumulativeProbability: number;
   readonly plusFactor: number;
-  /** 3 + plusFactor. */
+  /** 3 + plusFactor (Basel 1996 / MAR99 market-risk multiplier). */
   readonly multiplier: number;
+  /**
+   * FRTB capital multiplier m_c = 1.5 + plus (backtesting.md §5, BCBS d457 MAR99 Table 2): 1.50 in the green zone,
+   * 1.70 / 1.76 / 1.83 / 1.88 / 1.92 for the yellow rows 5–9, 2.00 in the red zone. Other (T, p) take the FRTB value
+   * of the same Basel yellow row the plus factor was matched to.
+   */
+  readonly frtbMultiplier: number;
 }
 
 /** First counts of the yellow and red zones for (T, p). */
@@ -46,6 +52,10 @@ export const RED_CUMULATIVE = 0.9999;
 
 /** Basel yellow-zone plus factors for 5, 6, 7, 8, 9 exceptions in 250 days at 99 % (§5 table). */
 const BASEL_YELLOW_PLUS = [0.4, 0.5, 0.65, 0.75, 0.85] as const;
+/** FRTB multipliers m_c for the same yellow rows; green 1.50, red 2.00 (§5 "FRTB"). */
+const FRTB_YELLOW = [1.7, 1.76, 1.83, 1.88, 1.92] as const;
+const FRTB_GREEN = 1.5;
+const FRTB_RED = 2;
 const BASEL_YELLOW_FIRST = 5;
 const BASEL_T = 250;
 const BASEL_P = 0.01;
@@ -81,16 +91,22 @@ export function trafficLight(exceptions: number, observations = BASEL_T, p = BAS
   const { yellowFrom, redFrom } = trafficLightThresholds(observations, p);
   const cumulativeProbability = binomialCumulative(exceptions, observations, p);
   const zone: TrafficLightZone = exceptions >= redFrom ? 'red' : exceptions >= yellowFrom ? 'yellow' : 'green';
-  const plusFactor = zone === 'green' ? 0 : zone === 'red' ? 1 : yellowPlusFactor(cumulativeProbability);
-  return { zone, exceptions, observations, p, cumulativeProbability, plusFactor, multiplier: 3 + plusFactor };
+  const row = zone === 'yellow' ? baselYellowRow(cumulativeProbability) : -1;
+  const plusFactor = zone === 'green' ? 0 : zone === 'red' ? 1 : BASEL_YELLOW_PLUS[row]!;
+  const frtbMultiplier = zone === 'green' ? FRTB_GREEN : zone === 'red' ? FRTB_RED : FRTB_YELLOW[row]!;
+  return { zone, exceptions, observations, p, cumulativeProbability, plusFactor, multiplier: 3 + plusFactor, frtbMultiplier };
 }
 
-/** Percentile match onto the Basel yellow rows (see the file comment); exact table values at (250, 0.01). */
-function yellowPlusFactor(cumulative: number): number {
-  let plus: number = BASEL_YELLOW_PLUS[0];
+/**
+ * Percentile match onto the Basel yellow rows (see the file comment): index (0 = 5 exceptions … 4 = 9) of the
+ * largest row whose Binomial(250, 0.01) cumulative probability does not exceed `cumulative`, 0 below all of them.
+ * Exact table rows at (250, 0.01).
+ */
+function baselYellowRow(cumulative: number): number {
+  let row = 0;
   for (let i = 0; i < BASEL_YELLOW_PLUS.length; i++) {
     // The slack absorbs p = 1 − 0.99 = 0.010000000000000009 in doubles, which moves the CDF by an ulp or two.
-    if (binomialCumulative(BASEL_YELLOW_FIRST + i, BASEL_T, BASEL_P) <= cumulative + CDF_SLACK) plus = BASEL_YELLOW_PLUS[i]!;
+    if (binomialCumulative(BASEL_YELLOW_FIRST + i, BASEL_T, BASEL_P) <= cumulative + CDF_SLACK) row = i;
   }
-  return plus;
+  return row;
 }

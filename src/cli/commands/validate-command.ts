@@ -108,7 +108,7 @@ function formatSummary(summary: ExceptionSummary | BacktestSummary, source: stri
   const tl = s.trafficLight;
   lines.push(
     `traffic light (last ${tl.window} days): ${tl.zone}, ${tl.exceptions} exceptions, P(X ≤ ${tl.exceptions}) = ${percent(tl.cumulativeProbability)}, ` +
-      `plus factor ${tl.plus.toFixed(2)}, multiplier ${tl.multiplier.toFixed(2)}\n`,
+      `plus factor ${tl.plus.toFixed(2)}, multiplier ${tl.multiplier.toFixed(2)}, FRTB multiplier ${tl.frtbMultiplier.toFixed(2)}\n`,
   );
   if (as !== undefined) {
     const crit = as.critical;
