@@ -438,19 +438,7 @@ export class LiveEngine {
     const exposure = exposureKeys(doc);
     const stale = this.staleUnderlyings(exposure, now, this.lastUpdate, market);
     const view = this.classify({ result: raw.result, equity: raw.equity - tradeValue }, entry.view, stale.length > 0, market.asOf, now, entry.seedState);
-    return {
-      accountId,
-      result: view.result,
-      status: view.status,
-      state: view.status.state,
-      equity: view.equity,
-      stale: stale.length > 0,
-      staleUnderlyings: stale,
-      asOf: market.asOf,
-      ...(this.parameterVersion === undefined ? {} : { parameterVersion: this.parameterVersion }),
-      positions: doc.positions,
-      tradeValue,
-    };
+    return { ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue };
   }
 
   /**
@@ -699,6 +687,11 @@ export class LiveEngine {
 
   private report(accountId: string, entry: AccountEntry, view: AccountView): LiveMargin {
     const stale = this.staleUnderlyings(entry.exposure, this.clock.now(), this.lastUpdate, this.market);
+    return { ...this.marginFields(accountId, view, stale, view.asOf), computedAt: view.computedAt, ...(entry.error === undefined ? {} : { error: entry.error }) };
+  }
+
+  /** What a live margin and a what-if answer share: the model's result, the classified status and staleness. */
+  private marginFields(accountId: string, view: Pick<AccountView, 'result' | 'status' | 'equity'>, stale: readonly string[], asOf: string) {
     return {
       accountId,
       result: view.result,
@@ -707,10 +700,8 @@ export class LiveEngine {
       equity: view.equity,
       stale: stale.length > 0,
       staleUnderlyings: stale,
-      asOf: view.asOf,
-      computedAt: view.computedAt,
+      asOf,
       ...(this.parameterVersion === undefined ? {} : { parameterVersion: this.parameterVersion }),
-      ...(entry.error === undefined ? {} : { error: entry.error }),
     };
   }
 
