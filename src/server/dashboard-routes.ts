@@ -20,12 +20,11 @@ import { errors, principalOf, requireKnown, visibleAccount } from './route-helpe
 export function marginSummary(engine: LiveEngine, accountId: string): MarginSummary {
   try {
     const m = engine.margin(accountId);
-    const doc = engine.account(accountId);
     const ratio = m.status.marginRatio;
     return {
       accountId,
       currency: m.result.currency,
-      mode: doc.mode,
+      mode: engine.accountMode(accountId),
       equity: m.equity,
       initialMargin: m.result.initialMargin,
       maintenanceMargin: m.result.maintenanceMargin,

@@ -217,6 +217,11 @@ export class LiveEngine {
     return [...this.accounts.keys()];
   }
 
+  /** An account's mode (cross or isolated), without copying its document (overview rows, per account per update). */
+  accountMode(accountId: string): PortfolioFile['mode'] {
+    return this.entry(accountId).doc.mode;
+  }
+
   /** The portfolio document the engine holds for an account (a copy). */
   account(accountId: string): PortfolioFile {
     return structuredClone(this.entry(accountId).doc);
