@@ -45,7 +45,7 @@ describe.each(TEST_BACKENDS)('restart from the same database on $name', (backend
     await first.app.inject({ method: 'POST', url: '/accounts', headers: admin, payload: { id: 'h1', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 6_000 } } });
     expect((await first.app.inject({ method: 'GET', url: '/accounts/h1/margin', headers: admin })).json().state).toBe('margin-call');
     // 7,000 is above initial (6,600) but below initial × 1.1 (7,260): still a margin call (hysteresis).
-    await first.app.inject({ method: 'PUT', url: '/accounts/h1/collateral', headers: admin, payload: { collateral: { USDC: 7_000 } } });
+    await first.app.inject({ method: 'PUT', url: '/accounts/h1/collateral', headers: admin, payload: { collateral: { USDC: 7_000 }, idempotencyKey: 'c-7000' } });
     expect((await first.app.inject({ method: 'GET', url: '/accounts/h1/margin', headers: admin })).json().state).toBe('margin-call');
     await first.close();
 

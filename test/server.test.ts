@@ -170,7 +170,7 @@ describe.each(TEST_BACKENDS)('on $name', (backend) => {
 
     it('sets collateral, emits a margin-call event, lists events per key', async () => {
       const admin = s.auth(s.adminKey);
-      const r = await s.app.inject({ method: 'PUT', url: '/accounts/a1/collateral', headers: admin, payload: { collateral: { USDC: 5_000 } } });
+      const r = await s.app.inject({ method: 'PUT', url: '/accounts/a1/collateral', headers: admin, payload: { collateral: { USDC: 5_000 }, idempotencyKey: 'c-5000' } });
       expect(r.statusCode).toBe(200);
       const m = (await s.app.inject({ method: 'GET', url: '/accounts/a1/margin', headers: admin })).json();
       expect(m.state).not.toBe('healthy');
@@ -211,7 +211,7 @@ describe('rate limit', () => {
       const limited = await get();
       expect(limited.statusCode).toBe(429);
       expect(limited.headers['content-type']).toContain('application/json');
-      expect(limited.json()).toMatchObject({ code: 'USAGE_INVALID', details: { reason: 'FST_ERR_RATE_LIMITED' } });
+      expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', field: 'authorization', details: { scope: 'key', limit: 3 } });
       expect(limited.json().message).toContain('rate limit');
       // /healthz is not limited.
       expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);

@@ -20,7 +20,7 @@ import {
   KeyIdParamsSchema,
   LiveMarginSchema,
   MarketPushResultSchema,
-  MarketSnapshotSchema,
+  MarketUpdateBodySchema,
   MaxOrderQuerySchema,
   MaxOrderResultSchema,
   ParameterSetBodySchema,
@@ -109,7 +109,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     async (request) => {
       const p = visibleAccount(request, request.params.id);
       requireRole(p, ['admin'], 'set collateral');
-      return service.setCollateral(request.params.id, request.body.collateral, actor(p));
+      return service.setCollateral(request.params.id, request.body.collateral, request.body.idempotencyKey, actor(p));
     },
   );
 
@@ -145,7 +145,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   // ---- market ------------------------------------------------------------------------------------------------
 
-  app.post('/market', { schema: { tags: ['market'], body: MarketSnapshotSchema, response: { 200: MarketPushResultSchema, ...errors } } }, async (request) => {
+  app.post('/market', { schema: { tags: ['market'], body: MarketUpdateBodySchema, response: { 200: MarketPushResultSchema, ...errors } } }, async (request) => {
     const p = principalOf(request);
     requireRole(p, ['admin', 'risk-officer'], 'push market data');
     return service.pushMarket(request.body, actor(p));

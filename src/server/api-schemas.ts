@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ACCOUNT_STATES } from '../engine/account/account-state.js';
-import { MarketSnapshotSchema } from '../market/market-snapshot-schema.js';
+import { LIVE_ACCOUNT_STATES } from '../engine/account/account-state.js';
+import { UnmarginableInfoSchema } from '../engine/live/engine-checkpoint.js';
+import { MarketUpdateSchema } from '../market/market-update.js';
 import { MarginResultSchema } from '../models/margin-result.js';
 import { OrderInputSchema, PortfolioFileSchema, PositionInputSchema } from '../portfolio/portfolio-schema.js';
 
@@ -50,16 +51,20 @@ export const SetPositionsBodySchema = z.strictObject({
 });
 
 export const TradeBodySchema = z.strictObject({
-  instrument: z.string().min(1),
+  /** Venue-style name; canonicalised (`btc_usdc-perpetual` is stored as `BTC_USDC-PERPETUAL`). */
+  instrument: z.string().min(1).max(128),
   /** Signed contracts, buy positive. */
   quantity: z.number().finite().refine((q) => q !== 0, 'expected a non-zero quantity'),
   /** Client-chosen, unique per account: a retry with the same key and content is applied once. */
   idempotencyKey: z.string().min(1).max(200),
   /**
    * Fill price, in the instrument's quote (optional; default the engine's mark): a future or perpetual's average
-   * entry price is updated with it (docs/accounts.md "Entry price").
+   * entry price is updated with it (docs/accounts.md "Entry price"). Admin only, and within the fill-price band
+   * around the mark unless `priceOverride` gives a reason (docs/service.md "Fill prices").
    */
   price: z.number().finite().positive().optional(),
+  /** Why an explicit price outside the band is right (admin only; recorded in the audit log). */
+  priceOverride: z.string().min(1).max(500).optional(),
 });
 
 export const TradeResultSchema = z.object({
@@ -74,14 +79,19 @@ export const TradeResultSchema = z.object({
 
 export const SetCollateralBodySchema = z.strictObject({
   /** Balances by currency, units of that currency; 0 removes one. Currencies not listed are left as they are. */
-  collateral: z.record(z.string().min(1), z.number().finite().nonnegative()),
+  collateral: z.record(z.string().min(1).max(32), z.number().finite().nonnegative()),
+  /** Client-chosen, unique per account: a retry with the same key and content is applied once (like trades). */
+  idempotencyKey: z.string().min(1).max(200),
 });
 
 export const CollateralListSchema = z.array(z.object({ accountId: z.string(), currency: z.string(), amount: z.number() }));
 
-export { MarketSnapshotSchema };
+/** POST /market: a whole snapshot or a partial update (every field of an underlying optional; docs/service.md "Market input"). */
+export const MarketUpdateBodySchema = MarketUpdateSchema;
 
 export const MarketPushResultSchema = z.object({
+  /** Accounts whose expired positions this update settled (docs/service.md "Expiry"). */
+  settled: z.number(),
   snapshotId: z.number(),
   asOf: z.string(),
   accepted: z.array(z.string()).readonly(),
@@ -92,7 +102,7 @@ export const MarketPushResultSchema = z.object({
 
 /** AccountStatus (docs/accounts.md). `marginRatio` is absent when it is infinite (equity ≤ 0 with a margin due): JSON has no Infinity. */
 const AccountStatusSchema = z.object({
-  state: z.enum(ACCOUNT_STATES),
+  state: z.enum(LIVE_ACCOUNT_STATES),
   marginRatio: z.number().optional(),
   excess: z.number(),
   reduceOnly: z.boolean(),
@@ -103,7 +113,9 @@ export const LiveMarginSchema = z.object({
   accountId: z.string(),
   result: MarginResultSchema,
   status: AccountStatusSchema,
-  state: z.enum(ACCOUNT_STATES),
+  state: z.enum(LIVE_ACCOUNT_STATES),
+  /** Present when the engine cannot margin the account: the figures are the held last good ones (never lower). */
+  unmarginable: UnmarginableInfoSchema.optional(),
   equity: z.number(),
   stale: z.boolean(),
   staleUnderlyings: z.array(z.string()).readonly(),

@@ -32,12 +32,16 @@ export function marginSummary(engine: LiveEngine, accountId: string): MarginSumm
       ...(Number.isFinite(ratio) ? { marginRatio: ratio } : {}),
       excess: m.status.excess,
       state: m.state,
+      ...(m.unmarginable === undefined ? {} : { reason: m.unmarginable.reason }),
       stale: m.stale,
       asOf: m.asOf,
       ...(m.parameterVersion === undefined ? {} : { parameterVersion: m.parameterVersion }),
     };
   } catch (error) {
-    return { accountId, error: toCrossmarginError(error).message };
+    const e = toCrossmarginError(error);
+    // Never margined and unmarginable (no market yet, or refused on restore): red, with the reason, never healthy.
+    if (e.code === 'ACCOUNT_UNMARGINABLE') return { accountId, state: 'unmarginable', reason: String(e.details?.['reason'] ?? e.message), error: e.message };
+    return { accountId, error: e.message };
   }
 }
 

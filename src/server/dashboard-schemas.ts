@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_STATES } from '../engine/account/account-state.js';
+import { LIVE_ACCOUNT_STATES } from '../engine/account/account-state.js';
 import { MarginComponentSchema, ScenarioRefSchema } from '../models/margin-result.js';
 
 /**
@@ -21,7 +21,10 @@ export const MarginSummarySchema = z.object({
   /** maintenance / equity (AccountStatus.marginRatio); absent when infinite. */
   marginRatio: z.number().optional(),
   excess: z.number().optional(),
-  state: z.enum(ACCOUNT_STATES).optional(),
+  /** `unmarginable` (shown in red): the engine cannot margin the account; the figures, if any, are the held last good ones. */
+  state: z.enum(LIVE_ACCOUNT_STATES).optional(),
+  /** Why the account is unmarginable. */
+  reason: z.string().optional(),
   stale: z.boolean().optional(),
   asOf: z.string().optional(),
   parameterVersion: z.string().optional(),

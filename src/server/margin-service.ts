@@ -1,17 +1,35 @@
-import { CrossmarginError } from '../core/errors.js';
-import type { LiveEngine, LiveMargin, MarketUpdateResult, MaxOrderSize, WhatIfResult } from '../engine/live/live-engine.js';
-import type { TradeInput as EngineTradeInput } from '../engine/live/apply-trades.js';
+import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
+import type { LiveEngine, LiveMargin, MarketCommit, MaxOrderSize, WhatIfResult } from '../engine/live/live-engine.js';
+import { applyTrades, positionOf, type TradeInput as EngineTradeInput } from '../engine/live/apply-trades.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
-import { parseMarketSnapshot } from '../market/market-snapshot.js';
 import { entryAfterTrade } from '../portfolio/entry-after-trade.js';
-import type { MarketSnapshotFile } from '../market/market-snapshot-schema.js';
-import type { AccountMode, AccountRecord, ApiKeyRecord, CollateralRecord, NewAuditEntry, PositionRecord, Store, TradeResult } from '../store/store.js';
+import { parseMarketUpdate } from '../market/market-update.js';
+import type { PortfolioFile } from '../portfolio/portfolio-schema.js';
+import type { AccountMode, AccountRecord, ApiKeyRecord, ApiKeyRole, CollateralRecord, MarketAccountChange, NewAuditEntry, NewEvent, PositionRecord, Store, TradeResult } from '../store/store.js';
 import type { EngineHost } from './engine-host.js';
+import { storedEventOf } from './restore-engine.js';
 
-/** Who made a change: the key id goes to the audit log (`system` / `feed:<name>` for the service's own changes). */
+/**
+ * Who made a change: the key id goes to the audit log (`system` / `feed:<name>` for the service's own changes). The
+ * role decides what a change may carry (an explicit fill price is for privileged roles); the service's own changes
+ * have none and are privileged.
+ */
 export interface Actor {
   readonly keyId: string;
+  readonly role?: ApiKeyRole | undefined;
 }
+
+/** Admission limits (docs/service.md "Admission"). */
+export interface AdmissionPolicy {
+  /** Largest |quantity| of a trade or a position, contracts. */
+  readonly maxQuantity: number;
+  /** Largest collateral balance, units of its currency. */
+  readonly maxBalance: number;
+  /** An explicit fill price must lie within this relative band around the mark (0.1 = ±10 %) unless overridden. */
+  readonly fillPriceBand: number;
+}
+
+export const DEFAULT_ADMISSION: AdmissionPolicy = { maxQuantity: 1e9, maxBalance: 1e15, fillPriceBand: 0.1 };
 
 export interface NewServiceAccount {
   readonly id: string;
@@ -34,6 +52,7 @@ export interface MarketPushResult {
   readonly held: string[];
   readonly recomputed: number;
   readonly events: number;
+  readonly settled: number;
 }
 
 /**
@@ -54,6 +73,7 @@ export class MarginService {
     /** Builds a fresh engine from the store (after a parameter set of the engine's model is activated). */
     private readonly rebuild?: () => Promise<LiveEngine>,
     readonly model?: string,
+    private readonly policy: AdmissionPolicy = DEFAULT_ADMISSION,
   ) {}
 
   get engine() {
@@ -71,9 +91,11 @@ export class MarginService {
     };
   }
 
-  async createAccount(input: NewServiceAccount, actor: Actor): Promise<AccountView> {
-    checkPositions(input.positions);
+  async createAccount(raw: NewServiceAccount, actor: Actor): Promise<AccountView> {
+    const input = { ...raw, currency: canonicalCurrency(raw.currency), positions: this.canonicalPositions(raw.positions, 'positions'), collateral: this.canonicalBalances(raw.collateral) };
     return this.serial(async () => {
+      // Admission: the account as it would be, margined on the live market, before anything is written.
+      this.admit({ account: input.id, currency: input.currency, mode: input.mode, positions: input.positions, collateral: input.collateral }, (e) => e.field ?? 'positions');
       // Account, positions, balances and audit entry: one store transaction.
       const record = await this.store.createAccount(
         { id: input.id, currency: input.currency, mode: input.mode, ownerKeyId: input.ownerKeyId, positions: input.positions, collateral: input.collateral },
@@ -90,15 +112,18 @@ export class MarginService {
     return this.accountView(record);
   }
 
-  async setPositions(accountId: string, positions: readonly PositionRecord[] | readonly { instrument: string; quantity: number; entryPrice?: number | undefined }[], actor: Actor): Promise<AccountView> {
-    checkPositions(positions);
+  async setPositions(accountId: string, raw: readonly PositionRecord[] | readonly { instrument: string; quantity: number; entryPrice?: number | undefined }[], actor: Actor): Promise<AccountView> {
+    const positions = this.canonicalPositions(raw, 'positions');
     return this.serial(async () => {
-      await this.requireAccount(accountId);
-      await this.store.setPositions(
-        accountId,
-        positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) })),
-        this.audit(actor, 'positions.set', accountId, { positions }),
-      );
+      const current = await this.getAccount(accountId);
+      // Absolute positions over the current ones (0 removes; unlisted ones stay), as the store will apply them.
+      const next = new Map(current.positions.map((p) => [p.instrument, p]));
+      for (const p of positions) {
+        if (p.quantity === 0) next.delete(p.instrument);
+        else next.set(p.instrument, p);
+      }
+      this.admit({ ...documentOf(current), positions: [...next.values()] }, (e) => fieldOfInstrument(e, positions, 'positions'));
+      await this.store.setPositions(accountId, positions, this.audit(actor, 'positions.set', accountId, { positions }));
       await this.syncAccount(accountId);
       return this.getAccount(accountId);
     });
@@ -109,20 +134,33 @@ export class MarginService {
    * perpetual's entry price is averaged at the fill price (`price`, default the engine's mark: entryAfterTrade); the
    * cash side of a trade (premium, fees, realised P&L of a reduction) reaches the service as collateral.
    */
-  async applyTrade(accountId: string, trade: { instrument: string; quantity: number; idempotencyKey: string; price?: number | undefined }, actor: Actor): Promise<TradeResult> {
-    checkInstruments([trade.instrument], 'instrument');
+  async applyTrade(
+    accountId: string,
+    raw: { instrument: string; quantity: number; idempotencyKey: string; price?: number | undefined; priceOverride?: string | undefined },
+    actor: Actor,
+  ): Promise<TradeResult> {
+    const spec = resolveInstrument(raw.instrument, 'instrument');
+    // Canonical name: `btc_usdc-perpetual` and `BTC_USDC-PERPETUAL` are one position.
+    const trade = { ...raw, instrument: spec.symbol };
+    this.checkQuantity(trade.quantity, 'quantity');
     return this.serial(async () => {
-      await this.requireAccount(accountId);
-      const spec = resolveInstrument(trade.instrument, 'instrument');
-      let entryPrice: number | undefined;
-      if (spec.kind === 'future' || spec.kind === 'perpetual') {
-        const held = (await this.store.listPositions(accountId)).find((p) => p.instrument === trade.instrument);
-        const fill = trade.price ?? this.engine.fillPrice()(spec);
-        entryPrice = entryAfterTrade(spec.settlement, held?.quantity ?? 0, held?.entryPrice, trade.quantity, fill);
-      }
+      const current = await this.getAccount(accountId);
+      // A retried key answers its stored result whatever the market does now (the store checks the content).
+      const previous = await this.store.getTrade(accountId, trade.idempotencyKey);
+      if (previous !== undefined) return this.store.applyTrade({ accountId, instrument: trade.instrument, quantity: trade.quantity, idempotencyKey: trade.idempotencyKey });
+      const fill = this.fillPrice(spec, trade, actor);
+      const held = current.positions.find((p) => p.instrument === trade.instrument);
+      this.checkQuantity((held?.quantity ?? 0) + trade.quantity, 'quantity');
+      const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
+      const entryPrice = deltaOne ? entryAfterTrade(spec.settlement, held?.quantity ?? 0, held?.entryPrice, trade.quantity, fill) : undefined;
+      const doc = documentOf(current);
+      const unmarginable = this.requireReduceOnly(accountId, doc, trade);
+      const after = applyTrades(doc, [{ instrument: trade.instrument, quantity: trade.quantity }], () => fill);
+      // An unmarginable account may still reduce a position (it cannot get worse for it): the rest stays refused.
+      this.admit(after, (e) => (e.code === 'ACCOUNT_UNMARGINABLE' ? 'quantity' : 'instrument'), unmarginable);
       const result = await this.store.applyTrade(
         { accountId, instrument: trade.instrument, quantity: trade.quantity, idempotencyKey: trade.idempotencyKey, ...(entryPrice === undefined ? {} : { entryPrice }) },
-        this.audit(actor, 'trade.apply', accountId, trade),
+        this.audit(actor, 'trade.apply', accountId, { ...trade, ...(fill === undefined ? {} : { fillPrice: fill }) }),
       );
       if (result.replayed) return result;
       // The store is the truth: the engine takes the position (and its entry price) from it.
@@ -131,11 +169,43 @@ export class MarginService {
     });
   }
 
-  async setCollateral(accountId: string, balances: Readonly<Record<string, number>>, actor: Actor): Promise<CollateralRecord[]> {
+  /**
+   * Idempotent balance change (absolute balances, 0 removes): a retried key writes nothing and answers the current
+   * balances; the same key with other content is a CONFLICT. Admitted like a trade: a currency the market cannot value
+   * is refused before anything is written.
+   */
+  async setCollateral(accountId: string, raw: Readonly<Record<string, number>>, idempotencyKey: string, actor: Actor): Promise<CollateralRecord[]> {
+    const balances = this.canonicalBalances(raw);
     return this.serial(async () => {
-      await this.requireAccount(accountId);
-      await this.store.setCollateralBalances(accountId, balances, this.audit(actor, 'collateral.set', accountId, balances));
-      await this.syncAccount(accountId);
+      const current = await this.getAccount(accountId);
+      const collateral = { ...current.collateral, ...balances };
+      for (const [ccy, amount] of Object.entries(balances)) if (amount === 0) delete collateral[ccy];
+      const currencies = Object.keys(balances);
+      // Every currency given must be one the market values (checked on its own, so no tolerance below can let it in).
+      const market = this.engine.currentMarket();
+      for (const ccy of currencies) {
+        if (market !== undefined && (balances[ccy] ?? 0) > 0) {
+          try {
+            market.fxRate(ccy, current.currency);
+          } catch (error) {
+            const e = toCrossmarginError(error);
+            throw new CrossmarginError(e.code, `collateral.${ccy}: ${e.message}`, { field: `collateral.${ccy}`, ...(e.details === undefined ? {} : { details: e.details }) });
+          }
+        }
+      }
+      // Adding collateral to an unmarginable account is how an operator lets an expiry settle: it never adds risk.
+      const adds = currencies.every((c) => (balances[c] ?? 0) >= (current.collateral[c] ?? 0));
+      this.admit(
+        { ...documentOf(current), collateral },
+        (e) => {
+          const named = currencies.find((c) => e.message.includes(c));
+          return named === undefined ? 'collateral' : `collateral.${named}`;
+        },
+        adds && this.unmarginableCode(accountId) !== undefined,
+        this.unmarginableCode(accountId),
+      );
+      const change = await this.store.applyCollateralChange({ accountId, balances, idempotencyKey }, this.audit(actor, 'collateral.set', accountId, { balances, idempotencyKey }));
+      if (!change.replayed) await this.syncAccount(accountId);
       return this.store.listCollateral(accountId);
     });
   }
@@ -146,26 +216,31 @@ export class MarginService {
    * (underlyings and fx it does not list keep their values), so the latest stored snapshot is a whole market and a
    * restart restores all of it.
    */
-  async pushMarket(json: MarketSnapshotFile, actor: Actor): Promise<MarketPushResult> {
-    const snapshot = parseMarketSnapshot(json, 'market');
+  async pushMarket(json: unknown, actor: Actor): Promise<MarketPushResult> {
+    const update = parseMarketUpdate(json, 'market');
     return this.serial(async () => {
-      const current = this.engine.currentMarket();
-      if (current !== undefined && snapshot.asOfMs < current.asOfMs) {
-        throw new CrossmarginError('MARKET_DATA_INVALID', `asOf: market update at ${snapshot.asOf} is older than the engine's market (${current.asOf})`, { field: 'asOf' });
-      }
-      const incoming = snapshot.toJSON();
-      const base = current?.toJSON();
-      const merged: MarketSnapshotFile = {
-        asOf: incoming.asOf,
-        underlyings: { ...(base?.underlyings ?? {}), ...incoming.underlyings },
-        ...(base?.fx === undefined && incoming.fx === undefined ? {} : { fx: { ...(base?.fx ?? {}), ...(incoming.fx ?? {}) } }),
+      let snapshotId: number | undefined;
+      // The engine checks the update (age, bounds, guard) and computes its effect aside; the commit stores the
+      // accepted market with the engine's checkpoint, expiry settlements, events and audit in one transaction; only
+      // then does the engine apply it. A refused update writes nothing.
+      const commit = async (c: MarketCommit): Promise<void> => {
+        const stored = await this.store.commitMarket(
+          { asOf: c.market.asOf, json: c.market, engineState: c.checkpoint, accountChanges: settlementChanges(c, actor), ...splitEvents(c) },
+          (record) => this.audit(actor, 'market.push', 'market', { snapshotId: record.id, asOf: update.asOf, underlyings: Object.keys(update.underlyings) }),
+        );
+        snapshotId = stored.id;
       };
-      const stored = await this.store.appendMarketSnapshot({ asOf: incoming.asOf, json: merged }, (record) =>
-        this.audit(actor, 'market.push', 'market', { snapshotId: record.id, asOf: incoming.asOf, underlyings: Object.keys(incoming.underlyings) }),
-      );
-      const update: MarketUpdateResult = await this.engine.onMarket(snapshot);
-      this.notifyMargins(update.recomputed);
-      return { snapshotId: stored.id, asOf: incoming.asOf, accepted: update.accepted, held: update.held, recomputed: update.recomputed.length, events: update.events.length };
+      const result = await this.engine.onMarket(update, { commit });
+      this.notifyMargins(result.recomputed);
+      return {
+        snapshotId: snapshotId ?? (await this.store.latestMarketSnapshot())?.id ?? 0,
+        asOf: update.asOf,
+        accepted: result.accepted,
+        held: result.held,
+        recomputed: result.recomputed.length,
+        events: result.events.length,
+        settled: result.settled.length,
+      };
     });
   }
 
@@ -229,6 +304,126 @@ export class MarginService {
     return { keyId: actor.keyId, action, target, payload, at: new Date().toISOString() };
   }
 
+  /**
+   * Margins `doc` on the live market (LiveEngine.admit); a failure is refused naming the request's field. With
+   * `tolerate` (a change that cannot add risk to an account that is unmarginable already) a failure is let through,
+   * when it has the account's own reason (`sameCode`, if given): the account stays unmarginable, no worse.
+   */
+  private admit(doc: PortfolioFile, fieldOf: (error: CrossmarginError) => string, tolerate = false, sameCode?: string): void {
+    try {
+      this.engine.admit(doc);
+    } catch (error) {
+      const e = toCrossmarginError(error);
+      if (tolerate && (sameCode === undefined || e.code === sameCode)) return;
+      const field = fieldOf(e);
+      const code = e.code === 'INTERNAL' ? 'ACCOUNT_UNMARGINABLE' : e.code;
+      throw new CrossmarginError(code, `${field}: refused, the account could not be margined after this change: ${e.message}`, {
+        field,
+        details: { ...(e.details ?? {}), cause: { code: e.code, ...(e.field === undefined ? {} : { field: e.field }) } },
+      });
+    }
+  }
+
+  /**
+   * The fill price of a trade (docs/service.md "Fill prices"): the engine's mark, unless a privileged actor gives an
+   * explicit price within the band around the mark (or outside it with an override reason, kept in the audit log).
+   * An account holder cannot choose its price: that would let it invent equity.
+   */
+  private fillPrice(spec: ReturnType<typeof resolveInstrument>, trade: { price?: number | undefined; priceOverride?: string | undefined }, actor: Actor): number | undefined {
+    const mark = this.engine.fillPrice()(spec);
+    if (trade.price === undefined) {
+      if (trade.priceOverride !== undefined) throw new CrossmarginError('SCHEMA_INVALID', 'priceOverride: goes with an explicit price', { field: 'priceOverride' });
+      return mark;
+    }
+    if (actor.role === 'account-holder' || actor.role === 'risk-officer') {
+      throw new CrossmarginError('FORBIDDEN', `price: a ${actor.role} key trades at the mark; an explicit fill price is for admin keys and feeds`, { field: 'price' });
+    }
+    if (spec.kind !== 'future' && spec.kind !== 'perpetual') {
+      throw new CrossmarginError('SCHEMA_INVALID', `price: a fill price applies to futures and perpetuals (their entry price), not to ${spec.kind} ${spec.symbol}`, { field: 'price' });
+    }
+    const band = this.policy.fillPriceBand;
+    const inBand = mark !== undefined && Math.abs(trade.price / mark - 1) <= band;
+    if (!inBand && trade.priceOverride === undefined) {
+      throw new CrossmarginError(
+        'SCHEMA_INVALID',
+        mark === undefined
+          ? `price: no mark to check ${trade.price} against (no market for ${spec.underlying}); give priceOverride with a reason to force it`
+          : `price: ${trade.price} is outside ±${band * 100} % of the mark ${mark}; give priceOverride with a reason to force it`,
+        { field: 'price', details: { price: trade.price, ...(mark === undefined ? {} : { mark }), band } },
+      );
+    }
+    return trade.price;
+  }
+
+  /** The error code that makes the account unmarginable now, undefined when it is not. */
+  private unmarginableCode(accountId: string): string | undefined {
+    try {
+      return this.engine.margin(accountId).unmarginable?.code;
+    } catch (error) {
+      const e = toCrossmarginError(error);
+      return e.code === 'ACCOUNT_UNMARGINABLE' ? String(e.details?.['code'] ?? e.code) : undefined;
+    }
+  }
+
+  /**
+   * An unmarginable account is reduce-only: a trade must shrink an existing position (docs/service.md). True when
+   * the account is unmarginable (and the trade reduces).
+   */
+  private requireReduceOnly(accountId: string, doc: PortfolioFile, trade: { instrument: string; quantity: number }): boolean {
+    if (this.unmarginableCode(accountId) === undefined) return false;
+    const position = positionOf(doc, trade.instrument);
+    const reduces = position !== 0 && Math.sign(trade.quantity) === -Math.sign(position) && Math.abs(trade.quantity) <= Math.abs(position);
+    if (!reduces) {
+      throw new CrossmarginError('REDUCE_ONLY', `quantity: account "${accountId}" is unmarginable and reduce-only: the trade must reduce the ${trade.instrument} position (${position})`, {
+        field: 'quantity',
+        details: { accountId, position },
+      });
+    }
+    return true;
+  }
+
+  private checkQuantity(quantity: number, field: string): void {
+    if (!(Math.abs(quantity) <= this.policy.maxQuantity)) {
+      throw new CrossmarginError('SCHEMA_INVALID', `${field}: |${quantity}| is above the largest accepted quantity ${this.policy.maxQuantity}`, { field });
+    }
+  }
+
+  /** Positions with canonical instrument names and bounded quantities; an entry price only on futures and perpetuals. */
+  private canonicalPositions(
+    positions: readonly { instrument: string; quantity: number; entryPrice?: number | undefined }[],
+    field: string,
+  ): { instrument: string; quantity: number; entryPrice?: number }[] {
+    const seen = new Set<string>();
+    return positions.map((p, i) => {
+      const spec = resolveInstrument(p.instrument, `${field}.${i}.instrument`);
+      if (p.entryPrice !== undefined && spec.kind !== 'future' && spec.kind !== 'perpetual') {
+        throw new CrossmarginError('SCHEMA_INVALID', `${field}.${i}.entryPrice: an entry price applies to futures and perpetuals, not to ${spec.kind} ${spec.symbol}`, {
+          field: `${field}.${i}.entryPrice`,
+        });
+      }
+      if (seen.has(spec.symbol)) {
+        throw new CrossmarginError('SCHEMA_INVALID', `${field}.${i}.instrument: ${spec.symbol} is listed twice`, { field: `${field}.${i}.instrument` });
+      }
+      seen.add(spec.symbol);
+      this.checkQuantity(p.quantity, `${field}.${i}.quantity`);
+      return { instrument: spec.symbol, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) };
+    });
+  }
+
+  /** Balances under canonical (upper-case) currency codes, each within the largest accepted balance. */
+  private canonicalBalances(balances: Readonly<Record<string, number>>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [raw, amount] of Object.entries(balances)) {
+      const ccy = canonicalCurrency(raw, `collateral.${raw}`);
+      if (ccy in out) throw new CrossmarginError('SCHEMA_INVALID', `collateral.${raw}: ${ccy} is listed twice`, { field: `collateral.${raw}` });
+      if (!(amount <= this.policy.maxBalance)) {
+        throw new CrossmarginError('SCHEMA_INVALID', `collateral.${raw}: ${amount} is above the largest accepted balance ${this.policy.maxBalance}`, { field: `collateral.${raw}` });
+      }
+      out[ccy] = amount;
+    }
+    return out;
+  }
+
   private async requireAccount(id: string): Promise<AccountRecord> {
     const record = await this.store.getAccount(id);
     if (record === undefined) throw notFound(id);
@@ -267,22 +462,44 @@ export function notFound(accountId: string): CrossmarginError {
   return new CrossmarginError('NOT_FOUND', `account "${accountId}" does not exist`, { field: 'id', details: { accountId } });
 }
 
-/**
- * Positions are checked before anything is written (names resolve; an entry price only on futures and perpetuals),
- * so a bad row never leaves a partial write or a store the engine cannot load.
- */
-function checkPositions(positions: readonly { instrument: string; entryPrice?: number | undefined }[]): void {
-  positions.forEach((p, i) => {
-    const spec = resolveInstrument(p.instrument, `positions.${i}.instrument`);
-    if (p.entryPrice !== undefined && spec.kind !== 'future' && spec.kind !== 'perpetual') {
-      throw new CrossmarginError('SCHEMA_INVALID', `positions.${i}.entryPrice: an entry price applies to futures and perpetuals, not to ${spec.kind} ${spec.symbol}`, {
-        field: `positions.${i}.entryPrice`,
-      });
-    }
-  });
+/** A currency code as the engine names it: upper case, letters, digits and _ only (`usdc` is `USDC`). */
+function canonicalCurrency(raw: string, field = 'currency'): string {
+  const ccy = raw.trim().toUpperCase();
+  if (!/^[A-Z0-9_]{1,32}$/.test(ccy)) {
+    throw new CrossmarginError('SCHEMA_INVALID', `${field}: expected a currency code (letters, digits, _), got "${raw}"`, { field });
+  }
+  return ccy;
 }
 
-/** Instrument names are checked before anything is written, so a bad name never leaves a partial write. */
-function checkInstruments(names: readonly string[], field: string): void {
-  names.forEach((name, i) => resolveInstrument(name, names.length === 1 && field === 'instrument' ? field : `${field}.${i}.instrument`));
+/** The engine's portfolio document of a stored account. */
+function documentOf(view: AccountView): PortfolioFile {
+  return { account: view.id, currency: view.currency, mode: view.mode, positions: view.positions, collateral: view.collateral };
+}
+
+/** The request field of an admission error about positions: the listed position its message names, else the list. */
+function fieldOfInstrument(error: CrossmarginError, positions: readonly { instrument: string }[], field: string): string {
+  const i = positions.findIndex((p) => error.message.includes(p.instrument));
+  return i < 0 ? field : `${field}.${i}.instrument`;
+}
+
+/** Expiry settlements of a market commit as store changes: settled positions removed, balances set, one audit entry each. */
+function settlementChanges(commit: MarketCommit, actor: Actor): MarketAccountChange[] {
+  return commit.settled.map((s) => ({
+    accountId: s.accountId,
+    positions: s.settlements.map((x) => ({ instrument: x.instrument, quantity: 0 })),
+    collateral: Object.fromEntries([...new Set(s.settlements.map((x) => x.currency))].map((ccy) => [ccy, s.doc.collateral[ccy] ?? 0])),
+    audit: { keyId: 'system', action: 'expiry.settle', target: s.accountId, payload: { settlements: s.settlements, trigger: actor.keyId }, at: new Date().toISOString() },
+  }));
+}
+
+/** A commit's events as the store keeps them: account events in the events table, the guard's in the audit log. */
+function splitEvents(commit: MarketCommit): { events: NewEvent[]; audits: NewAuditEntry[] } {
+  const events: NewEvent[] = [];
+  const audits: NewAuditEntry[] = [];
+  for (const event of commit.events) {
+    const stored = storedEventOf(event);
+    if (stored.kind === 'event') events.push(stored.event);
+    else audits.push(stored.audit);
+  }
+  return { events, audits };
 }

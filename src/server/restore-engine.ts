@@ -1,7 +1,10 @@
 import { LiveEngine, type LiveEngineOptions } from '../engine/live/live-engine.js';
-import { parseMarketSnapshot } from '../market/market-snapshot.js';
-import type { AccountState } from '../engine/account/account-state.js';
-import type { Store } from '../store/store.js';
+import { parseEngineCheckpoint } from '../engine/live/engine-checkpoint.js';
+import type { EngineEvent } from '../engine/live/engine-event.js';
+import { parseMarketSnapshotFile } from '../market/market-snapshot-schema.js';
+import type { LiveAccountState } from '../engine/account/account-state.js';
+import type { MarketBounds } from '../market/market-update.js';
+import type { NewAuditEntry, NewEvent, Store } from '../store/store.js';
 
 /** What the service's engine is built with, apart from the sink and the parameters (those come from the store). */
 export interface EngineSettings {
@@ -12,6 +15,15 @@ export interface EngineSettings {
   readonly accountParams?: unknown;
   readonly clock?: LiveEngineOptions['clock'];
   readonly historyLoader?: LiveEngineOptions['historyLoader'];
+  /** Sanity bounds on market input (docs/service.md "Market bounds"); default DEFAULT_MARKET_BOUNDS. */
+  readonly marketBounds?: MarketBounds;
+}
+
+/** How the store keeps an engine event: account events in the events table, the guard's (per underlying) in the audit log. */
+export function storedEventOf(event: EngineEvent): { kind: 'event'; event: NewEvent } | { kind: 'audit'; audit: NewAuditEntry } {
+  const at = new Date(event.at).toISOString();
+  if (!('accountId' in event)) return { kind: 'audit', audit: { keyId: 'system', action: event.type, target: event.underlying, payload: event, at } };
+  return { kind: 'event', event: { accountId: event.accountId, type: event.type, payload: event, at } };
 }
 
 /**
@@ -33,16 +45,15 @@ export async function restoreEngine(store: Store, settings: EngineSettings): Pro
     clock: settings.clock ?? { now: () => Date.now() },
     staleAfterMs: settings.staleAfterMs,
     spikeBand: settings.spikeBand,
+    ...(settings.marketBounds === undefined ? {} : { marketBounds: settings.marketBounds }),
     sink: {
       append: async (event) => {
         if (restoring) return;
-        if (!('accountId' in event)) {
-          // Spike-guard events concern an underlying, not an account (the events table is per account): the audit log
-          // keeps them as actions of the service itself.
-          await store.appendAudit({ keyId: 'system', action: event.type, target: event.underlying, payload: event, at: new Date(event.at).toISOString() });
-          return;
-        }
-        await store.appendEvent({ accountId: event.accountId, type: event.type, payload: event, at: new Date(event.at).toISOString() });
+        const stored = storedEventOf(event);
+        // Spike-guard events concern an underlying, not an account (the events table is per account): the audit log
+        // keeps them as actions of the service itself.
+        if (stored.kind === 'audit') await store.appendAudit(stored.audit);
+        else await store.appendEvent(stored.event);
       },
     },
   });
@@ -65,19 +76,25 @@ export async function restoreEngine(store: Store, settings: EngineSettings): Pro
     );
   }
   const latest = await store.latestMarketSnapshot();
-  if (latest !== undefined) await engine.onMarket(parseMarketSnapshot(latest.json, `stored market snapshot ${latest.id}`));
+  if (latest !== undefined) {
+    // The market with the checkpoint stored in its transaction: held spikes stay held, stale stays stale, and floors
+    // hold (a restart never lowers a margin). A damaged checkpoint refuses the start rather than guessing.
+    const file = parseMarketSnapshotFile(latest.json, `stored market snapshot ${latest.id}`);
+    const checkpoint = latest.engineState === undefined ? undefined : parseEngineCheckpoint(latest.engineState, `stored engine checkpoint ${latest.id}`);
+    await engine.restore(file, checkpoint);
+  }
   restoring = false;
   return engine;
 }
 
 /** The `to` of the account's last stored state-transition event (undefined: none, so it was healthy or new). */
-async function lastPersistedState(store: Store, accountId: string): Promise<AccountState | undefined> {
+async function lastPersistedState(store: Store, accountId: string): Promise<LiveAccountState | undefined> {
   const events = await store.listEvents({ accountId });
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i];
     if (event?.type !== 'state-transition') continue;
     const to = (event.payload as { to?: unknown } | undefined)?.to;
-    return to === 'healthy' || to === 'margin-call' || to === 'liquidation' ? to : undefined;
+    return to === 'healthy' || to === 'margin-call' || to === 'liquidation' || to === 'unmarginable' ? to : undefined;
   }
   return undefined;
 }

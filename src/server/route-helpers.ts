@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { CrossmarginError } from '../core/errors.js';
-import type { AccountStatus } from '../engine/account/account-state.js';
+import type { LiveAccountStatus } from '../engine/live/live-engine.js';
 import { ErrorBodySchema } from './api-schemas.js';
 import { canSeeAccount, type Principal } from './authenticate.js';
 import { notFound, type MarginService } from './margin-service.js';
@@ -20,10 +20,10 @@ export function visibleAccount(request: FastifyRequest, id: string): Principal {
   return principal;
 }
 
-export const actor = (p: Principal) => ({ keyId: p.key.id });
+export const actor = (p: Principal) => ({ keyId: p.key.id, role: p.key.role });
 
 /** JSON has no Infinity: an infinite margin ratio (equity ≤ 0 with margin due) leaves the field out. */
-export function wireMargin<M extends { status: AccountStatus }>(margin: M): Omit<M, 'status'> & { status: Omit<AccountStatus, 'marginRatio'> & { marginRatio?: number } } {
+export function wireMargin<M extends { status: LiveAccountStatus }>(margin: M): Omit<M, 'status'> & { status: Omit<LiveAccountStatus, 'marginRatio'> & { marginRatio?: number } } {
   const { marginRatio, ...status } = margin.status;
   return { ...margin, status: Number.isFinite(marginRatio) ? { ...status, marginRatio } : status };
 }

@@ -51,7 +51,13 @@ export const CollateralSchema = z.strictObject({
   amount: z.number().finite().nonnegative(),
 });
 
-export const MarketSnapshotInputSchema = z.strictObject({ asOf: TimestampSchema, json: JsonValueSchema });
+export const MarketSnapshotInputSchema = z.strictObject({ asOf: TimestampSchema, json: JsonValueSchema, engineState: JsonValueSchema.optional() });
+
+export const CollateralChangeSchema = z.strictObject({
+  accountId: Text,
+  balances: z.record(Text, z.number().finite().nonnegative()),
+  idempotencyKey: Text,
+});
 
 export const ParameterSetInputSchema = z.strictObject({ model: Text, version: Text, json: JsonValueSchema });
 

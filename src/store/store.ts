@@ -94,6 +94,8 @@ export interface NewMarketSnapshot {
   readonly asOf: string;
   /** The snapshot document (DESIGN.md "Market snapshot file"), stored as JSON text. */
   readonly json: unknown;
+  /** The live engine's checkpoint after this market (guard, last updates, floors), stored with it. */
+  readonly engineState?: unknown;
 }
 
 export interface MarketSnapshotRecord {
@@ -101,6 +103,41 @@ export interface MarketSnapshotRecord {
   readonly asOf: string;
   readonly json: unknown;
   readonly storedAt: string;
+  /** Absent for snapshots stored without one (before store version 4). */
+  readonly engineState?: unknown;
+}
+
+/** An account's positions and balances changed by a market update (expiry settlement), with its audit entry. */
+export interface MarketAccountChange {
+  readonly accountId: string;
+  /** Absolute positions (0 removes). */
+  readonly positions: readonly PositionChange[];
+  /** Absolute balances (0 removes). */
+  readonly collateral: CollateralBalances;
+  readonly audit: NewAuditEntry;
+}
+
+/** Everything a market update writes, in one transaction (MarginService.pushMarket). */
+export interface MarketCommitInput extends NewMarketSnapshot {
+  readonly accountChanges?: readonly MarketAccountChange[];
+  /** Account events the update made. */
+  readonly events?: readonly NewEvent[];
+  /** Further audit entries (the spike guard's events, which concern an underlying, not an account). */
+  readonly audits?: readonly NewAuditEntry[];
+}
+
+export interface CollateralChange {
+  readonly accountId: string;
+  /** Absolute balances by currency (0 removes; others unchanged). */
+  readonly balances: CollateralBalances;
+  /** Client-chosen key, unique per account: a retry with the same key and content is applied once. */
+  readonly idempotencyKey: string;
+}
+
+export interface CollateralChangeResult {
+  readonly balances: CollateralRecord[];
+  /** True when the key had already been applied: nothing was written. */
+  readonly replayed: boolean;
 }
 
 export interface NewParameterSet {
@@ -181,7 +218,7 @@ export interface ApiKeyRecord {
 
 export interface CreatedApiKey {
   readonly record: ApiKeyRecord;
-  /** The secret, shown once: only a salted scrypt hash of it is stored. */
+  /** The secret, shown once: only a keyed digest of it (HMAC-SHA256, per-row salt) is stored. */
   readonly plaintext: string;
 }
 
@@ -209,14 +246,23 @@ export interface Store {
    * same key and content returns the original result; the same key with other content is rejected.
    */
   applyTrade(trade: TradeInput, audit?: AuditFor<TradeResult>): Promise<TradeResult>;
+  /** The stored result of a trade key (as a replay answers it), undefined when the key was never applied. */
+  getTrade(accountId: string, idempotencyKey: string): Promise<TradeResult | undefined>;
 
   /** Sets the balance of one currency (0 removes it). */
   setCollateral(collateral: CollateralRecord, audit?: AuditFor<CollateralRecord>): Promise<CollateralRecord>;
   /** Sets several balances (0 removes; others unchanged) in one transaction: all or nothing. */
   setCollateralBalances(accountId: string, balances: CollateralBalances, audit?: AuditFor<CollateralRecord[]>): Promise<CollateralRecord[]>;
   listCollateral(accountId: string): Promise<CollateralRecord[]>;
+  /**
+   * Idempotent balance change: applied at most once per (account, key); a retry with the same content writes nothing
+   * and answers `replayed`; the same key with other content is rejected (CONFLICT).
+   */
+  applyCollateralChange(change: CollateralChange, audit?: AuditFor<CollateralRecord[]>): Promise<CollateralChangeResult>;
 
   appendMarketSnapshot(snapshot: NewMarketSnapshot, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord>;
+  /** A market snapshot with its checkpoint, the account changes, events and audit entries it caused: all or nothing. */
+  commitMarket(commit: MarketCommitInput, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord>;
   /** The most recently appended snapshot. */
   latestMarketSnapshot(): Promise<MarketSnapshotRecord | undefined>;
 
@@ -236,7 +282,7 @@ export interface Store {
   listAudit(query?: AuditQuery): Promise<AuditRecord[]>;
 
   createApiKey(key: NewApiKey, audit?: AuditFor<ApiKeyRecord>): Promise<CreatedApiKey>;
-  /** The key's record when the plaintext is a live (unrevoked) key, else `undefined`. */
+  /** The key's record when the plaintext is a live (unrevoked) key, else `undefined`; upgrades a legacy scrypt row on success. */
   verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string, at: string, audit?: AuditFor<ApiKeyRecord>): Promise<ApiKeyRecord>;

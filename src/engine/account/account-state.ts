@@ -5,6 +5,14 @@ import type { AccountParams } from './account-params.js';
 export const ACCOUNT_STATES = ['healthy', 'margin-call', 'liquidation'] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];
 
+/**
+ * States of a live account: the three above, or `unmarginable` when the engine cannot margin it on the current
+ * market (docs/service.md "Unmarginable accounts"). It is never classified from figures: the engine sets it when an
+ * evaluation fails, holds the last good margin and makes the account reduce-only.
+ */
+export const LIVE_ACCOUNT_STATES = [...ACCOUNT_STATES, 'unmarginable'] as const;
+export type LiveAccountState = (typeof LIVE_ACCOUNT_STATES)[number];
+
 /** What classifyAccount found; amounts in the account currency. */
 export interface AccountStatus {
   readonly state: AccountState;

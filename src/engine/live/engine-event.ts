@@ -1,4 +1,4 @@
-import type { AccountState } from '../account/account-state.js';
+import type { LiveAccountState } from '../account/account-state.js';
 
 /** Fields every engine event carries. */
 interface EventBase {
@@ -10,19 +10,25 @@ interface EventBase {
   readonly asOf: string | undefined;
 }
 
-/** An account changed state (healthy / margin-call / liquidation). `from` is undefined for an account seen first. */
+/**
+ * An account changed state (healthy / margin-call / liquidation / unmarginable). `from` is undefined for an account
+ * seen first. The figures are absent only for an account that became unmarginable before it was ever margined.
+ */
 export interface StateTransitionEvent extends EventBase {
   readonly type: 'state-transition';
   readonly accountId: string;
-  readonly from: AccountState | undefined;
-  readonly to: AccountState;
-  /** Equity, initial and maintenance margin behind the decision, account currency. */
-  readonly equity: number;
-  readonly initialMargin: number;
-  readonly maintenanceMargin: number;
-  readonly currency: string;
+  readonly from: LiveAccountState | undefined;
+  readonly to: LiveAccountState;
+  /** Equity, initial and maintenance margin behind the decision (held figures when unmarginable), account currency. */
+  readonly equity?: number;
+  readonly initialMargin?: number;
+  readonly maintenanceMargin?: number;
+  readonly currency?: string;
   /** True when the margin was computed on a stale market (floored, see docs/live-engine.md). */
   readonly stale: boolean;
+  /** Why the account is unmarginable (with `to: 'unmarginable'`), and the evaluation's error code. */
+  readonly reason?: string;
+  readonly code?: string;
 }
 
 /** Signal: the account entered a margin call; `shortfall` = initial − equity (> 0), account currency. */

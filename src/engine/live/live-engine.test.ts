@@ -380,3 +380,63 @@ describe('LiveEngine stale events', () => {
     expect(sink.events).toEqual([]);
   });
 });
+
+describe('LiveEngine fails closed (issue 13)', () => {
+  const optionAccount = (id: string, quantity: number, collateral: Record<string, number>) => ({
+    account: id,
+    currency: 'USD',
+    positions: [{ instrument: 'BTC-28JUN24-60000-C', quantity }, { instrument: PERP, quantity: 1 }],
+    collateral,
+  });
+
+  it('an expiry that cannot settle makes the account unmarginable: held figures, reduce-only, an event with the reason', async () => {
+    const { engine, sink } = testEngine();
+    await engine.onMarket(liveTestMarket({ BTC: 66000 }));
+    await engine.upsertAccount(optionAccount('short', -1, { USDC: 100_000 }));
+    const before = engine.margin('short');
+    const update = await engine.onMarket(liveTestMarket({ BTC: 70000 }, '2024-06-28T09:00:00Z'));
+    expect(update.settled).toEqual([]);
+    const after = engine.margin('short');
+    expect(after.state).toBe('unmarginable');
+    expect(after.status.reduceOnly).toBe(true);
+    expect(after.result.initialMargin).toBe(before.result.initialMargin);
+    expect(after.unmarginable).toMatchObject({ code: 'INSTRUMENT_EXPIRED', field: 'collateral.BTC' });
+    expect(sink.events.at(-1)).toMatchObject({ type: 'state-transition', from: 'healthy', to: 'unmarginable', code: 'INSTRUMENT_EXPIRED' });
+    expect(engine.maxOrderSize('short', PERP, 'buy').quantity).toBe(0);
+    expect(engine.maxOrderSize('short', PERP, 'sell').quantity).toBe(1);
+    // Admission refuses what cannot be margined, naming the position.
+    expect(() => engine.admit(optionAccount('new', 1, { USDC: 1 }))).toThrow(expect.objectContaining({ code: 'INSTRUMENT_EXPIRED', field: 'positions.0.instrument' }));
+  });
+
+  it('settles what can be settled, and a checkpoint restores guard, staleness and floors in a new engine', async () => {
+    const { engine, clock } = testEngine();
+    await engine.onMarket(liveTestMarket({ BTC: 66000, ETH: 3500 }));
+    await engine.upsertAccount(optionAccount('long', 2, { USDC: 1_000 }));
+    await engine.upsertAccount(btcAccount('btc', 1, 20_000));
+    const held = await engine.onMarket(liveTestMarket({ BTC: 200_000 }, '2024-06-17T08:01:00Z'));
+    expect(held.held).toEqual(['BTC']);
+    clock.advance(120_000);
+    // BTC is stale now (60 s), ETH fresh.
+    await engine.onMarket(liveTestMarket({ ETH: 3600 }, '2024-06-17T08:03:00Z'));
+    const saved = engine.checkpoint();
+    const market = engine.currentMarket()?.toJSON();
+    expect(saved.guard.BTC).toEqual({ lastAccepted: 66000, held: 200_000 });
+
+    const restarted = testEngine();
+    restarted.clock.advance(120_000);
+    const next = restarted.engine;
+    for (const id of ['long', 'btc']) await next.upsertAccount(engine.account(id));
+    await next.restore(market as NonNullable<typeof market>, saved);
+    // Staleness comes from the stored update times: BTC is still stale after the restart, ETH is not.
+    expect(next.margin('btc').staleUnderlyings).toEqual(['BTC']);
+    expect(next.margin('btc').result.initialMargin).toBe(engine.margin('btc').result.initialMargin);
+    expect(next.currentMarket()?.underlying('BTC').index).toBe(66000);
+    const confirm = await next.onMarket(liveTestMarket({ BTC: 199_000 }, '2024-06-17T08:04:00Z'));
+    expect(confirm.accepted).toEqual(['BTC']);
+    expect(confirm.events.map((e) => e.type)).toContain('spike-confirmed');
+    const settled = await next.onMarket(liveTestMarket({ BTC: 190_000 }, '2024-06-28T09:00:00Z'));
+    expect(settled.settled.map((s) => s.accountId)).toEqual(['long']);
+    expect(next.account('long').positions).toEqual([{ instrument: PERP, quantity: 1 }]);
+    expect(next.account('long').collateral.BTC).toBeCloseTo((2 * 130_000) / 190_000, 12);
+  });
+});

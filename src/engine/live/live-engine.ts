@@ -1,8 +1,11 @@
 import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
+import { parseIsoInstant } from '../../core/dates.js';
 import { parseWithSchema } from '../../core/validate.js';
 import { InstrumentTable } from '../../instruments/instrument-table.js';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
 import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
+import { checkMarketBounds, DEFAULT_MARKET_BOUNDS, mergeMarketUpdate, type MarketBounds, type MarketUpdateFile } from '../../market/market-update.js';
+import { resolveInstrument } from '../../instruments/resolve-instrument.js';
 import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
 import { getModel } from '../../models/model-registry.js';
@@ -11,10 +14,12 @@ import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
 import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import { accountEquity } from '../account/account-equity.js';
 import { parseAccountParams, type AccountParams } from '../account/account-params.js';
-import { classifyAccount, type AccountState, type AccountStatus } from '../account/account-state.js';
+import { classifyAccount, LIVE_ACCOUNT_STATES, type AccountState, type AccountStatus, type LiveAccountState } from '../account/account-state.js';
 import { applyTrades, exposureKeys, instrumentSymbol, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
 import type { EngineEvent, EngineListener, EventSink } from './engine-event.js';
+import type { AccountFloor, EngineCheckpoint, UnmarginableInfo } from './engine-checkpoint.js';
 import { largestFeasible } from './largest-feasible.js';
+import { nextExpiryMs, settleExpired, type ExpirySettlement } from './settle-expired.js';
 import { judgeIndexUpdate, relativeMove, type SpikeState } from './spike-guard.js';
 
 /** Milliseconds since the epoch; injected so tests control time. */
@@ -38,16 +43,26 @@ export interface LiveEngineOptions {
   readonly staleAfterMs: number;
   /** Oracle-spike band, relative (0.25 = an index move beyond ±25 % of the last accepted value is held). */
   readonly spikeBand: number;
+  /** Sanity bounds on market input (MARKET_DATA_INVALID beyond them); default DEFAULT_MARKET_BOUNDS. */
+  readonly marketBounds?: MarketBounds;
   readonly sink: EventSink;
 }
+
+/** AccountStatus of a live account: its state may also be `unmarginable` (then reduce-only). */
+export type LiveAccountStatus = Omit<AccountStatus, 'state'> & { readonly state: LiveAccountState };
 
 /** What the engine reports for one account. Amounts in the account currency. */
 export interface LiveMargin {
   readonly accountId: string;
   /** The reported margin: recomputed, or floored at the last reported margin while stale (see `stale`). */
   readonly result: MarginResult;
-  readonly status: AccountStatus;
-  readonly state: AccountState;
+  readonly status: LiveAccountStatus;
+  readonly state: LiveAccountState;
+  /**
+   * Set when the engine cannot margin the account on the current market (docs/service.md "Unmarginable accounts"):
+   * `result` then holds the last good figures (never lower), and the account is reduce-only.
+   */
+  readonly unmarginable?: UnmarginableInfo;
   /** Collateral after haircuts plus positions' value (accountEquity). */
   readonly equity: number;
   /** True when an underlying the account is exposed to has not been updated within staleAfterMs (read time). */
@@ -96,6 +111,35 @@ export interface MarketUpdateResult {
   readonly held: string[];
   /** Events persisted and published by this update. */
   readonly events: EngineEvent[];
+  /** Accounts whose expired positions were settled by this update. */
+  readonly settled: readonly AccountSettlement[];
+}
+
+/** The expired positions of one account settled by a market update (docs/service.md "Expiry"). */
+export interface AccountSettlement {
+  readonly accountId: string;
+  /** The account's document after settlement (positions removed, collateral credited or debited). */
+  readonly doc: PortfolioFile;
+  readonly settlements: readonly ExpirySettlement[];
+}
+
+/**
+ * Everything a market update changes, handed to the `commit` callback of onMarket before the engine applies it: the
+ * service writes it in one store transaction (snapshot, checkpoint, settlements, events, audit). If the callback
+ * rejects, the engine changes nothing.
+ */
+export interface MarketCommit {
+  /** The accepted market after the update (held spikes are not in it), a whole snapshot. */
+  readonly market: MarketSnapshotFile;
+  /** Guard, last-update times and every account's floor after the update. */
+  readonly checkpoint: EngineCheckpoint;
+  readonly settled: readonly AccountSettlement[];
+  /** The update's events, numbered: with a commit callback they are not given to the sink. */
+  readonly events: readonly EngineEvent[];
+}
+
+export interface MarketUpdateOptions {
+  readonly commit?: (commit: MarketCommit) => Promise<void>;
 }
 
 /** Precision of maxOrderSize (relative, see largestFeasible). */
@@ -115,9 +159,13 @@ interface AccountEntry {
   readonly view: AccountView | undefined;
   readonly error: string | undefined;
   /** State before this engine saw the account (restored from the store): hysteresis until the first evaluation. */
-  readonly seedState?: AccountState | undefined;
+  readonly seedState?: LiveAccountState | undefined;
   /** A `stale` event was emitted for the current staleness episode (reset when the account is fresh again). */
   readonly staleNotified?: boolean | undefined;
+  /** Set while the engine cannot margin the account (the view, if any, is the last good one, held). */
+  readonly unmarginable?: UnmarginableInfo | undefined;
+  /** Earliest expiry among the positions, epoch ms (+∞ without dated positions): which accounts an update settles. */
+  readonly nextExpiryMs: number;
 }
 
 /** What staleTick found: the stale accounts (as tick()) and the `stale` events it persisted and published. */
@@ -133,7 +181,7 @@ export interface UpsertAccountOptions {
    * the previous state of the first classification, so the hysteresis continues; ignored once the engine has
    * classified the account itself.
    */
-  readonly previousState?: AccountState | undefined;
+  readonly previousState?: LiveAccountState | undefined;
 }
 
 type Unsequenced<E> = E extends EngineEvent ? Omit<E, 'seq'> : never;
@@ -165,6 +213,7 @@ export class LiveEngine {
   private readonly clock: EngineClock;
   private readonly staleAfterMs: number;
   private readonly spikeBand: number;
+  private readonly marketBounds: MarketBounds;
   private readonly sink: EventSink;
 
   private readonly accounts = new Map<string, AccountEntry>();
@@ -192,6 +241,7 @@ export class LiveEngine {
     this.clock = options.clock;
     this.staleAfterMs = options.staleAfterMs;
     this.spikeBand = options.spikeBand;
+    this.marketBounds = options.marketBounds ?? DEFAULT_MARKET_BOUNDS;
     this.sink = options.sink;
   }
 
@@ -236,11 +286,36 @@ export class LiveEngine {
     return this.exclusive(async () => {
       const doc = parseWithSchema(PortfolioFileSchema, document, 'account');
       const seed = options.previousState;
-      if (seed !== undefined && !ACCOUNT_STATES.includes(seed)) {
-        throw new CrossmarginError('SCHEMA_INVALID', `previousState: expected one of ${ACCOUNT_STATES.join(', ')}, got ${String(seed)}`, { field: 'previousState' });
+      if (seed !== undefined && !LIVE_ACCOUNT_STATES.includes(seed)) {
+        throw new CrossmarginError('SCHEMA_INVALID', `previousState: expected one of ${LIVE_ACCOUNT_STATES.join(', ')}, got ${String(seed)}`, { field: 'previousState' });
       }
       return this.replaceAccount(doc, seed);
     });
+  }
+
+  /**
+   * Admission control (docs/service.md "Admission"): throws the coded error that margining `document` on the current
+   * market gives (an expired or unknown instrument, an underlying or fx rate the market lacks, a non-finite figure),
+   * so a change that would leave an account unmarginable is refused before anything is written. Nothing changes.
+   * Without a market only what needs none is checked: names resolve and nothing has expired by the engine clock.
+   */
+  admit(document: unknown): void {
+    const doc = parseWithSchema(PortfolioFileSchema, document, 'account');
+    const market = this.market;
+    const atMs = market?.asOfMs ?? this.clock.now();
+    doc.positions.forEach((p, i) => {
+      const field = `positions.${i}.instrument`;
+      const spec = resolveInstrument(p.instrument, field);
+      if (spec.expiry !== undefined && parseIsoInstant(spec.expiry, field) <= atMs) {
+        throw new CrossmarginError('INSTRUMENT_EXPIRED', `${field}: ${spec.symbol} expired at ${spec.expiry}, not after the market's asOf ${market?.asOf ?? new Date(atMs).toISOString()}`, {
+          field,
+          details: { instrument: spec.symbol },
+        });
+      }
+    });
+    if (market === undefined) return;
+    const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
+    if (raw instanceof CrossmarginError) throw raw;
   }
 
   /** Removes an account; false when it was not there. No event (the store records the removal itself). */
@@ -279,61 +354,65 @@ export class LiveEngine {
   }
 
   /**
-   * A market update (docs/live-engine.md "Market updates"). Each underlying of `snapshot` goes through the spike
-   * guard; accepted ones are merged into the engine's market (underlyings and fx not in the snapshot keep their
-   * last values) and refresh their last-update time. Accounts exposed to an underlying or fx rate whose data
-   * changed are recomputed together (one model compilation), as are accounts this update makes fresh again.
-   * Throws MARKET_DATA_INVALID for a snapshot older than the engine's market.
+   * A market update (docs/live-engine.md "Market updates", docs/service.md "Market input"). The update (a whole
+   * snapshot, or a partial update file whose underlyings list only the fields that changed) is checked against the
+   * market bounds; each underlying with an index goes through the spike guard; accepted ones are merged field by
+   * field into the engine's market (mergeMarketUpdate: what the update does not name keeps its value). Positions that
+   * have expired at the new asOf are settled (settleExpired). Accounts exposed to an underlying or fx rate whose data
+   * changed are recomputed together (one model compilation), as are settled accounts and accounts this update makes
+   * fresh again. With `options.commit`, everything the update changes is handed to it before it is applied (the
+   * service stores it in one transaction); without, events go to the sink. Throws MARKET_DATA_INVALID for an update
+   * older than the engine's market or outside the bounds; nothing changes then.
    */
-  onMarket(snapshot: MarketSnapshot): Promise<MarketUpdateResult> {
+  onMarket(input: MarketSnapshot | MarketUpdateFile, options: MarketUpdateOptions = {}): Promise<MarketUpdateResult> {
     return this.exclusive(async () => {
       const now = this.clock.now();
-      const current = this.market?.toJSON();
-      if (this.market !== undefined && snapshot.asOfMs < this.market.asOfMs) {
-        throw new CrossmarginError('MARKET_DATA_INVALID', `asOf: market update at ${snapshot.asOf} is older than the engine's market (${this.market.asOf})`, {
+      const update: MarketUpdateFile = isSnapshot(input) ? input.toJSON() : input;
+      const updateMs = parseIsoInstant(update.asOf, 'asOf');
+      if (this.market !== undefined && updateMs < this.market.asOfMs) {
+        throw new CrossmarginError('MARKET_DATA_INVALID', `asOf: market update at ${update.asOf} is older than the engine's market (${this.market.asOf})`, {
           field: 'asOf',
         });
       }
-      const incoming = snapshot.toJSON();
+      checkMarketBounds(update, this.marketBounds);
+      const current = this.market?.toJSON();
       const asOf = current?.asOf;
       const guard = new Map(this.guard);
       const lastUpdate = new Map(this.lastUpdate);
-      const underlyings = { ...(current?.underlyings ?? {}) };
-      const changed = new Set<string>();
       const accepted: string[] = [];
       const held: string[] = [];
       const events: EventDraft[] = [];
 
-      for (const [name, u] of Object.entries(incoming.underlyings)) {
+      for (const [name, u] of Object.entries(update.underlyings)) {
         const state = guard.get(name) ?? { lastAccepted: undefined, held: undefined };
-        const verdict = judgeIndexUpdate(state, u.index, this.spikeBand);
+        // An update without an index (vol or forwards only) has nothing for the guard to judge.
+        const verdict = u.index === undefined ? 'accept' : judgeIndexUpdate(state, u.index, this.spikeBand);
         if (verdict === 'hold') {
           const last = state.lastAccepted as number; // 'hold' needs a last accepted value
-          guard.set(name, { lastAccepted: last, held: u.index });
-          events.push({ type: 'spike-held', at: now, asOf, underlying: name, lastAccepted: last, held: u.index, move: relativeMove(u.index, last) });
+          const index = u.index as number;
+          guard.set(name, { lastAccepted: last, held: index });
+          events.push({ type: 'spike-held', at: now, asOf, underlying: name, lastAccepted: last, held: index, move: relativeMove(index, last) });
           held.push(name);
           continue;
         }
         if (verdict === 'confirm' || verdict === 'drop') {
-          events.push({ type: verdict === 'confirm' ? 'spike-confirmed' : 'spike-dropped', at: now, asOf, underlying: name, held: state.held as number, accepted: u.index });
+          events.push({ type: verdict === 'confirm' ? 'spike-confirmed' : 'spike-dropped', at: now, asOf, underlying: name, held: state.held as number, accepted: u.index as number });
         }
-        guard.set(name, { lastAccepted: u.index, held: undefined });
+        if (u.index !== undefined) guard.set(name, { lastAccepted: u.index, held: undefined });
         lastUpdate.set(name, now);
-        if (JSON.stringify(current?.underlyings[name]) !== JSON.stringify(u)) changed.add(name);
-        underlyings[name] = u;
         accepted.push(name);
       }
-      const fx = { ...(current?.fx ?? {}), ...(incoming.fx ?? {}) };
-      for (const [ccy, rate] of Object.entries(incoming.fx ?? {})) if (current?.fx?.[ccy] !== rate) changed.add(ccy);
+      const fxChanged = Object.entries(update.fx ?? {}).filter(([ccy, rate]) => current?.fx?.[ccy] !== rate).map(([ccy]) => ccy);
 
-      // Nothing accepted: the market (and its asOf) stays as it was; only the guard's state moves.
-      const market =
-        accepted.length === 0 && this.market !== undefined
-          ? this.market
-          : accepted.length === 0
-            ? undefined
-            : parseMarketSnapshot({ asOf: incoming.asOf, underlyings, fx } satisfies MarketSnapshotFile, 'live market');
+      // Nothing accepted and no fx: the market (and its asOf) stays as it was; only the guard's state moves.
+      const unchanged = accepted.length === 0 && fxChanged.length === 0;
+      const mergedFile = unchanged ? current : mergeMarketUpdate(current, update, new Set(accepted));
+      const market = unchanged ? this.market : parseMarketSnapshot(mergedFile, 'live market');
 
+      const changed = new Set<string>(fxChanged);
+      for (const name of Object.keys(mergedFile?.underlyings ?? {})) {
+        if (JSON.stringify(current?.underlyings[name]) !== JSON.stringify(mergedFile?.underlyings[name])) changed.add(name);
+      }
       const targets = new Set<string>();
       for (const key of changed) for (const id of this.exposureIndex.get(key) ?? []) targets.add(id);
       for (const name of accepted) {
@@ -342,31 +421,111 @@ export class LiveEngine {
           if (targets.has(id)) continue;
           // Fresh again, or never evaluated / failed last time: recompute even though its data did not change.
           const wasStale = this.staleUnderlyings(entry.exposure, now, this.lastUpdate, this.market).length > 0;
-          if (wasStale || entry.view === undefined || entry.error !== undefined) targets.add(id);
+          if (wasStale || entry.view === undefined || entry.unmarginable !== undefined) targets.add(id);
         }
       }
+      // Expired positions are settled on the first market at or after their expiry (docs/service.md "Expiry").
+      const settled: AccountSettlement[] = [];
+      const docs = new Map<string, PortfolioFile>();
+      const blocked = new Map<string, CrossmarginError>();
+      if (market !== undefined && market !== this.market) {
+        for (const [id, entry] of this.accounts) {
+          if (entry.nextExpiryMs > market.asOfMs) continue;
+          const outcome = settleExpired(entry.doc, market);
+          if (outcome === undefined) continue;
+          targets.add(id);
+          if (outcome.kind === 'blocked') {
+            blocked.set(id, new CrossmarginError('INSTRUMENT_EXPIRED', outcome.reason, { field: outcome.field }));
+            continue;
+          }
+          settled.push({ accountId: id, doc: outcome.doc, settlements: outcome.settlements });
+          docs.set(id, outcome.doc);
+        }
+      }
+
       const recomputed = [...this.accounts.keys()].filter((id) => targets.has(id));
       // Computed aside and applied only after the events are persisted.
       const updates = new Map<string, AccountEntry>();
       if (market !== undefined && recomputed.length > 0) {
-        const docs = recomputed.map((id) => (this.accounts.get(id) as AccountEntry).doc);
-        const raw = this.evaluateMany(docs, market);
+        const raw = this.evaluateMany(
+          recomputed.map((id) => docs.get(id) ?? (this.accounts.get(id) as AccountEntry).doc),
+          market,
+        );
         recomputed.forEach((id, i) => {
           const entry = this.accounts.get(id) as AccountEntry;
-          const next = this.nextEntry(entry, raw[i] as RawEvaluation | CrossmarginError, market, now, lastUpdate);
+          const doc = docs.get(id);
+          const base = doc === undefined ? entry : { ...entry, doc, exposure: exposureKeys(doc), nextExpiryMs: nextExpiryMs(doc) };
+          const next = this.nextEntry(base, blocked.get(id) ?? (raw[i] as RawEvaluation | CrossmarginError), market, now, lastUpdate);
           events.push(...this.transitionEvents(id, entry, next, now, market.asOf, lastUpdate, market));
           updates.set(id, next);
         });
       }
 
-      const persisted = await this.persist(events);
+      let persisted: EngineEvent[];
+      if (options.commit !== undefined && mergedFile !== undefined) {
+        persisted = events.map((draft, i) => ({ ...draft, seq: this.seq + i + 1 }) as EngineEvent);
+        const floors = new Map([...this.accounts].map(([id, e]) => [id, updates.get(id) ?? e]));
+        try {
+          await options.commit({ market: mergedFile, checkpoint: this.checkpointOf(guard, lastUpdate, floors), settled, events: persisted });
+        } catch (error) {
+          throw toCrossmarginError(error);
+        }
+        this.seq += persisted.length;
+      } else {
+        persisted = await this.persist(events);
+      }
       this.market = market;
       this.guard = guard;
       this.lastUpdate = lastUpdate;
-      // Exposure does not change on a market update (it depends on the documents only): no reindexing.
-      for (const [id, entry] of updates) this.accounts.set(id, entry);
+      for (const [id, entry] of updates) {
+        const before = this.accounts.get(id) as AccountEntry;
+        this.accounts.set(id, entry);
+        // Settlement removes positions: the account's exposure may shrink.
+        if (entry.exposure !== before.exposure) this.reindex(id, before.exposure, entry.exposure);
+      }
       this.publish(persisted);
-      return { recomputed, accepted, held, events: persisted };
+      return { recomputed, accepted, held, events: persisted, settled };
+    });
+  }
+
+  /** What a restart must not forget: the guard, last-update times and every account's floor (docs/service.md "Restarts"). */
+  checkpoint(): EngineCheckpoint {
+    return this.checkpointOf(this.guard, this.lastUpdate, this.accounts);
+  }
+
+  /**
+   * Restores a stored market with its checkpoint (restoreEngine, after the accounts were added): the guard keeps its
+   * held spikes, each underlying its last update time (a market that was stale is still stale), and each account
+   * starts from its stored floor: a stale account's margin is floored at it, an unmarginable account holds it. No
+   * event is made (the states were announced before the restart). Without a checkpoint (a store written before
+   * checkpoints existed), the market is applied as a fresh update.
+   */
+  restore(file: MarketSnapshotFile, checkpoint: EngineCheckpoint | undefined): Promise<void> {
+    if (checkpoint === undefined) return this.onMarket(parseMarketSnapshot(file, 'stored market')).then(() => undefined);
+    return this.exclusive(() => {
+      const market = parseMarketSnapshot(file, 'stored market');
+      const now = this.clock.now();
+      const guard = new Map<string, SpikeState>(Object.entries(checkpoint.guard).map(([name, g]) => [name, { lastAccepted: g.lastAccepted, held: g.held }]));
+      const lastUpdate = new Map(Object.entries(checkpoint.lastUpdate));
+      const ids = [...this.accounts.keys()];
+      const seeded = ids.map((id) => {
+        const entry = this.accounts.get(id) as AccountEntry;
+        const floor = checkpoint.floors[id];
+        if (floor === undefined) return entry;
+        return { ...entry, view: this.floorView(floor, market), seedState: floor.state, unmarginable: floor.unmarginable };
+      });
+      const raw = this.evaluateMany(
+        seeded.map((e) => e.doc),
+        market,
+      );
+      seeded.forEach((entry, i) => {
+        const next = this.nextEntry(entry, raw[i] as RawEvaluation | CrossmarginError, market, now, lastUpdate);
+        // A restart never lowers a held figure: an account that was unmarginable and is still not margined keeps it.
+        this.accounts.set(entry.doc.account, next);
+      });
+      this.market = market;
+      this.guard = guard;
+      this.lastUpdate = lastUpdate;
     });
   }
 
@@ -416,6 +575,12 @@ export class LiveEngine {
   margin(accountId: string): LiveMargin {
     const entry = this.entry(accountId);
     const view = entry.view;
+    if (view === undefined && entry.unmarginable !== undefined) {
+      throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `account "${accountId}" is unmarginable and has no margin yet: ${entry.unmarginable.reason}`, {
+        field: 'accountId',
+        details: { accountId, state: 'unmarginable', reason: entry.unmarginable.reason, code: entry.unmarginable.code },
+      });
+    }
     if (view === undefined) {
       throw new CrossmarginError('USAGE_INVALID', `account "${accountId}" has no margin yet: ${entry.error ?? 'no market update has been accepted'}`, {
         field: 'accountId',
@@ -462,8 +627,9 @@ export class LiveEngine {
     const sign = side === 'buy' ? 1 : -1;
     const closing = position !== 0 && Math.sign(position) === -sign ? Math.abs(position) : 0;
     const base = { accountId, instrument: symbol, side, position, precision: ORDER_SIZE_PRECISION };
-    const state = this.margin(accountId).state;
-    if (state !== 'healthy') {
+    // An unmarginable account without a figure is reduce-only too (margin() would refuse it).
+    const state = stateOf(entry) ?? 'unmarginable';
+    if (state !== 'healthy' || entry.view === undefined) {
       return closing > 0
         ? { ...base, quantity: closing, unbounded: false, reason: `reduce-only (${state}): up to closing the position` }
         : { ...base, quantity: 0, unbounded: false, reason: `reduce-only (${state}): the order would not reduce a position` };
@@ -524,13 +690,22 @@ export class LiveEngine {
   }
 
   /** Replaces (or adds) an account with `doc`, re-evaluating it; shared by upsert, trades and collateral. */
-  private async replaceAccount(doc: PortfolioFile, seedState?: AccountState): Promise<LiveMargin | undefined> {
+  private async replaceAccount(doc: PortfolioFile, seedState?: LiveAccountState): Promise<LiveMargin | undefined> {
     const id = doc.account;
     const known = this.accounts.get(id);
     const seed = seedState ?? known?.seedState;
     const exposure = exposureKeys(doc);
     const now = this.clock.now();
-    let next: AccountEntry = { doc, exposure, view: known?.view, error: undefined, seedState: seed, staleNotified: known?.staleNotified };
+    let next: AccountEntry = {
+      doc,
+      exposure,
+      view: known?.view,
+      error: undefined,
+      seedState: seed,
+      staleNotified: known?.staleNotified,
+      unmarginable: known?.unmarginable,
+      nextExpiryMs: nextExpiryMs(doc),
+    };
     // A seeded new account transitions from its seed state (no event when it is still in it).
     const previous = known ?? (seed === undefined ? undefined : { ...next, view: undefined });
     const events: EventDraft[] = [];
@@ -539,6 +714,9 @@ export class LiveEngine {
       const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
       next = this.nextEntry(next, raw, market, now, this.lastUpdate);
       events.push(...this.transitionEvents(id, previous, next, now, market.asOf, this.lastUpdate, market));
+    } else {
+      // No market yet: nothing can margin the account (fail closed), until the first market update.
+      next = { ...next, unmarginable: next.unmarginable ?? { reason: 'no market data yet: push a market update first', code: 'MARKET_UNDERLYING_MISSING', field: 'market', since: now } };
     }
     const persisted = await this.persist(events);
     this.accounts.set(id, next);
@@ -561,7 +739,13 @@ export class LiveEngine {
     try {
       const results = computeMargins(inputs, market, this.modelId, options);
       const table = new InstrumentTable();
-      return docs.map((doc, i) => ({ result: results[i] as MarginResult, equity: this.equityOf(doc, table, market) }));
+      return docs.map((doc, i) => {
+        try {
+          return finiteEvaluation({ result: results[i] as MarginResult, equity: this.equityOf(doc, table, market) });
+        } catch (error) {
+          return toCrossmarginError(error);
+        }
+      });
     } catch (error) {
       if (docs.length === 1) return [toCrossmarginError(error)];
       return docs.map((doc) => this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError);
@@ -582,7 +766,7 @@ export class LiveEngine {
    * previously reported ones (a stale market never lowers a margin); then classified with the previous state
    * (hysteresis).
    */
-  private classify(raw: RawEvaluation, previous: AccountView | undefined, stale: boolean, asOf: string, now: number, seedState?: AccountState): AccountView {
+  private classify(raw: RawEvaluation, previous: AccountView | undefined, stale: boolean, asOf: string, now: number, seedState?: LiveAccountState): AccountView {
     let result = raw.result;
     if (stale && previous !== undefined) {
       const initialMargin = Math.max(previous.result.initialMargin, raw.result.initialMargin);
@@ -602,7 +786,7 @@ export class LiveEngine {
         },
       };
     }
-    const status = classifyAccount(raw.equity, result.initialMargin, result.maintenanceMargin, this.accountParams, previous?.status.state ?? seedState);
+    const status = classifyAccount(raw.equity, result.initialMargin, result.maintenanceMargin, this.accountParams, hysteresisState(previous?.status.state ?? seedState));
     return { result, status, equity: raw.equity, asOf, computedAt: now };
   }
 
@@ -613,10 +797,16 @@ export class LiveEngine {
     now: number,
     lastUpdate: ReadonlyMap<string, number>,
   ): AccountEntry {
-    if (raw instanceof CrossmarginError) return { ...entry, error: raw.message };
+    if (raw instanceof CrossmarginError) {
+      // Fail closed: the last good view is held (never lowered) and the account is unmarginable until a recompute works.
+      const since = entry.unmarginable?.since ?? now;
+      return { ...entry, error: raw.message, unmarginable: { reason: raw.message, code: raw.code, ...(raw.field === undefined ? {} : { field: raw.field }), since } };
+    }
     const stale = this.staleUnderlyings(entry.exposure, now, lastUpdate, market).length > 0;
+    // Back from unmarginable: the held figure floors the first margin, as a stale market's would (never lower at once).
+    const view = this.classify(raw, entry.view, stale || entry.unmarginable !== undefined, market.asOf, now, entry.seedState);
     // A recompute on a fresh market ends the staleness episode: the next one gets its own `stale` event.
-    return { ...entry, view: this.classify(raw, entry.view, stale, market.asOf, now, entry.seedState), error: undefined, staleNotified: stale && entry.staleNotified === true };
+    return { ...entry, view, error: undefined, unmarginable: undefined, staleNotified: stale && entry.staleNotified === true };
   }
 
   /** state-transition (+ margin-call / liquidation signal) events between two entries of one account. */
@@ -630,12 +820,12 @@ export class LiveEngine {
     market: MarketSnapshot,
   ): EventDraft[] {
     const view = after.view;
-    if (view === undefined) return [];
-    const from = before?.view?.status.state ?? before?.seedState;
-    const to = view.status.state;
+    // An account added before any market was waiting, not failing: its first margin is announced as for a new account.
+    const awaitingMarket = before !== undefined && before.view === undefined && before.unmarginable?.field === 'market';
+    const from = before === undefined || awaitingMarket ? before?.seedState : stateOf(before);
+    const to = stateOf(after);
     // A new account that starts healthy is not news; any other change of state is.
-    if (from === to || (from === undefined && to === 'healthy')) return [];
-    const currency = view.result.currency;
+    if (to === undefined || from === to || (from === undefined && to === 'healthy')) return [];
     const stale = this.staleUnderlyings(after.exposure, now, lastUpdate, market).length > 0;
     const events: EventDraft[] = [
       {
@@ -645,13 +835,15 @@ export class LiveEngine {
         accountId,
         from,
         to,
-        equity: view.equity,
-        initialMargin: view.result.initialMargin,
-        maintenanceMargin: view.result.maintenanceMargin,
-        currency,
+        ...(view === undefined
+          ? {}
+          : { equity: view.equity, initialMargin: view.result.initialMargin, maintenanceMargin: view.result.maintenanceMargin, currency: view.result.currency }),
         stale,
+        ...(after.unmarginable === undefined ? {} : { reason: after.unmarginable.reason, code: after.unmarginable.code }),
       },
     ];
+    if (view === undefined) return events;
+    const currency = view.result.currency;
     if (to === 'margin-call' && from !== 'liquidation') {
       events.push({ type: 'margin-call', at: now, asOf, accountId, equity: view.equity, initialMargin: view.result.initialMargin, shortfall: view.result.initialMargin - view.equity, currency });
     }
@@ -692,7 +884,51 @@ export class LiveEngine {
 
   private report(accountId: string, entry: AccountEntry, view: AccountView): LiveMargin {
     const stale = this.staleUnderlyings(entry.exposure, this.clock.now(), this.lastUpdate, this.market);
-    return { ...this.marginFields(accountId, view, stale, view.asOf), computedAt: view.computedAt, ...(entry.error === undefined ? {} : { error: entry.error }) };
+    const fields = { ...this.marginFields(accountId, view, stale, view.asOf), computedAt: view.computedAt, ...(entry.error === undefined ? {} : { error: entry.error }) };
+    if (entry.unmarginable === undefined) return fields;
+    // The held figures, shown as unmarginable and reduce-only: never healthy while the engine cannot margin it.
+    return { ...fields, state: 'unmarginable', status: { ...view.status, state: 'unmarginable', reduceOnly: true }, unmarginable: entry.unmarginable };
+  }
+
+  /** Every account's last reported figures, for the checkpoint (accounts never margined have none). */
+  private checkpointOf(guard: ReadonlyMap<string, SpikeState>, lastUpdate: ReadonlyMap<string, number>, entries: ReadonlyMap<string, AccountEntry>): EngineCheckpoint {
+    const floors: Record<string, AccountFloor> = {};
+    for (const [id, entry] of entries) {
+      const view = entry.view;
+      if (view === undefined) continue;
+      floors[id] = {
+        initialMargin: view.result.initialMargin,
+        maintenanceMargin: view.result.maintenanceMargin,
+        equity: view.equity,
+        currency: view.result.currency,
+        state: stateOf(entry) ?? view.status.state,
+        asOf: view.asOf,
+        ...(entry.unmarginable === undefined ? {} : { unmarginable: entry.unmarginable }),
+      };
+    }
+    return {
+      version: 1,
+      guard: Object.fromEntries(
+        [...guard].map(([name, g]) => [name, { ...(g.lastAccepted === undefined ? {} : { lastAccepted: g.lastAccepted }), ...(g.held === undefined ? {} : { held: g.held }) }]),
+      ),
+      lastUpdate: Object.fromEntries(lastUpdate),
+      floors,
+    };
+  }
+
+  /** A view made of stored figures (restore): the previous view a stale account is floored at, or the held one. */
+  private floorView(floor: AccountFloor, market: MarketSnapshot): AccountView {
+    const result: MarginResult = {
+      model: this.modelId,
+      currency: floor.currency,
+      initialMargin: floor.initialMargin,
+      maintenanceMargin: floor.maintenanceMargin,
+      components: [],
+      positions: [],
+      details: { restoredFloor: { asOf: floor.asOf, note: 'figures stored before a restart; held while the account is stale or unmarginable' } },
+    };
+    const status = classifyAccount(floor.equity, floor.initialMargin, floor.maintenanceMargin, this.accountParams, hysteresisState(floor.state));
+    return { result, status, equity: floor.equity, asOf: floor.asOf === '' ? market.asOf : floor.asOf, computedAt: this.clock.now() };
   }
 
   /** What a live margin and a what-if answer share: the model's result, the classified status and staleness. */
@@ -745,7 +981,38 @@ export class LiveEngine {
 }
 
 
-const ACCOUNT_STATES: readonly AccountState[] = ['healthy', 'margin-call', 'liquidation'];
+/** The account's state as reported: unmarginable when the engine cannot margin it, else its classification (or seed). */
+function stateOf(entry: AccountEntry): LiveAccountState | undefined {
+  if (entry.unmarginable !== undefined) return 'unmarginable';
+  return entry.view?.status.state ?? entry.seedState;
+}
+
+/**
+ * The previous state the margin-call hysteresis continues from: an account back from unmarginable is treated as
+ * coming out of a margin call (it must rebuild the cushion before it is healthy again).
+ */
+function hysteresisState(state: LiveAccountState | undefined): AccountState | undefined {
+  return state === 'unmarginable' ? 'margin-call' : state;
+}
+
+function isSnapshot(input: MarketSnapshot | MarketUpdateFile): input is MarketSnapshot {
+  return typeof (input as MarketSnapshot).toJSON === 'function';
+}
+
+/** No non-finite figure leaves the engine: a model or an equity that produced one makes the account unmarginable. */
+function finiteEvaluation(raw: RawEvaluation): RawEvaluation {
+  const figures: [string, number][] = [
+    ['initialMargin', raw.result.initialMargin],
+    ['maintenanceMargin', raw.result.maintenanceMargin],
+    ['equity', raw.equity],
+  ];
+  for (const [field, value] of figures) {
+    if (!Number.isFinite(value)) {
+      throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `${field}: the model produced a non-finite figure (${String(value)})`, { field });
+    }
+  }
+  return raw;
+}
 
 function requireFinite(value: number, field: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
