@@ -29,9 +29,17 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['cascade-100k-accounts-20-rounds', () => benchCascade()],
 ];
 
+// `npm run bench -- service-load-http live-engine-10k-accounts` runs only the named ones (all by default).
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !BENCHMARKS.some(([name]) => name === w));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map(([name]) => name).join(', ')}\n`);
+  process.exit(2);
+}
+const selected = wanted.length === 0 ? BENCHMARKS : BENCHMARKS.filter(([name]) => wanted.includes(name));
 const results: BenchResult[] = [];
-for (const [i, [name, run]] of BENCHMARKS.entries()) {
-  process.stderr.write(`[${i + 1}/${BENCHMARKS.length}] ${name} ...`);
+for (const [i, [name, run]] of selected.entries()) {
+  process.stderr.write(`[${i + 1}/${selected.length}] ${name} ...`);
   const started = performance.now();
   const out = await run();
   results.push(...(Array.isArray(out) ? out : [out]));

@@ -8,7 +8,10 @@ interface WsClient {
   on(event: 'error', listener: (error: Error) => void): void;
   close(): void;
 }
-type WsConstructor = new (url: string) => WsClient;
+type WsConstructor = new (url: string, protocols?: string[]) => WsClient;
+
+/** The sub-protocols a client offers: the key travels in one, never in the URL. */
+const protocols = (key: string): string[] => ['crossmargin.v1', `cmk.${key}`];
 
 let s: TestServer;
 let base: string;
@@ -29,9 +32,9 @@ afterAll(async () => {
 });
 
 /** Messages a client receives until `until` says stop (or the time limit passes). */
-function collect(url: string, until: (messages: { type: string; [k: string]: unknown }[]) => boolean, limitMs = 5_000) {
+function collect(url: string, key: string, until: (messages: { type: string; [k: string]: unknown }[]) => boolean, limitMs = 5_000) {
   const messages: { type: string; [k: string]: unknown }[] = [];
-  const ws = new WebSocketClient(url);
+  const ws = new WebSocketClient(url, protocols(key));
   const opened = new Promise<void>((resolve, reject) => {
     ws.on('message', (data) => {
       messages.push(JSON.parse(data.toString()));
@@ -59,7 +62,7 @@ function collect(url: string, until: (messages: { type: string; [k: string]: unk
 
 describe('WebSocket /stream', () => {
   it('refuses a connection without a valid key', async () => {
-    const ws = new WebSocketClient(`${base}/stream?key=cmk_bad`);
+    const ws = new WebSocketClient(`${base}/stream`, protocols('cmk_bad'));
     const outcome = await new Promise<string>((resolve) => {
       ws.on('error', (e) => resolve(`error ${e.message}`));
       ws.on('open', () => resolve('open'));
@@ -69,10 +72,10 @@ describe('WebSocket /stream', () => {
 
   it('pushes a persisted event and the margin after a state transition, only for visible accounts', async () => {
     const holder = await s.store.createApiKey({ role: 'account-holder', accountIds: ['w2'] });
-    const admin = collect(`${base}/stream?key=${encodeURIComponent(s.adminKey)}`, (m) => m.some((x) => x.type === 'margin'));
-    const own = collect(`${base}/stream?key=${encodeURIComponent(holder.plaintext)}`, () => false, 1_500);
+    const admin = collect(`${base}/stream`, s.adminKey, (m) => m.some((x) => x.type === 'margin'));
+    const own = collect(`${base}/stream`, holder.plaintext, () => false, 1_500);
     await Promise.all([admin.opened, own.opened]);
-    const r = await s.app.inject({ method: 'PUT', url: '/accounts/w1/collateral', headers: s.auth(s.adminKey), payload: { collateral: { USDC: 5_000 } } });
+    const r = await s.app.inject({ method: 'PUT', url: '/accounts/w1/collateral', headers: s.auth(s.adminKey), payload: { collateral: { USDC: 5_000 }, idempotencyKey: 'c-5000' } });
     expect(r.statusCode).toBe(200);
     const got = await admin.done;
     expect(got[0]?.type).toBe('hello');
@@ -88,8 +91,8 @@ describe('WebSocket /stream', () => {
   it('pushes fresh overview rows after a market update, coalesced, only the accounts a key may see', async () => {
     const holder = await s.store.createApiKey({ role: 'account-holder', accountIds: ['w2'] });
     const rowsOf = (m: { type: string; [k: string]: unknown }[]) => m.filter((x) => x.type === 'margins').flatMap((x) => x.margins as { accountId: string; initialMargin?: number }[]);
-    const admin = collect(`${base}/stream?key=${encodeURIComponent(s.adminKey)}`, (m) => new Set(rowsOf(m).map((r) => r.accountId)).size === 2);
-    const own = collect(`${base}/stream?key=${encodeURIComponent(holder.plaintext)}`, (m) => rowsOf(m).length > 0, 3_000);
+    const admin = collect(`${base}/stream`, s.adminKey, (m) => new Set(rowsOf(m).map((r) => r.accountId)).size === 2);
+    const own = collect(`${base}/stream`, holder.plaintext, (m) => rowsOf(m).length > 0, 3_000);
     await Promise.all([admin.opened, own.opened]);
     const r = await s.app.inject({ method: 'POST', url: '/market', headers: s.auth(s.adminKey), payload: testMarket(61_000, 3_300, '2024-06-17T10:00:00Z') });
     expect(r.statusCode).toBe(200);

@@ -33,13 +33,12 @@ import {
   WhatIfBodySchema,
   WhatIfResultSchema,
 } from './api-schemas.js';
-import { canSeeAccount, requireRole, type KeyVerifier } from './authenticate.js';
+import { canSeeAccount, requireRole } from './authenticate.js';
 import type { MarginService } from './margin-service.js';
 import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin } from './route-helpers.js';
 
 export interface ApiRouteDeps {
   readonly service: MarginService;
-  readonly verifier: KeyVerifier;
   readonly model: string | undefined;
 }
 
@@ -49,7 +48,7 @@ export interface ApiRouteDeps {
  */
 export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { service, verifier } = deps;
+  const { service } = deps;
 
   app.get('/healthz', { schema: { tags: ['service'], security: [], response: { 200: HealthSchema } } }, async () => {
     const market = service.engine.currentMarket();
@@ -68,7 +67,6 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     const p = principalOf(request);
     requireRole(p, ['admin'], 'create accounts');
     const view = await service.createAccount(request.body, actor(p));
-    if (request.body.ownerKeyId !== undefined) verifier.grant(request.body.ownerKeyId, view.id);
     return reply.code(201).send(view);
   });
 
@@ -223,7 +221,6 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     const p = principalOf(request);
     requireRole(p, ['admin'], 'manage API keys');
     const record = await service.revokeKey(request.params.id, actor(p));
-    verifier.forget(record.id);
     return record;
   });
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CrossmarginError } from '../core/errors.js';
 import type { ApiKeyRecord, Store } from '../store/store.js';
 
@@ -6,6 +5,11 @@ import type { ApiKeyRecord, Store } from '../store/store.js';
 export interface Principal {
   readonly key: ApiKeyRecord;
 }
+
+/** The sub-protocol a `/stream` client must offer; the only one the server ever answers with. */
+export const STREAM_PROTOCOL = 'crossmargin.v1';
+/** Prefix of the sub-protocol that carries the key: `cmk.<key>` (a key is a valid protocol token). */
+export const KEY_PROTOCOL_PREFIX = 'cmk.';
 
 /** The plaintext key of `Authorization: Bearer <key>`, if any. */
 export function bearerKey(header: string | undefined): string | undefined {
@@ -15,46 +19,28 @@ export function bearerKey(header: string | undefined): string | undefined {
 }
 
 /**
- * Verifies API keys with the store, remembering verified keys for a short time: verification is a scrypt hash by
- * design (tens of milliseconds), far too slow to repeat on every request of a busy client. The cache is keyed by a
- * SHA-256 of the plaintext (the plaintext is not kept) and is cleared for a key when it is revoked here.
+ * The key offered as a WebSocket sub-protocol (`Sec-WebSocket-Protocol: crossmargin.v1, cmk.<key>`), if any: the
+ * one header a browser lets a page set on a WebSocket, so the key needs no place in the URL (which gets logged).
+ */
+export function protocolKey(header: string | string[] | undefined): string | undefined {
+  const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
+  return offered.find((p) => p.startsWith(KEY_PROTOCOL_PREFIX))?.slice(KEY_PROTOCOL_PREFIX.length);
+}
+
+/**
+ * Verifies API keys with the store on every request. There is no cache: a check is one read and one HMAC
+ * (microseconds, store/api-key-hash.ts), so a revoked key is refused at once, even when another process revoked it.
  */
 export class KeyVerifier {
-  private readonly cache = new Map<string, { record: ApiKeyRecord; until: number }>();
-
-  constructor(
-    private readonly store: Store,
-    private readonly ttlMs = 60_000,
-  ) {}
+  constructor(private readonly store: Store) {}
 
   async verify(plaintext: string | undefined): Promise<Principal> {
-    if (plaintext === undefined) throw new CrossmarginError('UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer <key>"');
-    const digest = createHash('sha256').update(plaintext).digest('hex');
-    const now = Date.now();
-    const hit = this.cache.get(digest);
-    if (hit !== undefined && hit.until > now) return { key: hit.record };
+    if (plaintext === undefined) {
+      throw new CrossmarginError('UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer <key>"', { field: 'authorization' });
+    }
     const record = await this.store.verifyApiKey(plaintext);
-    if (record === undefined) {
-      this.cache.delete(digest);
-      throw new CrossmarginError('UNAUTHENTICATED', 'invalid or revoked API key');
-    }
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(digest, { record, until: now + this.ttlMs });
+    if (record === undefined) throw new CrossmarginError('UNAUTHENTICATED', 'invalid or revoked API key', { field: 'authorization' });
     return { key: record };
-  }
-
-  /** Forgets a key (revoked or changed) so the next request re-verifies it. */
-  forget(keyId: string): void {
-    for (const [digest, entry] of this.cache) if (entry.record.id === keyId) this.cache.delete(digest);
-  }
-
-  /** Grants a newly created account to a cached account-holder key (it owns the account from now on). */
-  grant(keyId: string, accountId: string): void {
-    for (const entry of this.cache.values()) {
-      if (entry.record.id === keyId && !entry.record.accountIds.includes(accountId)) {
-        entry.record = { ...entry.record, accountIds: [...entry.record.accountIds, accountId] };
-      }
-    }
   }
 }
 

@@ -1,8 +1,9 @@
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -18,9 +19,11 @@ import { registerDashboardRoutes } from './dashboard-routes.js';
 import { isDashboardPath, registerDashboard } from './dashboard-static.js';
 import { registerLabRoutes } from './lab-routes.js';
 import { LabRunner } from './lab-runner.js';
-import { bearerKey, KeyVerifier, type Principal } from './authenticate.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
-import { MarginService } from './margin-service.js';
+import { redactingLoggerOption, redactSecrets } from './log-redaction.js';
+import { DEFAULT_ADMISSION, MarginService, type AdmissionPolicy } from './margin-service.js';
 import { registerStreamRoute } from './stream-route.js';
 
 declare module 'fastify' {
@@ -33,12 +36,17 @@ declare module 'fastify' {
 export interface ServerLimits {
   /** Largest request body, bytes (413 beyond). */
   readonly bodyLimit: number;
-  /** Requests per API key (per client address without a key) per `rateWindowMs`. */
+  /** Requests per verified API key per `rateWindowMs`. */
   readonly rateLimit: number;
+  /**
+   * Requests without a valid key (none, malformed, unknown, revoked, wrong secret) per client address per
+   * `rateWindowMs`; past it the address gets 429 without its keys being checked, valid ones included.
+   */
+  readonly authFailureLimit: number;
   readonly rateWindowMs: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { bodyLimit: 1024 * 1024, rateLimit: 600, rateWindowMs: 60_000 };
+export const DEFAULT_LIMITS: ServerLimits = { bodyLimit: 1024 * 1024, rateLimit: 600, authFailureLimit: 30, rateWindowMs: 60_000 };
 
 export interface BuildServerOptions {
   readonly store: Store;
@@ -48,11 +56,50 @@ export interface BuildServerOptions {
   readonly rebuildEngine?: () => Promise<LiveEngine>;
   /** Model id of the engine, reported by /healthz and used to know when an activation concerns it. */
   readonly model?: string;
-  /** pino logger options or instance; default: no logging (tests). */
+  /** pino logger options or instance; default: no logging (tests). API keys are redacted (log-redaction.ts). */
   readonly logger?: boolean | FastifyBaseLogger | Record<string, unknown>;
   readonly limits?: Partial<ServerLimits>;
+  /** Admission limits (largest quantity and balance, fill-price band); docs/service.md "Admission". */
+  readonly admission?: Partial<AdmissionPolicy>;
   /** Built dashboard to serve at `/` (default dist/web of the package). */
   readonly dashboardDirectory?: string;
+}
+
+/**
+ * The dashboard and swagger UI load scripts, styles, fonts and images only from the service itself (Vite bundles
+ * everything). Styles allow 'unsafe-inline' because ECharts and swagger UI render markup with style attributes;
+ * scripts never run inline. `connect-src 'self'` covers fetch and the same-origin WebSocket. No
+ * upgrade-insecure-requests: the service is plain HTTP unless a proxy in front terminates TLS.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+};
+
+/**
+ * The key a request presents: `Authorization: Bearer <key>`, or on `/stream` the `cmk.<key>` WebSocket sub-protocol
+ * (browsers cannot set other headers on a WebSocket). A key in the URL is refused: URLs end up in logs and histories.
+ */
+function requestKey(headers: FastifyRequest['headers'], path: string, query: unknown): string | undefined {
+  const bearer = bearerKey(headers.authorization);
+  if (path !== '/stream') return bearer;
+  if (typeof query === 'object' && query !== null && 'key' in query) {
+    throw new CrossmarginError('UNAUTHENTICATED', `an API key in the URL (?key=) is refused, as URLs are logged: offer the WebSocket sub-protocols "${STREAM_PROTOCOL}" and "cmk.<key>"`, { field: 'key' });
+  }
+  const offered = protocolKey(headers['sec-websocket-protocol']);
+  if (offered !== undefined && !(headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim() === STREAM_PROTOCOL)) {
+    throw new CrossmarginError('UNAUTHENTICATED', `offer the sub-protocol "${STREAM_PROTOCOL}" with "cmk.<key>" (it is the one the server answers with)`, { field: 'sec-websocket-protocol' });
+  }
+  return bearer ?? offered;
 }
 
 /** Routes that need no key: health, the API documentation and the dashboard's static files. */
@@ -66,20 +113,29 @@ function isPublic(url: string): boolean {
  */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const loggerOption = options.logger ?? false;
   const app = Fastify({
     bodyLimit: limits.bodyLimit,
-    ...(typeof loggerOption === 'object' && 'info' in loggerOption ? { loggerInstance: loggerOption as FastifyBaseLogger } : { logger: loggerOption }),
+    ...redactingLoggerOption(options.logger ?? false),
     // Stop accepting at close, but let requests in flight finish (graceful shutdown).
     return503OnClosing: true,
+    // URL errors found before routing (an undecodable path, an over-long path parameter) never reach the error
+    // handler: answer them with a coded body too, naming no internals.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'url: a path parameter is too long' : 'url: the path cannot be decoded';
+      // The reply of a framework error is untyped at this point (no route, no schema).
+      const raw = reply as unknown as { code(status: number): { send(body: unknown): void } };
+      raw.code(status).send(new CrossmarginError('USAGE_INVALID', message, { field: 'url', details: { reason: error.code } }).toJSON());
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', undefined);
 
   const host = options.engine instanceof EngineHost ? options.engine : new EngineHost(options.engine);
-  const service = new MarginService(options.store, host, options.rebuildEngine, options.model);
+  const service = new MarginService(options.store, host, options.rebuildEngine, options.model, { ...DEFAULT_ADMISSION, ...options.admission });
   const verifier = new KeyVerifier(options.store);
+  const authFailures = new AuthFailureLimiter(limits.authFailureLimit, limits.rateWindowMs);
   // start-service pushes feeds through the same service (same ordering, same audit) as the routes.
   app.decorate('marginService', service);
 
@@ -115,21 +171,30 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.code(500).send(new CrossmarginError('INTERNAL', 'Internal error').toJSON());
   });
 
+  // Security headers on every answer (the dashboard, /docs and the API alike); registered first so that 401 and 429
+  // answers carry them too.
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } });
+
+  // A coded 404 instead of fastify's default, which logs and answers the full URL (query and all): a key pasted into
+  // a path or query must not reach the log through it.
+  app.setNotFoundHandler((request) => {
+    throw new CrossmarginError('NOT_FOUND', `no route ${request.method} ${redactSecrets(request.url.split('?')[0] ?? '')}`, { field: 'url' });
+  });
+
+  // Per verified key: the limiter's hook is route-level, so it runs after the authentication hook below (app-level
+  // hooks come first) and charges the key id the request proved. A failed authentication never gets here: it is
+  // charged to the client's address by `authFailures`.
   await app.register(rateLimit, {
     global: true,
     max: limits.rateLimit,
     timeWindow: limits.rateWindowMs,
-    // Per API key: a client's budget follows its key across addresses; clients without a key share their address's.
-    keyGenerator: (request) => {
-      const key = bearerKey(request.headers.authorization);
-      return key === undefined ? `ip:${request.ip}` : `key:${key.slice(0, 24)}`;
-    },
+    keyGenerator: (request) => (request.principal === undefined ? `ip:${request.ip}` : `key:${request.principal.key.id}`),
     allowList: (request) => isPublic(request.url.split('?')[0] ?? ''),
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: context.statusCode,
-      code: 'FST_ERR_RATE_LIMITED',
-      message: `rate limit exceeded: at most ${context.max} requests per ${context.after}`,
-    }),
+    errorResponseBuilder: (_request, context) =>
+      new CrossmarginError('RATE_LIMITED', `rate limit exceeded: at most ${context.max} requests per ${context.after} for this API key`, {
+        field: 'authorization',
+        details: { scope: 'key', limit: context.max, retryAfterMs: context.ttl },
+      }),
   });
 
   await app.register(swagger, {
@@ -141,18 +206,30 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // The only sub-protocol ever selected is crossmargin.v1: ws would otherwise echo the first offered one, which may
+  // be the `cmk.<key>` protocol carrying the key.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) } });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (isPublic(path)) return;
-    // Browsers cannot set headers on a WebSocket: the stream takes the key as ?key=.
-    const query = request.query as Record<string, unknown> | undefined;
-    const fromQuery = path === '/stream' && typeof query?.key === 'string' ? query.key : undefined;
-    request.principal = await verifier.verify(fromQuery ?? bearerKey(request.headers.authorization));
+    const blockedMs = authFailures.blockedFor(request.ip);
+    if (blockedMs > 0) {
+      void reply.header('retry-after', Math.ceil(blockedMs / 1000));
+      throw new CrossmarginError('RATE_LIMITED', `too many requests without a valid API key from this address: retry in ${Math.ceil(blockedMs / 1000)} s`, {
+        field: 'authorization',
+        details: { scope: 'address', limit: authFailures.limit, retryAfterMs: blockedMs },
+      });
+    }
+    try {
+      request.principal = await verifier.verify(requestKey(request.headers, path, request.query));
+    } catch (error) {
+      authFailures.fail(request.ip);
+      throw error;
+    }
   });
 
-  registerApiRoutes(app, { service, verifier, model: options.model });
+  registerApiRoutes(app, { service, model: options.model });
   registerDashboardRoutes(app, { service });
   const labRunner = new LabRunner();
   app.addHook('onClose', async () => labRunner.close());

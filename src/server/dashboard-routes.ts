@@ -153,6 +153,10 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
             historyLoader: history,
             ...(model.id === live.model && live.params !== undefined ? { params: live.params } : {}),
           });
+          // A non-finite figure is this model's coded error, never a response that fails to serialise (a 500).
+          for (const [field, value] of [['initialMargin', result.initialMargin], ['maintenanceMargin', result.maintenanceMargin], ...result.components.map((c, i) => [`components.${i}.value`, c.value] as const)] as const) {
+            if (!Number.isFinite(value)) throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `${field}: the model produced a non-finite figure (${String(value)})`, { field });
+          }
           return {
             model: model.id,
             description: model.description,

@@ -12,7 +12,8 @@ export interface StreamDeps {
 }
 
 /**
- * `GET /stream?key=<api key>` (WebSocket). Pushes, as JSON text messages:
+ * `GET /stream` (WebSocket; the key as sub-protocol `cmk.<key>` next to `crossmargin.v1`, authenticate.ts). Pushes, as
+ * JSON text messages:
  * - `{"type":"event","event":{…}}` for every engine event after it was persisted (state transitions, margin calls,
  *   liquidations; spike-guard events for admin and risk officer only), and
  * - `{"type":"margin","margin":{…}}` right after an account event: the account's current margin.

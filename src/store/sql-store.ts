@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import { parseWithSchema } from '../core/validate.js';
-import { hashApiKeySecret, newApiKeySecret, parseApiKey, verifyApiKeySecret } from './api-key-hash.js';
+import {
+  hashApiKeySecret,
+  isLegacyApiKeyHash,
+  LegacyScryptGuard,
+  newApiKeySecret,
+  parseApiKey,
+  verifyApiKeySecret,
+  verifyApiKeySecretDummy,
+  verifyLegacyApiKeySecret,
+  type ApiKeyHash,
+} from './api-key-hash.js';
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
 import type {
   AccountMode,
@@ -13,7 +23,10 @@ import type {
   CollateralRecord,
   CreatedApiKey,
   CollateralBalances,
+  CollateralChange,
+  CollateralChangeResult,
   EventQuery,
+  MarketCommitInput,
   EventRecord,
   MarketSnapshotRecord,
   NewAccount,
@@ -34,6 +47,7 @@ import {
   ApiKeyInputSchema,
   AuditInputSchema,
   AuditQuerySchema,
+  CollateralChangeSchema,
   CollateralSchema,
   EventInputSchema,
   EventQuerySchema,
@@ -46,7 +60,7 @@ import {
 import { storeError } from './store-error.js';
 
 export interface SqlStoreOptions {
-  /** Clock for store-assigned timestamps (`createdAt`, trade `at`); tests pin it. */
+  /** Clock for store-assigned timestamps (`createdAt`, trade `at`) and the legacy-key cooldown; tests pin it. */
   readonly now?: () => Date;
 }
 
@@ -59,11 +73,14 @@ export class SqlStore implements Store {
   readonly backend: Store['backend'];
   readonly #driver: SqlDriver;
   readonly #now: () => Date;
+  /** Bounds the scrypt work of wrong secrets against rows not yet upgraded from the legacy scheme. */
+  readonly #legacyGuard: LegacyScryptGuard;
 
   constructor(driver: SqlDriver, options: SqlStoreOptions = {}) {
     this.#driver = driver;
     this.backend = driver.dialect;
     this.#now = options.now ?? (() => new Date());
+    this.#legacyGuard = new LegacyScryptGuard(undefined, () => this.#now().getTime());
   }
 
   async createAccount(account: NewAccount, audit?: AuditFor<AccountRecord>): Promise<AccountRecord> {
@@ -180,6 +197,13 @@ export class SqlStore implements Store {
     });
   }
 
+  async getTrade(accountId: string, idempotencyKey: string): Promise<TradeResult | undefined> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM trades WHERE account_id = ? AND idempotency_key = ?', [accountId, idempotencyKey]));
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    return { accountId, instrument: str(row, 'instrument'), quantity: num(row, 'quantity'), idempotencyKey, position: num(row, 'position'), at: str(row, 'at'), replayed: true };
+  }
+
   async setCollateral(collateral: CollateralRecord, audit?: AuditFor<CollateralRecord>): Promise<CollateralRecord> {
     const input = parse(CollateralSchema, collateral, 'collateral');
     return this.#driver.transaction(async (tx) => {
@@ -200,6 +224,35 @@ export class SqlStore implements Store {
     });
   }
 
+  async applyCollateralChange(change: CollateralChange, audit?: AuditFor<CollateralRecord[]>): Promise<CollateralChangeResult> {
+    const input = parse(CollateralChangeSchema, change, 'collateralChange');
+    const inputs = Object.entries(input.balances).map(([currency, amount]) => parse(CollateralSchema, { accountId: input.accountId, currency, amount }, `collateral.${currency}`));
+    // Key order must not make two payloads of one content differ.
+    const payload = JSON.stringify(Object.fromEntries(Object.entries(input.balances).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    const at = this.#nowIso();
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, input.accountId);
+      // Claim the key first (as applyTrade does): a concurrent claim waits on the primary key, then finds the row.
+      const claimed = await tx.query(
+        `INSERT INTO collateral_requests (account_id, idempotency_key, payload, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+        [input.accountId, input.idempotencyKey, payload, at],
+      );
+      if (claimed.length === 0) {
+        const row = first(await tx.query('SELECT payload FROM collateral_requests WHERE account_id = ? AND idempotency_key = ?', [input.accountId, input.idempotencyKey]));
+        if (str(row, 'payload') !== payload) {
+          throw storeError('conflict', `idempotency key "${input.idempotencyKey}" was already used for a different collateral change (${str(row, 'payload')})`, {
+            field: 'idempotencyKey',
+          });
+        }
+        return { balances: inputs, replayed: true };
+      }
+      for (const c of inputs) await writeCollateral(tx, c);
+      await writeAudit(tx, audit, inputs);
+      return { balances: inputs, replayed: false };
+    });
+  }
+
   async listCollateral(accountId: string): Promise<CollateralRecord[]> {
     const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM collateral WHERE account_id = ? ORDER BY currency', [accountId]));
     return rows.map((row) => ({ accountId: str(row, 'account_id'), currency: str(row, 'currency'), amount: num(row, 'amount') }));
@@ -208,14 +261,34 @@ export class SqlStore implements Store {
   async appendMarketSnapshot(snapshot: NewMarketSnapshot, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord> {
     const input = parse(MarketSnapshotInputSchema, snapshot, 'marketSnapshot');
     const storedAt = this.#nowIso();
+    return this.#driver.transaction(async (tx) => insertMarketSnapshot(tx, input, storedAt, audit));
+  }
+
+  async commitMarket(commit: MarketCommitInput, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord> {
+    const input = parse(MarketSnapshotInputSchema, { asOf: commit.asOf, json: commit.json, ...(commit.engineState === undefined ? {} : { engineState: commit.engineState }) }, 'marketSnapshot');
+    // Every row is checked before the transaction starts: one bad row and nothing is written.
+    const changes = (commit.accountChanges ?? []).map((c, i) => ({
+      accountId: c.accountId,
+      positions: c.positions.map((p, j) => parse(PositionSchema, { accountId: c.accountId, ...p }, `accountChanges.${i}.positions.${j}`)),
+      collateral: Object.entries(c.collateral).map(([currency, amount]) => parse(CollateralSchema, { accountId: c.accountId, currency, amount }, `accountChanges.${i}.collateral.${currency}`)),
+      audit: parse(AuditInputSchema, c.audit, `accountChanges.${i}.audit`),
+    }));
+    const events = (commit.events ?? []).map((e, i) => parse(EventInputSchema, e, `events.${i}`));
+    const audits = (commit.audits ?? []).map((a, i) => parse(AuditInputSchema, a, `audits.${i}`));
+    const storedAt = this.#nowIso();
     return this.#driver.transaction(async (tx) => {
-      const rows = await tx.query('INSERT INTO market_snapshots (as_of, json, stored_at) VALUES (?, ?, ?) RETURNING id', [
-        input.asOf,
-        JSON.stringify(input.json),
-        storedAt,
-      ]);
-      const record: MarketSnapshotRecord = { id: num(first(rows), 'id'), asOf: input.asOf, json: input.json, storedAt };
-      await writeAudit(tx, audit, record);
+      const record = await insertMarketSnapshot(tx, input, storedAt, audit);
+      for (const c of changes) {
+        await requireAccount(tx, c.accountId);
+        for (const p of c.positions) await writePosition(tx, p);
+        for (const b of c.collateral) await writeCollateral(tx, b);
+        await insertAudit(tx, c.audit);
+      }
+      for (const e of events) {
+        await requireAccount(tx, e.accountId);
+        await tx.execute('INSERT INTO events (account_id, type, payload, at) VALUES (?, ?, ?, ?)', [e.accountId, e.type, JSON.stringify(e.payload), e.at]);
+      }
+      for (const a of audits) await insertAudit(tx, a);
       return record;
     });
   }
@@ -224,7 +297,8 @@ export class SqlStore implements Store {
     const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM market_snapshots ORDER BY id DESC LIMIT 1'));
     const row = rows[0];
     if (row === undefined) return undefined;
-    return { id: num(row, 'id'), asOf: str(row, 'as_of'), json: json(row, 'json'), storedAt: str(row, 'stored_at') };
+    const engineState = row.engine_state === null || row.engine_state === undefined ? undefined : json(row, 'engine_state');
+    return { id: num(row, 'id'), asOf: str(row, 'as_of'), json: json(row, 'json'), storedAt: str(row, 'stored_at'), ...(engineState === undefined ? {} : { engineState }) };
   }
 
   async uploadParameterSet(set: NewParameterSet, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord> {
@@ -341,8 +415,7 @@ export class SqlStore implements Store {
   async createApiKey(key: NewApiKey, audit?: AuditFor<ApiKeyRecord>): Promise<CreatedApiKey> {
     const input = parse(ApiKeyInputSchema, key, 'apiKey');
     const { id, secret, plaintext } = newApiKeySecret();
-    // Hash before the transaction: scrypt is deliberately slow and must not hold the write lock.
-    const hashed = await hashApiKeySecret(secret);
+    const hashed = hashApiKeySecret(secret);
     const createdAt = this.#nowIso();
     const accountIds = [...new Set(input.accountIds ?? [])].sort();
     const record = await this.#driver.transaction(async (tx) => {
@@ -366,20 +439,46 @@ export class SqlStore implements Store {
     return { record, plaintext };
   }
 
+  /**
+   * The key's record when `plaintext` is a live key. Costs one read and one HMAC whether the id exists or not (an
+   * unknown or revoked id runs a dummy HMAC), so neither CPU nor timing tells ids apart. A legacy scrypt row is
+   * checked with scrypt (through the guard: not again for a while after a wrong secret) and, when the secret is right,
+   * rewritten to the HMAC scheme in the same call, so each legacy key pays scrypt once.
+   */
   async verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined> {
     const parsed = parseApiKey(plaintext);
     if (parsed === undefined) return undefined;
-    const found = await this.#driver.read(async (tx) => {
-      const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [parsed.id]);
-      return rows[0] === undefined ? undefined : { row: rows[0], accountIds: await keyAccounts(tx, parsed.id) };
-    });
-    if (found === undefined || found.row['revoked_at'] !== null) return undefined;
-    const ok = await verifyApiKeySecret(parsed.secret, {
-      salt: str(found.row, 'salt'),
-      hash: str(found.row, 'hash'),
-      params: str(found.row, 'params'),
-    });
-    return ok ? toApiKey(found.row, found.accountIds) : undefined;
+    // A retry follows a concurrent legacy check of the same id (the row may just have been upgraded); a few suffice.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const found = await this.#driver.read(async (tx) => {
+        const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [parsed.id]);
+        return rows[0] === undefined ? undefined : { row: rows[0], accountIds: await keyAccounts(tx, parsed.id) };
+      });
+      if (found === undefined || found.row['revoked_at'] !== null) {
+        verifyApiKeySecretDummy(parsed.secret);
+        return undefined;
+      }
+      const stored: ApiKeyHash = { salt: str(found.row, 'salt'), hash: str(found.row, 'hash'), params: str(found.row, 'params') };
+      if (!isLegacyApiKeyHash(stored)) return verifyApiKeySecret(parsed.secret, stored) ? toApiKey(found.row, found.accountIds) : undefined;
+      const ok = await this.#legacyGuard.run(parsed.id, async () => {
+        if (!(await verifyLegacyApiKeySecret(parsed.secret, stored))) return false;
+        const upgraded = hashApiKeySecret(parsed.secret);
+        // Only the row as read: a concurrent revocation or upgrade is not overwritten.
+        await this.#driver.transaction((tx) =>
+          tx.execute('UPDATE api_keys SET salt = ?, hash = ?, params = ? WHERE id = ? AND hash = ? AND params = ?', [
+            upgraded.salt,
+            upgraded.hash,
+            upgraded.params,
+            parsed.id,
+            stored.hash,
+            stored.params,
+          ]),
+        );
+        return true;
+      });
+      if (ok !== 'retry') return ok ? toApiKey(found.row, found.accountIds) : undefined;
+    }
+    return undefined;
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
@@ -435,6 +534,23 @@ async function writePosition(tx: SqlExecutor, p: PositionRecord): Promise<void> 
      ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = excluded.quantity, entry_price = excluded.entry_price`,
     [p.accountId, p.instrument, p.quantity, p.entryPrice ?? null],
   );
+}
+
+async function insertMarketSnapshot(
+  tx: SqlExecutor,
+  input: { asOf: string; json: unknown; engineState?: unknown },
+  storedAt: string,
+  audit: AuditFor<MarketSnapshotRecord> | undefined,
+): Promise<MarketSnapshotRecord> {
+  const rows = await tx.query('INSERT INTO market_snapshots (as_of, json, stored_at, engine_state) VALUES (?, ?, ?, ?) RETURNING id', [
+    input.asOf,
+    JSON.stringify(input.json),
+    storedAt,
+    input.engineState === undefined ? null : JSON.stringify(input.engineState),
+  ]);
+  const record: MarketSnapshotRecord = { id: num(first(rows), 'id'), asOf: input.asOf, json: input.json, storedAt, ...(input.engineState === undefined ? {} : { engineState: input.engineState }) };
+  await writeAudit(tx, audit, record);
+  return record;
 }
 
 /** Absolute balance; 0 removes it. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardDirectory } from '../../src/server/dashboard-static.js';
 import { startService, type RunningService } from '../../src/server/start-service.js';
@@ -18,6 +18,26 @@ if (!ready) console.warn(`dashboard e2e skipped: needs ${CHROMIUM} and a built d
 
 /** As the dashboard prints amounts (web/src/format.ts). */
 const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+/** As the dashboard prints an engine clock (web/src/format.ts utcMinute). */
+const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** The unmarginable state's deep red and healthy's green (web/src/format.ts STATE_COLOURS), as computed styles. */
+const UNMARGINABLE_RED = 'rgb(142, 0, 0)';
+const HEALTHY_GREEN = 'rgb(46, 125, 50)';
+/** A computed style of the element, read in the page (this file is compiled without the DOM library). */
+const computed = (locator: Locator, property: 'color' | 'backgroundColor') =>
+  locator.evaluate((e, p) => (globalThis as unknown as { getComputedStyle(x: unknown): Record<string, string> }).getComputedStyle(e)[p], property);
+
+/** One API call against a running service with a key; fails the test on a non-2xx answer. */
+async function call<T>(target: RunningService, key: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${target.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const detail = response.status < 300 ? '' : `: ${await response.clone().text()}`;
+  expect(response.status, `${method} ${path}${detail}`).toBeLessThan(300);
+  return (await response.json()) as T;
+}
 
 function market(btc: number, eth: number, asOf: string) {
   return { asOf, underlyings: { BTC: { index: btc, rate: 0, vol: { atm: 0.55 } }, ETH: { index: eth, rate: 0, vol: { atm: 0.7 } } }, fx: { USDC: 1 } };
@@ -43,16 +63,10 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let key: string;
+  /** Everything the browser refused under the service's Content-Security-Policy (must stay empty). */
+  const cspViolations: string[] = [];
 
-  const api = async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${service.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    expect(response.status, `${method} ${path}`).toBeLessThan(300);
-    return (await response.json()) as T;
-  };
+  const api = <T,>(method: string, path: string, body?: unknown): Promise<T> => call<T>(service, key, method, path, body);
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
@@ -73,6 +87,9 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -191,4 +208,117 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     }
     await shot('lab');
   }, 120_000);
+
+  it('the dashboard and the API docs run under the Content-Security-Policy, which refuses inline scripts', async () => {
+    // Every dashboard page above ran without a refusal.
+    expect(cspViolations).toEqual([]);
+    // A page of its own, so the tests after this one find `page` as they left it.
+    const other = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const refused: string[] = [];
+    other.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
+    try {
+      await other.goto(`${service.url}/docs`);
+      await other.locator('.swagger-ui .opblock').first().waitFor({ timeout: 20_000 });
+      await other.screenshot({ path: join(ARTIFACTS, 'docs.png'), fullPage: true });
+      expect(refused).toEqual([]);
+      // The policy is in force: an injected inline script does not run. (A string, not a function: this file is
+      // compiled without the DOM library.)
+      await other.goto(`${service.url}/`);
+      await other.evaluate("const script = document.createElement('script'); script.textContent = 'window.inlineRan = true'; document.body.append(script);");
+      expect(await other.evaluate('window.inlineRan')).toBeUndefined();
+      await expect.poll(() => refused.length).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
+  it('an account the engine cannot margin is red with its reason on the overview, and its page shows the held-margin banner', async () => {
+    // A service of its own: the market starts before the option's expiry and then jumps past it.
+    const other = await startService({
+      db: join(mkdtempSync(join(tmpdir(), 'crossmargin-e2e-')), 'unmarginable.db'),
+      host: '127.0.0.1',
+      port: 0,
+      model: 'scenario-grid',
+      logger: false,
+      print: () => undefined,
+    });
+    try {
+      const otherKey = other.createdAdminKey as string;
+      const call2 = <T,>(method: string, path: string, body?: unknown): Promise<T> => call<T>(other, otherKey, method, path, body);
+      await call2('POST', '/market', market(66_000, 3_500, '2024-06-17T08:00:00Z'));
+      // A short coin-settled BTC call with USDC collateral only: in the money at expiry it would need BTC to pay.
+      await call2('POST', '/accounts', { id: 'e2e-expiring', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC-28JUN24-60000-C', quantity: -1 }], collateral: { USDC: 100_000 } });
+      await call2('POST', '/accounts', ACCOUNTS[0]);
+      type Row = { accountId: string; state?: string; reason?: string; initialMargin?: number; equity?: number };
+      const before = await call2<Row[]>('GET', '/margins');
+      expect(before.find((r) => r.accountId === 'e2e-expiring')?.state).toBe('healthy');
+
+      await page.goto(`${other.url}/#key=${encodeURIComponent(otherKey)}`);
+      const row = page.locator('tr[data-account="e2e-expiring"]');
+      await expect.poll(() => row.locator('[data-state]').getAttribute('data-state')).toBe('healthy');
+      await expect.poll(() => page.getByTestId('stream-status').textContent(), { timeout: 10_000 }).toMatch(/^live/);
+
+      // Past the expiry (28 Jun 08:00 UTC) with BTC at 70,000: the call settles in the money, no BTC to pay with.
+      await call2('POST', '/market', market(70_000, 3_500, '2024-06-28T09:00:00Z'));
+      const rows = await call2<Row[]>('GET', '/margins');
+      const held = rows.find((r) => r.accountId === 'e2e-expiring')!;
+      expect(held.state).toBe('unmarginable');
+      expect(held.reason).toBeTruthy();
+      const reason = held.reason!;
+
+      // Overview: a red badge (not healthy's green) and a red row, the reason beside it; the held figures stay.
+      await expect.poll(() => row.locator('[data-state]').getAttribute('data-state'), { timeout: 10_000 }).toBe('unmarginable');
+      const badge = row.locator('[data-state="unmarginable"]');
+      expect(await computed(badge, 'backgroundColor')).toBe(UNMARGINABLE_RED);
+      expect(await computed(page.locator(`tr[data-account="${ACCOUNTS[0]!.id}"] [data-state]`), 'backgroundColor')).toBe(HEALTHY_GREEN);
+      expect(await row.getAttribute('class')).toContain('unmarginable');
+      expect(await computed(row.locator('td').first(), 'backgroundColor')).toBe('rgb(253, 236, 234)');
+      expect(await row.locator('[data-field="reason"]').textContent()).toBe(reason);
+      expect(await row.locator('[data-field="initialMargin"]').textContent()).toBe(money(held.initialMargin!));
+      // The transition reached the event list over the WebSocket, red, with the reason.
+      const event = page.locator('.events li[data-state="unmarginable"]').first();
+      await expect.poll(() => event.textContent(), { timeout: 10_000 }).toContain(`e2e-expiring: healthy → unmarginable: ${reason}`);
+      expect(await computed(event, 'color')).toBe(UNMARGINABLE_RED);
+      // The state filter offers it, with its count; the chip in the toolbar says how many there are.
+      expect(await page.getByTestId('unmarginable-count').textContent()).toBe('1 unmarginable');
+      const filter = page.getByLabel('filter by state');
+      expect(await filter.locator('option[value="unmarginable"]').textContent()).toBe('unmarginable (1)');
+      await filter.selectOption('unmarginable');
+      await expect.poll(() => page.locator('tbody tr[data-account]').count()).toBe(1);
+      await shot('overview-unmarginable');
+      await filter.selectOption('all');
+
+      // Account page: the red banner with the reason and since when; the held figures; reduce-only what-if.
+      const margin = await call2<{ state: string; equity: number; result: { initialMargin: number }; status: { reduceOnly: boolean }; unmarginable: { reason: string; code: string; since: number } }>(
+        'GET',
+        '/accounts/e2e-expiring/margin',
+      );
+      expect(margin.state).toBe('unmarginable');
+      expect(margin.status.reduceOnly).toBe(true);
+      await row.locator('a').click();
+      const banner = page.getByTestId('unmarginable-banner');
+      await banner.waitFor();
+      const text = await banner.textContent();
+      expect(text).toContain('Unmarginable — margin held at the last good figure; reduce-only');
+      expect(text).toContain(margin.unmarginable.reason);
+      expect(await page.getByTestId('unmarginable-since').textContent()).toBe(`since ${utcMinute(margin.unmarginable.since)}`);
+      expect(await computed(banner, 'color')).toBe(UNMARGINABLE_RED);
+      expect(await page.locator('h2 [data-state]').getAttribute('data-state')).toBe('unmarginable');
+      await expect.poll(() => page.getByTestId('initial-margin').textContent()).toBe(money(margin.result.initialMargin));
+      expect(await page.getByTestId('equity').textContent()).toBe(money(margin.equity));
+      const panel = page.getByTestId('what-if');
+      expect(await panel.getByTestId('reduce-only').textContent()).toContain('Reduce-only (unmarginable)');
+      // Selling more of the short call would add risk: the service allows 0, and the panel says it is reduce-only.
+      const max = await call2<{ quantity: number; reason: string }>('GET', '/accounts/e2e-expiring/max-order?instrument=BTC-28JUN24-60000-C&side=sell');
+      expect(max.quantity).toBe(0);
+      await panel.getByLabel('instrument 1').fill('BTC-28JUN24-60000-C');
+      await panel.getByRole('button', { name: 'Max sell' }).click();
+      await expect.poll(() => page.getByTestId('max-order').textContent()).toBe(`reduce-onlylargest sell: 0 (${max.reason})`);
+      await shot('account-unmarginable');
+    } finally {
+      await other.close();
+    }
+  }, 90_000);
 });

@@ -44,6 +44,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** The error body's `details` (e.g. ACCOUNT_UNMARGINABLE's `reason`), when it has them. */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
   }
@@ -61,8 +63,8 @@ export class Api {
     const text = await response.text();
     const json: unknown = text === '' ? undefined : JSON.parse(text);
     if (!response.ok) {
-      const e = (json ?? {}) as { code?: string; message?: string; field?: string };
-      throw new ApiError(response.status, e.code ?? `HTTP_${response.status}`, e.message ?? response.statusText, e.field);
+      const e = (json ?? {}) as { code?: string; message?: string; field?: string; details?: Record<string, unknown> };
+      throw new ApiError(response.status, e.code ?? `HTTP_${response.status}`, e.message ?? response.statusText, e.field, e.details);
     }
     return json as T;
   }

@@ -14,4 +14,21 @@ export function signedPercent(x: number): string {
   return `${x > 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 }
 
-export const STATE_COLOURS: Record<string, string> = { healthy: '#2e7d32', 'margin-call': '#ef6c00', liquidation: '#c62828' };
+/** An engine clock (epoch ms) as a UTC minute, `2024-06-28 09:00 UTC`; `—` when absent or not a time. */
+export function utcMinute(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '—';
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? '—' : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * Badge colours of the account states (docs/dashboard.md "States and colours"). `unmarginable` is a deep red, never
+ * green: the engine cannot margin the account, its margin is held at the last good figure and it is reduce-only.
+ */
+export const STATE_COLOURS: Record<string, string> = { healthy: '#2e7d32', 'margin-call': '#ef6c00', liquidation: '#c62828', unmarginable: '#8e0000' };
+
+/** Every state the live engine reports, worst first (the overview's filter, counts and state sort follow it). */
+export const STATES = ['unmarginable', 'liquidation', 'margin-call', 'healthy'] as const;
+
+/** As the filter and the legend name a state. */
+export const STATE_LABELS: Record<string, string> = { healthy: 'healthy', 'margin-call': 'margin call', liquidation: 'liquidation', unmarginable: 'unmarginable' };

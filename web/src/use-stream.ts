@@ -11,8 +11,14 @@ interface StreamHandlers {
 }
 
 /**
- * Subscribes to the service's WebSocket (`/stream?key=…`; browsers cannot set headers on a WebSocket) and reconnects
- * with back-off when it drops. The handlers may change between renders without reconnecting.
+ * The key travels as a WebSocket sub-protocol (`cmk.<key>`, next to `crossmargin.v1`, the one the server answers with):
+ * the only header a page may set on a WebSocket. Never in the URL, which servers and proxies log.
+ */
+const STREAM_PROTOCOLS = (key: string): string[] => ['crossmargin.v1', `cmk.${key}`];
+
+/**
+ * Subscribes to the service's WebSocket (`/stream`) and reconnects with back-off when it drops. The handlers may
+ * change between renders without reconnecting.
  */
 export function useStream(key: string, handlers: StreamHandlers): StreamStatus {
   const [status, setStatus] = useState<StreamStatus>('connecting');
@@ -25,7 +31,13 @@ export function useStream(key: string, handlers: StreamHandlers): StreamStatus {
     let stopped = false;
     const connect = (): void => {
       const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-      socket = new WebSocket(`${scheme}://${window.location.host}/stream?key=${encodeURIComponent(key)}`);
+      try {
+        socket = new WebSocket(`${scheme}://${window.location.host}/stream`, STREAM_PROTOCOLS(key));
+      } catch {
+        // A key with characters no protocol token may hold (pasted with a space): it cannot be valid; no retry.
+        setStatus('closed');
+        return;
+      }
       setStatus('connecting');
       socket.onmessage = (message) => {
         const data = JSON.parse(String(message.data)) as { type: string; margins?: MarginSummary[]; event?: Record<string, unknown> };

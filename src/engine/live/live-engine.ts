@@ -15,7 +15,7 @@ import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import { accountEquity } from '../account/account-equity.js';
 import { parseAccountParams, type AccountParams } from '../account/account-params.js';
 import { classifyAccount, LIVE_ACCOUNT_STATES, type AccountState, type AccountStatus, type LiveAccountState } from '../account/account-state.js';
-import { applyTrades, exposureKeys, instrumentSymbol, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
+import { applyTrades, exposureKeys, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
 import type { EngineEvent, EngineListener, EventSink } from './engine-event.js';
 import type { AccountFloor, EngineCheckpoint, UnmarginableInfo } from './engine-checkpoint.js';
 import { largestFeasible } from './largest-feasible.js';
@@ -622,8 +622,17 @@ export class LiveEngine {
       throw new CrossmarginError('SCHEMA_INVALID', `side: expected "buy" or "sell", got ${String(side)}`, { field: 'side' });
     }
     const entry = this.entry(accountId);
-    const symbol = instrumentSymbol(instrument, 'instrument');
+    const spec = resolveInstrument(instrument, 'instrument');
+    const symbol = spec.symbol;
+    const market = this.market;
+    // An order the engine could not margin is not sized (even reduce-only): an unknown underlying or an expired instrument.
+    if (market !== undefined && !market.has(spec.underlying)) market.underlying(spec.underlying, 'instrument');
     const position = positionOf(entry.doc, symbol);
+    if (market !== undefined && spec.expiry !== undefined && parseIsoInstant(spec.expiry, 'instrument') <= market.asOfMs) {
+      if (position === 0) throw new CrossmarginError('INSTRUMENT_EXPIRED', `instrument: ${symbol} expired at ${spec.expiry}, not after the market's asOf ${market.asOf}`, { field: 'instrument' });
+      // A held expired position is not traded: it settles (docs/service.md "Expiry").
+      return { accountId, instrument: symbol, side, position, precision: ORDER_SIZE_PRECISION, quantity: 0, unbounded: false, reason: `${symbol} has expired: it is settled, not traded` };
+    }
     const sign = side === 'buy' ? 1 : -1;
     const closing = position !== 0 && Math.sign(position) === -sign ? Math.abs(position) : 0;
     const base = { accountId, instrument: symbol, side, position, precision: ORDER_SIZE_PRECISION };

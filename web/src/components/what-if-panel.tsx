@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError, type Api, type LiveMargin, type WhatIfResult } from '../api.js';
-import { money } from '../format.js';
+import { money, STATE_COLOURS } from '../format.js';
 import { ErrorBox } from './error-box.js';
 import { StateBadge } from './state-badge.js';
 
@@ -9,13 +9,38 @@ interface TradeRow {
   quantity: string;
 }
 
+/** The account accepts only orders that reduce a position: in margin call, liquidation, or unmarginable (with why). */
+export interface ReduceOnly {
+  state: string;
+  reason?: string;
+}
+
+/** What GET …/max-order answered, as shown under the buttons. */
+interface Limit {
+  text: string;
+  /** The service limited the order to reducing a position (its reason starts `reduce-only`). */
+  reduceOnly: boolean;
+}
+
 /** Hypothetical trades: initial and maintenance margin before and after, nothing committed (POST /accounts/:id/what-if). */
-export function WhatIfPanel({ api, accountId, current, instruments }: { api: Api; accountId: string; current: LiveMargin | undefined; instruments: string[] }) {
+export function WhatIfPanel({
+  api,
+  accountId,
+  current,
+  instruments,
+  reduceOnly,
+}: {
+  api: Api;
+  accountId: string;
+  current: LiveMargin | undefined;
+  instruments: string[];
+  reduceOnly?: ReduceOnly | undefined;
+}) {
   const [rows, setRows] = useState<TradeRow[]>([{ instrument: instruments[0] ?? '', quantity: '1' }]);
   const [result, setResult] = useState<WhatIfResult | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [limit, setLimit] = useState<string | undefined>();
+  const [limit, setLimit] = useState<Limit | undefined>();
 
   /** The largest order in the first row's instrument that keeps equity ≥ initial margin (GET …/max-order). */
   const fillMax = async (side: 'buy' | 'sell'): Promise<void> => {
@@ -28,8 +53,12 @@ export function WhatIfPanel({ api, accountId, current, instruments }: { api: Api
     try {
       const max = await api.maxOrder(accountId, instrument, side);
       const quantity = side === 'buy' ? max.quantity : -max.quantity;
-      setLimit(max.unbounded ? `${side}: no limit found (${max.reason})` : `largest ${side}: ${max.quantity.toLocaleString('en-US')} (${max.reason})`);
-      if (!max.unbounded) update(0, { quantity: String(quantity) });
+      setLimit({
+        text: max.unbounded ? `${side}: no limit found (${max.reason})` : `largest ${side}: ${max.quantity.toLocaleString('en-US')} (${max.reason})`,
+        reduceOnly: max.reason.startsWith('reduce-only'),
+      });
+      // Nothing to fill in when no order of that side is allowed (a reduce-only account with nothing to reduce).
+      if (!max.unbounded && max.quantity !== 0) update(0, { quantity: String(quantity) });
     } catch (e) {
       setError(e);
     }
@@ -69,6 +98,12 @@ export function WhatIfPanel({ api, accountId, current, instruments }: { api: Api
   return (
     <section className="panel" data-testid="what-if">
       <h3>What if</h3>
+      {reduceOnly === undefined ? null : (
+        <p className={`reduce-only reduce-only-${reduceOnly.state}`} data-testid="reduce-only" style={{ borderColor: STATE_COLOURS[reduceOnly.state] ?? '#555' }}>
+          <strong>Reduce-only ({reduceOnly.state}):</strong> only orders that reduce a position are accepted; Max buy / Max sell go at most to closing it.
+          {reduceOnly.reason === undefined ? null : <span className="muted"> {reduceOnly.reason}</span>}
+        </p>
+      )}
       <datalist id="instrument-names">
         {instruments.map((n) => (
           <option key={n} value={n} />
@@ -98,8 +133,9 @@ export function WhatIfPanel({ api, accountId, current, instruments }: { api: Api
         </button>
       </div>
       {limit === undefined ? null : (
-        <p className="muted" data-testid="max-order">
-          {limit}
+        <p className={limit.reduceOnly ? 'muted max-order-reduce-only' : 'muted'} data-testid="max-order">
+          {limit.reduceOnly ? <span className="badge badge-reduce-only">reduce-only</span> : null}
+          {limit.text}
         </p>
       )}
       <ErrorBox error={error} />

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { AccountView, Api, LiveMargin, ModelComparison, Profile } from '../api.js';
+import { ApiError, type AccountView, type Api, type LiveMargin, type ModelComparison, type Profile } from '../api.js';
 import { EChart } from '../charts/echart.js';
 import { ProfileHeatMap, ProfileLines } from '../charts/profile-charts.js';
 import { waterfallOption } from '../charts/waterfall-option.js';
@@ -7,7 +7,7 @@ import { ErrorBox } from '../components/error-box.js';
 import { StateBadge } from '../components/state-badge.js';
 import { ReverseStressLine } from '../components/reverse-stress-line.js';
 import { WhatIfPanel } from '../components/what-if-panel.js';
-import { money, percent, signedPercent } from '../format.js';
+import { money, percent, signedPercent, utcMinute } from '../format.js';
 import { useStream } from '../use-stream.js';
 
 function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
@@ -21,6 +21,41 @@ function Figure({ label, value, testId }: { label: string; value: string; testId
   );
 }
 
+/** Why and since when the engine cannot margin the account: from its margin, or from the error of one never margined. */
+interface Unmarginable {
+  reason: string;
+  code: string | undefined;
+  since: number | undefined;
+  /** False for an account never margined: there is no figure to hold. */
+  held: boolean;
+}
+
+function unmarginableOf(margin: LiveMargin | undefined, marginError: unknown): Unmarginable | undefined {
+  if (margin?.state === 'unmarginable' || margin?.unmarginable !== undefined) {
+    return { reason: margin.unmarginable?.reason ?? 'the engine cannot margin the account', code: margin.unmarginable?.code, since: margin.unmarginable?.since, held: true };
+  }
+  if (margin === undefined && marginError instanceof ApiError && marginError.code === 'ACCOUNT_UNMARGINABLE') {
+    const reason = marginError.details?.['reason'];
+    const code = marginError.details?.['code'];
+    return { reason: typeof reason === 'string' ? reason : marginError.message, code: typeof code === 'string' ? code : undefined, since: undefined, held: false };
+  }
+  return undefined;
+}
+
+/** The red banner of an unmarginable account (docs/dashboard.md "States and colours"). */
+function UnmarginableBanner({ info }: { info: Unmarginable }) {
+  return (
+    <div className="banner-unmarginable" data-testid="unmarginable-banner">
+      <strong>{info.held ? 'Unmarginable — margin held at the last good figure; reduce-only' : 'Unmarginable — never margined, no figure to hold; reduce-only'}</strong>
+      <div data-testid="unmarginable-reason">
+        {info.reason}
+        {info.code === undefined ? '' : ` (${info.code})`}
+      </div>
+      {info.since === undefined ? null : <div data-testid="unmarginable-since">since {utcMinute(info.since)}</div>}
+    </div>
+  );
+}
+
 /** One account: positions with contributions, the margin waterfall, the scenario P&L profile, liquidation, other models, what-if. */
 export function AccountPage({ api, accountId }: { api: Api; accountId: string }) {
   const [account, setAccount] = useState<AccountView | undefined>();
@@ -28,16 +63,26 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
   const [profile, setProfile] = useState<Profile | undefined>();
   const [comparison, setComparison] = useState<ModelComparison | undefined>();
   const [error, setError] = useState<unknown>();
+  /** Why the margin could not be read (an unmarginable account never margined answers ACCOUNT_UNMARGINABLE). */
+  const [marginError, setMarginError] = useState<unknown>();
   const [profileError, setProfileError] = useState<unknown>();
   /** The model whose components the waterfall shows: the live one unless a row of the comparison was picked. */
   const [waterfallModel, setWaterfallModel] = useState<string | undefined>();
 
   const refreshMargin = useCallback(() => {
-    api.margin(accountId).then(setMargin, setError);
+    api.margin(accountId).then(
+      (m) => {
+        setMargin(m);
+        setMarginError(undefined);
+      },
+      (e: unknown) => setMarginError(e),
+    );
   }, [api, accountId]);
 
   useEffect(() => {
     setError(undefined);
+    setMargin(undefined);
+    setMarginError(undefined);
     api.account(accountId).then(setAccount, setError);
     refreshMargin();
     api.profile(accountId).then(setProfile, setProfileError);
@@ -63,24 +108,28 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
     return margin === undefined ? undefined : waterfallOption(margin.result.components, margin.result.initialMargin);
   }, [margin, picked]);
   const contributions = useMemo(() => new Map(margin?.result.positions.map((p) => [p.instrument, p.contribution]) ?? []), [margin]);
+  const unmarginable = unmarginableOf(margin, marginError);
+  const held = unmarginable?.held === true ? ' (held)' : '';
   const largestIm = Math.max(1e-9, ...(comparison?.models.map((m) => m.initialMargin ?? 0) ?? [0]));
 
   return (
     <div className="account">
       <h2>
-        <a href="#/">Overview</a> / <span data-testid="account-id">{accountId}</span> <StateBadge state={margin?.state} />
+        <a href="#/">Overview</a> / <span data-testid="account-id">{accountId}</span> <StateBadge state={margin?.state ?? (unmarginable === undefined ? undefined : 'unmarginable')} title={unmarginable?.reason} />
         {margin?.stale === true ? <span className="badge badge-stale">stale: {margin.staleUnderlyings.join(', ')}</span> : null}
       </h2>
+      {unmarginable === undefined ? null : <UnmarginableBanner info={unmarginable} />}
       <ErrorBox error={error} />
+      {unmarginable?.held === false ? null : <ErrorBox error={marginError} />}
       {margin === undefined ? null : (
         <div className="figures">
           <Figure label={`Equity (${margin.result.currency})`} value={money(margin.equity)} testId="equity" />
-          <Figure label="Initial margin" value={money(margin.result.initialMargin)} testId="initial-margin" />
-          <Figure label="Maintenance margin" value={money(margin.result.maintenanceMargin)} testId="maintenance-margin" />
+          <Figure label={`Initial margin${held}`} value={money(margin.result.initialMargin)} testId="initial-margin" />
+          <Figure label={`Maintenance margin${held}`} value={money(margin.result.maintenanceMargin)} testId="maintenance-margin" />
           <Figure label="Excess" value={money(margin.status.excess)} testId="excess" />
           <Figure label="Margin ratio" value={percent(margin.status.marginRatio)} testId="margin-ratio" />
           <Figure label="Model" value={`${margin.result.model}${margin.parameterVersion === undefined ? '' : ` v${margin.parameterVersion}`}`} testId="model" />
-          <Figure label="As of" value={margin.asOf.slice(0, 16).replace('T', ' ')} testId="as-of" />
+          <Figure label={unmarginable === undefined ? 'As of' : 'Last good market'} value={margin.asOf.slice(0, 16).replace('T', ' ')} testId="as-of" />
         </div>
       )}
       <div className="columns">
@@ -201,7 +250,19 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
             </tbody>
           </table>
         </section>
-        <WhatIfPanel api={api} accountId={accountId} current={margin} instruments={instruments} />
+        <WhatIfPanel
+          api={api}
+          accountId={accountId}
+          current={margin}
+          instruments={instruments}
+          reduceOnly={
+            unmarginable !== undefined
+              ? { state: 'unmarginable', reason: unmarginable.reason }
+              : margin?.status.reduceOnly === true
+                ? { state: margin.state }
+                : undefined
+          }
+        />
       </div>
     </div>
   );
