@@ -218,6 +218,17 @@ describe.each(TEST_BACKENDS)('fail closed on $name', (backend) => {
   });
 });
 
+describe('no non-finite number in a response', () => {
+  it('a success answer carrying Infinity becomes a coded 422 naming the field, never a 500 or a null', async () => {
+    const s = await startTestServer();
+    s.app.get('/test/non-finite', async () => ({ margins: [{ initialMargin: 1 }, { initialMargin: Number.POSITIVE_INFINITY }] }));
+    const res = await client(s)('GET', '/test/non-finite');
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'ACCOUNT_UNMARGINABLE', field: 'margins.1.initialMargin' });
+    await s.close();
+  });
+});
+
 describe('expiry and the unmarginable state', () => {
   it('settles expiring positions at the index; an expiry that cannot settle makes the account unmarginable, held, reduce-only, and it stays so after a restart', async () => {
     const s = await startTestServer();

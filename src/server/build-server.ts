@@ -22,6 +22,7 @@ import { LabRunner } from './lab-runner.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
+import { firstNonFinite } from './first-non-finite.js';
 import { redactingLoggerOption, redactSecrets } from './log-redaction.js';
 import { DEFAULT_ADMISSION, MarginService, type AdmissionPolicy } from './margin-service.js';
 import { registerStreamRoute } from './stream-route.js';
@@ -209,6 +210,17 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // The only sub-protocol ever selected is crossmargin.v1: ws would otherwise echo the first offered one, which may
   // be the `cmk.<key>` protocol carrying the key.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) } });
+
+  // Fail closed on figures: a success answer carrying a non-finite number (a model that produced one) is refused with
+  // a coded 422 naming it, never serialised into a 500 or a null.
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    if (reply.statusCode >= 300) return payload;
+    const at = firstNonFinite(payload);
+    if (at === undefined) return payload;
+    request.log.error({ field: at }, 'non-finite figure in a response');
+    void reply.code(422);
+    return new CrossmarginError('ACCOUNT_UNMARGINABLE', `${at}: the figure is not finite; it cannot be reported`, { field: at }).toJSON();
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';

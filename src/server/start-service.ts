@@ -10,6 +10,8 @@ import { HistoryReplayFeed } from './feeds/history-replay-feed.js';
 import { RecordedFeedFile } from './feeds/recorded-feed-file.js';
 import { MarginService } from './margin-service.js';
 import { restoreEngine, type EngineSettings } from './restore-engine.js';
+import type { MarketBounds } from '../market/market-update.js';
+import type { AdmissionPolicy } from './margin-service.js';
 
 export interface ServiceOptions {
   /** `--db`: SQLite path, `postgres://…`, or undefined for `crossmargin.db` (openStore). */
@@ -30,6 +32,10 @@ export interface ServiceOptions {
   /** An admin key given by the operator (CROSSMARGIN_ADMIN_KEY): when it verifies, no key is created. */
   readonly adminKey?: string | undefined;
   readonly limits?: Partial<ServerLimits>;
+  /** Sanity bounds on market input (docs/service.md "Market input"); default DEFAULT_MARKET_BOUNDS. */
+  readonly marketBounds?: MarketBounds | undefined;
+  /** Admission limits: largest quantity and balance, fill-price band (docs/service.md "Admission"). */
+  readonly admission?: Partial<AdmissionPolicy> | undefined;
   /** pino logging (default on). */
   readonly logger?: boolean;
   /** Lines for the operator (URL, bootstrap key, feed progress). */
@@ -62,6 +68,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       model: options.model,
       staleAfterMs: options.staleAfterMs ?? 300_000,
       spikeBand: options.spikeBand ?? 0.25,
+      ...(options.marketBounds === undefined ? {} : { marketBounds: options.marketBounds }),
     };
     const host = new EngineHost(await restoreEngine(store, settings));
     const app = await buildServer({
@@ -71,6 +78,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       model: options.model,
       logger: options.logger ?? true,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.admission === undefined ? {} : { admission: options.admission }),
     });
     const service = serviceOf(app);
     // Staleness is a matter of time, not of updates: a timer asks the engine, which persists then publishes a

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { CrossmarginError } from '../../core/errors.js';
+import { readJsonFile } from '../../market/read-input-file.js';
+import { parseMarketBounds } from '../../market/market-update.js';
+import { DEFAULT_ADMISSION } from '../../server/margin-service.js';
 import { startService } from '../../server/start-service.js';
 import type { CliIo } from '../cli-io.js';
 
@@ -13,6 +16,9 @@ interface ServeOptions {
   feedFile?: string;
   feedInterval: string;
   staleAfter: string;
+  marketBounds?: string;
+  fillPriceBand: string;
+  maxQuantity: string;
   quiet?: boolean;
 }
 
@@ -35,6 +41,9 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .option('--feed-file <file>', 'push a recorded feed: JSON lines of market snapshots')
     .option('--feed-interval <ms>', 'pause between recorded feed lines, ms', '1000')
     .option('--stale-after <ms>', 'an underlying without an accepted update for this long makes its accounts stale', '300000')
+    .option('--market-bounds <file>', 'JSON file of sanity bounds on market input, e.g. {"vol": {"min": 0.01, "max": 5}} (docs/service.md "Market input")')
+    .option('--fill-price-band <fraction>', 'an explicit fill price must lie within this band around the mark (0.1 = ±10 %)', String(DEFAULT_ADMISSION.fillPriceBand))
+    .option('--max-quantity <contracts>', 'largest |quantity| of a trade or position', String(DEFAULT_ADMISSION.maxQuantity))
     .option('--quiet', 'no request log')
     .action(async (opts: ServeOptions) => {
       const port = number(opts.port, '--port', 0);
@@ -48,6 +57,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         feedFile: opts.feedFile,
         feedIntervalMs: number(opts.feedInterval, '--feed-interval', 0),
         staleAfterMs: number(opts.staleAfter, '--stale-after', 1),
+        ...(opts.marketBounds === undefined ? {} : { marketBounds: parseMarketBounds(readJsonFile(opts.marketBounds), opts.marketBounds) }),
+        admission: { fillPriceBand: number(opts.fillPriceBand, '--fill-price-band', 0), maxQuantity: number(opts.maxQuantity, '--max-quantity', Number.MIN_VALUE) },
         adminKey: process.env.CROSSMARGIN_ADMIN_KEY,
         logger: opts.quiet !== true,
         print: (line) => io.out(`${line}\n`),
