@@ -218,6 +218,31 @@ describe.each(TEST_BACKENDS)('fail closed on $name', (backend) => {
   });
 });
 
+describe('found by the fuzzer', () => {
+  it('refuses reserved, dot-only and over-long account ids, unpriced account currencies and NUL characters, writing nothing', async () => {
+    const s = await startTestServer();
+    const call = client(s);
+    await call('POST', '/market', testMarket(66_000, 3_500));
+    const audit = (await s.store.listAudit({ limit: 1000 })).length;
+    for (const id of ['__proto__', '..', 'B'.repeat(101)]) {
+      const res = await call('POST', '/accounts', { id, collateral: { USDC: 1 } });
+      expect(res.statusCode, id).toBe(422);
+      expect(res.json()).toMatchObject({ code: 'SCHEMA_INVALID', field: 'id' });
+    }
+    expect((await call('POST', '/accounts', { id: 'x1', currency: 'XYZ', collateral: {} })).json()).toMatchObject({ code: 'MARKET_FX_MISSING', field: 'currency' });
+    expect((await call('POST', '/keys', { role: 'admin', label: 'a\u0000b' })).json()).toMatchObject({ code: 'SCHEMA_INVALID', field: 'label' });
+    expect((await s.store.listAudit({ limit: 1000 })).length).toBe(audit);
+    expect(await s.store.listAccounts()).toEqual([]);
+    // An account with no positions, created before any market, is margined by the first market (not left unmarginable).
+    const t = await startTestServer();
+    await client(t)('POST', '/accounts', { id: 'empty', collateral: { USDC: 5 } });
+    await client(t)('POST', '/market', testMarket(66_000, 3_500));
+    expect((await client(t)('GET', '/accounts/empty/margin')).json()).toMatchObject({ state: 'healthy', equity: 5 });
+    await s.close();
+    await t.close();
+  });
+});
+
 describe('no non-finite number in a response', () => {
   it('a success answer carrying Infinity becomes a coded 422 naming the field, never a 500 or a null', async () => {
     const s = await startTestServer();

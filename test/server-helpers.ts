@@ -85,7 +85,7 @@ export async function startTestServer(
   const app = await buildServer({
     store,
     engine: host,
-    rebuildEngine: () => restoreEngine(store, settings),
+    rebuildEngine: (active) => restoreEngine(store, settings, active),
     model: settings.model,
     ...(limits === undefined ? {} : { limits }),
   });

@@ -11,7 +11,11 @@ import { MarketSnapshotSchema, SmileSchema, type MarketSnapshotFile, type Underl
  */
 
 const positiveNumber = z.number().positive();
-const nameKey = z.string().regex(/^\S+$/, 'expected a non-empty name without whitespace');
+// `__proto__` would set a prototype where names key records; no market names an underlying so.
+const nameKey = z
+  .string()
+  .regex(/^\S+$/, 'expected a non-empty name without whitespace')
+  .refine((name) => name !== '__proto__', 'is a reserved name');
 const isoDateOrTime = z.string().refine(isIsoDateOrDateTime, { message: 'expected an ISO date (YYYY-MM-DD) or date-time with zone' });
 
 export const UnderlyingUpdateSchema = z.strictObject({

@@ -11,6 +11,8 @@ import { OrderInputSchema, PortfolioFileSchema, PositionInputSchema } from '../p
  * margin result), so a field means the same everywhere.
  */
 
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export const ErrorBodySchema = z.object({
   code: z.string(),
   message: z.string(),
@@ -21,7 +23,17 @@ export const ErrorBodySchema = z.object({
 /** A stored position names its instrument (the store keeps symbols; full specs stay a CLI-file feature). */
 export const StoredPositionSchema = PositionInputSchema.extend({ instrument: z.string().min(1) });
 
-const accountId = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'expected letters, digits and . _ : - only');
+/**
+ * Account ids are path parameters: at most 100 characters (fastify's path-parameter limit), not only dots (`..`
+ * would be normalised away), and not a name JavaScript objects reserve (ids key records).
+ */
+const accountId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'expected letters, digits and . _ : - only')
+  .refine((id) => !/^\.+$/.test(id), 'must not be only dots')
+  .refine((id) => !RESERVED_KEYS.has(id), 'is a reserved name');
 
 export const CreateAccountBodySchema = z.strictObject({
   id: accountId,

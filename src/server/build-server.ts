@@ -22,7 +22,8 @@ import { LabRunner } from './lab-runner.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
-import { firstNonFinite } from './first-non-finite.js';
+import type { ActiveParameterSet } from './restore-engine.js';
+import { firstPath, hasNulCharacter, isNonFiniteNumber } from './first-path.js';
 import { redactingLoggerOption, redactSecrets } from './log-redaction.js';
 import { DEFAULT_ADMISSION, MarginService, type AdmissionPolicy } from './margin-service.js';
 import { registerStreamRoute } from './stream-route.js';
@@ -54,7 +55,7 @@ export interface BuildServerOptions {
   /** The running engine, or a host that lets it be rebuilt when a parameter set is activated. */
   readonly engine: LiveEngine | EngineHost;
   /** Rebuilds the engine from the store (start-service passes restoreEngine); without it activation does not swap. */
-  readonly rebuildEngine?: () => Promise<LiveEngine>;
+  readonly rebuildEngine?: (active?: ActiveParameterSet) => Promise<LiveEngine>;
   /** Model id of the engine, reported by /healthz and used to know when an activation concerns it. */
   readonly model?: string;
   /** pino logger options or instance; default: no logging (tests). API keys are redacted (log-redaction.ts). */
@@ -142,7 +143,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof CrossmarginError) {
-      if (error.code === 'INTERNAL') request.log.error({ err: error }, 'internal error');
+      if (error.code === 'INTERNAL') {
+        // Logged in full server-side; the client gets no internal message (a database's text, a stack).
+        request.log.error({ err: error }, 'internal error');
+        return reply.code(500).send(new CrossmarginError('INTERNAL', 'Internal error').toJSON());
+      }
       return reply.code(error.httpStatus).send(error.toJSON());
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -211,11 +216,19 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // be the `cmk.<key>` protocol carrying the key.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) } });
 
+  // No NUL character in any request string: PostgreSQL text cannot hold one, and no name or key needs one.
+  app.addHook('preValidation', async (request) => {
+    for (const [where, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      const at = firstPath(value, hasNulCharacter);
+      if (at !== undefined) throw new CrossmarginError('SCHEMA_INVALID', `${where}: ${at}: must not contain a NUL character`, { field: at === '(root)' ? where : at, details: { location: where } });
+    }
+  });
+
   // Fail closed on figures: a success answer carrying a non-finite number (a model that produced one) is refused with
   // a coded 422 naming it, never serialised into a 500 or a null.
   app.addHook('preSerialization', async (request, reply, payload) => {
     if (reply.statusCode >= 300) return payload;
-    const at = firstNonFinite(payload);
+    const at = firstPath(payload, isNonFiniteNumber);
     if (at === undefined) return payload;
     request.log.error({ field: at }, 'non-finite figure in a response');
     void reply.code(422);

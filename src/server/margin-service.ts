@@ -7,7 +7,7 @@ import { parseMarketUpdate } from '../market/market-update.js';
 import type { PortfolioFile } from '../portfolio/portfolio-schema.js';
 import type { AccountMode, AccountRecord, ApiKeyRecord, ApiKeyRole, CollateralRecord, MarketAccountChange, NewAuditEntry, NewEvent, PositionRecord, Store, TradeResult } from '../store/store.js';
 import type { EngineHost } from './engine-host.js';
-import { storedEventOf } from './restore-engine.js';
+import { storedEventOf, type ActiveParameterSet } from './restore-engine.js';
 
 /**
  * Who made a change: the key id goes to the audit log (`system` / `feed:<name>` for the service's own changes). The
@@ -71,7 +71,7 @@ export class MarginService {
     readonly store: Store,
     readonly host: EngineHost,
     /** Builds a fresh engine from the store (after a parameter set of the engine's model is activated). */
-    private readonly rebuild?: () => Promise<LiveEngine>,
+    private readonly rebuild?: (active?: ActiveParameterSet) => Promise<LiveEngine>,
     readonly model?: string,
     private readonly policy: AdmissionPolicy = DEFAULT_ADMISSION,
   ) {}
@@ -94,6 +94,16 @@ export class MarginService {
   async createAccount(raw: NewServiceAccount, actor: Actor): Promise<AccountView> {
     const input = { ...raw, currency: canonicalCurrency(raw.currency), positions: this.canonicalPositions(raw.positions, 'positions'), collateral: this.canonicalBalances(raw.collateral) };
     return this.serial(async () => {
+      // The account currency must be one the market can state amounts in (an empty account values nothing else).
+      const market = this.engine.currentMarket();
+      if (market !== undefined) {
+        try {
+          market.fxRate(input.currency, 'USD');
+        } catch (error) {
+          const e = toCrossmarginError(error);
+          throw new CrossmarginError(e.code, `currency: ${e.message}`, { field: 'currency', ...(e.details === undefined ? {} : { details: e.details }) });
+        }
+      }
       // Admission: the account as it would be, margined on the live market, before anything is written.
       this.admit({ account: input.id, currency: input.currency, mode: input.mode, positions: input.positions, collateral: input.collateral }, (e) => e.field ?? 'positions');
       // Account, positions, balances and audit entry: one store transaction.
@@ -262,11 +272,19 @@ export class MarginService {
     });
   }
 
-  /** Activates a stored version; for the engine's own model the engine is rebuilt from the store with it. */
+  /**
+   * Activates a stored version; for the engine's own model the engine is rebuilt from the store with it first, so an
+   * activation the engine cannot run with is refused before it is stored (nothing changes).
+   */
   async activateParameterSet(model: string, version: string, actor: Actor) {
     return this.serial(async () => {
+      let next: LiveEngine | undefined;
+      if (model === this.model && this.rebuild !== undefined) {
+        const set = (await this.store.listParameterSets(model)).find((s) => s.version === version);
+        if (set !== undefined) next = await this.rebuild({ version: set.version, json: set.json });
+      }
       const record = await this.store.activateParameterSet(model, version, this.audit(actor, 'parameter-set.activate', `${model}@${version}`, { model, version }));
-      if (model === this.model && this.rebuild !== undefined) this.host.swap(await this.rebuild());
+      if (next !== undefined) this.host.swap(next);
       return record;
     });
   }

@@ -19,6 +19,12 @@ export interface EngineSettings {
   readonly marketBounds?: MarketBounds;
 }
 
+/** A parameter set to build the engine with instead of the stored active one (an activation being checked). */
+export interface ActiveParameterSet {
+  readonly version: string;
+  readonly json: unknown;
+}
+
 /** How the store keeps an engine event: account events in the events table, the guard's (per underlying) in the audit log. */
 export function storedEventOf(event: EngineEvent): { kind: 'event'; event: NewEvent } | { kind: 'audit'; audit: NewAuditEntry } {
   const at = new Date(event.at).toISOString();
@@ -34,8 +40,8 @@ export function storedEventOf(event: EngineEvent): { kind: 'event'; event: NewEv
  * Events are not persisted while restoring: the states they would announce were announced (and stored) before the
  * restart. The engine's own event sink is `store.appendEvent` from then on.
  */
-export async function restoreEngine(store: Store, settings: EngineSettings): Promise<LiveEngine> {
-  const active = await store.activeParameterSet(settings.model);
+export async function restoreEngine(store: Store, settings: EngineSettings, activeOverride?: ActiveParameterSet): Promise<LiveEngine> {
+  const active = activeOverride ?? (await store.activeParameterSet(settings.model));
   let restoring = true;
   const engine = new LiveEngine({
     model: settings.model,

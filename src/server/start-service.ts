@@ -74,7 +74,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const app = await buildServer({
       store,
       engine: host,
-      rebuildEngine: () => restoreEngine(store, settings),
+      rebuildEngine: (active) => restoreEngine(store, settings, active),
       model: options.model,
       logger: options.logger ?? true,
       ...(options.limits === undefined ? {} : { limits: options.limits }),

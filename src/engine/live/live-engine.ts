@@ -424,6 +424,11 @@ export class LiveEngine {
           if (wasStale || entry.view === undefined || entry.unmarginable !== undefined) targets.add(id);
         }
       }
+      // An account never margined or unmarginable is retried on every new market, whatever it is exposed to (an empty
+      // account is exposed to its currency only, which no underlying update names).
+      if (market !== undefined && market !== this.market) {
+        for (const [id, entry] of this.accounts) if (entry.view === undefined || entry.unmarginable !== undefined) targets.add(id);
+      }
       // Expired positions are settled on the first market at or after their expiry (docs/service.md "Expiry").
       const settled: AccountSettlement[] = [];
       const docs = new Map<string, PortfolioFile>();
@@ -901,11 +906,11 @@ export class LiveEngine {
 
   /** Every account's last reported figures, for the checkpoint (accounts never margined have none). */
   private checkpointOf(guard: ReadonlyMap<string, SpikeState>, lastUpdate: ReadonlyMap<string, number>, entries: ReadonlyMap<string, AccountEntry>): EngineCheckpoint {
-    const floors: Record<string, AccountFloor> = {};
+    const floors: [string, AccountFloor][] = [];
     for (const [id, entry] of entries) {
       const view = entry.view;
       if (view === undefined) continue;
-      floors[id] = {
+      floors.push([id, {
         initialMargin: view.result.initialMargin,
         maintenanceMargin: view.result.maintenanceMargin,
         equity: view.equity,
@@ -913,7 +918,7 @@ export class LiveEngine {
         state: stateOf(entry) ?? view.status.state,
         asOf: view.asOf,
         ...(entry.unmarginable === undefined ? {} : { unmarginable: entry.unmarginable }),
-      };
+      }]);
     }
     return {
       version: 1,
@@ -921,7 +926,8 @@ export class LiveEngine {
         [...guard].map(([name, g]) => [name, { ...(g.lastAccepted === undefined ? {} : { lastAccepted: g.lastAccepted }), ...(g.held === undefined ? {} : { held: g.held }) }]),
       ),
       lastUpdate: Object.fromEntries(lastUpdate),
-      floors,
+      // Own properties whatever the ids (Object.fromEntries defines, never assigns through a prototype).
+      floors: Object.fromEntries(floors),
     };
   }
 
