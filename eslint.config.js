@@ -21,7 +21,8 @@ const layerRules = LAYERS.map((layer, i) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  // src/numerics/wasm/ is AssemblyScript (built by scripts/build-wasm.mjs), not TypeScript.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'src/numerics/wasm/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

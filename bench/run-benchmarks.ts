@@ -15,6 +15,8 @@ import { benchBacktest } from './backtest.bench.js';
 import { benchLiveEngine } from './live-engine.bench.js';
 import { benchServiceLoad } from './service-load.bench.js';
 import { benchCascade } from './cascade.bench.js';
+import { benchServiceFuzz } from './service-fuzz.bench.js';
+import { benchPeerWorkloads } from './peer-workloads.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['black76-price', () => benchBlack76()],
@@ -27,6 +29,8 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['live-engine-10k-accounts', () => benchLiveEngine()],
   ['service-load-http', () => benchServiceLoad()],
   ['cascade-100k-accounts-20-rounds', () => benchCascade()],
+  ['service-fuzz-inject', () => benchServiceFuzz()],
+  ['peer-workloads', () => benchPeerWorkloads()],
 ];
 
 // `npm run bench -- service-load-http live-engine-10k-accounts` runs only the named ones (all by default).

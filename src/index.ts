@@ -16,6 +16,7 @@ export { buildBook, type Book, type BookEntry } from './portfolio/book.js';
 export { aggregateKernel } from './portfolio/aggregate-kernel.js';
 export { compileRevaluation } from './revaluation/compile-revaluation.js';
 export { revalueKernel } from './revaluation/revalue-kernel.js';
+export { revalueKernelFast, revaluationScratchLength } from './revaluation/revalue-kernel-fast.js';
 export type { RevaluationPlan } from './revaluation/revaluation-plan.js';
 export { buildPriceVolGrid, type PriceVolGridSpec, type UnderlyingGrid } from './scenarios/price-vol-grid.js';
 export type { ScenarioSet, VolShiftMode } from './scenarios/scenario-set.js';

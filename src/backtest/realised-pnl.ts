@@ -2,7 +2,7 @@ import { InstrumentTable } from '../instruments/instrument-table.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { resolvePortfolio } from '../portfolio/resolve-portfolio.js';
 import { compileRevaluation } from '../revaluation/compile-revaluation.js';
-import { revalueKernel } from '../revaluation/revalue-kernel.js';
+import { revalueKernelFast, revaluationScratchLength } from '../revaluation/revalue-kernel-fast.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
 import type { ScenarioSet } from '../scenarios/scenario-set.js';
 
@@ -38,7 +38,7 @@ export function realisedPnl(
   };
   const specs = table.specs();
   const pnl = new Float64Array(specs.length);
-  revalueKernel(compileRevaluation(specs, today, set), set, pnl);
+  revalueKernelFast(compileRevaluation(specs, today, set), set, pnl, new Float64Array(revaluationScratchLength(set)));
   let total = 0;
   for (const p of portfolio.positions) {
     total += p.quantity * today.fxRate(table.spec(p.instrument).currency, portfolio.currency) * pnl[p.instrument]!;

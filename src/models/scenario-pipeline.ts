@@ -1,10 +1,10 @@
 import { CrossmarginError } from '../core/errors.js';
 import type { Book, BookEntry } from '../portfolio/book.js';
 import { buildBook } from '../portfolio/book.js';
-import { aggregateKernel } from '../portfolio/aggregate-kernel.js';
+import { aggregateKernelBlocked } from '../portfolio/aggregate-kernel-blocked.js';
 import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import { compileRevaluation } from '../revaluation/compile-revaluation.js';
-import { revalueKernel } from '../revaluation/revalue-kernel.js';
+import { revalueKernelFast, revaluationScratchLength } from '../revaluation/revalue-kernel-fast.js';
 import type { ScenarioSet } from '../scenarios/scenario-set.js';
 import type { ModelContext } from './margin-model.js';
 
@@ -32,7 +32,7 @@ export function buildScenarioMatrix(context: ModelContext, set: ScenarioSet): Sc
   const specs = context.instruments.specs();
   const plan = compileRevaluation(specs, context.market, set, context.fieldOf);
   const pnl = new Float64Array(specs.length * set.count);
-  revalueKernel(plan, set, pnl);
+  revalueKernelFast(plan, set, pnl, new Float64Array(revaluationScratchLength(set)));
   return { set, pnl, instrumentCount: specs.length };
 }
 
@@ -93,6 +93,6 @@ export function aggregatePortfolio(
   });
   const book = buildBook(rowCount, entries);
   const rowPnl = new Float64Array(rowCount * matrix.set.count);
-  aggregateKernel(book, matrix.pnl, matrix.set.count, rowPnl);
+  aggregateKernelBlocked(book, matrix.pnl, matrix.set.count, rowPnl);
   return { book, rowPnl, fx };
 }

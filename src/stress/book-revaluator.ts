@@ -1,10 +1,10 @@
 import type { ModelContext } from '../models/margin-model.js';
 import { buildBook, type Book } from '../portfolio/book.js';
-import { aggregateKernel } from '../portfolio/aggregate-kernel.js';
+import { aggregateKernelBlocked } from '../portfolio/aggregate-kernel-blocked.js';
 import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import { compileRevaluation } from '../revaluation/compile-revaluation.js';
 import type { RevaluationPlan } from '../revaluation/revaluation-plan.js';
-import { revalueKernel } from '../revaluation/revalue-kernel.js';
+import { revalueKernelFast, revaluationScratchLength } from '../revaluation/revalue-kernel-fast.js';
 import type { ScenarioSet } from '../scenarios/scenario-set.js';
 
 /** Largest log move a reverse-stress search tries per underlying: ±ln 1000 (price ÷ 1000 or × 1000). */
@@ -13,7 +13,7 @@ export const MAX_LOG_MOVE = Math.log(1000);
 /**
  * Full revaluation of one account's book (collateral included) at arbitrary joint moves, for the reverse-stress
  * searches: the plan is compiled once (market look-ups and their errors happen here), then each batch of moves is a
- * small scenario set through revalueKernel and aggregateKernel — the same pipeline as the stress scenarios, so
+ * small scenario set through revalueKernelFast and aggregateKernelBlocked — the same pipeline as the stress scenarios, so
  * option convexity is priced exactly, not by greeks.
  *
  * Moves are **log moves** per underlying (x = ln(P₁/P₀)); vols and time stay as today.
@@ -22,7 +22,7 @@ export class BookRevaluator {
   readonly underlyings: readonly string[];
   private readonly plan: RevaluationPlan;
   private readonly book: Book;
-  private readonly sets = new Map<number, { set: ScenarioSet; pnl: Float64Array }>();
+  private readonly sets = new Map<number, { set: ScenarioSet; pnl: Float64Array; scratch: Float64Array }>();
   private readonly one = new Float64Array(1);
 
   constructor(portfolio: ResolvedPortfolio, context: ModelContext, underlyings: readonly string[]) {
@@ -44,7 +44,7 @@ export class BookRevaluator {
     );
   }
 
-  private buffers(count: number): { set: ScenarioSet; pnl: Float64Array } {
+  private buffers(count: number): { set: ScenarioSet; pnl: Float64Array; scratch: Float64Array } {
     let b = this.sets.get(count);
     if (b === undefined) {
       const n = this.underlyings.length;
@@ -59,7 +59,7 @@ export class BookRevaluator {
         timeStep: new Float64Array(count),
         weight: new Float64Array(count).fill(1),
       };
-      b = { set, pnl: new Float64Array(this.plan.instrumentCount * count) };
+      b = { set, pnl: new Float64Array(this.plan.instrumentCount * count), scratch: new Float64Array(revaluationScratchLength(set)) };
       this.sets.set(count, b);
     }
     return b;
@@ -71,7 +71,7 @@ export class BookRevaluator {
    */
   evaluate(x: Float64Array, count: number, out: Float64Array): void {
     const n = this.underlyings.length;
-    const { set, pnl } = this.buffers(count);
+    const { set, pnl, scratch } = this.buffers(count);
     const move = set.priceMove as Float64Array;
     for (let s = 0; s < count; s++) {
       for (let u = 0; u < n; u++) {
@@ -79,8 +79,8 @@ export class BookRevaluator {
         move[u * count + s] = Math.expm1(xu);
       }
     }
-    revalueKernel(this.plan, set, pnl);
-    aggregateKernel(this.book, pnl, count, out);
+    revalueKernelFast(this.plan, set, pnl, scratch);
+    aggregateKernelBlocked(this.book, pnl, count, out);
   }
 
   /** P&L at one point. */

@@ -636,7 +636,9 @@ export class LiveEngine {
     if (market !== undefined && spec.expiry !== undefined && parseIsoInstant(spec.expiry, 'instrument') <= market.asOfMs) {
       if (position === 0) throw new CrossmarginError('INSTRUMENT_EXPIRED', `instrument: ${symbol} expired at ${spec.expiry}, not after the market's asOf ${market.asOf}`, { field: 'instrument' });
       // A held expired position is not traded: it settles (docs/service.md "Expiry").
-      return { accountId, instrument: symbol, side, position, precision: ORDER_SIZE_PRECISION, quantity: 0, unbounded: false, reason: `${symbol} has expired: it is settled, not traded` };
+      const held = stateOf(entry) ?? 'unmarginable';
+      const why = `${symbol} has expired: it is settled, not traded`;
+      return { accountId, instrument: symbol, side, position, precision: ORDER_SIZE_PRECISION, quantity: 0, unbounded: false, reason: held === 'healthy' ? why : `reduce-only (${held}): ${why}` };
     }
     const sign = side === 'buy' ? 1 : -1;
     const closing = position !== 0 && Math.sign(position) === -sign ? Math.abs(position) : 0;

@@ -4,7 +4,7 @@ import { black76Greeks, createGreeks } from '../../pricing/black76-greeks.js';
 import { inverseOptionGreeks } from '../../pricing/inverse-option.js';
 import { compileRevaluation } from '../../revaluation/compile-revaluation.js';
 import { KIND_CALL, KIND_DELTA_ONE, type RevaluationPlan } from '../../revaluation/revaluation-plan.js';
-import { revalueKernel } from '../../revaluation/revalue-kernel.js';
+import { revalueKernelFast, revaluationScratchLength } from '../../revaluation/revalue-kernel-fast.js';
 import type { ModelContext } from '../margin-model.js';
 import { CombinedCommodityDefSchema, type CombinedCommodityDef } from './span-file-schema.js';
 import { toCombinedCommodity, tierOfPeriod, toInterSpreads } from './span-definitions.js';
@@ -73,7 +73,7 @@ export function computeSpanParameters(params: SpanParams, context: ModelContext)
   const set = buildSpanScenarioSet(scans, lookAhead);
   const plan = compileRevaluation(specs, context.market, set, context.fieldOf);
   const matrix = new Float64Array(specs.length * SPAN_SCENARIOS);
-  revalueKernel(plan, set, matrix);
+  revalueKernelFast(plan, set, matrix, new Float64Array(revaluationScratchLength(set)));
 
   const defs = new Map<string, CombinedCommodityDef>();
   params.combinedCommodities.forEach((d) => defs.set(d.cc, d));

@@ -1,7 +1,6 @@
 import { mulberry32 } from '../../core/seeded-random.js';
 import { tailMass } from '../../core/tail-count.js';
-import { expectedShortfall } from '../../risk/expected-shortfall.js';
-import { valueAtRisk } from '../../risk/value-at-risk.js';
+import { tailMeasures, tailMeasuresScratchLength } from '../../risk/tail-measures.js';
 
 /**
  * Intermarket margin relief by correlation (docs/models/var-family.md "Correlation relief"). Each class (asset class or
@@ -36,18 +35,24 @@ export interface ReliefSettings {
   readonly seed: number;
 }
 
+/** A risk measure of one P&L row; `scratch` should have tailMeasuresScratchLength(n) entries (else one is allocated). */
 type Measure = (pnl: Float64Array, offset: number, n: number, scratch: Float64Array) => number;
 
+/** VaR or ES at α, floored at 0, through the one-pass tail kernel (risk/tail-measures.ts). */
 export function measureFor(kind: 'var' | 'es', alpha: number): Measure {
-  return kind === 'var'
-    ? (p, o, n, s) => Math.max(0, valueAtRisk(p, o, n, alpha, s))
-    : (p, o, n, s) => Math.max(0, expectedShortfall(p, o, n, alpha, s));
+  const slot = kind === 'var' ? 1 : 2; // tailMeasures writes [worst, VaR, ES]
+  const out = new Float64Array(3);
+  return (p, o, n, s) => {
+    const needed = tailMeasuresScratchLength(n);
+    tailMeasures(p, o, n, alpha, alpha, s.length >= needed ? s : new Float64Array(needed), out, 0);
+    return Math.max(0, out[slot]!);
+  };
 }
 
 /** `classPnl[c * n + s]` per class, `jointPnl[s]` = their sum; `names[c]` labels the classes. */
 export function correlationRelief(classPnl: Float64Array, jointPnl: Float64Array, names: readonly string[], n: number, measure: Measure, settings: ReliefSettings): ReliefOutcome {
   const classes = names.length;
-  const scratch = new Float64Array(n);
+  const scratch = new Float64Array(tailMeasuresScratchLength(n));
   const standalone = names.map((group, c) => ({ group, margin: measure(classPnl, c * n, n, scratch) }));
   const sum = standalone.reduce((a, x) => a + x.margin, 0);
   const joint = measure(jointPnl, 0, n, scratch);

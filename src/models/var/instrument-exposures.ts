@@ -1,5 +1,5 @@
 import { compileRevaluation } from '../../revaluation/compile-revaluation.js';
-import { revalueKernel } from '../../revaluation/revalue-kernel.js';
+import { revalueKernelFast, revaluationScratchLength } from '../../revaluation/revalue-kernel-fast.js';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import type { ModelContext } from '../margin-model.js';
 
@@ -38,7 +38,7 @@ export function instrumentExposures(context: ModelContext): InstrumentExposures 
     weight: new Float64Array(count).fill(1),
   };
   const pnl = new Float64Array(specs.length * count);
-  revalueKernel(compileRevaluation(specs, context.market, set, context.fieldOf), set, pnl);
+  revalueKernelFast(compileRevaluation(specs, context.market, set, context.fieldOf), set, pnl, new Float64Array(revaluationScratchLength(set)));
   const delta = new Float64Array(specs.length);
   const gamma = new Float64Array(specs.length);
   const vega = new Float64Array(specs.length);

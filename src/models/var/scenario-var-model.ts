@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
+import { tailMeasuresScratchLength } from '../../risk/tail-measures.js';
 import type { CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
 import type { MarginComponent, MarginResult, ScenarioRef } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
@@ -95,7 +96,7 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
       const isCollateral = portfolio.positions.map((p) => p.field.startsWith('collateral.'));
       const n = c.current.set.count;
-      const scratch = new Float64Array(Math.max(n, c.stressed?.set.count ?? 0, c.tenYear?.set.count ?? 0));
+      const scratch = new Float64Array(tailMeasuresScratchLength(Math.max(n, c.stressed?.set.count ?? 0, c.tenYear?.set.count ?? 0)));
 
       // Rows: the whole account (cross) or each position alone (isolated; collateral is then not in any row).
       const rowOf = (i: number): number => (isolated ? (isCollateral[i] ? -1 : i) : 0);

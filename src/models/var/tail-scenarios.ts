@@ -1,5 +1,5 @@
 import { tailMass, varRank } from '../../core/tail-count.js';
-import { selectKth } from '../../risk/select-kth.js';
+import { lowestScenarioIndices, tailMeasuresScratchLength } from '../../risk/tail-measures.js';
 
 /**
  * The tail of one P&L vector under the engine's quantile convention (DESIGN.md "Quantiles", var-es.md §1), with
@@ -21,17 +21,19 @@ export interface Tail {
   readonly tailMass: number;
 }
 
-/** Indices of the `count` lowest values of pnl[offset..offset+n), lowest first (ties: lower index first). */
+/**
+ * Indices of the `count` lowest values of pnl[offset..offset+n), lowest first (ties: lower index first), by the
+ * threshold filter of risk/tail-measures.ts. `scratch` is used when it has tailMeasuresScratchLength(n) entries,
+ * else a buffer is allocated for the call.
+ */
 export function lowestScenarios(pnl: Float64Array, offset: number, n: number, count: number, scratch: Float64Array): Int32Array {
   const c = Math.min(count, n);
   if (c <= 0) return new Int32Array(0);
-  for (let s = 0; s < n; s++) scratch[s] = pnl[offset + s]!;
-  const threshold = selectKth(scratch, n, c - 1);
-  const picked: number[] = [];
-  for (let s = 0; s < n && picked.length < n; s++) if (pnl[offset + s]! < threshold) picked.push(s);
-  for (let s = 0; s < n && picked.length < c; s++) if (pnl[offset + s]! === threshold) picked.push(s);
-  picked.sort((a, b) => pnl[offset + a]! - pnl[offset + b]! || a - b);
-  return Int32Array.from(picked.slice(0, c));
+  const needed = tailMeasuresScratchLength(n);
+  const work = scratch.length >= needed ? scratch : new Float64Array(needed);
+  const out = new Int32Array(c);
+  lowestScenarioIndices(pnl, offset, n, c, work, out);
+  return out;
 }
 
 export function tailOf(pnl: Float64Array, offset: number, n: number, alpha: number, scratch: Float64Array): Tail {

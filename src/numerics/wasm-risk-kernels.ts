@@ -1,0 +1,155 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Loader of the WebAssembly SIMD risk kernels (sources: numerics/wasm/risk-kernels.ts, AssemblyScript, built by
+ * scripts/build-wasm.mjs into dist/wasm/risk-kernels.wasm). `wasmRiskKernels()` returns them, or `undefined` when
+ * this runtime has no WebAssembly SIMD, the .wasm file is missing (a source checkout before `npm run build`) or
+ * fails to compile, or CROSSMARGIN_WASM=off — callers then run the TypeScript kernels, which give the same bits.
+ *
+ * The kernels work in the module's linear memory, so each call copies its inputs in and its outputs back: for W2 +
+ * W3 fused that is the 16 MB instrument matrix and the CSR book in, 3 doubles per account out. Caller arrays are
+ * laid out from 64 KiB up (page 0 holds the module's statics) and the memory grows to fit; nothing is kept between
+ * calls. Per call the JS side makes a few typed-array views over the memory (nothing per account or scenario).
+ */
+export interface WasmRiskKernels {
+  /** W2: out[r·n + s] = Σ weight·pnl[instrument·n + s] over row r's entries; bit-identical to aggregateKernel. */
+  aggregate(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, rows: number, pnl: Float64Array, n: number, out: Float64Array): void;
+  /** W3 per row of a materialised matrix, [worst, VaR, ES] per row into out (see TailShape). */
+  tailMeasuresRows(matrix: Float64Array, rows: number, n: number, shape: TailShape, out: Float64Array): void;
+  /** W2 + W3 fused, [worst, VaR, ES] per row into out; the row × scenario matrix is never written. */
+  aggregateTailMeasures(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, rows: number, pnl: Float64Array, n: number, shape: TailShape, out: Float64Array): void;
+}
+
+/** Tail sizes from core/tail-count.ts: VaR rank k, ES mass m = whole + frac, need = max(k, ⌈m⌉, 1). */
+export interface TailShape {
+  readonly k: number;
+  readonly m: number;
+  readonly whole: number;
+  readonly frac: number;
+  readonly need: number;
+}
+
+/** The slice of the WebAssembly API used here (the project's lib settings carry no WebAssembly typings). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+interface Exports {
+  readonly memory: WasmMemory;
+  aggregate(rowStart: number, instrument: number, weight: number, rows: number, pnl: number, n: number, out: number): void;
+  tailMeasuresRows(matrix: number, rows: number, n: number, k: number, m: number, whole: number, frac: number, need: number, scratch: number, out: number): void;
+  aggregateTailMeasures(rowStart: number, instrument: number, weight: number, rows: number, pnl: number, n: number, k: number, m: number, whole: number, frac: number, need: number, scratch: number, out: number): void;
+}
+
+const FILE = 'risk-kernels.wasm';
+/** First byte of caller data in linear memory: page 1 (AssemblyScript's statics live in page 0). */
+const BASE = 65536;
+const PAGE = 65536;
+
+/** (module (func (result v128) (v128.const i32x4 0 0 0 0))): validates only where WebAssembly SIMD is supported. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd,
+  0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b,
+]);
+
+let loaded: WasmRiskKernels | null | undefined;
+
+/** The WebAssembly SIMD kernels, or undefined (see above). Loaded once, synchronously (the module is ~3 kB). */
+export function wasmRiskKernels(): WasmRiskKernels | undefined {
+  if (loaded === undefined) loaded = load();
+  return loaded ?? undefined;
+}
+
+/** Candidate locations of the .wasm: CROSSMARGIN_WASM_DIR, then dist/wasm seen from src/numerics or dist/src/numerics. */
+function candidates(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const list = [join(here, '..', '..', 'dist', 'wasm', FILE), join(here, '..', '..', 'wasm', FILE)];
+  const dir = process.env.CROSSMARGIN_WASM_DIR;
+  return dir ? [join(dir, FILE), ...list] : list;
+}
+
+function load(): WasmRiskKernels | null {
+  if (process.env.CROSSMARGIN_WASM === 'off') return null;
+  const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined || !wasm.validate(SIMD_PROBE)) return null;
+  const path = candidates().find((p) => existsSync(p));
+  if (path === undefined) return null;
+  let exports: Exports;
+  try {
+    exports = new wasm.Instance(new wasm.Module(readFileSync(path)), {}).exports as Exports;
+  } catch {
+    return null; // a stale or foreign file: the TypeScript kernels are always right
+  }
+  return bind(exports);
+}
+
+function bind(x: Exports): WasmRiskKernels {
+  const memory = x.memory;
+  let top = BASE;
+  /** Reserves `bytes` (16-byte aligned) in linear memory, growing it as needed; returns the address. */
+  const reserve = (bytes: number): number => {
+    const at = top;
+    top = at + ((bytes + 15) & ~15);
+    const have = memory.buffer.byteLength;
+    if (top > have) memory.grow(Math.ceil((top - have) / PAGE));
+    return at;
+  };
+  const putF64 = (a: Float64Array, count = a.length): number => {
+    const at = reserve(count * 8);
+    new Float64Array(memory.buffer, at, count).set(count === a.length ? a : a.subarray(0, count));
+    return at;
+  };
+  const putI32 = (a: Int32Array, count = a.length): number => {
+    const at = reserve(count * 4);
+    new Int32Array(memory.buffer, at, count).set(count === a.length ? a : a.subarray(0, count));
+    return at;
+  };
+  const getF64 = (at: number, out: Float64Array, count: number): void => {
+    out.set(new Float64Array(memory.buffer, at, count));
+  };
+  /** Tail-filter scratch: block minima twice, candidate values and indices (risk/tail-measures.ts). */
+  const tailScratchBytes = (n: number): number => 8 * (2 * Math.floor(n / 8) + 2 * n);
+  const instrumentCount = (pnl: Float64Array, n: number): number => Math.floor(pnl.length / n);
+
+  return {
+    aggregate(rowStart, instrument, weight, rows, pnl, n, out) {
+      top = BASE;
+      const entries = rowStart[rows]!;
+      const rs = putI32(rowStart, rows + 1);
+      const ins = putI32(instrument, entries);
+      const w = putF64(weight, entries);
+      const p = putF64(pnl, instrumentCount(pnl, n) * n);
+      const o = reserve(rows * n * 8);
+      x.aggregate(rs, ins, w, rows, p, n, o);
+      getF64(o, out, rows * n);
+    },
+    tailMeasuresRows(matrix, rows, n, shape, out) {
+      top = BASE;
+      const mtx = putF64(matrix, rows * n);
+      const scratch = reserve(tailScratchBytes(n));
+      const o = reserve(rows * 3 * 8);
+      x.tailMeasuresRows(mtx, rows, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
+      getF64(o, out, rows * 3);
+    },
+    aggregateTailMeasures(rowStart, instrument, weight, rows, pnl, n, shape, out) {
+      top = BASE;
+      const entries = rowStart[rows]!;
+      const rs = putI32(rowStart, rows + 1);
+      const ins = putI32(instrument, entries);
+      const w = putF64(weight, entries);
+      const p = putF64(pnl, instrumentCount(pnl, n) * n);
+      const scratch = reserve(n * 8 + tailScratchBytes(n));
+      const o = reserve(rows * 3 * 8);
+      x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
+      getF64(o, out, rows * 3);
+    },
+  };
+}

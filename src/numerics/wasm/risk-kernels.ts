@@ -1,0 +1,263 @@
+// AssemblyScript source (not TypeScript: compiled by scripts/build-wasm.mjs with `asc --enable simd` into
+// dist/wasm/risk-kernels.wasm; excluded from tsc and eslint). The WebAssembly SIMD twins of
+//   portfolio/aggregate-kernel-blocked.ts  (W2: book × instrument P&L matrix)
+//   risk/tail-measures.ts                  (W3: worst / VaR / ES of one row by the threshold filter)
+//   risk/aggregate-tail-measures.ts        (W2 + W3 fused)
+// loaded by numerics/wasm-risk-kernels.ts, which lays out the linear memory and falls back to those TypeScript
+// kernels when WebAssembly SIMD or this module is unavailable. Same operations in the same order as the
+// TypeScript kernels, without fused multiply-add, so the results are bit-identical to them.
+//
+// Every argument is a byte address in linear memory (usize) or a count; nothing is allocated (runtime stub).
+// Layouts: rowStart int32[rows+1], instrument int32[entries], weight f64[entries], pnl f64[instruments × n]
+// (instrument-major), out f64[rows × n] or f64[rows × 3].
+
+/** Scenarios per register tile: 4 f64x2 accumulators, so each loaded P&L value costs one multiply-add. */
+const TILE: i32 = 8;
+/** Scenarios per block of the tail filter (as risk/tail-measures.ts). */
+const BLOCK: i32 = 8;
+/** Candidates up to which an insertion sort is used (as risk/tail-measures.ts). */
+const INSERTION_MAX: i32 = 48;
+
+@inline function f64At(base: usize, i: i32): f64 {
+  return load<f64>(base + (<usize>i << 3));
+}
+@inline function setF64(base: usize, i: i32, v: f64): void {
+  store<f64>(base + (<usize>i << 3), v);
+}
+@inline function i32At(base: usize, i: i32): i32 {
+  return load<i32>(base + (<usize>i << 2));
+}
+
+/**
+ * One row of the book into out[0..n): per tile of 8 scenarios the accumulators start at 0 and take the row's
+ * positions in CSR order, `acc = acc + w·x` (mul then add, never fused), which is the reference's order per cell.
+ */
+function aggregateRowInto(rowStart: usize, instrument: usize, weight: usize, pnl: usize, n: i32, row: i32, out: usize): void {
+  const e0 = i32At(rowStart, row);
+  const e1 = i32At(rowStart, row + 1);
+  const rowBytes = <usize>n << 3;
+  let s: i32 = 0;
+  for (; s + TILE <= n; s += TILE) {
+    let a0 = f64x2.splat(0.0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    const at = pnl + (<usize>s << 3);
+    for (let e = e0; e < e1; e++) {
+      const q = f64x2.splat(f64At(weight, e));
+      const p = at + <usize>i32At(instrument, e) * rowBytes;
+      a0 = f64x2.add(a0, f64x2.mul(q, v128.load(p)));
+      a1 = f64x2.add(a1, f64x2.mul(q, v128.load(p, 16)));
+      a2 = f64x2.add(a2, f64x2.mul(q, v128.load(p, 32)));
+      a3 = f64x2.add(a3, f64x2.mul(q, v128.load(p, 48)));
+    }
+    const o = out + (<usize>s << 3);
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
+    v128.store(o, a2, 32);
+    v128.store(o, a3, 48);
+  }
+  for (; s < n; s++) {
+    let a: f64 = 0.0;
+    for (let e = e0; e < e1; e++) a = a + f64At(weight, e) * f64At(pnl, i32At(instrument, e) * n + s);
+    setF64(out, s, a);
+  }
+}
+
+/** W2: out[r·n + s] for every row r (bit-identical to aggregateKernel / aggregateKernelBlocked). */
+export function aggregate(rowStart: usize, instrument: usize, weight: usize, rows: i32, pnl: usize, n: i32, out: usize): void {
+  for (let r: i32 = 0; r < rows; r++) aggregateRowInto(rowStart, instrument, weight, pnl, n, r, out + ((<usize>r * <usize>n) << 3));
+}
+
+// ---- the tail filter ----
+
+/** Hoare quickselect with median-of-three (risk/select-kth.ts) on a[0..n); returns the k-th smallest. */
+function selectKth(a: usize, n: i32, k: i32): f64 {
+  let lo: i32 = 0;
+  let hi: i32 = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    if (f64At(a, mid) < f64At(a, lo)) swapF64(a, mid, lo);
+    if (f64At(a, hi) < f64At(a, lo)) swapF64(a, hi, lo);
+    if (f64At(a, hi) < f64At(a, mid)) swapF64(a, hi, mid);
+    const pivot = f64At(a, mid);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (f64At(a, i) < pivot) i++;
+      while (f64At(a, j) > pivot) j--;
+      if (i <= j) {
+        swapF64(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return f64At(a, k);
+  }
+  return f64At(a, k);
+}
+
+@inline function swapF64(a: usize, i: i32, j: i32): void {
+  const t = f64At(a, i);
+  setF64(a, i, f64At(a, j));
+  setF64(a, j, t);
+}
+
+@inline function swapPairs(v: usize, ix: usize, i: i32, j: i32): void {
+  swapF64(v, i, j);
+  swapF64(ix, i, j);
+}
+
+@inline function before(v: usize, ix: usize, i: i32, j: i32): bool {
+  const x = f64At(v, i);
+  const y = f64At(v, j);
+  return x < y || (x == y && f64At(ix, i) < f64At(ix, j));
+}
+
+function siftDown(v: usize, ix: usize, root: i32, size: i32): void {
+  let p = root;
+  while (true) {
+    const l = 2 * p + 1;
+    if (l >= size) return;
+    const r = l + 1;
+    const child = r < size && before(v, ix, r, l) ? r : l;
+    if (!before(v, ix, child, p)) return;
+    swapPairs(v, ix, p, child);
+    p = child;
+  }
+}
+
+/**
+ * Leaves the `need` lowest of row[0..n) in (value, index) order at scratch V[0..need) and their indices at
+ * I[0..need) (as f64); returns V's address. Scratch layout as risk/tail-measures.ts: [0, G) minima selected in
+ * place, [G, 2G) minima kept, then V (n doubles), then I (n doubles).
+ */
+function orderLowest(row: usize, n: i32, need: i32, scratch: usize): usize {
+  const groups = n / BLOCK;
+  const keep = scratch + (<usize>groups << 3);
+  const V = scratch + (<usize>(2 * groups) << 3);
+  const I = V + (<usize>n << 3);
+  let c: i32 = 0;
+  if (groups >= need) {
+    for (let g: i32 = 0; g < groups; g++) {
+      const b = row + (<usize>(BLOCK * g) << 3);
+      // pmin (b < a ? b : a) is one minpd; rows are NaN-free and ±0 compare equal below, so it is the minimum.
+      const m = f64x2.pmin(f64x2.pmin(v128.load(b), v128.load(b, 16)), f64x2.pmin(v128.load(b, 32), v128.load(b, 48)));
+      const x = f64x2.extract_lane(m, 0);
+      const y = f64x2.extract_lane(m, 1);
+      const min = y < x ? y : x;
+      setF64(scratch, g, min);
+      setF64(keep, g, min);
+    }
+    const threshold = selectKth(scratch, groups, need - 1);
+    for (let g: i32 = 0; g < groups; g++) {
+      if (f64At(keep, g) > threshold) continue;
+      for (let j: i32 = 0; j < BLOCK; j++) {
+        const s = BLOCK * g + j;
+        const v = f64At(row, s);
+        if (v <= threshold) {
+          setF64(V, c, v);
+          setF64(I, c, <f64>s);
+          c++;
+        }
+      }
+    }
+    for (let s: i32 = BLOCK * groups; s < n; s++) {
+      const v = f64At(row, s);
+      if (v <= threshold) {
+        setF64(V, c, v);
+        setF64(I, c, <f64>s);
+        c++;
+      }
+    }
+  } else {
+    for (let s: i32 = 0; s < n; s++) {
+      setF64(V, s, f64At(row, s));
+      setF64(I, s, <f64>s);
+    }
+    c = n;
+  }
+  if (c <= INSERTION_MAX) {
+    for (let i: i32 = 1; i < c; i++) {
+      const x = f64At(V, i);
+      const id = f64At(I, i);
+      let j = i - 1;
+      while (j >= 0 && f64At(V, j) > x) {
+        setF64(V, j + 1, f64At(V, j));
+        setF64(I, j + 1, f64At(I, j));
+        j--;
+      }
+      setF64(V, j + 1, x);
+      setF64(I, j + 1, id);
+    }
+  } else {
+    for (let i = (c >> 1) - 1; i >= 0; i--) siftDown(V, I, i, c);
+    let size = c;
+    for (let p: i32 = 0; p < need; p++) {
+      size--;
+      swapPairs(V, I, 0, size);
+      siftDown(V, I, 0, size);
+    }
+    for (let i = c - need, j = c - 1; i < j; i++, j--) swapPairs(V, I, i, j);
+    const from = c - need;
+    if (from > 0) {
+      for (let i: i32 = 0; i < need; i++) {
+        setF64(V, i, f64At(V, from + i));
+        setF64(I, i, f64At(I, from + i));
+      }
+    }
+  }
+  return V;
+}
+
+/**
+ * Worst / VaR / ES of row[0..n) into out[0..3) (risk/tail-measures.ts `tailMeasures`): k = VaR rank, m = ES tail
+ * mass with whole = ⌊m⌋ and frac = m − whole, need = max(k, ⌈m⌉, 1) — computed by the caller with core/tail-count.ts.
+ */
+function measuresInto(row: usize, n: i32, k: i32, m: f64, whole: i32, frac: f64, need: i32, scratch: usize, out: usize): void {
+  const V = orderLowest(row, n, need, scratch);
+  const lowest = f64At(V, 0);
+  setF64(out, 0, 0.0 - (lowest < 0.0 ? lowest : 0.0));
+  setF64(out, 1, 0.0 - f64At(V, k - 1));
+  if (m <= 0.0) {
+    setF64(out, 2, 0.0 - lowest);
+  } else {
+    let sum: f64 = 0.0;
+    for (let i: i32 = 0; i < whole; i++) sum += f64At(V, i);
+    if (frac > 0.0) sum += frac * f64At(V, whole);
+    setF64(out, 2, (0.0 - sum) / m);
+  }
+}
+
+/** W3 over a materialised matrix: rows of n scenarios at `matrix`, [worst, VaR, ES] per row into out. */
+export function tailMeasuresRows(matrix: usize, rows: i32, n: i32, k: i32, m: f64, whole: i32, frac: f64, need: i32, scratch: usize, out: usize): void {
+  for (let r: i32 = 0; r < rows; r++) measuresInto(matrix + ((<usize>r * <usize>n) << 3), n, k, m, whole, frac, need, scratch, out + (<usize>(3 * r) << 3));
+}
+
+/**
+ * W2 + W3 fused: each row built at `scratch` (n doubles) and reduced at once, the tail filter's scratch after it;
+ * [worst, VaR, ES] per row into out. The row × scenario matrix is never written.
+ */
+export function aggregateTailMeasures(
+  rowStart: usize,
+  instrument: usize,
+  weight: usize,
+  rows: i32,
+  pnl: usize,
+  n: i32,
+  k: i32,
+  m: f64,
+  whole: i32,
+  frac: f64,
+  need: i32,
+  scratch: usize,
+  out: usize,
+): void {
+  const tail = scratch + (<usize>n << 3);
+  for (let r: i32 = 0; r < rows; r++) {
+    aggregateRowInto(rowStart, instrument, weight, pnl, n, r, scratch);
+    measuresInto(scratch, n, k, m, whole, frac, need, tail, out + (<usize>(3 * r) << 3));
+  }
+}
