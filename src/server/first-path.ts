@@ -5,6 +5,9 @@
  * one in text).
  */
 export function firstPath(value: unknown, test: (leaf: unknown) => boolean): string | undefined {
+  // Most documents hold no such leaf: a scan that builds no path strings answers them (a 10,000-row overview is
+  // ~200,000 leaves); only a hit pays for the path.
+  if (!anyLeaf(value, test)) return undefined;
   // Iterative (an explicit stack): a hostile request may nest arrays 100,000 deep, beyond the call stack.
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length > 0) {
@@ -21,6 +24,22 @@ export function firstPath(value: unknown, test: (leaf: unknown) => boolean): str
     }
   }
   return undefined;
+}
+
+/** Whether any leaf passes `test`: iterative, allocation-light (one stack), no paths. */
+function anyLeaf(value: unknown, test: (leaf: unknown) => boolean): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') {
+      if (test(node)) return true;
+    } else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) stack.push(node[i]);
+    } else {
+      for (const key in node) stack.push((node as Record<string, unknown>)[key]);
+    }
+  }
+  return false;
 }
 
 export const isNonFiniteNumber = (leaf: unknown): boolean => typeof leaf === 'number' && !Number.isFinite(leaf);
