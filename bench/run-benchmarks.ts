@@ -11,6 +11,7 @@ import { benchBlack76 } from './black76.bench.js';
 import { benchRevaluation } from './revaluation.bench.js';
 import { benchSpan } from './span.bench.js';
 import { benchFhsEs, benchMcEs } from './var.bench.js';
+import { benchFhsEs100k } from './fhs-es-100k.bench.js';
 import { benchBacktest } from './backtest.bench.js';
 import { benchLiveEngine } from './live-engine.bench.js';
 import { benchServiceLoad } from './service-load.bench.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['span-computed-arrays', () => benchSpan()],
   ['mc-es-option-book', () => benchMcEs()],
   ['fhs-es-accounts', () => benchFhsEs()],
+  ['fhs-es-100k', () => benchFhsEs100k()],
   ['backtest-10y-every-model', () => benchBacktest()],
   ['live-engine-10k-accounts', () => benchLiveEngine()],
   ['service-load-http', () => benchServiceLoad()],
