@@ -17,6 +17,7 @@ import { benchLiveEngine } from './live-engine.bench.js';
 import { benchServiceLoad } from './service-load.bench.js';
 import { benchCascade } from './cascade.bench.js';
 import { benchServiceFuzz } from './service-fuzz.bench.js';
+import { benchApiKeyVerify } from './api-key-verify.bench.js';
 import { benchPeerWorkloads } from './peer-workloads.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][] = [
@@ -32,6 +33,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['service-load-http', () => benchServiceLoad()],
   ['cascade-100k-accounts-20-rounds', () => benchCascade()],
   ['service-fuzz-inject', () => benchServiceFuzz()],
+  ['api-key-verify', () => benchApiKeyVerify()],
   ['peer-workloads', () => benchPeerWorkloads()],
 ];
 

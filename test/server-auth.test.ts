@@ -42,25 +42,16 @@ async function server(options: { limits?: Partial<ServerLimits>; logger?: BuildS
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 /** The same key id with another (valid-looking) secret. */
 const wrongSecret = (key: string) => `${key.slice(0, 21)}${'A'.repeat(42)}${key.endsWith('A') ? 'B' : 'A'}`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Infinity;
 
 describe('key verification', () => {
-  it('refuses a wrong secret for a known id as fast as an unknown id (no scrypt: microseconds, not ~50 ms)', async () => {
+  it('answers a wrong secret for a known id exactly as an unknown id (no key-id discovery; no scrypt: see api-key-hash.test.ts)', async () => {
     const s = await server({ limits: { authFailureLimit: 1_000 } });
-    const time = async (key: string) => {
-      const times: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        const start = performance.now();
-        const r = await s.app.inject({ method: 'GET', url: '/accounts', headers: bearer(key) });
-        times.push(performance.now() - start);
-        expect(r.statusCode).toBe(401);
-      }
-      return median(times);
-    };
-    await time(wrongSecret(s.adminKey)); // warm-up
-    // Generous bound for a loaded machine: scrypt alone took ~50 ms per check.
-    expect(await time(wrongSecret(s.adminKey))).toBeLessThan(5);
-    expect(await time(`cmk_0123456789abcdef_${'A'.repeat(43)}`)).toBeLessThan(5);
+    // Speed is a benchmark matter, not a unit test's: that no scrypt runs is counted in src/store/api-key-hash.test.ts.
+    const known = await s.app.inject({ method: 'GET', url: '/accounts', headers: bearer(wrongSecret(s.adminKey)) });
+    const unknown = await s.app.inject({ method: 'GET', url: '/accounts', headers: bearer(`cmk_0123456789abcdef_${'A'.repeat(43)}`) });
+    expect(known.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    expect(known.json()).toEqual(unknown.json());
   });
 
   it('refuses a revoked key at once, even one revoked behind the server (no cache of verified keys)', async () => {

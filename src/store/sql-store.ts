@@ -452,7 +452,9 @@ export class SqlStore implements Store {
     for (let attempt = 0; attempt < 3; attempt++) {
       const found = await this.#driver.read(async (tx) => {
         const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [parsed.id]);
-        return rows[0] === undefined ? undefined : { row: rows[0], accountIds: await keyAccounts(tx, parsed.id) };
+        // Both queries run for unknown ids too, so a known id's wrong secret costs what an unknown id costs.
+        const accountIds = await keyAccounts(tx, parsed.id);
+        return rows[0] === undefined ? undefined : { row: rows[0], accountIds };
       });
       if (found === undefined || found.row['revoked_at'] !== null) {
         verifyApiKeySecretDummy(parsed.secret);
