@@ -101,4 +101,19 @@ describe('WebSocket /stream', () => {
     for (const row of overview) expect(rows.filter((x) => x.accountId === row.accountId).at(-1)?.initialMargin).toBe(row.initialMargin);
     expect(new Set(rowsOf(await own.done).map((x) => x.accountId))).toEqual(new Set(['w2']));
   });
+
+  it('streams an account becoming unmarginable: the event with its reason, and its overview row in that state', async () => {
+    const admin = s.auth(s.adminKey);
+    // A short coin-settled call with no BTC to pay it: at expiry it cannot settle (docs/service.md "Expiry").
+    await s.app.inject({ method: 'POST', url: '/accounts', headers: admin, payload: { id: 'w3', positions: [{ instrument: 'BTC-28JUN24-60000-C', quantity: -1 }], collateral: { USDC: 100_000 } } });
+    const rowsOf = (m: { type: string; [k: string]: unknown }[]) => m.filter((x) => x.type === 'margins').flatMap((x) => x.margins as { accountId: string; state?: string; reason?: string }[]);
+    const watch = collect(`${base}/stream`, s.adminKey, (m) => rowsOf(m).some((r) => r.accountId === 'w3') && m.some((x) => x.type === 'event'));
+    await watch.opened;
+    const r = await s.app.inject({ method: 'POST', url: '/market', headers: admin, payload: testMarket(70_000, 3_500, '2024-06-28T09:00:00Z') });
+    expect(r.statusCode).toBe(200);
+    const got = await watch.done;
+    const event = got.map((m) => m.event as { type?: string; accountId?: string; to?: string; reason?: string } | undefined).find((e) => e?.accountId === 'w3');
+    expect(event).toMatchObject({ type: 'state-transition', to: 'unmarginable', reason: expect.stringContaining('cannot be settled') });
+    expect(rowsOf(got).filter((x) => x.accountId === 'w3').at(-1)).toMatchObject({ state: 'unmarginable', reason: expect.stringContaining('cannot be settled') });
+  });
 });
