@@ -10,7 +10,7 @@
  * Hot-loop kernel: no validation, no throwing, no allocation.
  */
 
-import { BLACK76_MIN_STD_DEV } from './black76-price.js';
+import { BLACK76_MIN_STD_DEV, discountedIntrinsic } from './black76-price.js';
 import { expNegHalfSquare, normCdfFromGaussian } from './norm-cdf-cody.js';
 
 /**
@@ -72,10 +72,4 @@ export function black76PriceCody(
   if (stdDev < BLACK76_MIN_STD_DEV) return discountedIntrinsic(isCall, forward, strike, discount);
   const moneyness = forward / strike;
   return discount * black76UndiscountedCody(isCall ? 1 : -1, forward, strike, Math.log(moneyness), moneyness, stdDev);
-}
-
-/** D·max(F − K, 0) for a call, D·max(K − F, 0) for a put. */
-function discountedIntrinsic(isCall: boolean, forward: number, strike: number, discount: number): number {
-  const intrinsic = isCall ? forward - strike : strike - forward;
-  return intrinsic < 0 ? 0 : discount * intrinsic;
 }

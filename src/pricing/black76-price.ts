@@ -61,7 +61,7 @@ export function black76Price(
 }
 
 /** D·max(F − K, 0) for a call, D·max(K − F, 0) for a put. */
-function discountedIntrinsic(isCall: boolean, forward: number, strike: number, discount: number): number {
+export function discountedIntrinsic(isCall: boolean, forward: number, strike: number, discount: number): number {
   const intrinsic = isCall ? forward - strike : strike - forward;
   return intrinsic < 0 ? 0 : discount * intrinsic;
 }

@@ -95,15 +95,7 @@ export class MarginService {
     const input = { ...raw, currency: canonicalCurrency(raw.currency), positions: this.canonicalPositions(raw.positions, 'positions'), collateral: this.canonicalBalances(raw.collateral) };
     return this.serial(async () => {
       // The account currency must be one the market can state amounts in (an empty account values nothing else).
-      const market = this.engine.currentMarket();
-      if (market !== undefined) {
-        try {
-          market.fxRate(input.currency, 'USD');
-        } catch (error) {
-          const e = toCrossmarginError(error);
-          throw new CrossmarginError(e.code, `currency: ${e.message}`, { field: 'currency', ...(e.details === undefined ? {} : { details: e.details }) });
-        }
-      }
+      requirePriced(this.engine.currentMarket(), input.currency, 'USD', 'currency');
       // Admission: the account as it would be, margined on the live market, before anything is written.
       this.admit({ account: input.id, currency: input.currency, mode: input.mode, positions: input.positions, collateral: input.collateral }, (e) => e.field ?? 'positions');
       // Account, positions, balances and audit entry: one store transaction.
@@ -193,16 +185,7 @@ export class MarginService {
       const currencies = Object.keys(balances);
       // Every currency given must be one the market values (checked on its own, so no tolerance below can let it in).
       const market = this.engine.currentMarket();
-      for (const ccy of currencies) {
-        if (market !== undefined && (balances[ccy] ?? 0) > 0) {
-          try {
-            market.fxRate(ccy, current.currency);
-          } catch (error) {
-            const e = toCrossmarginError(error);
-            throw new CrossmarginError(e.code, `collateral.${ccy}: ${e.message}`, { field: `collateral.${ccy}`, ...(e.details === undefined ? {} : { details: e.details }) });
-          }
-        }
-      }
+      for (const ccy of currencies) if ((balances[ccy] ?? 0) > 0) requirePriced(market, ccy, current.currency, `collateral.${ccy}`);
       // Adding collateral to an unmarginable account is how an operator lets an expiry settle: it never adds risk.
       const adds = currencies.every((c) => (balances[c] ?? 0) >= (current.collateral[c] ?? 0));
       this.admit(
@@ -478,6 +461,17 @@ export class MarginService {
 
 export function notFound(accountId: string): CrossmarginError {
   return new CrossmarginError('NOT_FOUND', `account "${accountId}" does not exist`, { field: 'id', details: { accountId } });
+}
+
+/** `from` must be convertible to `to` on `market` (none yet: nothing to check); the market's error names `field`. */
+function requirePriced(market: ReturnType<LiveEngine['currentMarket']>, from: string, to: string, field: string): void {
+  if (market === undefined) return;
+  try {
+    market.fxRate(from, to);
+  } catch (error) {
+    const e = toCrossmarginError(error);
+    throw new CrossmarginError(e.code, `${field}: ${e.message}`, { field, ...(e.details === undefined ? {} : { details: e.details }) });
+  }
 }
 
 /** A currency code as the engine names it: upper case, letters, digits and _ only (`usdc` is `USDC`). */

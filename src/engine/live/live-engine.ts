@@ -6,6 +6,7 @@ import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-sn
 import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
 import { checkMarketBounds, DEFAULT_MARKET_BOUNDS, mergeMarketUpdate, type MarketBounds, type MarketUpdateFile } from '../../market/market-update.js';
 import { resolveInstrument } from '../../instruments/resolve-instrument.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
 import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
 import { getModel } from '../../models/model-registry.js';
@@ -306,12 +307,7 @@ export class LiveEngine {
     doc.positions.forEach((p, i) => {
       const field = `positions.${i}.instrument`;
       const spec = resolveInstrument(p.instrument, field);
-      if (spec.expiry !== undefined && parseIsoInstant(spec.expiry, field) <= atMs) {
-        throw new CrossmarginError('INSTRUMENT_EXPIRED', `${field}: ${spec.symbol} expired at ${spec.expiry}, not after the market's asOf ${market?.asOf ?? new Date(atMs).toISOString()}`, {
-          field,
-          details: { instrument: spec.symbol },
-        });
-      }
+      if (hasExpired(spec, atMs, field)) throw expiredError(spec, field, market?.asOf ?? new Date(atMs).toISOString());
     });
     if (market === undefined) return;
     const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
@@ -633,8 +629,8 @@ export class LiveEngine {
     // An order the engine could not margin is not sized (even reduce-only): an unknown underlying or an expired instrument.
     if (market !== undefined && !market.has(spec.underlying)) market.underlying(spec.underlying, 'instrument');
     const position = positionOf(entry.doc, symbol);
-    if (market !== undefined && spec.expiry !== undefined && parseIsoInstant(spec.expiry, 'instrument') <= market.asOfMs) {
-      if (position === 0) throw new CrossmarginError('INSTRUMENT_EXPIRED', `instrument: ${symbol} expired at ${spec.expiry}, not after the market's asOf ${market.asOf}`, { field: 'instrument' });
+    if (market !== undefined && hasExpired(spec, market.asOfMs, 'instrument')) {
+      if (position === 0) throw expiredError(spec, 'instrument', market.asOf);
       // A held expired position is not traded: it settles (docs/service.md "Expiry").
       const held = stateOf(entry) ?? 'unmarginable';
       const why = `${symbol} has expired: it is settled, not traded`;
@@ -1010,6 +1006,18 @@ function stateOf(entry: AccountEntry): LiveAccountState | undefined {
  */
 function hysteresisState(state: LiveAccountState | undefined): AccountState | undefined {
   return state === 'unmarginable' ? 'margin-call' : state;
+}
+
+/** True when a dated instrument's expiry is at or before `atMs` (epoch ms). */
+function hasExpired(spec: InstrumentSpec, atMs: number, field: string): boolean {
+  return spec.expiry !== undefined && parseIsoInstant(spec.expiry, field) <= atMs;
+}
+
+function expiredError(spec: InstrumentSpec, field: string, asOf: string): CrossmarginError {
+  return new CrossmarginError('INSTRUMENT_EXPIRED', `${field}: ${spec.symbol} expired at ${spec.expiry}, not after the market's asOf ${asOf}`, {
+    field,
+    details: { instrument: spec.symbol },
+  });
 }
 
 function isSnapshot(input: MarketSnapshot | MarketUpdateFile): input is MarketSnapshot {
