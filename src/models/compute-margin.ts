@@ -4,7 +4,7 @@ import type { MarketHistory } from '../scenarios/history/market-history.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { resolvePortfolio, type ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import { CrossmarginError } from '../core/errors.js';
-import type { MarginModel, ModelContext, PreparedRiskParameters } from './margin-model.js';
+import type { CompiledModel, MarginModel, ModelContext, PreparedRiskParameters } from './margin-model.js';
 import { riskUnderlyings } from './scenario-pipeline.js';
 import type { MarginResult } from './margin-result.js';
 import { getModel } from './model-registry.js';
@@ -40,12 +40,10 @@ export function computeMargins(
   modelId: string,
   options: ComputeMarginsOptions = {},
 ): MarginResult[] {
-  const model = getModel(modelId);
-  const params = parseWithSchema(model.paramsSchema, options.params ?? {}, options.paramsSource ?? 'params', 'MODEL_PARAMS_INVALID');
-  const prepared = prepareRiskParameters(model, modelId, options);
+  const run = prepareModelRun(modelId, options);
   const instruments = new InstrumentTable();
   const resolved: ResolvedPortfolio[] = portfolios.map((p) =>
-    resolvePortfolio(p.document, instruments, p.source, prepared?.catalogue, { collateralAsPositions: model.stressesCollateral === true }),
+    resolvePortfolio(p.document, instruments, p.source, run.prepared?.catalogue, { collateralAsPositions: run.model.stressesCollateral === true }),
   );
   const firstField = new Map<number, string>();
   for (const p of resolved) {
@@ -53,15 +51,34 @@ export function computeMargins(
       if (!firstField.has(pos.instrument)) firstField.set(pos.instrument, p.source === undefined ? pos.field : `${p.source}: ${pos.field}`);
     }
   }
+  const compiled = compileModelRun(run, instruments, market, (i) => firstField.get(i) ?? `instruments.${i}`, options);
+  return resolved.map((p) => compiled.evaluate(p));
+}
+
+/** A model looked up with its parameters validated and its risk-parameter file read: everything but the books. */
+export interface ModelRun {
+  readonly modelId: string;
+  readonly model: MarginModel<unknown>;
+  readonly params: unknown;
+  readonly prepared: PreparedRiskParameters | undefined;
+}
+
+export function prepareModelRun(modelId: string, options: ComputeMarginsOptions): ModelRun {
+  const model = getModel(modelId);
+  const params = parseWithSchema(model.paramsSchema, options.params ?? {}, options.paramsSource ?? 'params', 'MODEL_PARAMS_INVALID');
+  return { modelId, model, params, prepared: prepareRiskParameters(model, modelId, options) };
+}
+
+/** Compiles the run's model against the interned instruments of its books and today's market (history loaded when needed). */
+export function compileModelRun(run: ModelRun, instruments: InstrumentTable, market: MarketSnapshot, fieldOf: (instrument: number) => string, options: ComputeMarginsOptions): CompiledModel {
   const context: ModelContext = {
     instruments,
     market,
-    fieldOf: (i) => firstField.get(i) ?? `instruments.${i}`,
-    ...(prepared === undefined ? {} : { riskParameters: prepared.data }),
-    ...(model.needsHistory === true ? { history: loadHistory(modelId, instruments, market, options) } : {}),
+    fieldOf,
+    ...(run.prepared === undefined ? {} : { riskParameters: run.prepared.data }),
+    ...(run.model.needsHistory === true ? { history: loadHistory(run.modelId, instruments, market, options) } : {}),
   };
-  const compiled = model.compile(params, context);
-  return resolved.map((p) => compiled.evaluate(p));
+  return run.model.compile(run.params, context);
 }
 
 function loadHistory(modelId: string, instruments: InstrumentTable, market: MarketSnapshot, options: ComputeMarginsOptions): MarketHistory {

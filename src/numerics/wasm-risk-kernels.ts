@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CrossmarginError } from '../core/errors.js';
 
 /**
  * Loader of the WebAssembly SIMD risk kernels (sources: numerics/wasm/risk-kernels.ts, AssemblyScript, built by
@@ -20,6 +21,18 @@ export interface WasmRiskKernels {
   tailMeasuresRows(matrix: Float64Array, rows: number, n: number, shape: TailShape, out: Float64Array): void;
   /** W2 + W3 fused, [worst, VaR, ES] per row into out; the row × scenario matrix is never written. */
   aggregateTailMeasures(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, rows: number, pnl: Float64Array, n: number, shape: TailShape, out: Float64Array): void;
+  /**
+   * Copies the instrument matrix into linear memory once and returns a runner of the fused kernel over slices of
+   * a book (the batch path's chunks): each run copies only its rows' entries in and 3 doubles per row out. The
+   * session lasts until the next call on this module (one module instance per thread); a stale session throws.
+   */
+  fusedSession(pnl: Float64Array, n: number): FusedSession;
+}
+
+/** See WasmRiskKernels.fusedSession. */
+export interface FusedSession {
+  /** [worst, VaR, ES] of rows r0 ≤ r < r1 of the CSR book into out[outOffset + 3(r − r0) ..]. */
+  run(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number, shape: TailShape, out: Float64Array, outOffset: number): void;
 }
 
 /** Tail sizes from core/tail-count.ts: VaR rank k, ES mass m = whole + frac, need = max(k, ⌈m⌉, 1). */
@@ -119,8 +132,12 @@ function bind(x: Exports): WasmRiskKernels {
   const tailScratchBytes = (n: number): number => 8 * (2 * Math.floor(n / 8) + 2 * n);
   const instrumentCount = (pnl: Float64Array, n: number): number => Math.floor(pnl.length / n);
 
+  /** Bumped by every call that lays memory out again, so a session knows when its matrix was overwritten. */
+  let generation = 0;
+
   return {
     aggregate(rowStart, instrument, weight, rows, pnl, n, out) {
+      generation++;
       top = BASE;
       const entries = rowStart[rows]!;
       const rs = putI32(rowStart, rows + 1);
@@ -132,6 +149,7 @@ function bind(x: Exports): WasmRiskKernels {
       getF64(o, out, rows * n);
     },
     tailMeasuresRows(matrix, rows, n, shape, out) {
+      generation++;
       top = BASE;
       const mtx = putF64(matrix, rows * n);
       const scratch = reserve(tailScratchBytes(n));
@@ -140,6 +158,7 @@ function bind(x: Exports): WasmRiskKernels {
       getF64(o, out, rows * 3);
     },
     aggregateTailMeasures(rowStart, instrument, weight, rows, pnl, n, shape, out) {
+      generation++;
       top = BASE;
       const entries = rowStart[rows]!;
       const rs = putI32(rowStart, rows + 1);
@@ -150,6 +169,33 @@ function bind(x: Exports): WasmRiskKernels {
       const o = reserve(rows * 3 * 8);
       x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
       getF64(o, out, rows * 3);
+    },
+    fusedSession(pnl, n) {
+      const mine = ++generation;
+      top = BASE;
+      const p = putF64(pnl, instrumentCount(pnl, n) * n);
+      const scratch = reserve(n * 8 + tailScratchBytes(n));
+      const sessionTop = top;
+      return {
+        run(rowStart, instrument, weight, r0, r1, shape, out, outOffset) {
+          if (generation !== mine) throw new CrossmarginError('INTERNAL', 'wasm fused session used after another kernel call reset the memory');
+          top = sessionTop;
+          const rows = r1 - r0;
+          const e0 = rowStart[r0]!;
+          const entries = rowStart[r1]! - e0;
+          // Row starts rebased to the slice's first entry, so the kernel indexes the copied slice from 0.
+          const rs = reserve((rows + 1) * 4);
+          const starts = new Int32Array(memory.buffer, rs, rows + 1);
+          for (let r = 0; r <= rows; r++) starts[r] = rowStart[r0 + r]! - e0;
+          const ins = reserve(entries * 4);
+          new Int32Array(memory.buffer, ins, entries).set(instrument.subarray(e0, e0 + entries));
+          const w = reserve(entries * 8);
+          new Float64Array(memory.buffer, w, entries).set(weight.subarray(e0, e0 + entries));
+          const o = reserve(rows * 3 * 8);
+          x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
+          out.set(new Float64Array(memory.buffer, o, rows * 3), outOffset);
+        },
+      };
     },
   };
 }

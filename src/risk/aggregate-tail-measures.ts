@@ -21,12 +21,31 @@ export function aggregateTailMeasures(
   scratch: Float64Array,
   out: Float64Array,
 ): void {
+  aggregateTailMeasuresRange(book, 0, book.rowCount, pnl, scenarioCount, varAlpha, esAlpha, scratch, out, 0);
+}
+
+/**
+ * `aggregateTailMeasures` over rows r0 ≤ r < r1 only, row r's [worst, VaR, ES] at out[outOffset + 3(r − r0)]: the
+ * unit of work of the batch path's threads (risk/aggregate-tail-measures-pool.ts).
+ */
+export function aggregateTailMeasuresRange(
+  book: Book,
+  r0: number,
+  r1: number,
+  pnl: Float64Array,
+  scenarioCount: number,
+  varAlpha: number,
+  esAlpha: number,
+  scratch: Float64Array,
+  out: Float64Array,
+  outOffset: number,
+): void {
   const n = scenarioCount;
   // One buffer: tailMeasures' own scratch first, the row right after it (tailMeasures allows that aliasing).
   const rowAt = tailMeasuresScratchLength(n);
-  for (let r = 0; r < book.rowCount; r++) {
+  for (let r = r0; r < r1; r++) {
     aggregateRow(book, r, pnl, n, scratch, rowAt);
-    tailMeasures(scratch, rowAt, n, varAlpha, esAlpha, scratch, out, 3 * r);
+    tailMeasures(scratch, rowAt, n, varAlpha, esAlpha, scratch, out, outOffset + 3 * (r - r0));
   }
 }
 

@@ -2,7 +2,10 @@ import type { z } from 'zod';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
 import { tailMeasuresScratchLength } from '../../risk/tail-measures.js';
-import type { CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
+import type { Book } from '../../portfolio/book.js';
+import type { AccountBook } from '../../portfolio/account-book.js';
+import { aggregateTailMeasuresParallel } from '../../risk/fused-tail-pool.js';
+import type { BatchOptions, BatchReport, BookOutput, CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
 import type { MarginComponent, MarginResult, ScenarioRef } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { correlationRelief, measureFor, type ReliefOutcome } from './correlation-relief.js';
@@ -46,6 +49,8 @@ interface Compiled<P extends VarParams> {
   readonly exposures: InstrumentExposures | undefined;
   readonly liquidity: readonly UnderlyingLiquidity[] | undefined;
   readonly unitValue: Float64Array;
+  /** riskUnderlyings(context), the order of unitValue and of exposures per underlying. */
+  readonly underlyings: readonly string[];
 }
 
 /**
@@ -81,6 +86,7 @@ export function scenarioVarModel<P extends VarParams>(spec: ScenarioVarModelSpec
         exposures: needsLiquidity ? instrumentExposures(context) : undefined,
         liquidity: needsLiquidity ? measureLiquidity(history, underlyings, endIndex, params) : undefined,
         unitValue,
+        underlyings,
       };
       return compiledVarModel(spec.id, compiled);
     },
@@ -90,7 +96,8 @@ export function scenarioVarModel<P extends VarParams>(spec: ScenarioVarModelSpec
 function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): CompiledModel {
   const { params, context } = c;
   const measure = measureFor(params.measure, params.confidence);
-  return {
+  const self: CompiledModel = {
+    evaluateBook: (book, out, options) => evaluateVarBook(c, self, book, out, options),
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
@@ -134,9 +141,9 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
       const withApc = applyApc(params, base, stressedMargin, tenYearMargin);
       if (withApc !== base) components.push({ name: 'apcAdjustment', group: params.apc, value: withApc - base });
 
-      const addOns = c.exposures === undefined || c.liquidity === undefined ? [] : liquidityAddOns(c.liquidity, underlyingExposure(c, kept.portfolio), accountUnitValue(c, portfolio), params);
+      const addOns = c.exposures === undefined || c.liquidity === undefined ? [] : liquidityAddOns(c.liquidity, underlyingExposure(c, kept.portfolio), accountUnitValue(c, portfolio.currency), params);
       components.push(...addOns);
-      const initial = Math.max(0, withApc + addOns.reduce((a, x) => a + x.value, 0));
+      const initial = initialMargin(withApc, addOns);
 
       // Explanation: Euler contributions over the cross row's tail; worst scenarios with their dates.
       const worst = isolated ? undefined : lowestScenarios(grouped.rowPnl, 0, n, params.worstScenarios, scratch);
@@ -175,6 +182,77 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
       };
     },
   };
+  return self;
+}
+
+/** Initial margin from the (APC-adjusted) risk measure and the add-ons, floored at zero: one formula for both paths. */
+function initialMargin(withApc: number, addOns: readonly MarginComponent[]): number {
+  return Math.max(0, withApc + addOns.reduce((a, x) => a + x.value, 0));
+}
+
+/**
+ * The batch path: every cross-margin account of the book aggregated and measured by the fused kernel on the
+ * shared threads (risk/fused-tail-pool.ts), once per scenario set the parameters use; then the same APC and
+ * add-on arithmetic as `evaluate`. Isolated accounts, and every account when correlation relief is on, are left
+ * to `evaluate` (their explanation is per position or per class, not one row).
+ */
+function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledModel, book: AccountBook, out: BookOutput, options: BatchOptions): BatchReport {
+  const { params, context } = c;
+  const evaluated = new Map<number, MarginResult>();
+  const leftOver = (a: number): boolean => params.relief !== undefined || book.isolated[a] === 1;
+  const weights = bookWeights(context, book);
+  const slot = params.measure === 'var' ? 1 : 2; // [worst, VaR, ES] per row
+  const measured = (matrix: ScenarioMatrix | undefined): { out: Float64Array; threads: number } | undefined =>
+    matrix === undefined ? undefined : aggregateTailMeasuresParallel(weights, matrix.pnl, matrix.set.count, params.confidence, params.confidence, options);
+  const current = measured(c.current)!;
+  const stressed = measured(c.stressed);
+  const tenYear = measured(c.tenYear);
+  const exposure = c.exposures === undefined || c.liquidity === undefined ? undefined : new Float64Array(c.unitValue.length);
+  const unitValues = book.currencyNames.map((ccy) => accountUnitValue(c, ccy));
+  for (let a = 0; a < book.accountCount; a++) {
+    if (leftOver(a)) {
+      const r = self.evaluate(book.portfolio(a));
+      evaluated.set(a, r);
+      out.initialMargin[a] = r.initialMargin;
+      out.maintenanceMargin[a] = r.maintenanceMargin;
+      continue;
+    }
+    const base = Math.max(0, current.out[3 * a + slot]!);
+    const withApc = applyApc(params, base, stressed === undefined ? undefined : Math.max(0, stressed.out[3 * a + slot]!), tenYear === undefined ? undefined : Math.max(0, tenYear.out[3 * a + slot]!));
+    let addOns: MarginComponent[] = [];
+    if (exposure !== undefined) {
+      exposureInto(c, book.currencyNames[book.currency[a]!]!, book.instrument, book.quantity, book.rowStart[a]!, book.rowStart[a + 1]!, exposure);
+      addOns = liquidityAddOns(c.liquidity!, exposure, unitValues[book.currency[a]!]!, params);
+    }
+    const initial = initialMargin(withApc, addOns);
+    out.initialMargin[a] = initial;
+    out.maintenanceMargin[a] = initial * params.maintenanceRatio;
+  }
+  return { evaluated, threads: current.threads };
+}
+
+/**
+ * The book as CSR rows of weights = quantity × the rate converting each instrument's settlement currency into the
+ * account currency at today's prices (what aggregatePortfolio folds in per account). Rates are looked up once per
+ * (account currency, instrument) pair met.
+ */
+function bookWeights(context: ModelContext, book: AccountBook): Book {
+  const instruments = context.instruments.size;
+  const rates = new Float64Array(book.currencyNames.length * instruments).fill(Number.NaN);
+  const weight = new Float64Array(new SharedArrayBuffer(book.quantity.length * 8));
+  for (let a = 0; a < book.accountCount; a++) {
+    const base = book.currency[a]! * instruments;
+    for (let e = book.rowStart[a]!; e < book.rowStart[a + 1]!; e++) {
+      const i = book.instrument[e]!;
+      let rate = rates[base + i]!;
+      if (Number.isNaN(rate)) {
+        rate = context.market.fxRate(context.instruments.spec(i).currency, book.currencyNames[book.currency[a]!]!);
+        rates[base + i] = rate;
+      }
+      weight[e] = book.quantity[e]! * rate;
+    }
+  }
+  return { rowCount: book.accountCount, rowStart: book.rowStart, instrument: book.instrument, weight };
 }
 
 /** The portfolio restricted to some positions, remembering their original indices. */
@@ -225,19 +303,26 @@ function eulerContribution<P extends VarParams>(c: Compiled<P>, tail: Tail, weig
 
 /** Account P&L per 100 % move of each underlying (the positions' "dollar delta"), account currency. */
 function underlyingExposure<P extends VarParams>(c: Compiled<P>, portfolio: ResolvedPortfolio): Float64Array {
-  const names = riskUnderlyings(c.context);
-  const out = new Float64Array(names.length);
-  for (const p of portfolio.positions) {
-    const spec = c.context.instruments.spec(p.instrument);
-    const u = names.indexOf(spec.underlying);
-    if (u >= 0) out[u]! += p.quantity * c.exposures!.delta[p.instrument]! * c.context.market.fxRate(spec.currency, portfolio.currency);
-  }
+  const out = new Float64Array(c.unitValue.length);
+  const ids = Int32Array.from(portfolio.positions, (p) => p.instrument);
+  const quantities = Float64Array.from(portfolio.positions, (p) => p.quantity);
+  exposureInto(c, portfolio.currency, ids, quantities, 0, ids.length, out);
   return out;
 }
 
+/** underlyingExposure of positions e0 ≤ e < e1 of (instrument, quantity) arrays into `out` (zeroed first). */
+function exposureInto<P extends VarParams>(c: Compiled<P>, currency: string, instrument: Int32Array, quantity: Float64Array, e0: number, e1: number, out: Float64Array): void {
+  out.fill(0);
+  for (let e = e0; e < e1; e++) {
+    const spec = c.context.instruments.spec(instrument[e]!);
+    const u = c.underlyings.indexOf(spec.underlying);
+    if (u >= 0) out[u]! += quantity[e]! * c.exposures!.delta[instrument[e]!]! * c.context.market.fxRate(spec.currency, currency);
+  }
+}
+
 /** Account-currency value of one unit of each underlying (index quoted in USD). */
-function accountUnitValue<P extends VarParams>(c: Compiled<P>, portfolio: ResolvedPortfolio): Float64Array {
-  const usd = c.context.market.fxRate('USD', portfolio.currency);
+function accountUnitValue<P extends VarParams>(c: Compiled<P>, currency: string): Float64Array {
+  const usd = c.context.market.fxRate('USD', currency);
   return c.unitValue.map((v) => v * usd);
 }
 
