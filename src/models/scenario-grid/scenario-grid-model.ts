@@ -2,7 +2,8 @@ import type { UnderlyingGrid } from '../../scenarios/price-vol-grid.js';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import { buildPriceVolGrid } from '../../scenarios/price-vol-grid.js';
 import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
-import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
+import type { BatchReport, CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
+import { groupAccountBook, measureRows, positionRates } from '../grouped-book.js';
 import type { MarginComponent, MarginResult } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, groupRows, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { SCENARIO_GRID_PARAMETER_DOCS, ScenarioGridParamsSchema, groupName, type ScenarioGridParams } from './scenario-grid-params.js';
@@ -49,6 +50,36 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
   const crossRow = (underlying: string): { key: string; name: string } =>
     groupOfUnderlying.get(underlying) ?? { key: `u:${underlying}`, name: underlying };
   return {
+    /**
+     * The batch path: every account's groups (cross: its underlyings or configured groups; isolated: each position)
+     * as rows of one grouped book, worst loss per row by the fused kernel on the batch threads, summed per account
+     * in row order as `evaluate` sums its components.
+     */
+    evaluateBook(book, out, options): BatchReport {
+      const keys = new Map<string, number>();
+      const groupOfInstrument = Int32Array.from({ length: context.instruments.size }, (_, i) => {
+        const key = crossRow(context.instruments.spec(i).underlying).key;
+        let g = keys.get(key);
+        if (g === undefined) {
+          g = keys.size;
+          keys.set(key, g);
+        }
+        return g;
+      });
+      // Isolated accounts: position k of the account is group (cross groups + k), one row each.
+      const crossGroups = keys.size;
+      const rows = groupAccountBook(book, positionRates(context, book), (a, e) =>
+        book.isolated[a] === 1 ? crossGroups + (e - book.rowStart[a]!) : groupOfInstrument[book.instrument[e]!]!,
+      );
+      const run = measureRows(rows.book, matrix, 1, options);
+      for (let a = 0; a < book.accountCount; a++) {
+        let maintenance = 0;
+        for (let r = rows.accountRowStart[a]!; r < rows.accountRowStart[a + 1]!; r++) maintenance += run.out[3 * r]!;
+        out.initialMargin[a] = maintenance * params.initialRatio;
+        out.maintenanceMargin[a] = maintenance;
+      }
+      return { evaluated: new Map(), threads: run.threads };
+    },
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);

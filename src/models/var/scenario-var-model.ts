@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
 import { tailMeasuresScratchLength } from '../../risk/tail-measures.js';
-import type { Book } from '../../portfolio/book.js';
 import type { AccountBook } from '../../portfolio/account-book.js';
-import { aggregateTailMeasuresParallel } from '../../risk/fused-tail-pool.js';
+import type { FusedTailRun } from '../../risk/fused-tail-pool.js';
+import { groupAccountBook, measureRows, positionRates } from '../grouped-book.js';
 import type { BatchOptions, BatchReport, BookOutput, CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
 import type { MarginComponent, MarginResult, ScenarioRef } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
@@ -200,10 +200,10 @@ function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledMode
   const { params, context } = c;
   const evaluated = new Map<number, MarginResult>();
   const leftOver = (a: number): boolean => params.relief !== undefined || book.isolated[a] === 1;
-  const weights = bookWeights(context, book);
+  // One row per cross account: the whole account (collateral held as spot positions included).
+  const rows = groupAccountBook(book, positionRates(context, book), (a) => (leftOver(a) ? -1 : 0));
   const slot = params.measure === 'var' ? 1 : 2; // [worst, VaR, ES] per row
-  const measured = (matrix: ScenarioMatrix | undefined): { out: Float64Array; threads: number } | undefined =>
-    matrix === undefined ? undefined : aggregateTailMeasuresParallel(weights, matrix.pnl, matrix.set.count, params.confidence, params.confidence, options);
+  const measured = (matrix: ScenarioMatrix | undefined): FusedTailRun | undefined => (matrix === undefined ? undefined : measureRows(rows.book, matrix, params.confidence, options));
   const current = measured(c.current)!;
   const stressed = measured(c.stressed);
   const tenYear = measured(c.tenYear);
@@ -217,8 +217,9 @@ function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledMode
       out.maintenanceMargin[a] = r.maintenanceMargin;
       continue;
     }
-    const base = Math.max(0, current.out[3 * a + slot]!);
-    const withApc = applyApc(params, base, stressed === undefined ? undefined : Math.max(0, stressed.out[3 * a + slot]!), tenYear === undefined ? undefined : Math.max(0, tenYear.out[3 * a + slot]!));
+    const at = 3 * rows.accountRowStart[a]! + slot;
+    const base = Math.max(0, current.out[at]!);
+    const withApc = applyApc(params, base, stressed === undefined ? undefined : Math.max(0, stressed.out[at]!), tenYear === undefined ? undefined : Math.max(0, tenYear.out[at]!));
     let addOns: MarginComponent[] = [];
     if (exposure !== undefined) {
       exposureInto(c, book.currencyNames[book.currency[a]!]!, book.instrument, book.quantity, book.rowStart[a]!, book.rowStart[a + 1]!, exposure);
@@ -229,30 +230,6 @@ function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledMode
     out.maintenanceMargin[a] = initial * params.maintenanceRatio;
   }
   return { evaluated, threads: current.threads };
-}
-
-/**
- * The book as CSR rows of weights = quantity × the rate converting each instrument's settlement currency into the
- * account currency at today's prices (what aggregatePortfolio folds in per account). Rates are looked up once per
- * (account currency, instrument) pair met.
- */
-function bookWeights(context: ModelContext, book: AccountBook): Book {
-  const instruments = context.instruments.size;
-  const rates = new Float64Array(book.currencyNames.length * instruments).fill(Number.NaN);
-  const weight = new Float64Array(new SharedArrayBuffer(book.quantity.length * 8));
-  for (let a = 0; a < book.accountCount; a++) {
-    const base = book.currency[a]! * instruments;
-    for (let e = book.rowStart[a]!; e < book.rowStart[a + 1]!; e++) {
-      const i = book.instrument[e]!;
-      let rate = rates[base + i]!;
-      if (Number.isNaN(rate)) {
-        rate = context.market.fxRate(context.instruments.spec(i).currency, book.currencyNames[book.currency[a]!]!);
-        rates[base + i] = rate;
-      }
-      weight[e] = book.quantity[e]! * rate;
-    }
-  }
-  return { rowCount: book.accountCount, rowStart: book.rowStart, instrument: book.instrument, weight };
 }
 
 /** The portfolio restricted to some positions, remembering their original indices. */

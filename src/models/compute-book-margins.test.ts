@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CrossmarginError } from '../core/errors.js';
+import { resolveInstrument } from '../instruments/resolve-instrument.js';
+import { parseMarketSnapshot } from '../market/market-snapshot.js';
+import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
+import { computeBookMargins } from './compute-book-margins.js';
+import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from './compute-margin.js';
+import { MODELS } from './model-registry.js';
+import { TEST_INSTRUMENTS, testMarket } from './model-test-fixtures.js';
+import type { MarketSnapshot } from '../market/market-snapshot.js';
+
+/** Equal to 1e-12 relative (issue 14: batch vs per-account margins). */
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (e) {
+    if (e instanceof CrossmarginError) return e.code;
+    throw e;
+  }
+}
+
+/** Every account's batch figures equal its per-account figures, and result(a) is the per-account result. */
+function expectBatchEqualsPerAccount(docs: PortfolioInput[], market: MarketSnapshot, model: string, options: ComputeMarginsOptions, threads: number): void {
+  const refusal = codeOf(() => computeMargins(docs, market, model, options));
+  if (refusal !== undefined) {
+    expect(codeOf(() => computeBookMargins(docs, market, model, { ...options, threads }))).toBe(refusal);
+    return;
+  }
+  const alone = computeMargins(docs, market, model, options);
+  const book = computeBookMargins(docs, market, model, { ...options, threads });
+  expect(book.accountCount).toBe(docs.length);
+  alone.forEach((r, a) => {
+    expect(close(book.initialMargin[a]!, r.initialMargin), `${model} account ${a} initial ${book.initialMargin[a]} vs ${r.initialMargin}`).toBe(true);
+    expect(close(book.maintenanceMargin[a]!, r.maintenanceMargin), `${model} account ${a} maintenance`).toBe(true);
+    expect(book.currencyOf(a)).toBe(r.currency);
+  });
+  // The explained result on demand is the per-account path's (spot-check one account).
+  const a = docs.length - 1;
+  expect(book.result(a)).toEqual(alone[a]);
+}
+
+const mode = fc.constantFrom<'cross' | 'isolated'>('cross', 'cross', 'isolated');
+const currency = fc.constantFrom('USD', 'USD', 'BTC', 'USDC');
+
+function books(instruments: readonly unknown[]) {
+  const position = fc.record({ instrument: fc.constantFrom(...instruments), quantity: fc.integer({ min: -50_000, max: 50_000 }).map((q) => q / 1000) });
+  const account = fc.record({
+    positions: fc.array(position, { minLength: 0, maxLength: 8 }),
+    mode,
+    currency,
+    btc: fc.constantFrom(0, 0, 1.25),
+    usdc: fc.constantFrom(0, 5000),
+  });
+  return fc.array(account, { minLength: 1, maxLength: 6 }).map((accounts) =>
+    accounts.map(
+      (x, i): PortfolioInput => ({
+        document: { account: `acct-${i}`, currency: x.currency, mode: x.mode, positions: x.positions, collateral: { ...(x.btc > 0 ? { BTC: x.btc } : {}), ...(x.usdc > 0 ? { USDC: x.usdc } : {}) } },
+      }),
+    ),
+  );
+}
+
+describe.each(MODELS.filter((m) => m.needsHistory !== true).map((m) => m.id))('model %s: batch path = per-account path', (model) => {
+  const market = testMarket();
+  const accepts = MODELS.find((m) => m.id === model)?.accepts;
+  const allowed = TEST_INSTRUMENTS.filter((x) => accepts === undefined || accepts(resolveInstrument(x, 'test')));
+  it('random books, cross and isolated, several account currencies (1 and 3 threads)', () => {
+    fc.assert(
+      fc.property(books(allowed), fc.constantFrom(1, 3), (docs, threads) => expectBatchEqualsPerAccount(docs, market, model, {}, threads)),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('history models: batch path = per-account path', () => {
+  const market = parseMarketSnapshot({
+    asOf: '2020-04-17T20:00:00Z',
+    underlyings: { BTC: { index: 7096.18, rate: 0.01, vol: { atm: 0.8 } }, SPX: { index: 2874.56, rate: 0.001, vol: { atm: 0.38 } } },
+    fx: { USDC: 1 },
+  });
+  const historyLoader = (u: readonly string[]) => loadMarketHistory(u);
+  const instruments = [
+    'BTC-PERPETUAL',
+    'BTC_USDC-PERPETUAL',
+    'BTC-26JUN20',
+    'BTC-26JUN20-7000-C',
+    'BTC-26JUN20-6000-P',
+    { symbol: 'ESM0', kind: 'future', underlying: 'SPX', expiry: '2020-06-19', multiplier: 50 },
+    { symbol: 'SPX-JUN20-2800-P', kind: 'option', underlying: 'SPX', expiry: '2020-06-19', strike: 2800, right: 'put', multiplier: 100 },
+  ];
+  const variants: { model: string; params: Record<string, unknown> }[] = [
+    { model: 'hs-var', params: { lookback: 250 } },
+    { model: 'hs-var', params: { lookback: 250, measure: 'es', apc: 'buffer' } },
+    { model: 'hs-var', params: { lookback: 250, apc: 'floor-10y' } },
+    { model: 'hs-var', params: { lookback: 250, apc: 'stressed-weight', stressedWindow: { from: '2018-01-01', to: '2018-12-31' } } },
+    { model: 'hs-var', params: { lookback: 250, liquidity: {}, concentration: {} } },
+    { model: 'hs-var', params: { lookback: 250, relief: { classes: { BTC: 'crypto', SPX: 'equity' }, bootstrap: 50 } } },
+    { model: 'fhs-es', params: { lookback: 300 } },
+    { model: 'mc-es', params: { paths: 500 } },
+    { model: 'parametric-var', params: {} },
+  ];
+  it.each(variants)('$model $params', ({ model, params }) => {
+    fc.assert(
+      fc.property(books(instruments), fc.constantFrom(1, 2), (docs, threads) => expectBatchEqualsPerAccount(docs, market, model, { params, historyLoader }, threads)),
+      { numRuns: 6 },
+    );
+  });
+});
+
+describe('computeBookMargins', () => {
+  const market = testMarket();
+  const doc = (account: string, positions: unknown[]) => ({ document: { account, positions } });
+
+  it('reports the path, the threads and the accounts the batch path left to the per-account path', () => {
+    const docs = [doc('a', [{ instrument: 'BTC-PERPETUAL', quantity: 1 }]), { document: { account: 'b', mode: 'isolated', positions: [{ instrument: 'BTC-PERPETUAL', quantity: -1 }] } }];
+    const grid = computeBookMargins(docs, market, 'scenario-grid', { threads: 1 });
+    expect(grid.path).toBe('batch');
+    expect(grid.accounts).toEqual(['a', 'b']);
+    expect(grid.perAccountCount).toBe(0);
+    const simple = computeBookMargins(docs, market, 'isolated-simple', { threads: 1 });
+    expect(simple.path).toBe('per-account');
+    expect(simple.perAccountCount).toBe(2);
+  });
+
+  it('refuses a bad thread count naming the option', () => {
+    for (const threads of [0, 1.5, -2, 1000]) {
+      expect(() => computeBookMargins([doc('a', [])], market, 'scenario-grid', { threads })).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: 'threads' }));
+    }
+  });
+
+  it('names the document and field of a bad position, as computeMargins does', () => {
+    const docs = [doc('a', [{ instrument: 'BTC-PERPETUAL', quantity: 1 }]), { document: { account: 'b', positions: [{ instrument: 'NOPE-1', quantity: 1 }] }, source: 'b.json' }];
+    const expected = codeOf(() => computeMargins(docs, market, 'scenario-grid'));
+    expect(expected).toBe('INSTRUMENT_NAME_INVALID');
+    expect(() => computeBookMargins(docs, market, 'scenario-grid')).toThrow(expect.objectContaining({ code: expected, field: 'b.json: positions.0.instrument' }));
+  });
+});
