@@ -28,7 +28,8 @@ import { aggregateTailMeasures, aggregateTailMeasuresScratchLength } from '../sr
 import { aggregateTailMeasuresWasm } from '../src/risk/aggregate-tail-measures-wasm.js';
 import { tailMeasuresRowsWasm } from '../src/risk/tail-measures-rows-wasm.js';
 import { expectedShortfall } from '../src/risk/expected-shortfall.js';
-import { tailMeasures, tailMeasuresScratchLength } from '../src/risk/tail-measures.js';
+import { aggregateTailMeasuresParallel, defaultThreads } from '../src/risk/fused-tail-pool.js';
+import { tailMeasures, tailMeasuresScratchLength, tailShape } from '../src/risk/tail-measures.js';
 import { valueAtRisk } from '../src/risk/value-at-risk.js';
 import { worstLoss } from '../src/risk/worst-loss.js';
 import type { ScenarioSet } from '../src/scenarios/scenario-set.js';
@@ -149,25 +150,27 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
   const w1MaxAbs = maxAbs(pnl, refPnl);
 
   // ---- W2: the workload's CSR book against the reference P&L matrix (the peers' W2 input too) ----
+  // Production: the WebAssembly SIMD tile writing into a matrix resident in linear memory (as C writes into its heap);
+  // the TypeScript blocked kernel where WebAssembly SIMD is unavailable (and reported alone as w2_ts_*).
   const book: Book = { rowCount: A, rowStart: i32('acct_offsets.i32'), instrument: i32('pos_instr.i32'), weight: f64('pos_qty.f64') };
-  const acct = new Float64Array(A * S);
-  const w2Ms = medianMs(reps, () => aggregateKernelBlocked(book, refPnl, S, acct));
   const refAcct = f64('ref_acct_pnl.f64');
-  const w2MaxAbs = maxAbs(acct, refAcct);
+  const varAlpha = meta.var_q ?? VAR_ALPHA;
+  const esAlpha = meta.es_q ?? ES_ALPHA;
+  const refRisk = f64('ref_risk.f64');
+  const acct = new Float64Array(A * S);
+  const w2TsMs = medianMs(reps, () => aggregateKernelBlocked(book, refPnl, S, acct));
+  const w2TsMaxAbs = maxAbs(acct, refAcct);
   const few = Math.max(1, Math.min(3, reps));
   const w2RefMs = medianMs(few, () => aggregateKernel(book, refPnl, S, acct));
 
   // ---- W3: worst / VaR99 / ES97.5 per account row of the engine's own W2 output ----
-  const varAlpha = meta.var_q ?? VAR_ALPHA;
-  const esAlpha = meta.es_q ?? ES_ALPHA;
   aggregateKernelBlocked(book, refPnl, S, acct);
   const risk = new Float64Array(3 * A);
   const tailScratch = new Float64Array(tailMeasuresScratchLength(S));
-  const w3Ms = medianMs(reps, () => {
+  const w3TsMs = medianMs(reps, () => {
     for (let a = 0; a < A; a++) tailMeasures(acct, a * S, S, varAlpha, esAlpha, tailScratch, risk, 3 * a);
   });
-  const refRisk = f64('ref_risk.f64');
-  const w3MaxAbs = maxAbs(risk, refRisk);
+  const w3TsMaxAbs = maxAbs(risk, refRisk);
   // Reference: the three plain functions per row (what the engine ran before).
   const refScratch = new Float64Array(S);
   const riskRef = new Float64Array(3 * A);
@@ -185,17 +188,22 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
   const fusedMs = medianMs(reps, () => aggregateTailMeasures(book, refPnl, S, varAlpha, esAlpha, fusedScratch, fused));
   const fusedMaxAbs = maxAbs(fused, refRisk);
 
-  // ---- the WebAssembly SIMD kernels (when the module loads; each call copies its inputs in and outputs out) ----
+  // ---- the production kernels: WebAssembly SIMD (resident matrix), and the batch path's fused pool ----
   const wasm: Record<string, number> = {};
-  if (wasmRiskKernels() !== undefined) {
-    const acctW = new Float64Array(A * S);
-    const w2 = medianMs(reps, () => aggregateKernelWasm(book, refPnl, S, acctW));
-    wasm.w2_wasm_madds_per_s = (P * S) / (w2 / 1000);
-    wasm.w2_wasm_maxabs = maxAbs(acctW, refAcct);
+  let w2Ms = w2TsMs, w2MaxAbs = w2TsMaxAbs, w3Ms = w3TsMs, w3MaxAbs = w3TsMaxAbs;
+  const kernels = wasmRiskKernels();
+  if (kernels !== undefined) {
+    const resident = kernels.residentRows(A, S);
+    w2Ms = medianMs(reps, () => resident.aggregate(book.rowStart, book.instrument, book.weight, refPnl));
+    w2MaxAbs = maxAbs(resident.values(), refAcct);
     const riskW = new Float64Array(3 * A);
-    const w3 = medianMs(reps, () => tailMeasuresRowsWasm(acct, A, S, varAlpha, esAlpha, tailScratch, riskW));
-    wasm.w3_wasm_accounts_per_s = A / (w3 / 1000);
-    wasm.w3_wasm_maxabs = maxAbs(riskW, refRisk);
+    const shape = tailShape(varAlpha, esAlpha, S);
+    w3Ms = medianMs(reps, () => resident.tailMeasures(shape, riskW));
+    w3MaxAbs = maxAbs(riskW, refRisk);
+    // The copying entry points of before (matrix in and out through JavaScript on every call), for context.
+    const acctW = new Float64Array(A * S);
+    wasm.w2_wasm_copying_madds_per_s = (P * S) / (medianMs(few, () => aggregateKernelWasm(book, refPnl, S, acctW)) / 1000);
+    wasm.w3_wasm_copying_accounts_per_s = A / (medianMs(few, () => tailMeasuresRowsWasm(acct, A, S, varAlpha, esAlpha, tailScratch, riskW)) / 1000);
     const fusedW = new Float64Array(3 * A);
     const f = medianMs(reps, () => aggregateTailMeasuresWasm(book, refPnl, S, varAlpha, esAlpha, fusedScratch, fusedW));
     wasm.w2w3_fused_wasm_accounts_per_s = A / (f / 1000);
@@ -203,6 +211,18 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
   } else {
     wasm.wasm_unavailable = 1;
   }
+  // The batch path's engine: the fused kernel over the book on every thread (risk/fused-tail-pool.ts).
+  const threads = defaultThreads();
+  let pooled = aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads });
+  const poolMs = medianMs(reps, () => {
+    pooled = aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads });
+  });
+  wasm.w2w3_pool_threads = pooled.threads;
+  wasm.w2w3_pool_accounts_per_s = A / (poolMs / 1000);
+  wasm.w2w3_pool_madds_per_s = (P * S) / (poolMs / 1000);
+  wasm.w2w3_pool_maxabs = maxAbs(pooled.out, refRisk);
+  const pool1Ms = medianMs(reps, () => aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads: 1 }));
+  wasm.w2w3_pool_1t_accounts_per_s = A / (pool1Ms / 1000);
   await new Promise<void>((done) => setImmediate(done));
 
   const w1PerS = (O * S) / (w1Ms / 1000);
@@ -216,10 +236,14 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
     w2_ms: w2Ms,
     w2_madds_per_s: w2PerS,
     w2_maxabs: w2MaxAbs,
+    w2_ts_madds_per_s: (P * S) / (w2TsMs / 1000),
+    w2_ts_maxabs: w2TsMaxAbs,
     w2_reference_kernel_madds_per_s: (P * S) / (w2RefMs / 1000),
     w3_ms: w3Ms,
     w3_accounts_per_s: w3PerS,
     w3_maxabs: w3MaxAbs,
+    w3_ts_accounts_per_s: A / (w3TsMs / 1000),
+    w3_ts_maxabs: w3TsMaxAbs,
     w3_reference_functions_accounts_per_s: A / (w3RefMs / 1000),
     w3_reference_functions_maxabs: maxAbs(riskRef, refRisk),
     w2w3_fused_ms: fusedMs,
@@ -242,18 +266,18 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
     ratio(w2PerS, 'w2_c_best_madds_per_s', 'w2_vs_c_best');
     ratio(w3PerS, 'w3_numpy_accounts_per_s', 'w3_vs_numpy');
     ratio(w3PerS, 'w3_c_best_accounts_per_s', 'w3_vs_c_best');
-    if (wasm.w2_wasm_madds_per_s !== undefined) {
-      ratio(wasm.w2_wasm_madds_per_s, 'w2_c_best_madds_per_s', 'w2_wasm_vs_c_best');
-      ratio(wasm.w3_wasm_accounts_per_s!, 'w3_c_best_accounts_per_s', 'w3_wasm_vs_c_best');
-      ratio(wasm.w2w3_fused_wasm_accounts_per_s!, 'w3_c_best_accounts_per_s', 'w2w3_fused_wasm_vs_w3_c_best');
-    }
+    // The batch path on every thread against the peers on 2 threads (OpenMP C, numpy pool) of the same run.
+    ratio(wasm.w2w3_pool_madds_per_s!, 'w2_c_best_2t_madds_per_s', 'w2w3_pool_vs_w2_c_best_2t');
+    ratio(wasm.w2w3_pool_accounts_per_s!, 'w3_c_best_2t_accounts_per_s', 'w2w3_pool_vs_w3_c_best_2t');
+    ratio(wasm.w2w3_pool_accounts_per_s!, 'w3_c_best_accounts_per_s', 'w2w3_pool_vs_w3_c_best');
   }
   return {
     name: NAME,
     workload:
       `/work/shared/perf standard workloads from ${dir}: W1 ${O.toLocaleString('en-US')} options × ${S.toLocaleString('en-US')} scenarios ` +
-      `(revalueKernelFast), W2 ${A.toLocaleString('en-US')} accounts × ${(P / A).toFixed(0)} positions CSR (aggregateKernelBlocked), ` +
-      `W3 worst / VaR${varAlpha * 100} / ES${esAlpha * 100} per account (tailMeasures), W2+W3 fused (aggregateTailMeasures); the same through the WebAssembly SIMD kernels (*_wasm_*, copies in and out included); ` +
+      `(revalueKernelFast), W2 ${A.toLocaleString('en-US')} accounts × ${(P / A).toFixed(0)} positions CSR and W3 worst / VaR${varAlpha * 100} / ES${esAlpha * 100} per account ` +
+      `through the production kernels (${kernels === undefined ? 'TypeScript: WebAssembly SIMD unavailable' : 'WebAssembly SIMD, the account matrix resident in linear memory; book and instrument matrix copied in per W2 call'}; ` +
+      `one thread), their TypeScript twins (*_ts_*), W2+W3 fused in TypeScript and WebAssembly, and the batch path's fused kernel on ${threads} thread(s) (w2w3_pool_*, compared with the peers' 2-thread figures); ` +
       `median of ${reps} after 1 warm-up. opsPerSecond = W3 accounts/s; every figure is in extra`,
     opsPerSecond: w3PerS,
     meanMs: w3Ms,

@@ -27,6 +27,21 @@ export interface WasmRiskKernels {
    * session lasts until the next call on this module (one module instance per thread); a stale session throws.
    */
   fusedSession(pnl: Float64Array, n: number): FusedSession;
+  /**
+   * A rows × n matrix that lives in linear memory (as a C kernel's output lives in its heap): W2 aggregates into
+   * it and W3 measures it without copying the 80 MB through JavaScript. Lasts until the next call on this module.
+   */
+  residentRows(rows: number, n: number): ResidentRows;
+}
+
+/** See WasmRiskKernels.residentRows. */
+export interface ResidentRows {
+  /** The matrix, row-major, as a view into linear memory (take it again after any other call on the module). */
+  values(): Float64Array;
+  /** W2 into the matrix: the CSR book and the instrument matrix are copied in, the result stays in place. */
+  aggregate(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, pnl: Float64Array): void;
+  /** W3 over the matrix: [worst, VaR, ES] per row into out. */
+  tailMeasures(shape: TailShape, out: Float64Array): void;
 }
 
 /** See WasmRiskKernels.fusedSession. */
@@ -194,6 +209,39 @@ function bind(x: Exports): WasmRiskKernels {
           const o = reserve(rows * 3 * 8);
           x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
           out.set(new Float64Array(memory.buffer, o, rows * 3), outOffset);
+        },
+      };
+    },
+    residentRows(rows, n) {
+      const mine = ++generation;
+      top = BASE;
+      const matrix = reserve(rows * n * 8);
+      const after = top;
+      const check = (): void => {
+        if (generation !== mine) throw new CrossmarginError('INTERNAL', 'wasm resident matrix used after another kernel call reset the memory');
+      };
+      return {
+        values() {
+          check();
+          return new Float64Array(memory.buffer, matrix, rows * n);
+        },
+        aggregate(rowStart, instrument, weight, pnl) {
+          check();
+          top = after;
+          const entries = rowStart[rows]!;
+          const rs = putI32(rowStart, rows + 1);
+          const ins = putI32(instrument, entries);
+          const w = putF64(weight, entries);
+          const p = putF64(pnl, instrumentCount(pnl, n) * n);
+          x.aggregate(rs, ins, w, rows, p, n, matrix);
+        },
+        tailMeasures(shape, out) {
+          check();
+          top = after;
+          const scratch = reserve(tailScratchBytes(n));
+          const o = reserve(rows * 3 * 8);
+          x.tailMeasuresRows(matrix, rows, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
+          getF64(o, out, rows * 3);
         },
       };
     },

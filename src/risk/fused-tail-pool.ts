@@ -116,26 +116,32 @@ export function aggregateTailMeasuresParallel(book: Book, pnl: Float64Array, n: 
   for (const w of helpers) w.postMessage(job);
   const runner = chunkRunner(job);
   let chunksHere = takeChunks(job, runner);
-  if (helpers.length > 0) chunksHere += awaitHelpers(job, runner, pool);
+  if (helpers.length > 0) {
+    const owner = pool;
+    chunksHere += finishJob(job, runner, STALL_MS, () => owner.retire());
+  }
   return { out: job.out, threads: 1 + helpers.length, chunksHere, chunks: job.chunks };
 }
 
-/** Waits for the workers' chunks; on a failure or a stall, computes the unfinished chunks here. Returns those. */
-function awaitHelpers(job: FusedTailJob, runner: (r0: number, r1: number) => void, owner: FusedTailPool): number {
+/**
+ * Waits until every chunk of `job` is done. If a worker reports a failure, or no chunk finishes for `stallMs`, it
+ * cancels the job for the workers, calls `onTakeOver` (the pool stops using its workers) and computes every chunk
+ * not yet done on this thread (a chunk a slow worker is still writing gets the same bits from both). Returns the
+ * number of chunks computed here.
+ */
+export function finishJob(job: FusedTailJob, runner: (r0: number, r1: number) => void, stallMs: number, onTakeOver: () => void): number {
   let finished = Atomics.load(job.control, FINISHED);
   let lastProgress = performance.now();
   while (finished < job.chunks && Atomics.load(job.control, FAILED) === 0) {
-    const result = Atomics.wait(job.control, FINISHED, finished, STALL_MS);
+    const result = Atomics.wait(job.control, FINISHED, finished, stallMs);
     const now = Atomics.load(job.control, FINISHED);
     if (now !== finished) lastProgress = performance.now();
     finished = now;
-    if (result === 'timed-out' && performance.now() - lastProgress >= STALL_MS) break;
+    if (result === 'timed-out' && performance.now() - lastProgress >= stallMs) break;
   }
   if (finished >= job.chunks && Atomics.load(job.control, FAILED) === 0) return 0;
-  // Take over: stop the workers taking more, then compute whatever is not done (a chunk still being written by a
-  // slow worker gets the same bits from both).
   Atomics.store(job.control, CANCELLED, 1);
-  owner.retire();
+  onTakeOver();
   let done = 0;
   for (let c = 0; c < job.chunks; c++) {
     if (Atomics.load(job.state, c) === 2) continue;
