@@ -1,13 +1,16 @@
 /**
  * fhs-es at book scale (issue 14, deliverable 5): 100,000 accounts × 20 positions margined under `fhs-es` with 1,000
- * EWMA-filtered scenarios of the bundled BTC+ETH history, through the public batch API (computeMargins: one compile,
- * one shared revaluation, then every account's aggregation, ES and Euler contributions). computeMargins runs on one
- * thread today, so the all-threads figure and the one-thread figure are the same run.
+ * EWMA-filtered scenarios of the bundled BTC+ETH history, through the public batch API computeBookMargins: the
+ * documents parsed once into one shared CSR book, one compile (history, filter, one shared revaluation), then the
+ * batch path (every account aggregated and measured by the fused WebAssembly kernel on the pool's threads). Timed
+ * twice: on every thread (default thread count) and on one thread.
  */
 import { CrossmarginError } from '../src/core/errors.js';
 import { mulberry32 } from '../src/core/seeded-random.js';
 import { parseMarketSnapshot } from '../src/market/market-snapshot.js';
+import { computeBookMargins, type BookMargins } from '../src/models/compute-book-margins.js';
 import { computeMargins, type PortfolioInput } from '../src/models/compute-margin.js';
+import { defaultThreads } from '../src/risk/fused-tail-pool.js';
 import { loadMarketHistory } from '../src/scenarios/history/load-market-history.js';
 import type { BenchResult } from './bench-result.js';
 
@@ -52,40 +55,61 @@ export async function benchFhsEs100k(): Promise<BenchResult> {
   }));
   // lookback = scenario count: 1-day returns × √MPOR (sqrt) give one scenario per day looked back.
   const params = { lookback: SCENARIOS, mporMethod: 'sqrt' as const };
-  computeMargins(portfolios.slice(0, WARMUP_ACCOUNTS), market, 'fhs-es', { params, historyLoader }); // warm-up
+  const threads = defaultThreads();
+  computeBookMargins(portfolios.slice(0, WARMUP_ACCOUNTS), market, 'fhs-es', { params, historyLoader, threads }); // warm-up (workers started)
+  computeBookMargins(portfolios.slice(0, WARMUP_ACCOUNTS), market, 'fhs-es', { params, historyLoader, threads: 1 });
   (globalThis as { gc?: () => void }).gc?.();
   const rssBefore = process.memoryUsage().rss;
 
-  const start = performance.now();
-  const results = computeMargins(portfolios, market, 'fhs-es', { params, historyLoader });
-  const ms = performance.now() - start;
-
+  const timed = (t: number): { ms: number; result: BookMargins } => {
+    const start = performance.now();
+    const result = computeBookMargins(portfolios, market, 'fhs-es', { params, historyLoader, threads: t });
+    return { ms: performance.now() - start, result };
+  };
+  const all = timed(threads);
   const rssAfter = process.memoryUsage().rss;
+  (globalThis as { gc?: () => void }).gc?.();
+  const one = timed(1);
   const maxRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
-  const scenarios = results[0]?.details?.['scenarios'];
-  if (results.length !== ACCOUNTS || scenarios !== SCENARIOS) {
-    throw new CrossmarginError('INTERNAL', `bench fhs-es-100k: expected ${ACCOUNTS} results over ${SCENARIOS} scenarios, got ${results.length} over ${String(scenarios)}`);
+
+  const results = all.result;
+  const scenarios = results.result(0).details?.['scenarios'];
+  if (results.accountCount !== ACCOUNTS || scenarios !== SCENARIOS || results.perAccountCount !== 0) {
+    throw new CrossmarginError('INTERNAL', `bench fhs-es-100k: expected ${ACCOUNTS} batch results over ${SCENARIOS} scenarios, got ${results.accountCount} over ${String(scenarios)}`);
   }
-  const checksum = results.reduce((a, r) => a + r.initialMargin, 0);
+  // Guard: the same bits on 1 and N threads, and the per-account path agrees on a sample.
+  for (let a = 0; a < ACCOUNTS; a++) {
+    if (!Object.is(one.result.initialMargin[a], results.initialMargin[a])) throw new CrossmarginError('INTERNAL', `bench fhs-es-100k: account ${a} differs between 1 and ${threads} threads`);
+  }
+  const sample = computeMargins(portfolios.slice(0, 200), market, 'fhs-es', { params, historyLoader });
+  sample.forEach((r, a) => {
+    if (Math.abs(r.initialMargin - results.initialMargin[a]!) > 1e-12 * Math.max(1, r.initialMargin)) throw new CrossmarginError('INTERNAL', `bench fhs-es-100k: account ${a} batch ≠ per-account`);
+  });
+  let checksum = 0;
+  for (let a = 0; a < ACCOUNTS; a++) checksum += results.initialMargin[a]!;
   await new Promise<void>((resolve) => setImmediate(resolve));
-  const seconds = ms / 1000;
+  const seconds = all.ms / 1000;
   return {
     name: 'fhs-es-100k',
     workload:
       `fhs-es (97.5 % ES, EWMA λ 0.94 filter), ${SCENARIOS.toLocaleString('en-US')} filtered scenarios of the bundled BTC+ETH history ` +
       `(lookback ${SCENARIOS}, 2-day MPOR by sqrt), ${ACCOUNTS.toLocaleString('en-US')} accounts × ${POSITIONS} positions ` +
       `(mulberry32 seed ${SEED}; instrument uniform over ${universe.length}: 4 perpetuals, 2 futures, 30 inverse options; quantity round(U−0.5)·20, 0→1); ` +
-      `one timed run = one computeMargins call (history load + filter + one shared revaluation + every account's aggregation, ES and Euler contributions), ` +
-      `after one warm-up on the first ${WARMUP_ACCOUNTS.toLocaleString('en-US')} accounts; generation not timed. ` +
-      `computeMargins is single-threaded today, so fhs_es_100k_s (all threads) and fhs_es_100k_1t_s (one thread) are the same run. ` +
-      `Peak memory: process maxRSS (whole process, includes the generated book) and rss sampled just before and after the timed run` +
+      `one timed run = one computeBookMargins call (documents → shared CSR book, history load + filter + one shared revaluation, the batch path: ` +
+      `fused aggregate + ES per account on the pool's threads), after warm-ups on the first ${WARMUP_ACCOUNTS.toLocaleString('en-US')} accounts; generation not timed. ` +
+      `fhs_es_100k_s on ${results.threads} thread(s) (default: the cores available), fhs_es_100k_1t_s on one; *_margin_s is the batch path alone (compiled book → margins). ` +
+      `Peak memory: process maxRSS (whole process, includes the generated documents) and rss sampled around the all-threads run` +
       (seconds > 60 ? `; the run took ${seconds.toFixed(1)} s, over the 60 s budget` : ''),
     opsPerSecond: ACCOUNTS / seconds,
-    meanMs: ms,
+    meanMs: all.ms,
     extra: {
       fhs_es_100k_s: seconds,
-      fhs_es_100k_1t_s: seconds,
-      threads: 1,
+      fhs_es_100k_1t_s: one.ms / 1000,
+      threads: results.threads,
+      fhs_es_100k_book_s: results.timings.book / 1000,
+      fhs_es_100k_compile_s: results.timings.compile / 1000,
+      fhs_es_100k_margin_s: results.timings.margin / 1000,
+      fhs_es_100k_1t_margin_s: one.result.timings.margin / 1000,
       maxRssMiB: Math.round(maxRssMiB * 10) / 10,
       rssBeforeMiB: mib(rssBefore),
       rssAfterMiB: mib(rssAfter),
@@ -94,7 +118,7 @@ export async function benchFhsEs100k(): Promise<BenchResult> {
       positions: ACCOUNTS * POSITIONS,
       instruments: universe.length,
       scenarios: SCENARIOS,
-      msPerAccount: ms / ACCOUNTS,
+      msPerAccount: all.ms / ACCOUNTS,
       checksumInitialMargin: checksum,
     },
   };

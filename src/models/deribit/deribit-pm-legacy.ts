@@ -1,4 +1,3 @@
-import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
 import type { DeribitPmLegacyParams } from './deribit-pm-legacy-params.js';
 import { DeribitPmParamsSchema, type DeribitPmParams } from './deribit-pm-params.js';
 import type { DeribitPmPlan } from './deribit-pm-rows.js';
@@ -39,35 +38,37 @@ export function legacyGridParams(params: DeribitPmParams, legacy: DeribitPmLegac
 }
 
 /**
- * Legacy contingencies of one row, in its settlement currency (crypto-venues.md §1.1 Legacy PM, TV-D4):
+ * Legacy contingencies of one row (its positions' instrument ids and quantities, position order; shared by the per-account
+ * and batch paths), in its settlement currency (crypto-venues.md §1.1 Legacy PM, TV-D4):
  * - option: per underlying and strike, net = Σ signed option contracts × multiplier (coins, calls and puts and expiries
  *   together: the source says "per net short option per strike"); charge = optionContingencyPerNetShort × max(0, −net);
  * - futures: per underlying, offsetting = min(Σ long, Σ short) futures/perpetual notional in coin; charge =
  *   futuresContingency × offsetting.
  * Both are in coin of underlying; a linear (USDC-settled) row converts them at the index.
  */
-export function legacyContingencies(plan: DeribitPmPlan, portfolio: ResolvedPortfolio, inRow: (i: number) => boolean, currency: string): { option: number; futures: number } {
+export function legacyContingencies(plan: DeribitPmPlan, ids: ArrayLike<number>, quantities: ArrayLike<number>, currency: string): { option: number; futures: number } {
   const legacy = plan.legacy!;
   const { instruments, market } = plan.context;
   const netByStrike = new Map<string, { underlying: string; net: number }>();
   const futures = new Map<string, { long: number; short: number }>();
-  portfolio.positions.forEach((p, i) => {
-    if (!inRow(i)) return;
-    const spec = instruments.spec(p.instrument);
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    const quantity = quantities[k]!;
+    const spec = instruments.spec(id);
     if (spec.kind === 'option') {
       const key = `${spec.underlying}|${spec.strike}`;
       const e = netByStrike.get(key) ?? { underlying: spec.underlying, net: 0 };
-      e.net += p.quantity * spec.multiplier;
+      e.net += quantity * spec.multiplier;
       netByStrike.set(key, e);
     } else if (spec.kind === 'future' || spec.kind === 'perpetual') {
-      const ref = plan.inputs[p.instrument]!.reference;
-      const coin = p.quantity * (spec.settlement === 'inverse' ? spec.multiplier / ref : spec.multiplier);
+      const ref = plan.inputs[id]!.reference;
+      const coin = quantity * (spec.settlement === 'inverse' ? spec.multiplier / ref : spec.multiplier);
       const e = futures.get(spec.underlying) ?? { long: 0, short: 0 };
       if (coin > 0) e.long += coin;
       else e.short -= coin;
       futures.set(spec.underlying, e);
     }
-  });
+  }
   // Coin of underlying → settlement currency: 1 for the coin itself, else the underlying's price in that currency.
   const toSettlement = (underlying: string): number => (underlying === currency ? 1 : market.fxRate(underlying, currency));
   let option = 0;

@@ -4,6 +4,9 @@ import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
 import { buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
+import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
+import type { MarginResult } from '../margin-result.js';
+import { evaluateDeribitPmBook } from './deribit-pm-batch.js';
 import { evaluateDeribitPm } from './deribit-pm-evaluate.js';
 import { legacyGridParams } from './deribit-pm-legacy.js';
 import { DERIBIT_PM_PARAMETER_DOCS, DeribitPmParamsSchema, venueFieldsFor, type DeribitPmParams, type DeribitPmVenueFields } from './deribit-pm-params.js';
@@ -71,7 +74,9 @@ function compileDeribitPm(input: DeribitPmParams, context: ModelContext): Compil
   });
   const compact: ScenarioMatrix = { set: compactSet(set, layout, width, count), pnl, instrumentCount: specs.length };
   const plan: DeribitPmPlan = { params, legacy, context, matrix: compact, layout, inputs };
-  return { evaluate: (portfolio) => evaluateDeribitPm(plan, portfolio) };
+  const evaluate = (portfolio: ResolvedPortfolio): MarginResult => evaluateDeribitPm(plan, portfolio);
+  // The batch path (deribit-pm-batch.ts): S:PM rows of every account over typed arrays; X:PM and resting orders go to `evaluate`.
+  return { evaluate, evaluateBook: (book, out) => evaluateDeribitPmBook(plan, evaluate, book, out) };
 }
 
 /**

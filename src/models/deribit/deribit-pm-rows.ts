@@ -5,9 +5,9 @@ import { aggregatePortfolio, groupRows, type ScenarioMatrix } from '../scenario-
 import { legacyContingencies } from './deribit-pm-legacy.js';
 import type { DeribitPmLegacyParams } from './deribit-pm-legacy-params.js';
 import { venueFieldsFor, type DeribitPmParams, type DeribitPmVenueFields } from './deribit-pm-params.js';
+import { dampen, deltaCoinOf, deltaShockTerm, offsetPnl, riskMatrixMarginOf, rollPerContract, rollShockTerm, worstLossOf } from './deribit-pm-row-math.js';
 
-/** Relative price step of the two extra scenarios the total delta is read from (central difference). */
-export const DELTA_STEP = 1e-4;
+export { DELTA_STEP, deribitOffset } from './deribit-pm-row-math.js';
 
 /** Vol labels of a standard bucket, in the order used here (Deribit's order within a bucket is [U], §1.1). */
 export const VOL_NAMES = ['up', 'same', 'down'] as const;
@@ -81,11 +81,6 @@ export function deribitVolShockFactor(dteDays: number, fields: Pick<DeribitPmVen
   return Math.pow(30 / Math.max(fields.dteFloorDays, dteDays), power);
 }
 
-/** Positive-P&L offset rule per currency (crypto-venues.md §1.1 AGGREGATION): losses count in full, gains at pnl_offset up to the cap. */
-export function deribitOffset(pre: number, pnlOffset: number, cap: number): number {
-  return pre <= 0 ? pre : Math.min(pre * pnlOffset, cap);
-}
-
 /** Row key of a position: its settlement currency (cross), or itself (isolated). */
 export function rowKeyOf(portfolio: ResolvedPortfolio, spec: InstrumentSpec, i: number): { key: string; name: string } {
   return portfolio.mode === 'isolated' ? { key: `p:${i}`, name: `${spec.symbol} (${spec.currency})` } : { key: `c:${spec.currency}`, name: spec.currency };
@@ -116,9 +111,10 @@ export function rowRisks(plan: DeribitPmPlan, portfolio: ResolvedPortfolio): { r
     const pre = grouped.rowPnl.subarray(r * width, r * width + layout.length);
     const stdPre = Array.from(pre.subarray(0, layout.standardCount), (x) => x + 0);
     const extPre = Array.from(pre.subarray(layout.standardCount), (x) => x + 0);
-    const stdAgg = stdPre.map((x) => deribitOffset(x, f.pnlOffset, f.maxOffsetablePnl) + 0);
+    // The scalar steps are shared with the batch path (deribit-pm-row-math.ts), which takes the same values in the same order.
+    const stdAgg = stdPre.map((x) => offsetPnl(x, f));
     const extDampened = extPre.map((x, e) => dampen(x, layout.extendedMoves[e]!, f, toUsd));
-    const extAgg = extDampened.map((x) => deribitOffset(x, f.pnlOffset, f.maxOffsetablePnl) + 0);
+    const extAgg = extDampened.map((x) => offsetPnl(x, f));
     const worst = worstCase(stdAgg, extAgg, layout, f.priceRange);
 
     // Roll shock (§1.1, [I]): futures and perpetuals, |position in coin| × max(annualised_move_risk × T, min_annualised_move).
@@ -131,10 +127,7 @@ export function rowRisks(plan: DeribitPmPlan, portfolio: ResolvedPortfolio): { r
     });
     let rollShock = 0;
     for (const [id, quantity] of netByInstrument) {
-      const spec = instruments.spec(id);
-      const ref = inputs[id]!.reference;
-      const perContract = spec.settlement === 'inverse' ? spec.multiplier / ref : spec.multiplier * ref;
-      rollShock += Math.abs(quantity) * perContract * Math.max(f.annualisedMoveRisk * inputs[id]!.tau, f.minAnnualisedMove);
+      rollShock += rollShockTerm(quantity, rollPerContract(instruments.spec(id), inputs[id]!.reference), inputs[id]!.tau, f);
     }
     // Delta shock (§1.1, [U]): |Δ| × min(max_delta_shock, m_inc × max(0, |Δ| − threshold/S)), per underlying coin.
     let deltaShock = 0;
@@ -144,15 +137,17 @@ export function rowRisks(plan: DeribitPmPlan, portfolio: ResolvedPortfolio): { r
       const up = deltaBook.rowPnl[d * width + layout.length]!;
       const down = deltaBook.rowPnl[d * width + layout.length + 1]!;
       const s = market.underlying(u).index;
-      const deltaCoin = (((up - down) / (2 * DELTA_STEP)) * toUsd) / s;
+      const deltaCoin = deltaCoinOf(up, down, toUsd, s);
       deltas[u] = deltaCoin + 0;
-      const abs = Math.abs(deltaCoin);
-      const shockCoin = abs * Math.min(f.maxDeltaShock, f.mInc * Math.max(0, abs - f.deltaTotalLiqShockThresholdUsd / s));
-      deltaShock += (shockCoin * s) / toUsd;
+      deltaShock += deltaShockTerm(deltaCoin, s, toUsd, f);
     });
-    const legacy = plan.legacy === undefined ? { option: 0, futures: 0 } : legacyContingencies(plan, portfolio, (i) => rows[i] === r, ccy);
+    let legacy = { option: 0, futures: 0 };
+    if (plan.legacy !== undefined) {
+      const inRow = portfolio.positions.filter((_, i) => rows[i] === r);
+      legacy = legacyContingencies(plan, inRow.map((p) => p.instrument), inRow.map((p) => p.quantity), ccy);
+    }
     const correlationContingency = 0;
-    const riskMatrixMargin = worst.value + deltaShock + rollShock + correlationContingency + legacy.option + legacy.futures;
+    const riskMatrixMargin = riskMatrixMarginOf(worst.value, deltaShock, rollShock, correlationContingency, legacy.option, legacy.futures);
     return {
       key: keys[r]!,
       group,
@@ -192,12 +187,6 @@ export function scenarioLabel(layout: Layout, j: number, range: number): string 
   return j === layout.length ? 'delta +' : 'delta −';
 }
 
-/** dampen(x, m) = sign(x)·max(0, |x| − D(m)), D(m) = (max(|m|/range,1) − 1) × dampener_USD / ((1 + sign(m)·range)·S) (§1.1, [I]). */
-function dampen(x: number, m: number, f: DeribitPmVenueFields, ccyToUsd: number): number {
-  const d = ((Math.max(Math.abs(m) / f.priceRange, 1) - 1) * f.extendedDampenerUsd) / ((1 + Math.sign(m) * f.priceRange) * ccyToUsd);
-  return Math.sign(x) * Math.max(0, Math.abs(x) - d) + 0;
-}
-
 /** worst_case = max(0, −min(agg_std ∪ agg_ext)) with where it was found (§1.1); ties keep the first entry. */
 export function worstCase(std: readonly number[], ext: readonly number[], layout: Layout, range: number): WorstCase {
   let best = { pnl: Infinity, source: 'standard' as 'standard' | 'extended', index: 0 };
@@ -208,11 +197,12 @@ export function worstCase(std: readonly number[], ext: readonly number[], layout
     if (x < best.pnl) best = { pnl: x, source: 'extended', index: e };
   });
   const pnl = best.pnl === Infinity ? 0 : best.pnl;
+  const value = worstLossOf(best.pnl);
   if (best.source === 'standard') {
     const b = Math.floor(best.index / VOL_NAMES.length);
     const k = b - layout.buckets;
     return {
-      value: Math.max(0, -pnl),
+      value,
       pnl,
       index: best.index,
       bucket: b + 1,
@@ -224,7 +214,7 @@ export function worstCase(std: readonly number[], ext: readonly number[], layout
   }
   const m = layout.extendedMoves[best.index]!;
   return {
-    value: Math.max(0, -pnl),
+    value,
     pnl,
     index: best.index,
     bucket: undefined,

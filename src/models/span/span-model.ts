@@ -1,11 +1,12 @@
 import { CrossmarginError } from '../../core/errors.js';
 import type { SpreadFormed } from '../margin-result.js';
-import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
+import type { BatchReport, CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
 import type { MarginComponent, MarginResult } from '../margin-result.js';
 import { aggregatePortfolio, groupRows, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { evaluateSpan } from './algorithm/evaluate-span.js';
 import { computeSpanParameters } from './computed-span-parameters.js';
 import { loadSpanFile } from './load-span-file.js';
+import { compileSpanBookPlan, evaluateSpanBook, type SpanBookPlan } from './span-book.js';
 import { spanCatalogue } from './span-catalogue.js';
 import { SPAN_PARAMETER_DOCS, SpanParamsSchema, type SpanParams } from './span-params.js';
 import { buildSpanScenarioSet } from './span-scenario-set.js';
@@ -50,7 +51,18 @@ export const spanModel: MarginModel<SpanParams> = {
 };
 
 function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContract[], matrix: ScenarioMatrix, context: ModelContext, params: SpanParams): CompiledModel {
-  return {
+  let plan: SpanBookPlan | undefined;
+  const self: CompiledModel = {
+    /**
+     * The batch path (span-book.ts): scan-tier rows of every account aggregated chunk by chunk, then the SPAN steps
+     * per account over typed arrays, bit-identical to `evaluate`. Isolated accounts are margined like cross ones
+     * (SPAN has no isolated mode, as `evaluate`); only accounts holding a contract that fails validation (or whose
+     * symbol another instrument's contract shares) go to `evaluate`, which throws the error naming the position.
+     */
+    evaluateBook(book, out): BatchReport {
+      plan ??= compileSpanBookPlan(risk, contractOf, params.accountType);
+      return evaluateSpanBook(plan, matrix, context, book, out, (a) => self.evaluate(book.portfolio(a)));
+    },
     evaluate(portfolio): MarginResult {
       const { rows, keys: rowKeys, index: rowIndex } = groupRows(portfolio.positions.length, (i) => {
         const c = contractOf[portfolio.positions[i]!.instrument]!;
@@ -148,4 +160,5 @@ function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContrac
       };
     },
   };
+  return self;
 }

@@ -2,11 +2,13 @@ import { CrossmarginError } from '../../core/errors.js';
 import { priceInstrument } from '../../pricing/instrument-pricer.js';
 import type { VolShiftMode } from '../../scenarios/scenario-set.js';
 import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
-import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
+import type { CompiledModel, MarginModel } from '../margin-model.js';
 import type { MarginComponent, MarginResult } from '../margin-result.js';
-import { aggregatePortfolio, buildScenarioMatrix, type ScenarioMatrix } from '../scenario-pipeline.js';
+import { aggregatePortfolio, buildScenarioMatrix } from '../scenario-pipeline.js';
 import { TIMS_PARAMETER_DOCS, TimsParamsSchema, resolveClassSetup, type ClassSetup, type TimsParams } from './tims-params.js';
 import { buildTimsPointSet, classScenarioCount, timsPointMove, type TimsClassPoints } from './tims-point-set.js';
+import { evaluateTimsBook, type TimsPlan } from './tims-batch.js';
+import { MINIMUM_CATEGORIES, groupRiskMargin, lowestGroupPnl, netShortContracts, timsMarginFloor } from './tims-charges.js';
 
 /**
  * `tims`: OCC TIMS-style margin (methods/tims.md §2; docs/models/tims.md).
@@ -63,16 +65,6 @@ function checkGroupNames(params: TimsParams, underlyings: readonly string[]): vo
   });
 }
 
-interface CompiledInputs {
-  readonly matrix: ScenarioMatrix;
-  readonly context: ModelContext;
-  readonly params: TimsParams;
-  readonly setups: ReadonlyMap<string, ClassSetup>;
-  readonly optionValue: Float64Array;
-  readonly category: Int32Array;
-  readonly productGroupOf: ReadonlyMap<string, number>;
-}
-
 /** One class group of a portfolio (cross: an underlying; isolated: one position). */
 interface ClassRow {
   readonly name: string;
@@ -117,12 +109,13 @@ function pointLabel(classes: readonly ClassRow[], s: number, mode: VolShiftMode)
   return `point ${k + 1}/${first.points}: ${unique.join(', ')}, ${formatVol(v === 0 ? 0 : first.volShifts[v - 1]!, mode)}`;
 }
 
-function compiledTims(inputs: CompiledInputs): CompiledModel {
+function compiledTims(inputs: TimsPlan): CompiledModel {
   const { matrix, context, params, setups, optionValue, category, productGroupOf } = inputs;
   const { set } = matrix;
   const n = set.count;
   const mode = params.volShiftMode;
   return {
+    evaluateBook: (book, out) => evaluateTimsBook(inputs, book, out),
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
@@ -160,8 +153,8 @@ function compiledTims(inputs: CompiledInputs): CompiledModel {
             underlying,
             setup: setups.get(underlying)!,
             group: g,
-            net: new Float64Array(3),
-            shortSize: new Float64Array(3),
+            net: new Float64Array(MINIMUM_CATEGORIES),
+            shortSize: new Float64Array(MINIMUM_CATEGORIES),
           });
         }
         const c = classes[row]!;
@@ -174,7 +167,7 @@ function compiledTims(inputs: CompiledInputs): CompiledModel {
       const pnl = grouped.rowPnl;
 
       // Minimum per class: rate × net short contracts, each category on its own (tims.md §2 "minimum").
-      const minimum = classes.map((c) => c.setup.minimumPerContract * c.net.reduce((a, q) => a + (q < 0 ? -q : 0), 0));
+      const minimum = classes.map((c) => c.setup.minimumPerContract * netShortContracts(c.net, 0));
 
       // Premium margin (tims.md §2): short options charged at their value, long options credited.
       let premiumMargin = 0;
@@ -190,25 +183,15 @@ function compiledTims(inputs: CompiledInputs): CompiledModel {
       const groupRisk: number[] = [];
       const groupMinimum: number[] = [];
       const groupAgg: number[] = [];
+      const worstPoint = new Int32Array(1);
       let total = premiumMargin;
       let largest = -1;
       groups.forEach((g, gi) => {
         const members = g.classes.map((c) => classes[c]!);
         const count = classScenarioCount(members[0]!.setup);
-        let min = Infinity;
-        let worst = 0;
-        for (let s = 0; s < count; s++) {
-          let agg = 0;
-          for (const c of g.classes) {
-            const v = pnl[c * n + s]!;
-            agg += v < 0 ? v : g.offset * v;
-          }
-          if (agg < min) {
-            min = agg;
-            worst = s;
-          }
-        }
-        const risk = min < 0 ? 0 - min : 0;
+        const min = lowestGroupPnl(pnl, n, g.classes, 0, g.classes.length, g.offset, count, worstPoint);
+        const worst = worstPoint[0]!;
+        const risk = groupRiskMargin(min);
         const minSum = g.classes.reduce((a, c) => a + minimum[c]!, 0);
         groupWorst.push(worst);
         groupRisk.push(risk);
@@ -221,7 +204,7 @@ function compiledTims(inputs: CompiledInputs): CompiledModel {
         total += Math.max(risk, minSum);
         if (largest < 0 || risk > groupRisk[largest]!) largest = gi;
       });
-      const margin = total > 0 ? total : 0;
+      const margin = timsMarginFloor(total);
 
       // Contributions: premium share plus the position's share of its group's charge: its loss at the group's worst
       // point (a gaining class's positions at the offset), or, where the minimum binds, its pro-rata part of the

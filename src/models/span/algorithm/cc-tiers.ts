@@ -59,10 +59,18 @@ export function interTierWfpr(
     const scan = tiers.find((t) => t.tier === tier);
     const priceRisk = aligned ? (scan?.priceRisk ?? 0) : ccPriceRisk;
     const netDelta = aligned ? (scan?.netDelta ?? 0) : ccNetDelta;
-    const range = cc.priceScanRange[tier - 1];
-    if (range === undefined && cc.wfprMethod !== 'NORMAL') {
-      throw spanParamError(`combinedCommodities.${code}.priceScanRange.${tier - 1}`, `missing for inter tier ${tier} (WFPR method ${cc.wfprMethod})`);
-    }
-    return { tier, priceRisk, netDelta, wfpr: weightedFuturesPriceRisk(cc.wfprMethod, priceRisk, netDelta, range ?? 0) };
+    return { tier, priceRisk, netDelta, wfpr: interTierWfprOf(code, cc, tier, priceRisk, netDelta) };
   });
+}
+
+/**
+ * WFPR of inter tier `tier` of a CC from the price risk and net delta it reads (§4), with that tier's price scan
+ * range; a SCANRANGE method without one is a parameter error naming the field. Shared with span-book.ts.
+ */
+export function interTierWfprOf(code: string, cc: SpanCombinedCommodity, tier: number, priceRisk: number, netDelta: number): number {
+  const range = cc.priceScanRange[tier - 1];
+  if (range === undefined && cc.wfprMethod !== 'NORMAL') {
+    throw spanParamError(`combinedCommodities.${code}.priceScanRange.${tier - 1}`, `missing for inter tier ${tier} (WFPR method ${cc.wfprMethod})`);
+  }
+  return weightedFuturesPriceRisk(cc.wfprMethod, priceRisk, netDelta, range ?? 0);
 }

@@ -19,7 +19,12 @@ export function deliveryCharge(cc: string, rates: readonly SpanDeliveryRate[], l
       consumed += Math.abs(ledger.buckets[i]!.delta) - Math.abs(ledger.remaining[i]!);
       outright += ledger.remaining[i]!;
     }
-    charge += consumed * rate.spreadCharge + Math.abs(outright) * rate.outrightCharge;
+    charge += deliveryRateCharge(rate, consumed, outright);
   }
   return charge;
+}
+
+/** One delivery period's charge: delta consumed by intra spreads × spreadCharge + |outright| × outrightCharge. */
+export function deliveryRateCharge(rate: SpanDeliveryRate, consumed: number, outright: number): number {
+  return consumed * rate.spreadCharge + Math.abs(outright) * rate.outrightCharge;
 }

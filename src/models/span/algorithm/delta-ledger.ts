@@ -32,11 +32,18 @@ export interface NettedPosition {
 /** Relative size below which a remainder is float noise from consuming n × ratio (scale-free, so k-scaling holds). */
 const RESIDUE = 1e-12;
 
+/**
+ * Spreads whose every leg would consume at most this share of the gross delta (Σ |bucket delta|) are float noise from
+ * netting opposite buckets and are not formed (scale-free). Used by intra and inter spreads, and the batch path.
+ */
+export const SPREAD_NOISE = 1e-12;
+
 function bucketKey(c: SpanContract): string {
   return [c.cc, c.period, c.intraTier, c.interTier, c.scanTier, c.inDelivery ? 0 : 1].join('\u0000');
 }
 
-function compareBuckets(a: DeltaBucket, b: DeltaBucket): number {
+/** Canonical bucket order (the ledger's): the batch path ranks its buckets with it too (span-book.ts). */
+export function compareBuckets(a: Omit<DeltaBucket, 'delta'>, b: Omit<DeltaBucket, 'delta'>): number {
   if (a.cc !== b.cc) return a.cc < b.cc ? -1 : 1;
   if (a.period !== b.period) return a.period < b.period ? -1 : 1;
   if (a.intraTier !== b.intraTier) return a.intraTier - b.intraTier;
@@ -111,12 +118,20 @@ export function consumeDelta(
     const held = sign * ledger.remaining[i]!;
     if (held <= 0) continue;
     const take = Math.min(held, left);
-    let rest = held - take;
-    if (rest <= RESIDUE * Math.abs(ledger.buckets[i]!.delta)) rest = 0;
+    const rest = restAfterTake(held, take, ledger.buckets[i]!.delta);
     ledger.remaining[i] = sign * rest + 0; // `+ 0`: no negative zero
     left -= take;
     taken += held - rest;
     onTake?.(i, held - rest);
   }
   return taken;
+}
+
+/**
+ * What a bucket holding `held` (> 0, on the side taken) keeps after `take` is taken from it: a remainder within
+ * RESIDUE of the bucket's original |delta| is float noise and snaps to 0. Shared with the batch path (span-book.ts).
+ */
+export function restAfterTake(held: number, take: number, bucketDelta: number): number {
+  const rest = held - take;
+  return rest <= RESIDUE * Math.abs(bucketDelta) ? 0 : rest;
 }

@@ -16,8 +16,8 @@ const key = (cc: string, tier: number): string => `${cc}\u0000${tier}`;
 /** Per parameter set, the CCs with some contract whose scanTier ≠ interTier (one pass over a possibly large map). */
 const misalignedInParams = new WeakMap<SpanRiskParameters['contracts'], ReadonlySet<string>>();
 
-/** CCs where some contract has scanTier ≠ interTier: their WFPR is computed at CC level (cc-tiers.ts). */
-function misalignedCcs(params: SpanRiskParameters, positions: readonly NettedPosition[]): Set<string> {
+/** CCs of the parameter set with some contract whose scanTier ≠ interTier (cached per contract map). */
+export function misalignedInParamsOf(params: SpanRiskParameters): ReadonlySet<string> {
   let inParams = misalignedInParams.get(params.contracts);
   if (inParams === undefined) {
     const found = new Set<string>();
@@ -25,7 +25,12 @@ function misalignedCcs(params: SpanRiskParameters, positions: readonly NettedPos
     misalignedInParams.set(params.contracts, found);
     inParams = found;
   }
-  const out = new Set(inParams);
+  return inParams;
+}
+
+/** CCs where some contract has scanTier ≠ interTier: their WFPR is computed at CC level (cc-tiers.ts). */
+function misalignedCcs(params: SpanRiskParameters, positions: readonly NettedPosition[]): Set<string> {
+  const out = new Set(misalignedInParamsOf(params));
   for (const { contract: c } of positions) if (c.scanTier !== c.interTier) out.add(c.cc);
   return out;
 }
@@ -84,7 +89,7 @@ export function evaluateSpan(params: SpanRiskParameters, input: SpanAccountInput
     const scanRisk = ccTiers.reduce((sum, t) => sum + t.scanRisk, 0);
     const credit = inter.creditByCc.get(code) ?? 0;
     const som = shortOptionMinimum(ccPositions, cc.somRate, cc.somMethod);
-    const riskMaintenance = Math.max(scanRisk + intra.get(code)! + delivery.get(code)! - credit, som, 0);
+    const riskMaintenance = ccRiskMaintenance(scanRisk, intra.get(code)!, delivery.get(code)!, credit, som);
     return {
       cc: code,
       currency: cc.currency,
@@ -129,8 +134,18 @@ function currencyRequirements(ccs: readonly SpanCcEvaluation[]): SpanCurrencyReq
       riskMaintenance,
       riskInitial,
       netOptionValue: nov,
-      maintenance: Math.max(0, riskMaintenance - nov),
-      initial: Math.max(0, riskInitial - nov),
+      maintenance: currencyRequirement(riskMaintenance, nov),
+      initial: currencyRequirement(riskInitial, nov),
     };
   });
+}
+
+/** §3 step 5: a CC's maintenance risk, max(scan + intra + delivery − inter credit, SOM, 0). Shared with span-book.ts. */
+export function ccRiskMaintenance(scanRisk: number, intra: number, delivery: number, credit: number, som: number): number {
+  return Math.max(scanRisk + intra + delivery - credit, som, 0);
+}
+
+/** §3 step 7: one currency's requirement, its CCs' risk less their net option value, floored at 0. */
+export function currencyRequirement(risk: number, nov: number): number {
+  return Math.max(0, risk - nov);
 }

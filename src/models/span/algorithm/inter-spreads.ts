@@ -1,6 +1,6 @@
 import type { SpreadFormed } from '../../margin-result.js';
 import type { SpanInterLeg, SpanInterSpread } from '../span-types.js';
-import { availableDelta, consumeDelta, selectBuckets, type DeltaLedger } from './delta-ledger.js';
+import { availableDelta, consumeDelta, selectBuckets, SPREAD_NOISE, type DeltaLedger } from './delta-ledger.js';
 import { scanningSpreadRisk } from './scanning-spread-risk.js';
 
 /** One scanning tier the account holds: its portfolio P&L (engine sign) and standalone scan risk. */
@@ -36,7 +36,7 @@ function spreadId(spread: SpanInterSpread): string {
 }
 
 /** Legs that must be present; a spread with no leg flagged required needs all of them. */
-function isRequired(spread: SpanInterSpread, leg: SpanInterLeg): boolean {
+export function isRequired(spread: SpanInterSpread, leg: SpanInterLeg): boolean {
   return leg.required || spread.legs.every((l) => !l.required);
 }
 
@@ -68,7 +68,7 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
   const creditByCc = new Map<string, number>();
   const used = new Set<string>();
   const formed: SpreadFormed[] = [];
-  const noise = 1e-12 * ledger.buckets.reduce((sum, b) => sum + Math.abs(b.delta), 0);
+  const noise = SPREAD_NOISE * ledger.buckets.reduce((sum, b) => sum + Math.abs(b.delta), 0);
 
   const grant = (cc: string, credit: number): number => {
     const granted = Math.min(credit, room.get(cc) ?? 0);
@@ -92,7 +92,7 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
     );
     let credit = 0;
     const legCredit = joining.map(({ leg }, j) => {
-      const asked = spread.creditMethod === 'flat' ? (n * (spread.flatAmount ?? 0)) / joining.length : spread.creditRate * taken[j]! * input.wfpr(leg.cc, leg.tier);
+      const asked = deltaLegCredit(spread, n, joining.length, taken[j]!, input.wfpr(leg.cc, leg.tier));
       const granted = grant(leg.cc, asked);
       credit += granted;
       return granted;
@@ -123,11 +123,11 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
       joining.map((l) => l.held.pnl),
       spread.creditRate,
     );
-    const total = standalone > 0 ? Math.max(0, standalone - combined) : 0;
+    const total = scanningCredit(standalone, combined);
     let credit = 0;
     const legsFormed: Leg[] = joining.map(({ leg, held }) => {
       used.add(tierKey(leg.cc, leg.tier));
-      const granted = grant(leg.cc, total > 0 ? (total * held.scanRisk) / standalone : 0);
+      const granted = grant(leg.cc, scanningLegCredit(total, held.scanRisk, standalone));
       credit += granted;
       // The whole tier is absorbed: its remaining non-delivery delta is consumed.
       const buckets = selectBuckets(ledger, (b) => b.cc === leg.cc && b.scanTier === leg.tier && !b.inDelivery);
@@ -147,4 +147,22 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
     else deltaSpread(spread);
   }
   return { creditByCc, spreads: formed };
+}
+
+/**
+ * Credit a delta spread's leg asks for (§4), CC currency, before the room cap: 'flat' spreads n × flatAmount split
+ * equally over the `joining` legs; 'wfpr' spreads rate × delta taken × the leg's WFPR. Shared with span-book.ts.
+ */
+export function deltaLegCredit(spread: SpanInterSpread, n: number, joining: number, taken: number, wfpr: number): number {
+  return spread.creditMethod === 'flat' ? (n * (spread.flatAmount ?? 0)) / joining : spread.creditRate * taken * wfpr;
+}
+
+/** Total credit of a scanning spread (§4.1): the legs' standalone scan risks summed less the combined risk, ≥ 0. */
+export function scanningCredit(standalone: number, combined: number): number {
+  return standalone > 0 ? Math.max(0, standalone - combined) : 0;
+}
+
+/** A scanning leg's share of the total credit, in proportion to its standalone scan risk (before the room cap). */
+export function scanningLegCredit(total: number, scanRisk: number, standalone: number): number {
+  return total > 0 ? (total * scanRisk) / standalone : 0;
 }

@@ -1,6 +1,6 @@
 import type { SpreadFormed } from '../../margin-result.js';
 import type { SpanIntraLeg, SpanIntraSpread } from '../span-types.js';
-import { availableDelta, consumeDelta, selectBuckets, type DeltaLedger } from './delta-ledger.js';
+import { availableDelta, consumeDelta, selectBuckets, SPREAD_NOISE, type DeltaLedger } from './delta-ledger.js';
 
 export interface IntraSpreadResult {
   /** Σ n × chargeRate over the spreads formed, CC currency, ≥ 0 (methods/span.md §3 step 3). */
@@ -36,7 +36,7 @@ export function orderIntraSpreads(spreads: readonly SpanIntraSpread[]): SpanIntr
 export function formIntraSpreads(cc: string, spreads: readonly SpanIntraSpread[], ledger: DeltaLedger): IntraSpreadResult {
   const inCc = selectBuckets(ledger, (b) => b.cc === cc);
   // Below this, n × ratio is float noise from netting opposite buckets (scale-free: 1e-12 of the gross delta).
-  const noise = 1e-12 * inCc.reduce((sum, i) => sum + Math.abs(ledger.buckets[i]!.delta), 0);
+  const noise = SPREAD_NOISE * inCc.reduce((sum, i) => sum + Math.abs(ledger.buckets[i]!.delta), 0);
   const legBuckets = (leg: SpanIntraLeg): number[] =>
     leg.period !== undefined
       ? inCc.filter((i) => ledger.buckets[i]!.period === leg.period)

@@ -26,16 +26,25 @@ export function scanTierRisk(pnl: Float64Array): ScanTierRisk {
   if (pnl.length !== SPAN_SCENARIOS) {
     throw new CrossmarginError('INTERNAL', `SPAN scan tier P&L has ${pnl.length} values, expected ${SPAN_SCENARIOS}`);
   }
+  return scanTierRiskAt(pnl, 0);
+}
+
+/**
+ * scanTierRisk of the 16 values `pnl[offset .. offset + 15]`: the one implementation of the decomposition, shared
+ * by the per-account path and the batch path (span-book.ts reads its tiers straight out of a chunk buffer), so
+ * both give the same bits.
+ */
+export function scanTierRiskAt(pnl: Float64Array, offset: number): ScanTierRisk {
   let active = 0;
   let worst = -Infinity;
   for (let s = 0; s < SPAN_SCENARIOS; s++) {
-    const loss = 0 - pnl[s]!;
+    const loss = 0 - pnl[offset + s]!;
     if (loss > worst) {
       worst = loss;
       active = s;
     }
   }
-  const loss = (s: number): number => 0 - pnl[s]!;
+  const loss = (s: number): number => 0 - pnl[offset + s]!;
   const paired = loss(SPAN_PAIRED_SCENARIO[active]!);
   const timeRisk = (loss(0) + loss(1)) / 2;
   const volRisk = Math.abs(worst - paired) / 2;

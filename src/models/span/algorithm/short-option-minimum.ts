@@ -15,5 +15,10 @@ export function shortOptionMinimum(positions: readonly NettedPosition[], somRate
     if (contract.right === 'put') puts -= quantity;
     else calls -= quantity;
   }
+  return somFromCounts(calls, puts, somRate, method);
+}
+
+/** SOM from the net short call and put counts (contracts, ≥ 0): the formula both paths use (span-book.ts). */
+export function somFromCounts(calls: number, puts: number, somRate: number, method: SomMethod): number {
   return somRate * (method === 'max' ? Math.max(calls, puts) : calls + puts);
 }

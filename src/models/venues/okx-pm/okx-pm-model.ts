@@ -1,12 +1,12 @@
-import { CrossmarginError } from '../../../core/errors.js';
 import type { InstrumentSpec } from '../../../instruments/instrument-spec.js';
 import type { ResolvedPortfolio } from '../../../portfolio/resolve-portfolio.js';
 import type { MarginModel, ModelContext } from '../../margin-model.js';
 import type { MarginComponent, MarginResult } from '../../margin-result.js';
 import { aggregatePortfolio, groupRows } from '../../scenario-pipeline.js';
-import { okxBasis, okxDerivMmr, okxIncremental, okxRate, okxStablecoinHedge, okxStressLoss, okxTermStructure } from './okx-pm-components.js';
+import { evaluateOkxPmBook } from './okx-pm-batch.js';
 import { OKX_PM_PARAMETER_DOCS, OkxPmParamsSchema, type OkxPmParams } from './okx-pm-params.js';
-import { compileOkxPlan, mr1ShocksOf, mr46TierOf, OKX_DELTA_STEP, OKX_VOL_NAMES, okxScenarioLabel, okxSpotMove, type OkxPlan } from './okx-pm-scenarios.js';
+import { compileOkxPlan, mr1ShocksOf, mr46TierOf, OKX_VOL_NAMES, okxScenarioLabel, okxSpotMove, type OkxPlan } from './okx-pm-scenarios.js';
+import { okxAccountMargins, okxInstrumentRates, okxPositionDelta, okxUnitCharges, type OkxUnitCharges, type OkxUnitInput } from './okx-pm-unit.js';
 
 /**
  * Components whose formula OKX does not publish (crypto-venues.md §2, §10 "OKX MR2/3/4/5, MR1 IV table, MR6/MR7
@@ -40,7 +40,11 @@ export const okxPmModel: MarginModel<OkxPmParams> = {
   homogeneous: false,
   compile(params, context) {
     const plan = compileOkxPlan(params, context);
-    return { evaluate: (portfolio) => evaluateOkxPm(params, context, plan, portfolio) };
+    return {
+      evaluate: (portfolio) => evaluateOkxPm(params, context, plan, portfolio),
+      // Every account goes through the batch arithmetic: the method reads neither resting orders nor entry prices.
+      evaluateBook: (book, out) => evaluateOkxPmBook(params, context, plan, book, out),
+    };
   },
 };
 
@@ -49,6 +53,7 @@ interface UnitResult {
   readonly stress: { loss: number; index: number };
   readonly pnl: Float64Array;
   readonly derivMmr: number;
+  readonly mr8: number;
   readonly detail: Record<string, unknown>;
 }
 
@@ -65,39 +70,51 @@ function evaluateOkxPm(params: OkxPmParams, context: ModelContext, plan: OkxPlan
   const rows = groupRows(n, (i) => ({ key: `${unitKeys.rows[i]!}|${plan.slice[portfolio.positions[i]!.instrument]!}`, name: '' }));
   // Rates to USD (§2, [I] from TV-O1): a stablecoin-margined contract trades on index_USD / stablecoin price and its
   // P&L counts at par with USD; its USD delta is coins × index_USD. Other currencies convert at today's rate.
-  const fxUsd = portfolio.positions.map((_, i) => market.fxRate(specOf(i).currency, 'USD'));
-  const stable = portfolio.positions.map((_, i) => params.stablecoins.includes(specOf(i).currency));
-  const scenarioRate = fxUsd.map((fx, i) => (stable[i] ? 1 / fx : fx));
+  const rates = portfolio.positions.map((_, i) => okxInstrumentRates(params, context, specOf(i)));
+  const scenarioRate = rates.map((x) => x.scenarioRate);
   const grouped = aggregatePortfolio(matrix, context, portfolio, rows.keys.length, (i) => rows.rows[i]!, (i) => scenarioRate[i]!);
-  const delta = portfolio.positions.map((p, i) => {
-    const at = p.instrument * L;
-    return ((p.quantity * (matrix.pnl[at + layout.deltaUp]! - matrix.pnl[at + layout.deltaDown]!)) / (2 * OKX_DELTA_STEP)) * (stable[i] ? 1 : fxUsd[i]!);
-  });
+  const instrument = portfolio.positions.map((p) => p.instrument);
+  const quantity = portfolio.positions.map((p) => p.quantity);
+  const delta = portfolio.positions.map((p, i) => okxPositionDelta(plan, p.instrument, p.quantity, rates[i]!.deltaRate));
+  // A row holds one slice (option expiry) of one unit: all its positions share the slice.
+  const rowSlice: number[] = new Array<number>(rows.keys.length).fill(0);
+  portfolio.positions.forEach((p, i) => (rowSlice[rows.rows[i]!] = plan.slice[p.instrument]!));
   const toAccount = market.fxRate('USD', portfolio.currency);
 
   const units: UnitResult[] = [];
   unitKeys.keys.forEach((key, u) => {
     if (key === '-') return;
     const members = portfolio.positions.map((_, i) => i).filter((i) => unitKeys.rows[i] === u);
-    const underlying = specOf(members[0]!).underlying;
     const unitRows = rows.keys.map((_, r) => r).filter((r) => members.some((i) => rows.rows[i] === r));
-    const pnl = new Float64Array(L);
-    for (const r of unitRows) for (let j = 0; j < L; j++) pnl[j] = pnl[j]! + grouped.rowPnl[r * L + j]!;
-    units.push(evaluateUnit(params, plan, context, portfolio, { group: unitKeys.names[u]!, underlying, members, unitRows, pnl, delta, rowPnl: grouped.rowPnl, rows: rows.rows }));
+    const unit: OkxUnitInput = {
+      underlying: specOf(members[0]!).underlying,
+      rowPnl: grouped.rowPnl,
+      rows: unitRows,
+      rowFrom: 0,
+      rowTo: unitRows.length,
+      rowSlice,
+      members,
+      memberFrom: 0,
+      memberTo: members.length,
+      instrument,
+      quantity,
+      delta,
+      pnl: new Float64Array(L),
+    };
+    units.push(explainUnit(params, plan, unitKeys.names[u]!, unit, okxUnitCharges(params, plan, context, unit)));
   });
 
   const components: MarginComponent[] = [];
   let mmr = 0;
   for (const unit of units) {
-    mmr += unit.derivMmr + (unit.detail.mr8 as number);
+    mmr += unit.derivMmr + unit.mr8;
     for (const name of ['mr1', 'mr2', 'mr3', 'mr4', 'mr5', 'mr6', 'mr7', 'mr8', 'mr9', 'derivMmr'] as const) {
       const value = (unit.detail[name] as number) * toAccount;
       const scenario = unit.detail[`${name}Scenario`] as { id: string; label: string } | undefined;
       components.push({ name, group: unit.group, value: value + 0, ...(scenario === undefined ? {} : { scenario }) });
     }
   }
-  const imr = params.imrFactor * mmr;
-  if (!(mmr >= 0) || !(imr >= 0)) throw new CrossmarginError('INTERNAL', `okx-pm produced a negative or non-finite margin (MMR ${mmr}, IMR ${imr})`);
+  const { initialMargin, maintenanceMargin } = okxAccountMargins(mmr, params.imrFactor, toAccount);
   const worst = units.filter((x) => x.stress.loss > 0).sort((a, b) => b.derivMmr - a.derivMmr || (a.group < b.group ? -1 : 1))[0];
   const unitOf = (i: number): UnitResult | undefined => units.find((x) => (x.detail.positions as number[]).includes(i));
   const positions = portfolio.positions.map((p, i) => {
@@ -110,8 +127,8 @@ function evaluateOkxPm(params: OkxPmParams, context: ModelContext, plan: OkxPlan
     model: 'okx-pm',
     ...(portfolio.account === undefined ? {} : { account: portfolio.account }),
     currency: portfolio.currency,
-    initialMargin: imr * toAccount,
-    maintenanceMargin: mmr * toAccount,
+    initialMargin,
+    maintenanceMargin,
     components,
     ...(worst === undefined
       ? {}
@@ -126,68 +143,19 @@ function evaluateOkxPm(params: OkxPmParams, context: ModelContext, plan: OkxPlan
   };
 }
 
-interface UnitInput {
-  readonly group: string;
-  readonly underlying: string;
-  readonly members: readonly number[];
-  readonly unitRows: readonly number[];
-  readonly pnl: Float64Array;
-  readonly delta: readonly number[];
-  readonly rowPnl: Float64Array;
-  readonly rows: readonly number[];
-}
-
-/** MR1…MR9 of one risk unit, USD (crypto-venues.md §2 pseudo-code). */
-function evaluateUnit(params: OkxPmParams, plan: OkxPlan, context: ModelContext, portfolio: ResolvedPortfolio, unit: UnitInput): UnitResult {
+/** The explanation of one unit's charges (per-account path only): the stress that sets them, its scenarios, labels. */
+function explainUnit(params: OkxPmParams, plan: OkxPlan, group: string, unit: OkxUnitInput, c: OkxUnitCharges): UnitResult {
   const { layout } = plan;
-  const L = layout.length;
-  const { pnl, members } = unit;
-  const spec = (i: number): InstrumentSpec => context.instruments.spec(portfolio.positions[i]!.instrument);
-  const inputs = (i: number) => plan.inputs[portfolio.positions[i]!.instrument]!;
+  const { pnl } = unit;
   const shocks = mr1ShocksOf(params, unit.underlying);
   const tier46 = mr46TierOf(params, unit.underlying);
   const label = (j: number): string => okxScenarioLabel(layout, j, shocks, tier46.extremeMove);
-
-  const mr1 = okxStressLoss(pnl.subarray(0, layout.gridCount));
-  const ext = okxStressLoss([pnl[layout.extremeUp]!, pnl[layout.extremeDown]!]);
-  const mr6 = params.mr6Factor * ext.loss;
-  const mr2 = Math.max(0, -pnl[layout.theta]!);
-  // A row holds one slice (option expiry) of the unit: the slice of its first position. Slice 0 (delta-one) has no vega.
-  const sliceOfRow = (r: number): number => plan.slice[portfolio.positions[unit.rows.indexOf(r)]!.instrument]!;
-  const vegas = unit.unitRows.filter((r) => sliceOfRow(r) > 0).map((r) => unit.rowPnl[r * L + layout.vega]!);
-  const mr3 = okxTermStructure(vegas, params.termStructureFactor);
-  const byTau = (keep: (s: InstrumentSpec) => boolean): { deltaUsd: number; tauYears: number }[] => {
-    const m = new Map<number, number>();
-    for (const i of members) if (keep(spec(i))) m.set(inputs(i).tau, (m.get(inputs(i).tau) ?? 0) + unit.delta[i]!);
-    return [...m.entries()].sort((a, b) => a[0] - b[0]).map(([tauYears, deltaUsd]) => ({ deltaUsd, tauYears }));
-  };
-  const mr4 = okxBasis(byTau((s) => s.kind === 'future' || s.kind === 'perpetual'), tier46.annualisedMoveRisk, tier46.minBasisMove);
-  const mr5 = okxRate(byTau((s) => s.kind === 'option'), params.rateShock);
-  let mr7Raw = 0;
-  const deltaByCurrency: Record<string, number> = {};
-  let deltaUsd = 0;
-  let spotCoins = 0;
-  for (const i of members) {
-    const s = spec(i);
-    const q = portfolio.positions[i]!.quantity;
-    mr7Raw += s.kind === 'option' ? Math.abs(q * s.multiplier) * inputs(i).index * params.mr7OptionRate : Math.abs(unit.delta[i]!) * params.mr7Rate;
-    // Coin-margined (inverse) contracts are USD contracts: their delta is in the USD leg of MR9.
-    const ccy = s.settlement === 'inverse' ? 'USD' : s.currency;
-    deltaByCurrency[ccy] = (deltaByCurrency[ccy] ?? 0) + unit.delta[i]!;
-    deltaUsd += unit.delta[i]!;
-    if (s.kind === 'spot') spotCoins += q * s.multiplier;
-  }
-  const mr7 = okxIncremental(mr7Raw, params.mr7Scaling);
-  const hedge = okxStablecoinHedge(deltaByCurrency, params.stablecoins, (c) => context.market.fxRate(c, 'USD'), params.mr9Bands);
-  const mr9 = hedge.charge;
-  const borrowedUsd = spotCoins < 0 ? -spotCoins * context.market.underlying(unit.underlying).index : 0;
-  const mr8 = okxIncremental(borrowedUsd, params.borrowTiers);
-  const derivMmr = okxDerivMmr({ mr1: mr1.loss, mr2, mr3, mr4, mr5, mr6, mr7, mr9 });
+  const { mr1, ext } = c;
   // The stress that sets max(MR1, MR2, MR6): its scenario explains the charge and the positions' contributions.
   const stresses = [
     { loss: mr1.loss, index: mr1.index },
-    { loss: mr2, index: layout.theta },
-    { loss: mr6, index: ext.index === 0 ? layout.extremeUp : layout.extremeDown },
+    { loss: c.mr2, index: layout.theta },
+    { loss: c.mr6, index: ext.index === 0 ? layout.extremeUp : layout.extremeDown },
   ];
   const stress = stresses.reduce((a, b) => (b.loss > a.loss ? b : a));
   const grid = (v: number): number[] => Array.from({ length: 2 * layout.points + 1 }, (_, k) => pnl[k * OKX_VOL_NAMES.length + v]! + 0);
@@ -197,39 +165,40 @@ function evaluateUnit(params: OkxPmParams, plan: OkxPlan, context: ModelContext,
     volSame: grid(1),
     volShockUp: grid(2),
   };
-  const ref = (j: number): { id: string; label: string } => ({ id: `${unit.group}:${j}`, label: label(j) });
+  const ref = (j: number): { id: string; label: string } => ({ id: `${group}:${j}`, label: label(j) });
   return {
-    group: unit.group,
+    group,
     stress,
     pnl,
-    derivMmr,
+    derivMmr: c.derivMmr,
+    mr8: c.mr8,
     detail: {
-      riskUnit: unit.group,
+      riskUnit: group,
       underlying: unit.underlying,
       mr1Tier: params.mr1TierOf[unit.underlying] ?? 'others',
       mr46Tier: params.mr46TierOf[unit.underlying] ?? 'others',
       mr1: mr1.loss,
       mr1Scenario: mr1.loss > 0 ? ref(mr1.index) : undefined,
       mr1Scenarios,
-      mr2,
-      mr3,
-      mr4,
-      mr5,
-      mr6,
+      mr2: c.mr2,
+      mr3: c.mr3,
+      mr4: c.mr4,
+      mr5: c.mr5,
+      mr6: c.mr6,
       mr6Scenario: ext.loss > 0 ? ref(ext.index === 0 ? layout.extremeUp : layout.extremeDown) : undefined,
       mr6FinalResult: { move: ext.index === 0 ? tier46.extremeMove : -tier46.extremeMove, pnl: Math.min(pnl[layout.extremeUp]!, pnl[layout.extremeDown]!) + 0 },
-      mr7Raw,
-      mr7,
-      mr8,
-      borrowedUsd,
-      mr9,
-      stablecoinHedged: hedge.hedged,
-      deltaUsd: deltaUsd + 0,
-      deltaByCurrency,
-      derivMmr,
-      derivImr: params.imrFactor * (derivMmr + mr8),
+      mr7Raw: c.mr7Raw,
+      mr7: c.mr7,
+      mr8: c.mr8,
+      borrowedUsd: c.borrowedUsd,
+      mr9: c.mr9,
+      stablecoinHedged: c.hedged,
+      deltaUsd: c.deltaUsd + 0,
+      deltaByCurrency: c.deltaByCurrency,
+      derivMmr: c.derivMmr,
+      derivImr: params.imrFactor * (c.derivMmr + c.mr8),
       stressLabel: label(stress.index),
-      positions: members,
+      positions: Array.from({ length: unit.memberTo - unit.memberFrom }, (_, k) => unit.members[unit.memberFrom + k]!),
     },
   };
 }
