@@ -10,7 +10,7 @@ import { mulberry32 } from '../src/core/seeded-random.js';
 import { parseMarketSnapshot } from '../src/market/market-snapshot.js';
 import { computeBookMargins, type BookMargins } from '../src/models/compute-book-margins.js';
 import { computeMargins, type PortfolioInput } from '../src/models/compute-margin.js';
-import { defaultThreads } from '../src/risk/fused-tail-pool.js';
+import { defaultThreads } from '../src/risk/kernel-pool.js';
 import { loadMarketHistory } from '../src/scenarios/history/load-market-history.js';
 import type { BenchResult } from './bench-result.js';
 

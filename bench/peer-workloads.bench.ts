@@ -19,16 +19,13 @@ import { join, resolve } from 'node:path';
 import { black76Price } from '../src/pricing/black76-price.js';
 import { aggregateKernel } from '../src/portfolio/aggregate-kernel.js';
 import { aggregateKernelBlocked } from '../src/portfolio/aggregate-kernel-blocked.js';
-import { aggregateKernelWasm } from '../src/portfolio/aggregate-kernel-wasm.js';
 import { wasmRiskKernels } from '../src/numerics/wasm-risk-kernels.js';
 import type { Book } from '../src/portfolio/book.js';
 import { KIND_CALL, KIND_PUT, type RevaluationPlan } from '../src/revaluation/revaluation-plan.js';
 import { revalueKernelFast, revaluationScratchLength } from '../src/revaluation/revalue-kernel-fast.js';
 import { aggregateTailMeasures, aggregateTailMeasuresScratchLength } from '../src/risk/aggregate-tail-measures.js';
-import { aggregateTailMeasuresWasm } from '../src/risk/aggregate-tail-measures-wasm.js';
-import { tailMeasuresRowsWasm } from '../src/risk/tail-measures-rows-wasm.js';
 import { expectedShortfall } from '../src/risk/expected-shortfall.js';
-import { aggregateTailMeasuresParallel, defaultThreads } from '../src/risk/fused-tail-pool.js';
+import { aggregateParallel, aggregateTailMeasuresParallel, defaultThreads, revalueParallel, tailMeasuresRowsParallel } from '../src/risk/kernel-pool.js';
 import { tailMeasures, tailMeasuresScratchLength, tailShape } from '../src/risk/tail-measures.js';
 import { valueAtRisk } from '../src/risk/value-at-risk.js';
 import { worstLoss } from '../src/risk/worst-loss.js';
@@ -145,9 +142,16 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
   };
   const pnl = new Float64Array(O * S);
   const scratch = new Float64Array(revaluationScratchLength(set));
-  const w1Ms = medianMs(reps, () => revalueKernelFast(plan, set, pnl, scratch));
+  const w1OneMs = medianMs(reps, () => revalueKernelFast(plan, set, pnl, scratch));
   const refPnl = f64('ref_pnl.f64');
-  const w1MaxAbs = maxAbs(pnl, refPnl);
+  const w1OneMaxAbs = maxAbs(pnl, refPnl);
+  // Production: the same kernel over instrument chunks on the pool's threads (what buildScenarioMatrix runs).
+  const threads = defaultThreads();
+  let revalued = revalueParallel(plan, set, { threads });
+  const w1Ms = medianMs(reps, () => {
+    revalued = revalueParallel(plan, set, { threads });
+  });
+  const w1MaxAbs = maxAbs(revalued.out, refPnl);
 
   // ---- W2: the workload's CSR book against the reference P&L matrix (the peers' W2 input too) ----
   // Production: the WebAssembly SIMD tile writing into a matrix resident in linear memory (as C writes into its heap);
@@ -188,41 +192,47 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
   const fusedMs = medianMs(reps, () => aggregateTailMeasures(book, refPnl, S, varAlpha, esAlpha, fusedScratch, fused));
   const fusedMaxAbs = maxAbs(fused, refRisk);
 
-  // ---- the production kernels: WebAssembly SIMD (resident matrix), and the batch path's fused pool ----
+  // ---- one thread: the WebAssembly SIMD kernels on a matrix resident in linear memory ----
   const wasm: Record<string, number> = {};
-  let w2Ms = w2TsMs, w2MaxAbs = w2TsMaxAbs, w3Ms = w3TsMs, w3MaxAbs = w3TsMaxAbs;
+  let w2OneMs = w2TsMs, w2OneMaxAbs = w2TsMaxAbs, w3OneMs = w3TsMs, w3OneMaxAbs = w3TsMaxAbs;
   const kernels = wasmRiskKernels();
+  const shape = tailShape(varAlpha, esAlpha, S);
   if (kernels !== undefined) {
     const resident = kernels.residentRows(A, S);
-    w2Ms = medianMs(reps, () => resident.aggregate(book.rowStart, book.instrument, book.weight, refPnl));
-    w2MaxAbs = maxAbs(resident.values(), refAcct);
+    w2OneMs = medianMs(reps, () => resident.aggregate(book.rowStart, book.instrument, book.weight, refPnl));
+    w2OneMaxAbs = maxAbs(resident.values(), refAcct);
     const riskW = new Float64Array(3 * A);
-    const shape = tailShape(varAlpha, esAlpha, S);
-    w3Ms = medianMs(reps, () => resident.tailMeasures(shape, riskW));
-    w3MaxAbs = maxAbs(riskW, refRisk);
-    // The copying entry points of before (matrix in and out through JavaScript on every call), for context.
-    const acctW = new Float64Array(A * S);
-    wasm.w2_wasm_copying_madds_per_s = (P * S) / (medianMs(few, () => aggregateKernelWasm(book, refPnl, S, acctW)) / 1000);
-    wasm.w3_wasm_copying_accounts_per_s = A / (medianMs(few, () => tailMeasuresRowsWasm(acct, A, S, varAlpha, esAlpha, tailScratch, riskW)) / 1000);
-    const fusedW = new Float64Array(3 * A);
-    const f = medianMs(reps, () => aggregateTailMeasuresWasm(book, refPnl, S, varAlpha, esAlpha, fusedScratch, fusedW));
+    w3OneMs = medianMs(reps, () => resident.tailMeasures(shape, riskW));
+    w3OneMaxAbs = maxAbs(riskW, refRisk);
+    let fusedW = aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads: 1 });
+    const f = medianMs(reps, () => {
+      fusedW = aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads: 1 });
+    });
     wasm.w2w3_fused_wasm_accounts_per_s = A / (f / 1000);
-    wasm.w2w3_fused_wasm_maxabs = maxAbs(fusedW, refRisk);
+    wasm.w2w3_fused_wasm_maxabs = maxAbs(fusedW.out, refRisk);
   } else {
     wasm.wasm_unavailable = 1;
   }
-  // The batch path's engine: the fused kernel over the book on every thread (risk/fused-tail-pool.ts).
-  const threads = defaultThreads();
+
+  // ---- production: the kernel pool on every thread (risk/kernel-pool.ts; the batch path and buildScenarioMatrix) ----
+  let aggregated = aggregateParallel(book, refPnl, S, { threads });
+  const w2Ms = medianMs(reps, () => {
+    aggregated = aggregateParallel(book, refPnl, S, { threads });
+  });
+  const w2MaxAbs = maxAbs(aggregated.out, refAcct);
+  const shared = aggregated.out; // the engine's own W2 output, in shared memory
+  let measuredRows = tailMeasuresRowsParallel(shared, A, S, varAlpha, esAlpha, { threads });
+  const w3Ms = medianMs(reps, () => {
+    measuredRows = tailMeasuresRowsParallel(shared, A, S, varAlpha, esAlpha, { threads });
+  });
+  const w3MaxAbs = maxAbs(measuredRows.out, refRisk);
   let pooled = aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads });
   const poolMs = medianMs(reps, () => {
     pooled = aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads });
   });
-  wasm.w2w3_pool_threads = pooled.threads;
+  wasm.threads = Math.max(revalued.threads, aggregated.threads, measuredRows.threads, pooled.threads);
   wasm.w2w3_pool_accounts_per_s = A / (poolMs / 1000);
-  wasm.w2w3_pool_madds_per_s = (P * S) / (poolMs / 1000);
   wasm.w2w3_pool_maxabs = maxAbs(pooled.out, refRisk);
-  const pool1Ms = medianMs(reps, () => aggregateTailMeasuresParallel(book, refPnl, S, varAlpha, esAlpha, { threads: 1 }));
-  wasm.w2w3_pool_1t_accounts_per_s = A / (pool1Ms / 1000);
   await new Promise<void>((done) => setImmediate(done));
 
   const w1PerS = (O * S) / (w1Ms / 1000);
@@ -233,6 +243,12 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
     w1_ms: w1Ms,
     w1_reval_per_s: w1PerS,
     w1_maxabs: w1MaxAbs,
+    w1_1t_reval_per_s: (O * S) / (w1OneMs / 1000),
+    w1_1t_maxabs: w1OneMaxAbs,
+    w2_1t_madds_per_s: (P * S) / (w2OneMs / 1000),
+    w2_1t_maxabs: w2OneMaxAbs,
+    w3_1t_accounts_per_s: A / (w3OneMs / 1000),
+    w3_1t_maxabs: w3OneMaxAbs,
     w2_ms: w2Ms,
     w2_madds_per_s: w2PerS,
     w2_maxabs: w2MaxAbs,
@@ -260,24 +276,30 @@ export async function benchPeerWorkloads(options: { dir?: string; reps?: number;
         extra[label] = ours / theirs;
       }
     };
-    ratio(w1PerS, 'w1_numpy_reval_per_s', 'w1_vs_numpy');
-    ratio(w1PerS, 'w1_c_best_reval_per_s', 'w1_vs_c_best');
-    ratio(w2PerS, 'w2_numpy_madds_per_s', 'w2_vs_numpy');
-    ratio(w2PerS, 'w2_c_best_madds_per_s', 'w2_vs_c_best');
-    ratio(w3PerS, 'w3_numpy_accounts_per_s', 'w3_vs_numpy');
-    ratio(w3PerS, 'w3_c_best_accounts_per_s', 'w3_vs_c_best');
-    // The batch path on every thread against the peers on 2 threads (OpenMP C, numpy pool) of the same run.
-    ratio(wasm.w2w3_pool_madds_per_s!, 'w2_c_best_2t_madds_per_s', 'w2w3_pool_vs_w2_c_best_2t');
+    // Production (every thread) against the peers' one-thread and two-thread figures, and one thread against one.
+    for (const [w, ours, one, unit] of [
+      ['w1', w1PerS, extra.w1_1t_reval_per_s!, 'reval'],
+      ['w2', w2PerS, extra.w2_1t_madds_per_s!, 'madds'],
+      ['w3', w3PerS, extra.w3_1t_accounts_per_s!, 'accounts'],
+    ] as const) {
+      ratio(ours, `${w}_numpy_${unit}_per_s`, `${w}_vs_numpy`);
+      ratio(ours, `${w}_c_best_${unit}_per_s`, `${w}_vs_c_best`);
+      ratio(ours, `${w}_numpy_2t_${unit}_per_s`, `${w}_vs_numpy_2t`);
+      ratio(ours, `${w}_c_best_2t_${unit}_per_s`, `${w}_vs_c_best_2t`);
+      ratio(one, `${w}_numpy_${unit}_per_s`, `${w}_1t_vs_numpy`);
+      ratio(one, `${w}_c_best_${unit}_per_s`, `${w}_1t_vs_c_best`);
+    }
     ratio(wasm.w2w3_pool_accounts_per_s!, 'w3_c_best_2t_accounts_per_s', 'w2w3_pool_vs_w3_c_best_2t');
-    ratio(wasm.w2w3_pool_accounts_per_s!, 'w3_c_best_accounts_per_s', 'w2w3_pool_vs_w3_c_best');
   }
   return {
     name: NAME,
     workload:
       `/work/shared/perf standard workloads from ${dir}: W1 ${O.toLocaleString('en-US')} options × ${S.toLocaleString('en-US')} scenarios ` +
-      `(revalueKernelFast), W2 ${A.toLocaleString('en-US')} accounts × ${(P / A).toFixed(0)} positions CSR and W3 worst / VaR${varAlpha * 100} / ES${esAlpha * 100} per account ` +
-      `through the production kernels (${kernels === undefined ? 'TypeScript: WebAssembly SIMD unavailable' : 'WebAssembly SIMD, the account matrix resident in linear memory; book and instrument matrix copied in per W2 call'}; ` +
-      `one thread), their TypeScript twins (*_ts_*), W2+W3 fused in TypeScript and WebAssembly, and the batch path's fused kernel on ${threads} thread(s) (w2w3_pool_*, compared with the peers' 2-thread figures); ` +
+      `(revalueKernelFast), W2 ${A.toLocaleString('en-US')} accounts × ${(P / A).toFixed(0)} positions CSR and W3 worst / VaR${varAlpha * 100} / ES${esAlpha * 100} per account: ` +
+      `w1_/w2_/w3_* = the production path, the kernel pool on ${threads} thread(s) (revalueParallel, aggregateParallel into shared memory, tailMeasuresRowsParallel over that output; ` +
+      `${kernels === undefined ? 'TypeScript kernels: WebAssembly SIMD unavailable' : 'WebAssembly SIMD kernels'}); *_1t_* = one thread (revalueKernelFast; ` +
+      `${kernels === undefined ? 'TypeScript kernels' : 'WebAssembly SIMD with the account matrix resident in linear memory'}); *_ts_* = the TypeScript twins; W2+W3 fused in TypeScript, WebAssembly and on the pool (w2w3_pool_*); ` +
+      `ratios *_vs_* (production) against the peers' 1-thread figures and *_vs_*_2t against their 2-thread ones, *_1t_vs_* one thread against one; ` +
       `median of ${reps} after 1 warm-up. opsPerSecond = W3 accounts/s; every figure is in extra`,
     opsPerSecond: w3PerS,
     meanMs: w3Ms,

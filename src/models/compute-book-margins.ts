@@ -1,7 +1,7 @@
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { InstrumentTable } from '../instruments/instrument-table.js';
 import { compileAccountBook, type AccountBook } from '../portfolio/account-book.js';
-import { checkThreads, defaultThreads } from '../risk/fused-tail-pool.js';
+import { checkThreads, defaultThreads } from '../risk/kernel-pool.js';
 import { compileModelRun, prepareModelRun, type ComputeMarginsOptions, type PortfolioInput } from './compute-margin.js';
 import type { BookOutput, CompiledModel } from './margin-model.js';
 import type { MarginResult } from './margin-result.js';

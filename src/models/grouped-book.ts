@@ -1,6 +1,6 @@
 import type { AccountBook } from '../portfolio/account-book.js';
 import type { Book } from '../portfolio/book.js';
-import { aggregateTailMeasuresParallel, type FusedTailRun } from '../risk/fused-tail-pool.js';
+import { aggregateTailMeasuresParallel, type KernelRun } from '../risk/kernel-pool.js';
 import type { BatchOptions, ModelContext } from './margin-model.js';
 import type { ScenarioMatrix } from './scenario-pipeline.js';
 
@@ -104,6 +104,6 @@ export function groupAccountBook(book: AccountBook, rates: Float64Array, groupOf
 }
 
 /** [worst, VaR, ES] at `alpha` of every row of a grouped book against a scenario matrix, on the batch threads. */
-export function measureRows(rows: Book, matrix: ScenarioMatrix, alpha: number, options: BatchOptions): FusedTailRun {
+export function measureRows(rows: Book, matrix: ScenarioMatrix, alpha: number, options: BatchOptions): KernelRun {
   return aggregateTailMeasuresParallel(rows, matrix.pnl, matrix.set.count, alpha, alpha, options);
 }

@@ -4,7 +4,7 @@ import { buildBook } from '../portfolio/book.js';
 import { aggregateKernelBlocked } from '../portfolio/aggregate-kernel-blocked.js';
 import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import { compileRevaluation } from '../revaluation/compile-revaluation.js';
-import { revalueKernelFast, revaluationScratchLength } from '../revaluation/revalue-kernel-fast.js';
+import { revalueParallel } from '../risk/kernel-pool.js';
 import type { ScenarioSet } from '../scenarios/scenario-set.js';
 import type { ModelContext } from './margin-model.js';
 
@@ -28,11 +28,15 @@ export function riskUnderlyings(context: Pick<ModelContext, 'instruments' | 'mar
   return context.instruments.underlyingNames().filter((u) => context.market.has(u));
 }
 
+/**
+ * Revalues every instrument of the context under the set: one shared matrix for all accounts. Large plans are split
+ * over the kernel pool's threads (risk/kernel-pool.ts; CROSSMARGIN_THREADS, default the cores available); the matrix
+ * is the same bits for any thread count.
+ */
 export function buildScenarioMatrix(context: ModelContext, set: ScenarioSet): ScenarioMatrix {
   const specs = context.instruments.specs();
   const plan = compileRevaluation(specs, context.market, set, context.fieldOf);
-  const pnl = new Float64Array(specs.length * set.count);
-  revalueKernelFast(plan, set, pnl, new Float64Array(revaluationScratchLength(set)));
+  const { out: pnl } = revalueParallel(plan, set);
   return { set, pnl, instrumentCount: specs.length };
 }
 

@@ -22,11 +22,11 @@ export interface WasmRiskKernels {
   /** W2 + W3 fused, [worst, VaR, ES] per row into out; the row × scenario matrix is never written. */
   aggregateTailMeasures(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, rows: number, pnl: Float64Array, n: number, shape: TailShape, out: Float64Array): void;
   /**
-   * Copies the instrument matrix into linear memory once and returns a runner of the fused kernel over slices of
-   * a book (the batch path's chunks): each run copies only its rows' entries in and 3 doubles per row out. The
-   * session lasts until the next call on this module (one module instance per thread); a stale session throws.
+   * Copies the instrument matrix into linear memory once and returns runners of the kernels over slices of a book
+   * (the thread pool's chunks): each run copies only its rows' entries in and its results out. The session lasts
+   * until the next call on this module (one module instance per thread); a stale session throws.
    */
-  fusedSession(pnl: Float64Array, n: number): FusedSession;
+  bookSession(pnl: Float64Array, n: number): BookSession;
   /**
    * A rows × n matrix that lives in linear memory (as a C kernel's output lives in its heap): W2 aggregates into
    * it and W3 measures it without copying the 80 MB through JavaScript. Lasts until the next call on this module.
@@ -44,10 +44,12 @@ export interface ResidentRows {
   tailMeasures(shape: TailShape, out: Float64Array): void;
 }
 
-/** See WasmRiskKernels.fusedSession. */
-export interface FusedSession {
-  /** [worst, VaR, ES] of rows r0 ≤ r < r1 of the CSR book into out[outOffset + 3(r − r0) ..]. */
-  run(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number, shape: TailShape, out: Float64Array, outOffset: number): void;
+/** See WasmRiskKernels.bookSession. */
+export interface BookSession {
+  /** W2 + W3 fused: [worst, VaR, ES] of rows r0 ≤ r < r1 of the CSR book into out[outOffset + 3(r − r0) ..]. */
+  measure(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number, shape: TailShape, out: Float64Array, outOffset: number): void;
+  /** W2: the scenario P&L of rows r0 ≤ r < r1 into out[outOffset + n(r − r0) ..]. */
+  aggregate(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number, out: Float64Array, outOffset: number): void;
 }
 
 /** Tail sizes from core/tail-count.ts: VaR rank k, ES mass m = whole + frac, need = max(k, ⌈m⌉, 1). */
@@ -185,30 +187,40 @@ function bind(x: Exports): WasmRiskKernels {
       x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
       getF64(o, out, rows * 3);
     },
-    fusedSession(pnl, n) {
+    bookSession(pnl, n) {
       const mine = ++generation;
       top = BASE;
       const p = putF64(pnl, instrumentCount(pnl, n) * n);
       const scratch = reserve(n * 8 + tailScratchBytes(n));
       const sessionTop = top;
+      /** Copies rows r0..r1 of the book in (row starts rebased to the slice) and returns their addresses. */
+      const slice = (rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number): { rs: number; ins: number; w: number } => {
+        if (generation !== mine) throw new CrossmarginError('INTERNAL', 'wasm book session used after another kernel call reset the memory');
+        top = sessionTop;
+        const rows = r1 - r0;
+        const e0 = rowStart[r0]!;
+        const entries = rowStart[r1]! - e0;
+        const rs = reserve((rows + 1) * 4);
+        const starts = new Int32Array(memory.buffer, rs, rows + 1);
+        for (let r = 0; r <= rows; r++) starts[r] = rowStart[r0 + r]! - e0;
+        const ins = reserve(entries * 4);
+        new Int32Array(memory.buffer, ins, entries).set(instrument.subarray(e0, e0 + entries));
+        const w = reserve(entries * 8);
+        new Float64Array(memory.buffer, w, entries).set(weight.subarray(e0, e0 + entries));
+        return { rs, ins, w };
+      };
       return {
-        run(rowStart, instrument, weight, r0, r1, shape, out, outOffset) {
-          if (generation !== mine) throw new CrossmarginError('INTERNAL', 'wasm fused session used after another kernel call reset the memory');
-          top = sessionTop;
-          const rows = r1 - r0;
-          const e0 = rowStart[r0]!;
-          const entries = rowStart[r1]! - e0;
-          // Row starts rebased to the slice's first entry, so the kernel indexes the copied slice from 0.
-          const rs = reserve((rows + 1) * 4);
-          const starts = new Int32Array(memory.buffer, rs, rows + 1);
-          for (let r = 0; r <= rows; r++) starts[r] = rowStart[r0 + r]! - e0;
-          const ins = reserve(entries * 4);
-          new Int32Array(memory.buffer, ins, entries).set(instrument.subarray(e0, e0 + entries));
-          const w = reserve(entries * 8);
-          new Float64Array(memory.buffer, w, entries).set(weight.subarray(e0, e0 + entries));
-          const o = reserve(rows * 3 * 8);
-          x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
-          out.set(new Float64Array(memory.buffer, o, rows * 3), outOffset);
+        measure(rowStart, instrument, weight, r0, r1, shape, out, outOffset) {
+          const { rs, ins, w } = slice(rowStart, instrument, weight, r0, r1);
+          const o = reserve((r1 - r0) * 3 * 8);
+          x.aggregateTailMeasures(rs, ins, w, r1 - r0, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
+          out.set(new Float64Array(memory.buffer, o, (r1 - r0) * 3), outOffset);
+        },
+        aggregate(rowStart, instrument, weight, r0, r1, out, outOffset) {
+          const { rs, ins, w } = slice(rowStart, instrument, weight, r0, r1);
+          const o = reserve((r1 - r0) * n * 8);
+          x.aggregate(rs, ins, w, r1 - r0, p, n, o);
+          out.set(new Float64Array(memory.buffer, o, (r1 - r0) * n), outOffset);
         },
       };
     },

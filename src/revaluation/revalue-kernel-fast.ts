@@ -97,7 +97,15 @@ export function revaluationScratchLength(set: Pick<ScenarioSet, 'count' | 'under
  *
  * @throws RangeError when `scratch` is too short (a caller bug, not bad data)
  */
-export function revalueKernelFast(plan: RevaluationPlan, set: ScenarioSet, out: Float64Array, scratch: Float64Array): void {
+export function revalueKernelFast(
+  plan: RevaluationPlan,
+  set: ScenarioSet,
+  out: Float64Array,
+  scratch: Float64Array,
+  /** Instruments first ≤ i < last only (a thread's share; rows are independent, so the bits do not depend on the split). */
+  first = 0,
+  last = plan.instrumentCount,
+): void {
   const n = set.count;
   const tableLength = set.underlyings.length * n;
   const needed = revaluationScratchLength(set);
@@ -131,7 +139,7 @@ export function revalueKernelFast(plan: RevaluationPlan, set: ScenarioSet, out: 
   }
   const relativeVol = set.volShiftMode === 'relative';
   const worthIt = uniformStep && n >= FAST_PATH_MIN_SCENARIOS;
-  for (let i = 0; i < plan.instrumentCount; i++) {
+  for (let i = first; i < last; i++) {
     const fast =
       worthIt && plan.kind[i] !== KIND_DELTA_ONE && revalueOptionRow(plan, set, i, dt, relativeVol, scratch, tableLength, out);
     if (!fast) revalueInstrumentRow(plan, set, i, out);

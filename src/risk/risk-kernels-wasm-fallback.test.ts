@@ -2,18 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { BookEntry } from '../portfolio/book.js';
 
 // With CROSSMARGIN_WASM=off (set before the loader first runs; vitest gives each test file its own process) the
-// dispatchers must take the TypeScript kernels and give the same results.
+// kernel pool must run the TypeScript kernels and give the same results.
 process.env.CROSSMARGIN_WASM = 'off';
 const { wasmRiskKernels } = await import('../numerics/wasm-risk-kernels.js');
 const { aggregateKernel } = await import('../portfolio/aggregate-kernel.js');
-const { aggregateKernelWasm } = await import('../portfolio/aggregate-kernel-wasm.js');
 const { buildBook } = await import('../portfolio/book.js');
 const { aggregateTailMeasures, aggregateTailMeasuresScratchLength } = await import('./aggregate-tail-measures.js');
-const { aggregateTailMeasuresWasm } = await import('./aggregate-tail-measures-wasm.js');
-const { tailMeasuresRowsWasm } = await import('./tail-measures-rows-wasm.js');
-const { tailMeasuresScratchLength } = await import('./tail-measures.js');
+const { aggregateParallel, aggregateTailMeasuresParallel, tailMeasuresRowsParallel } = await import('./kernel-pool.js');
 
-describe('WASM dispatchers fall back to the TypeScript kernels', () => {
+describe('without WebAssembly SIMD the kernel pool falls back to the TypeScript kernels', () => {
   it('reports the module unavailable and still computes the reference results', () => {
     expect(wasmRiskKernels()).toBeUndefined();
     const n = 40;
@@ -26,16 +23,10 @@ describe('WASM dispatchers fall back to the TypeScript kernels', () => {
     const book = buildBook(2, entries);
     const ref = new Float64Array(2 * n);
     aggregateKernel(book, pnl, n, ref);
-    const out = new Float64Array(2 * n);
-    aggregateKernelWasm(book, pnl, n, out);
-    expect(Array.from(out)).toEqual(Array.from(ref));
+    expect(Array.from(aggregateParallel(book, pnl, n, { threads: 2 }).out)).toEqual(Array.from(ref));
     const fusedRef = new Float64Array(6);
     aggregateTailMeasures(book, pnl, n, 0.9, 0.9, new Float64Array(aggregateTailMeasuresScratchLength(n)), fusedRef);
-    const fused = new Float64Array(6);
-    aggregateTailMeasuresWasm(book, pnl, n, 0.9, 0.9, new Float64Array(aggregateTailMeasuresScratchLength(n)), fused);
-    expect(Array.from(fused)).toEqual(Array.from(fusedRef));
-    const rows = new Float64Array(6);
-    tailMeasuresRowsWasm(ref, 2, n, 0.9, 0.9, new Float64Array(tailMeasuresScratchLength(n)), rows);
-    expect(Array.from(rows)).toEqual(Array.from(fusedRef));
+    expect(Array.from(aggregateTailMeasuresParallel(book, pnl, n, 0.9, 0.9, { threads: 2 }).out)).toEqual(Array.from(fusedRef));
+    expect(Array.from(tailMeasuresRowsParallel(ref, 2, n, 0.9, 0.9, { threads: 2 }).out)).toEqual(Array.from(fusedRef));
   });
 });

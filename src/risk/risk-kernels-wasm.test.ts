@@ -6,13 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/seeded-random.js';
 import { wasmRiskKernels } from '../numerics/wasm-risk-kernels.js';
 import { aggregateKernel } from '../portfolio/aggregate-kernel.js';
-import { aggregateKernelWasm } from '../portfolio/aggregate-kernel-wasm.js';
 import { buildBook, type BookEntry } from '../portfolio/book.js';
 import { aggregateTailMeasures, aggregateTailMeasuresScratchLength } from './aggregate-tail-measures.js';
-import { aggregateTailMeasuresWasm } from './aggregate-tail-measures-wasm.js';
 import { expectedShortfall } from './expected-shortfall.js';
 import { tailMeasures, tailMeasuresScratchLength, tailShape } from './tail-measures.js';
-import { tailMeasuresRowsWasm } from './tail-measures-rows-wasm.js';
 import { valueAtRisk } from './value-at-risk.js';
 import { worstLoss } from './worst-loss.js';
 
@@ -48,21 +45,21 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
     expect(wasmRiskKernels()).toBeDefined();
   });
 
-  it('W2: aggregateKernelWasm is bit-identical to aggregateKernel (property)', () => {
+  it('W2: the WebAssembly aggregate is bit-identical to aggregateKernel (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), (seed, rows, instruments, n, ties) => {
         const { pnl, book } = randomCase(seed, rows, instruments, n, ties);
         const ref = new Float64Array(rows * n);
         aggregateKernel(book, pnl, n, ref);
         const out = new Float64Array(rows * n).fill(Number.NaN);
-        aggregateKernelWasm(book, pnl, n, out);
+        wasmRiskKernels()!.aggregate(book.rowStart, book.instrument, book.weight, book.rowCount, pnl, n, out);
         expect(sameBits(out, ref)).toBe(true);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('W3: tailMeasuresRowsWasm is bit-identical to tailMeasures and matches worstLoss / VaR / ES (property)', () => {
+  it('W3: the WebAssembly tailMeasuresRows is bit-identical to tailMeasures and matches worstLoss / VaR / ES (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 1100 }), fc.boolean(), alphas, alphas, (seed, rows, n, ties, varAlpha, esAlpha) => {
         const next = mulberry32(seed);
@@ -72,7 +69,7 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
         const ref = new Float64Array(3 * rows);
         for (let r = 0; r < rows; r++) tailMeasures(matrix, r * n, n, varAlpha, esAlpha, scratch, ref, 3 * r);
         const out = new Float64Array(3 * rows).fill(Number.NaN);
-        tailMeasuresRowsWasm(matrix, rows, n, varAlpha, esAlpha, scratch, out);
+        wasmRiskKernels()!.tailMeasuresRows(matrix, rows, n, tailShape(varAlpha, esAlpha, n), out);
         expect(sameBits(out, ref)).toBe(true);
         const s = new Float64Array(n);
         for (let r = 0; r < rows; r++) {
@@ -85,7 +82,7 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
     );
   });
 
-  it('W2 + W3 fused: aggregateTailMeasuresWasm is bit-identical to the TypeScript fused kernel (property)', () => {
+  it('W2 + W3 fused: the WebAssembly aggregateTailMeasures is bit-identical to the TypeScript fused kernel (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 1050 }), fc.boolean(), alphas, alphas, (seed, rows, instruments, n, ties, varAlpha, esAlpha) => {
         const { pnl, book } = randomCase(seed, rows, instruments, n, ties);
@@ -93,7 +90,7 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
         const ref = new Float64Array(3 * rows);
         aggregateTailMeasures(book, pnl, n, varAlpha, esAlpha, scratch, ref);
         const out = new Float64Array(3 * rows).fill(Number.NaN);
-        aggregateTailMeasuresWasm(book, pnl, n, varAlpha, esAlpha, scratch, out);
+        wasmRiskKernels()!.aggregateTailMeasures(book.rowStart, book.instrument, book.weight, book.rowCount, pnl, n, tailShape(varAlpha, esAlpha, n), out);
         expect(sameBits(out, ref)).toBe(true);
       }),
       { numRuns: 100 },
@@ -110,7 +107,7 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
       const matrix = new Float64Array(30 * n);
       aggregateKernel(book, pnl, n, matrix);
       const out = new Float64Array(90);
-      aggregateTailMeasuresWasm(book, pnl, n, 0.99, 0.975, new Float64Array(aggregateTailMeasuresScratchLength(n)), out);
+      wasmRiskKernels()!.aggregateTailMeasures(book.rowStart, book.instrument, book.weight, book.rowCount, pnl, n, tailShape(0.99, 0.975, n), out);
       const s = new Float64Array(n);
       for (let a = 0; a < 30; a++) {
         expect(out[3 * a]).toBe(worstLoss(matrix, a * n, n));
@@ -121,7 +118,7 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
     }
   });
 
-  it('fused session over slices of a book, and a resident matrix, give the same bits as the TypeScript kernels (property)', () => {
+  it('book session (fused and aggregate) over slices of a book, and a resident matrix, give the same bits as the TypeScript kernels (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 300 }), fc.boolean(), alphas, (seed, rows, instruments, n, ties, alpha) => {
         const { pnl, book } = randomCase(seed, rows, instruments, n, ties);
@@ -129,15 +126,19 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
         aggregateTailMeasures(book, pnl, n, alpha, alpha, new Float64Array(aggregateTailMeasuresScratchLength(n)), ref);
         const kernels = wasmRiskKernels()!;
         const shape = tailShape(alpha, alpha, n);
-        const session = kernels.fusedSession(pnl, n);
+        const session = kernels.bookSession(pnl, n);
         const out = new Float64Array(3 * rows).fill(Number.NaN);
         const cut = Math.floor(rows / 2);
-        session.run(book.rowStart, book.instrument, book.weight, cut, rows, shape, out, 3 * cut); // later rows first
-        session.run(book.rowStart, book.instrument, book.weight, 0, cut, shape, out, 0);
+        session.measure(book.rowStart, book.instrument, book.weight, cut, rows, shape, out, 3 * cut); // later rows first
+        session.measure(book.rowStart, book.instrument, book.weight, 0, cut, shape, out, 0);
         expect(sameBits(out, ref)).toBe(true);
+        const rowsOut = new Float64Array(rows * n).fill(Number.NaN);
+        session.aggregate(book.rowStart, book.instrument, book.weight, cut, rows, rowsOut, cut * n);
+        session.aggregate(book.rowStart, book.instrument, book.weight, 0, cut, rowsOut, 0);
 
         const matrix = new Float64Array(rows * n);
         aggregateKernel(book, pnl, n, matrix);
+        expect(sameBits(rowsOut, matrix)).toBe(true);
         const resident = kernels.residentRows(rows, n);
         resident.aggregate(book.rowStart, book.instrument, book.weight, pnl);
         expect(sameBits(resident.values(), matrix)).toBe(true);
@@ -145,7 +146,7 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
         resident.tailMeasures(shape, measured);
         expect(sameBits(measured, ref)).toBe(true);
         // Another call lays the memory out again: the old session refuses rather than read overwritten data.
-        expect(() => session.run(book.rowStart, book.instrument, book.weight, 0, rows, shape, out, 0)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+        expect(() => session.measure(book.rowStart, book.instrument, book.weight, 0, rows, shape, out, 0)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
       }),
       { numRuns: 80 },
     );

@@ -3,7 +3,7 @@ import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
 import { tailMeasuresScratchLength } from '../../risk/tail-measures.js';
 import type { AccountBook } from '../../portfolio/account-book.js';
-import type { FusedTailRun } from '../../risk/fused-tail-pool.js';
+import type { KernelRun } from '../../risk/kernel-pool.js';
 import { groupAccountBook, measureRows, positionRates } from '../grouped-book.js';
 import type { BatchOptions, BatchReport, BookOutput, CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
 import type { MarginComponent, MarginResult, ScenarioRef } from '../margin-result.js';
@@ -203,7 +203,7 @@ function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledMode
   // One row per cross account: the whole account (collateral held as spot positions included).
   const rows = groupAccountBook(book, positionRates(context, book), (a) => (leftOver(a) ? -1 : 0));
   const slot = params.measure === 'var' ? 1 : 2; // [worst, VaR, ES] per row
-  const measured = (matrix: ScenarioMatrix | undefined): FusedTailRun | undefined => (matrix === undefined ? undefined : measureRows(rows.book, matrix, params.confidence, options));
+  const measured = (matrix: ScenarioMatrix | undefined): KernelRun | undefined => (matrix === undefined ? undefined : measureRows(rows.book, matrix, params.confidence, options));
   const current = measured(c.current)!;
   const stressed = measured(c.stressed);
   const tenYear = measured(c.tenYear);
