@@ -145,8 +145,8 @@ function bind(x: Exports): WasmRiskKernels {
   const getF64 = (at: number, out: Float64Array, count: number): void => {
     out.set(new Float64Array(memory.buffer, at, count));
   };
-  /** Tail-filter scratch: block minima twice, candidate values and indices (risk/tail-measures.ts). */
-  const tailScratchBytes = (n: number): number => 8 * (2 * Math.floor(n / 8) + 2 * n);
+  /** Tail-filter scratch: block minima, the selection's two buffers and a spare group, candidate values and indices. */
+  const tailScratchBytes = (n: number): number => 8 * (4 * Math.floor(n / 8) + 2 * n);
   const instrumentCount = (pnl: Float64Array, n: number): number => Math.floor(pnl.length / n);
 
   /** Bumped by every call that lays memory out again, so a session knows when its matrix was overwritten. */

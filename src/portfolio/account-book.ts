@@ -102,6 +102,8 @@ export function compileAccountBook(inputs: readonly AccountBookInput[], table: I
     return c;
   };
   // Positions look names up in the catalogue first; collateral currencies never do (as resolvePortfolio).
+  // Callers look the cache up first, so the field name is built only on a miss (a string per position would be
+  // 2 million strings on a 100k-account book).
   const symbolId = (symbol: string, field: string, cache: Map<string, number>, catalogue?: ReadonlyMap<string, InstrumentSpec>): number => {
     let id = cache.get(symbol);
     if (id === undefined) {
@@ -122,11 +124,12 @@ export function compileAccountBook(inputs: readonly AccountBookInput[], table: I
       isolated[a] = plain.mode === 'isolated' ? 1 : 0;
       for (let i = 0; i < plain.positions.length; i++) {
         const p = plain.positions[i]!;
-        push(symbolId(p.instrument, `${prefix}positions.${i}.instrument`, bySymbol, options.catalogue), p.quantity, false);
+        const id = bySymbol.get(p.instrument) ?? symbolId(p.instrument, `${prefix}positions.${i}.instrument`, bySymbol, options.catalogue);
+        push(id, p.quantity, false);
       }
       if (options.collateralAsPositions === true) {
         for (const [ccy, amount] of Object.entries(plain.collateral)) {
-          if (ccy !== plain.currency && amount !== 0) push(symbolId(ccy, `${prefix}collateral.${ccy}`, byCurrency), amount, true);
+          if (ccy !== plain.currency && amount !== 0) push(byCurrency.get(ccy) ?? symbolId(ccy, `${prefix}collateral.${ccy}`, byCurrency), amount, true);
         }
       }
       continue;
@@ -221,8 +224,13 @@ function plainDocument(document: unknown): PlainDocument | undefined {
   if (openOrders !== undefined || !Array.isArray(positions)) return undefined;
   for (const p of positions as unknown[]) {
     if (!isPlainObject(p)) return undefined;
-    const keys = Object.keys(p);
-    if (keys.length !== 2 || !('instrument' in p) || !('quantity' in p)) return undefined;
+    // Exactly the two keys, counted without allocating a key array per position.
+    let keys = 0;
+    for (const key in p) {
+      if (key !== 'instrument' && key !== 'quantity') return undefined;
+      keys++;
+    }
+    if (keys !== 2) return undefined;
     if (typeof p.instrument !== 'string' || p.instrument.length === 0) return undefined;
     if (typeof p.quantity !== 'number' || !Number.isFinite(p.quantity)) return undefined;
   }

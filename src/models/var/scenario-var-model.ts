@@ -192,7 +192,7 @@ function initialMargin(withApc: number, addOns: readonly MarginComponent[]): num
 
 /**
  * The batch path: every cross-margin account of the book aggregated and measured by the fused kernel on the
- * shared threads (risk/fused-tail-pool.ts), once per scenario set the parameters use; then the same APC and
+ * shared threads (risk/kernel-pool.ts), once per scenario set the parameters use; then the same APC and
  * add-on arithmetic as `evaluate`. Isolated accounts, and every account when correlation relief is on, are left
  * to `evaluate` (their explanation is per position or per class, not one row).
  */

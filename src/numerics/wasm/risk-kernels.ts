@@ -32,7 +32,7 @@ const INSERTION_MAX: i32 = 48;
  * One row of the book into out[0..n): per tile of 8 scenarios the accumulators start at 0 and take the row's
  * positions in CSR order, `acc = acc + w·x` (mul then add, never fused), which is the reference's order per cell.
  */
-function aggregateRowInto(rowStart: usize, instrument: usize, weight: usize, pnl: usize, n: i32, row: i32, out: usize): void {
+function aggregateRowInto(rowStart: usize, instrument: usize, weight: usize, pnl: usize, n: i32, row: i32, out: usize, minima: usize = 0): void {
   const e0 = i32At(rowStart, row);
   const e1 = i32At(rowStart, row + 1);
   const rowBytes = <usize>n << 3;
@@ -56,6 +56,8 @@ function aggregateRowInto(rowStart: usize, instrument: usize, weight: usize, pnl
     v128.store(o, a1, 16);
     v128.store(o, a2, 32);
     v128.store(o, a3, 48);
+    // A tile is one block of the tail filter: its minimum, from the registers, saves the filter a pass over the row.
+    if (minima != 0) setF64(minima, s / TILE, blockMin(f64x2.pmin(f64x2.pmin(a0, a1), f64x2.pmin(a2, a3))));
   }
   for (; s < n; s++) {
     let a: f64 = 0.0;
@@ -71,32 +73,43 @@ export function aggregate(rowStart: usize, instrument: usize, weight: usize, row
 
 // ---- the tail filter ----
 
-/** Hoare quickselect with median-of-three (risk/select-kth.ts) on a[0..n); returns the k-th smallest. */
-function selectKth(a: usize, n: i32, k: i32): f64 {
-  let lo: i32 = 0;
-  let hi: i32 = n - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    if (f64At(a, mid) < f64At(a, lo)) swapF64(a, mid, lo);
-    if (f64At(a, hi) < f64At(a, lo)) swapF64(a, hi, lo);
-    if (f64At(a, hi) < f64At(a, mid)) swapF64(a, hi, mid);
-    const pivot = f64At(a, mid);
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (f64At(a, i) < pivot) i++;
-      while (f64At(a, j) > pivot) j--;
-      if (i <= j) {
-        swapF64(a, i, j);
-        i++;
-        j--;
-      }
+/**
+ * The k-th smallest of a[0..n), branch-free: each round partitions around a median-of-three pivot by writing every
+ * value to both `lo` and `hi` buffers and advancing only the matching cursor (no data-dependent branch to
+ * mispredict: a quickselect on 125 random block minima mispredicts about half its compares), then keeps the side
+ * holding k. A buffer being read is only ever written at or before the read position, so the buffers are reused
+ * in place. The result is the same value as any exact selection.
+ */
+function selectKth(a: usize, n: i32, k: i32, lo: usize, hi: usize): f64 {
+  let src = a;
+  let len = n;
+  while (len > 1) {
+    const x = f64At(src, 0);
+    const y = f64At(src, len >>> 1);
+    const z = f64At(src, len - 1);
+    // median of three, branch-free
+    const pivot = max<f64>(min<f64>(x, y), min<f64>(max<f64>(x, y), z));
+    let below: i32 = 0;
+    let above: i32 = 0;
+    for (let i: i32 = 0; i < len; i++) {
+      const v = f64At(src, i);
+      setF64(lo, below, v);
+      setF64(hi, above, v);
+      below += <i32>(v < pivot);
+      above += <i32>(v > pivot);
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return f64At(a, k);
+    if (k < below) {
+      src = lo;
+      len = below;
+    } else if (k >= len - above) {
+      k -= len - above;
+      src = hi;
+      len = above;
+    } else {
+      return pivot;
+    }
   }
-  return f64At(a, k);
+  return f64At(src, 0);
 }
 
 @inline function swapF64(a: usize, i: i32, j: i32): void {
@@ -131,46 +144,51 @@ function siftDown(v: usize, ix: usize, root: i32, size: i32): void {
 
 /**
  * Leaves the `need` lowest of row[0..n) in (value, index) order at scratch V[0..need) and their indices at
- * I[0..need) (as f64); returns V's address. Scratch layout as risk/tail-measures.ts: [0, G) minima selected in
- * place, [G, 2G) minima kept, then V (n doubles), then I (n doubles).
+ * I[0..need) (as f64); returns V's address. Scratch layout: [0, G) block minima, [G, 2G) and [2G, 3G) the
+ * selection's two buffers, [3G, 4G) unused (alignment with the binding's reservation), then V (n doubles), then I
+ * (n doubles). The candidates are those of risk/tail-measures.ts, packed in the same order, so the result is the
+ * same bits.
  */
-function orderLowest(row: usize, n: i32, need: i32, scratch: usize): usize {
+/** The smaller lane (pmin is one minpd; rows are NaN-free and ±0 compare equal where this is used). */
+@inline function blockMin(m: v128): f64 {
+  const x = f64x2.extract_lane(m, 0);
+  const y = f64x2.extract_lane(m, 1);
+  return y < x ? y : x;
+}
+
+function orderLowest(row: usize, n: i32, need: i32, scratch: usize, haveMinima: bool = false): usize {
   const groups = n / BLOCK;
-  const keep = scratch + (<usize>groups << 3);
-  const V = scratch + (<usize>(2 * groups) << 3);
+  const keep = scratch;
+  const lo = scratch + (<usize>groups << 3);
+  const hi = scratch + (<usize>(2 * groups) << 3);
+  const V = scratch + (<usize>(4 * groups) << 3);
   const I = V + (<usize>n << 3);
   let c: i32 = 0;
   if (groups >= need) {
-    for (let g: i32 = 0; g < groups; g++) {
-      const b = row + (<usize>(BLOCK * g) << 3);
-      // pmin (b < a ? b : a) is one minpd; rows are NaN-free and ±0 compare equal below, so it is the minimum.
-      const m = f64x2.pmin(f64x2.pmin(v128.load(b), v128.load(b, 16)), f64x2.pmin(v128.load(b, 32), v128.load(b, 48)));
-      const x = f64x2.extract_lane(m, 0);
-      const y = f64x2.extract_lane(m, 1);
-      const min = y < x ? y : x;
-      setF64(scratch, g, min);
-      setF64(keep, g, min);
+    if (!haveMinima) {
+      for (let g: i32 = 0; g < groups; g++) {
+        const b = row + (<usize>(BLOCK * g) << 3);
+        setF64(keep, g, blockMin(f64x2.pmin(f64x2.pmin(v128.load(b), v128.load(b, 16)), f64x2.pmin(v128.load(b, 32), v128.load(b, 48)))));
+      }
     }
-    const threshold = selectKth(scratch, groups, need - 1);
+    const threshold = selectKth(keep, groups, need - 1, lo, hi);
+    // Pack branch-free: write every value of a qualifying block, advance only past those ≤ threshold (c ≤ the
+    // position scanned, so a write never passes V's end).
     for (let g: i32 = 0; g < groups; g++) {
       if (f64At(keep, g) > threshold) continue;
       for (let j: i32 = 0; j < BLOCK; j++) {
         const s = BLOCK * g + j;
         const v = f64At(row, s);
-        if (v <= threshold) {
-          setF64(V, c, v);
-          setF64(I, c, <f64>s);
-          c++;
-        }
+        setF64(V, c, v);
+        setF64(I, c, <f64>s);
+        c += <i32>(v <= threshold);
       }
     }
     for (let s: i32 = BLOCK * groups; s < n; s++) {
       const v = f64At(row, s);
-      if (v <= threshold) {
-        setF64(V, c, v);
-        setF64(I, c, <f64>s);
-        c++;
-      }
+      setF64(V, c, v);
+      setF64(I, c, <f64>s);
+      c += <i32>(v <= threshold);
     }
   } else {
     for (let s: i32 = 0; s < n; s++) {
@@ -216,8 +234,8 @@ function orderLowest(row: usize, n: i32, need: i32, scratch: usize): usize {
  * Worst / VaR / ES of row[0..n) into out[0..3) (risk/tail-measures.ts `tailMeasures`): k = VaR rank, m = ES tail
  * mass with whole = ⌊m⌋ and frac = m − whole, need = max(k, ⌈m⌉, 1) — computed by the caller with core/tail-count.ts.
  */
-function measuresInto(row: usize, n: i32, k: i32, m: f64, whole: i32, frac: f64, need: i32, scratch: usize, out: usize): void {
-  const V = orderLowest(row, n, need, scratch);
+function measuresInto(row: usize, n: i32, k: i32, m: f64, whole: i32, frac: f64, need: i32, scratch: usize, out: usize, haveMinima: bool = false): void {
+  const V = orderLowest(row, n, need, scratch, haveMinima);
   const lowest = f64At(V, 0);
   setF64(out, 0, 0.0 - (lowest < 0.0 ? lowest : 0.0));
   setF64(out, 1, 0.0 - f64At(V, k - 1));
@@ -257,7 +275,7 @@ export function aggregateTailMeasures(
 ): void {
   const tail = scratch + (<usize>n << 3);
   for (let r: i32 = 0; r < rows; r++) {
-    aggregateRowInto(rowStart, instrument, weight, pnl, n, r, scratch);
-    measuresInto(scratch, n, k, m, whole, frac, need, tail, out + (<usize>(3 * r) << 3));
+    aggregateRowInto(rowStart, instrument, weight, pnl, n, r, scratch, tail);
+    measuresInto(scratch, n, k, m, whole, frac, need, tail, out + (<usize>(3 * r) << 3), true);
   }
 }
