@@ -3,6 +3,7 @@
  * exactly these functions. Lower layers (instruments, market, pricing, kernels) are exported for advanced use.
  */
 export { computeMargin, computeMargins, type PortfolioInput, type ComputeMarginsOptions } from './models/compute-margin.js';
+export { computeBookMargins, type BookMargins, type ComputeBookMarginsOptions } from './models/compute-book-margins.js';
 export { MODELS, getModel } from './models/model-registry.js';
 export { computeAgreementMargin, type ComputeAgreementMarginOptions, type MarginPair } from './models/agreement/compute-agreement-margin.js';
 export { AgreementSchema, parseAgreement, type Agreement } from './models/agreement/agreement-schema.js';

@@ -3,6 +3,7 @@ import { toCrossmarginError } from '../core/errors.js';
 import { processIo, type CliIo } from './cli-io.js';
 import { registerAccountCommand } from './commands/account-command.js';
 import { registerBacktestCommand } from './commands/backtest-command.js';
+import { registerBookCommand } from './commands/book-command.js';
 import { registerCalibrateCommand } from './commands/calibrate-command.js';
 import { registerCascadeCommand } from './commands/cascade-command.js';
 import { registerCompareCommand } from './commands/compare-command.js';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerMarginCommand(program, io);
+  registerBookCommand(program, io);
   registerLiquidateCommand(program, io);
   registerCompareCommand(program, io);
   registerAccountCommand(program, io);
