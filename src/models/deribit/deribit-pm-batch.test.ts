@@ -1,12 +1,10 @@
+import { expectBatchEqualsPerAccount } from '../batch-test-helpers.js';
 import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../../core/errors.js';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
-import { computeBookMargins } from '../compute-book-margins.js';
 import { computeMargins, type PortfolioInput } from '../compute-margin.js';
+import { computeBookMargins } from '../compute-book-margins.js';
 import { testMarket } from '../model-test-fixtures.js';
-
-/** Equal to 1e-12 relative (issue 14: batch vs per-account margins); 0 only equals 0. */
-const close = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -23,19 +21,7 @@ function codeOf(run: () => unknown): string | undefined {
  * path, with `perAccount` accounts left to `evaluate`. Returns how many accounts matched bit for bit.
  */
 function expectBatch(docs: PortfolioInput[], market: MarketSnapshot, params: unknown, perAccount: number, threads = 1): number {
-  const alone = computeMargins(docs, market, 'deribit-pm', { params });
-  const book = computeBookMargins(docs, market, 'deribit-pm', { params, threads });
-  expect(book.path).toBe('batch');
-  expect(book.perAccountCount).toBe(perAccount);
-  expect(book.accountCount).toBe(docs.length);
-  let identical = 0;
-  alone.forEach((r, a) => {
-    expect(close(book.initialMargin[a]!, r.initialMargin), `account ${a} IM ${book.initialMargin[a]} vs ${r.initialMargin}`).toBe(true);
-    expect(close(book.maintenanceMargin[a]!, r.maintenanceMargin), `account ${a} MM ${book.maintenanceMargin[a]} vs ${r.maintenanceMargin}`).toBe(true);
-    expect(book.currencyOf(a)).toBe(r.currency);
-    if (Object.is(book.initialMargin[a], r.initialMargin) && Object.is(book.maintenanceMargin[a], r.maintenanceMargin)) identical++;
-  });
-  return identical;
+  return expectBatchEqualsPerAccount(docs, market, 'deribit-pm', { params }, { path: 'batch', perAccountCount: perAccount, threads }).identical;
 }
 
 /** TV-D1 (crypto-venues.md §1.2, as deribit-pm-model.test.ts): pme/simulate docs example, BTC S:PM, 2024-06-17. */

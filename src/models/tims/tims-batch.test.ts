@@ -1,7 +1,7 @@
+import { expectBatchEqualsPerAccount } from '../batch-test-helpers.js';
 import { describe, expect, it } from 'vitest';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
-import { computeBookMargins } from '../compute-book-margins.js';
-import { computeMargins, type PortfolioInput } from '../compute-margin.js';
+import type { PortfolioInput } from '../compute-margin.js';
 import { TEST_INSTRUMENTS, testMarket } from '../model-test-fixtures.js';
 
 /**
@@ -11,19 +11,8 @@ import { TEST_INSTRUMENTS, testMarket } from '../model-test-fixtures.js';
  * prices and resting orders, and a book of a few hundred accounts. Every account must equal computeMargins to
  * 1e-12 relative (issue 14), through the batch path, with no account left to `evaluate`.
  */
-const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
-
-function expectBatchEqualsPerAccount(docs: PortfolioInput[], market: MarketSnapshot, params: unknown, threads = 1): number[] {
-  const alone = computeMargins(docs, market, 'tims', { params });
-  const book = computeBookMargins(docs, market, 'tims', { params, threads });
-  expect(book.path).toBe('batch');
-  expect(book.perAccountCount).toBe(0);
-  expect(book.accountCount).toBe(docs.length);
-  alone.forEach((r, a) => {
-    expect(close(book.initialMargin[a]!, r.initialMargin), `account ${a} initial ${book.initialMargin[a]} vs ${r.initialMargin}`).toBe(true);
-    expect(close(book.maintenanceMargin[a]!, r.maintenanceMargin), `account ${a} maintenance ${book.maintenanceMargin[a]} vs ${r.maintenanceMargin}`).toBe(true);
-    expect(book.currencyOf(a)).toBe(r.currency);
-  });
+function expectTimsBatch(docs: PortfolioInput[], market: MarketSnapshot, params: unknown, threads = 1): number[] {
+  const { book } = expectBatchEqualsPerAccount(docs, market, 'tims', { params }, { path: 'batch', perAccountCount: 0, threads });
   return Array.from(book.initialMargin);
 }
 
@@ -48,7 +37,7 @@ describe('tims batch path: methods/tims.md worked example', () => {
 
   it('product group AB at offset 0.90: 280 (and 1500, 1000, 200 without it, at offset 0, at offset 1)', () => {
     const run = (offset: number | undefined) =>
-      expectBatchEqualsPerAccount(docs, exampleMarket, offset === undefined ? twoPoints : { ...twoPoints, productGroups: [{ name: 'AB', classes: ['A', 'B'], offset }] });
+      expectTimsBatch(docs, exampleMarket, offset === undefined ? twoPoints : { ...twoPoints, productGroups: [{ name: 'AB', classes: ['A', 'B'], offset }] });
     const grouped = run(0.9);
     expect(grouped[0]).toBeCloseTo(280, 9);
     expect(grouped[1]).toBeCloseTo(280, 9);
@@ -93,9 +82,9 @@ describe('tims batch path: offsets, minimums, currencies, modes', () => {
     );
 
   it.each([0, 0.35, 0.9, 1])('product group BTC+SPX at offset %s, every account currency, cross and isolated', (offset) => {
-    expectBatchEqualsPerAccount(docsFor(positions), market, grouped(offset));
+    expectTimsBatch(docsFor(positions), market, grouped(offset));
     // Reordered positions change the first-seen order of classes and the order of the sums.
-    expectBatchEqualsPerAccount(docsFor([...positions].reverse()), market, grouped(offset), 3);
+    expectTimsBatch(docsFor([...positions].reverse()), market, grouped(offset), 3);
   });
 
   it('per-contract minimums binding in one group and not in another', () => {
@@ -106,7 +95,7 @@ describe('tims batch path: offsets, minimums, currencies, modes', () => {
       { instrument: 'BTC-27DEC24-70000-P', quantity: -0.5 },
       { instrument: es, quantity: -2 },
     ]);
-    expectBatchEqualsPerAccount(docs, market, params);
+    expectTimsBatch(docs, market, params);
   });
 
   it('classes with different point counts (equity 10, other 20) and absolute vol shifts', () => {
@@ -115,7 +104,7 @@ describe('tims batch path: offsets, minimums, currencies, modes', () => {
       volShiftMode: 'absolute',
       defaults: { equity: { volShifts: [0.02, -0.02] }, other: { volShifts: [0.1] } },
     };
-    expectBatchEqualsPerAccount(docsFor(positions), market, params);
+    expectTimsBatch(docsFor(positions), market, params);
   });
 
   it('a long-premium account floored at 0, and accounts with entry prices and resting orders (read by neither path)', () => {
@@ -134,7 +123,7 @@ describe('tims batch path: offsets, minimums, currencies, modes', () => {
       },
       { document: { account: 'iso-extras', mode: 'isolated', positions: [{ instrument: 'BTC-27DEC24', quantity: 300, entryPrice: 65000 }], openOrders: [] } },
     ];
-    const margins = expectBatchEqualsPerAccount(docs, market, grouped(0.5));
+    const margins = expectTimsBatch(docs, market, grouped(0.5));
     expect(margins[0]).toBe(0);
   });
 });
@@ -174,12 +163,12 @@ describe('tims batch path: a book of a few hundred accounts', () => {
 
   it('300 accounts with a product group, 1 and 4 threads', () => {
     const docs = bigBook(300, 7);
-    const one = expectBatchEqualsPerAccount(docs, market, params, 1);
-    const four = expectBatchEqualsPerAccount(docs, market, params, 4);
+    const one = expectTimsBatch(docs, market, params, 1);
+    const four = expectTimsBatch(docs, market, params, 4);
     expect(four).toEqual(one);
   });
 
   it('400 accounts with default parameters (no product groups, equity SPX)', () => {
-    expectBatchEqualsPerAccount(bigBook(400, 11), market, { assetClasses: { SPX: 'equity' } }, 2);
+    expectTimsBatch(bigBook(400, 11), market, { assetClasses: { SPX: 'equity' } }, 2);
   });
 });

@@ -1,7 +1,8 @@
+import { expectBatchEqualsPerAccount } from '../../batch-test-helpers.js';
 import { describe, expect, it } from 'vitest';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../../market/market-snapshot.js';
 import { computeBookMargins } from '../../compute-book-margins.js';
-import { computeMargins, type PortfolioInput } from '../../compute-margin.js';
+import type { PortfolioInput } from '../../compute-margin.js';
 
 /**
  * okx-pm batch path (issue 14) = per-account path, on books the shared random test (compute-book-margins.test.ts)
@@ -11,20 +12,9 @@ import { computeMargins, type PortfolioInput } from '../../compute-margin.js';
  */
 
 /** Equal to 1e-12 relative (issue 14: batch vs per-account margins). */
-const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
-
 /** Every account's batch margins equal computeMargins', on the batch path with no account left to `evaluate`. */
 function expectBatch(docs: PortfolioInput[], market: MarketSnapshot, params: unknown = {}, threads = 1): void {
-  const alone = computeMargins(docs, market, 'okx-pm', { params });
-  const book = computeBookMargins(docs, market, 'okx-pm', { params, threads });
-  expect(book.path).toBe('batch');
-  expect(book.perAccountCount).toBe(0);
-  expect(book.accountCount).toBe(docs.length);
-  alone.forEach((r, a) => {
-    expect(close(book.initialMargin[a]!, r.initialMargin), `account ${a} initial ${book.initialMargin[a]} vs ${r.initialMargin}`).toBe(true);
-    expect(close(book.maintenanceMargin[a]!, r.maintenanceMargin), `account ${a} maintenance ${book.maintenanceMargin[a]} vs ${r.maintenanceMargin}`).toBe(true);
-    expect(book.currencyOf(a)).toBe(r.currency);
-  });
+  expectBatchEqualsPerAccount(docs, market, 'okx-pm', { params }, { path: 'batch', perAccountCount: 0, threads });
 }
 
 const doc = (account: string, positions: unknown[], currency = 'USD', mode: 'cross' | 'isolated' = 'cross', extra: Record<string, unknown> = {}): PortfolioInput => ({
