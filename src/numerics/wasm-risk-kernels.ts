@@ -124,10 +124,10 @@ function load(): WasmRiskKernels | null {
 function bind(x: Exports): WasmRiskKernels {
   const memory = x.memory;
   let top = BASE;
-  /** Reserves `bytes` (16-byte aligned) in linear memory, growing it as needed; returns the address. */
+  /** Reserves `bytes` (64-byte aligned: a cache line, so a 64-byte tile of a row never straddles two) in linear memory, growing it as needed; returns the address. */
   const reserve = (bytes: number): number => {
     const at = top;
-    top = at + ((bytes + 15) & ~15);
+    top = at + ((bytes + 63) & ~63);
     const have = memory.buffer.byteLength;
     if (top > have) memory.grow(Math.ceil((top - have) / PAGE));
     return at;
