@@ -1,7 +1,10 @@
 import { expectBatchEqualsPerAccount } from './batch-test-helpers.js';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../core/errors.js';
+import { mulberry32 } from '../core/seeded-random.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { parseMarketSnapshot } from '../market/market-snapshot.js';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
@@ -128,5 +131,43 @@ describe('computeBookMargins', () => {
     const expected = codeOf(() => computeMargins(docs, market, 'scenario-grid'));
     expect(expected).toBe('INSTRUMENT_NAME_INVALID');
     expect(() => computeBookMargins(docs, market, 'scenario-grid')).toThrow(expect.objectContaining({ code: expected, field: 'b.json: positions.0.instrument' }));
+  });
+});
+
+describe('large books partitioned over worker threads (SPAN, TIMS, Deribit PM, OKX PM)', () => {
+  // The compiled build (npm test compiles to dist/ first) has the `.js` workers: run real worker threads there.
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const dist = here.replace(/\/src\/models\/$/, '/dist/src/models/');
+  const modules = ['compute-book-margins', 'book-partition', 'book-worker', 'grouped-book'];
+  const fresh = dist !== here && modules.every((m) => existsSync(`${dist}${m}.js`) && statSync(`${dist}${m}.js`).mtimeMs >= statSync(`${here}${m}.ts`).mtimeMs);
+  const market = testMarket();
+  const allowed = TEST_INSTRUMENTS.filter((x) => typeof x === 'string');
+  const next = mulberry32(20261207);
+  // 2,500 accounts: above the partitioning threshold; cross, isolated and resting-order accounts in three currencies.
+  const docs: PortfolioInput[] = Array.from({ length: 2500 }, (_, a) => ({
+    document: {
+      account: `p${a}`,
+      currency: ['USD', 'BTC', 'USDC'][a % 3],
+      mode: a % 7 === 0 ? 'isolated' : 'cross',
+      positions: Array.from({ length: 1 + (a % 6) }, () => ({ instrument: allowed[Math.floor(next() * allowed.length)], quantity: Math.round((next() - 0.5) * 40) / 4 || 1 })),
+      collateral: { BTC: 1 + (a % 3) },
+      ...(a % 97 === 0 ? { openOrders: [{ instrument: 'BTC-PERPETUAL', quantity: 3 }] } : {}),
+    },
+  }));
+  it.skipIf(!fresh).each(['span', 'tims', 'deribit-pm', 'okx-pm'])('%s: 1, 2 and 3 threads give the same bits, equal to the per-account path', async (model) => {
+    const compiled = (await import(pathToFileURL(`${dist}compute-book-margins.js`).href)) as typeof import('./compute-book-margins.js');
+    const one = compiled.computeBookMargins(docs, market, model, { threads: 1 });
+    for (const threads of [2, 3]) {
+      const many = compiled.computeBookMargins(docs, market, model, { threads });
+      expect(many.threads).toBe(threads);
+      expect(many.perAccountCount).toBe(one.perAccountCount);
+      for (let a = 0; a < docs.length; a++) {
+        expect(Object.is(many.initialMargin[a], one.initialMargin[a]) && Object.is(many.maintenanceMargin[a], one.maintenanceMargin[a]), `${model} account ${a}, ${threads} threads`).toBe(true);
+      }
+    }
+    const sample = docs.slice(0, 60);
+    computeMargins(sample, market, model).forEach((r, a) => {
+      expect(Math.abs(r.initialMargin - one.initialMargin[a]!) <= 1e-12 * Math.max(1, r.initialMargin)).toBe(true);
+    });
   });
 });

@@ -3,7 +3,8 @@ import { InstrumentTable } from '../instruments/instrument-table.js';
 import { compileAccountBook, type AccountBook } from '../portfolio/account-book.js';
 import { checkThreads, defaultThreads } from '../risk/kernel-pool.js';
 import { compileModelRun, prepareModelRun, type ComputeMarginsOptions, type PortfolioInput } from './compute-margin.js';
-import type { BookOutput, CompiledModel } from './margin-model.js';
+import type { BatchReport, BookOutput, CompiledModel } from './margin-model.js';
+import { evaluateBookPartitioned, partitions } from './book-partition.js';
 import type { MarginResult } from './margin-result.js';
 
 export interface ComputeBookMarginsOptions extends ComputeMarginsOptions {
@@ -53,7 +54,9 @@ export function computeBookMargins(portfolios: readonly PortfolioInput[], market
   const t1 = performance.now();
   const compiled = compileModelRun(run, instruments, market, book.fieldOf, options);
   const t2 = performance.now();
-  const margins = marginBook(compiled, book, threads);
+  const margins = partitions(run.model, book, threads)
+    ? marginBook(compiled, book, threads, (out) => evaluateBookPartitioned(compiled, modelId, run.params, market, instruments, run.prepared?.data, book, out, threads))
+    : marginBook(compiled, book, threads);
   const t3 = performance.now();
   return {
     model: modelId,
@@ -81,12 +84,23 @@ export function computeBookMargins(portfolios: readonly PortfolioInput[], market
  * Margins every account of `book` under a compiled model: its batch path when it has one, else `evaluate` per
  * account. Returns the figures and the full results already made (by account index).
  */
-export function marginBook(compiled: CompiledModel, book: AccountBook, threads: number): { out: BookOutput; results: Map<number, MarginResult>; path: 'batch' | 'per-account'; threads: number } {
+export function marginBook(
+  compiled: CompiledModel,
+  book: AccountBook,
+  threads: number,
+  /** Runs the batch path instead of one evaluateBook call (the partitioned path). */
+  batch?: (out: BookOutput) => BatchReport,
+): { out: BookOutput; results: Map<number, MarginResult>; path: 'batch' | 'per-account'; threads: number } {
   const out: BookOutput = { initialMargin: new Float64Array(book.accountCount), maintenanceMargin: new Float64Array(book.accountCount) };
   const results = new Map<number, MarginResult>();
   if (compiled.evaluateBook !== undefined) {
-    const report = compiled.evaluateBook(book, out, { threads });
-    for (const [a, r] of report.evaluated) results.set(a, r);
+    const report = batch === undefined ? compiled.evaluateBook(book, out, { threads }) : batch(out);
+    for (const a of report.leftOver) {
+      const r = compiled.evaluate(book.portfolio(a));
+      out.initialMargin[a] = r.initialMargin;
+      out.maintenanceMargin[a] = r.maintenanceMargin;
+      results.set(a, r);
+    }
     return { out, results, path: 'batch', threads: report.threads };
   }
   for (let a = 0; a < book.accountCount; a++) {

@@ -48,8 +48,12 @@ export interface BatchOptions {
 
 /** What a batch evaluation did besides filling the output. */
 export interface BatchReport {
-  /** Accounts the batch path left to `evaluate` (isolated books, correlation relief, ...): their full results. */
-  readonly evaluated: ReadonlyMap<number, MarginResult>;
+  /**
+   * Accounts the batch path left to `evaluate` (isolated books under relief, resting orders, ...), ascending; their
+   * output slots are not written. The caller evaluates them from their documents (so a batch path never needs one,
+   * and can run on a worker thread that has only the book's arrays).
+   */
+  readonly leftOver: readonly number[];
   /** Threads the batch kernels ran on. */
   readonly threads: number;
 }
@@ -92,6 +96,11 @@ export interface MarginModel<P = unknown> {
   readonly stressesCollateral?: boolean;
   /** History-based models (VaR family): computeMargins loads the underlyings' history before compiling. */
   readonly needsHistory?: boolean;
+  /**
+   * The batch path works account by account on one thread (spreads and offsets per scenario): computeBookMargins
+   * partitions large books over worker threads, each compiling the model (models/book-partition.ts).
+   */
+  readonly partitionBatch?: boolean;
   /** Reads a risk-parameter file (parsed JSON); models without one leave this undefined. */
   prepare?(document: unknown, source: string): PreparedRiskParameters;
 }

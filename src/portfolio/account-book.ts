@@ -13,6 +13,7 @@ import { resolvePortfolio, type ResolvedPortfolio } from './resolve-portfolio.js
  *
  * Nothing per account is kept but these arrays and the caller's documents: `portfolio(a)` re-resolves account a's
  * document when the per-account path needs it (a full explained MarginResult, a method the batch path leaves to it).
+ * Every array is in shared memory, so worker threads read the book without a copy (`sliceAccountBook`).
  */
 export interface AccountBook {
   readonly accountCount: number;
@@ -64,11 +65,11 @@ export function compileAccountBook(inputs: readonly AccountBookInput[], table: I
   for (const input of inputs) capacity += positionCountHint(input.document);
   let instrument = new Int32Array(new SharedArrayBuffer(capacity * 4));
   let quantity = new Float64Array(new SharedArrayBuffer(capacity * 8));
-  let collateral = new Uint8Array(capacity);
+  let collateral = new Uint8Array(new SharedArrayBuffer(capacity));
   const rowStart = new Int32Array(new SharedArrayBuffer((count + 1) * 4));
-  const currency = new Int32Array(count);
-  const isolated = new Uint8Array(count);
-  const extras = new Uint8Array(count);
+  const currency = new Int32Array(new SharedArrayBuffer(count * 4));
+  const isolated = new Uint8Array(new SharedArrayBuffer(count));
+  const extras = new Uint8Array(new SharedArrayBuffer(count));
   const accounts: string[] = new Array<string>(count);
   const currencyNames: string[] = [];
   const currencyIndex = new Map<string, number>();
@@ -82,7 +83,7 @@ export function compileAccountBook(inputs: readonly AccountBookInput[], table: I
       capacity *= 2;
       instrument = grow(instrument, capacity, (b) => new Int32Array(b));
       quantity = grow(quantity, capacity, (b) => new Float64Array(b));
-      const c = new Uint8Array(capacity);
+      const c = new Uint8Array(new SharedArrayBuffer(capacity));
       c.set(collateral);
       collateral = c;
     }
@@ -239,4 +240,40 @@ function plainDocument(document: unknown): PlainDocument | undefined {
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) return undefined;
   }
   return { account, currency, mode, positions: positions as PlainDocument['positions'], collateral: collateral as Record<string, number> };
+}
+
+/** The arrays of an AccountBook (what a worker thread is sent; typed arrays over shared memory cross as views). */
+export type AccountBookArrays = Pick<AccountBook, 'accountCount' | 'accounts' | 'currencyNames' | 'currency' | 'isolated' | 'extras' | 'rowStart' | 'instrument' | 'quantity' | 'collateral'>;
+
+export function accountBookArrays(book: AccountBook): AccountBookArrays {
+  const { accountCount, accounts, currencyNames, currency, isolated, extras, rowStart, instrument, quantity, collateral } = book;
+  return { accountCount, accounts, currencyNames, currency, isolated, extras, rowStart, instrument, quantity, collateral };
+}
+
+/**
+ * Accounts a0 ≤ a < a1 of a book as a book of their own (account a0 is account 0): views over the same arrays,
+ * row starts rebased. Without documents (a worker thread has none), `portfolio` is refused: batch paths leave such
+ * accounts to their caller (BatchReport.leftOver) instead of resolving them.
+ */
+export function sliceAccountBook(book: AccountBookArrays, a0: number, a1: number, fieldOf: (instrument: number) => string = (i) => `instruments.${i}`): AccountBook {
+  const e0 = book.rowStart[a0]!;
+  const e1 = book.rowStart[a1]!;
+  const rowStart = new Int32Array(a1 - a0 + 1);
+  for (let a = a0; a <= a1; a++) rowStart[a - a0] = book.rowStart[a]! - e0;
+  return {
+    accountCount: a1 - a0,
+    accounts: book.accounts.slice(a0, a1),
+    currencyNames: book.currencyNames,
+    currency: book.currency.subarray(a0, a1),
+    isolated: book.isolated.subarray(a0, a1),
+    extras: book.extras.subarray(a0, a1),
+    rowStart,
+    instrument: book.instrument.subarray(e0, e1),
+    quantity: book.quantity.subarray(e0, e1),
+    collateral: book.collateral.subarray(e0, e1),
+    portfolio: (a) => {
+      throw new CrossmarginError('INTERNAL', `account book slice: account ${a0 + a} has no document here; a batch path must leave it to its caller`);
+    },
+    fieldOf,
+  };
 }

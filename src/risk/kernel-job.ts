@@ -21,14 +21,30 @@ import { tailMeasures, tailMeasuresScratchLength } from './tail-measures.js';
  * `control` (Int32Array, shared): [0] next chunk to take, [1] chunks finished, [2] cancelled (1 once the caller
  * stopped waiting), [3] workers that failed. `state[c]`: 0 free, 1 taken, 2 done. `out` is shared too.
  */
-interface JobBase {
-  /** Rows or instruments. */
+/** Items cut into fixed chunks, with the shared counters threads take them by (see above). */
+export interface ChunkedJob {
+  /** Rows, instruments or accounts. */
   readonly items: number;
   readonly chunkSize: number;
   readonly chunks: number;
   readonly control: Int32Array;
   readonly state: Int32Array;
+}
+
+interface JobBase extends ChunkedJob {
   readonly out: Float64Array;
+}
+
+/** The chunk counters of a job of `items` items in chunks of `chunkSize`, in shared memory. */
+export function chunkedJob(items: number, chunkSize: number): ChunkedJob {
+  const chunks = Math.ceil(items / chunkSize);
+  return {
+    items,
+    chunkSize,
+    chunks,
+    control: new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)),
+    state: new Int32Array(new SharedArrayBuffer(chunks * Int32Array.BYTES_PER_ELEMENT)),
+  };
 }
 
 interface BookJob extends JobBase {
@@ -87,15 +103,7 @@ function sharedF64(length: number): Float64Array {
 }
 
 function jobBase(items: number, chunkSize: number, outLength: number): JobBase {
-  const chunks = Math.ceil(items / chunkSize);
-  return {
-    items,
-    chunkSize,
-    chunks,
-    control: new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)),
-    state: new Int32Array(new SharedArrayBuffer(chunks * Int32Array.BYTES_PER_ELEMENT)),
-    out: sharedF64(outLength),
-  };
+  return { ...chunkedJob(items, chunkSize), out: sharedF64(outLength) };
 }
 
 function bookParts(book: Book, pnl: Float64Array, n: number) {
@@ -166,7 +174,7 @@ export function chunkRunner(job: KernelJob): ChunkRunner {
 }
 
 /** Items of chunk c. */
-export function chunkRange(job: KernelJob, c: number): [number, number] {
+export function chunkRange(job: ChunkedJob, c: number): [number, number] {
   return [c * job.chunkSize, Math.min(job.items, (c + 1) * job.chunkSize)];
 }
 
@@ -174,7 +182,7 @@ export function chunkRange(job: KernelJob, c: number): [number, number] {
  * Takes free chunks until none is left (or the job is cancelled), marking each done and waking the waiting caller.
  * Returns the number of chunks this thread computed.
  */
-export function takeChunks(job: KernelJob, runner: ChunkRunner): number {
+export function takeChunks(job: ChunkedJob, runner: ChunkRunner): number {
   let taken = 0;
   for (;;) {
     if (Atomics.load(job.control, CANCELLED) !== 0) return taken;

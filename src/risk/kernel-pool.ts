@@ -4,7 +4,7 @@ import { CrossmarginError } from '../core/errors.js';
 import type { Book } from '../portfolio/book.js';
 import type { RevaluationPlan } from '../revaluation/revaluation-plan.js';
 import type { ScenarioSet } from '../scenarios/scenario-set.js';
-import { CANCELLED, FAILED, FINISHED, chunkRange, chunkRunner, makeAggregateJob, makeMeasureJob, makeMeasureRowsJob, makeRevalueJob, takeChunks, type KernelJob } from './kernel-job.js';
+import { CANCELLED, FAILED, FINISHED, chunkRange, chunkRunner, makeAggregateJob, makeMeasureJob, makeMeasureRowsJob, makeRevalueJob, takeChunks, type ChunkRunner, type ChunkedJob, type KernelJob } from './kernel-job.js';
 import { tailShape } from './tail-measures.js';
 
 /**
@@ -64,7 +64,11 @@ export function checkThreads(threads: number, field = 'threads'): number {
   return threads;
 }
 
-class KernelPool {
+/**
+ * Long-lived worker threads running one worker script (kernel-worker.ts here; models/book-worker.ts for the model
+ * batch paths), started on demand and unref'd. Retired for good after a failure: its jobs then run on the caller.
+ */
+export class WorkerPool {
   private readonly workers: Worker[] = [];
   private broken = false;
 
@@ -95,7 +99,7 @@ class KernelPool {
   }
 }
 
-let pool: KernelPool | undefined;
+let pool: WorkerPool | undefined;
 
 function workerScript(): URL | undefined {
   if (!import.meta.url.endsWith('.js')) return undefined;
@@ -141,22 +145,30 @@ function chunkSizeFor(items: number, threads: number, min = 16): number {
 }
 
 function runJob(job: KernelJob, threads: number): KernelRun {
-  pool ??= new KernelPool(workerScript());
-  const owner = pool;
+  pool ??= new WorkerPool(workerScript());
+  const { threads: used, chunksHere } = runOnPool(pool, job, job, chunkRunner(job), threads);
+  return { out: job.out, threads: used, chunksHere, chunks: job.chunks };
+}
+
+/**
+ * Runs a chunked job on `threads` threads of `owner`: `message` (the job's shared buffers and whatever the worker
+ * script needs) is posted to the helpers, this thread takes chunks with `runner`, then waits for (or takes over)
+ * the helpers' chunks. Returns the threads that took part and the chunks computed here.
+ */
+export function runOnPool(owner: WorkerPool, job: ChunkedJob, message: unknown, runner: ChunkRunner, threads: number): { threads: number; chunksHere: number } {
   const helpers = threads > 1 ? owner.helpers(threads) : [];
   let posted = 0;
   for (const w of helpers) {
     try {
-      w.postMessage(job);
+      w.postMessage(message);
       posted++;
     } catch {
       break; // a job that cannot be sent (never expected: typed arrays and plain data) runs here
     }
   }
-  const runner = chunkRunner(job);
   let chunksHere = takeChunks(job, runner);
   if (posted > 0) chunksHere += finishJob(job, runner, STALL_MS, () => owner.retire());
-  return { out: job.out, threads: 1 + posted, chunksHere, chunks: job.chunks };
+  return { threads: 1 + posted, chunksHere };
 }
 
 /**
@@ -165,7 +177,7 @@ function runJob(job: KernelJob, threads: number): KernelRun {
  * not yet done on this thread (a chunk a slow worker is still writing gets the same bits from both). Returns the
  * number of chunks computed here.
  */
-export function finishJob(job: KernelJob, runner: (r0: number, r1: number) => void, stallMs: number, onTakeOver: () => void): number {
+export function finishJob(job: ChunkedJob, runner: (r0: number, r1: number) => void, stallMs: number, onTakeOver: () => void): number {
   let finished = Atomics.load(job.control, FINISHED);
   let lastProgress = performance.now();
   while (finished < job.chunks && Atomics.load(job.control, FAILED) === 0) {

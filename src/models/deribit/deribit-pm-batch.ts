@@ -1,10 +1,8 @@
 import { CrossmarginError } from '../../core/errors.js';
 import type { AccountBook } from '../../portfolio/account-book.js';
 import { aggregateRow } from '../../portfolio/aggregate-kernel-blocked.js';
-import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
 import { groupAccountBook } from '../grouped-book.js';
 import type { BatchReport, BookOutput } from '../margin-model.js';
-import type { MarginResult } from '../margin-result.js';
 import { legacyContingencies } from './deribit-pm-legacy.js';
 import { venueFieldsFor, type DeribitPmVenueFields } from './deribit-pm-params.js';
 import { deltaCoinOf, deltaShockTerm, riskMatrixMarginOf, rollPerContract, rollShockTerm, rowWorstLoss } from './deribit-pm-row-math.js';
@@ -20,14 +18,14 @@ import type { DeribitPmPlan } from './deribit-pm-rows.js';
  * scalar functions as `evaluate` (deribit-pm-row-math.ts), and rows are converted and summed per account as
  * segregatedResult does. No ResolvedPortfolio is made for a covered account.
  *
- * Left to `evaluate` (and returned in `evaluated`): every account in X:PM mode (its IM adds haircuts of the collateral
+ * Left to `evaluate` (returned in `leftOver`): every account in X:PM mode (its IM adds haircuts of the collateral
  * balances, which the book does not carry for this model, and refuses isolated accounts) and accounts with resting
  * orders or entry prices (`extras`: the open-orders margin re-margins the book with each side's orders filled).
  */
-export function evaluateDeribitPmBook(plan: DeribitPmPlan, evaluate: (portfolio: ResolvedPortfolio) => MarginResult, book: AccountBook, out: BookOutput): BatchReport {
+export function evaluateDeribitPmBook(plan: DeribitPmPlan, book: AccountBook, out: BookOutput): BatchReport {
   const { context, matrix, layout, inputs, params } = plan;
   const { market, instruments } = context;
-  const evaluated = new Map<number, MarginResult>();
+  const leftOverAccounts: number[] = [];
   const xpm = params.mode === 'x-pm';
   const leftOver = (a: number): boolean => xpm || book.extras[a] === 1;
 
@@ -83,10 +81,7 @@ export function evaluateDeribitPmBook(plan: DeribitPmPlan, evaluate: (portfolio:
 
   for (let a = 0; a < book.accountCount; a++) {
     if (leftOver(a)) {
-      const r = evaluate(book.portfolio(a));
-      evaluated.set(a, r);
-      out.initialMargin[a] = r.initialMargin;
-      out.maintenanceMargin[a] = r.maintenanceMargin;
+      leftOverAccounts.push(a);
       continue;
     }
     const account = book.currency[a]!;
@@ -159,5 +154,5 @@ export function evaluateDeribitPmBook(plan: DeribitPmPlan, evaluate: (portfolio:
     out.initialMargin[a] = im;
     out.maintenanceMargin[a] = mm;
   }
-  return { evaluated, threads: 1 };
+  return { leftOver: leftOverAccounts, threads: 1 };
 }

@@ -28,6 +28,8 @@ const DAYS_PER_YEAR = 365;
 export const deribitPmModel: MarginModel<DeribitPmParams> = {
   id: 'deribit-pm',
   description: 'Deribit portfolio margin S:PM / X:PM (2023–24; legacy variant): 9×3 grid + extended table, roll and delta shock, open orders, haircuts',
+  // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
+  partitionBatch: true,
   paramsSchema: DeribitPmParamsSchema,
   parameters: DERIBIT_PM_PARAMETER_DOCS,
   // The extended table's dampener is a fixed USD amount and the delta shock grows faster than |Δ| (§1.1).
@@ -76,7 +78,7 @@ function compileDeribitPm(input: DeribitPmParams, context: ModelContext): Compil
   const plan: DeribitPmPlan = { params, legacy, context, matrix: compact, layout, inputs };
   const evaluate = (portfolio: ResolvedPortfolio): MarginResult => evaluateDeribitPm(plan, portfolio);
   // The batch path (deribit-pm-batch.ts): S:PM rows of every account over typed arrays; X:PM and resting orders go to `evaluate`.
-  return { evaluate, evaluateBook: (book, out) => evaluateDeribitPmBook(plan, evaluate, book, out) };
+  return { evaluate, evaluateBook: (book, out) => evaluateDeribitPmBook(plan, book, out) };
 }
 
 /**

@@ -78,7 +78,7 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
         out.initialMargin[a] = maintenance * params.initialRatio;
         out.maintenanceMargin[a] = maintenance;
       }
-      return { evaluated: new Map(), threads: run.threads };
+      return { leftOver: [], threads: run.threads };
     },
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';

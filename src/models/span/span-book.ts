@@ -2,7 +2,6 @@ import type { AccountBook } from '../../portfolio/account-book.js';
 import { aggregateKernelBlocked } from '../../portfolio/aggregate-kernel-blocked.js';
 import { groupAccountBook } from '../grouped-book.js';
 import type { BatchReport, BookOutput, ModelContext } from '../margin-model.js';
-import type { MarginResult } from '../margin-result.js';
 import type { ScenarioMatrix } from '../scenario-pipeline.js';
 import { interTierWfprOf } from './algorithm/cc-tiers.js';
 import { compareBuckets, restAfterTake, SPREAD_NOISE } from './algorithm/delta-ledger.js';
@@ -264,11 +263,10 @@ export function evaluateSpanBook(
   context: ModelContext,
   book: AccountBook,
   out: BookOutput,
-  evaluate: (a: number) => MarginResult,
 ): BatchReport {
-  const evaluated = new Map<number, MarginResult>();
+  const leftOver: number[] = [];
   const accounts = book.accountCount;
-  if (accounts === 0) return { evaluated, threads: 1 };
+  if (accounts === 0) return { leftOver, threads: 1 };
   // evaluateSpan's first step, for every account: the same parameter error, before any account's figures.
   validateSpanParameters(plan.risk);
 
@@ -300,15 +298,12 @@ export function evaluateSpanBook(
       if (covered[a] === 1) {
         account(a, rows.rowGroup, rows.accountRowStart[a]!, rows.accountRowStart[a + 1]!, r0, buffer, out);
       } else {
-        const r = evaluate(a);
-        evaluated.set(a, r);
-        out.initialMargin[a] = r.initialMargin;
-        out.maintenanceMargin[a] = r.maintenanceMargin;
+        leftOver.push(a);
       }
     }
     a0 = a1;
   }
-  return { evaluated, threads: 1 };
+  return { leftOver, threads: 1 };
 }
 
 /** Margins account a into `out`; its scan-tier rows are rows r0 … r1 − 1, at `(r − chunkRow) × 16` in `buffer`. */

@@ -20,6 +20,8 @@ import { SPAN_SCENARIO_LABELS, SPAN_SCENARIOS, type SpanContract, type SpanRiskP
 export const spanModel: MarginModel<SpanParams> = {
   id: 'span',
   description: 'CME SPAN: 16-scenario scan risk per tier, intra/inter spreads, delivery, short option minimum, NOV',
+  // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
+  partitionBatch: true,
   paramsSchema: SpanParamsSchema,
   parameters: SPAN_PARAMETER_DOCS,
   prepare(document, source) {
@@ -61,7 +63,7 @@ function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContrac
      */
     evaluateBook(book, out): BatchReport {
       plan ??= compileSpanBookPlan(risk, contractOf, params.accountType);
-      return evaluateSpanBook(plan, matrix, context, book, out, (a) => self.evaluate(book.portfolio(a)));
+      return evaluateSpanBook(plan, matrix, context, book, out);
     },
     evaluate(portfolio): MarginResult {
       const { rows, keys: rowKeys, index: rowIndex } = groupRows(portfolio.positions.length, (i) => {

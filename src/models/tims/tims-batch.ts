@@ -140,5 +140,5 @@ export function evaluateTimsBook(plan: TimsPlan, book: AccountBook, out: BookOut
     out.initialMargin[a] = margin;
     out.maintenanceMargin[a] = margin;
   }
-  return { evaluated: new Map(), threads: 1 };
+  return { leftOver: [], threads: 1 };
 }

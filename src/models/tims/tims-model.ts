@@ -26,6 +26,8 @@ import { MINIMUM_CATEGORIES, groupRiskMargin, lowestGroupPnl, netShortContracts,
 export const timsModel: MarginModel<TimsParams> = {
   id: 'tims',
   description: 'OCC TIMS: premium margin + worst loss per product group over valuation points, with class offsets and per-contract minimums',
+  // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
+  partitionBatch: true,
   paramsSchema: TimsParamsSchema,
   parameters: TIMS_PARAMETER_DOCS,
   compile(params, context) {

@@ -97,7 +97,7 @@ function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): Comp
   const { params, context } = c;
   const measure = measureFor(params.measure, params.confidence);
   const self: CompiledModel = {
-    evaluateBook: (book, out, options) => evaluateVarBook(c, self, book, out, options),
+    evaluateBook: (book, out, options) => evaluateVarBook(c, book, out, options),
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
@@ -196,9 +196,9 @@ function initialMargin(withApc: number, addOns: readonly MarginComponent[]): num
  * add-on arithmetic as `evaluate`. Isolated accounts, and every account when correlation relief is on, are left
  * to `evaluate` (their explanation is per position or per class, not one row).
  */
-function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledModel, book: AccountBook, out: BookOutput, options: BatchOptions): BatchReport {
+function evaluateVarBook<P extends VarParams>(c: Compiled<P>, book: AccountBook, out: BookOutput, options: BatchOptions): BatchReport {
   const { params, context } = c;
-  const evaluated = new Map<number, MarginResult>();
+  const leftOverAccounts: number[] = [];
   const leftOver = (a: number): boolean => params.relief !== undefined || book.isolated[a] === 1;
   // One row per cross account: the whole account (collateral held as spot positions included).
   const rows = groupAccountBook(book, positionRates(context, book), (a) => (leftOver(a) ? -1 : 0));
@@ -211,10 +211,7 @@ function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledMode
   const unitValues = book.currencyNames.map((ccy) => accountUnitValue(c, ccy));
   for (let a = 0; a < book.accountCount; a++) {
     if (leftOver(a)) {
-      const r = self.evaluate(book.portfolio(a));
-      evaluated.set(a, r);
-      out.initialMargin[a] = r.initialMargin;
-      out.maintenanceMargin[a] = r.maintenanceMargin;
+      leftOverAccounts.push(a);
       continue;
     }
     const at = 3 * rows.accountRowStart[a]! + slot;
@@ -229,7 +226,7 @@ function evaluateVarBook<P extends VarParams>(c: Compiled<P>, self: CompiledMode
     out.initialMargin[a] = initial;
     out.maintenanceMargin[a] = initial * params.maintenanceRatio;
   }
-  return { evaluated, threads: current.threads };
+  return { leftOver: leftOverAccounts, threads: current.threads };
 }
 
 /** The portfolio restricted to some positions, remembering their original indices. */

@@ -143,7 +143,7 @@ export function evaluateOkxPmBook(params: OkxPmParams, context: ModelContext, pl
     out.initialMargin[a] = m.initialMargin;
     out.maintenanceMargin[a] = m.maintenanceMargin;
   }
-  return { evaluated: new Map(), threads: 1 };
+  return { leftOver: [], threads: 1 };
 }
 
 /**

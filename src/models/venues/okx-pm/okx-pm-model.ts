@@ -34,6 +34,8 @@ export const OKX_APPROXIMATIONS: readonly string[] = [
 export const okxPmModel: MarginModel<OkxPmParams> = {
   id: 'okx-pm',
   description: 'OKX portfolio margin: per-underlying MR1…MR9, derivMMR = max(max(MR1,MR2,MR6)+MR3+MR4+MR5+MR9, MR7), IMR = 1.3 × MMR',
+  // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
+  partitionBatch: true,
   paramsSchema: OkxPmParamsSchema,
   parameters: OKX_PM_PARAMETER_DOCS,
   // MR7 scaling, MR8 and MR9 are tiered by size (§2): margin is not proportional to position size.
