@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { CrossmarginError } from '../core/errors.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { computeBookMargins, type BookMargins } from './compute-book-margins.js';
 import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from './compute-margin.js';
@@ -39,4 +40,15 @@ export function expectBatchEqualsPerAccount(
     if (Object.is(book.initialMargin[a], r.initialMargin) && Object.is(book.maintenanceMargin[a], r.maintenanceMargin)) identical++;
   });
   return { book, alone, identical };
+}
+
+/** The code of the CrossmarginError `run` throws, or undefined when it returns (other errors are rethrown). */
+export function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (e) {
+    if (e instanceof CrossmarginError) return e.code;
+    throw e;
+  }
 }

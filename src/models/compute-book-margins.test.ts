@@ -1,9 +1,8 @@
-import { expectBatchEqualsPerAccount } from './batch-test-helpers.js';
+import { codeOf, expectBatchEqualsPerAccount } from './batch-test-helpers.js';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CrossmarginError } from '../core/errors.js';
 import { mulberry32 } from '../core/seeded-random.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { parseMarketSnapshot } from '../market/market-snapshot.js';
@@ -13,16 +12,6 @@ import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from 
 import { MODELS } from './model-registry.js';
 import { TEST_INSTRUMENTS, testMarket } from './model-test-fixtures.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (e) {
-    if (e instanceof CrossmarginError) return e.code;
-    throw e;
-  }
-}
 
 /** Every account's batch figures equal its per-account figures, and result(a) is the per-account result. */
 function expectBatchOrSameRefusal(docs: PortfolioInput[], market: MarketSnapshot, model: string, options: ComputeMarginsOptions, threads: number): void {

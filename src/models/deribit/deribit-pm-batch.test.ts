@@ -1,20 +1,9 @@
-import { expectBatchEqualsPerAccount } from '../batch-test-helpers.js';
+import { codeOf, expectBatchEqualsPerAccount } from '../batch-test-helpers.js';
 import { describe, expect, it } from 'vitest';
-import { CrossmarginError } from '../../core/errors.js';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
 import { computeMargins, type PortfolioInput } from '../compute-margin.js';
 import { computeBookMargins } from '../compute-book-margins.js';
 import { testMarket } from '../model-test-fixtures.js';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (e) {
-    if (e instanceof CrossmarginError) return e.code;
-    throw e;
-  }
-}
 
 /**
  * computeBookMargins = computeMargins account by account (IM and MM to 1e-12 relative, same currency), on the batch
