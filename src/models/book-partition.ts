@@ -87,7 +87,8 @@ export function evaluateBookPartitioned(
   threads: number,
 ): { leftOver: number[]; threads: number } {
   const accounts = book.accountCount;
-  const chunkSize = Math.max(64, Math.ceil(accounts / (threads * 8)));
+  // Small slices (~32 per thread): a worker still cold (its first jobs run unoptimised code) holds up the end less.
+  const chunkSize = Math.max(64, Math.ceil(accounts / (threads * 32)));
   const job: BookJob = {
     kind: 'book',
     ...chunkedJob(accounts, chunkSize),
