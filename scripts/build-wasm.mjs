@@ -11,9 +11,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'wasm');
 mkdirSync(outDir, { recursive: true });
 
-const modules = ['risk-kernels'];
-for (const name of modules) {
-  const source = join('src', 'numerics', 'wasm', `${name}.ts`);
+// Each source is built twice: over its own memory (one thread), and over an imported shared memory for the kernel
+// pool's threads (`-shared`: every thread's instance reads and writes one SharedArrayBuffer-backed memory).
+const builds = [
+  { name: 'risk-kernels', source: 'risk-kernels', extra: ['--initialMemory', '2'] }, // page 0 holds AssemblyScript's statics; callers' arrays start at 64 KiB and grow it
+  {
+    name: 'risk-kernels-shared',
+    source: 'risk-kernels',
+    extra: ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '2', '--maximumMemory', '65536'],
+  },
+];
+for (const { name, source: sourceName, extra } of builds) {
+  const source = join('src', 'numerics', 'wasm', `${sourceName}.ts`);
   const target = join('dist', 'wasm', `${name}.wasm`);
   const { error, stderr } = await asc.main(
     [
@@ -24,7 +33,7 @@ for (const name of modules) {
       '--noAssert',
       '--runtime', 'stub', // the kernels never allocate: no garbage collector
       '--enable', 'simd',
-      '--initialMemory', '2', // page 0 holds AssemblyScript's statics; callers' arrays start at 64 KiB and grow it
+      ...extra,
     ],
     { stdout: process.stdout, stderr: process.stderr, cwd: root },
   );

@@ -22,16 +22,20 @@ export interface WasmRiskKernels {
   /** W2 + W3 fused, [worst, VaR, ES] per row into out; the row × scenario matrix is never written. */
   aggregateTailMeasures(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, rows: number, pnl: Float64Array, n: number, shape: TailShape, out: Float64Array): void;
   /**
-   * Copies the instrument matrix into linear memory once and returns runners of the kernels over slices of a book
-   * (the thread pool's chunks): each run copies only its rows' entries in and its results out. The session lasts
-   * until the next call on this module (one module instance per thread); a stale session throws.
-   */
-  bookSession(pnl: Float64Array, n: number): BookSession;
-  /**
    * A rows × n matrix that lives in linear memory (as a C kernel's output lives in its heap): W2 aggregates into
    * it and W3 measures it without copying the 80 MB through JavaScript. Lasts until the next call on this module.
    */
   residentRows(rows: number, n: number): ResidentRows;
+}
+
+/** See WasmRiskKernels.residentRows. */
+export interface ResidentRows {
+  /** The matrix, row-major, as a view into linear memory (take it again after any other call on the module). */
+  values(): Float64Array;
+  /** W2 into the matrix: the CSR book and the instrument matrix are copied in, the result stays in place. */
+  aggregate(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, pnl: Float64Array): void;
+  /** W3 over the matrix: [worst, VaR, ES] per row into out. */
+  tailMeasures(shape: TailShape, out: Float64Array): void;
 }
 
 /** See WasmRiskKernels.residentRows. */
@@ -62,17 +66,18 @@ export interface TailShape {
 }
 
 /** The slice of the WebAssembly API used here (the project's lib settings carry no WebAssembly typings). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-interface WasmApi {
+export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 
-interface Exports {
+export interface KernelExports {
   readonly memory: WasmMemory;
   aggregate(rowStart: number, instrument: number, weight: number, rows: number, pnl: number, n: number, out: number): void;
   tailMeasuresRows(matrix: number, rows: number, n: number, k: number, m: number, whole: number, frac: number, need: number, scratch: number, out: number): void;
@@ -98,30 +103,40 @@ export function wasmRiskKernels(): WasmRiskKernels | undefined {
   return loaded ?? undefined;
 }
 
-/** Candidate locations of the .wasm: CROSSMARGIN_WASM_DIR, then dist/wasm seen from src/numerics or dist/src/numerics. */
-function candidates(): string[] {
+/** Candidate locations of a .wasm: CROSSMARGIN_WASM_DIR, then dist/wasm seen from src/numerics or dist/src/numerics. */
+function candidates(file: string): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
-  const list = [join(here, '..', '..', 'dist', 'wasm', FILE), join(here, '..', '..', 'wasm', FILE)];
+  const list = [join(here, '..', '..', 'dist', 'wasm', file), join(here, '..', '..', 'wasm', file)];
   const dir = process.env.CROSSMARGIN_WASM_DIR;
-  return dir ? [join(dir, FILE), ...list] : list;
+  return dir ? [join(dir, file), ...list] : list;
+}
+
+/**
+ * The WebAssembly API when this runtime has WebAssembly SIMD and the kernels are wanted (CROSSMARGIN_WASM ≠ off),
+ * and the bytes of the module `file` from dist/wasm; undefined otherwise.
+ */
+export function wasmModuleBytes(file: string): { wasm: WasmApi; bytes: Uint8Array } | undefined {
+  if (process.env.CROSSMARGIN_WASM === 'off') return undefined;
+  const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined || !wasm.validate(SIMD_PROBE)) return undefined;
+  const path = candidates(file).find((p) => existsSync(p));
+  return path === undefined ? undefined : { wasm, bytes: readFileSync(path) };
 }
 
 function load(): WasmRiskKernels | null {
-  if (process.env.CROSSMARGIN_WASM === 'off') return null;
-  const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined || !wasm.validate(SIMD_PROBE)) return null;
-  const path = candidates().find((p) => existsSync(p));
-  if (path === undefined) return null;
-  let exports: Exports;
+  const found = wasmModuleBytes(FILE);
+  if (found === undefined) return null;
+  const { wasm } = found;
+  let exports: KernelExports;
   try {
-    exports = new wasm.Instance(new wasm.Module(readFileSync(path)), {}).exports as Exports;
+    exports = new wasm.Instance(new wasm.Module(found.bytes), {}).exports as KernelExports;
   } catch {
     return null; // a stale or foreign file: the TypeScript kernels are always right
   }
   return bind(exports);
 }
 
-function bind(x: Exports): WasmRiskKernels {
+function bind(x: KernelExports): WasmRiskKernels {
   const memory = x.memory;
   let top = BASE;
   /** Reserves `bytes` (64-byte aligned: a cache line, so a 64-byte tile of a row never straddles two) in linear memory, growing it as needed; returns the address. */
@@ -186,43 +201,6 @@ function bind(x: Exports): WasmRiskKernels {
       const o = reserve(rows * 3 * 8);
       x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
       getF64(o, out, rows * 3);
-    },
-    bookSession(pnl, n) {
-      const mine = ++generation;
-      top = BASE;
-      const p = putF64(pnl, instrumentCount(pnl, n) * n);
-      const scratch = reserve(n * 8 + tailScratchBytes(n));
-      const sessionTop = top;
-      /** Copies rows r0..r1 of the book in (row starts rebased to the slice) and returns their addresses. */
-      const slice = (rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number): { rs: number; ins: number; w: number } => {
-        if (generation !== mine) throw new CrossmarginError('INTERNAL', 'wasm book session used after another kernel call reset the memory');
-        top = sessionTop;
-        const rows = r1 - r0;
-        const e0 = rowStart[r0]!;
-        const entries = rowStart[r1]! - e0;
-        const rs = reserve((rows + 1) * 4);
-        const starts = new Int32Array(memory.buffer, rs, rows + 1);
-        for (let r = 0; r <= rows; r++) starts[r] = rowStart[r0 + r]! - e0;
-        const ins = reserve(entries * 4);
-        new Int32Array(memory.buffer, ins, entries).set(instrument.subarray(e0, e0 + entries));
-        const w = reserve(entries * 8);
-        new Float64Array(memory.buffer, w, entries).set(weight.subarray(e0, e0 + entries));
-        return { rs, ins, w };
-      };
-      return {
-        measure(rowStart, instrument, weight, r0, r1, shape, out, outOffset) {
-          const { rs, ins, w } = slice(rowStart, instrument, weight, r0, r1);
-          const o = reserve((r1 - r0) * 3 * 8);
-          x.aggregateTailMeasures(rs, ins, w, r1 - r0, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
-          out.set(new Float64Array(memory.buffer, o, (r1 - r0) * 3), outOffset);
-        },
-        aggregate(rowStart, instrument, weight, r0, r1, out, outOffset) {
-          const { rs, ins, w } = slice(rowStart, instrument, weight, r0, r1);
-          const o = reserve((r1 - r0) * n * 8);
-          x.aggregate(rs, ins, w, r1 - r0, p, n, o);
-          out.set(new Float64Array(memory.buffer, o, (r1 - r0) * n), outOffset);
-        },
-      };
     },
     residentRows(rows, n) {
       const mine = ++generation;

@@ -1,4 +1,5 @@
-import { wasmRiskKernels, type BookSession, type TailShape } from '../numerics/wasm-risk-kernels.js';
+import type { TailShape, WasmMemory } from '../numerics/wasm-risk-kernels.js';
+import { poolMemory, sharedKernelsOver, type PoolMemory } from '../numerics/wasm-shared-kernels.js';
 import { aggregateRow } from '../portfolio/aggregate-kernel-blocked.js';
 import type { Book } from '../portfolio/book.js';
 import type { RevaluationPlan } from '../revaluation/revaluation-plan.js';
@@ -19,7 +20,13 @@ import { tailMeasures, tailMeasuresScratchLength } from './tail-measures.js';
  * - `revalue`: W1, each instrument's scenario P&L (n doubles per instrument).
  *
  * `control` (Int32Array, shared): [0] next chunk to take, [1] chunks finished, [2] cancelled (1 once the caller
- * stopped waiting), [3] workers that failed. `state[c]`: 0 free, 1 taken, 2 done. `out` is shared too.
+ * stopped waiting), [3] workers that failed, [4] scratch slots claimed. `state[c]`: 0 free, 1 taken, 2 done. `out`
+ * is shared too.
+ *
+ * Book and row jobs are laid out in the pool's shared WebAssembly memory when it is available
+ * (numerics/wasm-shared-kernels.ts): inputs copied in once by the calling thread, `out` a view of that memory,
+ * and every thread's kernel calls reading and writing it in place (`layout`: the addresses). Without it, and on
+ * any thread that cannot instantiate the module, the TypeScript kernels run over the same shared arrays.
  */
 /** Items cut into fixed chunks, with the shared counters threads take them by (see above). */
 export interface ChunkedJob {
@@ -33,6 +40,8 @@ export interface ChunkedJob {
 
 interface JobBase extends ChunkedJob {
   readonly out: Float64Array;
+  /** The job in the pool's shared WebAssembly memory, when it is laid out there. */
+  readonly layout?: SharedLayout;
 }
 
 /** The chunk counters of a job of `items` items in chunks of `chunkSize`, in shared memory. */
@@ -42,7 +51,7 @@ export function chunkedJob(items: number, chunkSize: number): ChunkedJob {
     items,
     chunkSize,
     chunks,
-    control: new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)),
+    control: new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT)),
     state: new Int32Array(new SharedArrayBuffer(chunks * Int32Array.BYTES_PER_ELEMENT)),
   };
 }
@@ -89,6 +98,21 @@ export const NEXT = 0;
 export const FINISHED = 1;
 export const CANCELLED = 2;
 export const FAILED = 3;
+const SLOT = 4;
+
+/** Where a job lives in the pool's shared WebAssembly memory (byte addresses). */
+export interface SharedLayout {
+  readonly memory: WasmMemory;
+  readonly rowStart: number;
+  readonly instrument: number;
+  readonly weight: number;
+  readonly pnl: number;
+  readonly matrix: number;
+  readonly out: number;
+  /** Per-thread scratch: slot k at scratch + k·scratchBytes; a thread claims a slot once per job. */
+  readonly scratch: number;
+  readonly scratchBytes: number;
+}
 
 /** A typed array over shared memory holding `source` (the same array when it already is shared). */
 export function sharedCopy<T extends Int32Array | Float64Array>(source: T, make: (buffer: SharedArrayBuffer) => T): T {
@@ -116,12 +140,55 @@ function bookParts(book: Book, pnl: Float64Array, n: number) {
   };
 }
 
-export function makeMeasureJob(book: Book, pnl: Float64Array, n: number, varAlpha: number, esAlpha: number, shape: TailShape, chunkSize: number): MeasureJob {
-  return { kind: 'measure', ...jobBase(book.rowCount, chunkSize, 3 * book.rowCount), ...bookParts(book, pnl, n), varAlpha, esAlpha, shape };
+/** Tail-filter scratch of a thread, bytes: the fused row, block minima, selection buffers, candidates and indices. */
+function scratchBytes(n: number): number {
+  return 8 * (n + 4 * Math.floor(n / 8) + 2 * n);
 }
 
-export function makeAggregateJob(book: Book, pnl: Float64Array, n: number, chunkSize: number): AggregateJob {
-  return { kind: 'aggregate', ...jobBase(book.rowCount, chunkSize, book.rowCount * n), ...bookParts(book, pnl, n) };
+/**
+ * Lays a book or row job out in the pool memory: the inputs given copied in (a matrix already in that memory is
+ * used in place and laid out after), `out` of `outLength` doubles, and `threads` scratch slots.
+ */
+function layOut(
+  pool: PoolMemory,
+  parts: { book?: Book; pnl?: Float64Array; matrix?: Float64Array },
+  outLength: number,
+  n: number,
+  threads: number,
+): { layout: SharedLayout; out: Float64Array } {
+  const inPool = parts.matrix !== undefined && parts.matrix.buffer === pool.memory.buffer;
+  pool.reset(inPool ? pool.top() : undefined);
+  const rowStart = parts.book === undefined ? 0 : pool.put(parts.book.rowStart.subarray(0, parts.book.rowCount + 1));
+  const entries = parts.book === undefined ? 0 : parts.book.rowStart[parts.book.rowCount]!;
+  const instrument = parts.book === undefined ? 0 : pool.put(parts.book.instrument.subarray(0, entries));
+  const weight = parts.book === undefined ? 0 : pool.put(parts.book.weight.subarray(0, entries));
+  const pnl = parts.pnl === undefined ? 0 : pool.put(parts.pnl);
+  const matrix = parts.matrix === undefined ? 0 : inPool ? parts.matrix.byteOffset : pool.put(parts.matrix);
+  const out = pool.reserve(outLength * 8);
+  const bytes = scratchBytes(n);
+  const scratch = pool.reserve(threads * bytes);
+  return {
+    layout: { memory: pool.memory, rowStart, instrument, weight, pnl, matrix, out, scratch, scratchBytes: bytes },
+    out: pool.f64(out, outLength),
+  };
+}
+
+export function makeMeasureJob(book: Book, pnl: Float64Array, n: number, varAlpha: number, esAlpha: number, shape: TailShape, chunkSize: number, threads = 1): MeasureJob {
+  const pool = poolMemory();
+  const base = jobBase(book.rowCount, chunkSize, pool === undefined ? 3 * book.rowCount : 0);
+  const placed = pool === undefined ? undefined : layOut(pool, { book, pnl }, 3 * book.rowCount, n, threads);
+  return { kind: 'measure', ...base, ...(placed === undefined ? {} : placed), ...bookParts(book, pnl, n), varAlpha, esAlpha, shape };
+}
+
+/**
+ * An aggregation job. With the pool memory its `out` is a view of that memory: valid until the next job is laid out
+ * there (kernel-pool.ts aggregateParallel says so); a row-measure job given that view reads it in place.
+ */
+export function makeAggregateJob(book: Book, pnl: Float64Array, n: number, chunkSize: number, threads = 1): AggregateJob {
+  const pool = poolMemory();
+  const base = jobBase(book.rowCount, chunkSize, pool === undefined ? book.rowCount * n : 0);
+  const placed = pool === undefined ? undefined : layOut(pool, { book, pnl }, book.rowCount * n, n, threads);
+  return { kind: 'aggregate', ...base, ...(placed === undefined ? {} : placed), ...bookParts(book, pnl, n) };
 }
 
 export function makeRevalueJob(plan: RevaluationPlan, set: ScenarioSet, chunkSize: number): RevalueJob {
@@ -129,38 +196,51 @@ export function makeRevalueJob(plan: RevaluationPlan, set: ScenarioSet, chunkSiz
   return { kind: 'revalue', ...jobBase(plan.instrumentCount, chunkSize, plan.instrumentCount * set.count), plan, set: { ...set, ids: [], labels: [] } };
 }
 
-export function makeMeasureRowsJob(matrix: Float64Array, rows: number, n: number, varAlpha: number, esAlpha: number, shape: TailShape, chunkSize: number): MeasureRowsJob {
-  return { kind: 'measure-rows', ...jobBase(rows, chunkSize, 3 * rows), matrix: sharedCopy(matrix, (b) => new Float64Array(b)), n, varAlpha, esAlpha, shape };
+export function makeMeasureRowsJob(matrix: Float64Array, rows: number, n: number, varAlpha: number, esAlpha: number, shape: TailShape, chunkSize: number, threads = 1): MeasureRowsJob {
+  const pool = poolMemory();
+  const base = jobBase(rows, chunkSize, pool === undefined ? 3 * rows : 0);
+  const placed = pool === undefined ? undefined : layOut(pool, { matrix: matrix.subarray(0, rows * n) }, 3 * rows, n, threads);
+  const shared = matrix.buffer instanceof SharedArrayBuffer ? matrix : sharedCopy(matrix, (b) => new Float64Array(b));
+  return { kind: 'measure-rows', ...base, ...(placed === undefined ? {} : placed), matrix: shared, n, varAlpha, esAlpha, shape };
 }
 
 /** Computes items i0 ≤ i < i1 of the job into `out`. */
 export type ChunkRunner = (i0: number, i1: number) => void;
 
 /**
- * The kernel a thread runs its chunks with. Book jobs: WebAssembly SIMD when loaded (one session per thread: the
- * instrument matrix is copied into the module's memory once), else the TypeScript kernels — the same bits.
- * Revaluation: revalueKernelFast over the chunk's instruments.
+ * The kernel a thread runs its chunks with. Book and row jobs laid out in the pool memory: the shared WebAssembly
+ * module instantiated over it (once per job per thread) and called on each chunk's addresses, writing in place;
+ * else the TypeScript kernels — the same bits. Revaluation: revalueKernelFast over the chunk's instruments.
  */
 export function chunkRunner(job: KernelJob): ChunkRunner {
   if (job.kind === 'revalue') {
     const scratch = new Float64Array(revaluationScratchLength(job.set));
     return (i0, i1) => revalueKernelFast(job.plan, job.set, job.out, scratch, i0, i1);
   }
-  const wasm = wasmRiskKernels();
+  const layout = job.layout;
+  const x = layout === undefined ? undefined : sharedKernelsOver(layout.memory)?.exports;
+  if (layout !== undefined && x !== undefined) {
+    const slot = Atomics.add(job.control, SLOT, 1);
+    const scratch = layout.scratch + slot * layout.scratchBytes;
+    const n = job.n;
+    switch (job.kind) {
+      case 'measure': {
+        const { k, m, whole, frac, need } = job.shape;
+        return (r0, r1) => x.aggregateTailMeasures(layout.rowStart + 4 * r0, layout.instrument, layout.weight, r1 - r0, layout.pnl, n, k, m, whole, frac, need, scratch, layout.out + 24 * r0);
+      }
+      case 'aggregate':
+        return (r0, r1) => x.aggregate(layout.rowStart + 4 * r0, layout.instrument, layout.weight, r1 - r0, layout.pnl, n, layout.out + 8 * n * r0);
+      case 'measure-rows': {
+        const { k, m, whole, frac, need } = job.shape;
+        return (r0, r1) => x.tailMeasuresRows(layout.matrix + 8 * n * r0, r1 - r0, n, k, m, whole, frac, need, scratch, layout.out + 24 * r0);
+      }
+    }
+  }
   if (job.kind === 'measure-rows') {
-    const { matrix, n, shape } = job;
-    if (wasm !== undefined) return (r0, r1) => wasm.tailMeasuresRows(matrix.subarray(r0 * n, r1 * n), r1 - r0, n, shape, job.out.subarray(3 * r0, 3 * r1));
+    const { matrix, n } = job;
     const scratch = new Float64Array(tailMeasuresScratchLength(n));
     return (r0, r1) => {
       for (let r = r0; r < r1; r++) tailMeasures(matrix, r * n, n, job.varAlpha, job.esAlpha, scratch, job.out, 3 * r);
-    };
-  }
-  if (wasm !== undefined) {
-    let session: BookSession | undefined;
-    return (r0, r1) => {
-      session ??= wasm.bookSession(job.pnl, job.n);
-      if (job.kind === 'measure') session.measure(job.rowStart, job.instrument, job.weight, r0, r1, job.shape, job.out, 3 * r0);
-      else session.aggregate(job.rowStart, job.instrument, job.weight, r0, r1, job.out, r0 * job.n);
     };
   }
   const book: Book = { rowCount: job.items, rowStart: job.rowStart, instrument: job.instrument, weight: job.weight };

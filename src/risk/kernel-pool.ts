@@ -113,22 +113,31 @@ function workerScript(): URL | undefined {
  */
 export function aggregateTailMeasuresParallel(book: Book, pnl: Float64Array, n: number, varAlpha: number, esAlpha: number, options: KernelPoolOptions = {}): KernelRun {
   const threads = threadsFor(options, (book.rowStart[book.rowCount] ?? 0) * n);
-  return runJob(makeMeasureJob(book, pnl, n, varAlpha, esAlpha, tailShape(varAlpha, esAlpha, n), chunkSizeFor(book.rowCount, threads)), threads);
+  return owned(runJob(makeMeasureJob(book, pnl, n, varAlpha, esAlpha, tailShape(varAlpha, esAlpha, n), chunkSizeFor(book.rowCount, threads), threads), threads));
 }
 
-/** Each row's scenario P&L (rows × n, row-major) on `options.threads` threads; bit-identical to aggregateKernel. */
+/** The run with its output copied out of the pool memory (3 doubles per row: small), so the next job cannot overwrite it. */
+function owned(run: KernelRun): KernelRun {
+  if (run.out.buffer instanceof SharedArrayBuffer && run.out.byteOffset === 0 && run.out.length * 8 === run.out.buffer.byteLength) return run;
+  const copy = new Float64Array(new SharedArrayBuffer(run.out.byteLength));
+  copy.set(run.out);
+  return { ...run, out: copy };
+}
+
+/**
+ * Each row's scenario P&L (rows × n, row-major) on `options.threads` threads; bit-identical to aggregateKernel.
+ * The output is written in place in the pool's shared memory (no copy of the rows × n matrix) and is a view of it:
+ * valid until the next call into the pool. tailMeasuresRowsParallel reads such a view in place; copy it to keep it.
+ */
 export function aggregateParallel(book: Book, pnl: Float64Array, n: number, options: KernelPoolOptions = {}): KernelRun {
   const threads = threadsFor(options, (book.rowStart[book.rowCount] ?? 0) * n);
-  // Chunks of 32 rows: a thread's rows (32 × n doubles) stay in its cache between the kernel writing them in its
-  // WebAssembly memory and the copy into the shared output, instead of going through main memory twice.
-  return runJob(makeAggregateJob(book, pnl, n, Math.min(32, chunkSizeFor(book.rowCount, threads))), threads);
+  return runJob(makeAggregateJob(book, pnl, n, chunkSizeFor(book.rowCount, threads), threads), threads);
 }
 
 /** [worst, VaR, ES] of each row of a rows × n matrix on `options.threads` threads; bit-identical to tailMeasures per row. */
 export function tailMeasuresRowsParallel(matrix: Float64Array, rows: number, n: number, varAlpha: number, esAlpha: number, options: KernelPoolOptions = {}): KernelRun {
   const threads = threadsFor(options, rows * n * 4);
-  // Chunks of 32 rows, as aggregateParallel: the rows copied into a thread's WebAssembly memory stay in its cache.
-  return runJob(makeMeasureRowsJob(matrix, rows, n, varAlpha, esAlpha, tailShape(varAlpha, esAlpha, n), Math.min(32, chunkSizeFor(rows, threads))), threads);
+  return owned(runJob(makeMeasureRowsJob(matrix, rows, n, varAlpha, esAlpha, tailShape(varAlpha, esAlpha, n), chunkSizeFor(rows, threads), threads), threads));
 }
 
 /** The instrument × scenario P&L matrix of a plan on `options.threads` threads; bit-identical to revalueKernelFast. */

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/seeded-random.js';
 import { wasmRiskKernels } from '../numerics/wasm-risk-kernels.js';
+import { poolMemory, sharedKernelsOver } from '../numerics/wasm-shared-kernels.js';
 import { aggregateKernel } from '../portfolio/aggregate-kernel.js';
 import { buildBook, type BookEntry } from '../portfolio/book.js';
 import { aggregateTailMeasures, aggregateTailMeasuresScratchLength } from './aggregate-tail-measures.js';
@@ -118,7 +119,7 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
     }
   });
 
-  it('book session (fused and aggregate) over slices of a book, and a resident matrix, give the same bits as the TypeScript kernels (property)', () => {
+  it("a resident matrix, and the shared-memory build's instances over slices of a book, give the same bits as the TypeScript kernels (property)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 300 }), fc.boolean(), alphas, (seed, rows, instruments, n, ties, alpha) => {
         const { pnl, book } = randomCase(seed, rows, instruments, n, ties);
@@ -126,27 +127,28 @@ describe('WebAssembly SIMD risk kernels against the TypeScript references', () =
         aggregateTailMeasures(book, pnl, n, alpha, alpha, new Float64Array(aggregateTailMeasuresScratchLength(n)), ref);
         const kernels = wasmRiskKernels()!;
         const shape = tailShape(alpha, alpha, n);
-        const session = kernels.bookSession(pnl, n);
-        const out = new Float64Array(3 * rows).fill(Number.NaN);
-        const cut = Math.floor(rows / 2);
-        session.measure(book.rowStart, book.instrument, book.weight, cut, rows, shape, out, 3 * cut); // later rows first
-        session.measure(book.rowStart, book.instrument, book.weight, 0, cut, shape, out, 0);
-        expect(sameBits(out, ref)).toBe(true);
-        const rowsOut = new Float64Array(rows * n).fill(Number.NaN);
-        session.aggregate(book.rowStart, book.instrument, book.weight, cut, rows, rowsOut, cut * n);
-        session.aggregate(book.rowStart, book.instrument, book.weight, 0, cut, rowsOut, 0);
-
         const matrix = new Float64Array(rows * n);
         aggregateKernel(book, pnl, n, matrix);
-        expect(sameBits(rowsOut, matrix)).toBe(true);
         const resident = kernels.residentRows(rows, n);
         resident.aggregate(book.rowStart, book.instrument, book.weight, pnl);
         expect(sameBits(resident.values(), matrix)).toBe(true);
         const measured = new Float64Array(3 * rows);
         resident.tailMeasures(shape, measured);
         expect(sameBits(measured, ref)).toBe(true);
-        // Another call lays the memory out again: the old session refuses rather than read overwritten data.
-        expect(() => session.measure(book.rowStart, book.instrument, book.weight, 0, rows, shape, out, 0)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+        // Another call lays the memory out again: the old resident matrix refuses rather than read overwritten data.
+        kernels.tailMeasuresRows(matrix, rows, n, shape, new Float64Array(3 * rows));
+        expect(() => resident.values()).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+
+        // The shared-memory build: two instances over one pool memory compute halves of the book in place.
+        const cut = Math.floor(rows / 2);
+        const pool = poolMemory()!;
+        pool.reset();
+        const rs = pool.put(book.rowStart), ins = pool.put(book.instrument), w = pool.put(book.weight), p = pool.put(pnl);
+        const o = pool.reserve(rows * 3 * 8), scratch = pool.reserve(2 * 8 * (5 * n));
+        const [one, two] = [sharedKernelsOver(pool.memory)!.exports, sharedKernelsOver(pool.memory)!.exports];
+        one.aggregateTailMeasures(rs, ins, w, cut, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
+        two.aggregateTailMeasures(rs + 4 * cut, ins, w, rows - cut, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch + 8 * 5 * n, o + 24 * cut);
+        expect(sameBits(pool.f64(o, 3 * rows), ref)).toBe(true);
       }),
       { numRuns: 80 },
     );
