@@ -30,6 +30,11 @@ export interface PoolMemory {
   put(source: Float64Array | Int32Array): number;
   /** A Float64Array view of `length` doubles at `address` (valid until the region is laid out again). */
   f64(address: number, length: number): Float64Array;
+  /**
+   * Where a view made by `f64` lies ({address, end}), or undefined for any other array. Identity, not the buffer:
+   * a shared memory's `buffer` is a new object after each growth.
+   */
+  placeOf(view: Float64Array): { readonly address: number; readonly end: number } | undefined;
 }
 
 const FILE = 'risk-kernels-shared.wasm';
@@ -86,6 +91,7 @@ function makePoolMemory(): PoolMemory | null {
   const kernels = sharedKernelsOver(memory);
   if (kernels === undefined) return null;
   let top = BASE;
+  const views = new WeakMap<Float64Array, { address: number; end: number }>();
   const reserve = (bytes: number): number => {
     const at = top;
     top = at + ((bytes + 63) & ~63);
@@ -107,6 +113,11 @@ function makePoolMemory(): PoolMemory | null {
       else new Int32Array(memory.buffer, at, source.length).set(source);
       return at;
     },
-    f64: (address, length) => new Float64Array(memory.buffer, address, length),
+    f64(address, length) {
+      const view = new Float64Array(memory.buffer, address, length);
+      views.set(view, { address, end: address + length * 8 });
+      return view;
+    },
+    placeOf: (view) => views.get(view),
   };
 }

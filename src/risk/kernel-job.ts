@@ -156,14 +156,16 @@ function layOut(
   n: number,
   threads: number,
 ): { layout: SharedLayout; out: Float64Array } {
-  const inPool = parts.matrix !== undefined && parts.matrix.buffer === pool.memory.buffer;
-  pool.reset(inPool ? pool.top() : undefined);
+  // A matrix already in the pool memory (aggregateParallel's output) is read in place, and this job is laid out
+  // after it; any other input is copied in from the start of the memory.
+  const place = parts.matrix === undefined ? undefined : pool.placeOf(parts.matrix);
+  pool.reset(place?.end);
   const rowStart = parts.book === undefined ? 0 : pool.put(parts.book.rowStart.subarray(0, parts.book.rowCount + 1));
   const entries = parts.book === undefined ? 0 : parts.book.rowStart[parts.book.rowCount]!;
   const instrument = parts.book === undefined ? 0 : pool.put(parts.book.instrument.subarray(0, entries));
   const weight = parts.book === undefined ? 0 : pool.put(parts.book.weight.subarray(0, entries));
   const pnl = parts.pnl === undefined ? 0 : pool.put(parts.pnl);
-  const matrix = parts.matrix === undefined ? 0 : inPool ? parts.matrix.byteOffset : pool.put(parts.matrix);
+  const matrix = parts.matrix === undefined ? 0 : (place?.address ?? pool.put(parts.matrix));
   const out = pool.reserve(outLength * 8);
   const bytes = scratchBytes(n);
   const scratch = pool.reserve(threads * bytes);
@@ -199,7 +201,7 @@ export function makeRevalueJob(plan: RevaluationPlan, set: ScenarioSet, chunkSiz
 export function makeMeasureRowsJob(matrix: Float64Array, rows: number, n: number, varAlpha: number, esAlpha: number, shape: TailShape, chunkSize: number, threads = 1): MeasureRowsJob {
   const pool = poolMemory();
   const base = jobBase(rows, chunkSize, pool === undefined ? 3 * rows : 0);
-  const placed = pool === undefined ? undefined : layOut(pool, { matrix: matrix.subarray(0, rows * n) }, 3 * rows, n, threads);
+  const placed = pool === undefined || matrix.length < rows * n ? undefined : layOut(pool, { matrix }, 3 * rows, n, threads);
   const shared = matrix.buffer instanceof SharedArrayBuffer ? matrix : sharedCopy(matrix, (b) => new Float64Array(b));
   return { kind: 'measure-rows', ...base, ...(placed === undefined ? {} : placed), matrix: shared, n, varAlpha, esAlpha, shape };
 }
