@@ -103,6 +103,26 @@ export function groupAccountBook(book: AccountBook, rates: Float64Array, groupOf
   return { book: { rowCount: rows, rowStart, instrument, weight }, accountRowStart, rowGroup: Int32Array.from(rowGroupList), position };
 }
 
+/**
+ * One row per kept account (the whole account: the VaR family's cross rows), as groupAccountBook with
+ * `groupOf = keep(a) ? 0 : −1`. When every account is kept the book's own row starts and instruments are the rows'
+ * (no counting sort: on 100,000 × 20 positions that is most of the grouping's time).
+ */
+export function accountRows(book: AccountBook, rates: Float64Array, keep: (a: number) => boolean): GroupedAccountBook {
+  for (let a = 0; a < book.accountCount; a++) if (!keep(a)) return groupAccountBook(book, rates, (x) => (keep(x) ? 0 : -1));
+  const positions = book.quantity.length;
+  const weight = new Float64Array(new SharedArrayBuffer(positions * 8));
+  for (let e = 0; e < positions; e++) weight[e] = book.quantity[e]! * rates[e]!;
+  const accountRowStart = Int32Array.from({ length: book.accountCount + 1 }, (_, a) => a);
+  const position = Int32Array.from({ length: positions }, (_, e) => e);
+  return {
+    book: { rowCount: book.accountCount, rowStart: book.rowStart, instrument: book.instrument, weight },
+    accountRowStart,
+    rowGroup: new Int32Array(book.accountCount),
+    position,
+  };
+}
+
 /** [worst, VaR, ES] at `alpha` of every row of a grouped book against a scenario matrix, on the batch threads. */
 export function measureRows(rows: Book, matrix: ScenarioMatrix, alpha: number, options: BatchOptions): KernelRun {
   return aggregateTailMeasuresParallel(rows, matrix.pnl, matrix.set.count, alpha, alpha, options);

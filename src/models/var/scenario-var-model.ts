@@ -4,7 +4,7 @@ import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
 import { tailMeasuresScratchLength } from '../../risk/tail-measures.js';
 import type { AccountBook } from '../../portfolio/account-book.js';
 import type { KernelRun } from '../../risk/kernel-pool.js';
-import { groupAccountBook, measureRows, positionRates } from '../grouped-book.js';
+import { accountRows, measureRows, positionRates } from '../grouped-book.js';
 import type { BatchOptions, BatchReport, BookOutput, CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
 import type { MarginComponent, MarginResult, ScenarioRef } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
@@ -201,7 +201,7 @@ function evaluateVarBook<P extends VarParams>(c: Compiled<P>, book: AccountBook,
   const leftOverAccounts: number[] = [];
   const leftOver = (a: number): boolean => params.relief !== undefined || book.isolated[a] === 1;
   // One row per cross account: the whole account (collateral held as spot positions included).
-  const rows = groupAccountBook(book, positionRates(context, book), (a) => (leftOver(a) ? -1 : 0));
+  const rows = accountRows(book, positionRates(context, book), (a) => !leftOver(a));
   const slot = params.measure === 'var' ? 1 : 2; // [worst, VaR, ES] per row
   const measured = (matrix: ScenarioMatrix | undefined): KernelRun | undefined => (matrix === undefined ? undefined : measureRows(rows.book, matrix, params.confidence, options));
   const current = measured(c.current)!;
