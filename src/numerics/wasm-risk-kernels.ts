@@ -9,10 +9,11 @@ import { CrossmarginError } from '../core/errors.js';
  * this runtime has no WebAssembly SIMD, the .wasm file is missing (a source checkout before `npm run build`) or
  * fails to compile, or CROSSMARGIN_WASM=off — callers then run the TypeScript kernels, which give the same bits.
  *
- * The kernels work in the module's linear memory, so each call copies its inputs in and its outputs back: for W2 +
- * W3 fused that is the 16 MB instrument matrix and the CSR book in, 3 doubles per account out. Caller arrays are
- * laid out from 64 KiB up (page 0 holds the module's statics) and the memory grows to fit; nothing is kept between
- * calls. Per call the JS side makes a few typed-array views over the memory (nothing per account or scenario).
+ * This build has its own memory (one per thread that loads it): each call copies its inputs in and its outputs
+ * back, except a resident matrix, which stays in that memory between W2 and W3 (the one-thread path of the peer
+ * benchmark). Caller arrays are laid out from 64 KiB up (page 0 holds the module's statics), 64-byte aligned, and
+ * the memory grows to fit. The kernel pool's threads use the shared-memory build instead (wasm-shared-kernels.ts),
+ * which needs no copies at all.
  */
 export interface WasmRiskKernels {
   /** W2: out[r·n + s] = Σ weight·pnl[instrument·n + s] over row r's entries; bit-identical to aggregateKernel. */
@@ -46,14 +47,6 @@ export interface ResidentRows {
   aggregate(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, pnl: Float64Array): void;
   /** W3 over the matrix: [worst, VaR, ES] per row into out. */
   tailMeasures(shape: TailShape, out: Float64Array): void;
-}
-
-/** See WasmRiskKernels.bookSession. */
-export interface BookSession {
-  /** W2 + W3 fused: [worst, VaR, ES] of rows r0 ≤ r < r1 of the CSR book into out[outOffset + 3(r − r0) ..]. */
-  measure(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number, shape: TailShape, out: Float64Array, outOffset: number): void;
-  /** W2: the scenario P&L of rows r0 ≤ r < r1 into out[outOffset + n(r − r0) ..]. */
-  aggregate(rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, r0: number, r1: number, out: Float64Array, outOffset: number): void;
 }
 
 /** Tail sizes from core/tail-count.ts: VaR rank k, ES mass m = whole + frac, need = max(k, ⌈m⌉, 1). */
