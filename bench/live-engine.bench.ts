@@ -2,19 +2,23 @@
  * The live engine under load, in process (the HTTP layer adds its own cost; see docs/service.md): 10,000 accounts
  * on BTC and ETH (perpetuals and options, USDC collateral) under `scenario-grid`; a stream of market updates, each
  * moving one underlying ±0.5 %, recomputes the exposed accounts through one compilation; plus what-if requests on
- * random accounts. Reports throughput and p50/p99 latency of both.
+ * random accounts. Reports throughput and p50/p99 latency of both, and the bare batch path on the same book
+ * (`live-engine-100k`: the same at 100,000 accounts, the measure issue 15 targets).
  */
 import { mulberry32 } from '../src/core/seeded-random.js';
 import { LiveEngine } from '../src/engine/live/live-engine.js';
 import { parseMarketSnapshot } from '../src/market/market-snapshot.js';
+import { computeBookMargins } from '../src/models/compute-book-margins.js';
+import type { PortfolioInput } from '../src/models/compute-margin.js';
 import type { BenchResult } from './bench-result.js';
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
-export async function benchLiveEngine(options: { accounts?: number; updates?: number; whatIfs?: number } = {}): Promise<BenchResult> {
+export async function benchLiveEngine(options: { accounts?: number; updates?: number; whatIfs?: number; name?: string } = {}): Promise<BenchResult> {
   const accounts = options.accounts ?? 10_000;
+  const documents: PortfolioInput[] = [];
   const updates = options.updates ?? 40;
   const whatIfs = options.whatIfs ?? 2_000;
   const next = mulberry32(20261121);
@@ -32,7 +36,9 @@ export async function benchLiveEngine(options: { accounts?: number; updates?: nu
   const universe = ['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', 'BTC_USDC-26DEC25-110000-C', 'BTC_USDC-26DEC25-100000-P', 'ETH_USDC-26DEC25-4000-C'];
   for (let a = 0; a < accounts; a++) {
     const positions = Array.from({ length: 3 }, () => ({ instrument: universe[Math.floor(next() * universe.length)]!, quantity: Math.round((next() - 0.5) * 20) || 1 }));
-    await engine.upsertAccount({ account: `a${a}`, currency: 'USD', positions, collateral: { USDC: 50_000 + Math.floor(next() * 200_000) } });
+    const document = { account: `a${a}`, currency: 'USD', positions, collateral: { USDC: 50_000 + Math.floor(next() * 200_000) } };
+    documents.push({ document });
+    await engine.upsertAccount(document);
   }
   const updateMs: number[] = [];
   let recomputed = 0;
@@ -54,11 +60,18 @@ export async function benchLiveEngine(options: { accounts?: number; updates?: nu
   }
   updateMs.sort((a, b) => a - b);
   whatIfMs.sort((a, b) => a - b);
+  // The bare batch kernels on the same book and market (issue 15: the engine's own overhead as a ratio, one run).
+  const kernelMs: number[] = [];
+  for (let k = 0; k < 3; k++) kernelMs.push(computeBookMargins(documents, snapshot(), 'scenario-grid').timings.margin);
+  kernelMs.sort((a, b) => a - b);
+  const kernelOnlyMs = kernelMs[1]!;
   const updateTotal = updateMs.reduce((a, b) => a + b, 0);
   await new Promise<void>((resolve) => setImmediate(resolve));
   return {
-    name: 'live-engine-10k-accounts',
-    workload: `LiveEngine (scenario-grid), ${accounts.toLocaleString('en-US')} accounts × 3 positions on BTC/ETH with USDC collateral; ${updates} market updates (one underlying ±0.5 % each) and ${whatIfs} what-if requests, in process`,
+    name: options.name ?? 'live-engine-10k-accounts',
+    workload:
+      `LiveEngine (scenario-grid), ${accounts.toLocaleString('en-US')} accounts × 3 positions on BTC/ETH with USDC collateral; ${updates} market updates (one underlying ±0.5 % each) ` +
+      `and ${whatIfs} what-if requests, in process; kernel_only_ms = median of 3 computeBookMargins batch paths (compiled book → margins) on the same book and market`,
     opsPerSecond: updates / (updateTotal / 1000),
     meanMs: updateTotal / updates,
     extra: {
@@ -68,6 +81,12 @@ export async function benchLiveEngine(options: { accounts?: number; updates?: nu
       whatIfPerSecond: whatIfs / (whatIfMs.reduce((a, b) => a + b, 0) / 1000),
       whatIfP50Ms: percentile(whatIfMs, 0.5),
       whatIfP99Ms: percentile(whatIfMs, 0.99),
+      update_p50_ms: percentile(updateMs, 0.5),
+      update_p99_ms: percentile(updateMs, 0.99),
+      kernel_only_ms: kernelOnlyMs,
+      engine_over_kernel: percentile(updateMs, 0.5) / kernelOnlyMs,
+      whatif_per_s: whatIfs / (whatIfMs.reduce((a, b) => a + b, 0) / 1000),
+      rss_mb: Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10,
     },
   };
 }

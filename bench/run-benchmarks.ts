@@ -30,6 +30,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['fhs-es-100k', () => benchFhsEs100k()],
   ['backtest-10y-every-model', () => benchBacktest()],
   ['live-engine-10k-accounts', () => benchLiveEngine()],
+  ['live-engine-100k', () => benchLiveEngine({ accounts: 100_000, updates: 6, whatIfs: 2_000, name: 'live-engine-100k' })],
   ['service-load-http', () => benchServiceLoad()],
   ['cascade-100k-accounts-20-rounds', () => benchCascade()],
   ['service-fuzz-inject', () => benchServiceFuzz()],
