@@ -129,10 +129,26 @@ function load(): WasmRiskKernels | null {
   return bind(exports);
 }
 
-function bind(x: KernelExports): WasmRiskKernels {
-  const memory = x.memory;
+/**
+ * A bump allocator over a module's linear memory: arrays laid out from `BASE` (page 0 holds AssemblyScript's
+ * statics), each 64-byte aligned (a cache line, so a 64-byte tile of a row never straddles two), the memory grown as
+ * needed. Shared by this thread's module and the kernel pool's shared memory (wasm-shared-kernels.ts).
+ */
+export interface LinearAllocator {
+  /** Lays out again from `from` (default: the start). */
+  reset(from?: number): void;
+  /** The first free byte. */
+  top(): number;
+  /** Reserves `bytes`; returns the address. */
+  reserve(bytes: number): number;
+  /** Copies the first `count` elements of a typed array in; returns the address. */
+  put(source: Float64Array | Int32Array, count?: number): number;
+  /** A Float64Array view of `length` doubles at `address`. */
+  f64(address: number, length: number): Float64Array;
+}
+
+export function linearAllocator(memory: WasmMemory): LinearAllocator {
   let top = BASE;
-  /** Reserves `bytes` (64-byte aligned: a cache line, so a 64-byte tile of a row never straddles two) in linear memory, growing it as needed; returns the address. */
   const reserve = (bytes: number): number => {
     const at = top;
     top = at + ((bytes + 63) & ~63);
@@ -140,89 +156,108 @@ function bind(x: KernelExports): WasmRiskKernels {
     if (top > have) memory.grow(Math.ceil((top - have) / PAGE));
     return at;
   };
-  const putF64 = (a: Float64Array, count = a.length): number => {
-    const at = reserve(count * 8);
-    new Float64Array(memory.buffer, at, count).set(count === a.length ? a : a.subarray(0, count));
-    return at;
+  return {
+    reset(from = BASE) {
+      top = from;
+    },
+    top: () => top,
+    reserve,
+    put(source, count = source.length) {
+      const at = reserve(count * source.BYTES_PER_ELEMENT);
+      const from = count === source.length ? source : source.subarray(0, count);
+      if (from instanceof Float64Array) new Float64Array(memory.buffer, at, count).set(from);
+      else new Int32Array(memory.buffer, at, count).set(from);
+      return at;
+    },
+    f64: (address, length) => new Float64Array(memory.buffer, address, length),
   };
-  const putI32 = (a: Int32Array, count = a.length): number => {
-    const at = reserve(count * 4);
-    new Int32Array(memory.buffer, at, count).set(count === a.length ? a : a.subarray(0, count));
-    return at;
-  };
-  const getF64 = (at: number, out: Float64Array, count: number): void => {
-    out.set(new Float64Array(memory.buffer, at, count));
-  };
-  /** Tail-filter scratch: block minima, the selection's two buffers and a spare group, candidate values and indices. */
-  const tailScratchBytes = (n: number): number => 8 * (4 * Math.floor(n / 8) + 2 * n);
-  const instrumentCount = (pnl: Float64Array, n: number): number => Math.floor(pnl.length / n);
+}
 
-  /** Bumped by every call that lays memory out again, so a session knows when its matrix was overwritten. */
+/** Addresses of a CSR book and its instrument × scenario matrix laid out by `putBook`. */
+export interface BookAddresses {
+  readonly rowStart: number;
+  readonly instrument: number;
+  readonly weight: number;
+  readonly pnl: number;
+}
+
+/** Copies a CSR book (rows + 1 row starts, its entries) and the instrument matrix (whole instruments of n) in. */
+export function putBook(memory: LinearAllocator, rowStart: Int32Array, instrument: Int32Array, weight: Float64Array, rows: number, pnl: Float64Array, n: number): BookAddresses {
+  const entries = rowStart[rows]!;
+  return {
+    rowStart: memory.put(rowStart, rows + 1),
+    instrument: memory.put(instrument, entries),
+    weight: memory.put(weight, entries),
+    pnl: memory.put(pnl, Math.floor(pnl.length / n) * n),
+  };
+}
+
+/** Scratch of the tail filter for rows of n scenarios, bytes: block minima, the selection's two buffers and a spare group, candidate values and indices. */
+export function tailScratchBytes(n: number): number {
+  return 8 * (4 * Math.floor(n / 8) + 2 * n);
+}
+
+function bind(x: KernelExports): WasmRiskKernels {
+  const memory = linearAllocator(x.memory);
+  const getF64 = (at: number, out: Float64Array, count: number): void => {
+    out.set(memory.f64(at, count));
+  };
+
+  /** Bumped by every call that lays memory out again, so a resident matrix knows when it was overwritten. */
   let generation = 0;
+  const restart = (): void => {
+    generation++;
+    memory.reset();
+  };
 
   return {
     aggregate(rowStart, instrument, weight, rows, pnl, n, out) {
-      generation++;
-      top = BASE;
-      const entries = rowStart[rows]!;
-      const rs = putI32(rowStart, rows + 1);
-      const ins = putI32(instrument, entries);
-      const w = putF64(weight, entries);
-      const p = putF64(pnl, instrumentCount(pnl, n) * n);
-      const o = reserve(rows * n * 8);
-      x.aggregate(rs, ins, w, rows, p, n, o);
+      restart();
+      const b = putBook(memory, rowStart, instrument, weight, rows, pnl, n);
+      const o = memory.reserve(rows * n * 8);
+      x.aggregate(b.rowStart, b.instrument, b.weight, rows, b.pnl, n, o);
       getF64(o, out, rows * n);
     },
     tailMeasuresRows(matrix, rows, n, shape, out) {
-      generation++;
-      top = BASE;
-      const mtx = putF64(matrix, rows * n);
-      const scratch = reserve(tailScratchBytes(n));
-      const o = reserve(rows * 3 * 8);
+      restart();
+      const mtx = memory.put(matrix, rows * n);
+      const scratch = memory.reserve(tailScratchBytes(n));
+      const o = memory.reserve(rows * 3 * 8);
       x.tailMeasuresRows(mtx, rows, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
       getF64(o, out, rows * 3);
     },
     aggregateTailMeasures(rowStart, instrument, weight, rows, pnl, n, shape, out) {
-      generation++;
-      top = BASE;
-      const entries = rowStart[rows]!;
-      const rs = putI32(rowStart, rows + 1);
-      const ins = putI32(instrument, entries);
-      const w = putF64(weight, entries);
-      const p = putF64(pnl, instrumentCount(pnl, n) * n);
-      const scratch = reserve(n * 8 + tailScratchBytes(n));
-      const o = reserve(rows * 3 * 8);
-      x.aggregateTailMeasures(rs, ins, w, rows, p, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
+      restart();
+      const b = putBook(memory, rowStart, instrument, weight, rows, pnl, n);
+      const scratch = memory.reserve(n * 8 + tailScratchBytes(n));
+      const o = memory.reserve(rows * 3 * 8);
+      x.aggregateTailMeasures(b.rowStart, b.instrument, b.weight, rows, b.pnl, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
       getF64(o, out, rows * 3);
     },
     residentRows(rows, n) {
-      const mine = ++generation;
-      top = BASE;
-      const matrix = reserve(rows * n * 8);
-      const after = top;
+      restart();
+      const mine = generation;
+      const matrix = memory.reserve(rows * n * 8);
+      const after = memory.top();
       const check = (): void => {
         if (generation !== mine) throw new CrossmarginError('INTERNAL', 'wasm resident matrix used after another kernel call reset the memory');
       };
       return {
         values() {
           check();
-          return new Float64Array(memory.buffer, matrix, rows * n);
+          return memory.f64(matrix, rows * n);
         },
         aggregate(rowStart, instrument, weight, pnl) {
           check();
-          top = after;
-          const entries = rowStart[rows]!;
-          const rs = putI32(rowStart, rows + 1);
-          const ins = putI32(instrument, entries);
-          const w = putF64(weight, entries);
-          const p = putF64(pnl, instrumentCount(pnl, n) * n);
-          x.aggregate(rs, ins, w, rows, p, n, matrix);
+          memory.reset(after);
+          const b = putBook(memory, rowStart, instrument, weight, rows, pnl, n);
+          x.aggregate(b.rowStart, b.instrument, b.weight, rows, b.pnl, n, matrix);
         },
         tailMeasures(shape, out) {
           check();
-          top = after;
-          const scratch = reserve(tailScratchBytes(n));
-          const o = reserve(rows * 3 * 8);
+          memory.reset(after);
+          const scratch = memory.reserve(tailScratchBytes(n));
+          const o = memory.reserve(rows * 3 * 8);
           x.tailMeasuresRows(matrix, rows, n, shape.k, shape.m, shape.whole, shape.frac, shape.need, scratch, o);
           getF64(o, out, rows * 3);
         },

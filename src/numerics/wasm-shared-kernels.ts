@@ -1,4 +1,4 @@
-import { wasmModuleBytes, type KernelExports, type WasmMemory } from './wasm-risk-kernels.js';
+import { linearAllocator, wasmModuleBytes, type KernelExports, type LinearAllocator, type WasmMemory } from './wasm-risk-kernels.js';
 
 /**
  * The same WebAssembly SIMD kernels (numerics/wasm/risk-kernels.ts) built a second time over an imported *shared*
@@ -16,20 +16,10 @@ export interface SharedKernels {
   readonly exports: KernelExports;
 }
 
-/** A job's bump allocator over the pool memory (64-byte aligned, from 64 KiB: page 0 holds the module's statics). */
-export interface PoolMemory {
+/** The pool memory: a job's allocator over it (laid out from the start for each job), and this thread's instance. */
+export interface PoolMemory extends LinearAllocator {
   readonly memory: WasmMemory;
   readonly kernels: SharedKernels;
-  /** Start laying out a new job at `from` (default: the first free byte). */
-  reset(from?: number): void;
-  /** Reserves `bytes`, growing the memory as needed; returns the address. */
-  reserve(bytes: number): number;
-  /** The first free byte. */
-  top(): number;
-  /** Copies a typed array in; returns its address. */
-  put(source: Float64Array | Int32Array): number;
-  /** A Float64Array view of `length` doubles at `address` (valid until the region is laid out again). */
-  f64(address: number, length: number): Float64Array;
   /**
    * Where a view made by `f64` lies ({address, end}), or undefined for any other array. Identity, not the buffer:
    * a shared memory's `buffer` is a new object after each growth.
@@ -38,8 +28,6 @@ export interface PoolMemory {
 }
 
 const FILE = 'risk-kernels-shared.wasm';
-const BASE = 65536;
-const PAGE = 65536;
 /** Pages the shared memory may grow to (4 GiB: the address space is reserved up front, not the memory). */
 const MAXIMUM_PAGES = 65536;
 
@@ -90,31 +78,14 @@ function makePoolMemory(): PoolMemory | null {
   }
   const kernels = sharedKernelsOver(memory);
   if (kernels === undefined) return null;
-  let top = BASE;
+  const allocator = linearAllocator(memory);
   const views = new WeakMap<Float64Array, { address: number; end: number }>();
-  const reserve = (bytes: number): number => {
-    const at = top;
-    top = at + ((bytes + 63) & ~63);
-    const have = memory.buffer.byteLength;
-    if (top > have) memory.grow(Math.ceil((top - have) / PAGE));
-    return at;
-  };
   return {
+    ...allocator,
     memory,
     kernels,
-    reset(from = BASE) {
-      top = from;
-    },
-    reserve,
-    top: () => top,
-    put(source) {
-      const at = reserve(source.byteLength);
-      if (source instanceof Float64Array) new Float64Array(memory.buffer, at, source.length).set(source);
-      else new Int32Array(memory.buffer, at, source.length).set(source);
-      return at;
-    },
     f64(address, length) {
-      const view = new Float64Array(memory.buffer, address, length);
+      const view = allocator.f64(address, length);
       views.set(view, { address, end: address + length * 8 });
       return view;
     },

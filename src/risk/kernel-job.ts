@@ -1,4 +1,4 @@
-import type { TailShape, WasmMemory } from '../numerics/wasm-risk-kernels.js';
+import { putBook, tailScratchBytes, type TailShape, type WasmMemory } from '../numerics/wasm-risk-kernels.js';
 import { poolMemory, sharedKernelsOver, type PoolMemory } from '../numerics/wasm-shared-kernels.js';
 import { aggregateRow } from '../portfolio/aggregate-kernel-blocked.js';
 import type { Book } from '../portfolio/book.js';
@@ -140,10 +140,6 @@ function bookParts(book: Book, pnl: Float64Array, n: number) {
   };
 }
 
-/** Tail-filter scratch of a thread, bytes: the fused row, block minima, selection buffers, candidates and indices. */
-function scratchBytes(n: number): number {
-  return 8 * (n + 4 * Math.floor(n / 8) + 2 * n);
-}
 
 /**
  * Lays a book or row job out in the pool memory: the inputs given copied in (a matrix already in that memory is
@@ -160,17 +156,14 @@ function layOut(
   // after it; any other input is copied in from the start of the memory.
   const place = parts.matrix === undefined ? undefined : pool.placeOf(parts.matrix);
   pool.reset(place?.end);
-  const rowStart = parts.book === undefined ? 0 : pool.put(parts.book.rowStart.subarray(0, parts.book.rowCount + 1));
-  const entries = parts.book === undefined ? 0 : parts.book.rowStart[parts.book.rowCount]!;
-  const instrument = parts.book === undefined ? 0 : pool.put(parts.book.instrument.subarray(0, entries));
-  const weight = parts.book === undefined ? 0 : pool.put(parts.book.weight.subarray(0, entries));
-  const pnl = parts.pnl === undefined ? 0 : pool.put(parts.pnl);
+  const b = parts.book === undefined || parts.pnl === undefined ? undefined : putBook(pool, parts.book.rowStart, parts.book.instrument, parts.book.weight, parts.book.rowCount, parts.pnl, n);
   const matrix = parts.matrix === undefined ? 0 : (place?.address ?? pool.put(parts.matrix));
   const out = pool.reserve(outLength * 8);
-  const bytes = scratchBytes(n);
+  // A thread's scratch: the fused kernel's row, then the tail filter's.
+  const bytes = 8 * n + tailScratchBytes(n);
   const scratch = pool.reserve(threads * bytes);
   return {
-    layout: { memory: pool.memory, rowStart, instrument, weight, pnl, matrix, out, scratch, scratchBytes: bytes },
+    layout: { memory: pool.memory, rowStart: b?.rowStart ?? 0, instrument: b?.instrument ?? 0, weight: b?.weight ?? 0, pnl: b?.pnl ?? 0, matrix, out, scratch, scratchBytes: bytes },
     out: pool.f64(out, outLength),
   };
 }
