@@ -7,7 +7,10 @@ import { mulberry32 } from '../core/seeded-random.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { parseMarketSnapshot } from '../market/market-snapshot.js';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
-import { computeBookMargins } from './compute-book-margins.js';
+import { computeBookMargins, marginBook } from './compute-book-margins.js';
+import { InstrumentTable } from '../instruments/instrument-table.js';
+import { compileAccountBook } from '../portfolio/account-book.js';
+import type { CompiledModel } from './margin-model.js';
 import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from './compute-margin.js';
 import { MODELS } from './model-registry.js';
 import { TEST_INSTRUMENTS, testMarket } from './model-test-fixtures.js';
@@ -107,6 +110,24 @@ describe('computeBookMargins', () => {
     const simple = computeBookMargins(docs, market, 'isolated-simple', { threads: 1 });
     expect(simple.path).toBe('per-account');
     expect(simple.perAccountCount).toBe(2);
+  });
+
+  it('fails closed: a batch path that leaves an account without a valid margin refuses the whole book, naming it', () => {
+    const docs = [doc('a', [{ instrument: 'BTC-PERPETUAL', quantity: 1 }]), doc('b', [{ instrument: 'BTC-PERPETUAL', quantity: 2 }])];
+    const book = compileAccountBook(docs, new InstrumentTable());
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -1]) {
+      const compiled: CompiledModel = {
+        evaluate: () => {
+          throw new Error('not used');
+        },
+        evaluateBook: (_book, out) => {
+          out.initialMargin.set([10, bad]);
+          out.maintenanceMargin.set([8, 5]);
+          return { leftOver: [], threads: 1 };
+        },
+      };
+      expect(() => marginBook(compiled, book, 1)).toThrow(expect.objectContaining({ code: 'ACCOUNT_UNMARGINABLE', field: 'portfolios.1' }));
+    }
   });
 
   it('refuses a bad thread count naming the option', () => {

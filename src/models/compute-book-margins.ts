@@ -1,3 +1,4 @@
+import { CrossmarginError } from '../core/errors.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { InstrumentTable } from '../instruments/instrument-table.js';
 import { compileAccountBook, type AccountBook } from '../portfolio/account-book.js';
@@ -101,6 +102,7 @@ export function marginBook(
       out.maintenanceMargin[a] = r.maintenanceMargin;
       results.set(a, r);
     }
+    requireMargined(book, out);
     return { out, results, path: 'batch', threads: report.threads };
   }
   for (let a = 0; a < book.accountCount; a++) {
@@ -109,5 +111,22 @@ export function marginBook(
     out.maintenanceMargin[a] = r.maintenanceMargin;
     results.set(a, r);
   }
+  requireMargined(book, out);
   return { out, results, path: 'per-account', threads: 1 };
+}
+
+/**
+ * Fail closed: every account has a finite, non-negative initial and maintenance margin, or the whole book is refused
+ * with ACCOUNT_UNMARGINABLE naming the first account that has not (a NaN must never pass for a margin).
+ */
+function requireMargined(book: AccountBook, out: BookOutput): void {
+  for (let a = 0; a < book.accountCount; a++) {
+    const im = out.initialMargin[a]!;
+    const mm = out.maintenanceMargin[a]!;
+    if (Number.isFinite(im) && Number.isFinite(mm) && im >= 0 && mm >= 0) continue;
+    throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `account ${book.accounts[a]}: the model gave no valid margin (initial ${im}, maintenance ${mm})`, {
+      field: `portfolios.${a}`,
+      details: { account: book.accounts[a], initialMargin: im, maintenanceMargin: mm },
+    });
+  }
 }
