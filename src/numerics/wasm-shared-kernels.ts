@@ -67,6 +67,14 @@ export function poolMemory(): PoolMemory | undefined {
   return pool ?? undefined;
 }
 
+/**
+ * Stops using this process's pool memory: the next job gets a new one. Called when the pool takes over from a
+ * worker that stalled, which might still write into the old memory.
+ */
+export function discardPoolMemory(): void {
+  pool = undefined;
+}
+
 function makePoolMemory(): PoolMemory | null {
   if (compiled === undefined) compiled = compile();
   if (compiled === null) return null;

@@ -8,6 +8,7 @@ import { aggregateTailMeasures, aggregateTailMeasuresScratchLength } from './agg
 import { FAILED, NEXT, chunkRunner, makeMeasureJob, takeChunks } from './kernel-job.js';
 import { aggregateParallel, aggregateTailMeasuresParallel, checkThreads, defaultThreads, finishJob, revalueParallel, tailMeasuresRowsParallel } from './kernel-pool.js';
 import { tailMeasures, tailMeasuresScratchLength, tailShape } from './tail-measures.js';
+import { discardPoolMemory, poolMemory } from '../numerics/wasm-shared-kernels.js';
 import { aggregateKernel } from '../portfolio/aggregate-kernel.js';
 import { KIND_CALL, KIND_DELTA_ONE, KIND_PUT, type RevaluationPlan } from '../revaluation/revaluation-plan.js';
 import { revalueKernelFast, revaluationScratchLength } from '../revaluation/revalue-kernel-fast.js';
@@ -131,6 +132,18 @@ describe('the kernel thread pool (fused aggregate-and-measure, aggregation, reva
     expect(tookOver).toBe(true);
     expect(more).toBe(1);
     expect(sameBits(job.out, reference(book, pnl, n, 0.975, 0.975))).toBe(true);
+  });
+
+  it('after a take-over, later jobs are laid out in a fresh pool memory (a late write of a stalled worker lands nowhere)', () => {
+    const before = poolMemory();
+    expect(before).toBeDefined();
+    discardPoolMemory();
+    const after = poolMemory();
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    expect(after!.memory).not.toBe(before!.memory);
+    const { pnl, book } = randomCase(3, 50, 5, 64);
+    expect(sameBits(aggregateTailMeasuresParallel(book, pnl, 64, 0.99, 0.975, { threads: 1 }).out, reference(book, pnl, 64, 0.99, 0.975))).toBe(true);
   });
 
   it('a worker that reports a failure is taken over at once', () => {

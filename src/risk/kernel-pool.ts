@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CrossmarginError } from '../core/errors.js';
 import type { Book } from '../portfolio/book.js';
+import { discardPoolMemory } from '../numerics/wasm-shared-kernels.js';
 import type { RevaluationPlan } from '../revaluation/revaluation-plan.js';
 import type { ScenarioSet } from '../scenarios/scenario-set.js';
 import { CANCELLED, FAILED, FINISHED, chunkRange, chunkRunner, makeAggregateJob, makeMeasureJob, makeMeasureRowsJob, makeRevalueJob, takeChunks, type ChunkRunner, type ChunkedJob, type KernelJob } from './kernel-job.js';
@@ -158,7 +159,9 @@ function chunkSizeFor(items: number, threads: number, min = 16): number {
 
 function runJob(job: KernelJob, threads: number): KernelRun {
   pool ??= new WorkerPool(workerScript());
-  const { threads: used, chunksHere } = runOnPool(pool, job, job, chunkRunner(job), threads);
+  // After a take-over a stalled worker may still finish its chunk and write to this job's addresses in the pool
+  // memory: later jobs get a fresh memory, so such a late write can never land in another job's data.
+  const { threads: used, chunksHere } = runOnPool(pool, job, job, chunkRunner(job), threads, discardPoolMemory);
   return { out: job.out, threads: used, chunksHere, chunks: job.chunks };
 }
 
@@ -167,7 +170,15 @@ function runJob(job: KernelJob, threads: number): KernelRun {
  * script needs) is posted to the helpers, this thread takes chunks with `runner`, then waits for (or takes over)
  * the helpers' chunks. Returns the threads that took part and the chunks computed here.
  */
-export function runOnPool(owner: WorkerPool, job: ChunkedJob, message: unknown, runner: ChunkRunner, threads: number): { threads: number; chunksHere: number } {
+export function runOnPool(
+  owner: WorkerPool,
+  job: ChunkedJob,
+  message: unknown,
+  runner: ChunkRunner,
+  threads: number,
+  /** Called besides retiring the workers when this thread takes over. */
+  onTakeOver?: () => void,
+): { threads: number; chunksHere: number } {
   const helpers = threads > 1 ? owner.helpers(threads) : [];
   let posted = 0;
   for (const w of helpers) {
@@ -179,7 +190,12 @@ export function runOnPool(owner: WorkerPool, job: ChunkedJob, message: unknown, 
     }
   }
   let chunksHere = takeChunks(job, runner);
-  if (posted > 0) chunksHere += finishJob(job, runner, STALL_MS, () => owner.retire());
+  if (posted > 0) {
+    chunksHere += finishJob(job, runner, STALL_MS, () => {
+      owner.retire();
+      onTakeOver?.();
+    });
+  }
   return { threads: 1 + posted, chunksHere };
 }
 
