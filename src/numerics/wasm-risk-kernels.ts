@@ -145,6 +145,8 @@ export interface LinearAllocator {
   put(source: Float64Array | Int32Array, count?: number): number;
   /** A Float64Array view of `length` doubles at `address`. */
   f64(address: number, length: number): Float64Array;
+  /** An Int32Array view of `length` integers at `address`. */
+  i32(address: number, length: number): Int32Array;
 }
 
 export function linearAllocator(memory: WasmMemory): LinearAllocator {
@@ -170,6 +172,7 @@ export function linearAllocator(memory: WasmMemory): LinearAllocator {
       return at;
     },
     f64: (address, length) => new Float64Array(memory.buffer, address, length),
+    i32: (address, length) => new Int32Array(memory.buffer, address, length),
   };
 }
 

@@ -130,6 +130,7 @@ function jobBase(items: number, chunkSize: number, outLength: number): JobBase {
   return { ...chunkedJob(items, chunkSize), out: sharedF64(outLength) };
 }
 
+/** The book and matrix in shared memory for threads running the TypeScript kernels (copied unless already shared). */
 function bookParts(book: Book, pnl: Float64Array, n: number) {
   return {
     rowStart: sharedCopy(book.rowStart, (b) => new Int32Array(b)),
@@ -151,7 +152,7 @@ function layOut(
   outLength: number,
   n: number,
   threads: number,
-): { layout: SharedLayout; out: Float64Array } {
+): { layout: SharedLayout; out: Float64Array; inputs: { rowStart?: Int32Array; instrument?: Int32Array; weight?: Float64Array; pnl?: Float64Array; matrix?: Float64Array } } {
   // A matrix already in the pool memory (aggregateParallel's output) is read in place, and this job is laid out
   // after it; any other input is copied in from the start of the memory.
   const place = parts.matrix === undefined ? undefined : pool.placeOf(parts.matrix);
@@ -162,17 +163,35 @@ function layOut(
   // A thread's scratch: the fused kernel's row, then the tail filter's.
   const bytes = 8 * n + tailScratchBytes(n);
   const scratch = pool.reserve(threads * bytes);
+  // The copies just made serve threads that run the TypeScript kernels too (views of the same shared memory).
+  const entries = parts.book === undefined ? 0 : parts.book.rowStart[parts.book.rowCount]!;
+  const inputs =
+    b === undefined || parts.book === undefined || parts.pnl === undefined
+      ? {}
+      : {
+          rowStart: pool.i32(b.rowStart, parts.book.rowCount + 1),
+          instrument: pool.i32(b.instrument, entries),
+          weight: pool.f64(b.weight, entries),
+          pnl: pool.f64(b.pnl, Math.floor(parts.pnl.length / n) * n),
+        };
   return {
     layout: { memory: pool.memory, rowStart: b?.rowStart ?? 0, instrument: b?.instrument ?? 0, weight: b?.weight ?? 0, pnl: b?.pnl ?? 0, matrix, out, scratch, scratchBytes: bytes },
     out: pool.f64(out, outLength),
+    inputs: parts.matrix === undefined ? inputs : { matrix: place === undefined ? pool.f64(matrix, parts.matrix.length) : parts.matrix },
   };
+}
+
+/** A book job's fields: its layout in the pool memory when there is one, and the arrays the TypeScript kernels read. */
+function bookJobParts(pool: PoolMemory | undefined, book: Book, pnl: Float64Array, n: number, outLength: number, threads: number) {
+  if (pool === undefined) return bookParts(book, pnl, n);
+  const { layout, out, inputs } = layOut(pool, { book, pnl }, outLength, n, threads);
+  return { layout, out, rowStart: inputs.rowStart!, instrument: inputs.instrument!, weight: inputs.weight!, pnl: inputs.pnl!, n };
 }
 
 export function makeMeasureJob(book: Book, pnl: Float64Array, n: number, varAlpha: number, esAlpha: number, shape: TailShape, chunkSize: number, threads = 1): MeasureJob {
   const pool = poolMemory();
   const base = jobBase(book.rowCount, chunkSize, pool === undefined ? 3 * book.rowCount : 0);
-  const placed = pool === undefined ? undefined : layOut(pool, { book, pnl }, 3 * book.rowCount, n, threads);
-  return { kind: 'measure', ...base, ...(placed === undefined ? {} : placed), ...bookParts(book, pnl, n), varAlpha, esAlpha, shape };
+  return { kind: 'measure', ...base, ...bookJobParts(pool, book, pnl, n, 3 * book.rowCount, threads), varAlpha, esAlpha, shape };
 }
 
 /**
@@ -182,8 +201,7 @@ export function makeMeasureJob(book: Book, pnl: Float64Array, n: number, varAlph
 export function makeAggregateJob(book: Book, pnl: Float64Array, n: number, chunkSize: number, threads = 1): AggregateJob {
   const pool = poolMemory();
   const base = jobBase(book.rowCount, chunkSize, pool === undefined ? book.rowCount * n : 0);
-  const placed = pool === undefined ? undefined : layOut(pool, { book, pnl }, book.rowCount * n, n, threads);
-  return { kind: 'aggregate', ...base, ...(placed === undefined ? {} : placed), ...bookParts(book, pnl, n) };
+  return { kind: 'aggregate', ...base, ...bookJobParts(pool, book, pnl, n, book.rowCount * n, threads) };
 }
 
 export function makeRevalueJob(plan: RevaluationPlan, set: ScenarioSet, chunkSize: number): RevalueJob {
@@ -192,11 +210,13 @@ export function makeRevalueJob(plan: RevaluationPlan, set: ScenarioSet, chunkSiz
 }
 
 export function makeMeasureRowsJob(matrix: Float64Array, rows: number, n: number, varAlpha: number, esAlpha: number, shape: TailShape, chunkSize: number, threads = 1): MeasureRowsJob {
-  const pool = poolMemory();
+  const pool = matrix.length >= rows * n ? poolMemory() : undefined;
   const base = jobBase(rows, chunkSize, pool === undefined ? 3 * rows : 0);
-  const placed = pool === undefined || matrix.length < rows * n ? undefined : layOut(pool, { matrix }, 3 * rows, n, threads);
-  const shared = matrix.buffer instanceof SharedArrayBuffer ? matrix : sharedCopy(matrix, (b) => new Float64Array(b));
-  return { kind: 'measure-rows', ...base, ...(placed === undefined ? {} : placed), matrix: shared, n, varAlpha, esAlpha, shape };
+  if (pool === undefined) {
+    return { kind: 'measure-rows', ...base, matrix: sharedCopy(matrix, (b) => new Float64Array(b)), n, varAlpha, esAlpha, shape };
+  }
+  const { layout, out, inputs } = layOut(pool, { matrix }, 3 * rows, n, threads);
+  return { kind: 'measure-rows', ...base, layout, out, matrix: inputs.matrix!, n, varAlpha, esAlpha, shape };
 }
 
 /** Computes items i0 ≤ i < i1 of the job into `out`. */
