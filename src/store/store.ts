@@ -124,6 +124,105 @@ export interface MarketCommitInput extends NewMarketSnapshot {
   readonly events?: readonly NewEvent[];
   /** Further audit entries (the spike guard's events, which concern an underlying, not an account). */
   readonly audits?: readonly NewAuditEntry[];
+  /** Current-state rows of the accounts whose reported state or held figures the update changed (upserted). */
+  readonly accountStates?: readonly AccountStateRecord[];
+}
+
+export type StoredAccountState = 'healthy' | 'margin-call' | 'liquidation' | 'unmarginable';
+
+/**
+ * An account's current-state row (docs/service.md "Restarts"): the live engine's last reported state and figures,
+ * kept one row per account so a restart rebuilds the engine without reading any account's event history. Written in
+ * the transaction of the change that moved them. Amounts in `currency` (the account currency).
+ */
+export interface AccountStateRecord {
+  readonly accountId: string;
+  readonly state: StoredAccountState;
+  /** ≥ 0. */
+  readonly initialMargin: number;
+  /** ≥ 0. */
+  readonly maintenanceMargin: number;
+  readonly equity: number;
+  readonly currency: string;
+  /** asOf of the market the figures were computed on ('' when none). */
+  readonly asOf: string;
+  /** Set while the engine cannot margin the account: why, with the evaluation's error code. */
+  readonly unmarginable?: { readonly reason: string; readonly code: string; readonly field?: string | undefined; readonly since: number } | undefined;
+  readonly updatedAt: string;
+}
+
+export type LiquidationPlanStatus = 'active' | 'completed' | 'cancelled';
+
+/** A liquidation plan as the store keeps it: the plan document is the engine's (engine/liquidation), opaque here. */
+export interface NewLiquidationPlan {
+  /** Unique plan id (the engine derives it from the account and the market it was planned on). */
+  readonly id: string;
+  readonly accountId: string;
+  readonly json: unknown;
+  readonly createdAt: string;
+}
+
+export interface LiquidationPlanRecord extends NewLiquidationPlan {
+  readonly status: LiquidationPlanStatus;
+  readonly completedAt?: string | undefined;
+  /** What completing the plan recorded (final equity, insurance-fund cover, deficit), opaque here. */
+  readonly outcome?: unknown;
+}
+
+/**
+ * One executed slice of a liquidation plan, applied in one transaction and at most once per (plan, slice): the
+ * position change, the cash the fill moved (impact and penalty, account currency), and the penalty the insurance
+ * fund received. A retry of an applied slice writes nothing and answers `replayed`.
+ */
+export interface LiquidationFillInput {
+  readonly planId: string;
+  readonly accountId: string;
+  /** Index of the slice in the plan (0-based). */
+  readonly slice: number;
+  readonly instrument: string;
+  /** Signed contracts traded (a long position is closed by a negative quantity). */
+  readonly quantity: number;
+  /** Fill price, in the instrument's price currency. */
+  readonly price: number;
+  /** Change of the balance of `cashCurrency` (negative: paid), applied to the stored balance (which never goes below 0). */
+  readonly cashDelta: number;
+  readonly cashCurrency: string;
+  /** Amount the insurance fund received from this slice (penalty), in `cashCurrency`, ≥ 0. */
+  readonly fundReceived: number;
+  readonly at: string;
+}
+
+export interface LiquidationFillRecord extends LiquidationFillInput {
+  /** The position right after this slice (the original value on a replay). */
+  readonly position: number;
+  /** The balance of `cashCurrency` right after this slice. */
+  readonly balance: number;
+  readonly replayed: boolean;
+}
+
+/** How a plan ended, written with the plan's status in one transaction. */
+export interface LiquidationCompletion {
+  readonly planId: string;
+  readonly status: 'completed' | 'cancelled';
+  readonly outcome: unknown;
+  readonly at: string;
+  /**
+   * The insurance fund's cover of the account's deficit (> 0 pays the account: the fund balance falls, the account's
+   * balance of `currency` rises by it) and the bad debt left over, recorded in the fund ledger.
+   */
+  readonly fundCover?: { readonly currency: string; readonly amount: number; readonly badDebt: number } | undefined;
+}
+
+/** One line of the insurance-fund ledger: `amount` > 0 received (penalties), < 0 paid out (deficit cover). */
+export interface InsuranceFundEntry {
+  readonly id: number;
+  readonly currency: string;
+  readonly amount: number;
+  readonly accountId?: string | undefined;
+  readonly planId?: string | undefined;
+  /** 'penalty' | 'cover' | 'bad-debt' | 'deposit'. */
+  readonly reason: string;
+  readonly at: string;
 }
 
 export interface CollateralChange {
@@ -271,6 +370,37 @@ export interface Store {
   listParameterSets(model?: string): Promise<ParameterSetRecord[]>;
   activateParameterSet(model: string, version: string, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord>;
   activeParameterSet(model: string): Promise<ParameterSetRecord | undefined>;
+
+  /** Upserts current-state rows (one transaction). */
+  putAccountStates(rows: readonly AccountStateRecord[]): Promise<void>;
+  /** Every account's current-state row (restore reads them all in one query). */
+  listAccountStates(): Promise<AccountStateRecord[]>;
+  /** Every account's positions in one query, by account then instrument (restore). */
+  listAllPositions(): Promise<PositionRecord[]>;
+  /** Every account's balances in one query, by account then currency (restore). */
+  listAllCollateral(): Promise<CollateralRecord[]>;
+
+  /**
+   * Stores a new active plan. Re-saving the same id with the same content is a no-op; another content under the id,
+   * or a second active plan for the account, is rejected (CONFLICT).
+   */
+  saveLiquidationPlan(plan: NewLiquidationPlan, audit?: AuditFor<LiquidationPlanRecord>): Promise<LiquidationPlanRecord>;
+  getLiquidationPlan(id: string): Promise<LiquidationPlanRecord | undefined>;
+  /** The account's most recent plan (any status). */
+  latestLiquidationPlan(accountId: string): Promise<LiquidationPlanRecord | undefined>;
+  /** Plans still active (a restart resumes them), oldest first. */
+  activeLiquidationPlans(): Promise<LiquidationPlanRecord[]>;
+  /** Applies one slice at most once (see LiquidationFillInput); the plan must be active. */
+  applyLiquidationFill(fill: LiquidationFillInput, audit?: AuditFor<LiquidationFillRecord>): Promise<LiquidationFillRecord>;
+  /** The applied slices of a plan, by slice index. */
+  listLiquidationFills(planId: string): Promise<LiquidationFillRecord[]>;
+  /** Ends an active plan (and records the fund's cover); ending an ended plan with the same status is a no-op. */
+  completeLiquidationPlan(completion: LiquidationCompletion, audit?: AuditFor<LiquidationPlanRecord>): Promise<LiquidationPlanRecord>;
+  /** Insurance-fund balance per currency (sum of the ledger). */
+  insuranceFundBalances(): Promise<Record<string, number>>;
+  /** Adds a ledger line (a deposit, e.g. the demo's opening balance). */
+  addInsuranceFundEntry(entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry>;
+  listInsuranceFund(query?: { readonly accountId?: string | undefined; readonly afterId?: number | undefined; readonly limit?: number | undefined }): Promise<InsuranceFundEntry[]>;
 
   /** Durable when the promise resolves: publish the event only after that. */
   appendEvent(event: NewEvent): Promise<EventRecord>;
