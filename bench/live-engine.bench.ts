@@ -41,6 +41,7 @@ export async function benchLiveEngine(options: { accounts?: number; updates?: nu
     await engine.upsertAccount(document);
   }
   const updateMs: number[] = [];
+  const stages = new Map<string, number[]>();
   let recomputed = 0;
   for (let u = 0; u < updates; u++) {
     now += 1000;
@@ -50,6 +51,7 @@ export async function benchLiveEngine(options: { accounts?: number; updates?: nu
     const r = await engine.onMarket(snapshot());
     updateMs.push(performance.now() - start);
     recomputed += r.recomputed.length;
+    for (const [stage, ms] of Object.entries(r.timings)) stages.set(stage, [...(stages.get(stage) ?? []), ms]);
   }
   const whatIfMs: number[] = [];
   for (let w = 0; w < whatIfs; w++) {
@@ -86,6 +88,7 @@ export async function benchLiveEngine(options: { accounts?: number; updates?: nu
       kernel_only_ms: kernelOnlyMs,
       engine_over_kernel: percentile(updateMs, 0.5) / kernelOnlyMs,
       whatif_per_s: whatIfs / (whatIfMs.reduce((a, b) => a + b, 0) / 1000),
+      ...Object.fromEntries([...stages].map(([stage, ms]) => [`stage_${stage}_p50_ms`, percentile([...ms].sort((a, b) => a - b), 0.5)])),
       rss_mb: Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10,
     },
   };

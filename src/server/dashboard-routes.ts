@@ -23,12 +23,12 @@ export function marginSummary(engine: LiveEngine, accountId: string): MarginSumm
     const ratio = m.status.marginRatio;
     return {
       accountId,
-      currency: m.result.currency,
+      currency: m.currency,
       mode: engine.accountMode(accountId),
       equity: m.equity,
-      initialMargin: m.result.initialMargin,
-      maintenanceMargin: m.result.maintenanceMargin,
-      ...(m.equity > 0 ? { utilisation: m.result.initialMargin / m.equity } : {}),
+      initialMargin: m.initialMargin,
+      maintenanceMargin: m.maintenanceMargin,
+      ...(m.equity > 0 ? { utilisation: m.initialMargin / m.equity } : {}),
       ...(Number.isFinite(ratio) ? { marginRatio: ratio } : {}),
       excess: m.status.excess,
       state: m.state,

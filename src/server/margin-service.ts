@@ -7,7 +7,7 @@ import { parseMarketUpdate } from '../market/market-update.js';
 import type { PortfolioFile } from '../portfolio/portfolio-schema.js';
 import type { AccountMode, AccountRecord, ApiKeyRecord, ApiKeyRole, CollateralRecord, MarketAccountChange, NewAuditEntry, NewEvent, PositionRecord, Store, TradeResult } from '../store/store.js';
 import type { EngineHost } from './engine-host.js';
-import { storedEventOf, type ActiveParameterSet } from './restore-engine.js';
+import { accountStateRecords, storedEventOf, type ActiveParameterSet } from './restore-engine.js';
 
 /**
  * Who made a change: the key id goes to the audit log (`system` / `feed:<name>` for the service's own changes). The
@@ -218,7 +218,14 @@ export class MarginService {
       // then does the engine apply it. A refused update writes nothing.
       const commit = async (c: MarketCommit): Promise<void> => {
         const stored = await this.store.commitMarket(
-          { asOf: c.market.asOf, json: c.market, engineState: c.checkpoint, accountChanges: settlementChanges(c, actor), ...splitEvents(c) },
+          {
+            asOf: c.market.asOf,
+            json: c.market,
+            engineState: c.checkpoint,
+            accountChanges: settlementChanges(c, actor),
+            accountStates: accountStateRecords(c.accountStates, new Date().toISOString()),
+            ...splitEvents(c),
+          },
           (record) => this.audit(actor, 'market.push', 'market', { snapshotId: record.id, asOf: update.asOf, underlyings: Object.keys(update.underlyings) }),
         );
         snapshotId = stored.id;
@@ -287,6 +294,19 @@ export class MarginService {
   /** Waits until every change asked for so far has finished (graceful shutdown). */
   async drain(): Promise<void> {
     await this.tail;
+  }
+
+  /**
+   * Runs a change the service makes on its own (a liquidation slice: liquidation-driver.ts) in the same queue as every
+   * other change, so its store write and engine mirror never interleave with a request's; `changed` accounts get
+   * fresh overview rows afterwards.
+   */
+  runExclusive<T>(fn: () => Promise<T>, changed: readonly string[] = []): Promise<T> {
+    return this.serial(async () => {
+      const result = await fn();
+      this.notifyMargins(changed);
+      return result;
+    });
   }
 
   // ---- internals -------------------------------------------------------------------------------------------

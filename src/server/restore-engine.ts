@@ -1,10 +1,11 @@
-import { LiveEngine, type LiveEngineOptions } from '../engine/live/live-engine.js';
-import { parseEngineCheckpoint } from '../engine/live/engine-checkpoint.js';
+import { LiveEngine, type AccountStateRow, type LiveEngineOptions } from '../engine/live/live-engine.js';
+import { AccountFloorSchema, parseEngineCheckpoint, type AccountFloor } from '../engine/live/engine-checkpoint.js';
+import { parseWithSchema } from '../core/validate.js';
 import type { EngineEvent } from '../engine/live/engine-event.js';
 import { parseMarketSnapshotFile } from '../market/market-snapshot-schema.js';
 import type { LiveAccountState } from '../engine/account/account-state.js';
 import type { MarketBounds } from '../market/market-update.js';
-import type { NewAuditEntry, NewEvent, Store } from '../store/store.js';
+import type { AccountStateRecord, NewAuditEntry, NewEvent, Store } from '../store/store.js';
 
 /** What the service's engine is built with, apart from the sink and the parameters (those come from the store). */
 export interface EngineSettings {
@@ -34,11 +35,14 @@ export function storedEventOf(event: EngineEvent): { kind: 'event'; event: NewEv
 
 /**
  * Builds a LiveEngine from what the store holds: the active parameter set of the model (its version is then recorded
- * on every margin), every account with its positions and collateral, and the latest market snapshot. Accounts are
- * loaded first and the market last, so all of them are evaluated in one computeMargins call.
+ * on every margin), every account with its positions and collateral, each account's current-state row (its last
+ * reported state, seeding the hysteresis, and its figures, the floor a stale or unmarginable account holds), and the
+ * latest market snapshot with its checkpoint. Each of these is one query: no account's event history is read.
+ * Accounts are loaded first and the market last, so all of them are margined in one batch.
  *
  * Events are not persisted while restoring: the states they would announce were announced (and stored) before the
- * restart. The engine's own event sink is `store.appendEvent` from then on.
+ * restart. The engine's own event sink is `store.appendEvent` from then on, and its state rows go to
+ * `store.putAccountStates`.
  */
 export async function restoreEngine(store: Store, settings: EngineSettings, activeOverride?: ActiveParameterSet): Promise<LiveEngine> {
   const active = activeOverride ?? (await store.activeParameterSet(settings.model));
@@ -62,45 +66,77 @@ export async function restoreEngine(store: Store, settings: EngineSettings, acti
         else await store.appendEvent(stored.event);
       },
     },
+    stateSink: {
+      write: async (rows) => {
+        if (!restoring) await store.putAccountStates(accountStateRecords(rows, new Date().toISOString()));
+      },
+    },
   });
-  for (const account of await store.listAccounts()) {
-    const [positions, collateral, previousState] = await Promise.all([
-      store.listPositions(account.id),
-      store.listCollateral(account.id),
-      lastPersistedState(store, account.id),
-    ]);
+  const [accounts, positions, collateral, states, latest] = await Promise.all([
+    store.listAccounts(),
+    store.listAllPositions(),
+    store.listAllCollateral(),
+    store.listAccountStates(),
+    store.latestMarketSnapshot(),
+  ]);
+  // A damaged checkpoint refuses the start rather than guessing.
+  const checkpoint = latest?.engineState === undefined ? undefined : parseEngineCheckpoint(latest.engineState, `stored engine checkpoint ${latest.id}`);
+  const floors: Record<string, AccountFloor> = { ...(checkpoint?.floors ?? {}) };
+  for (const row of states) floors[row.accountId] = floorOf(row);
+  const positionsOf = groupBy(positions, (p) => p.accountId);
+  const collateralOf = groupBy(collateral, (c) => c.accountId);
+  for (const account of accounts) {
     // Seeded with its last persisted state, the account keeps its hysteresis across the restart.
+    const previousState: LiveAccountState | undefined = Object.hasOwn(floors, account.id) ? floors[account.id]?.state : undefined;
     await engine.upsertAccount(
       {
         account: account.id,
         currency: account.currency,
         mode: account.mode,
-        positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) })),
-        collateral: Object.fromEntries(collateral.map((c) => [c.currency, c.amount])),
+        positions: (positionsOf.get(account.id) ?? []).map((p) => ({ instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) })),
+        collateral: Object.fromEntries((collateralOf.get(account.id) ?? []).map((c) => [c.currency, c.amount])),
       },
       { previousState },
     );
   }
-  const latest = await store.latestMarketSnapshot();
   if (latest !== undefined) {
     // The market with the checkpoint stored in its transaction: held spikes stay held, stale stays stale, and floors
-    // hold (a restart never lowers a margin). A damaged checkpoint refuses the start rather than guessing.
+    // hold (a restart never lowers a margin).
     const file = parseMarketSnapshotFile(latest.json, `stored market snapshot ${latest.id}`);
-    const checkpoint = latest.engineState === undefined ? undefined : parseEngineCheckpoint(latest.engineState, `stored engine checkpoint ${latest.id}`);
-    await engine.restore(file, checkpoint);
+    await engine.restore(file, checkpoint, floors);
   }
   restoring = false;
   return engine;
 }
 
-/** The `to` of the account's last stored state-transition event (undefined: none, so it was healthy or new). */
-async function lastPersistedState(store: Store, accountId: string): Promise<LiveAccountState | undefined> {
-  const events = await store.listEvents({ accountId });
-  for (let i = events.length - 1; i >= 0; i--) {
-    const event = events[i];
-    if (event?.type !== 'state-transition') continue;
-    const to = (event.payload as { to?: unknown } | undefined)?.to;
-    return to === 'healthy' || to === 'margin-call' || to === 'liquidation' || to === 'unmarginable' ? to : undefined;
+/** The engine's current-state rows as the store keeps them (docs/service.md "Restarts"). */
+export function accountStateRecords(rows: readonly AccountStateRow[], updatedAt: string): AccountStateRecord[] {
+  return rows.map((r) => ({
+    accountId: r.accountId,
+    state: r.state,
+    initialMargin: r.initialMargin,
+    maintenanceMargin: r.maintenanceMargin,
+    equity: r.equity,
+    currency: r.currency,
+    asOf: r.asOf,
+    ...(r.unmarginable === undefined ? {} : { unmarginable: r.unmarginable }),
+    updatedAt,
+  }));
+}
+
+/** A stored current-state row as the engine's floor (validated: a damaged row refuses the start, never guessed at). */
+function floorOf(row: AccountStateRecord): AccountFloor {
+  const floor = { initialMargin: row.initialMargin, maintenanceMargin: row.maintenanceMargin, equity: row.equity, currency: row.currency, state: row.state, asOf: row.asOf, ...(row.unmarginable === undefined ? {} : { unmarginable: row.unmarginable }) };
+  return parseWithSchema(AccountFloorSchema, floor, `stored account state of ${row.accountId}`, 'MARKET_DATA_INVALID');
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let list = groups.get(k);
+    if (list === undefined) groups.set(k, (list = []));
+    list.push(item);
   }
-  return undefined;
+  return groups;
 }

@@ -56,7 +56,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL store', () => {
     }
     const schema = new URL(storeUrl).searchParams.get('options')?.split('=')[1] ?? '';
     const versions = await admin((client) => client.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`));
-    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
   });
 
   it('two stores racing on one idempotency key apply it once', async () => {

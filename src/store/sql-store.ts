@@ -15,6 +15,7 @@ import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
 import type {
   AccountMode,
   AccountRecord,
+  AccountStateRecord,
   ApiKeyRecord,
   ApiKeyRole,
   AuditFor,
@@ -26,6 +27,12 @@ import type {
   CollateralChange,
   CollateralChangeResult,
   EventQuery,
+  InsuranceFundEntry,
+  LiquidationCompletion,
+  LiquidationFillInput,
+  LiquidationFillRecord,
+  LiquidationPlanRecord,
+  LiquidationPlanStatus,
   MarketCommitInput,
   EventRecord,
   MarketSnapshotRecord,
@@ -33,17 +40,20 @@ import type {
   NewApiKey,
   NewAuditEntry,
   NewEvent,
+  NewLiquidationPlan,
   NewMarketSnapshot,
   NewParameterSet,
   ParameterSetRecord,
   PositionRecord,
   PositionChange,
   Store,
+  StoredAccountState,
   StoredEventType,
   TradeInput,
   TradeResult,
 } from './store.js';
 import {
+  AccountStateSchema,
   ApiKeyInputSchema,
   AuditInputSchema,
   AuditQuerySchema,
@@ -51,6 +61,11 @@ import {
   CollateralSchema,
   EventInputSchema,
   EventQuerySchema,
+  InsuranceFundEntrySchema,
+  InsuranceFundQuerySchema,
+  LiquidationCompletionSchema,
+  LiquidationFillSchema,
+  LiquidationPlanInputSchema,
   MarketSnapshotInputSchema,
   NewAccountSchema,
   ParameterSetInputSchema,
@@ -156,10 +171,7 @@ export class SqlStore implements Store {
     const rows = await this.#driver.read((tx) =>
       tx.query('SELECT * FROM positions WHERE account_id = ? AND quantity <> 0 ORDER BY instrument', [accountId]),
     );
-    return rows.map((row) => {
-      const entryPrice = optNum(row, 'entry_price');
-      return { accountId: str(row, 'account_id'), instrument: str(row, 'instrument'), quantity: num(row, 'quantity'), ...(entryPrice === undefined ? {} : { entryPrice }) };
-    });
+    return rows.map(toPosition);
   }
 
   async applyTrade(trade: TradeInput, audit?: AuditFor<TradeResult>): Promise<TradeResult> {
@@ -255,7 +267,7 @@ export class SqlStore implements Store {
 
   async listCollateral(accountId: string): Promise<CollateralRecord[]> {
     const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM collateral WHERE account_id = ? ORDER BY currency', [accountId]));
-    return rows.map((row) => ({ accountId: str(row, 'account_id'), currency: str(row, 'currency'), amount: num(row, 'amount') }));
+    return rows.map(toCollateral);
   }
 
   async appendMarketSnapshot(snapshot: NewMarketSnapshot, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord> {
@@ -275,6 +287,7 @@ export class SqlStore implements Store {
     }));
     const events = (commit.events ?? []).map((e, i) => parse(EventInputSchema, e, `events.${i}`));
     const audits = (commit.audits ?? []).map((a, i) => parse(AuditInputSchema, a, `audits.${i}`));
+    const states = (commit.accountStates ?? []).map((s, i) => parse(AccountStateSchema, s, `accountStates.${i}`));
     const storedAt = this.#nowIso();
     return this.#driver.transaction(async (tx) => {
       const record = await insertMarketSnapshot(tx, input, storedAt, audit);
@@ -289,6 +302,7 @@ export class SqlStore implements Store {
         await tx.execute('INSERT INTO events (account_id, type, payload, at) VALUES (?, ?, ?, ?)', [e.accountId, e.type, JSON.stringify(e.payload), e.at]);
       }
       for (const a of audits) await insertAudit(tx, a);
+      await upsertAccountStates(tx, states, 'accountStates');
       return record;
     });
   }
@@ -356,6 +370,183 @@ export class SqlStore implements Store {
   async activeParameterSet(model: string): Promise<ParameterSetRecord | undefined> {
     const rows = await this.#driver.read((tx) => tx.query(`${PARAMETER_SET_SELECT} WHERE p.model = ? AND a.version IS NOT NULL`, [model]));
     return rows[0] === undefined ? undefined : toParameterSet(rows[0]);
+  }
+
+  async putAccountStates(rows: readonly AccountStateRecord[]): Promise<void> {
+    // Every row is checked before the transaction starts: one bad row and nothing is written.
+    const inputs = rows.map((row, i) => parse(AccountStateSchema, row, `accountStates.${i}`));
+    if (inputs.length === 0) return;
+    await this.#driver.transaction((tx) => upsertAccountStates(tx, inputs, 'accountStates'));
+  }
+
+  async listAccountStates(): Promise<AccountStateRecord[]> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM account_states ORDER BY account_id'));
+    return rows.map(toAccountState);
+  }
+
+  async listAllPositions(): Promise<PositionRecord[]> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM positions WHERE quantity <> 0 ORDER BY account_id, instrument'));
+    return rows.map(toPosition);
+  }
+
+  async listAllCollateral(): Promise<CollateralRecord[]> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM collateral ORDER BY account_id, currency'));
+    return rows.map(toCollateral);
+  }
+
+  async saveLiquidationPlan(plan: NewLiquidationPlan, audit?: AuditFor<LiquidationPlanRecord>): Promise<LiquidationPlanRecord> {
+    const input = parse(LiquidationPlanInputSchema, plan, 'liquidationPlan');
+    const text = JSON.stringify(input.json);
+    /** A plan id names one plan forever: a retry of the save is a no-op (and writes no audit entry). */
+    const resave = (existing: SqlRow): LiquidationPlanRecord => {
+      if (str(existing, 'account_id') === input.accountId && str(existing, 'json') === text) return toLiquidationPlan(existing);
+      throw storeError('conflict', `liquidation plan "${input.id}" already exists with other content`, { field: 'id' });
+    };
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, input.accountId);
+      const existing = (await tx.query('SELECT * FROM liquidation_plans WHERE id = ?', [input.id]))[0];
+      if (existing !== undefined) return resave(existing);
+      // (Not this id: on PostgreSQL a concurrent save of it may have committed since the read above.)
+      const active = (await tx.query("SELECT id FROM liquidation_plans WHERE account_id = ? AND status = 'active' AND id <> ?", [input.accountId, input.id]))[0];
+      if (active !== undefined) {
+        throw storeError('conflict', `account "${input.accountId}" already has an active liquidation plan ("${str(active, 'id')}")`, {
+          field: 'accountId',
+          details: { activePlanId: str(active, 'id') },
+        });
+      }
+      // On PostgreSQL a concurrent save of the same id waits on the primary key, then finds the row (a retry, no-op);
+      // a concurrent save of another plan for the account fails on the one-active index (CONFLICT as well).
+      const inserted = await tx.query(
+        "INSERT INTO liquidation_plans (id, account_id, status, json, created_at) VALUES (?, ?, 'active', ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
+        [input.id, input.accountId, text, input.createdAt],
+      );
+      if (inserted.length === 0) return resave(first(await tx.query('SELECT * FROM liquidation_plans WHERE id = ?', [input.id])));
+      const record: LiquidationPlanRecord = { id: input.id, accountId: input.accountId, json: input.json, createdAt: input.createdAt, status: 'active' };
+      await writeAudit(tx, audit, record);
+      return record;
+    });
+  }
+
+  async getLiquidationPlan(id: string): Promise<LiquidationPlanRecord | undefined> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM liquidation_plans WHERE id = ?', [id]));
+    return rows[0] === undefined ? undefined : toLiquidationPlan(rows[0]);
+  }
+
+  async latestLiquidationPlan(accountId: string): Promise<LiquidationPlanRecord | undefined> {
+    const rows = await this.#driver.read((tx) =>
+      tx.query('SELECT * FROM liquidation_plans WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT 1', [accountId]),
+    );
+    return rows[0] === undefined ? undefined : toLiquidationPlan(rows[0]);
+  }
+
+  async activeLiquidationPlans(): Promise<LiquidationPlanRecord[]> {
+    const rows = await this.#driver.read((tx) => tx.query("SELECT * FROM liquidation_plans WHERE status = 'active' ORDER BY created_at, id"));
+    return rows.map(toLiquidationPlan);
+  }
+
+  async applyLiquidationFill(fill: LiquidationFillInput, audit?: AuditFor<LiquidationFillRecord>): Promise<LiquidationFillRecord> {
+    const input = parse(LiquidationFillSchema, fill, 'liquidationFill');
+    return this.#driver.transaction(async (tx) => {
+      await requireAccount(tx, input.accountId);
+      // Every fill and the completion of a plan lock its row first (PostgreSQL; SQLite runs one writer at a time), so
+      // a retry racing the original waits and then finds the slice, and no fill lands on a plan being ended.
+      const plan = await this.#lockPlan(tx, input.planId);
+      const applied = (await tx.query('SELECT * FROM liquidation_fills WHERE plan_id = ? AND slice = ?', [input.planId, input.slice]))[0];
+      if (applied !== undefined) {
+        const original = toLiquidationFill(applied, true);
+        const differs = FILL_CONTENT.filter((key) => original[key] !== input[key]);
+        if (differs.length > 0) {
+          throw storeError('conflict', `slice ${input.slice} of liquidation plan "${input.planId}" was already applied with other content (${differs.join(', ')})`, {
+            field: 'slice',
+            details: { original, differs },
+          });
+        }
+        // A replay writes nothing, so it has no audit entry either.
+        return original;
+      }
+      if (plan.accountId !== input.accountId) {
+        throw storeError('conflict', `liquidation plan "${input.planId}" belongs to account "${plan.accountId}", not "${input.accountId}"`, { field: 'accountId' });
+      }
+      if (plan.status !== 'active') {
+        throw storeError('conflict', `liquidation plan "${input.planId}" is ${plan.status}: no further slices apply`, { field: 'planId', details: { status: plan.status } });
+      }
+      const position = await addToPosition(tx, input.accountId, input.instrument, input.quantity);
+      const balance = await addToBalance(tx, input.accountId, input.cashCurrency, input.cashDelta);
+      if (input.fundReceived > 0) {
+        await insertFundEntry(tx, { currency: input.cashCurrency, amount: input.fundReceived, accountId: input.accountId, planId: input.planId, reason: 'penalty', at: input.at });
+      }
+      await tx.execute(
+        `INSERT INTO liquidation_fills (plan_id, slice, account_id, instrument, quantity, price, cash_delta, cash_currency, fund_received, position, balance, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [input.planId, input.slice, input.accountId, input.instrument, input.quantity, input.price, input.cashDelta, input.cashCurrency, input.fundReceived, position, balance, input.at],
+      );
+      const record: LiquidationFillRecord = { ...input, position, balance, replayed: false };
+      await writeAudit(tx, audit, record);
+      return record;
+    });
+  }
+
+  async listLiquidationFills(planId: string): Promise<LiquidationFillRecord[]> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM liquidation_fills WHERE plan_id = ? ORDER BY slice', [planId]));
+    return rows.map((row) => toLiquidationFill(row, false));
+  }
+
+  async completeLiquidationPlan(completion: LiquidationCompletion, audit?: AuditFor<LiquidationPlanRecord>): Promise<LiquidationPlanRecord> {
+    const input = parse(LiquidationCompletionSchema, completion, 'liquidationCompletion');
+    const outcome = JSON.stringify(input.outcome);
+    return this.#driver.transaction(async (tx) => {
+      const plan = await this.#lockPlan(tx, input.planId);
+      if (plan.status !== 'active') {
+        // A retry of the completion is a no-op (no audit entry); ending it the other way is refused.
+        if (plan.status === input.status) return plan.record;
+        throw storeError('conflict', `liquidation plan "${input.planId}" is already ${plan.status}`, { field: 'status', details: { status: plan.status } });
+      }
+      await tx.execute('UPDATE liquidation_plans SET status = ?, completed_at = ?, outcome = ? WHERE id = ?', [input.status, input.at, outcome, input.planId]);
+      const cover = input.fundCover;
+      if (cover !== undefined && cover.amount > 0) {
+        // The fund pays the account's deficit: one ledger line out, the same amount into the account's balance. The bad
+        // debt left over moves no money; the engine records it in `outcome`.
+        await insertFundEntry(tx, { currency: cover.currency, amount: -cover.amount, accountId: plan.accountId, planId: input.planId, reason: 'cover', at: input.at });
+        await addToBalance(tx, plan.accountId, cover.currency, cover.amount);
+      }
+      const record: LiquidationPlanRecord = { ...plan.record, status: input.status, completedAt: input.at, outcome: input.outcome };
+      await writeAudit(tx, audit, record);
+      return record;
+    });
+  }
+
+  async insuranceFundBalances(): Promise<Record<string, number>> {
+    const rows = await this.#driver.read((tx) => tx.query('SELECT currency, SUM(amount) AS balance FROM insurance_fund GROUP BY currency ORDER BY currency'));
+    return Object.fromEntries(rows.map((row) => [str(row, 'currency'), num(row, 'balance')]));
+  }
+
+  async addInsuranceFundEntry(entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry> {
+    const input = parse(InsuranceFundEntrySchema, entry, 'insuranceFundEntry');
+    return this.#driver.transaction(async (tx) => {
+      if (input.accountId !== undefined) await requireAccount(tx, input.accountId);
+      if (input.planId !== undefined && (await tx.query('SELECT id FROM liquidation_plans WHERE id = ?', [input.planId])).length === 0) {
+        throw storeError('not-found', `liquidation plan "${input.planId}" not found`, { field: 'planId' });
+      }
+      return insertFundEntry(tx, input);
+    });
+  }
+
+  async listInsuranceFund(query: { readonly accountId?: string | undefined; readonly afterId?: number | undefined; readonly limit?: number | undefined } = {}): Promise<InsuranceFundEntry[]> {
+    const input = parse(InsuranceFundQuerySchema, query, 'insuranceFundQuery');
+    const { where, params } = filters([
+      ['account_id = ?', input.accountId],
+      ['id > ?', input.afterId],
+    ]);
+    const rows = await this.#driver.read((tx) => tx.query(`SELECT * FROM insurance_fund ${where} ORDER BY id ${limit(input.limit)}`, params));
+    return rows.map(toFundEntry);
+  }
+
+  /** The plan's row, locked until the transaction ends (PostgreSQL `FOR UPDATE`); NOT_FOUND naming `planId` if none. */
+  async #lockPlan(tx: SqlExecutor, planId: string): Promise<{ accountId: string; status: LiquidationPlanStatus; record: LiquidationPlanRecord }> {
+    const rows = await tx.query(`SELECT * FROM liquidation_plans WHERE id = ?${this.#driver.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [planId]);
+    if (rows[0] === undefined) throw storeError('not-found', `liquidation plan "${planId}" not found`, { field: 'planId' });
+    const record = toLiquidationPlan(rows[0]);
+    return { accountId: record.accountId, status: record.status, record };
   }
 
   async appendEvent(event: NewEvent): Promise<EventRecord> {
@@ -659,6 +850,199 @@ function num(row: SqlRow, column: string): number {
 
 function json(row: SqlRow, column: string): unknown {
   return JSON.parse(str(row, column)) as unknown;
+}
+
+/** Most rows one multi-row statement writes (9 columns: 4,500 parameters, within both databases' limits). */
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Splits a batch for multi-row statements: full chunks of ROWS_PER_STATEMENT, then the rest in power-of-two chunks,
+ * so that a batch of any size uses one of a few statement texts (the SQLite driver keeps each prepared).
+ */
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let i = 0;
+  for (; items.length - i >= ROWS_PER_STATEMENT; i += ROWS_PER_STATEMENT) out.push(items.slice(i, i + ROWS_PER_STATEMENT));
+  for (let size = 256; size >= 1; size /= 2) {
+    if (items.length - i >= size) {
+      out.push(items.slice(i, i + size));
+      i += size;
+    }
+  }
+  return out;
+}
+
+/** `?, ?, …` (n placeholders). */
+function marks(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
+type AccountStateInput = z.output<typeof AccountStateSchema>;
+
+/**
+ * Upserts current-state rows with multi-row `INSERT … ON CONFLICT (account_id) DO UPDATE` statements, a chunk at a
+ * time, each chunk's accounts checked by one query first (NOT_FOUND naming `accountId`, as every write answers for an
+ * unknown account). A later row of one account replaces an earlier one, as row-by-row upserts would.
+ */
+async function upsertAccountStates(tx: SqlExecutor, rows: readonly AccountStateInput[], source: string): Promise<void> {
+  // One statement may not touch a row twice (PostgreSQL refuses), so only each account's last row is written.
+  const latest = new Map<string, { row: AccountStateInput; index: number }>();
+  rows.forEach((row, index) => latest.set(row.accountId, { row, index }));
+  for (const chunk of chunks([...latest.values()])) {
+    const ids = chunk.map(({ row }) => row.accountId);
+    const found = new Set((await tx.query(`SELECT id FROM accounts WHERE id IN (${marks(ids.length)})`, ids)).map((row) => str(row, 'id')));
+    const missing = chunk.find(({ row }) => !found.has(row.accountId));
+    if (missing !== undefined) {
+      throw storeError('not-found', `account "${missing.row.accountId}" not found (${source}.${missing.index})`, {
+        field: 'accountId',
+        details: { index: missing.index },
+      });
+    }
+    await tx.execute(
+      `INSERT INTO account_states (account_id, state, initial_margin, maintenance_margin, equity, currency, as_of, unmarginable, updated_at)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (account_id) DO UPDATE SET state = excluded.state, initial_margin = excluded.initial_margin,
+         maintenance_margin = excluded.maintenance_margin, equity = excluded.equity, currency = excluded.currency,
+         as_of = excluded.as_of, unmarginable = excluded.unmarginable, updated_at = excluded.updated_at`,
+      chunk.flatMap(({ row }) => [
+        row.accountId,
+        row.state,
+        row.initialMargin,
+        row.maintenanceMargin,
+        row.equity,
+        row.currency,
+        row.asOf,
+        row.unmarginable === undefined ? null : JSON.stringify(row.unmarginable),
+        row.updatedAt,
+      ]),
+    );
+  }
+}
+
+/**
+ * Adds `quantity` to a position (as applyTrade does) and returns the position after; 0 removes the row. A fill carries
+ * no entry price: a reduction keeps the position's entry (the rest's P&L is unchanged, entryAfterTrade), anything
+ * else (opening, adding, crossing zero) leaves none, as a trade without an entry price does.
+ */
+async function addToPosition(tx: SqlExecutor, accountId: string, instrument: string, quantity: number): Promise<number> {
+  const updated = await tx.query(
+    `INSERT INTO positions (account_id, instrument, quantity, entry_price) VALUES (?, ?, ?, NULL)
+     ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = positions.quantity + excluded.quantity,
+       entry_price = CASE WHEN positions.quantity * (positions.quantity + excluded.quantity) > 0
+         AND abs(positions.quantity + excluded.quantity) <= abs(positions.quantity) THEN positions.entry_price END
+     RETURNING quantity`,
+    [accountId, instrument, quantity],
+  );
+  const position = num(first(updated), 'quantity');
+  if (position === 0) await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [accountId, instrument]);
+  return position;
+}
+
+/** Adds `delta` to a balance, never below 0 (0 removes the row, as everywhere), and returns the balance after. */
+async function addToBalance(tx: SqlExecutor, accountId: string, currency: string, delta: number): Promise<number> {
+  const updated = await tx.query(
+    `INSERT INTO collateral (account_id, currency, amount) VALUES (?, ?, ?)
+     ON CONFLICT (account_id, currency) DO UPDATE SET amount = collateral.amount + excluded.amount
+     RETURNING amount`,
+    [accountId, currency, delta],
+  );
+  const balance = num(first(updated), 'amount');
+  if (balance > 0) return balance;
+  await tx.execute('DELETE FROM collateral WHERE account_id = ? AND currency = ?', [accountId, currency]);
+  return 0;
+}
+
+async function insertFundEntry(tx: SqlExecutor, entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry> {
+  const rows = await tx.query('INSERT INTO insurance_fund (currency, amount, account_id, plan_id, reason, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id', [
+    entry.currency,
+    entry.amount,
+    entry.accountId ?? null,
+    entry.planId ?? null,
+    entry.reason,
+    entry.at,
+  ]);
+  return {
+    id: num(first(rows), 'id'),
+    currency: entry.currency,
+    amount: entry.amount,
+    ...(entry.accountId === undefined ? {} : { accountId: entry.accountId }),
+    ...(entry.planId === undefined ? {} : { planId: entry.planId }),
+    reason: entry.reason,
+    at: entry.at,
+  };
+}
+
+/** What a retried slice must repeat to be a replay (its `at` may differ: the stored one is answered). */
+const FILL_CONTENT = ['accountId', 'instrument', 'quantity', 'price', 'cashDelta', 'cashCurrency', 'fundReceived'] as const;
+
+function toPosition(row: SqlRow): PositionRecord {
+  const entryPrice = optNum(row, 'entry_price');
+  return { accountId: str(row, 'account_id'), instrument: str(row, 'instrument'), quantity: num(row, 'quantity'), ...(entryPrice === undefined ? {} : { entryPrice }) };
+}
+
+function toCollateral(row: SqlRow): CollateralRecord {
+  return { accountId: str(row, 'account_id'), currency: str(row, 'currency'), amount: num(row, 'amount') };
+}
+
+function toAccountState(row: SqlRow): AccountStateRecord {
+  const unmarginable = optStr(row, 'unmarginable');
+  return {
+    accountId: str(row, 'account_id'),
+    state: str(row, 'state') as StoredAccountState,
+    initialMargin: num(row, 'initial_margin'),
+    maintenanceMargin: num(row, 'maintenance_margin'),
+    equity: num(row, 'equity'),
+    currency: str(row, 'currency'),
+    asOf: str(row, 'as_of'),
+    ...(unmarginable === undefined ? {} : { unmarginable: JSON.parse(unmarginable) as AccountStateRecord['unmarginable'] }),
+    updatedAt: str(row, 'updated_at'),
+  };
+}
+
+function toLiquidationPlan(row: SqlRow): LiquidationPlanRecord {
+  const completedAt = optStr(row, 'completed_at');
+  const outcome = optStr(row, 'outcome');
+  return {
+    id: str(row, 'id'),
+    accountId: str(row, 'account_id'),
+    json: json(row, 'json'),
+    createdAt: str(row, 'created_at'),
+    status: str(row, 'status') as LiquidationPlanStatus,
+    ...(completedAt === undefined ? {} : { completedAt }),
+    ...(outcome === undefined ? {} : { outcome: JSON.parse(outcome) as unknown }),
+  };
+}
+
+function toLiquidationFill(row: SqlRow, replayed: boolean): LiquidationFillRecord {
+  return {
+    planId: str(row, 'plan_id'),
+    accountId: str(row, 'account_id'),
+    slice: num(row, 'slice'),
+    instrument: str(row, 'instrument'),
+    quantity: num(row, 'quantity'),
+    price: num(row, 'price'),
+    cashDelta: num(row, 'cash_delta'),
+    cashCurrency: str(row, 'cash_currency'),
+    fundReceived: num(row, 'fund_received'),
+    at: str(row, 'at'),
+    position: num(row, 'position'),
+    balance: num(row, 'balance'),
+    replayed,
+  };
+}
+
+function toFundEntry(row: SqlRow): InsuranceFundEntry {
+  const accountId = optStr(row, 'account_id');
+  const planId = optStr(row, 'plan_id');
+  return {
+    id: num(row, 'id'),
+    currency: str(row, 'currency'),
+    amount: num(row, 'amount'),
+    ...(accountId === undefined ? {} : { accountId }),
+    ...(planId === undefined ? {} : { planId }),
+    reason: str(row, 'reason'),
+    at: str(row, 'at'),
+  };
 }
 
 function toAccount(row: SqlRow): AccountRecord {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../core/errors.js';
 import type { Store } from './store.js';
+import { describeLiquidationStoreContract } from './store-contract-liquidation.js';
 
 /**
  * The behaviour every `Store` must have, run against each backend (`sqlite-store.test.ts`, `postgres-store.test.ts`).
@@ -251,4 +252,6 @@ export function describeStoreContract(name: string, openFresh: () => Promise<Sto
       expect(entries[3]?.target).toBe(key.record.id);
     });
   });
+
+  describeLiquidationStoreContract(name, openFresh);
 }

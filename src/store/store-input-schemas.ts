@@ -96,3 +96,59 @@ export const ApiKeyInputSchema = z
     path: ['accountIds'],
     message: 'only an account-holder key owns accounts',
   });
+
+/**
+ * An account's current-state row (store.ts AccountStateRecord). `asOf` names a market ('' before any): it must parse
+ * as a date-time but is kept as written, so that a restored row names its market exactly as the market file does.
+ */
+export const AccountStateSchema = z.strictObject({
+  accountId: Text,
+  state: z.enum(['healthy', 'margin-call', 'liquidation', 'unmarginable']),
+  initialMargin: z.number().finite().nonnegative(),
+  maintenanceMargin: z.number().finite().nonnegative(),
+  equity: z.number().finite(),
+  currency: Text,
+  asOf: z.string().refine((s) => s === '' || !Number.isNaN(Date.parse(s)), "expected '' or an ISO 8601 date-time"),
+  unmarginable: z.strictObject({ reason: z.string(), code: Text, field: z.string().optional(), since: z.number().finite() }).optional(),
+  updatedAt: TimestampSchema,
+});
+
+export const LiquidationPlanInputSchema = z.strictObject({ id: Text, accountId: Text, json: JsonValueSchema, createdAt: TimestampSchema });
+
+export const LiquidationFillSchema = z.strictObject({
+  planId: Text,
+  accountId: Text,
+  slice: z.number().int().nonnegative().max(2_147_483_647),
+  instrument: Text,
+  quantity: z.number().finite(),
+  price: z.number().finite(),
+  cashDelta: z.number().finite(),
+  cashCurrency: Text,
+  fundReceived: z.number().finite().nonnegative(),
+  at: TimestampSchema,
+});
+
+export const LiquidationCompletionSchema = z.strictObject({
+  planId: Text,
+  status: z.enum(['completed', 'cancelled']),
+  outcome: JsonValueSchema,
+  at: TimestampSchema,
+  fundCover: z
+    .strictObject({ currency: Text, amount: z.number().finite().nonnegative(), badDebt: z.number().finite().nonnegative() })
+    .optional(),
+});
+
+export const InsuranceFundEntrySchema = z.strictObject({
+  currency: Text,
+  amount: z.number().finite(),
+  accountId: Text.optional(),
+  planId: Text.optional(),
+  reason: Text,
+  at: TimestampSchema,
+});
+
+export const InsuranceFundQuerySchema = z.strictObject({
+  accountId: Text.optional(),
+  afterId: Cursor.afterId,
+  limit: Cursor.limit,
+});

@@ -124,7 +124,11 @@ export interface MarketCommitInput extends NewMarketSnapshot {
   readonly events?: readonly NewEvent[];
   /** Further audit entries (the spike guard's events, which concern an underlying, not an account). */
   readonly audits?: readonly NewAuditEntry[];
-  /** Current-state rows of the accounts whose reported state or held figures the update changed (upserted). */
+  /**
+   * Current-state rows of the accounts whose reported state or held figures the update changed, upserted in the same
+   * transaction (multi-row statements: tens of thousands of rows are cheap). A later row of one account replaces an
+   * earlier one; an unknown account refuses the whole commit (NOT_FOUND naming `accountId`).
+   */
   readonly accountStates?: readonly AccountStateRecord[];
 }
 
@@ -144,7 +148,7 @@ export interface AccountStateRecord {
   readonly maintenanceMargin: number;
   readonly equity: number;
   readonly currency: string;
-  /** asOf of the market the figures were computed on ('' when none). */
+  /** asOf of the market the figures were computed on ('' when none), kept as written (not normalised: it names a market). */
   readonly asOf: string;
   /** Set while the engine cannot margin the account: why, with the evaluation's error code. */
   readonly unmarginable?: { readonly reason: string; readonly code: string; readonly field?: string | undefined; readonly since: number } | undefined;
@@ -172,7 +176,14 @@ export interface LiquidationPlanRecord extends NewLiquidationPlan {
 /**
  * One executed slice of a liquidation plan, applied in one transaction and at most once per (plan, slice): the
  * position change, the cash the fill moved (impact and penalty, account currency), and the penalty the insurance
- * fund received. A retry of an applied slice writes nothing and answers `replayed`.
+ * fund received. A retry of an applied slice writes nothing and answers `replayed` (with the stored record, whatever
+ * its `at`); the same slice with other content (account, instrument, quantity, price, cash, fund) is a CONFLICT naming
+ * `slice`. A retry is answered even after the plan ended; a new slice needs the plan `active` (else CONFLICT naming
+ * `planId`; unknown plan: NOT_FOUND naming `planId`; another account's plan: CONFLICT naming `accountId`).
+ *
+ * The position changes as `applyTrade` changes it (0 removes the row). A fill carries no entry price: a reduction keeps
+ * the position's entry (entryAfterTrade: the rest's P&L is unchanged), anything else (opening, adding, crossing zero)
+ * leaves none, as a trade without an entry price does.
  */
 export interface LiquidationFillInput {
   readonly planId: string;
@@ -195,8 +206,9 @@ export interface LiquidationFillInput {
 export interface LiquidationFillRecord extends LiquidationFillInput {
   /** The position right after this slice (the original value on a replay). */
   readonly position: number;
-  /** The balance of `cashCurrency` right after this slice. */
+  /** The balance of `cashCurrency` right after this slice (≥ 0; a balance brought to 0 is removed, as everywhere). */
   readonly balance: number;
+  /** True when the slice had already been applied and this is the stored original; listings answer false. */
   readonly replayed: boolean;
 }
 
@@ -207,8 +219,10 @@ export interface LiquidationCompletion {
   readonly outcome: unknown;
   readonly at: string;
   /**
-   * The insurance fund's cover of the account's deficit (> 0 pays the account: the fund balance falls, the account's
-   * balance of `currency` rises by it) and the bad debt left over, recorded in the fund ledger.
+   * The insurance fund's cover of the account's deficit: `amount` > 0 pays the account — a `cover` ledger line of
+   * −amount (with the account and plan ids), and the account's balance of `currency` rises by it, in the completion's
+   * transaction. The store does not check the fund's balance: the caller caps the cover at it. The bad debt left over
+   * moves no money, so it is no ledger line: the engine keeps it in `outcome`.
    */
   readonly fundCover?: { readonly currency: string; readonly amount: number; readonly badDebt: number } | undefined;
 }
@@ -220,7 +234,10 @@ export interface InsuranceFundEntry {
   readonly amount: number;
   readonly accountId?: string | undefined;
   readonly planId?: string | undefined;
-  /** 'penalty' | 'cover' | 'bad-debt' | 'deposit'. */
+  /**
+   * Free text (non-empty): the store writes 'penalty' (fills) and 'cover' (completions); `addInsuranceFundEntry` takes
+   * any other ('deposit', …).
+   */
   readonly reason: string;
   readonly at: string;
 }
@@ -371,7 +388,11 @@ export interface Store {
   activateParameterSet(model: string, version: string, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord>;
   activeParameterSet(model: string): Promise<ParameterSetRecord | undefined>;
 
-  /** Upserts current-state rows (one transaction). */
+  /**
+   * Upserts current-state rows in one transaction, with multi-row statements (a later row of one account replaces an
+   * earlier one); one bad row or unknown account (NOT_FOUND naming `accountId`) and nothing is written. Engine
+   * bookkeeping: no audit entry.
+   */
   putAccountStates(rows: readonly AccountStateRecord[]): Promise<void>;
   /** Every account's current-state row (restore reads them all in one query). */
   listAccountStates(): Promise<AccountStateRecord[]>;
@@ -381,25 +402,34 @@ export interface Store {
   listAllCollateral(): Promise<CollateralRecord[]>;
 
   /**
-   * Stores a new active plan. Re-saving the same id with the same content is a no-op; another content under the id,
-   * or a second active plan for the account, is rejected (CONFLICT).
+   * Stores a new active plan. Re-saving the same id with the same account and `json` is a no-op answering the stored
+   * record, whatever its status (no audit entry); other content under the id (CONFLICT naming `id`), or a second
+   * active plan for the account (CONFLICT naming `accountId`), is rejected.
    */
   saveLiquidationPlan(plan: NewLiquidationPlan, audit?: AuditFor<LiquidationPlanRecord>): Promise<LiquidationPlanRecord>;
   getLiquidationPlan(id: string): Promise<LiquidationPlanRecord | undefined>;
-  /** The account's most recent plan (any status). */
+  /** The account's most recent plan (any status): latest `createdAt`, then greatest id. */
   latestLiquidationPlan(accountId: string): Promise<LiquidationPlanRecord | undefined>;
   /** Plans still active (a restart resumes them), oldest first. */
   activeLiquidationPlans(): Promise<LiquidationPlanRecord[]>;
   /** Applies one slice at most once (see LiquidationFillInput); the plan must be active. */
   applyLiquidationFill(fill: LiquidationFillInput, audit?: AuditFor<LiquidationFillRecord>): Promise<LiquidationFillRecord>;
-  /** The applied slices of a plan, by slice index. */
+  /** The applied slices of a plan, by slice index (empty for an unknown plan). */
   listLiquidationFills(planId: string): Promise<LiquidationFillRecord[]>;
-  /** Ends an active plan (and records the fund's cover); ending an ended plan with the same status is a no-op. */
+  /**
+   * Ends an active plan (and records the fund's cover, see LiquidationCompletion). Ending an ended plan with the same
+   * status is a no-op answering the stored record (no audit entry, no second cover); with the other status, CONFLICT
+   * naming `status`; an unknown plan is NOT_FOUND naming `planId`.
+   */
   completeLiquidationPlan(completion: LiquidationCompletion, audit?: AuditFor<LiquidationPlanRecord>): Promise<LiquidationPlanRecord>;
   /** Insurance-fund balance per currency (sum of the ledger). */
   insuranceFundBalances(): Promise<Record<string, number>>;
-  /** Adds a ledger line (a deposit, e.g. the demo's opening balance). */
+  /**
+   * Adds a ledger line (a deposit, e.g. the demo's opening balance). `accountId` and `planId`, when given, must exist
+   * (NOT_FOUND naming them). Takes no audit entry: a caller that wants one appends it.
+   */
   addInsuranceFundEntry(entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry>;
+  /** Ledger lines in append order (`id` increasing: the cursor for `afterId`), optionally of one account. */
   listInsuranceFund(query?: { readonly accountId?: string | undefined; readonly afterId?: number | undefined; readonly limit?: number | undefined }): Promise<InsuranceFundEntry[]>;
 
   /** Durable when the promise resolves: publish the event only after that. */

@@ -6,8 +6,9 @@ import { LIVE_ACCOUNT_STATES } from '../account/account-state.js';
 /**
  * What the live engine must not forget across a restart (docs/service.md "Restarts"): the spike guard's last
  * accepted and held index per underlying, when each underlying was last updated (so a stale market is still stale
- * after a restart), and every account's last reported figures (the floor a stale or unmarginable account holds).
- * The service stores it with each market snapshot, in the same transaction; restoreEngine reads it back.
+ * after a restart); and, per account, its last reported figures (the floor a stale or unmarginable account holds),
+ * kept as the account's current-state row. The service stores both in the market snapshot's transaction;
+ * restoreEngine reads them back.
  */
 
 const finite = z.number().finite();
@@ -36,14 +37,18 @@ export const AccountFloorSchema = z.strictObject({
 });
 export type AccountFloor = z.output<typeof AccountFloorSchema>;
 
+/**
+ * Version 1 carried every account's floor; version 2 (issue 15) carries only the market side, the accounts' figures
+ * being current-state rows of their own (written only when they change). Both are read.
+ */
 export const EngineCheckpointSchema = z.strictObject({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   /** underlying → the spike guard's state (index levels, quote currency). */
   guard: z.record(z.string(), z.strictObject({ lastAccepted: finite.optional(), held: finite.optional() })),
   /** underlying → engine clock of its last accepted update, epoch ms. */
   lastUpdate: z.record(z.string(), finite),
-  /** account id → last reported figures. */
-  floors: z.record(z.string(), AccountFloorSchema),
+  /** account id → last reported figures (version 1 only). */
+  floors: z.record(z.string(), AccountFloorSchema).optional(),
 });
 export type EngineCheckpoint = z.output<typeof EngineCheckpointSchema>;
 

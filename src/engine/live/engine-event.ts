@@ -99,3 +99,7 @@ export interface EventSink {
 }
 
 export type EngineListener = (event: EngineEvent) => void;
+
+type Unsequenced<E> = E extends EngineEvent ? Omit<E, 'seq'> : never;
+/** An event before the engine numbers it (persist assigns `seq`). */
+export type EventDraft = Unsequenced<EngineEvent>;

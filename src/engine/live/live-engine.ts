@@ -2,26 +2,62 @@ import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
 import { parseIsoInstant } from '../../core/dates.js';
 import { parseWithSchema } from '../../core/validate.js';
 import { InstrumentTable } from '../../instruments/instrument-table.js';
-import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
-import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
-import { checkMarketBounds, DEFAULT_MARKET_BOUNDS, mergeMarketUpdate, type MarketBounds, type MarketUpdateFile } from '../../market/market-update.js';
 import { resolveInstrument } from '../../instruments/resolve-instrument.js';
 import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
-import { computeMargins, type ComputeMarginsOptions, type PortfolioInput } from '../../models/compute-margin.js';
+import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
+import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
+import { DEFAULT_MARKET_BOUNDS, type MarketBounds, type MarketUpdateFile } from '../../market/market-update.js';
+import { compileModelRun, computeMargins, prepareModelRun, type ComputeMarginsOptions, type ModelRun, type PortfolioInput } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
-import { getModel } from '../../models/model-registry.js';
+import type { MarketHistory } from '../../scenarios/history/market-history.js';
 import { PortfolioFileSchema, type PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
 import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
+import { checkThreads, defaultThreads } from '../../risk/kernel-pool.js';
 import { accountEquity } from '../account/account-equity.js';
 import { parseAccountParams, type AccountParams } from '../account/account-params.js';
-import { classifyAccount, LIVE_ACCOUNT_STATES, type AccountState, type AccountStatus, type LiveAccountState } from '../account/account-state.js';
-import { applyTrades, exposureKeys, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
-import type { EngineEvent, EngineListener, EventSink } from './engine-event.js';
+import { classifyAccount, LIVE_ACCOUNT_STATES, type AccountStatus, type LiveAccountState } from '../account/account-state.js';
+import { equityMarks, type EquityMarks } from './account-equities.js';
+import { admitMarket } from './admit-market.js';
+import { applyTrades, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
+import { NO_VIEW, AccountFigures } from './account-figures.js';
+import {
+  deriveTick,
+  deriveView,
+  hysteresisState,
+  nextEntry,
+  stateOf,
+  stateRowOf,
+  stateRowWorthWriting,
+  statusOf,
+  transitionEvents,
+  type AccountEntry,
+  type AccountStateRow,
+  type AccountView,
+  type DerivedTick,
+  type StoredEntry,
+} from './derive-states.js';
+import type { EngineEvent, EngineListener, EventDraft, EventSink } from './engine-event.js';
 import type { AccountFloor, EngineCheckpoint, UnmarginableInfo } from './engine-checkpoint.js';
 import { largestFeasible } from './largest-feasible.js';
-import { nextExpiryMs, settleExpired, type ExpirySettlement } from './settle-expired.js';
-import { judgeIndexUpdate, relativeMove, type SpikeState } from './spike-guard.js';
+import { LiveBook } from './live-book.js';
+import { mergeMarket } from './merge-market.js';
+import {
+  evaluateWithGeneration,
+  figuresAt,
+  finiteFigures,
+  putFigures,
+  remarginAccounts,
+  remarginOutput,
+  remarginScratch,
+  type Generation,
+  type MarginSettings,
+  type RawFigures,
+  type RemarginOutput,
+  type RemarginScratch,
+} from './remargin-accounts.js';
+import { settleExpired, type ExpirySettlement } from './settle-expired.js';
+import type { SpikeState } from './spike-guard.js';
 
 /** Milliseconds since the epoch; injected so tests control time. */
 export interface EngineClock {
@@ -47,6 +83,19 @@ export interface LiveEngineOptions {
   /** Sanity bounds on market input (MARKET_DATA_INVALID beyond them); default DEFAULT_MARKET_BOUNDS. */
   readonly marketBounds?: MarketBounds;
   readonly sink: EventSink;
+  /**
+   * Where current-state rows go outside a market update's commit (trades, collateral, new accounts): awaited before
+   * the change is applied, like the sink. The service writes them to the store (docs/service.md "Restarts").
+   */
+  readonly stateSink?: AccountStateSink;
+  /** Threads the batch kernels may use (default: CROSSMARGIN_THREADS, else the cores available). */
+  readonly threads?: number;
+}
+
+export type { AccountStateRow } from './derive-states.js';
+
+export interface AccountStateSink {
+  write(rows: readonly AccountStateRow[]): Promise<void> | void;
 }
 
 /** AccountStatus of a live account: its state may also be `unmarginable` (then reduce-only). */
@@ -55,8 +104,15 @@ export type LiveAccountStatus = Omit<AccountStatus, 'state'> & { readonly state:
 /** What the engine reports for one account. Amounts in the account currency. */
 export interface LiveMargin {
   readonly accountId: string;
-  /** The reported margin: recomputed, or floored at the last reported margin while stale (see `stale`). */
+  /**
+   * The reported margin: recomputed, or floored at the last reported margin while stale (see `stale`). The explained
+   * result is made when first read (the figures below need no explanation).
+   */
   readonly result: MarginResult;
+  /** result.initialMargin, result.maintenanceMargin and result.currency, without making the explanation. */
+  readonly initialMargin: number;
+  readonly maintenanceMargin: number;
+  readonly currency: string;
   readonly status: LiveAccountStatus;
   readonly state: LiveAccountState;
   /**
@@ -114,6 +170,21 @@ export interface MarketUpdateResult {
   readonly events: EngineEvent[];
   /** Accounts whose expired positions were settled by this update. */
   readonly settled: readonly AccountSettlement[];
+  /** Wall time of each stage of the tick, ms (docs/architecture.md "The tick pipeline"). */
+  readonly timings: TickTimings;
+}
+
+/** Wall time of each stage of a tick, ms. */
+export interface TickTimings {
+  readonly admit: number;
+  readonly merge: number;
+  /** Finding the exposed accounts and settling expired positions. */
+  readonly select: number;
+  /** Revaluation and re-margining (the batch kernels, equity, the per-account path for the rest). */
+  readonly remargin: number;
+  readonly derive: number;
+  readonly persist: number;
+  readonly apply: number;
 }
 
 /** The expired positions of one account settled by a market update (docs/service.md "Expiry"). */
@@ -132,8 +203,13 @@ export interface AccountSettlement {
 export interface MarketCommit {
   /** The accepted market after the update (held spikes are not in it), a whole snapshot. */
   readonly market: MarketSnapshotFile;
-  /** Guard, last-update times and every account's floor after the update. */
+  /** Guard and last-update times after the update (the accounts' figures are in `accountStates`). */
   readonly checkpoint: EngineCheckpoint;
+  /**
+   * Current-state rows of the accounts whose state or held figures this update changed (docs/service.md "Restarts"):
+   * the store keeps one row per account, so a restart needs no event history.
+   */
+  readonly accountStates: readonly AccountStateRow[];
   readonly settled: readonly AccountSettlement[];
   /** The update's events, numbered: with a commit callback they are not given to the sink. */
   readonly events: readonly EngineEvent[];
@@ -145,29 +221,6 @@ export interface MarketUpdateOptions {
 
 /** Precision of maxOrderSize (relative, see largestFeasible). */
 const ORDER_SIZE_PRECISION = 1e-9;
-
-interface AccountView {
-  readonly result: MarginResult;
-  readonly status: AccountStatus;
-  readonly equity: number;
-  readonly asOf: string;
-  readonly computedAt: number;
-}
-
-interface AccountEntry {
-  readonly doc: PortfolioFile;
-  readonly exposure: readonly string[];
-  readonly view: AccountView | undefined;
-  readonly error: string | undefined;
-  /** State before this engine saw the account (restored from the store): hysteresis until the first evaluation. */
-  readonly seedState?: LiveAccountState | undefined;
-  /** A `stale` event was emitted for the current staleness episode (reset when the account is fresh again). */
-  readonly staleNotified?: boolean | undefined;
-  /** Set while the engine cannot margin the account (the view, if any, is the last good one, held). */
-  readonly unmarginable?: UnmarginableInfo | undefined;
-  /** Earliest expiry among the positions, epoch ms (+∞ without dated positions): which accounts an update settles. */
-  readonly nextExpiryMs: number;
-}
 
 /** What staleTick found: the stale accounts (as tick()) and the `stale` events it persisted and published. */
 export interface StaleTickResult {
@@ -185,21 +238,16 @@ export interface UpsertAccountOptions {
   readonly previousState?: LiveAccountState | undefined;
 }
 
-type Unsequenced<E> = E extends EngineEvent ? Omit<E, 'seq'> : never;
-type EventDraft = Unsequenced<EngineEvent>;
-
-/** One evaluation: the recomputed (raw) margin and equity, before flooring and classification. */
-interface RawEvaluation {
-  readonly result: MarginResult;
-  readonly equity: number;
-}
 
 /**
- * The live margin engine (docs/live-engine.md): accounts, market and per-account margin state in memory;
- * incremental recompute of only the accounts exposed to what a market update changed (one model compilation for all
- * of them, computeMargins); the healthy / margin-call / liquidation state machine with hysteresis (classifyAccount);
- * the oracle-spike guard; staleness that never lowers a margin; persist-before-publish events; what-if and maximum
- * order size.
+ * The live margin engine (docs/live-engine.md, docs/architecture.md "The live engine"). It keeps its compiled state
+ * between ticks: every account's document is parsed and validated once, at admission, into the rows of a LiveBook
+ * (typed arrays, instruments interned); a market update flows through stages, one file each — admit (bounds, spike
+ * guard, staleness: admit-market.ts) → merge into the market (merge-market.ts) → revalue the instruments of the
+ * exposed accounts and re-margin those accounts together through the model's batch kernels, equity by the equity
+ * kernel (remargin-accounts.ts, account-equities.ts) → derive states and events (derive-states.ts) → persist →
+ * publish. The healthy / margin-call / liquidation state machine has hysteresis; staleness never lowers a margin;
+ * events are persisted before they are published; what-ifs and order sizes reuse the latest compiled model.
  *
  * Every mutating call is serialised (one at a time, in call order) and atomic: the new state is computed aside,
  * its events are appended to the sink one by one (awaited), and only then is the state replaced and the events
@@ -216,10 +264,18 @@ export class LiveEngine {
   private readonly spikeBand: number;
   private readonly marketBounds: MarketBounds;
   private readonly sink: EventSink;
+  private readonly stateSink: AccountStateSink | undefined;
+  private readonly run: ModelRun;
+  private readonly marginOptions: ComputeMarginsOptions;
+  private readonly threads: number;
+  private readonly book: LiveBook;
+  private readonly scratch: RemarginScratch = remarginScratch();
 
-  private readonly accounts = new Map<string, AccountEntry>();
-  /** key (underlying or currency) → ids of accounts exposed to it. */
-  private readonly exposureIndex = new Map<string, Set<string>>();
+  /** Accounts by id, in admission order (their views are in `figures`, by slot). */
+  private readonly accounts = new Map<string, StoredEntry>();
+  /** The same entries by slot (the tick's loops index them without a map lookup). */
+  private readonly slotEntries: (StoredEntry | undefined)[] = [];
+  private readonly figures = new AccountFigures();
   private market: MarketSnapshot | undefined;
   private guard = new Map<string, SpikeState>();
   /** underlying → engine clock (ms) of its last accepted update. */
@@ -227,11 +283,14 @@ export class LiveEngine {
   private seq = 0;
   private readonly listeners = new Set<EngineListener>();
   private tail: Promise<void> = Promise.resolve();
+  /** The latest compiled model on the current market (trades and what-ifs evaluate with it when it covers them). */
+  private latest: Generation | undefined;
+  private generations = 0;
+  private marks: { readonly market: MarketSnapshot; readonly instruments: number; readonly currencies: number; readonly marks: EquityMarks } | undefined;
+  /** Explained results already made (by slot, with the figures' version they explain); bounded. */
+  private readonly explained = new Map<number, { readonly version: number; readonly result: MarginResult }>();
 
   constructor(options: LiveEngineOptions) {
-    const model = getModel(options.model);
-    // Validate now so a bad parameter file fails at start-up, not on the first market update.
-    parseWithSchema(model.paramsSchema, options.params ?? {}, 'params', 'MODEL_PARAMS_INVALID');
     requirePositive(options.staleAfterMs, 'staleAfterMs');
     requirePositive(options.spikeBand, 'spikeBand');
     this.modelId = options.model;
@@ -244,6 +303,18 @@ export class LiveEngine {
     this.spikeBand = options.spikeBand;
     this.marketBounds = options.marketBounds ?? DEFAULT_MARKET_BOUNDS;
     this.sink = options.sink;
+    this.stateSink = options.stateSink;
+    this.threads = options.threads === undefined ? defaultThreads() : checkThreads(options.threads);
+    this.marginOptions = {
+      ...(options.params === undefined ? {} : { params: options.params }),
+      ...(options.historyLoader === undefined ? {} : { historyLoader: memoisedHistory(options.historyLoader) }),
+    };
+    // Validates the parameters now (MODEL_PARAMS_INVALID), so a bad parameter file fails at start-up.
+    this.run = prepareModelRun(options.model, this.marginOptions);
+    this.book = new LiveBook({
+      ...(this.run.prepared?.catalogue === undefined ? {} : { catalogue: this.run.prepared.catalogue }),
+      collateralAsPositions: this.run.model.stressesCollateral === true,
+    });
   }
 
   /** Listens to events after they were persisted. Returns the unsubscribe function. */
@@ -278,6 +349,11 @@ export class LiveEngine {
     return structuredClone(this.entry(accountId).doc);
   }
 
+  /** What the live state holds (accounts, compiled margin rows, interned instruments), for memory reports. */
+  stats(): { readonly accounts: number; readonly marginRows: number; readonly instruments: number } {
+    return this.book.stats();
+  }
+
   /**
    * Adds or replaces an account (a portfolio document). Bad documents throw (SCHEMA_INVALID, instrument errors)
    * and change nothing. With a market, the account is evaluated at once; an evaluation error (an underlying not in
@@ -310,17 +386,20 @@ export class LiveEngine {
       if (hasExpired(spec, atMs, field)) throw expiredError(spec, field, market?.asOf ?? new Date(atMs).toISOString());
     });
     if (market === undefined) return;
-    const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
+    const raw = this.evaluateOne(doc, market);
     if (raw instanceof CrossmarginError) throw raw;
   }
 
   /** Removes an account; false when it was not there. No event (the store records the removal itself). */
   removeAccount(accountId: string): Promise<boolean> {
     return this.exclusive(() => {
-      const entry = this.accounts.get(accountId);
-      if (entry === undefined) return false;
+      const slot = this.book.slot(accountId);
+      if (slot === undefined || !this.accounts.has(accountId)) return false;
       this.accounts.delete(accountId);
-      this.reindex(accountId, entry.exposure, []);
+      this.slotEntries[slot] = undefined;
+      this.figures.write(slot, undefined);
+      this.explained.delete(slot);
+      this.book.remove(accountId);
       return true;
     });
   }
@@ -350,181 +429,162 @@ export class LiveEngine {
   }
 
   /**
-   * A market update (docs/live-engine.md "Market updates", docs/service.md "Market input"). The update (a whole
-   * snapshot, or a partial update file whose underlyings list only the fields that changed) is checked against the
-   * market bounds; each underlying with an index goes through the spike guard; accepted ones are merged field by
-   * field into the engine's market (mergeMarketUpdate: what the update does not name keeps its value). Positions that
-   * have expired at the new asOf are settled (settleExpired). Accounts exposed to an underlying or fx rate whose data
-   * changed are recomputed together (one model compilation), as are settled accounts and accounts this update makes
-   * fresh again. With `options.commit`, everything the update changes is handed to it before it is applied (the
-   * service stores it in one transaction); without, events go to the sink. Throws MARKET_DATA_INVALID for an update
-   * older than the engine's market or outside the bounds; nothing changes then.
+   * A market update (docs/live-engine.md "Market updates", docs/service.md "Market input"), through the tick
+   * pipeline: admit (bounds, spike guard) → merge (field by field; changes found by comparing values) → settle
+   * expired positions → revalue and re-margin the exposed accounts in one batch → derive states and events →
+   * persist (with `options.commit`, everything the update changes is handed to it before it is applied: the service
+   * stores it in one transaction; without, events go to the sink) → apply → publish. Exposed accounts: those holding
+   * an underlying or currency whose data changed, settled accounts, accounts this update makes fresh again, and
+   * accounts never margined or unmarginable. Throws MARKET_DATA_INVALID for an update older than the engine's market
+   * or outside the bounds; nothing changes then.
    */
   onMarket(input: MarketSnapshot | MarketUpdateFile, options: MarketUpdateOptions = {}): Promise<MarketUpdateResult> {
     return this.exclusive(async () => {
       const now = this.clock.now();
+      const t0 = performance.now();
       const update: MarketUpdateFile = isSnapshot(input) ? input.toJSON() : input;
-      const updateMs = parseIsoInstant(update.asOf, 'asOf');
-      if (this.market !== undefined && updateMs < this.market.asOfMs) {
-        throw new CrossmarginError('MARKET_DATA_INVALID', `asOf: market update at ${update.asOf} is older than the engine's market (${this.market.asOf})`, {
-          field: 'asOf',
-        });
-      }
-      checkMarketBounds(update, this.marketBounds);
-      const current = this.market?.toJSON();
-      const asOf = current?.asOf;
-      const guard = new Map(this.guard);
-      const lastUpdate = new Map(this.lastUpdate);
-      const accepted: string[] = [];
-      const held: string[] = [];
-      const events: EventDraft[] = [];
+      // 1. admit
+      const admission = admitMarket(update, { market: this.market, guard: this.guard, lastUpdate: this.lastUpdate, bounds: this.marketBounds, spikeBand: this.spikeBand, now });
+      const t1 = performance.now();
+      // 2. merge
+      const merged = mergeMarket(this.market, update, admission);
+      const t2 = performance.now();
+      const market = merged.market;
+      const events: EventDraft[] = [...admission.events];
+      const newMarket = market !== undefined && market !== this.market;
 
-      for (const [name, u] of Object.entries(update.underlyings)) {
-        const state = guard.get(name) ?? { lastAccepted: undefined, held: undefined };
-        // An update without an index (vol or forwards only) has nothing for the guard to judge.
-        const verdict = u.index === undefined ? 'accept' : judgeIndexUpdate(state, u.index, this.spikeBand);
-        if (verdict === 'hold') {
-          const last = state.lastAccepted as number; // 'hold' needs a last accepted value
-          const index = u.index as number;
-          guard.set(name, { lastAccepted: last, held: index });
-          events.push({ type: 'spike-held', at: now, asOf, underlying: name, lastAccepted: last, held: index, move: relativeMove(index, last) });
-          held.push(name);
-          continue;
-        }
-        if (verdict === 'confirm' || verdict === 'drop') {
-          events.push({ type: verdict === 'confirm' ? 'spike-confirmed' : 'spike-dropped', at: now, asOf, underlying: name, held: state.held as number, accepted: u.index as number });
-        }
-        if (u.index !== undefined) guard.set(name, { lastAccepted: u.index, held: undefined });
-        lastUpdate.set(name, now);
-        accepted.push(name);
-      }
-      const fxChanged = Object.entries(update.fx ?? {}).filter(([ccy, rate]) => current?.fx?.[ccy] !== rate).map(([ccy]) => ccy);
-
-      // Nothing accepted and no fx: the market (and its asOf) stays as it was; only the guard's state moves.
-      const unchanged = accepted.length === 0 && fxChanged.length === 0;
-      const mergedFile = unchanged ? current : mergeMarketUpdate(current, update, new Set(accepted));
-      const market = unchanged ? this.market : parseMarketSnapshot(mergedFile, 'live market');
-
-      const changed = new Set<string>(fxChanged);
-      for (const name of Object.keys(mergedFile?.underlyings ?? {})) {
-        if (JSON.stringify(current?.underlyings[name]) !== JSON.stringify(mergedFile?.underlyings[name])) changed.add(name);
-      }
-      const targets = new Set<string>();
-      for (const key of changed) for (const id of this.exposureIndex.get(key) ?? []) targets.add(id);
-      for (const name of accepted) {
-        for (const id of this.exposureIndex.get(name) ?? []) {
-          const entry = this.accounts.get(id) as AccountEntry;
-          if (targets.has(id)) continue;
-          // Fresh again, or never evaluated / failed last time: recompute even though its data did not change.
-          const wasStale = this.staleUnderlyings(entry.exposure, now, this.lastUpdate, this.market).length > 0;
-          if (wasStale || entry.view === undefined || entry.unmarginable !== undefined) targets.add(id);
-        }
-      }
-      // An account never margined or unmarginable is retried on every new market, whatever it is exposed to (an empty
-      // account is exposed to its currency only, which no underlying update names).
-      if (market !== undefined && market !== this.market) {
-        for (const [id, entry] of this.accounts) if (entry.view === undefined || entry.unmarginable !== undefined) targets.add(id);
-      }
-      // Expired positions are settled on the first market at or after their expiry (docs/service.md "Expiry").
+      // Which accounts to re-margin, by key flags and slot (no per-account sets, no map lookups).
+      const keyCount = this.book.keys.names.length;
+      const changedKeys = this.keyFlags(merged.changed, keyCount);
+      const acceptedKeys = this.keyFlags(admission.accepted, keyCount);
+      const staleBefore = this.staleKeyFlags(now, this.lastUpdate, this.market);
       const settled: AccountSettlement[] = [];
       const docs = new Map<string, PortfolioFile>();
       const blocked = new Map<string, CrossmarginError>();
-      if (market !== undefined && market !== this.market) {
-        for (const [id, entry] of this.accounts) {
-          if (entry.nextExpiryMs > market.asOfMs) continue;
+      const slotCount = this.book.slotCount;
+      const chosen = new Int32Array(slotCount);
+      let count = 0;
+      const has = this.figures.has;
+      for (let slot = 0; slot < slotCount; slot++) {
+        const entry = this.slotEntries[slot];
+        if (entry === undefined) continue;
+        const failing = has[slot] === NO_VIEW || entry.unmarginable !== undefined;
+        let target = this.book.exposedTo(slot, changedKeys);
+        // Fresh again, or never evaluated / failed last time: recompute even though its data did not change.
+        if (!target && this.book.exposedTo(slot, acceptedKeys)) target = failing || this.book.exposedTo(slot, staleBefore);
+        // An account never margined or unmarginable is retried on every new market, whatever it is exposed to.
+        if (!target && newMarket && failing) target = true;
+        // Expired positions are settled on the first market at or after their expiry (docs/service.md "Expiry").
+        if (newMarket && this.book.nextExpiryMs(slot) <= market.asOfMs) {
           const outcome = settleExpired(entry.doc, market);
-          if (outcome === undefined) continue;
-          targets.add(id);
-          if (outcome.kind === 'blocked') {
-            blocked.set(id, new CrossmarginError('INSTRUMENT_EXPIRED', outcome.reason, { field: outcome.field }));
-            continue;
+          if (outcome !== undefined) {
+            const id = entry.doc.account;
+            target = true;
+            if (outcome.kind === 'blocked') blocked.set(id, new CrossmarginError('INSTRUMENT_EXPIRED', outcome.reason, { field: outcome.field }));
+            else {
+              settled.push({ accountId: id, doc: outcome.doc, settlements: outcome.settlements });
+              docs.set(id, outcome.doc);
+            }
           }
-          settled.push({ accountId: id, doc: outcome.doc, settlements: outcome.settlements });
-          docs.set(id, outcome.doc);
         }
+        if (target) chosen[count++] = slot;
       }
+      const slots = chosen.subarray(0, count);
+      const targets: string[] = new Array<string>(count);
+      for (let k = 0; k < count; k++) targets[k] = this.book.id(slots[k]!);
 
-      const recomputed = [...this.accounts.keys()].filter((id) => targets.has(id));
-      // Computed aside and applied only after the events are persisted.
-      const updates = new Map<string, AccountEntry>();
-      if (market !== undefined && recomputed.length > 0) {
-        const raw = this.evaluateMany(
-          recomputed.map((id) => docs.get(id) ?? (this.accounts.get(id) as AccountEntry).doc),
-          market,
-        );
-        recomputed.forEach((id, i) => {
-          const entry = this.accounts.get(id) as AccountEntry;
-          const doc = docs.get(id);
-          const base = doc === undefined ? entry : { ...entry, doc, exposure: exposureKeys(doc), nextExpiryMs: nextExpiryMs(doc) };
-          const next = this.nextEntry(base, blocked.get(id) ?? (raw[i] as RawEvaluation | CrossmarginError), market, now, lastUpdate);
-          events.push(...this.transitionEvents(id, entry, next, now, market.asOf, lastUpdate, market));
-          updates.set(id, next);
-        });
+      // 3–4. revalue and re-margin, computed aside; applied only after the events are persisted.
+      const t3 = performance.now();
+      let t4 = t3;
+      let derived: DerivedTick | undefined;
+      let derivedRaw: RemarginOutput | undefined;
+      if (market !== undefined && count > 0) {
+        const raw = this.remargin(slots, market, docs, blocked);
+        derivedRaw = raw;
+        t4 = performance.now();
+        // 5. derive states and events
+        derived = this.derive(slots, raw, market, now, admission.lastUpdate, docs, events);
       }
+      const rows = derived?.rows ?? [];
+      const t5 = performance.now();
 
+      // 6. persist
       let persisted: EngineEvent[];
-      if (options.commit !== undefined && mergedFile !== undefined) {
+      if (options.commit !== undefined && merged.file !== undefined) {
         persisted = events.map((draft, i) => ({ ...draft, seq: this.seq + i + 1 }) as EngineEvent);
-        const floors = new Map([...this.accounts].map(([id, e]) => [id, updates.get(id) ?? e]));
         try {
-          await options.commit({ market: mergedFile, checkpoint: this.checkpointOf(guard, lastUpdate, floors), settled, events: persisted });
+          await options.commit({ market: merged.file, checkpoint: this.checkpointOf(admission.guard, admission.lastUpdate), accountStates: rows, settled, events: persisted });
         } catch (error) {
           throw toCrossmarginError(error);
         }
         this.seq += persisted.length;
       } else {
-        persisted = await this.persist(events);
+        persisted = await this.persist(events, rows);
       }
+      const t6 = performance.now();
+      // Apply.
+      if (market !== this.market) this.marks = undefined;
       this.market = market;
-      this.guard = guard;
-      this.lastUpdate = lastUpdate;
-      for (const [id, entry] of updates) {
-        const before = this.accounts.get(id) as AccountEntry;
-        this.accounts.set(id, entry);
-        // Settlement removes positions: the account's exposure may shrink.
-        if (entry.exposure !== before.exposure) this.reindex(id, before.exposure, entry.exposure);
-      }
+      this.guard = admission.guard;
+      this.lastUpdate = admission.lastUpdate;
+      if (this.latest !== undefined && this.latest.market !== market) this.latest = undefined;
+      if (derived !== undefined && market !== undefined) this.applyDerived(slots, derived, docs, derivedRaw as RemarginOutput, market.asOf, now);
+      const t7 = performance.now();
+      // 7. publish
       this.publish(persisted);
-      return { recomputed, accepted, held, events: persisted, settled };
+      const timings = { admit: t1 - t0, merge: t2 - t1, select: t3 - t2, remargin: t4 - t3, derive: t5 - t4, persist: t6 - t5, apply: t7 - t6 };
+      return { recomputed: targets, accepted: admission.accepted, held: admission.held, events: persisted, settled, timings };
     });
   }
 
-  /** What a restart must not forget: the guard, last-update times and every account's floor (docs/service.md "Restarts"). */
+  /** What a restart must not forget of the market side: the guard and last-update times (docs/service.md "Restarts"). */
   checkpoint(): EngineCheckpoint {
-    return this.checkpointOf(this.guard, this.lastUpdate, this.accounts);
+    return this.checkpointOf(this.guard, this.lastUpdate);
+  }
+
+  /** Every account's current-state row (the figures a restart floors at), for a full write. */
+  accountStates(): AccountStateRow[] {
+    const rows: AccountStateRow[] = [];
+    for (const id of this.accounts.keys()) {
+      const row = stateRowOf(id, this.entry(id));
+      if (row !== undefined) rows.push(row);
+    }
+    return rows;
   }
 
   /**
    * Restores a stored market with its checkpoint (restoreEngine, after the accounts were added): the guard keeps its
    * held spikes, each underlying its last update time (a market that was stale is still stale), and each account
-   * starts from its stored floor: a stale account's margin is floored at it, an unmarginable account holds it. No
-   * event is made (the states were announced before the restart). Without a checkpoint (a store written before
-   * checkpoints existed), the market is applied as a fresh update.
+   * starts from its stored floor (`floors`, the current-state rows; or a version-1 checkpoint's own floors): a stale
+   * account's margin is floored at it, an unmarginable account holds it. No event is made (the states were
+   * announced before the restart). Without a checkpoint (a store written before checkpoints existed), the market is
+   * applied as a fresh update.
    */
-  restore(file: MarketSnapshotFile, checkpoint: EngineCheckpoint | undefined): Promise<void> {
+  restore(file: MarketSnapshotFile, checkpoint: EngineCheckpoint | undefined, floors?: Readonly<Record<string, AccountFloor>>): Promise<void> {
     if (checkpoint === undefined) return this.onMarket(parseMarketSnapshot(file, 'stored market')).then(() => undefined);
     return this.exclusive(() => {
       const market = parseMarketSnapshot(file, 'stored market');
       const now = this.clock.now();
       const guard = new Map<string, SpikeState>(Object.entries(checkpoint.guard).map(([name, g]) => [name, { lastAccepted: g.lastAccepted, held: g.held }]));
       const lastUpdate = new Map(Object.entries(checkpoint.lastUpdate));
+      const stored = floors ?? checkpoint.floors ?? {};
       const ids = [...this.accounts.keys()];
       const seeded = ids.map((id) => {
-        const entry = this.accounts.get(id) as AccountEntry;
-        const floor = checkpoint.floors[id];
+        const entry = this.entry(id);
+        const floor = Object.hasOwn(stored, id) ? stored[id] : undefined;
         if (floor === undefined) return entry;
         return { ...entry, view: this.floorView(floor, market), seedState: floor.state, unmarginable: floor.unmarginable };
       });
-      const raw = this.evaluateMany(
-        seeded.map((e) => e.doc),
-        market,
-      );
+      const slots = Int32Array.from(ids, (id) => this.book.slot(id) as number);
+      const raw = this.remargin(slots, market, new Map(), new Map());
+      const staleFlags = this.staleKeyFlags(now, lastUpdate, market);
       seeded.forEach((entry, i) => {
-        const next = this.nextEntry(entry, raw[i] as RawEvaluation | CrossmarginError, market, now, lastUpdate);
+        const stale = this.book.exposedTo(slots[i]!, staleFlags);
         // A restart never lowers a held figure: an account that was unmarginable and is still not margined keeps it.
-        this.accounts.set(entry.doc.account, next);
+        this.store(ids[i]!, nextEntry(entry, figuresAtOut(raw, i), market.asOf, now, stale, this.accountParams));
       });
       this.market = market;
+      this.marks = undefined;
       this.guard = guard;
       this.lastUpdate = lastUpdate;
     });
@@ -535,8 +595,8 @@ export class LiveEngine {
    * is enough to see staleness (margin() checks the clock too); tick() is for a timer that wants the list.
    */
   tick(): string[] {
-    const now = this.clock.now();
-    return [...this.accounts].filter(([, e]) => this.staleUnderlyings(e.exposure, now, this.lastUpdate, this.market).length > 0).map(([id]) => id);
+    const flags = this.staleKeyFlags(this.clock.now(), this.lastUpdate, this.market);
+    return [...this.accounts.keys()].filter((id) => this.book.exposedTo(this.book.slot(id) as number, flags));
   }
 
   /**
@@ -547,25 +607,25 @@ export class LiveEngine {
   staleTick(): Promise<StaleTickResult> {
     return this.exclusive(async () => {
       const now = this.clock.now();
+      const flags = this.staleKeyFlags(now, this.lastUpdate, this.market);
       const stale: string[] = [];
       const drafts: EventDraft[] = [];
-      const flags = new Map<string, boolean>();
+      const notified = new Map<string, boolean>();
       for (const [id, entry] of this.accounts) {
-        const underlyings = this.staleUnderlyings(entry.exposure, now, this.lastUpdate, this.market);
-        if (underlyings.length > 0) {
+        if (this.book.exposedTo(this.book.slot(id) as number, flags)) {
           stale.push(id);
           if (entry.staleNotified !== true) {
-            drafts.push({ type: 'stale', at: now, asOf: this.market?.asOf, accountId: id, staleUnderlyings: underlyings });
-            flags.set(id, true);
+            drafts.push({ type: 'stale', at: now, asOf: this.market?.asOf, accountId: id, staleUnderlyings: this.staleUnderlyingsOf(entry.doc, now, this.lastUpdate, this.market) });
+            notified.set(id, true);
           }
         } else if (entry.staleNotified === true) {
-          flags.set(id, false);
+          notified.set(id, false);
         }
       }
-      const persisted = await this.persist(drafts);
-      for (const [id, notified] of flags) {
+      const persisted = await this.persist(drafts, []);
+      for (const [id, flag] of notified) {
         const entry = this.accounts.get(id);
-        if (entry !== undefined) this.accounts.set(id, { ...entry, staleNotified: notified });
+        if (entry !== undefined) this.setStored(id, { ...entry, staleNotified: flag });
       }
       this.publish(persisted);
       return { stale, events: persisted };
@@ -595,21 +655,21 @@ export class LiveEngine {
    * The account after hypothetical trades (signed contracts, buy positive), engine state unchanged. Trades are
    * assumed done at the current mark: their value (option premium, spot holding) is paid out of equity, so a trade
    * moves equity only through haircuts, and the margin through the model. Staleness and hysteresis apply as for a
-   * real trade (a stale account's margin is floored at its reported one).
+   * real trade (a stale account's margin is floored at its reported one). Evaluated with the latest compiled model
+   * when it holds every instrument named (no compilation).
    */
   whatIf(accountId: string, trades: readonly TradeInput[]): WhatIfResult {
     const entry = this.entry(accountId);
     trades.forEach((t, i) => requireFinite(t.quantity, `trades.${i}.quantity`));
     const market = this.requireMarket();
     const doc = parseWithSchema(PortfolioFileSchema, applyTrades(entry.doc, trades, this.fillPrice(market)), 'what-if');
-    const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
+    const raw = this.evaluateOne(doc, market);
     if (raw instanceof CrossmarginError) throw raw;
     const tradeValue = trades.length === 0 ? 0 : this.positionsValue({ ...doc, positions: trades.map((t) => ({ ...t })), collateral: {} }, market);
     const now = this.clock.now();
-    const exposure = exposureKeys(doc);
-    const stale = this.staleUnderlyings(exposure, now, this.lastUpdate, market);
-    const view = this.classify({ result: raw.result, equity: raw.equity - tradeValue }, entry.view, stale.length > 0, market.asOf, now, entry.seedState);
-    return { ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue };
+    const stale = this.staleUnderlyingsOf(doc, now, this.lastUpdate, market);
+    const view = deriveView({ ...raw, equity: raw.equity - tradeValue }, doc.currency, entry.view, stale.length > 0, market.asOf, now, entry.seedState, this.accountParams);
+    return lazyResult({ ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue }, () => this.explain(doc, view, false));
   }
 
   /**
@@ -661,26 +721,6 @@ export class LiveEngine {
     };
   }
 
-  // ---- internals -------------------------------------------------------------------------------------------
-
-  /** Runs `fn` after every earlier mutating call has finished (success or failure). */
-  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.tail.then(fn);
-    this.tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  private entry(accountId: string): AccountEntry {
-    const entry = this.accounts.get(accountId);
-    if (entry === undefined) {
-      throw new CrossmarginError('USAGE_INVALID', `account "${accountId}" is not known to the engine`, { field: 'accountId', details: { accountId } });
-    }
-    return entry;
-  }
-
   /**
    * Fills at the mark: an instrument's reference price on the engine's market (its forward for a future, the index
    * for a perpetual), in its quote; undefined without a market or when the market lacks the underlying.
@@ -696,6 +736,84 @@ export class LiveEngine {
     };
   }
 
+  // ---- internals -------------------------------------------------------------------------------------------
+
+  /** Runs `fn` after every earlier mutating call has finished (success or failure). */
+  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.tail.then(fn);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** The account with its view (an object made from the figure columns). */
+  private entry(accountId: string): AccountEntry {
+    const entry = this.accounts.get(accountId);
+    if (entry === undefined) {
+      throw new CrossmarginError('USAGE_INVALID', `account "${accountId}" is not known to the engine`, { field: 'accountId', details: { accountId } });
+    }
+    return { ...entry, view: this.figures.read(this.book.slot(accountId) as number) };
+  }
+
+  /** Stores an account's entry and view (the book holds its document's rows already). */
+  private store(accountId: string, entry: AccountEntry): void {
+    const { view, ...stored } = entry;
+    const slot = this.book.slot(accountId) as number;
+    this.setStored(accountId, stored);
+    this.figures.write(slot, view);
+    this.explained.delete(slot);
+  }
+
+  private setStored(accountId: string, stored: StoredEntry): void {
+    this.accounts.set(accountId, stored);
+    this.slotEntries[this.book.slot(accountId) as number] = stored;
+  }
+
+  /** Stage 5 over the tick's accounts (derive-states.ts); their staleness after the update by key flags. */
+  private derive(slots: Int32Array, raw: RemarginOutput, market: MarketSnapshot, now: number, lastUpdate: ReadonlyMap<string, number>, docs: ReadonlyMap<string, PortfolioFile>, events: EventDraft[]): DerivedTick {
+    const flags = this.staleKeyFlags(now, lastUpdate, market);
+    const stale = new Uint8Array(slots.length);
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k]!;
+      const doc = docs.get(this.book.id(slot));
+      stale[k] = (doc === undefined ? this.book.exposedTo(slot, flags) : this.staleUnderlyingsOf(doc, now, lastUpdate, market).length > 0) ? 1 : 0;
+    }
+    return deriveTick(
+      { slots, raw, stale, entryOf: (slot) => this.slotEntries[slot] as StoredEntry, figures: this.figures, settledDocs: docs, asOf: market.asOf, now, params: this.accountParams },
+      events,
+    );
+  }
+
+  /** Applies a persisted tick: the plain accounts' figure columns in place, the others' entries. */
+  private applyDerived(slots: Int32Array, d: DerivedTick, docs: ReadonlyMap<string, PortfolioFile>, raw: RemarginOutput, asOf: string, now: number): void {
+    const f = this.figures;
+    for (let k = 0; k < slots.length; k++) {
+      if (d.plain[k] !== 1) continue;
+      const slot = slots[k]!;
+      f.initialMargin[slot] = d.initialMargin[k]!;
+      f.maintenanceMargin[slot] = d.maintenanceMargin[k]!;
+      f.equity[slot] = d.equity[k]!;
+      f.rawInitialMargin[slot] = d.rawInitialMargin[k]!;
+      f.rawMaintenanceMargin[slot] = d.rawMaintenanceMargin[k]!;
+      f.floorInitialMargin[slot] = d.floorInitialMargin[k]!;
+      f.floorMaintenanceMargin[slot] = d.floorMaintenanceMargin[k]!;
+      f.state[slot] = d.state[k]!;
+      f.classifiedFrom[slot] = d.classifiedFrom[k]!;
+      f.asOf[slot] = asOf;
+      f.computedAt[slot] = now;
+      f.generation[slot] = raw.generation[k];
+      f.result[slot] = raw.result.get(k);
+      f.version[slot] = (f.version[slot]! + 1) >>> 0;
+    }
+    for (const entry of d.entries.values()) {
+      // Settlement removed positions: the account's rows are rewritten from its new document.
+      if (docs.has(entry.doc.account)) this.book.put(entry.doc);
+      this.store(entry.doc.account, entry);
+    }
+  }
+
   private requireMarket(): MarketSnapshot {
     if (this.market === undefined) throw new CrossmarginError('USAGE_INVALID', 'the engine has no market yet: push a market update first', { field: 'market' });
     return this.market;
@@ -704,68 +822,135 @@ export class LiveEngine {
   /** Replaces (or adds) an account with `doc`, re-evaluating it; shared by upsert, trades and collateral. */
   private async replaceAccount(doc: PortfolioFile, seedState?: LiveAccountState): Promise<LiveMargin | undefined> {
     const id = doc.account;
-    const known = this.accounts.get(id);
+    // Resolve first (an unknown or conflicting instrument refuses the document before anything changes).
+    this.book.resolve(doc);
+    const known = this.accounts.has(id) ? this.entry(id) : undefined;
     const seed = seedState ?? known?.seedState;
-    const exposure = exposureKeys(doc);
     const now = this.clock.now();
-    let next: AccountEntry = {
-      doc,
-      exposure,
-      view: known?.view,
-      error: undefined,
-      seedState: seed,
-      staleNotified: known?.staleNotified,
-      unmarginable: known?.unmarginable,
-      nextExpiryMs: nextExpiryMs(doc),
-    };
+    let next: AccountEntry = { doc, view: known?.view, error: undefined, seedState: seed, staleNotified: known?.staleNotified, unmarginable: known?.unmarginable };
     // A seeded new account transitions from its seed state (no event when it is still in it).
     const previous = known ?? (seed === undefined ? undefined : { ...next, view: undefined });
     const events: EventDraft[] = [];
     const market = this.market;
     if (market !== undefined) {
-      const raw = this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError;
-      next = this.nextEntry(next, raw, market, now, this.lastUpdate);
-      events.push(...this.transitionEvents(id, previous, next, now, market.asOf, this.lastUpdate, market));
+      const stale = this.staleUnderlyingsOf(doc, now, this.lastUpdate, market).length > 0;
+      next = nextEntry(next, this.evaluateOne(doc, market), market.asOf, now, stale, this.accountParams);
+      events.push(...transitionEvents(id, previous, next, now, market.asOf, stale, this.accountParams));
     } else {
       // No market yet: nothing can margin the account (fail closed), until the first market update.
       next = { ...next, unmarginable: next.unmarginable ?? { reason: 'no market data yet: push a market update first', code: 'MARKET_UNDERLYING_MISSING', field: 'market', since: now } };
     }
-    const persisted = await this.persist(events);
-    this.accounts.set(id, next);
-    this.reindex(id, known?.exposure ?? [], exposure);
+    const row = stateRowWorthWriting(known, next) ? stateRowOf(id, next) : undefined;
+    const persisted = await this.persist(events, row === undefined ? [] : [row]);
+    this.book.put(doc);
+    this.store(id, next);
     this.publish(persisted);
     return next.view === undefined ? undefined : this.report(id, next, next.view);
   }
 
-  /**
-   * Raw margins and equities of `docs` on `market`: one computeMargins call (one model compilation, one shared
-   * revaluation) for all; if it throws (one bad account must not block the others), each is retried on its own
-   * and a failure is returned in its place.
-   */
-  private evaluateMany(docs: readonly PortfolioFile[], market: MarketSnapshot): (RawEvaluation | CrossmarginError)[] {
-    const inputs: PortfolioInput[] = docs.map((document) => ({ document, source: `account ${document.account}` }));
-    const options: ComputeMarginsOptions = {
-      ...(this.params === undefined ? {} : { params: this.params }),
-      ...(this.historyLoader === undefined ? {} : { historyLoader: this.historyLoader }),
+  /** Stage 3–4 for accounts by slot: batch where possible; settled documents and blocked accounts aside. */
+  private remargin(slots: Int32Array, market: MarketSnapshot, docs: ReadonlyMap<string, PortfolioFile>, blocked: ReadonlyMap<string, CrossmarginError>): RemarginOutput {
+    const out = remarginOutput(slots.length);
+    const batch: number[] = [];
+    const aside: number[] = [];
+    for (let k = 0; k < slots.length; k++) {
+      const id = this.book.id(slots[k]!);
+      const error = blocked.get(id);
+      if (error !== undefined) out.error.set(k, error);
+      else if (docs.has(id)) aside.push(k);
+      else batch.push(k);
+    }
+    if (batch.length === slots.length) {
+      remarginAccounts(this.book, slots, slots.length, market, this.marksFor(market), this.marginSettings(), this.scratch, (d, m) => this.evaluateDocs(d, m), out);
+      return out;
+    }
+    if (batch.length > 0) {
+      const part = remarginOutput(batch.length);
+      const sub = Int32Array.from(batch, (k) => slots[k]!);
+      remarginAccounts(this.book, sub, sub.length, market, this.marksFor(market), this.marginSettings(), this.scratch, (d, m) => this.evaluateDocs(d, m), part);
+      batch.forEach((k, j) => putFigures(out, k, figuresAtOut(part, j)));
+    }
+    if (aside.length > 0) {
+      const raw = this.evaluateDocs(
+        aside.map((k) => docs.get(this.book.id(slots[k]!)) as PortfolioFile),
+        market,
+      );
+      aside.forEach((k, j) => putFigures(out, k, raw[j]!));
+    }
+    return out;
+  }
+
+  private marginSettings(): MarginSettings {
+    return {
+      run: this.run,
+      options: this.marginOptions,
+      threads: this.threads,
+      accountParams: this.accountParams,
+      nextGeneration: (compiled, table, market) => {
+        const generation: Generation = { id: ++this.generations, compiled, table, market, tableSize: table.size };
+        this.latest = generation;
+        return generation;
+      },
     };
+  }
+
+  /** Equity marks of the book's instruments on `market` (kept while the market and the instruments are the same). */
+  private marksFor(market: MarketSnapshot): EquityMarks {
+    const m = this.marks;
+    if (m !== undefined && m.market === market && m.instruments === this.book.instruments.size && m.currencies === this.book.currencies.names.length) return m.marks;
+    const marks = equityMarks(this.book, market, this.accountParams);
+    this.marks = { market, instruments: this.book.instruments.size, currencies: this.book.currencies.names.length, marks };
+    return marks;
+  }
+
+  /**
+   * One account on `market`: with the latest compiled model when it holds the account's instruments (trades,
+   * what-ifs: no compilation), else a compilation of the latest model's instruments and the account's together
+   * (which becomes the latest), else on its own (evaluateDocs).
+   */
+  private evaluateOne(doc: PortfolioFile, market: MarketSnapshot): RawFigures | CrossmarginError {
+    const latest = this.latest?.market === market ? this.latest : undefined;
+    if (latest !== undefined) {
+      const raw = evaluateWithGeneration(doc, latest, this.book, this.accountParams);
+      if (raw !== undefined) return raw;
+    }
     try {
-      const results = computeMargins(inputs, market, this.modelId, options);
+      const table = new InstrumentTable();
+      for (const spec of latest?.table.specs().slice(0, latest.tableSize) ?? []) table.add(spec);
+      this.book.resolveIn(doc, table);
+      const compiled = compileModelRun(this.run, table, market, (i) => `instruments.${i}`, this.marginOptions);
+      const generation = this.marginSettings().nextGeneration(compiled, table, market);
+      const raw = evaluateWithGeneration(doc, generation, this.book, this.accountParams);
+      if (raw !== undefined) return raw;
+    } catch {
+      // The account on its own names the error (below).
+    }
+    return this.evaluateDocs([doc], market)[0]!;
+  }
+
+  /**
+   * The per-account path: raw margins and equities of `docs` on `market`, one computeMargins call (one compilation)
+   * for all; if it throws (one bad account must not block the others), each is retried on its own and a failure is
+   * returned in its place, with the model's coded error naming the field.
+   */
+  private evaluateDocs(docs: readonly PortfolioFile[], market: MarketSnapshot): (RawFigures | CrossmarginError)[] {
+    const inputs: PortfolioInput[] = docs.map((document) => ({ document, source: `account ${document.account}` }));
+    try {
+      const results = computeMargins(inputs, market, this.modelId, this.marginOptions);
       const table = new InstrumentTable();
       return docs.map((doc, i) => {
         try {
-          return finiteEvaluation({ result: results[i] as MarginResult, equity: this.equityOf(doc, table, market) });
+          const result = results[i] as MarginResult;
+          const equity = accountEquity(resolvePortfolio(doc, table, `account ${doc.account}`), table, market, this.accountParams).equity;
+          return finiteFigures({ initialMargin: result.initialMargin, maintenanceMargin: result.maintenanceMargin, equity, generation: undefined, result });
         } catch (error) {
           return toCrossmarginError(error);
         }
       });
     } catch (error) {
       if (docs.length === 1) return [toCrossmarginError(error)];
-      return docs.map((doc) => this.evaluateMany([doc], market)[0] as RawEvaluation | CrossmarginError);
+      return docs.map((doc) => this.evaluateDocs([doc], market)[0]!);
     }
-  }
-
-  private equityOf(doc: PortfolioFile, table: InstrumentTable, market: MarketSnapshot): number {
-    return accountEquity(resolvePortfolio(doc, table, `account ${doc.account}`), table, market, this.accountParams).equity;
   }
 
   private positionsValue(doc: PortfolioFile, market: MarketSnapshot): number {
@@ -773,184 +958,156 @@ export class LiveEngine {
     return accountEquity(resolvePortfolio(doc, table, 'trades'), table, market, this.accountParams).positionsValue;
   }
 
-  /**
-   * The reported view from a raw evaluation: while stale, initial and maintenance margin are floored at the
-   * previously reported ones (a stale market never lowers a margin); then classified with the previous state
-   * (hysteresis).
-   */
-  private classify(raw: RawEvaluation, previous: AccountView | undefined, stale: boolean, asOf: string, now: number, seedState?: LiveAccountState): AccountView {
-    let result = raw.result;
-    if (stale && previous !== undefined) {
-      const initialMargin = Math.max(previous.result.initialMargin, raw.result.initialMargin);
-      const maintenanceMargin = Math.max(previous.result.maintenanceMargin, raw.result.maintenanceMargin);
-      result = {
-        ...raw.result,
-        initialMargin,
-        maintenanceMargin,
-        details: {
-          ...raw.result.details,
-          staleFloor: {
-            recomputedInitialMargin: raw.result.initialMargin,
-            recomputedMaintenanceMargin: raw.result.maintenanceMargin,
-            floorInitialMargin: previous.result.initialMargin,
-            floorMaintenanceMargin: previous.result.maintenanceMargin,
-          },
-        },
-      };
+  /** 1 for each key id named in `names` (unknown names are no key of any account). */
+  private keyFlags(names: Iterable<string>, count: number): Uint8Array {
+    const flags = new Uint8Array(count);
+    for (const name of names) {
+      const id = this.book.keys.lookup(name);
+      if (id !== undefined) flags[id] = 1;
     }
-    const status = classifyAccount(raw.equity, result.initialMargin, result.maintenanceMargin, this.accountParams, hysteresisState(previous?.status.state ?? seedState));
-    return { result, status, equity: raw.equity, asOf, computedAt: now };
+    return flags;
   }
 
-  private nextEntry(
-    entry: AccountEntry,
-    raw: RawEvaluation | CrossmarginError,
-    market: MarketSnapshot,
-    now: number,
-    lastUpdate: ReadonlyMap<string, number>,
-  ): AccountEntry {
-    if (raw instanceof CrossmarginError) {
-      // Fail closed: the last good view is held (never lowered) and the account is unmarginable until a recompute works.
-      const since = entry.unmarginable?.since ?? now;
-      return { ...entry, error: raw.message, unmarginable: { reason: raw.message, code: raw.code, ...(raw.field === undefined ? {} : { field: raw.field }), since } };
-    }
-    const stale = this.staleUnderlyings(entry.exposure, now, lastUpdate, market).length > 0;
-    // Back from unmarginable: the held figure floors the first margin, as a stale market's would (never lower at once).
-    const view = this.classify(raw, entry.view, stale || entry.unmarginable !== undefined, market.asOf, now, entry.seedState);
-    // A recompute on a fresh market ends the staleness episode: the next one gets its own `stale` event.
-    return { ...entry, view, error: undefined, unmarginable: undefined, staleNotified: stale && entry.staleNotified === true };
+  /** 1 for each key that is an underlying of `market` not updated within staleAfterMs at `now`. */
+  private staleKeyFlags(now: number, lastUpdate: ReadonlyMap<string, number>, market: MarketSnapshot | undefined): Uint8Array {
+    const names = this.book.keys.names;
+    const flags = new Uint8Array(names.length);
+    if (market === undefined) return flags;
+    names.forEach((k, i) => {
+      if (market.has(k) && now - (lastUpdate.get(k) ?? Number.NEGATIVE_INFINITY) > this.staleAfterMs) flags[i] = 1;
+    });
+    return flags;
   }
 
-  /** state-transition (+ margin-call / liquidation signal) events between two entries of one account. */
-  private transitionEvents(
-    accountId: string,
-    before: AccountEntry | undefined,
-    after: AccountEntry,
-    now: number,
-    asOf: string,
-    lastUpdate: ReadonlyMap<string, number>,
-    market: MarketSnapshot,
-  ): EventDraft[] {
-    const view = after.view;
-    // An account added before any market was waiting, not failing: its first margin is announced as for a new account.
-    const awaitingMarket = before !== undefined && before.view === undefined && before.unmarginable?.field === 'market';
-    const from = before === undefined || awaitingMarket ? before?.seedState : stateOf(before);
-    const to = stateOf(after);
-    // A new account that starts healthy is not news; any other change of state is.
-    if (to === undefined || from === to || (from === undefined && to === 'healthy')) return [];
-    const stale = this.staleUnderlyings(after.exposure, now, lastUpdate, market).length > 0;
-    const events: EventDraft[] = [
-      {
-        type: 'state-transition',
-        at: now,
-        asOf,
-        accountId,
-        from,
-        to,
-        ...(view === undefined
-          ? {}
-          : { equity: view.equity, initialMargin: view.result.initialMargin, maintenanceMargin: view.result.maintenanceMargin, currency: view.result.currency }),
-        stale,
-        ...(after.unmarginable === undefined ? {} : { reason: after.unmarginable.reason, code: after.unmarginable.code }),
-      },
-    ];
-    if (view === undefined) return events;
-    const currency = view.result.currency;
-    if (to === 'margin-call' && from !== 'liquidation') {
-      events.push({ type: 'margin-call', at: now, asOf, accountId, equity: view.equity, initialMargin: view.result.initialMargin, shortfall: view.result.initialMargin - view.equity, currency });
-    }
-    if (to === 'liquidation') {
-      events.push({
-        type: 'liquidation',
-        at: now,
-        asOf,
-        accountId,
-        equity: view.equity,
-        maintenanceMargin: view.result.maintenanceMargin,
-        liquidationBelow: view.status.thresholds.liquidationBelow,
-        currency,
-      });
-    }
-    return events;
-  }
-
-  /** Moves account `id` in the exposure index from the keys `before` to the keys `after`. */
-  private reindex(id: string, before: readonly string[], after: readonly string[]): void {
-    for (const key of before) {
-      const set = this.exposureIndex.get(key);
-      set?.delete(id);
-      if (set?.size === 0) this.exposureIndex.delete(key);
-    }
-    for (const key of after) {
-      let set = this.exposureIndex.get(key);
-      if (set === undefined) this.exposureIndex.set(key, (set = new Set()));
-      set.add(id);
-    }
-  }
-
-  /** Underlyings of `market` among `exposure` whose last accepted update is older than staleAfterMs at `now`. */
-  private staleUnderlyings(exposure: readonly string[], now: number, lastUpdate: ReadonlyMap<string, number>, market: MarketSnapshot | undefined): string[] {
+  /** Underlyings of `market` the document is exposed to whose last accepted update is older than staleAfterMs at `now`. */
+  private staleUnderlyingsOf(doc: PortfolioFile, now: number, lastUpdate: ReadonlyMap<string, number>, market: MarketSnapshot | undefined): string[] {
     if (market === undefined) return [];
-    return exposure.filter((k) => market.has(k) && now - (lastUpdate.get(k) ?? Number.NEGATIVE_INFINITY) > this.staleAfterMs);
+    const keys = new Set<string>([doc.currency, ...Object.keys(doc.collateral)]);
+    doc.positions.forEach((p, i) => {
+      const spec = resolveInstrument(p.instrument, `positions.${i}.instrument`);
+      keys.add(spec.underlying);
+      keys.add(spec.currency);
+    });
+    return [...keys].filter((k) => market.has(k) && now - (lastUpdate.get(k) ?? Number.NEGATIVE_INFINITY) > this.staleAfterMs);
   }
 
   private report(accountId: string, entry: AccountEntry, view: AccountView): LiveMargin {
-    const stale = this.staleUnderlyings(entry.exposure, this.clock.now(), this.lastUpdate, this.market);
+    const stale = this.staleUnderlyingsOf(entry.doc, this.clock.now(), this.lastUpdate, this.market);
     const fields = { ...this.marginFields(accountId, view, stale, view.asOf), computedAt: view.computedAt, ...(entry.error === undefined ? {} : { error: entry.error }) };
-    if (entry.unmarginable === undefined) return fields;
+    const explain = (): MarginResult => this.explain(entry.doc, view, true);
+    if (entry.unmarginable === undefined) return lazyResult(fields, explain);
     // The held figures, shown as unmarginable and reduce-only: never healthy while the engine cannot margin it.
-    return { ...fields, state: 'unmarginable', status: { ...view.status, state: 'unmarginable', reduceOnly: true }, unmarginable: entry.unmarginable };
+    return lazyResult({ ...fields, state: 'unmarginable', status: { ...fields.status, state: 'unmarginable', reduceOnly: true }, unmarginable: entry.unmarginable }, explain);
   }
 
-  /** Every account's last reported figures, for the checkpoint (accounts never margined have none). */
-  private checkpointOf(guard: ReadonlyMap<string, SpikeState>, lastUpdate: ReadonlyMap<string, number>, entries: ReadonlyMap<string, AccountEntry>): EngineCheckpoint {
-    const floors: [string, AccountFloor][] = [];
-    for (const [id, entry] of entries) {
-      const view = entry.view;
-      if (view === undefined) continue;
-      floors.push([id, {
-        initialMargin: view.result.initialMargin,
-        maintenanceMargin: view.result.maintenanceMargin,
-        equity: view.equity,
-        currency: view.result.currency,
-        state: stateOf(entry) ?? view.status.state,
-        asOf: view.asOf,
-        ...(entry.unmarginable === undefined ? {} : { unmarginable: entry.unmarginable }),
-      }]);
+  /**
+   * The explained MarginResult of a view, made on first read: the result the per-account path already gave, or the
+   * view's compiled model evaluating the account (the numbers the batch gave), with the reported (floored) margins.
+   */
+  private explain(doc: PortfolioFile, view: AccountView, stored: boolean): MarginResult {
+    const slot = stored ? this.book.slot(doc.account) : undefined;
+    const version = slot === undefined ? -1 : this.figures.version[slot]!;
+    const hit = slot === undefined ? undefined : this.explained.get(slot);
+    if (hit !== undefined && hit.version === version && this.figures.read(slot as number)?.computedAt === view.computedAt) return hit.result;
+    let base: MarginResult;
+    const raw = view.raw;
+    if (raw === undefined) base = this.restoredResult(view);
+    else if (raw.result !== undefined) base = raw.result;
+    else {
+      const generation = raw.generation as Generation;
+      try {
+        base = generation.compiled.evaluate(this.book.resolveIn(doc, generation.table));
+      } catch (error) {
+        const e = toCrossmarginError(error);
+        base = { model: this.modelId, account: doc.account, currency: view.currency, initialMargin: raw.initialMargin, maintenanceMargin: raw.maintenanceMargin, components: [], positions: [], details: { explanationUnavailable: e.message } };
+      }
     }
+    const result: MarginResult = {
+      ...base,
+      initialMargin: view.initialMargin,
+      maintenanceMargin: view.maintenanceMargin,
+      ...(view.floor === undefined || raw === undefined
+        ? {}
+        : {
+            details: {
+              ...base.details,
+              staleFloor: {
+                recomputedInitialMargin: raw.initialMargin,
+                recomputedMaintenanceMargin: raw.maintenanceMargin,
+                floorInitialMargin: view.floor.initialMargin,
+                floorMaintenanceMargin: view.floor.maintenanceMargin,
+              },
+            },
+          }),
+    };
+    if (slot !== undefined && this.figures.read(slot)?.computedAt === view.computedAt) {
+      this.explained.set(slot, { version, result });
+      this.trimExplained();
+    }
+    return result;
+  }
+
+  /** Keeps the cache of explained results bounded (the dashboard may read every account). */
+  private trimExplained(): void {
+    if (this.explained.size <= 4096) return;
+    for (const key of this.explained.keys()) {
+      this.explained.delete(key);
+      if (this.explained.size <= 2048) break;
+    }
+  }
+
+  private restoredResult(view: AccountView): MarginResult {
     return {
-      version: 1,
-      guard: Object.fromEntries(
-        [...guard].map(([name, g]) => [name, { ...(g.lastAccepted === undefined ? {} : { lastAccepted: g.lastAccepted }), ...(g.held === undefined ? {} : { held: g.held }) }]),
-      ),
-      lastUpdate: Object.fromEntries(lastUpdate),
-      // Own properties whatever the ids (Object.fromEntries defines, never assigns through a prototype).
-      floors: Object.fromEntries(floors),
+      model: this.modelId,
+      currency: view.currency,
+      initialMargin: view.initialMargin,
+      maintenanceMargin: view.maintenanceMargin,
+      components: [],
+      positions: [],
+      details: { restoredFloor: { asOf: view.restoredAsOf ?? view.asOf, note: 'figures stored before a restart; held while the account is stale or unmarginable' } },
     };
   }
 
   /** A view made of stored figures (restore): the previous view a stale account is floored at, or the held one. */
   private floorView(floor: AccountFloor, market: MarketSnapshot): AccountView {
-    const result: MarginResult = {
-      model: this.modelId,
-      currency: floor.currency,
+    const classifiedFrom = hysteresisState(floor.state);
+    const status = classifyAccount(floor.equity, floor.initialMargin, floor.maintenanceMargin, this.accountParams, classifiedFrom);
+    return {
       initialMargin: floor.initialMargin,
       maintenanceMargin: floor.maintenanceMargin,
-      components: [],
-      positions: [],
-      details: { restoredFloor: { asOf: floor.asOf, note: 'figures stored before a restart; held while the account is stale or unmarginable' } },
+      equity: floor.equity,
+      currency: floor.currency,
+      raw: undefined,
+      floor: undefined,
+      state: status.state,
+      classifiedFrom,
+      asOf: floor.asOf === '' ? market.asOf : floor.asOf,
+      computedAt: this.clock.now(),
+      restoredAsOf: floor.asOf,
     };
-    const status = classifyAccount(floor.equity, floor.initialMargin, floor.maintenanceMargin, this.accountParams, hysteresisState(floor.state));
-    return { result, status, equity: floor.equity, asOf: floor.asOf === '' ? market.asOf : floor.asOf, computedAt: this.clock.now() };
   }
 
-  /** What a live margin and a what-if answer share: the model's result, the classified status and staleness. */
-  private marginFields(accountId: string, view: Pick<AccountView, 'result' | 'status' | 'equity'>, stale: readonly string[], asOf: string) {
+  /** The guard and last-update times (version 2: the accounts' figures are current-state rows). */
+  private checkpointOf(guard: ReadonlyMap<string, SpikeState>, lastUpdate: ReadonlyMap<string, number>): EngineCheckpoint {
+    return {
+      version: 2,
+      guard: Object.fromEntries(
+        [...guard].map(([name, g]) => [name, { ...(g.lastAccepted === undefined ? {} : { lastAccepted: g.lastAccepted }), ...(g.held === undefined ? {} : { held: g.held }) }]),
+      ),
+      lastUpdate: Object.fromEntries(lastUpdate),
+    };
+  }
+
+  /** What a live margin and a what-if answer share, but the result (lazyResult adds it): the status and staleness. */
+  private marginFields(accountId: string, view: AccountView, stale: readonly string[], asOf: string) {
+    const status = statusOf(view, this.accountParams);
     return {
       accountId,
-      result: view.result,
-      status: view.status,
-      state: view.status.state,
+      initialMargin: view.initialMargin,
+      maintenanceMargin: view.maintenanceMargin,
+      currency: view.currency,
+      status: status as LiveAccountStatus,
+      state: status.state as LiveAccountState,
       equity: view.equity,
       stale: stale.length > 0,
       staleUnderlyings: stale,
@@ -960,11 +1117,18 @@ export class LiveEngine {
   }
 
   /**
-   * Appends `drafts` to the sink in order, numbering them. A rejection aborts: the caller has not applied its state
-   * yet, so nothing changes and nothing is published. Sequence numbers of events appended before the failure stay
-   * used, so the store never sees one number twice.
+   * Appends `drafts` to the sink in order, numbering them, after the state rows were written (stateSink). A rejection
+   * aborts: the caller has not applied its state yet, so nothing changes and nothing is published. Sequence numbers
+   * of events appended before the failure stay used, so the store never sees one number twice.
    */
-  private async persist(drafts: readonly EventDraft[]): Promise<EngineEvent[]> {
+  private async persist(drafts: readonly EventDraft[], rows: readonly AccountStateRow[]): Promise<EngineEvent[]> {
+    if (rows.length > 0 && this.stateSink !== undefined) {
+      try {
+        await this.stateSink.write(rows);
+      } catch (error) {
+        throw new CrossmarginError('INTERNAL', `state sink rejected ${rows.length} account state row(s): the change was not applied`, { cause: error });
+      }
+    }
     const persisted: EngineEvent[] = [];
     for (const draft of drafts) {
       const event = { ...draft, seq: this.seq + 1 } as EngineEvent;
@@ -993,19 +1157,19 @@ export class LiveEngine {
   }
 }
 
-
-/** The account's state as reported: unmarginable when the engine cannot margin it, else its classification (or seed). */
-function stateOf(entry: AccountEntry): LiveAccountState | undefined {
-  if (entry.unmarginable !== undefined) return 'unmarginable';
-  return entry.view?.status.state ?? entry.seedState;
-}
-
-/**
- * The previous state the margin-call hysteresis continues from: an account back from unmarginable is treated as
- * coming out of a margin call (it must rebuild the cushion before it is healthy again).
- */
-function hysteresisState(state: LiveAccountState | undefined): AccountState | undefined {
-  return state === 'unmarginable' ? 'margin-call' : state;
+/** A history loader that loads each set of underlyings once (a tick compiles many times on the same history). */
+function memoisedHistory(loader: (underlyings: readonly string[]) => MarketHistory): (underlyings: readonly string[]) => MarketHistory {
+  const cache = new Map<string, MarketHistory>();
+  return (underlyings) => {
+    const key = underlyings.join('\u0000');
+    let history = cache.get(key);
+    if (history === undefined) {
+      history = loader(underlyings);
+      if (cache.size >= 64) cache.delete(cache.keys().next().value as string);
+      cache.set(key, history);
+    }
+    return history;
+  };
 }
 
 /** True when a dated instrument's expiry is at or before `atMs` (epoch ms). */
@@ -1020,23 +1184,25 @@ function expiredError(spec: InstrumentSpec, field: string, asOf: string): Crossm
   });
 }
 
-function isSnapshot(input: MarketSnapshot | MarketUpdateFile): input is MarketSnapshot {
-  return typeof (input as MarketSnapshot).toJSON === 'function';
+/**
+ * `fields` with a `result` made on first read and kept (an enumerable property, so JSON sees it): reading an
+ * account's state costs no explanation; the explained MarginResult is made when someone looks at it.
+ */
+function lazyResult<T extends object>(fields: T, explain: () => MarginResult): T & { readonly result: MarginResult } {
+  let made: MarginResult | undefined;
+  return Object.defineProperty(fields, 'result', {
+    enumerable: true,
+    get: () => (made ??= explain()),
+  }) as T & { readonly result: MarginResult };
 }
 
-/** No non-finite figure leaves the engine: a model or an equity that produced one makes the account unmarginable. */
-function finiteEvaluation(raw: RawEvaluation): RawEvaluation {
-  const figures: [string, number][] = [
-    ['initialMargin', raw.result.initialMargin],
-    ['maintenanceMargin', raw.result.maintenanceMargin],
-    ['equity', raw.equity],
-  ];
-  for (const [field, value] of figures) {
-    if (!Number.isFinite(value)) {
-      throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `${field}: the model produced a non-finite figure (${String(value)})`, { field });
-    }
-  }
-  return raw;
+/** Account k of a re-margin output as an object. */
+function figuresAtOut(out: RemarginOutput, k: number): RawFigures | CrossmarginError {
+  return figuresAt(out, k);
+}
+
+function isSnapshot(input: MarketSnapshot | MarketUpdateFile): input is MarketSnapshot {
+  return typeof (input as MarketSnapshot).toJSON === 'function';
 }
 
 function requireFinite(value: number, field: string): void {

@@ -1,0 +1,123 @@
+import type { MarketSnapshot } from '../../market/market-snapshot.js';
+import { inverseDeltaOnePnl, linearDeltaOnePnl } from '../../pricing/delta-one.js';
+import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
+import { priceInstrument } from '../../pricing/instrument-pricer.js';
+import { haircutOf, type AccountParams } from '../account/account-params.js';
+import type { LiveBook } from './live-book.js';
+
+/** How an instrument enters equity (accountEquity's bases), as a code the kernel branches on. */
+const PREMIUM = 0;
+const HOLDING = 1;
+const VARIATION = 2;
+
+/**
+ * What equity needs of the market, per instrument and currency pair, computed once per tick (not once per position):
+ * `value[i]` is an option's premium or a spot holding's price per contract (settlement currency), `reference[i]` a
+ * future's or perpetual's mark (for positions with an entry price); `fx[c * n + a]` converts currency c into account
+ * currency a and `haircut[c * n + a]` is the haircut applied. A figure the market cannot give is NaN: the accounts
+ * that need it go to the per-account path, which names the error.
+ */
+export interface EquityMarks {
+  readonly basis: Uint8Array;
+  readonly value: Float64Array;
+  readonly reference: Float64Array;
+  readonly inverse: Uint8Array;
+  readonly multiplier: Float64Array;
+  /** Currency id (the book's NameTable) of each instrument's settlement currency. */
+  readonly currency: Int32Array;
+  readonly fx: Float64Array;
+  readonly haircut: Float64Array;
+  readonly currencies: number;
+}
+
+/** Marks of every instrument of the book on `market` (docs/accounts.md "Equity": the same figures accountEquity uses). */
+export function equityMarks(book: LiveBook, market: MarketSnapshot, params: AccountParams): EquityMarks {
+  const specs = book.instruments.specs();
+  const n = specs.length;
+  const basis = new Uint8Array(n);
+  const value = new Float64Array(n);
+  const reference = new Float64Array(n);
+  const inverse = new Uint8Array(n);
+  const multiplier = new Float64Array(n);
+  const currency = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const spec = specs[i]!;
+    currency[i] = book.currencies.id(spec.currency);
+    multiplier[i] = spec.multiplier;
+    inverse[i] = spec.settlement === 'inverse' ? 1 : 0;
+    basis[i] = spec.kind === 'option' ? PREMIUM : spec.kind === 'spot' ? HOLDING : VARIATION;
+    value[i] = Number.NaN;
+    reference[i] = Number.NaN;
+    try {
+      if (spec.kind === 'option') value[i] = priceInstrument(spec, market, 'instrument').value;
+      else if (spec.kind === 'spot') value[i] = spec.multiplier * instrumentMarketInputs(spec, market, 'instrument', { needVol: false }).reference;
+      else if (market.has(spec.underlying)) reference[i] = instrumentMarketInputs(spec, market, 'instrument', { needVol: false }).reference;
+    } catch {
+      // Left NaN: an account holding it is evaluated on its own, which gives the coded error with its field.
+    }
+  }
+  const names = book.currencies.names;
+  const c = names.length;
+  const fx = new Float64Array(c * c);
+  const haircut = new Float64Array(c * c);
+  for (let from = 0; from < c; from++) {
+    for (let to = 0; to < c; to++) {
+      let rate = Number.NaN;
+      try {
+        rate = market.fxRate(names[from]!, names[to]!);
+      } catch {
+        // NaN: as above.
+      }
+      fx[from * c + to] = rate;
+      haircut[from * c + to] = haircutOf(params, names[from]!, names[to]!);
+    }
+  }
+  return { basis, value, reference, inverse, multiplier, currency, fx, haircut, currencies: c };
+}
+
+/**
+ * Equity of each slot in `slots[0..count)` into `out[k]` (account currency), bit for bit what accountEquity gives:
+ * the same terms summed in the same order, Σ collateral − Σ haircuts + Σ positions. NaN when a figure it needs is
+ * missing from the market. Allocates nothing.
+ */
+export function accountEquities(book: LiveBook, marks: EquityMarks, slots: Int32Array, count: number, out: Float64Array): void {
+  const cash = book.cashRows();
+  const rows = book.equityRows();
+  const { fx, haircut, currencies } = marks;
+  for (let k = 0; k < count; k++) {
+    const s = slots[k]!;
+    const a = book.currencyOf(s);
+    let collateralValue = 0;
+    let haircutAmount = 0;
+    const c0 = cash.start(s);
+    const c1 = c0 + cash.length(s);
+    for (let r = c0; r < c1; r++) {
+      const ccy = cash.currency[r]!;
+      const value = cash.balance[r]! * fx[ccy * currencies + a]!;
+      // A negative balance (a debt) is not haircut (accountEquity).
+      const cut = Math.max(0, value) * haircut[ccy * currencies + a]!;
+      collateralValue += value;
+      haircutAmount += cut;
+    }
+    let positionsValue = 0;
+    const e0 = rows.start(s);
+    const e1 = e0 + rows.length(s);
+    for (let r = e0; r < e1; r++) {
+      const i = rows.instrument[r]!;
+      const rate = fx[marks.currency[i]! * currencies + a]!;
+      let perContract: number;
+      const basis = marks.basis[i]!;
+      if (basis !== VARIATION) perContract = marks.value[i]!;
+      else {
+        const p0 = rows.entry[r]!;
+        if (Number.isNaN(p0)) perContract = 0;
+        else {
+          const p1 = marks.reference[i]!;
+          perContract = marks.inverse[i] === 1 ? inverseDeltaOnePnl(marks.multiplier[i]!, p0, p1) : linearDeltaOnePnl(marks.multiplier[i]!, p0, p1);
+        }
+      }
+      positionsValue += rows.quantity[r]! * perContract * rate + 0;
+    }
+    out[k] = collateralValue - haircutAmount + positionsValue;
+  }
+}

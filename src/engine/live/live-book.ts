@@ -1,0 +1,360 @@
+import { CrossmarginError } from '../../core/errors.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import { InstrumentTable } from '../../instruments/instrument-table.js';
+import type { AccountBook } from '../../portfolio/account-book.js';
+import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
+import { resolvePortfolio, type ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
+import { exposureKeys } from './apply-trades.js';
+import { nextExpiryMs } from './settle-expired.js';
+import { Slab } from './slab.js';
+
+/** Interns names (currencies, exposure keys) to dense ids, first-seen order. */
+export class NameTable {
+  private readonly index = new Map<string, number>();
+  readonly names: string[] = [];
+
+  id(name: string): number {
+    let id = this.index.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.index.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+
+  lookup(name: string): number | undefined {
+    return this.index.get(name);
+  }
+}
+
+export interface LiveBookOptions {
+  /** Instruments a risk-parameter file defines (SPAN contracts), looked up before venue names. */
+  readonly catalogue?: ReadonlyMap<string, InstrumentSpec>;
+  /** The model values collateral under its scenarios: balances become spot rows of the margin book. */
+  readonly collateralAsPositions: boolean;
+}
+
+/**
+ * The live engine's compiled accounts (issue 15, "persistent compiled state"): every account's document, parsed and
+ * validated once at admission, kept as rows of typed arrays in slot order, so a tick never re-reads a document:
+ *
+ * - margin rows: instrument id, signed quantity, collateral flag (the AccountBook CSR a model's batch path takes,
+ *   with collateral balances as spot rows when the model stresses collateral);
+ * - equity rows: the positions again with their entry prices (NaN: none), and the collateral balances (currency id,
+ *   units): what accountEquity reads;
+ * - exposure: the ids of the keys (underlyings, currencies) a market change must touch to move the account.
+ *
+ * Instruments are interned into one table that only grows (ids never move, so a compiled model's rows stay valid);
+ * a changed account replaces its rows in place (Slab). `gather` copies the rows of chosen slots into one contiguous
+ * AccountBook over shared memory (reused between ticks) for the batch kernels.
+ */
+export class LiveBook {
+  readonly instruments = new InstrumentTable();
+  readonly currencies = new NameTable();
+  readonly keys = new NameTable();
+  private readonly options: LiveBookOptions;
+  private readonly slotOf = new Map<string, number>();
+  private readonly free: number[] = [];
+  private ids: (string | undefined)[] = [];
+  private documents: (PortfolioFile | undefined)[] = [];
+  private currency = new Int32Array(16);
+  private isolated = new Uint8Array(16);
+  private extras = new Uint8Array(16);
+  private expiry = new Float64Array(16);
+  /** First input field naming each instrument (messages). */
+  private readonly instrumentField: string[] = [];
+  private readonly margin = new Slab({ instrument: 'i32', quantity: 'f64', collateral: 'u8' });
+  private readonly equity = new Slab({ instrument: 'i32', quantity: 'f64', entry: 'f64' });
+  private readonly cash = new Slab({ currency: 'i32', balance: 'f64' });
+  private readonly exposure = new Slab({ key: 'i32' });
+  private gathered: GatherBuffers | undefined;
+
+  constructor(options: LiveBookOptions) {
+    this.options = options;
+  }
+
+  /** True when the model values collateral as spot rows of the margin book. */
+  get collateralAsPositions(): boolean {
+    return this.options.collateralAsPositions;
+  }
+
+  /** Number of slots ever used (live slots are those with an id). */
+  get slotCount(): number {
+    return this.ids.length;
+  }
+
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  slot(accountId: string): number | undefined {
+    return this.slotOf.get(accountId);
+  }
+
+  id(slot: number): string {
+    return this.ids[slot] as string;
+  }
+
+  document(slot: number): PortfolioFile {
+    return this.documents[slot] as PortfolioFile;
+  }
+
+  nextExpiryMs(slot: number): number {
+    return this.expiry[slot]!;
+  }
+
+  /** Live slots in ascending order (admission order, reused slots in place). */
+  *slots(): IterableIterator<number> {
+    for (let s = 0; s < this.ids.length; s++) if (this.ids[s] !== undefined) yield s;
+  }
+
+  /**
+   * Resolves `doc` (already schema-valid) against the book's instruments without storing it: the coded error an
+   * admission would give (an unknown or conflicting instrument), or the resolved portfolio.
+   */
+  resolve(doc: PortfolioFile, source = `account ${doc.account}`): ResolvedPortfolio {
+    return resolvePortfolio(doc, this.instruments, source, this.options.catalogue, { collateralAsPositions: this.options.collateralAsPositions });
+  }
+
+  /**
+   * Adds or replaces the account of `doc` (validated by the caller): its rows are rewritten in place. Throws what
+   * `resolve` throws; then nothing of the account changed.
+   */
+  put(doc: PortfolioFile): number {
+    const resolved = this.resolve(doc);
+    const keys = exposureKeys(doc);
+    let slot = this.slotOf.get(doc.account);
+    if (slot === undefined) {
+      slot = this.free.pop() ?? this.ids.length;
+      this.ensure(slot);
+      this.slotOf.set(doc.account, slot);
+    }
+    this.ids[slot] = doc.account;
+    this.documents[slot] = doc;
+    this.currency[slot] = this.currencies.id(doc.currency);
+    this.isolated[slot] = doc.mode === 'isolated' ? 1 : 0;
+    this.extras[slot] = resolved.openOrders !== undefined || resolved.positions.some((p) => p.entryPrice !== undefined) ? 1 : 0;
+    this.expiry[slot] = nextExpiryMs(doc);
+
+    const rows = resolved.positions;
+    let at = this.margin.place(slot, rows.length);
+    const mi = this.margin.column<Int32Array>('instrument');
+    const mq = this.margin.column<Float64Array>('quantity');
+    const mc = this.margin.column<Uint8Array>('collateral');
+    for (const p of rows) {
+      mi[at] = p.instrument;
+      mq[at] = p.quantity;
+      mc[at] = p.field.startsWith('collateral.') ? 1 : 0;
+      this.instrumentField[p.instrument] ??= `account ${doc.account}: ${p.field}`;
+      at++;
+    }
+    const held = rows.filter((p) => !p.field.startsWith('collateral.'));
+    at = this.equity.place(slot, held.length);
+    const ei = this.equity.column<Int32Array>('instrument');
+    const eq = this.equity.column<Float64Array>('quantity');
+    const ee = this.equity.column<Float64Array>('entry');
+    for (const p of held) {
+      ei[at] = p.instrument;
+      eq[at] = p.quantity;
+      ee[at] = p.entryPrice ?? Number.NaN;
+      at++;
+    }
+    const balances = Object.entries(doc.collateral);
+    at = this.cash.place(slot, balances.length);
+    const cc = this.cash.column<Int32Array>('currency');
+    const cb = this.cash.column<Float64Array>('balance');
+    for (const [ccy, balance] of balances) {
+      cc[at] = this.currencies.id(ccy);
+      cb[at] = balance;
+      at++;
+    }
+    at = this.exposure.place(slot, keys.length);
+    const xk = this.exposure.column<Int32Array>('key');
+    for (const k of keys) xk[at++] = this.keys.id(k);
+    return slot;
+  }
+
+  /** Removes an account; false when it was not there. */
+  remove(accountId: string): boolean {
+    const slot = this.slotOf.get(accountId);
+    if (slot === undefined) return false;
+    this.slotOf.delete(accountId);
+    this.ids[slot] = undefined;
+    this.documents[slot] = undefined;
+    this.margin.clear(slot);
+    this.equity.clear(slot);
+    this.cash.clear(slot);
+    this.exposure.clear(slot);
+    this.free.push(slot);
+    return true;
+  }
+
+  /** The account's exposure key ids (a fresh array: off the hot path). */
+  exposureKeyIds(slot: number): number[] {
+    const start = this.exposure.start(slot);
+    const keys = this.exposure.column<Int32Array>('key');
+    return Array.from(keys.subarray(start, start + this.exposure.length(slot)));
+  }
+
+  /** True when any exposure key of the slot is flagged in `flags` (by key id). */
+  exposedTo(slot: number, flags: Uint8Array): boolean {
+    const start = this.exposure.start(slot);
+    const end = start + this.exposure.length(slot);
+    const keys = this.exposure.column<Int32Array>('key');
+    for (let k = start; k < end; k++) if (flags[keys[k]!] === 1) return true;
+    return false;
+  }
+
+  /** Rows of the equity slab and the cash slab (read-only views for the equity kernel; valid until the next put). */
+  equityRows(): { readonly start: (slot: number) => number; readonly length: (slot: number) => number; readonly instrument: Int32Array; readonly quantity: Float64Array; readonly entry: Float64Array } {
+    return {
+      start: (s) => this.equity.start(s),
+      length: (s) => this.equity.length(s),
+      instrument: this.equity.column('instrument'),
+      quantity: this.equity.column('quantity'),
+      entry: this.equity.column('entry'),
+    };
+  }
+
+  cashRows(): { readonly start: (slot: number) => number; readonly length: (slot: number) => number; readonly currency: Int32Array; readonly balance: Float64Array } {
+    return {
+      start: (s) => this.cash.start(s),
+      length: (s) => this.cash.length(s),
+      currency: this.cash.column('currency'),
+      balance: this.cash.column('balance'),
+    };
+  }
+
+  currencyOf(slot: number): number {
+    return this.currency[slot]!;
+  }
+
+  /** The input field that first named instrument i, for messages. */
+  fieldOf = (instrument: number): string => this.instrumentField[instrument] ?? `instruments.${instrument}`;
+
+  /**
+   * The margin rows of `slots[0..count)` as one AccountBook (account k = slots[k]) over a compile table of only the
+   * instruments those rows name (`table`, ids in the book's id order; `globalOf[local]` is the book's id), so a
+   * model compiles and revalues just what the accounts hold. In shared memory reused between calls: valid until the
+   * next gather. `portfolio(k)` resolves the account's document against `table` (the per-account path).
+   */
+  gather(slots: Int32Array, count: number): GatheredBook {
+    let entries = 0;
+    for (let k = 0; k < count; k++) entries += this.margin.length(slots[k]!);
+    const g = this.buffers(count, entries);
+    const mi = this.margin.column<Int32Array>('instrument');
+    const mq = this.margin.column<Float64Array>('quantity');
+    const mc = this.margin.column<Uint8Array>('collateral');
+    const accounts: string[] = new Array<string>(count);
+    // Instruments named, then local ids in ascending global id (the table does not depend on account order).
+    const size = this.instruments.size;
+    const localOf = new Int32Array(size).fill(-1);
+    let at = 0;
+    for (let k = 0; k < count; k++) {
+      const s = slots[k]!;
+      g.rowStart[k] = at;
+      g.currency[k] = this.currency[s]!;
+      g.isolated[k] = this.isolated[s]!;
+      g.extras[k] = this.extras[s]!;
+      accounts[k] = this.ids[s] as string;
+      const from = this.margin.start(s);
+      const n = this.margin.length(s);
+      for (let r = from; r < from + n; r++) localOf[mi[r]!] = 0;
+      g.instrument.set(mi.subarray(from, from + n), at);
+      g.quantity.set(mq.subarray(from, from + n), at);
+      g.collateral.set(mc.subarray(from, from + n), at);
+      at += n;
+    }
+    g.rowStart[count] = at;
+    const table = new InstrumentTable();
+    const specs = this.instruments.specs();
+    const globalOf: number[] = [];
+    for (let i = 0; i < size; i++) {
+      if (localOf[i] === -1) continue;
+      localOf[i] = table.add(specs[i]!, this.fieldOf(i));
+      globalOf.push(i);
+    }
+    for (let e = 0; e < at; e++) g.instrument[e] = localOf[g.instrument[e]!]!;
+    const fieldOf = (local: number): string => this.fieldOf(globalOf[local] ?? -1);
+    const book: AccountBook = {
+      accountCount: count,
+      accounts,
+      currencyNames: this.currencies.names,
+      currency: g.currency.subarray(0, count),
+      isolated: g.isolated.subarray(0, count),
+      extras: g.extras.subarray(0, count),
+      rowStart: g.rowStart.subarray(0, count + 1),
+      instrument: g.instrument.subarray(0, at),
+      quantity: g.quantity.subarray(0, at),
+      collateral: g.collateral.subarray(0, at),
+      portfolio: (k) => {
+        const s = slots[k];
+        if (s === undefined || k >= count) throw new CrossmarginError('INTERNAL', `live book: no gathered account ${k}`);
+        return this.resolveIn(this.document(s), table);
+      },
+      fieldOf,
+    };
+    return { book, table, globalOf };
+  }
+
+  /** Resolves `doc` against another table (a compile table): the per-account path of a gathered book. */
+  resolveIn(doc: PortfolioFile, table: InstrumentTable): ResolvedPortfolio {
+    return resolvePortfolio(doc, table, `account ${doc.account}`, this.options.catalogue, { collateralAsPositions: this.options.collateralAsPositions });
+  }
+
+  /** Memory the rows hold (elements in use, live), for reports. */
+  stats(): { readonly accounts: number; readonly marginRows: number; readonly instruments: number } {
+    return { accounts: this.size, marginRows: this.margin.stats().live, instruments: this.instruments.size };
+  }
+
+  private ensure(slot: number): void {
+    if (slot < this.currency.length) return;
+    const n = Math.max(slot + 1, 2 * this.currency.length);
+    this.currency = grown(this.currency, new Int32Array(n));
+    this.isolated = grown(this.isolated, new Uint8Array(n));
+    this.extras = grown(this.extras, new Uint8Array(n));
+    this.expiry = grown(this.expiry, new Float64Array(n));
+  }
+
+  private buffers(accounts: number, entries: number): GatherBuffers {
+    const g = this.gathered;
+    if (g !== undefined && g.currency.length >= accounts && g.instrument.length >= entries) return g;
+    const a = Math.max(accounts, 2 * (g?.currency.length ?? 0), 64);
+    const e = Math.max(entries, 2 * (g?.instrument.length ?? 0), 256);
+    const made: GatherBuffers = {
+      rowStart: new Int32Array(new SharedArrayBuffer((a + 1) * 4)),
+      currency: new Int32Array(new SharedArrayBuffer(a * 4)),
+      isolated: new Uint8Array(new SharedArrayBuffer(a)),
+      extras: new Uint8Array(new SharedArrayBuffer(a)),
+      instrument: new Int32Array(new SharedArrayBuffer(e * 4)),
+      quantity: new Float64Array(new SharedArrayBuffer(e * 8)),
+      collateral: new Uint8Array(new SharedArrayBuffer(e)),
+    };
+    this.gathered = made;
+    return made;
+  }
+}
+
+/** A gathered book with the compile table its instrument ids index. */
+export interface GatheredBook {
+  readonly book: AccountBook;
+  readonly table: InstrumentTable;
+  /** Book instrument id of each compile-table id. */
+  readonly globalOf: readonly number[];
+}
+
+interface GatherBuffers {
+  readonly rowStart: Int32Array;
+  readonly currency: Int32Array;
+  readonly isolated: Uint8Array;
+  readonly extras: Uint8Array;
+  readonly instrument: Int32Array;
+  readonly quantity: Float64Array;
+  readonly collateral: Uint8Array;
+}
+
+function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, b: T): T {
+  b.set(a);
+  return b;
+}

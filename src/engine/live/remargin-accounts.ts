@@ -1,0 +1,271 @@
+import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
+import type { InstrumentTable } from '../../instruments/instrument-table.js';
+import { resolveInstrument } from '../../instruments/resolve-instrument.js';
+import type { MarketSnapshot } from '../../market/market-snapshot.js';
+import { evaluateBookPartitioned, partitions } from '../../models/book-partition.js';
+import { compileModelRun, type ComputeMarginsOptions, type ModelRun } from '../../models/compute-margin.js';
+import type { BookOutput, CompiledModel } from '../../models/margin-model.js';
+import type { MarginResult } from '../../models/margin-result.js';
+import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
+import { accountEquity } from '../account/account-equity.js';
+import type { AccountParams } from '../account/account-params.js';
+import { accountEquities, type EquityMarks } from './account-equities.js';
+import type { LiveBook } from './live-book.js';
+
+/**
+ * A compiled model on one market over one compile table: what margined a set of accounts, kept while any of them
+ * still reports figures it made, so `margin(id)` can explain those figures (the full MarginResult, made on demand
+ * with the same compiled model, hence the same numbers).
+ */
+export interface Generation {
+  readonly id: number;
+  readonly compiled: CompiledModel;
+  readonly table: InstrumentTable;
+  readonly market: MarketSnapshot;
+  /** Size of `table` when compiled (rows the compiled model has). */
+  readonly tableSize: number;
+}
+
+/** One account's raw margin and equity (before floors and classification), or why it could not be margined. */
+export interface RawFigures {
+  readonly initialMargin: number;
+  readonly maintenanceMargin: number;
+  readonly equity: number;
+  /** The generation that made the figures (explains them), or the full result when it was made already. */
+  readonly generation: Generation | undefined;
+  readonly result: MarginResult | undefined;
+}
+
+/** How the engine margins: the prepared model run, its options (history loader memoised), threads, account params. */
+export interface MarginSettings {
+  readonly run: ModelRun;
+  readonly options: ComputeMarginsOptions;
+  readonly threads: number;
+  readonly accountParams: AccountParams;
+  nextGeneration(compiled: CompiledModel, table: InstrumentTable, market: MarketSnapshot): Generation;
+}
+
+/** Per-account fallback: the documents margined one compilation for all, each failure in its own slot (evaluateMany). */
+export type SlowPath = (docs: readonly PortfolioFile[], market: MarketSnapshot) => (RawFigures | CrossmarginError)[];
+
+/** Reused between ticks: per-account buffers of the batch path. */
+export interface RemarginScratch {
+  equity: Float64Array;
+  out: BookOutput;
+  fast: Int32Array;
+}
+
+export function remarginScratch(): RemarginScratch {
+  return { equity: new Float64Array(0), out: { initialMargin: new Float64Array(0), maintenanceMargin: new Float64Array(0) }, fast: new Int32Array(0) };
+}
+
+/**
+ * What stage 4 gives for accounts k = 0..count−1, as arrays (no object per account): raw margins and equity
+ * (NaN where `error` has the account), the generation that made them, and the full results the per-account path
+ * already made.
+ */
+export interface RemarginOutput {
+  readonly count: number;
+  readonly initialMargin: Float64Array;
+  readonly maintenanceMargin: Float64Array;
+  readonly equity: Float64Array;
+  readonly generation: (Generation | undefined)[];
+  readonly result: Map<number, MarginResult>;
+  readonly error: Map<number, CrossmarginError>;
+}
+
+export function remarginOutput(count: number): RemarginOutput {
+  return {
+    count,
+    initialMargin: new Float64Array(count).fill(Number.NaN),
+    maintenanceMargin: new Float64Array(count).fill(Number.NaN),
+    equity: new Float64Array(count).fill(Number.NaN),
+    generation: new Array<Generation | undefined>(count),
+    result: new Map(),
+    error: new Map(),
+  };
+}
+
+/** Puts one account's outcome (an object, from a per-account path) into the output's slot k. */
+export function putFigures(out: RemarginOutput, k: number, raw: RawFigures | CrossmarginError): void {
+  if (raw instanceof CrossmarginError) {
+    out.error.set(k, raw);
+    return;
+  }
+  out.initialMargin[k] = raw.initialMargin;
+  out.maintenanceMargin[k] = raw.maintenanceMargin;
+  out.equity[k] = raw.equity;
+  out.generation[k] = raw.generation;
+  if (raw.result !== undefined) out.result.set(k, raw.result);
+}
+
+/** Account k of an output as an object (off the hot path). */
+export function figuresAt(out: RemarginOutput, k: number): RawFigures | CrossmarginError {
+  const error = out.error.get(k);
+  if (error !== undefined) return error;
+  return { initialMargin: out.initialMargin[k]!, maintenanceMargin: out.maintenanceMargin[k]!, equity: out.equity[k]!, generation: out.generation[k], result: out.result.get(k) };
+}
+
+/**
+ * Stage 4 of a tick (docs/architecture.md "The tick pipeline"): margins and equities of `slots[0..count)` on `market`
+ * into `into` (index k = slots[k]). Accounts whose every figure the market gives go through the batch kernels
+ * together: one compile table of just their instruments, one compilation (the revaluation of those instruments),
+ * the model's batch path (partitioned over worker threads for models that want it), equity by the equity kernel.
+ * The rest (a figure missing from the market, an account the batch path leaves over and cannot evaluate, a
+ * non-finite margin) are evaluated by `slow`, which names each account's error. If the compilation itself fails,
+ * every account takes the slow path.
+ */
+export function remarginAccounts(
+  book: LiveBook,
+  slots: Int32Array,
+  count: number,
+  market: MarketSnapshot,
+  marks: EquityMarks,
+  settings: MarginSettings,
+  scratch: RemarginScratch,
+  slow: SlowPath,
+  into: RemarginOutput,
+): void {
+  if (scratch.equity.length < count) {
+    const n = Math.max(count, 2 * scratch.equity.length);
+    scratch.equity = new Float64Array(n);
+    scratch.fast = new Int32Array(n);
+    scratch.out = { initialMargin: new Float64Array(n), maintenanceMargin: new Float64Array(n) };
+  }
+  const equity = scratch.equity;
+  accountEquities(book, marks, slots, count, equity);
+  // Accounts the batch may take: every equity figure known (the same market figures the margin needs).
+  const fast = scratch.fast;
+  const fastIndex = new Int32Array(count);
+  const done = new Uint8Array(count);
+  let nFast = 0;
+  for (let k = 0; k < count; k++) {
+    if (Number.isFinite(equity[k]!)) {
+      fast[nFast] = slots[k]!;
+      fastIndex[nFast++] = k;
+    }
+  }
+
+  if (nFast > 0) {
+    const { book: gathered, table } = book.gather(fast, nFast);
+    let compiled: CompiledModel | undefined;
+    try {
+      compiled = compileModelRun(settings.run, table, market, gathered.fieldOf, settings.options);
+    } catch {
+      compiled = undefined;
+    }
+    const perAccount = (generation: Generation, compiledModel: CompiledModel, j: number): void => {
+      const k = fastIndex[j]!;
+      const r = evaluateResolved(compiledModel, generation, () => gathered.portfolio(j), equity[k]!);
+      if (r instanceof CrossmarginError) return; // the slow path names the error
+      putFigures(into, k, r);
+      done[k] = 1;
+    };
+    if (compiled !== undefined && compiled.evaluateBook === undefined) {
+      // No batch path: the compiled model per account (still one compilation, no re-parse of documents).
+      const generation = settings.nextGeneration(compiled, table, market);
+      for (let j = 0; j < nFast; j++) perAccount(generation, compiled, j);
+    } else if (compiled !== undefined) {
+      const out = { initialMargin: scratch.out.initialMargin.subarray(0, nFast), maintenanceMargin: scratch.out.maintenanceMargin.subarray(0, nFast) };
+      let leftOver: readonly number[] | undefined;
+      try {
+        leftOver = partitions(settings.run.model, gathered, settings.threads)
+          ? evaluateBookPartitioned(compiled, settings.run.modelId, settings.run.params, market, table, settings.run.prepared?.data, gathered, out, settings.threads).leftOver
+          : (compiled.evaluateBook as NonNullable<CompiledModel['evaluateBook']>)(gathered, out, { threads: settings.threads }).leftOver;
+      } catch {
+        leftOver = undefined;
+      }
+      if (leftOver !== undefined) {
+        const generation = settings.nextGeneration(compiled, table, market);
+        const left = new Uint8Array(nFast);
+        for (const j of leftOver) left[j] = 1;
+        for (let j = 0; j < nFast; j++) {
+          if (left[j] === 1) {
+            perAccount(generation, compiled, j);
+            continue;
+          }
+          const k = fastIndex[j]!;
+          const im = out.initialMargin[j]!;
+          const mm = out.maintenanceMargin[j]!;
+          // A margin the batch could not give (NaN, negative) is left to the per-account path, which names why.
+          if (Number.isFinite(im) && Number.isFinite(mm) && im >= 0 && mm >= 0) {
+            into.initialMargin[k] = im;
+            into.maintenanceMargin[k] = mm;
+            into.equity[k] = equity[k]!;
+            into.generation[k] = generation;
+            done[k] = 1;
+          }
+        }
+      }
+    }
+  }
+  const slowIndex: number[] = [];
+  for (let k = 0; k < count; k++) if (done[k] === 0) slowIndex.push(k);
+  if (slowIndex.length > 0) {
+    const raw = slow(
+      slowIndex.map((k) => book.document(slots[k]!)),
+      market,
+    );
+    slowIndex.forEach((k, j) => putFigures(into, k, raw[j]!));
+  }
+}
+
+/** Full evaluation of one resolved account with a compiled model; equity given. Errors are returned, not thrown. */
+export function evaluateResolved(
+  compiled: CompiledModel,
+  generation: Generation,
+  portfolio: () => ReturnType<LiveBook['resolve']>,
+  equity: number,
+): RawFigures | CrossmarginError {
+  try {
+    const result = compiled.evaluate(portfolio());
+    return finiteFigures({ initialMargin: result.initialMargin, maintenanceMargin: result.maintenanceMargin, equity, generation, result });
+  } catch (error) {
+    return toCrossmarginError(error);
+  }
+}
+
+/**
+ * One account on its own with the latest generation, when that generation's compile table already holds every
+ * instrument the document names (no compilation: a trade, a what-if); undefined when it does not.
+ */
+export function evaluateWithGeneration(doc: PortfolioFile, generation: Generation, book: LiveBook, params: AccountParams): RawFigures | CrossmarginError | undefined {
+  const table = generation.table;
+  for (let i = 0; i < doc.positions.length; i++) {
+    const p = doc.positions[i]!;
+    let symbol: string;
+    try {
+      symbol = typeof p.instrument === 'string' ? p.instrument : resolveInstrument(p.instrument, `positions.${i}.instrument`).symbol;
+    } catch (error) {
+      return toCrossmarginError(error);
+    }
+    if (table.id(symbol) === undefined) return undefined;
+  }
+  if (book.collateralAsPositions) {
+    for (const ccy of Object.keys(doc.collateral)) if (ccy !== doc.currency && table.id(ccy) === undefined) return undefined;
+  }
+  try {
+    const resolved = book.resolveIn(doc, table);
+    // Resolution must not have grown the table (a symbol spelt another way than its canonical name): compile again.
+    if (resolved.positions.some((p) => p.instrument >= table.size) || table.size !== generation.tableSize) return undefined;
+    const eq = accountEquity(resolved, table, generation.market, params).equity;
+    return evaluateResolved(generation.compiled, generation, () => resolved, eq);
+  } catch (error) {
+    return toCrossmarginError(error);
+  }
+}
+
+/** No non-finite figure leaves the engine: a model or an equity that produced one makes the account unmarginable. */
+export function finiteFigures<T extends Pick<RawFigures, 'initialMargin' | 'maintenanceMargin' | 'equity'>>(raw: T): T {
+  const figures: [string, number][] = [
+    ['initialMargin', raw.initialMargin],
+    ['maintenanceMargin', raw.maintenanceMargin],
+    ['equity', raw.equity],
+  ];
+  for (const [field, value] of figures) {
+    if (!Number.isFinite(value)) {
+      throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `${field}: the model produced a non-finite figure (${String(value)})`, { field });
+    }
+  }
+  return raw;
+}
