@@ -83,14 +83,15 @@ export function equityMarks(book: LiveBook, market: MarketSnapshot, params: Acco
 export function accountEquities(book: LiveBook, marks: EquityMarks, slots: Int32Array, count: number, out: Float64Array): void {
   const cash = book.cashRows();
   const rows = book.equityRows();
+  const accountCurrency = book.currencyIds();
   const { fx, haircut, currencies } = marks;
   for (let k = 0; k < count; k++) {
     const s = slots[k]!;
-    const a = book.currencyOf(s);
+    const a = accountCurrency[s]!;
     let collateralValue = 0;
     let haircutAmount = 0;
-    const c0 = cash.start(s);
-    const c1 = c0 + cash.length(s);
+    const c0 = cash.start[s]!;
+    const c1 = c0 + cash.length[s]!;
     for (let r = c0; r < c1; r++) {
       const ccy = cash.currency[r]!;
       const value = cash.balance[r]! * fx[ccy * currencies + a]!;
@@ -100,8 +101,8 @@ export function accountEquities(book: LiveBook, marks: EquityMarks, slots: Int32
       haircutAmount += cut;
     }
     let positionsValue = 0;
-    const e0 = rows.start(s);
-    const e1 = e0 + rows.length(s);
+    const e0 = rows.start[s]!;
+    const e1 = e0 + rows.length[s]!;
     for (let r = e0; r < e1; r++) {
       const i = rows.instrument[r]!;
       const rate = fx[marks.currency[i]! * currencies + a]!;

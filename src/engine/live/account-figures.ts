@@ -4,6 +4,10 @@ import type { AccountView } from './derive-states.js';
 import type { Generation } from './remargin-accounts.js';
 
 const STATES: readonly AccountState[] = ['healthy', 'margin-call', 'liquidation'];
+/** State codes (indices of STATES). */
+export const HEALTHY = 0;
+export const MARGIN_CALL = 1;
+export const LIQUIDATION = 2;
 /** No state (classifiedFrom undefined). */
 const NONE = 255;
 
@@ -14,6 +18,11 @@ export function stateCode(state: AccountState | undefined): number {
 export function stateName(code: number): AccountState | undefined {
   return code === NONE ? undefined : STATES[code];
 }
+
+/** Entry flags by slot (the engine's): the account exists, is unmarginable, was told it is stale. */
+export const PRESENT = 4;
+export const UNMARGINABLE = 1;
+export const STALE_NOTIFIED = 2;
 
 /** `has`: no view, a view from a recompute, or a view of figures stored before a restart. */
 export const NO_VIEW = 0;

@@ -2,7 +2,7 @@ import { CrossmarginError } from '../../core/errors.js';
 import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import { classifyAccount, type AccountState, type AccountStatus, type LiveAccountState } from '../account/account-state.js';
 import type { AccountParams } from '../account/account-params.js';
-import { COMPUTED, stateCode, stateName, type AccountFigures } from './account-figures.js';
+import { COMPUTED, HEALTHY, LIQUIDATION, MARGIN_CALL, STALE_NOTIFIED, UNMARGINABLE, stateName, type AccountFigures } from './account-figures.js';
 import type { AccountFloor, UnmarginableInfo } from './engine-checkpoint.js';
 import type { EventDraft } from './engine-event.js';
 import { figuresAt, type RawFigures, type RemarginOutput } from './remargin-accounts.js';
@@ -70,6 +70,13 @@ export function classifyState(equity: number, initial: number, maintenance: numb
   const recovering = previous === 'margin-call' || previous === 'liquidation';
   const marginCallBelow = recovering ? initial * (1 + params.marginCallBuffer) : initial;
   return equity < liquidationBelow ? 'liquidation' : equity < marginCallBelow ? 'margin-call' : 'healthy';
+}
+
+/** classifyState over state codes (account-figures.ts): the tick's plain path, no strings. */
+function classifyCode(equity: number, initial: number, maintenance: number, params: Pick<AccountParams, 'marginCallBuffer' | 'liquidationBuffer'>, previous: number): number {
+  const recovering = previous === MARGIN_CALL || previous === LIQUIDATION;
+  const marginCallBelow = recovering ? initial * (1 + params.marginCallBuffer) : initial;
+  return equity < maintenance * (1 + params.liquidationBuffer) ? LIQUIDATION : equity < marginCallBelow ? MARGIN_CALL : HEALTHY;
 }
 
 /** The full status of a view (made on read). */
@@ -175,6 +182,8 @@ export interface DeriveInput {
   /** 1 when account k is stale after the update. */
   readonly stale: Uint8Array;
   readonly entryOf: (slot: number) => StoredEntry;
+  /** Per slot: UNMARGINABLE, STALE_NOTIFIED (account-figures.ts). */
+  readonly entryFlags: Uint8Array;
   readonly figures: AccountFigures;
   /** Documents replaced by settlement, by account id (those accounts take the general path). */
   readonly settledDocs: ReadonlyMap<string, PortfolioFile>;
@@ -206,18 +215,22 @@ export function deriveTick(input: DeriveInput, events: EventDraft[]): DerivedTic
     entries: new Map(),
     rows: [],
   };
+  const anyError = raw.error.size > 0;
+  const anySettled = input.settledDocs.size > 0;
+  const has = figures.has;
+  const flags = input.entryFlags;
   for (let k = 0; k < count; k++) {
     const slot = slots[k]!;
-    const entry = input.entryOf(slot);
     const isStale = stale[k] === 1;
+    const f = flags[slot]!;
     const general =
-      raw.error.has(k) ||
-      figures.has[slot] !== COMPUTED ||
-      entry.unmarginable !== undefined ||
-      (entry.staleNotified === true && !isStale) ||
-      input.settledDocs.has(entry.doc.account);
+      (anyError && raw.error.has(k)) ||
+      has[slot] !== COMPUTED ||
+      (f & UNMARGINABLE) !== 0 ||
+      ((f & STALE_NOTIFIED) !== 0 && !isStale) ||
+      (anySettled && input.settledDocs.has(input.entryOf(slot).doc.account));
     if (general) {
-      generalAccount(input, d, k, entry, events);
+      generalAccount(input, d, k, input.entryOf(slot), events);
       continue;
     }
     const rawIm = raw.initialMargin[k]!;
@@ -234,7 +247,7 @@ export function deriveTick(input: DeriveInput, events: EventDraft[]): DerivedTic
       mm = Math.max(floorMm, rawMm);
     }
     const before = figures.state[slot]!;
-    const state = stateCode(classifyState(equity, im, mm, params, stateName(before)));
+    const state = classifyCode(equity, im, mm, params, before);
     d.plain[k] = 1;
     d.initialMargin[k] = im;
     d.maintenanceMargin[k] = mm;
@@ -247,6 +260,7 @@ export function deriveTick(input: DeriveInput, events: EventDraft[]): DerivedTic
     d.classifiedFrom[k] = before;
     const wasFloored = !Number.isNaN(figures.floorInitialMargin[slot]!);
     if (state === before && !isStale && !wasFloored) continue;
+    const entry = input.entryOf(slot);
     // A change of state, or figures held at a floor: the objects for the events and the state row.
     const beforeEntry: AccountEntry = { ...entry, view: figures.read(slot) };
     const view: AccountView = {

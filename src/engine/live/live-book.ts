@@ -100,6 +100,11 @@ export class LiveBook {
     return this.documents[slot] as PortfolioFile;
   }
 
+  /** Earliest expiry of each slot's positions, epoch ms (+∞: none); valid until the next put. */
+  expiries(): Float64Array {
+    return this.expiry;
+  }
+
   nextExpiryMs(slot: number): number {
     return this.expiry[slot]!;
   }
@@ -199,31 +204,33 @@ export class LiveBook {
 
   /** True when any exposure key of the slot is flagged in `flags` (by key id). */
   exposedTo(slot: number, flags: Uint8Array): boolean {
-    const start = this.exposure.start(slot);
-    const end = start + this.exposure.length(slot);
-    const keys = this.exposure.column<Int32Array>('key');
-    for (let k = start; k < end; k++) if (flags[keys[k]!] === 1) return true;
-    return false;
+    return exposed(this.exposureRows(), slot, flags);
   }
 
-  /** Rows of the equity slab and the cash slab (read-only views for the equity kernel; valid until the next put). */
-  equityRows(): { readonly start: (slot: number) => number; readonly length: (slot: number) => number; readonly instrument: Int32Array; readonly quantity: Float64Array; readonly entry: Float64Array } {
+  /** The equity rows (positions with entry prices; NaN: none) by slot: views valid until the next put. */
+  equityRows(): EquityRows {
     return {
-      start: (s) => this.equity.start(s),
-      length: (s) => this.equity.length(s),
+      start: this.equity.starts(),
+      length: this.equity.lengths(),
       instrument: this.equity.column('instrument'),
       quantity: this.equity.column('quantity'),
       entry: this.equity.column('entry'),
     };
   }
 
-  cashRows(): { readonly start: (slot: number) => number; readonly length: (slot: number) => number; readonly currency: Int32Array; readonly balance: Float64Array } {
-    return {
-      start: (s) => this.cash.start(s),
-      length: (s) => this.cash.length(s),
-      currency: this.cash.column('currency'),
-      balance: this.cash.column('balance'),
-    };
+  /** The collateral balances (currency id, units) by slot: views valid until the next put. */
+  cashRows(): CashRows {
+    return { start: this.cash.starts(), length: this.cash.lengths(), currency: this.cash.column('currency'), balance: this.cash.column('balance') };
+  }
+
+  /** The exposure keys by slot: views valid until the next put (see `exposed`). */
+  exposureRows(): ExposureRows {
+    return { start: this.exposure.starts(), length: this.exposure.lengths(), key: this.exposure.column('key') };
+  }
+
+  /** Currency id of each slot (views valid until the next put). */
+  currencyIds(): Int32Array {
+    return this.currency;
   }
 
   currencyOf(slot: number): number {
@@ -241,7 +248,8 @@ export class LiveBook {
    */
   gather(slots: Int32Array, count: number): GatheredBook {
     let entries = 0;
-    for (let k = 0; k < count; k++) entries += this.margin.length(slots[k]!);
+    const lengths = this.margin.lengths();
+    for (let k = 0; k < count; k++) entries += lengths[slots[k]!]!;
     const g = this.buffers(count, entries);
     const mi = this.margin.column<Int32Array>('instrument');
     const mq = this.margin.column<Float64Array>('quantity');
@@ -251,6 +259,11 @@ export class LiveBook {
     const size = this.instruments.size;
     const localOf = new Int32Array(size).fill(-1);
     let at = 0;
+    const gi = g.instrument;
+    const gq = g.quantity;
+    const gc = g.collateral;
+    const start = this.margin.starts();
+    const length = this.margin.lengths();
     for (let k = 0; k < count; k++) {
       const s = slots[k]!;
       g.rowStart[k] = at;
@@ -258,13 +271,17 @@ export class LiveBook {
       g.isolated[k] = this.isolated[s]!;
       g.extras[k] = this.extras[s]!;
       accounts[k] = this.ids[s] as string;
-      const from = this.margin.start(s);
-      const n = this.margin.length(s);
-      for (let r = from; r < from + n; r++) localOf[mi[r]!] = 0;
-      g.instrument.set(mi.subarray(from, from + n), at);
-      g.quantity.set(mq.subarray(from, from + n), at);
-      g.collateral.set(mc.subarray(from, from + n), at);
-      at += n;
+      // Element by element: a subarray per account would be an object per account.
+      const from = start[s]!;
+      const end = from + length[s]!;
+      for (let r = from; r < end; r++) {
+        const i = mi[r]!;
+        localOf[i] = 0;
+        gi[at] = i;
+        gq[at] = mq[r]!;
+        gc[at] = mc[r]!;
+        at++;
+      }
     }
     g.rowStart[count] = at;
     const table = new InstrumentTable();
@@ -334,6 +351,35 @@ export class LiveBook {
     this.gathered = made;
     return made;
   }
+}
+
+export interface EquityRows {
+  readonly start: Int32Array;
+  readonly length: Int32Array;
+  readonly instrument: Int32Array;
+  readonly quantity: Float64Array;
+  readonly entry: Float64Array;
+}
+
+export interface CashRows {
+  readonly start: Int32Array;
+  readonly length: Int32Array;
+  readonly currency: Int32Array;
+  readonly balance: Float64Array;
+}
+
+export interface ExposureRows {
+  readonly start: Int32Array;
+  readonly length: Int32Array;
+  readonly key: Int32Array;
+}
+
+/** True when any exposure key of `slot` is flagged in `flags` (by key id). Allocates nothing. */
+export function exposed(rows: ExposureRows, slot: number, flags: Uint8Array): boolean {
+  const start = rows.start[slot]!;
+  const end = start + rows.length[slot]!;
+  for (let k = start; k < end; k++) if (flags[rows.key[k]!] === 1) return true;
+  return false;
 }
 
 /** A gathered book with the compile table its instrument ids index. */

@@ -20,7 +20,7 @@ import { classifyAccount, LIVE_ACCOUNT_STATES, type AccountStatus, type LiveAcco
 import { equityMarks, type EquityMarks } from './account-equities.js';
 import { admitMarket } from './admit-market.js';
 import { applyTrades, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
-import { NO_VIEW, AccountFigures } from './account-figures.js';
+import { NO_VIEW, AccountFigures, PRESENT, STALE_NOTIFIED, UNMARGINABLE } from './account-figures.js';
 import {
   deriveTick,
   deriveView,
@@ -40,7 +40,7 @@ import {
 import type { EngineEvent, EngineListener, EventDraft, EventSink } from './engine-event.js';
 import type { AccountFloor, EngineCheckpoint, UnmarginableInfo } from './engine-checkpoint.js';
 import { largestFeasible } from './largest-feasible.js';
-import { LiveBook } from './live-book.js';
+import { exposed, LiveBook } from './live-book.js';
 import { mergeMarket } from './merge-market.js';
 import {
   evaluateWithGeneration,
@@ -276,6 +276,8 @@ export class LiveEngine {
   /** The same entries by slot (the tick's loops index them without a map lookup). */
   private readonly slotEntries: (StoredEntry | undefined)[] = [];
   private readonly figures = new AccountFigures();
+  /** Per slot: PRESENT, UNMARGINABLE, STALE_NOTIFIED (what the tick's loops test without touching the entries). */
+  private entryFlags = new Uint8Array(0);
   private market: MarketSnapshot | undefined;
   private guard = new Map<string, SpikeState>();
   /** underlying → engine clock (ms) of its last accepted update. */
@@ -397,6 +399,7 @@ export class LiveEngine {
       if (slot === undefined || !this.accounts.has(accountId)) return false;
       this.accounts.delete(accountId);
       this.slotEntries[slot] = undefined;
+      this.entryFlags[slot] = 0;
       this.figures.write(slot, undefined);
       this.explained.delete(slot);
       this.book.remove(accountId);
@@ -465,18 +468,23 @@ export class LiveEngine {
       const chosen = new Int32Array(slotCount);
       let count = 0;
       const has = this.figures.has;
+      const flags = this.entryFlags;
+      const exposure = this.book.exposureRows();
+      const expiry = this.book.expiries();
+      const settleBefore = newMarket ? market.asOfMs : Number.NEGATIVE_INFINITY;
       for (let slot = 0; slot < slotCount; slot++) {
-        const entry = this.slotEntries[slot];
-        if (entry === undefined) continue;
-        const failing = has[slot] === NO_VIEW || entry.unmarginable !== undefined;
-        let target = this.book.exposedTo(slot, changedKeys);
+        const f = flags[slot]!;
+        if ((f & PRESENT) === 0) continue;
+        const failing = has[slot] === NO_VIEW || (f & UNMARGINABLE) !== 0;
+        let target = exposed(exposure, slot, changedKeys);
         // Fresh again, or never evaluated / failed last time: recompute even though its data did not change.
-        if (!target && this.book.exposedTo(slot, acceptedKeys)) target = failing || this.book.exposedTo(slot, staleBefore);
+        if (!target && exposed(exposure, slot, acceptedKeys)) target = failing || exposed(exposure, slot, staleBefore);
         // An account never margined or unmarginable is retried on every new market, whatever it is exposed to.
         if (!target && newMarket && failing) target = true;
         // Expired positions are settled on the first market at or after their expiry (docs/service.md "Expiry").
-        if (newMarket && this.book.nextExpiryMs(slot) <= market.asOfMs) {
-          const outcome = settleExpired(entry.doc, market);
+        if (expiry[slot]! <= settleBefore) {
+          const entry = this.slotEntries[slot] as StoredEntry;
+          const outcome = settleExpired(entry.doc, market as MarketSnapshot);
           if (outcome !== undefined) {
             const id = entry.doc.account;
             target = true;
@@ -767,21 +775,29 @@ export class LiveEngine {
   }
 
   private setStored(accountId: string, stored: StoredEntry): void {
+    const slot = this.book.slot(accountId) as number;
     this.accounts.set(accountId, stored);
-    this.slotEntries[this.book.slot(accountId) as number] = stored;
+    this.slotEntries[slot] = stored;
+    if (slot >= this.entryFlags.length) {
+      const grown = new Uint8Array(Math.max(slot + 1, 2 * this.entryFlags.length, 64));
+      grown.set(this.entryFlags);
+      this.entryFlags = grown;
+    }
+    this.entryFlags[slot] = PRESENT | (stored.unmarginable === undefined ? 0 : UNMARGINABLE) | (stored.staleNotified === true ? STALE_NOTIFIED : 0);
   }
 
   /** Stage 5 over the tick's accounts (derive-states.ts); their staleness after the update by key flags. */
   private derive(slots: Int32Array, raw: RemarginOutput, market: MarketSnapshot, now: number, lastUpdate: ReadonlyMap<string, number>, docs: ReadonlyMap<string, PortfolioFile>, events: EventDraft[]): DerivedTick {
     const flags = this.staleKeyFlags(now, lastUpdate, market);
+    const rows = this.book.exposureRows();
     const stale = new Uint8Array(slots.length);
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k]!;
-      const doc = docs.get(this.book.id(slot));
-      stale[k] = (doc === undefined ? this.book.exposedTo(slot, flags) : this.staleUnderlyingsOf(doc, now, lastUpdate, market).length > 0) ? 1 : 0;
+      const doc = docs.size === 0 ? undefined : docs.get(this.book.id(slot));
+      stale[k] = (doc === undefined ? exposed(rows, slot, flags) : this.staleUnderlyingsOf(doc, now, lastUpdate, market).length > 0) ? 1 : 0;
     }
     return deriveTick(
-      { slots, raw, stale, entryOf: (slot) => this.slotEntries[slot] as StoredEntry, figures: this.figures, settledDocs: docs, asOf: market.asOf, now, params: this.accountParams },
+      { slots, raw, stale, entryOf: (slot) => this.slotEntries[slot] as StoredEntry, entryFlags: this.entryFlags, figures: this.figures, settledDocs: docs, asOf: market.asOf, now, params: this.accountParams },
       events,
     );
   }
@@ -789,6 +805,7 @@ export class LiveEngine {
   /** Applies a persisted tick: the plain accounts' figure columns in place, the others' entries. */
   private applyDerived(slots: Int32Array, d: DerivedTick, docs: ReadonlyMap<string, PortfolioFile>, raw: RemarginOutput, asOf: string, now: number): void {
     const f = this.figures;
+    const results = raw.result.size > 0;
     for (let k = 0; k < slots.length; k++) {
       if (d.plain[k] !== 1) continue;
       const slot = slots[k]!;
@@ -804,7 +821,7 @@ export class LiveEngine {
       f.asOf[slot] = asOf;
       f.computedAt[slot] = now;
       f.generation[slot] = raw.generation[k];
-      f.result[slot] = raw.result.get(k);
+      f.result[slot] = results ? raw.result.get(k) : undefined;
       f.version[slot] = (f.version[slot]! + 1) >>> 0;
     }
     for (const entry of d.entries.values()) {
@@ -853,6 +870,10 @@ export class LiveEngine {
     const out = remarginOutput(slots.length);
     const batch: number[] = [];
     const aside: number[] = [];
+    if (blocked.size === 0 && docs.size === 0) {
+      remarginAccounts(this.book, slots, slots.length, market, this.marksFor(market), this.marginSettings(), this.scratch, (d, m) => this.evaluateDocs(d, m), out);
+      return out;
+    }
     for (let k = 0; k < slots.length; k++) {
       const id = this.book.id(slots[k]!);
       const error = blocked.get(id);

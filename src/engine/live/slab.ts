@@ -31,6 +31,16 @@ export class Slab<K extends string> {
     return this.cols[name] as T;
   }
 
+  /** Row starts by slot (valid until the next write). */
+  starts(): Int32Array {
+    return this.rowStart;
+  }
+
+  /** Row lengths by slot; slots beyond the array have none (valid until the next write). */
+  lengths(): Int32Array {
+    return this.rowLength;
+  }
+
   start(slot: number): number {
     return this.rowStart[slot]!;
   }
