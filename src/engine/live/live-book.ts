@@ -69,6 +69,9 @@ export class LiveBook {
   private readonly cash = new Slab({ currency: 'i32', balance: 'f64' });
   private readonly exposure = new Slab({ key: 'i32' });
   private gathered: GatherBuffers | undefined;
+  /** Margin rows naming each instrument (by book id). */
+  private refs = new Int32Array(0);
+  private compileTableCache: CompileTable | undefined;
 
   constructor(options: LiveBookOptions) {
     this.options = options;
@@ -143,11 +146,13 @@ export class LiveBook {
     this.expiry[slot] = nextExpiryMs(doc);
 
     const rows = resolved.positions;
+    this.release(slot);
     let at = this.margin.place(slot, rows.length);
     const mi = this.margin.column<Int32Array>('instrument');
     const mq = this.margin.column<Float64Array>('quantity');
     const mc = this.margin.column<Uint8Array>('collateral');
     for (const p of rows) {
+      this.hold(p.instrument);
       mi[at] = p.instrument;
       mq[at] = p.quantity;
       mc[at] = p.field.startsWith('collateral.') ? 1 : 0;
@@ -187,11 +192,83 @@ export class LiveBook {
     this.slotOf.delete(accountId);
     this.ids[slot] = undefined;
     this.documents[slot] = undefined;
+    this.release(slot);
     this.margin.clear(slot);
     this.equity.clear(slot);
     this.cash.clear(slot);
     this.exposure.clear(slot);
     this.free.push(slot);
+    return true;
+  }
+
+  /** Counts a margin row naming instrument i (a first holder changes the live instruments). */
+  private hold(i: number): void {
+    if (i >= this.refs.length) {
+      const grown = new Int32Array(Math.max(i + 1, 2 * this.refs.length, 64));
+      grown.set(this.refs);
+      this.refs = grown;
+    }
+    const held = this.refs[i]!;
+    this.refs[i] = held + 1;
+    if (held === 0) this.compileTableCache = undefined;
+  }
+
+  /** Uncounts the slot's current margin rows (a last holder changes the live instruments). */
+  private release(slot: number): void {
+    const n = this.margin.length(slot);
+    if (n === 0) return;
+    const from = this.margin.start(slot);
+    const mi = this.margin.column<Int32Array>('instrument');
+    for (let r = from; r < from + n; r++) {
+      const i = mi[r]!;
+      this.refs[i] = this.refs[i]! - 1;
+      if (this.refs[i] === 0) this.compileTableCache = undefined;
+    }
+  }
+
+  /**
+   * The compile table of the live instruments (those some account holds), in the book's id order: what a tick
+   * revalues. Kept between ticks, made again only when an instrument gains its first holder or loses its last (an
+   * expired one after settlement), so the table, and the latest compiled model with it, cover every account.
+   */
+  compileTable(): CompileTable {
+    if (this.compileTableCache !== undefined) return this.compileTableCache;
+    const size = this.instruments.size;
+    const localOf = new Int32Array(size).fill(-1);
+    const table = new InstrumentTable();
+    const specs = this.instruments.specs();
+    const globalOf: number[] = [];
+    for (let i = 0; i < size; i++) {
+      if ((this.refs[i] ?? 0) === 0) continue;
+      localOf[i] = table.add(specs[i]!, this.fieldOf(i));
+      globalOf.push(i);
+    }
+    const made: CompileTable = { table, localOf, globalOf, identity: globalOf.length === size };
+    this.compileTableCache = made;
+    return made;
+  }
+
+  /** The compile table without the instruments flagged in `drop` (a market that cannot value them). */
+  compileTableWithout(drop: (instrument: number) => boolean): CompileTable {
+    const base = this.compileTable();
+    const localOf = new Int32Array(base.localOf.length).fill(-1);
+    const table = new InstrumentTable();
+    const globalOf: number[] = [];
+    for (const i of base.globalOf) {
+      if (drop(i)) continue;
+      localOf[i] = table.add(this.instruments.spec(i), this.fieldOf(i));
+      globalOf.push(i);
+    }
+    return { table, localOf, globalOf, identity: false };
+  }
+
+  /** True when every margin row of the slot names an instrument of `map`. */
+  covered(slot: number, map: CompileTable): boolean {
+    if (map.identity) return true;
+    const from = this.margin.start(slot);
+    const end = from + this.margin.length(slot);
+    const mi = this.margin.column<Int32Array>('instrument');
+    for (let r = from; r < end; r++) if (map.localOf[mi[r]!]! < 0) return false;
     return true;
   }
 
@@ -241,12 +318,11 @@ export class LiveBook {
   fieldOf = (instrument: number): string => this.instrumentField[instrument] ?? `instruments.${instrument}`;
 
   /**
-   * The margin rows of `slots[0..count)` as one AccountBook (account k = slots[k]) over a compile table of only the
-   * instruments those rows name (`table`, ids in the book's id order; `globalOf[local]` is the book's id), so a
-   * model compiles and revalues just what the accounts hold. In shared memory reused between calls: valid until the
-   * next gather. `portfolio(k)` resolves the account's document against `table` (the per-account path).
+   * The margin rows of `slots[0..count)` as one AccountBook (account k = slots[k]) over the compile table `map`
+   * (every row's instrument must be in it: `covered`), in shared memory reused between calls: valid until the next
+   * gather. `portfolio(k)` resolves the account's document against the table (the per-account path).
    */
-  gather(slots: Int32Array, count: number): GatheredBook {
+  gather(slots: Int32Array, count: number, map: CompileTable): GatheredBook {
     let entries = 0;
     const lengths = this.margin.lengths();
     for (let k = 0; k < count; k++) entries += lengths[slots[k]!]!;
@@ -255,15 +331,13 @@ export class LiveBook {
     const mq = this.margin.column<Float64Array>('quantity');
     const mc = this.margin.column<Uint8Array>('collateral');
     const accounts: string[] = new Array<string>(count);
-    // Instruments named, then local ids in ascending global id (the table does not depend on account order).
-    const size = this.instruments.size;
-    const localOf = new Int32Array(size).fill(-1);
-    let at = 0;
     const gi = g.instrument;
     const gq = g.quantity;
     const gc = g.collateral;
     const start = this.margin.starts();
-    const length = this.margin.lengths();
+    const localOf = map.localOf;
+    const identity = map.identity;
+    let at = 0;
     for (let k = 0; k < count; k++) {
       const s = slots[k]!;
       g.rowStart[k] = at;
@@ -273,27 +347,18 @@ export class LiveBook {
       accounts[k] = this.ids[s] as string;
       // Element by element: a subarray per account would be an object per account.
       const from = start[s]!;
-      const end = from + length[s]!;
+      const end = from + lengths[s]!;
       for (let r = from; r < end; r++) {
         const i = mi[r]!;
-        localOf[i] = 0;
-        gi[at] = i;
+        gi[at] = identity ? i : localOf[i]!;
         gq[at] = mq[r]!;
         gc[at] = mc[r]!;
         at++;
       }
     }
     g.rowStart[count] = at;
-    const table = new InstrumentTable();
-    const specs = this.instruments.specs();
-    const globalOf: number[] = [];
-    for (let i = 0; i < size; i++) {
-      if (localOf[i] === -1) continue;
-      localOf[i] = table.add(specs[i]!, this.fieldOf(i));
-      globalOf.push(i);
-    }
-    for (let e = 0; e < at; e++) g.instrument[e] = localOf[g.instrument[e]!]!;
-    const fieldOf = (local: number): string => this.fieldOf(globalOf[local] ?? -1);
+    const table = map.table;
+    const fieldOf = (local: number): string => this.fieldOf(map.globalOf[local] ?? -1);
     const book: AccountBook = {
       accountCount: count,
       accounts,
@@ -312,7 +377,7 @@ export class LiveBook {
       },
       fieldOf,
     };
-    return { book, table, globalOf };
+    return { book, table, globalOf: map.globalOf };
   }
 
   /** Resolves `doc` against another table (a compile table): the per-account path of a gathered book. */
@@ -380,6 +445,17 @@ export function exposed(rows: ExposureRows, slot: number, flags: Uint8Array): bo
   const end = start + rows.length[slot]!;
   for (let k = start; k < end; k++) if (flags[rows.key[k]!] === 1) return true;
   return false;
+}
+
+/** Instruments a model is compiled over, and how book ids map to theirs. */
+export interface CompileTable {
+  readonly table: InstrumentTable;
+  /** Compile-table id of each book id (−1: not in it). */
+  readonly localOf: Int32Array;
+  /** Book id of each compile-table id. */
+  readonly globalOf: readonly number[];
+  /** Every book instrument, same ids (rows copy without remapping). */
+  readonly identity: boolean;
 }
 
 /** A gathered book with the compile table its instrument ids index. */

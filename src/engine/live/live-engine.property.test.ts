@@ -72,7 +72,7 @@ async function check(model: string, ops: readonly Op[]): Promise<void> {
   const vols = { BTC: 0.55, ETH: 0.65 };
   const file = (): MarketSnapshotFile => ({
     asOf: ASOF,
-    underlyings: { BTC: { index: prices.BTC, vol: { atm: vols.BTC } }, ETH: { index: prices.ETH, vol: { atm: vols.ETH } } },
+    underlyings: { BTC: { index: prices.BTC, rate: 0, vol: { atm: vols.BTC } }, ETH: { index: prices.ETH, rate: 0, vol: { atm: vols.ETH } } },
     fx: { USDC: 1 },
   });
   await engine.onMarket(parseMarketSnapshot(file()));

@@ -1,5 +1,5 @@
 import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
-import type { InstrumentTable } from '../../instruments/instrument-table.js';
+import { InstrumentTable } from '../../instruments/instrument-table.js';
 import { resolveInstrument } from '../../instruments/resolve-instrument.js';
 import type { MarketSnapshot } from '../../market/market-snapshot.js';
 import { evaluateBookPartitioned, partitions } from '../../models/book-partition.js';
@@ -10,7 +10,7 @@ import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import { accountEquity } from '../account/account-equity.js';
 import type { AccountParams } from '../account/account-params.js';
 import { accountEquities, type EquityMarks } from './account-equities.js';
-import type { LiveBook } from './live-book.js';
+import type { CompileTable, LiveBook } from './live-book.js';
 
 /**
  * A compiled model on one market over one compile table: what margined a set of accounts, kept while any of them
@@ -147,13 +147,25 @@ export function remarginAccounts(
   }
 
   if (nFast > 0) {
-    const { book: gathered, table } = book.gather(fast, nFast);
-    let compiled: CompiledModel | undefined;
-    try {
-      compiled = compileModelRun(settings.run, table, market, gathered.fieldOf, settings.options);
-    } catch {
-      compiled = undefined;
+    // The live instruments' compile table (kept between ticks); if the market cannot value some of them, the model
+    // is compiled without those, and the accounts holding them take the per-account path (which names the error).
+    let map = book.compileTable();
+    let compiled = tryCompile(settings, map, market, book);
+    if (compiled === undefined) {
+      const bad = unvaluable(settings, map, market, book);
+      if (bad.size > 0 && bad.size < map.globalOf.length) {
+        map = book.compileTableWithout((i) => bad.has(i));
+        compiled = tryCompile(settings, map, market, book);
+        let kept = 0;
+        for (let j = 0; j < nFast; j++) {
+          if (!book.covered(fast[j]!, map)) continue;
+          fast[kept] = fast[j]!;
+          fastIndex[kept++] = fastIndex[j]!;
+        }
+        nFast = kept;
+      }
     }
+    const { book: gathered, table } = book.gather(fast, nFast, map);
     const perAccount = (generation: Generation, compiledModel: CompiledModel, j: number): void => {
       const k = fastIndex[j]!;
       const r = evaluateResolved(compiledModel, generation, () => gathered.portfolio(j), equity[k]!);
@@ -208,6 +220,30 @@ export function remarginAccounts(
     );
     slowIndex.forEach((k, j) => putFigures(into, k, raw[j]!));
   }
+}
+
+/** The model compiled over a compile table, or undefined when the market cannot value one of its instruments. */
+function tryCompile(settings: MarginSettings, map: CompileTable, market: MarketSnapshot, book: LiveBook): CompiledModel | undefined {
+  try {
+    return compileModelRun(settings.run, map.table, market, (local) => book.fieldOf(map.globalOf[local] ?? -1), settings.options);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The instruments of `map` the model cannot be compiled over on `market`, each tried alone (the rare path). */
+function unvaluable(settings: MarginSettings, map: CompileTable, market: MarketSnapshot, book: LiveBook): Set<number> {
+  const bad = new Set<number>();
+  for (const i of map.globalOf) {
+    const one = new InstrumentTable();
+    one.add(book.instruments.spec(i));
+    try {
+      compileModelRun(settings.run, one, market, () => book.fieldOf(i), settings.options);
+    } catch {
+      bad.add(i);
+    }
+  }
+  return bad;
 }
 
 /** Full evaluation of one resolved account with a compiled model; equity given. Errors are returned, not thrown. */
