@@ -67,6 +67,18 @@ export interface CompiledModel {
    * relative; tested for every model). Models without one are evaluated account by account by computeBookMargins.
    */
   evaluateBook?(book: AccountBook, out: BookOutput, options: BatchOptions): BatchReport;
+  /**
+   * Initial and maintenance margin of one account without the explanation (no components, contributions or
+   * details): the live engine's what-ifs (issue 15), which explain only when asked. Must equal `evaluate`'s figures
+   * (to 1e-12 relative). Models without one are evaluated in full.
+   */
+  figures?(portfolio: ResolvedPortfolio): MarginFigures;
+}
+
+/** A margin without its explanation, account currency. */
+export interface MarginFigures {
+  readonly initialMargin: number;
+  readonly maintenanceMargin: number;
 }
 
 /**

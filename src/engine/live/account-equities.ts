@@ -122,3 +122,50 @@ export function accountEquities(book: LiveBook, marks: EquityMarks, slots: Int32
     out[k] = collateralValue - haircutAmount + positionsValue;
   }
 }
+
+/**
+ * accountEquities for one account whose positions are given as rows (book instrument ids, signed quantities, entry
+ * prices or undefined) instead of its slot's rows — a what-if's positions after the trades — with the slot's
+ * collateral balances. The same terms in the same order, so the same bits. NaN when a figure is missing.
+ */
+export function rowsEquity(book: LiveBook, marks: EquityMarks, slot: number, ids: readonly number[], quantities: readonly number[], entries: readonly (number | undefined)[]): number {
+  const cash = book.cashRows();
+  const { fx, haircut, currencies } = marks;
+  const a = book.currencyIds()[slot]!;
+  let collateralValue = 0;
+  let haircutAmount = 0;
+  const c0 = cash.start[slot]!;
+  const c1 = c0 + cash.length[slot]!;
+  for (let r = c0; r < c1; r++) {
+    const ccy = cash.currency[r]!;
+    const value = cash.balance[r]! * fx[ccy * currencies + a]!;
+    const cut = Math.max(0, value) * haircut[ccy * currencies + a]!;
+    collateralValue += value;
+    haircutAmount += cut;
+  }
+  return collateralValue - haircutAmount + positionsValue(marks, a, ids, quantities, entries);
+}
+
+/** Σ positions' values (accountEquity's positionsValue) of rows, account currency id `a`. */
+export function positionsValue(marks: EquityMarks, a: number, ids: readonly number[], quantities: readonly number[], entries: readonly (number | undefined)[]): number {
+  const { fx, currencies } = marks;
+  let value = 0;
+  for (let r = 0; r < ids.length; r++) {
+    const q = quantities[r]!;
+    if (q === 0) continue;
+    const i = ids[r]!;
+    const rate = fx[marks.currency[i]! * currencies + a]!;
+    let perContract: number;
+    if (marks.basis[i] !== VARIATION) perContract = marks.value[i]!;
+    else {
+      const p0 = entries[r];
+      if (p0 === undefined) perContract = 0;
+      else {
+        const p1 = marks.reference[i]!;
+        perContract = marks.inverse[i] === 1 ? inverseDeltaOnePnl(marks.multiplier[i]!, p0, p1) : linearDeltaOnePnl(marks.multiplier[i]!, p0, p1);
+      }
+    }
+    value += q * perContract * rate + 0;
+  }
+  return value;
+}

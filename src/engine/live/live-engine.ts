@@ -57,6 +57,7 @@ import {
   type RemarginScratch,
 } from './remargin-accounts.js';
 import { settleExpired, type ExpirySettlement } from './settle-expired.js';
+import { fastWhatIf } from './what-if.js';
 import type { SpikeState } from './spike-guard.js';
 
 /** Milliseconds since the epoch; injected so tests control time. */
@@ -291,6 +292,8 @@ export class LiveEngine {
   private marks: { readonly market: MarketSnapshot; readonly instruments: number; readonly currencies: number; readonly marks: EquityMarks } | undefined;
   /** Explained results already made (by slot, with the figures' version they explain); bounded. */
   private readonly explained = new Map<number, { readonly version: number; readonly result: MarginResult }>();
+  /** Instrument names (as clients spell them) → book id, for what-ifs. */
+  private readonly symbolIds = new Map<string, number | undefined>();
 
   constructor(options: LiveEngineOptions) {
     requirePositive(options.staleAfterMs, 'staleAfterMs');
@@ -667,17 +670,67 @@ export class LiveEngine {
    * when it holds every instrument named (no compilation).
    */
   whatIf(accountId: string, trades: readonly TradeInput[]): WhatIfResult {
-    const entry = this.entry(accountId);
-    trades.forEach((t, i) => requireFinite(t.quantity, `trades.${i}.quantity`));
+    for (let i = 0; i < trades.length; i++) requireFinite(trades[i]!.quantity, `trades.${i}.quantity`);
+    const stored = this.accounts.get(accountId);
     const market = this.requireMarket();
+    const now = this.clock.now();
+    if (stored !== undefined) {
+      const fast = this.fastWhatIf(accountId, stored.doc, trades, market);
+      if (fast instanceof CrossmarginError) throw fast;
+      if (fast !== undefined) {
+        const previous = this.figures.read(this.book.slot(accountId) as number);
+        const stale = fast.exposure.filter((k) => this.isStale(k, now, market));
+        const view = deriveView({ ...fast.raw, equity: fast.raw.equity - fast.tradeValue }, stored.doc.currency, previous, stale.length > 0, market.asOf, now, stored.seedState, this.accountParams);
+        const positions = fast.positions;
+        const fields = this.marginFields(accountId, view, stale, market.asOf) as ReturnType<LiveEngine['marginFields']> & { positions: PortfolioFile['positions']; tradeValue: number };
+        fields.positions = positions;
+        fields.tradeValue = fast.tradeValue;
+        return lazyResult(fields, () => this.explain({ ...stored.doc, positions }, view, false));
+      }
+    }
+    const entry = this.entry(accountId);
     const doc = parseWithSchema(PortfolioFileSchema, applyTrades(entry.doc, trades, this.fillPrice(market)), 'what-if');
     const raw = this.evaluateOne(doc, market);
     if (raw instanceof CrossmarginError) throw raw;
     const tradeValue = trades.length === 0 ? 0 : this.positionsValue({ ...doc, positions: trades.map((t) => ({ ...t })), collateral: {} }, market);
-    const now = this.clock.now();
     const stale = this.staleUnderlyingsOf(doc, now, this.lastUpdate, market);
     const view = deriveView({ ...raw, equity: raw.equity - tradeValue }, doc.currency, entry.view, stale.length > 0, market.asOf, now, entry.seedState, this.accountParams);
     return lazyResult({ ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue }, () => this.explain(doc, view, false));
+  }
+
+  /** The what-if fast path (what-if.ts) with the latest compiled model, when there is one for this market. */
+  private fastWhatIf(accountId: string, doc: PortfolioFile, trades: readonly TradeInput[], market: MarketSnapshot): ReturnType<typeof fastWhatIf> {
+    const generation = this.latest?.market === market ? this.latest : undefined;
+    const slot = this.book.slot(accountId);
+    if (generation === undefined || slot === undefined) return undefined;
+    return fastWhatIf(slot, doc, trades, {
+      book: this.book,
+      generation,
+      instrumentId: (input) => this.instrumentId(input),
+      fillPrice: this.fillPrice(market),
+      marks: this.marksFor(market),
+    });
+  }
+
+  /** Book id of a named instrument (a string input, cached), undefined for one the book lacks or a spec object. */
+  private instrumentId(input: InstrumentInput): number | undefined {
+    if (typeof input !== 'string') return undefined;
+    let id = this.symbolIds.get(input);
+    if (id === undefined && !this.symbolIds.has(input)) {
+      try {
+        id = this.book.instruments.id(resolveInstrument(input, 'instrument').symbol);
+      } catch {
+        id = undefined;
+      }
+      // Only names the book knows are kept (a what-if naming garbage must not grow the cache).
+      if (id !== undefined) this.symbolIds.set(input, id);
+    }
+    return id;
+  }
+
+  /** True when `key` is an underlying of `market` not updated within staleAfterMs at `now`. */
+  private isStale(key: string, now: number, market: MarketSnapshot): boolean {
+    return market.has(key) && now - (this.lastUpdate.get(key) ?? Number.NEGATIVE_INFINITY) > this.staleAfterMs;
   }
 
   /**
@@ -1211,10 +1264,7 @@ function expiredError(spec: InstrumentSpec, field: string, asOf: string): Crossm
  */
 function lazyResult<T extends object>(fields: T, explain: () => MarginResult): T & { readonly result: MarginResult } {
   let made: MarginResult | undefined;
-  return Object.defineProperty(fields, 'result', {
-    enumerable: true,
-    get: () => (made ??= explain()),
-  }) as T & { readonly result: MarginResult };
+  return Object.defineProperty(fields, 'result', { enumerable: true, configurable: true, get: () => (made ??= explain()) }) as T & { readonly result: MarginResult };
 }
 
 /** Account k of a re-margin output as an object. */

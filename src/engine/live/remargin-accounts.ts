@@ -284,7 +284,9 @@ export function evaluateWithGeneration(doc: PortfolioFile, generation: Generatio
     const resolved = book.resolveIn(doc, table);
     // Resolution must not have grown the table (a symbol spelt another way than its canonical name): compile again.
     if (resolved.positions.some((p) => p.instrument >= table.size) || table.size !== generation.tableSize) return undefined;
-    const eq = accountEquity(resolved, table, generation.market, params).equity;
+    // Equity counts collateral once: the model's collateral rows (stressed collateral) are not positions of equity.
+    const held = book.collateralAsPositions ? { ...resolved, positions: resolved.positions.filter((p) => !p.field.startsWith('collateral.')) } : resolved;
+    const eq = accountEquity(held, table, generation.market, params).equity;
     return evaluateResolved(generation.compiled, generation, () => resolved, eq);
   } catch (error) {
     return toCrossmarginError(error);

@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { black76Price } from '../../pricing/black76-price.js';
+import { InstrumentTable } from '../../instruments/instrument-table.js';
+import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
 import { computeMargin } from '../compute-margin.js';
+import { scenarioGridModel } from './scenario-grid-model.js';
+import { ScenarioGridParamsSchema } from './scenario-grid-params.js';
 import { MarginResultSchema } from '../margin-result.js';
 import { TEST_INSTRUMENTS, testMarket } from '../model-test-fixtures.js';
 
@@ -186,5 +190,30 @@ describe('scenario-grid marginal contributions (worst-case explanation)', () => 
       expect(marginal[i]!.marginal).toBeCloseTo(full.maintenanceMargin - reduced.maintenanceMargin, 6);
     });
     expect(marginal[2]!.marginal).toBeLessThan(0); // the long put hedges the long perpetual's downside
+  });
+});
+
+describe('scenario-grid figures (what-ifs without the explanation)', () => {
+  it('equal evaluate, cross and isolated, with and without groups', () => {
+    const positionsArb = fc.array(
+      fc.record({ instrument: fc.integer({ min: 0, max: TEST_INSTRUMENTS.length - 1 }), quantity: fc.integer({ min: -50_000, max: 50_000 }) }),
+      { minLength: 1, maxLength: 8 },
+    );
+    fc.assert(
+      fc.property(positionsArb, fc.constantFrom('cross' as const, 'isolated' as const), fc.boolean(), (positions, mode, grouped) => {
+        const table = new InstrumentTable();
+        const portfolio = resolvePortfolio(
+          { account: 'f', mode, positions: positions.map((p) => ({ instrument: TEST_INSTRUMENTS[p.instrument], quantity: p.quantity / 1000 })) },
+          table,
+        );
+        const params = ScenarioGridParamsSchema.parse(grouped ? { groups: [['BTC', 'SPX']] } : {});
+        const compiled = scenarioGridModel.compile(params, { instruments: table, market: testMarket() });
+        const full = compiled.evaluate(portfolio);
+        const figures = compiled.figures?.(portfolio);
+        expect(figures?.maintenanceMargin).toBe(full.maintenanceMargin);
+        expect(figures?.initialMargin).toBe(full.initialMargin);
+      }),
+      { numRuns: 80 },
+    );
   });
 });

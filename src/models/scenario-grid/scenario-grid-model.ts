@@ -49,7 +49,40 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
   });
   const crossRow = (underlying: string): { key: string; name: string } =>
     groupOfUnderlying.get(underlying) ?? { key: `u:${underlying}`, name: underlying };
+  // figures(): each instrument's cross-mode row key, and a reused row buffer (grown on demand).
+  const crossKey = Array.from({ length: context.instruments.size }, (_, i) => crossRow(context.instruments.spec(i).underlying).key);
+  let rowBuffer = new Float64Array(0);
   return {
+    /**
+     * The figures alone (what-ifs): the rows `evaluate` makes — positions grouped by key in first-seen order,
+     * weights quantity × fx, summed in position order from 0 as the aggregation kernels do — and the worst loss per
+     * row summed in row order: the same numbers, without components, contributions or labels.
+     */
+    figures(portfolio) {
+      const n = set.count;
+      const count = portfolio.positions.length;
+      if (rowBuffer.length < count * n) rowBuffer = new Float64Array(Math.max(count * n, 2 * rowBuffer.length));
+      const rows = rowBuffer;
+      const keys: (string | number)[] = [];
+      for (let i = 0; i < count; i++) {
+        const p = portfolio.positions[i]!;
+        const key = portfolio.mode === 'isolated' ? i : (crossKey[p.instrument] ?? crossRow(context.instruments.spec(p.instrument).underlying).key);
+        let r = keys.indexOf(key);
+        if (r < 0) {
+          r = keys.length;
+          keys.push(key);
+          rows.fill(0, r * n, r * n + n);
+        }
+        if (p.instrument >= matrix.instrumentCount) return { initialMargin: Number.NaN, maintenanceMargin: Number.NaN };
+        const w = p.quantity * context.market.fxRate(context.instruments.spec(p.instrument).currency, portfolio.currency);
+        const o = r * n;
+        const b = p.instrument * n;
+        for (let s = 0; s < n; s++) rows[o + s] = rows[o + s]! + w * matrix.pnl[b + s]!;
+      }
+      let maintenance = 0;
+      for (let r = 0; r < keys.length; r++) maintenance += worstLoss(rows, r * n, n);
+      return { initialMargin: maintenance * params.initialRatio, maintenanceMargin: maintenance };
+    },
     /**
      * The batch path: every account's groups (cross: its underlyings or configured groups; isolated: each position)
      * as rows of one grouped book, worst loss per row by the fused kernel on the batch threads, summed per account

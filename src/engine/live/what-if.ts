@@ -1,0 +1,133 @@
+import { toCrossmarginError, type CrossmarginError } from '../../core/errors.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import type { MarginResult } from '../../models/margin-result.js';
+import { entryAfterTrade } from '../../portfolio/entry-after-trade.js';
+import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
+import type { ResolvedPortfolio, ResolvedPosition } from '../../portfolio/resolve-portfolio.js';
+import { positionsValue, rowsEquity, type EquityMarks } from './account-equities.js';
+import type { InstrumentInput, TradeInput } from './apply-trades.js';
+import type { LiveBook } from './live-book.js';
+import { finiteFigures, type Generation, type RawFigures } from './remargin-accounts.js';
+
+/** What a what-if needs of the engine besides the account. */
+export interface WhatIfContext {
+  readonly book: LiveBook;
+  readonly generation: Generation;
+  /** Book id of an instrument input, undefined when the book has never seen it (then the general path runs). */
+  readonly instrumentId: (input: InstrumentInput) => number | undefined;
+  /** The fill price of a trade (the mark), as applyTrades takes it. */
+  readonly fillPrice: (spec: InstrumentSpec) => number | undefined;
+  /** The book's equity marks on `market`. */
+  readonly marks: EquityMarks;
+}
+
+/** A what-if answered from the compiled state: the figures, and what the general path would also give. */
+export interface FastWhatIf {
+  readonly raw: RawFigures;
+  /** Value of the traded quantities at the mark (account currency). */
+  readonly tradeValue: number;
+  /** The positions after the trades, as applyTrades writes them. */
+  readonly positions: PortfolioFile['positions'];
+  /** Underlyings and currencies the account is exposed to after the trades. */
+  readonly exposure: readonly string[];
+}
+
+/**
+ * A what-if from the live state, without documents (issue 15: ≥ 50,000 per second): the account's compiled rows
+ * with the trades applied as applyTrades applies them (same position order, same entry prices at the mark), margined
+ * with the latest compiled model and valued as accountEquity values them — the figures the general path gives,
+ * without parsing or resolving a document. Undefined when the fast path does not apply (an instrument the compiled
+ * model lacks, resting orders, a non-finite position): the caller takes the general path, which names any error.
+ */
+export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly TradeInput[], context: WhatIfContext): FastWhatIf | CrossmarginError | undefined {
+  const { book, generation } = context;
+  if (doc.openOrders !== undefined && doc.openOrders.length > 0) return undefined;
+  const table = generation.table;
+  const rows = book.equityRows();
+  const start = rows.start[slot]!;
+  const n = rows.length[slot]!;
+  if (n !== doc.positions.length) return undefined;
+  // The positions as rows: book id, quantity, entry price (NaN: none), the document's position (undefined: a trade's).
+  const ids: number[] = [];
+  const quantities: number[] = [];
+  const entries: (number | undefined)[] = [];
+  const inputs: InstrumentInput[] = [];
+  for (let r = 0; r < n; r++) {
+    ids.push(rows.instrument[start + r]!);
+    quantities.push(rows.quantity[start + r]!);
+    const e = rows.entry[start + r]!;
+    entries.push(Number.isNaN(e) ? undefined : e);
+    inputs.push(doc.positions[r]!.instrument);
+  }
+  const traded: { id: number; quantity: number }[] = [];
+  for (const t of trades) {
+    const id = context.instrumentId(t.instrument);
+    if (id === undefined) return undefined;
+    const spec = book.instruments.spec(id);
+    traded.push({ id, quantity: t.quantity });
+    const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
+    const price = deltaOne ? context.fillPrice(spec) : undefined;
+    const at = ids.indexOf(id);
+    if (at < 0) {
+      ids.push(id);
+      quantities.push(t.quantity);
+      entries.push(price);
+      inputs.push(t.instrument);
+      continue;
+    }
+    entries[at] = deltaOne ? entryAfterTrade(spec.settlement, quantities[at]!, entries[at], t.quantity, price) : undefined;
+    quantities[at] = quantities[at]! + t.quantity;
+  }
+  const positions: ResolvedPosition[] = [];
+  const out: PortfolioFile['positions'][number][] = [];
+  for (let r = 0; r < ids.length; r++) {
+    const q = quantities[r]!;
+    if (q === 0) continue;
+    if (!Number.isFinite(q)) return undefined;
+    const local = table.id(book.instruments.spec(ids[r]!).symbol);
+    if (local === undefined || local >= generation.tableSize) return undefined;
+    const entryPrice = entries[r];
+    positions.push({ instrument: local, quantity: q, field: `positions.${out.length}.instrument`, ...(entryPrice === undefined ? {} : { entryPrice }) });
+    out.push({ instrument: inputs[r]!, quantity: q, ...(entryPrice === undefined ? {} : { entryPrice }) });
+  }
+  const held: ResolvedPortfolio = { account: doc.account, currency: doc.currency, mode: doc.mode, positions, collateral: doc.collateral, source: `account ${doc.account}` };
+  let margined: ResolvedPortfolio = held;
+  if (book.collateralAsPositions) {
+    const collateral: ResolvedPosition[] = [];
+    for (const [ccy, amount] of Object.entries(doc.collateral)) {
+      if (ccy === doc.currency || amount === 0) continue;
+      const local = table.id(ccy);
+      if (local === undefined || local >= generation.tableSize) return undefined;
+      collateral.push({ instrument: local, quantity: amount, field: `collateral.${ccy}` });
+    }
+    margined = { ...held, positions: [...positions, ...collateral] };
+  }
+  try {
+    // Equity and the trades' value from the tick's marks (accountEquity's terms, in its order); a figure the market
+    // lacks leaves the answer to the general path, which names the error.
+    const equity = rowsEquity(book, context.marks, slot, ids, quantities, entries);
+    const tradeValue = positionsValue(
+      context.marks,
+      book.currencyIds()[slot]!,
+      traded.map((t) => t.id),
+      traded.map((t) => t.quantity),
+      traded.map(() => undefined),
+    );
+    if (!Number.isFinite(equity) || !Number.isFinite(tradeValue)) return undefined;
+    // The figures alone when the model can give them (the explanation is made if someone reads it).
+    const compiled = generation.compiled;
+    const figures = compiled.figures?.(margined);
+    const result = figures === undefined ? compiled.evaluate(margined) : undefined;
+    const margin = figures ?? (result as MarginResult);
+    const exposure = new Set<string>([doc.currency, ...Object.keys(doc.collateral)]);
+    for (const p of positions) {
+      const spec = table.spec(p.instrument);
+      exposure.add(spec.underlying);
+      exposure.add(spec.currency);
+    }
+    const raw = finiteFigures({ initialMargin: margin.initialMargin, maintenanceMargin: margin.maintenanceMargin, equity, generation, result });
+    return { raw, tradeValue, positions: out, exposure: [...exposure] };
+  } catch (error) {
+    return toCrossmarginError(error);
+  }
+}
