@@ -30,3 +30,4 @@ export * from './core/index.js';
 export * from './engine/account/index.js';
 export { loadMarketHistory } from './scenarios/history/load-market-history.js';
 export type { MarketHistory } from './scenarios/history/market-history.js';
+export * from './engine/liquidation/index.js';

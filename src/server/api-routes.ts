@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { CrossmarginError } from '../core/errors.js';
 import { parseWithSchema } from '../core/validate.js';
 import { getModel } from '../models/model-registry.js';
 import type { EventRecord } from '../store/store.js';
@@ -18,6 +19,7 @@ import {
   EventsQuerySchema,
   HealthSchema,
   KeyIdParamsSchema,
+  LiquidationPlanViewSchema,
   LiveMarginSchema,
   MarketPushResultSchema,
   MarketUpdateBodySchema,
@@ -138,6 +140,30 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
       const result = service.maxOrder(request.params.id, request.query.instrument, request.query.side);
       const version = service.margin(request.params.id).parameterVersion;
       return { ...result, ...(version === undefined ? {} : { parameterVersion: version }) };
+    },
+  );
+
+  // ---- liquidation -------------------------------------------------------------------------------------------
+
+  app.get(
+    '/accounts/:id/liquidation-plan',
+    { schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: LiquidationPlanViewSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await service.getAccount(request.params.id);
+      const record = await service.store.latestLiquidationPlan(request.params.id);
+      if (record === undefined) {
+        throw new CrossmarginError('NOT_FOUND', `account "${request.params.id}" has no liquidation plan`, { field: 'id', details: { accountId: request.params.id } });
+      }
+      const fills = await service.store.listLiquidationFills(record.id);
+      return {
+        status: record.status,
+        createdAt: record.createdAt,
+        ...(record.completedAt === undefined ? {} : { completedAt: record.completedAt }),
+        plan: record.json as z.infer<typeof LiquidationPlanViewSchema>['plan'],
+        fills: fills.map((f) => ({ slice: f.slice, instrument: f.instrument, quantity: f.quantity, price: f.price, cashDelta: f.cashDelta, cashCurrency: f.cashCurrency, fundReceived: f.fundReceived, position: f.position, balance: f.balance, at: f.at })),
+        ...(record.outcome === undefined ? {} : { outcome: record.outcome as z.infer<typeof LiquidationPlanViewSchema>['outcome'] }),
+      };
     },
   );
 

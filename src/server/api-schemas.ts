@@ -223,3 +223,134 @@ export const CreatedKeySchema = z.object({ record: ApiKeySchema, plaintext: z.st
 export const KeyIdParamsSchema = z.strictObject({ id: z.string().min(1) });
 
 export const HealthSchema = z.object({ status: z.literal('ok'), store: z.string(), model: z.string().optional(), accounts: z.number(), marketAsOf: z.string().optional() });
+
+// ---- liquidation (docs/service.md "Liquidation") -------------------------------------------------------------------
+
+/** One slice of a liquidation plan (engine/liquidation/liquidation-plan.ts LiquidationSlice): expected figures. */
+export const LiquidationSliceSchema = z.object({
+  index: z.number().int(),
+  instrument: z.string(),
+  kind: z.enum(['spot', 'future', 'perpetual', 'option']),
+  settlement: z.enum(['linear', 'inverse']),
+  /** Contract size (linear: underlying units; inverse delta-one: USD face; options: coins). */
+  multiplier: z.number(),
+  positionBefore: z.number(),
+  /** Signed contracts traded (a long is closed by a negative quantity). */
+  quantity: z.number(),
+  positionAfter: z.number(),
+  /** Mark at planning, `priceCurrency` (option: premium per contract). */
+  markPrice: z.number(),
+  /** Price concession against the holder, fraction of the mark. */
+  impact: z.number(),
+  priceCurrency: z.string(),
+  settlementCurrency: z.string(),
+  entryPrice: z.number().optional(),
+  /** Balance the slice's cash moves. */
+  cashCurrency: z.string(),
+  settlementToCash: z.number(),
+  cashToAccount: z.number(),
+  expected: z.object({
+    price: z.number(),
+    /** `cashCurrency`: realised P&L from entry (or the mark), premium or proceeds, less the penalty. */
+    cashDelta: z.number(),
+    penaltyCash: z.number(),
+    /** Account currency from here on. */
+    realisedPnl: z.number(),
+    penalty: z.number(),
+    equityAfter: z.number(),
+    maintenanceMarginAfter: z.number(),
+    initialMarginAfter: z.number().optional(),
+  }),
+});
+
+const PlanPositionSchema = z.object({ instrument: z.string(), quantity: z.number(), entryPrice: z.number().optional() });
+
+/** A liquidation plan: every figure is expected at planning time (`figures: "expected"`); amounts in `currency`. */
+export const LiquidationPlanSchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  accountId: z.string(),
+  currency: z.string(),
+  model: z.string(),
+  /** asOf of the market the plan was computed on. */
+  asOf: z.string(),
+  figures: z.literal('expected'),
+  note: z.string(),
+  rule: z.object({
+    kind: z.enum(['venue', 'default']),
+    model: z.string(),
+    asOf: z.string(),
+    source: z.string(),
+    /** The rule's settings (the venue's LiquidationRule, or the default rule's). */
+    settings: z.record(z.string(), z.unknown()),
+  }),
+  /** `venue`: the venue rule's equity; `account`: the engine's account equity (haircuts, entry prices). */
+  equityBasis: z.enum(['venue', 'account']),
+  start: z.object({
+    equity: z.number(),
+    maintenanceMargin: z.number(),
+    initialMargin: z.number().optional(),
+    liquidationBelow: z.number(),
+    liquidatable: z.boolean(),
+    positions: z.array(PlanPositionSchema),
+    collateral: z.record(z.string(), z.number()),
+  }),
+  slices: z.array(LiquidationSliceSchema),
+  stoppedBy: z.enum(['not-liquidatable', 'healthy', 'book-empty', 'max-steps']),
+  expected: z.object({
+    equity: z.number(),
+    maintenanceMargin: z.number(),
+    stopLevel: z.number(),
+    realisedPnl: z.number(),
+    penalties: z.number(),
+    equityAfterInsurance: z.number(),
+    positions: z.array(PlanPositionSchema),
+    /** Signed: a negative balance is what the account is expected not to be able to pay. */
+    collateral: z.record(z.string(), z.number()),
+  }),
+  insuranceFund: z.object({ before: z.number(), penaltiesReceived: z.number(), cover: z.number(), after: z.number() }),
+  badDebt: z.number(),
+});
+
+/** One applied slice (or collateral conversion, `slice` ≥ the plan's slice count: quantity 0, price = the rate to the account currency). */
+export const LiquidationFillSchema = z.object({
+  slice: z.number().int(),
+  instrument: z.string(),
+  quantity: z.number(),
+  price: z.number(),
+  cashDelta: z.number(),
+  cashCurrency: z.string(),
+  fundReceived: z.number(),
+  position: z.number(),
+  balance: z.number(),
+  at: z.string(),
+});
+
+/** What completing the plan recorded (liquidation-driver.ts LiquidationOutcome); amounts in `currency`. */
+export const LiquidationOutcomeSchema = z.object({
+  result: z.enum(['healthy', 'margin-call', 'book-empty', 'still-in-liquidation', 'nothing-to-close', 'unmarginable']),
+  state: z.string().optional(),
+  equity: z.number().optional(),
+  maintenanceMargin: z.number().optional(),
+  currency: z.string(),
+  slicesPlanned: z.number(),
+  slicesApplied: z.number(),
+  slicesSkipped: z.number(),
+  unpaid: z.number(),
+  paidFromCollateral: z.number(),
+  deficit: z.number(),
+  /** The fund's cover, in `insuranceFund.currency`. */
+  insuranceFund: z.object({ currency: z.string(), before: z.number(), cover: z.number(), after: z.number() }),
+  badDebt: z.number(),
+  executor: z.string(),
+});
+
+/** GET /accounts/:id/liquidation-plan: the account's latest plan, its status, the fills applied so far and the outcome. */
+export const LiquidationPlanViewSchema = z.object({
+  status: z.enum(['active', 'completed', 'cancelled']),
+  createdAt: z.string(),
+  completedAt: z.string().optional(),
+  plan: LiquidationPlanSchema,
+  fills: z.array(LiquidationFillSchema),
+  outcome: LiquidationOutcomeSchema.optional(),
+});

@@ -19,6 +19,7 @@ import { registerDashboardRoutes } from './dashboard-routes.js';
 import { isDashboardPath, registerDashboard } from './dashboard-static.js';
 import { registerLabRoutes } from './lab-routes.js';
 import { LabRunner } from './lab-runner.js';
+import { LiquidationDriver, type LiquidationDriverOptions } from './liquidation-driver.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
@@ -65,6 +66,12 @@ export interface BuildServerOptions {
   readonly admission?: Partial<AdmissionPolicy>;
   /** Built dashboard to serve at `/` (default dist/web of the package). */
   readonly dashboardDirectory?: string;
+  /**
+   * Carry liquidations out (liquidation-driver.ts; docs/service.md "Liquidation"): given, the server plans and executes
+   * the liquidation of every account that enters it and resumes stored active plans at once; absent, liquidation stays a
+   * signal (the state and event only). `crossmargin serve` turns it on.
+   */
+  readonly liquidation?: LiquidationDriverOptions | undefined;
 }
 
 /**
@@ -259,7 +266,22 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const labRunner = new LabRunner();
   app.addHook('onClose', async () => labRunner.close());
   registerLabRoutes(app, { service, runner: labRunner });
-  registerStreamRoute(app, { service });
+  const liquidation = options.liquidation === undefined ? undefined : startLiquidation(app, service, options.liquidation);
+  registerStreamRoute(app, { service, ...(liquidation === undefined ? {} : { liquidation }) });
   await registerDashboard(app, options.dashboardDirectory);
   return app;
+}
+
+/** The liquidation driver of a server: started, resumed (stored active plans continue) and stopped with the server. */
+function startLiquidation(app: FastifyInstance, service: MarginService, options: LiquidationDriverOptions): LiquidationDriver {
+  const driver = new LiquidationDriver(service, {
+    onError: (error, accountId) => app.log.error({ err: error, accountId }, 'liquidation failed'),
+    ...options,
+  });
+  driver.start();
+  app.decorate('liquidationDriver', driver);
+  // Before the store closes (start-service closes the app first): the slice in progress finishes, the rest resumes later.
+  app.addHook('onClose', async () => driver.close());
+  driver.resume().catch((error: unknown) => app.log.error({ err: error }, 'liquidation resume failed'));
+  return driver;
 }

@@ -22,6 +22,12 @@ export const DEMO_ACCOUNTS: readonly NewServiceAccount[] = [
   { id: 'demo-thin', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 3 }], collateral: { USDC: 12_000 } },
 ];
 
+/**
+ * The demo's insurance fund opening balance (a ledger deposit, seeded with the demo accounts): the demo books settle
+ * in USDC, so the fund holds USDC. Illustrative.
+ */
+export const DEMO_INSURANCE_FUND = { currency: 'USDC', amount: 50_000 } as const;
+
 /** Reference prices the generated books are sized at (USD, roughly the start of the demo replay, late 2017). */
 const SIZING_PRICE = { BTC: 5_000, ETH: 300 } as const;
 

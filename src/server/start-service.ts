@@ -3,7 +3,8 @@ import { toCrossmarginError } from '../core/errors.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer, type ServerLimits } from './build-server.js';
-import { demoAccounts } from './demo-accounts.js';
+import { DEMO_INSURANCE_FUND, demoAccounts } from './demo-accounts.js';
+import type { LiquidationDriverOptions } from './liquidation-driver.js';
 import { EngineHost } from './engine-host.js';
 import { runFeed, type Feed } from './feeds/feed.js';
 import { HistoryReplayFeed } from './feeds/history-replay-feed.js';
@@ -79,6 +80,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       logger: options.logger ?? true,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.admission === undefined ? {} : { admission: options.admission }),
+      liquidation: liquidationOptions(),
     });
     const service = serviceOf(app);
     // Staleness is a matter of time, not of updates: a timer asks the engine, which persists then publishes a
@@ -95,7 +97,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // Entered at the first replayed day's closes, so equity follows the replay (unrealised P&L from entry).
       const accounts = demoAccounts(replay.firstCloses());
       for (const account of accounts) await service.createAccount(account, { keyId: 'system' });
-      options.print(`demo: seeded ${accounts.length} accounts (${accounts.slice(0, 4).map((a) => a.id).join(', ')}, …)`);
+      // The insurance fund's opening balance: liquidations of the replay are covered from it (docs/service.md "Liquidation").
+      await store.addInsuranceFundEntry({ ...DEMO_INSURANCE_FUND, reason: 'deposit', at: new Date().toISOString() });
+      options.print(`demo: seeded ${accounts.length} accounts (${accounts.slice(0, 4).map((a) => a.id).join(', ')}, …) and an insurance fund of ${DEMO_INSURANCE_FUND.amount} ${DEMO_INSURANCE_FUND.currency}`);
     }
 
     const address = await app.listen({ host: options.host, port: options.port });
@@ -163,4 +167,18 @@ async function bootstrapAdminKey(store: Store, given: string | undefined): Promi
     at: new Date().toISOString(),
   }));
   return created.plaintext;
+}
+
+/**
+ * The service's liquidation driver settings. Test hook (never set in production): CROSSMARGIN_TEST_CRASH_AFTER_FILLS=N
+ * makes the process SIGKILL itself right after its N-th liquidation fill was stored, for the kill -9 test of resume.
+ */
+function liquidationOptions(): LiquidationDriverOptions {
+  const crashAfter = Number(process.env['CROSSMARGIN_TEST_CRASH_AFTER_FILLS'] ?? '');
+  if (!Number.isInteger(crashAfter) || crashAfter <= 0) return {};
+  return {
+    afterFill: (stored) => {
+      if (stored >= crashAfter) process.kill(process.pid, 'SIGKILL');
+    },
+  };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../engine/live/engine-event.js';
 import { canSeeAccount } from './authenticate.js';
 import { marginSummary } from './dashboard-routes.js';
+import type { LiquidationDriver } from './liquidation-driver.js';
 import type { MarginService } from './margin-service.js';
 
 /** Coalescing window of `margins` messages, ms. */
@@ -9,6 +10,8 @@ export const MARGINS_FLUSH_MS = 250;
 
 export interface StreamDeps {
   readonly service: MarginService;
+  /** The liquidation driver, when the server carries liquidations out: its plan / slice / completion events. */
+  readonly liquidation?: LiquidationDriver;
 }
 
 /**
@@ -20,6 +23,8 @@ export interface StreamDeps {
  * - `{"type":"margins","margins":[…]}`: overview rows (MarginSummary, GET /margins) of the accounts whose margins were
  *   recomputed (market update, trade, position or collateral change), coalesced to at most one message per
  *   `MARGINS_FLUSH_MS` per connection, so a fast feed over many accounts cannot flood a browser.
+ * - `{"type":"event","event":{…}}` too for the liquidation driver's `liquidation-plan`, `liquidation-slice` and
+ *   `liquidation-complete` events (after the plan, fill or completion was stored).
  * An account holder receives only its own accounts. A first `{"type":"hello",…}` message confirms the subscription.
  */
 export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps): void {
@@ -45,6 +50,9 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps): voi
         send({ type: 'event', event });
       }
     });
+    const stopLiquidation = deps.liquidation?.subscribe((event) => {
+      if (canSeeAccount(principal, event.accountId)) send({ type: 'event', event });
+    });
     const pending = new Set<string>();
     let timer: NodeJS.Timeout | undefined;
     const flush = (): void => {
@@ -60,6 +68,7 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps): voi
     });
     const stop = (): void => {
       unsubscribe();
+      stopLiquidation?.();
       stopMargins();
       clearTimeout(timer);
     };

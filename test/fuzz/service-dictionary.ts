@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { planLiquidation } from '../../src/engine/liquidation/liquidation-plan.js';
 import type { LiveEngine } from '../../src/engine/live/live-engine.js';
+import { parseMarketSnapshot } from '../../src/market/market-snapshot.js';
 import { buildServer } from '../../src/server/build-server.js';
 import { EngineHost } from '../../src/server/engine-host.js';
 import { restoreEngine, type EngineSettings } from '../../src/server/restore-engine.js';
@@ -131,6 +133,13 @@ export async function createFuzzTarget(options: FuzzTargetOptions = {}): Promise
     collateral: { BTC: 0.5, USDC: 1_000 },
   });
   await store.appendMarketSnapshot({ asOf: MARKET_AS_OF, json: fixtureMarket() });
+  // Each fixture account has a stored liquidation plan (empty: none is liquidatable), so its plan can be read.
+  for (const account of await store.listAccounts()) {
+    const [positions, collateral] = await Promise.all([store.listPositions(account.id), store.listCollateral(account.id)]);
+    const document = { account: account.id, currency: account.currency, mode: account.mode, positions: positions.map((p) => ({ instrument: p.instrument, quantity: p.quantity })), collateral: Object.fromEntries(collateral.map((c) => [c.currency, c.amount])) };
+    const plan = planLiquidation({ document, market: parseMarketSnapshot(fixtureMarket(), 'fuzz fixture'), model });
+    await store.saveLiquidationPlan({ id: plan.id, accountId: account.id, json: plan, createdAt: MARKET_AS_OF });
+  }
   const host = new EngineHost(await restoreEngine(store, settings));
   const limits: Record<string, number> = { rateLimit: 1e9, authFailureLimit: 1e9, ...options.limits };
   const app = await buildServer({ store, engine: host, rebuildEngine: () => restoreEngine(store, settings), model, limits, dashboardDirectory: stubDashboard() });
@@ -355,7 +364,11 @@ export class ServiceDictionary {
     const parent = path.at(-2);
     if (where === 'params') {
       if (op.template.startsWith('/keys/')) return this.disposableKeys.length > 0 && rng.chance(0.8) ? rng.pick(this.disposableKeys) : 'no-such-key';
-      if (key === 'id') return this.accountFor(rng, principal);
+      if (key === 'id') {
+        const id = this.accountFor(rng, principal);
+        // Only the fixture accounts have a liquidation plan (a valid example answers 200).
+        return op.template === '/accounts/{id}/liquidation-plan' && principal !== 'account-holder' && !['a1', 'b1', 'c1'].includes(id) ? 'b1' : id;
+      }
       if (key === 'model' || key === 'version') {
         const set = this.parameterSets.length > 0 && rng.chance(0.85) ? rng.pick(this.parameterSets) : { model: 'isolated-simple', version: 'no-such-version' };
         return set[key];

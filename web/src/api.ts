@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { LiveMarginSchema, WhatIfResultSchema } from '../../src/server/api-schemas.js';
+import type { LiquidationPlanViewSchema, LiveMarginSchema, WhatIfResultSchema } from '../../src/server/api-schemas.js';
 import type { CurrentMarketSchema, MarginSummary, ModelComparisonSchema, ProfileSchema } from '../../src/server/dashboard-schemas.js';
 import type { LabBacktest, LabCalibration, LabStress, ReverseStress } from '../../src/server/lab-schemas.js';
 
@@ -8,6 +8,7 @@ import type { LabBacktest, LabCalibration, LabStress, ReverseStress } from '../.
 export type { LabBacktest, LabCalibration, LabStress, MarginSummary, ReverseStress };
 export type LiveMargin = z.infer<typeof LiveMarginSchema>;
 export type WhatIfResult = z.infer<typeof WhatIfResultSchema>;
+export type LiquidationPlanView = z.infer<typeof LiquidationPlanViewSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 export type ModelComparison = z.infer<typeof ModelComparisonSchema>;
 export type CurrentMarket = z.infer<typeof CurrentMarketSchema>;
@@ -74,6 +75,7 @@ export class Api {
   account = (id: string) => this.request<AccountView>('GET', `/accounts/${encodeURIComponent(id)}`);
   margin = (id: string) => this.request<LiveMargin>('GET', `/accounts/${encodeURIComponent(id)}/margin`);
   profile = (id: string) => this.request<Profile>('GET', `/accounts/${encodeURIComponent(id)}/profile`);
+  liquidationPlan = (id: string) => this.request<LiquidationPlanView>('GET', `/accounts/${encodeURIComponent(id)}/liquidation-plan`);
   compare = (id: string) => this.request<ModelComparison>('GET', `/accounts/${encodeURIComponent(id)}/compare`);
   whatIf = (id: string, trades: { instrument: string; quantity: number }[]) =>
     this.request<WhatIfResult>('POST', `/accounts/${encodeURIComponent(id)}/what-if`, { trades });

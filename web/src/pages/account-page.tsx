@@ -4,6 +4,7 @@ import { EChart } from '../charts/echart.js';
 import { ProfileHeatMap, ProfileLines } from '../charts/profile-charts.js';
 import { waterfallOption } from '../charts/waterfall-option.js';
 import { ErrorBox } from '../components/error-box.js';
+import { LiquidationPlanPanel } from '../components/liquidation-plan-panel.js';
 import { StateBadge } from '../components/state-badge.js';
 import { ReverseStressLine } from '../components/reverse-stress-line.js';
 import { WhatIfPanel } from '../components/what-if-panel.js';
@@ -68,6 +69,8 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
   const [profileError, setProfileError] = useState<unknown>();
   /** The model whose components the waterfall shows: the live one unless a row of the comparison was picked. */
   const [waterfallModel, setWaterfallModel] = useState<string | undefined>();
+  /** Bumped by this account's liquidation events: the plan panel reloads. */
+  const [liquidationTick, setLiquidationTick] = useState(0);
 
   const refreshMargin = useCallback(() => {
     api.margin(accountId).then(
@@ -93,6 +96,9 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
   useStream(api.key, {
     onMargins: (rows) => {
       if (rows.some((r) => r.accountId === accountId)) refreshMargin();
+    },
+    onEvent: (event) => {
+      if (event.accountId === accountId && typeof event.type === 'string' && event.type.startsWith('liquidation')) setLiquidationTick((n) => n + 1);
     },
   });
 
@@ -132,6 +138,7 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
           <Figure label={unmarginable === undefined ? 'As of' : 'Last good market'} value={margin.asOf.slice(0, 16).replace('T', ' ')} testId="as-of" />
         </div>
       )}
+      <LiquidationPlanPanel api={api} accountId={accountId} refresh={liquidationTick} />
       <div className="columns">
         <section className="panel">
           <h3>Positions</h3>

@@ -22,7 +22,7 @@ const PAGE_ROWS = 200;
 const STATE_RANK: Record<string, number> = Object.fromEntries(STATES.map((s, i) => [s, i]));
 
 interface EventLine {
-  seq: number;
+  key: string;
   text: string;
   /** The state a state-transition went to (the line is coloured by it). */
   to?: string;
@@ -37,13 +37,25 @@ interface EventLine {
 function eventLine(e: Record<string, unknown>): EventLine {
   const who = typeof e.accountId === 'string' ? e.accountId : String(e.underlying ?? '');
   const transition = e.type === 'state-transition';
-  const what = transition ? `${String(e.from ?? 'new')} → ${String(e.to)}` : String(e.type);
+  const what = transition ? `${String(e.from ?? 'new')} → ${String(e.to)}` : liquidationText(e) ?? String(e.type);
   return {
-    seq: Number(e.seq),
+    // The liquidation driver's events carry no engine sequence number: keyed by plan and slice instead.
+    key: e.seq === undefined ? `${String(e.type)}:${String(e.planId)}:${String(e.slice ?? '')}` : String(e.seq),
     text: `${String(e.asOf ?? '').slice(0, 10)} ${who}: ${what}`,
     ...(transition && typeof e.to === 'string' ? { to: e.to } : {}),
     ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
   };
+}
+
+/** The liquidation driver's events in a few words (docs/service.md "Liquidation"); undefined for other events. */
+function liquidationText(e: Record<string, unknown>): string | undefined {
+  if (e.type === 'liquidation-plan') return `liquidation plan, ${String(e.slices)} slices (${String(e.rule)} rule)`;
+  if (e.type === 'liquidation-slice') return `liquidation slice ${Number(e.slice) + 1}/${String(e.of)}: ${String(e.instrument)} ${String(e.quantity)} @ ${money(Number(e.price))}`;
+  if (e.type === 'liquidation-complete') {
+    const outcome = (e.outcome ?? {}) as { result?: unknown; badDebt?: unknown };
+    return `liquidation complete (${String(outcome.result)}${typeof outcome.badDebt === 'number' && outcome.badDebt > 0 ? `, bad debt ${money(outcome.badDebt)}` : ''})`;
+  }
+  return undefined;
 }
 
 function compare(a: MarginSummary, b: MarginSummary, key: SortKey): number {
@@ -205,7 +217,7 @@ export function OverviewPage({ api, open }: { api: Api; open: (accountId: string
           {events.length === 0 ? <p className="muted">No events yet.</p> : null}
           <ul>
             {events.map((e) => (
-              <li key={e.seq} className={e.to === undefined ? undefined : `event-${e.to}`} data-state={e.to} style={e.to === 'unmarginable' ? { color: STATE_COLOURS.unmarginable } : undefined}>
+              <li key={e.key} className={e.to === undefined ? undefined : `event-${e.to}`} data-state={e.to} style={e.to === 'unmarginable' ? { color: STATE_COLOURS.unmarginable } : undefined}>
                 {e.text}
                 {e.reason === undefined ? null : <span className="event-reason">: {e.reason}</span>}
               </li>
