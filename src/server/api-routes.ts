@@ -58,7 +58,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
       status: 'ok' as const,
       store: service.store.backend,
       ...(deps.model === undefined ? {} : { model: deps.model }),
-      accounts: service.engine.accountIds().length,
+      accounts: service.engine.accountCount(),
       ...(market === undefined ? {} : { marketAsOf: market.asOf }),
     };
   });

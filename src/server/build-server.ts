@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import { helmetHeaders } from './helmet-headers.js';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -184,9 +185,16 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.code(500).send(new CrossmarginError('INTERNAL', 'Internal error').toJSON());
   });
 
-  // Security headers on every answer (the dashboard, /docs and the API alike); registered first so that 401 and 429
-  // answers carry them too.
-  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } });
+  // Security headers on every answer (the dashboard, /docs and the API alike); added first so that 401 and 429
+  // answers carry them too. @fastify/helmet (registered for `reply.helmet`) would build helmet's middleware again on
+  // every request, a quarter of a millisecond of CPU each; the headers do not depend on the request, so helmet
+  // computes them once here and the hook only sets them.
+  await app.register(helmet, { global: false });
+  const securityHeaders = helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } });
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    done();
+  });
 
   // A coded 404 instead of fastify's default, which logs and answers the full URL (query and all): a key pasted into
   // a path or query must not reach the log through it.

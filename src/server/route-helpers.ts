@@ -30,6 +30,6 @@ export function wireMargin<M extends { status: LiveAccountStatus }>(margin: M): 
 
 /** The store knows the account but the engine does not (yet): report it as the store would. */
 export async function requireKnown(service: MarginService, id: string): Promise<void> {
-  if (!service.engine.accountIds().includes(id)) await service.getAccount(id);
+  if (!service.engine.hasAccount(id)) await service.getAccount(id);
 }
 

@@ -55,8 +55,29 @@ const ACCOUNTS = [
     ],
     collateral: { USDC: 30_000 },
   },
-  { id: 'e2e-short-call', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC-27DEC24-70000-C', quantity: -3 }], collateral: { USDC: 45_000 } },
+  // Collateral clear of liquidation on both markets the tests push (the service's liquidation driver would otherwise
+  // close part of the short, and the tests below want its book as created): equity ≈ 33,300 against a maintenance
+  // margin ≈ 19,100 at BTC 66,000, ≈ 41,900 against ≈ 16,400 at 60,000. The what-if test checks it had no plan.
+  { id: 'e2e-short-call', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC-27DEC24-70000-C', quantity: -3 }], collateral: { USDC: 60_000 } },
 ];
+
+/** GET /accounts/:id/liquidation-plan (the fields the tests read); undefined when the account never had a plan (404). */
+interface LiquidationPlanView {
+  status: 'active' | 'completed' | 'cancelled';
+  plan: {
+    asOf: string;
+    slices: { index: number; instrument: string; quantity: number; priceCurrency: string; expected: { equityAfter: number } }[];
+    expected: { equity: number; maintenanceMargin: number };
+  };
+  fills: { slice: number; price: number; position: number }[];
+  outcome?: { result: string; equity: number };
+}
+async function liquidationPlan(target: RunningService, key: string, accountId: string): Promise<LiquidationPlanView | undefined> {
+  const response = await fetch(`${target.url}/accounts/${encodeURIComponent(accountId)}/liquidation-plan`, { headers: { authorization: `Bearer ${key}` } });
+  if (response.status === 404) return undefined;
+  expect(response.status, `GET liquidation-plan of ${accountId}: ${await response.clone().text()}`).toBe(200);
+  return (await response.json()) as LiquidationPlanView;
+}
 
 describe.skipIf(!ready)('dashboard in Chromium', () => {
   let service: RunningService;
@@ -169,6 +190,8 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     expect(await page.getByTestId('whatif-maintenanceMargin').textContent()).toBe(money(expected.result.maintenanceMargin));
     const account = await api<{ positions: { instrument: string; quantity: number }[] }>('GET', '/accounts/e2e-short-call');
     expect(account.positions).toEqual([{ instrument: 'BTC-27DEC24-70000-C', quantity: -3 }]);
+    // Nor did the liquidation driver touch it: never in liquidation on these markets, so it never had a plan.
+    expect(await liquidationPlan(service, key, 'e2e-short-call')).toBeUndefined();
     await shot('what-if');
 
     // "Max sell" asks the service for the largest order that keeps equity ≥ initial margin and fills it in.
@@ -321,4 +344,99 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
       await other.close();
     }
   }, 90_000);
+
+  it('an account a market move pushes into liquidation is liquidated by the service, and its page shows the plan the API has', async () => {
+    // A service of its own, so the market move touches no other test's accounts.
+    const other = await startService({
+      db: join(mkdtempSync(join(tmpdir(), 'crossmargin-e2e-')), 'liquidation.db'),
+      host: '127.0.0.1',
+      port: 0,
+      model: 'scenario-grid',
+      logger: false,
+      print: () => undefined,
+    });
+    try {
+      const otherKey = other.createdAdminKey as string;
+      const call2 = <T,>(method: string, path: string, body?: unknown): Promise<T> => call<T>(other, otherKey, method, path, body);
+      type Margin = { state: string; equity: number; result: { maintenanceMargin: number } };
+      await call2('POST', '/market', market(66_000, 3_500, '2024-06-17T08:00:00Z'));
+      // Long 2 BTC perpetuals bought at 66,000 on 21,000 USDC: healthy there (maintenance 19,800 on this model).
+      const position = { instrument: 'BTC_USDC-PERPETUAL', quantity: 2, entryPrice: 66_000 };
+      await call2('POST', '/accounts', { id: 'e2e-liquidated', currency: 'USD', mode: 'cross', positions: [position], collateral: { USDC: 21_000 } });
+      const before = await call2<Margin>('GET', '/accounts/e2e-liquidated/margin');
+      expect(before.state).toBe('healthy');
+      expect(before.equity).toBeGreaterThanOrEqual(before.result.maintenanceMargin);
+      expect(await liquidationPlan(other, otherKey, 'e2e-liquidated')).toBeUndefined();
+
+      await page.goto(`${other.url}/#key=${encodeURIComponent(otherKey)}`);
+      const row = page.locator('tr[data-account="e2e-liquidated"]');
+      await expect.poll(() => row.locator('[data-state]').getAttribute('data-state')).toBe('healthy');
+      await expect.poll(() => page.getByTestId('stream-status').textContent(), { timeout: 10_000 }).toMatch(/^live/);
+
+      // BTC falls to 60,000: 12,000 lost, equity below maintenance. The driver plans and closes the long in slices.
+      await call2('POST', '/market', market(60_000, 3_300, '2024-06-17T09:00:00Z'));
+      let view: LiquidationPlanView | undefined;
+      await expect
+        .poll(
+          async () => {
+            view = await liquidationPlan(other, otherKey, 'e2e-liquidated');
+            // A plan that ended still in liquidation is followed by another: wait for the last one.
+            return view?.outcome?.result === 'still-in-liquidation' ? 'completed, planning again' : view?.status;
+          },
+          { timeout: 10_000 },
+        )
+        .toBe('completed');
+      const { plan, fills, outcome } = view!;
+      // Liquidated for real: slices were executed and the position is smaller, still long.
+      expect(plan.slices.length).toBeGreaterThan(0);
+      expect(fills.length).toBeGreaterThan(0);
+      const after = await call2<{ positions: { instrument: string; quantity: number }[] }>('GET', '/accounts/e2e-liquidated');
+      const left = after.positions.find((p) => p.instrument === position.instrument)?.quantity ?? 0;
+      expect(left).toBeGreaterThanOrEqual(0);
+      expect(left).toBeLessThan(position.quantity);
+      expect(left).toBe(fills.at(-1)!.position);
+      const margin = await call2<Margin>('GET', '/accounts/e2e-liquidated/margin');
+      expect(margin.state).not.toBe('liquidation');
+
+      // The overview heard it live: the completion in the event list, the row in its new state.
+      await expect
+        .poll(() => page.locator('.events li', { hasText: 'e2e-liquidated: liquidation complete' }).first().textContent(), { timeout: 10_000 })
+        .toContain(`e2e-liquidated: liquidation complete (${outcome!.result}`);
+      await expect.poll(() => row.locator('[data-state]').getAttribute('data-state'), { timeout: 10_000 }).toBe(margin.state);
+
+      // The account page: the plan panel with the API's status, expected figures and slices.
+      await row.locator('a').click();
+      const panel = page.getByTestId('liquidation-plan');
+      await panel.waitFor();
+      expect(await page.getByTestId('account-id').textContent()).toBe('e2e-liquidated');
+      await expect.poll(() => page.getByTestId('liquidation-status').textContent()).toBe(view!.status);
+      const label = await page.getByTestId('liquidation-expected-label').textContent();
+      expect(label).toMatch(/^Expected figures: computed at planning time/);
+      expect(label).toContain(`on the market of ${plan.asOf.slice(0, 16).replace('T', ' ')}`);
+      expect(await page.getByTestId('liquidation-expected-equity').textContent()).toBe(`${money(plan.expected.equity)} / ${money(plan.expected.maintenanceMargin)}`);
+      // One row per slice, plus one per collateral conversion fill (numbered past the slices).
+      const conversions = fills.filter((f) => f.slice >= plan.slices.length).length;
+      const rows = page.getByTestId('liquidation-slices').locator('tbody tr[data-slice]');
+      expect(await rows.count()).toBe(plan.slices.length + conversions);
+      const executed = new Map(fills.map((f) => [f.slice, f]));
+      for (const slice of plan.slices) {
+        const cells = await rows.nth(slice.index).locator('td').allTextContents();
+        expect(cells[0]).toBe(String(slice.index + 1));
+        expect(cells[1]).toBe(slice.instrument);
+        expect(cells[2]).toBe(slice.quantity.toLocaleString('en-US'));
+        expect(cells[7]).toBe(money(slice.expected.equityAfter));
+        const fill = executed.get(slice.index);
+        expect(cells[9]).toBe(fill === undefined ? 'pending' : `${money(fill.price)} ${slice.priceCurrency}`);
+      }
+      const told = await page.getByTestId('liquidation-outcome').textContent();
+      expect(told).toContain(`Outcome (${outcome!.result})`);
+      expect(told).toContain(`equity ${money(outcome!.equity)}`);
+      // The page's own figures are the account's after the liquidation.
+      await expect.poll(() => page.getByTestId('equity').textContent()).toBe(money(margin.equity));
+      expect(await page.getByTestId('maintenance-margin').textContent()).toBe(money(margin.result.maintenanceMargin));
+      await shot('liquidation');
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
 });

@@ -344,6 +344,16 @@ export class LiveEngine {
     return [...this.accounts.keys()];
   }
 
+  /** True when the engine holds the account (O(1): request paths ask this, not accountIds()). */
+  hasAccount(accountId: string): boolean {
+    return this.accounts.has(accountId);
+  }
+
+  /** Number of accounts the engine holds. */
+  accountCount(): number {
+    return this.accounts.size;
+  }
+
   /** An account's mode (cross or isolated), without copying its document (overview rows, per account per update). */
   accountMode(accountId: string): PortfolioFile['mode'] {
     return this.entry(accountId).doc.mode;
@@ -685,7 +695,7 @@ export class LiveEngine {
         const fields = this.marginFields(accountId, view, stale, market.asOf) as ReturnType<LiveEngine['marginFields']> & { positions: PortfolioFile['positions']; tradeValue: number };
         fields.positions = positions;
         fields.tradeValue = fast.tradeValue;
-        return lazyResult(fields, () => this.explain({ ...stored.doc, positions }, view, false));
+        return lazyResult(fields, () => this.explain({ ...stored.doc, positions }, view, false, fast.explain));
       }
     }
     const entry = this.entry(accountId);
@@ -1078,7 +1088,7 @@ export class LiveEngine {
    * The explained MarginResult of a view, made on first read: the result the per-account path already gave, or the
    * view's compiled model evaluating the account (the numbers the batch gave), with the reported (floored) margins.
    */
-  private explain(doc: PortfolioFile, view: AccountView, stored: boolean): MarginResult {
+  private explain(doc: PortfolioFile, view: AccountView, stored: boolean, evaluate?: () => MarginResult): MarginResult {
     const slot = stored ? this.book.slot(doc.account) : undefined;
     const version = slot === undefined ? -1 : this.figures.version[slot]!;
     const hit = slot === undefined ? undefined : this.explained.get(slot);
@@ -1087,6 +1097,7 @@ export class LiveEngine {
     const raw = view.raw;
     if (raw === undefined) base = this.restoredResult(view);
     else if (raw.result !== undefined) base = raw.result;
+    else if (evaluate !== undefined) base = evaluate();
     else {
       const generation = raw.generation as Generation;
       try {

@@ -30,6 +30,8 @@ export interface FastWhatIf {
   readonly positions: PortfolioFile['positions'];
   /** Underlyings and currencies the account is exposed to after the trades. */
   readonly exposure: readonly string[];
+  /** The full explained result (the model's evaluate on the same rows), made when someone reads it. */
+  readonly explain: () => MarginResult;
 }
 
 /**
@@ -126,7 +128,7 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
       exposure.add(spec.currency);
     }
     const raw = finiteFigures({ initialMargin: margin.initialMargin, maintenanceMargin: margin.maintenanceMargin, equity, generation, result });
-    return { raw, tradeValue, positions: out, exposure: [...exposure] };
+    return { raw, tradeValue, positions: out, exposure: [...exposure], explain: () => result ?? compiled.evaluate(margined) };
   } catch (error) {
     return toCrossmarginError(error);
   }
