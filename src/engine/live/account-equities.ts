@@ -146,8 +146,8 @@ export function rowsEquity(book: LiveBook, marks: EquityMarks, slot: number, ids
   return collateralValue - haircutAmount + positionsValue(marks, a, ids, quantities, entries);
 }
 
-/** Σ positions' values (accountEquity's positionsValue) of rows, account currency id `a`. */
-export function positionsValue(marks: EquityMarks, a: number, ids: readonly number[], quantities: readonly number[], entries: readonly (number | undefined)[]): number {
+/** Σ positions' values (accountEquity's positionsValue) of rows, account currency id `a` (entries undefined: none). */
+export function positionsValue(marks: EquityMarks, a: number, ids: readonly number[], quantities: readonly number[], entries: readonly (number | undefined)[] | undefined): number {
   const { fx, currencies } = marks;
   let value = 0;
   for (let r = 0; r < ids.length; r++) {
@@ -158,7 +158,7 @@ export function positionsValue(marks: EquityMarks, a: number, ids: readonly numb
     let perContract: number;
     if (marks.basis[i] !== VARIATION) perContract = marks.value[i]!;
     else {
-      const p0 = entries[r];
+      const p0 = entries?.[r];
       if (p0 === undefined) perContract = 0;
       else {
         const p1 = marks.reference[i]!;

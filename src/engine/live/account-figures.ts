@@ -105,6 +105,12 @@ export class AccountFigures {
     return view;
   }
 
+  /** What deriveView reads of the slot's view (its reported margins and state): a what-if's previous view. */
+  previous(slot: number): Pick<AccountView, 'initialMargin' | 'maintenanceMargin' | 'state'> | undefined {
+    if (this.has[slot] === undefined || this.has[slot] === NO_VIEW) return undefined;
+    return { initialMargin: this.initialMargin[slot]!, maintenanceMargin: this.maintenanceMargin[slot]!, state: stateName(this.state[slot]!) as AccountState };
+  }
+
   /** Writes a view object into the slot (undefined clears it). */
   write(slot: number, view: AccountView | undefined): void {
     this.ensure(slot + 1);

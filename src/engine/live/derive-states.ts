@@ -89,7 +89,7 @@ export function statusOf(view: AccountView, params: AccountParams): AccountStatu
  * unmarginable) initial and maintenance margin are floored at the previously reported ones; then classified with
  * the previous state (hysteresis).
  */
-export function deriveView(raw: RawFigures, currency: string, previous: AccountView | undefined, floored: boolean, asOf: string, now: number, seedState: LiveAccountState | undefined, params: AccountParams): AccountView {
+export function deriveView(raw: RawFigures, currency: string, previous: Pick<AccountView, 'initialMargin' | 'maintenanceMargin' | 'state'> | undefined, floored: boolean, asOf: string, now: number, seedState: LiveAccountState | undefined, params: AccountParams): AccountView {
   let initialMargin = raw.initialMargin;
   let maintenanceMargin = raw.maintenanceMargin;
   let floor: AccountView['floor'];

@@ -688,14 +688,15 @@ export class LiveEngine {
       const fast = this.fastWhatIf(accountId, stored.doc, trades, market);
       if (fast instanceof CrossmarginError) throw fast;
       if (fast !== undefined) {
-        const previous = this.figures.read(this.book.slot(accountId) as number);
+        const previous = this.figures.previous(this.book.slot(accountId) as number);
         const stale = fast.exposure.filter((k) => this.isStale(k, now, market));
         const view = deriveView({ ...fast.raw, equity: fast.raw.equity - fast.tradeValue }, stored.doc.currency, previous, stale.length > 0, market.asOf, now, stored.seedState, this.accountParams);
-        const positions = fast.positions;
-        const fields = this.marginFields(accountId, view, stale, market.asOf) as ReturnType<LiveEngine['marginFields']> & { positions: PortfolioFile['positions']; tradeValue: number };
-        fields.positions = positions;
+        const fields = this.marginFields(accountId, view, stale, market.asOf) as ReturnType<LiveEngine['marginFields']> & { tradeValue: number };
         fields.tradeValue = fast.tradeValue;
-        return lazyResult(fields, () => this.explain({ ...stored.doc, positions }, view, false, fast.explain));
+        let positions: PortfolioFile['positions'] | undefined;
+        const positionsAfter = (): PortfolioFile['positions'] => (positions ??= fast.positions());
+        Object.defineProperty(fields, 'positions', { enumerable: true, configurable: true, get: positionsAfter });
+        return lazyResult(fields as typeof fields & { positions: PortfolioFile['positions'] }, () => this.explain({ ...stored.doc, positions: positionsAfter() }, view, false, fast.explain));
       }
     }
     const entry = this.entry(accountId);

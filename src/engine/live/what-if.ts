@@ -9,6 +9,13 @@ import type { InstrumentInput, TradeInput } from './apply-trades.js';
 import type { LiveBook } from './live-book.js';
 import { finiteFigures, type Generation, type RawFigures } from './remargin-accounts.js';
 
+/** `positions.<i>.instrument` for the first positions, made once (a what-if names every position's field). */
+const POSITION_FIELDS = Array.from({ length: 64 }, (_, i) => `positions.${i}.instrument`);
+
+function positionField(i: number): string {
+  return POSITION_FIELDS[i] ?? `positions.${i}.instrument`;
+}
+
 /** What a what-if needs of the engine besides the account. */
 export interface WhatIfContext {
   readonly book: LiveBook;
@@ -26,8 +33,8 @@ export interface FastWhatIf {
   readonly raw: RawFigures;
   /** Value of the traded quantities at the mark (account currency). */
   readonly tradeValue: number;
-  /** The positions after the trades, as applyTrades writes them. */
-  readonly positions: PortfolioFile['positions'];
+  /** The positions after the trades, as applyTrades writes them (made when called). */
+  readonly positions: () => PortfolioFile['positions'];
   /** Underlyings and currencies the account is exposed to after the trades. */
   readonly exposure: readonly string[];
   /** The full explained result (the model's evaluate on the same rows), made when someone reads it. */
@@ -61,14 +68,18 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     entries.push(Number.isNaN(e) ? undefined : e);
     inputs.push(doc.positions[r]!.instrument);
   }
-  const traded: { id: number; quantity: number }[] = [];
+  const tradeIds: number[] = [];
+  const tradeQuantities: number[] = [];
   for (const t of trades) {
     const id = context.instrumentId(t.instrument);
     if (id === undefined) return undefined;
     const spec = book.instruments.spec(id);
-    traded.push({ id, quantity: t.quantity });
+    tradeIds.push(id);
+    tradeQuantities.push(t.quantity);
     const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
-    const price = deltaOne ? context.fillPrice(spec) : undefined;
+    // The mark: the tick's marks hold it for futures and perpetuals (the same inputs fillPrice reads).
+    const mark = context.marks.reference[id];
+    const price = deltaOne ? (mark !== undefined && Number.isFinite(mark) ? mark : context.fillPrice(spec)) : undefined;
     const at = ids.indexOf(id);
     if (at < 0) {
       ids.push(id);
@@ -81,17 +92,32 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     quantities[at] = quantities[at]! + t.quantity;
   }
   const positions: ResolvedPosition[] = [];
-  const out: PortfolioFile['positions'][number][] = [];
+  const exposure: string[] = [doc.currency];
   for (let r = 0; r < ids.length; r++) {
     const q = quantities[r]!;
     if (q === 0) continue;
     if (!Number.isFinite(q)) return undefined;
-    const local = table.id(book.instruments.spec(ids[r]!).symbol);
+    const spec = book.instruments.spec(ids[r]!);
+    const local = table.id(spec.symbol);
     if (local === undefined || local >= generation.tableSize) return undefined;
     const entryPrice = entries[r];
-    positions.push({ instrument: local, quantity: q, field: `positions.${out.length}.instrument`, ...(entryPrice === undefined ? {} : { entryPrice }) });
-    out.push({ instrument: inputs[r]!, quantity: q, ...(entryPrice === undefined ? {} : { entryPrice }) });
+    const field = positionField(positions.length);
+    positions.push(entryPrice === undefined ? { instrument: local, quantity: q, field } : { instrument: local, quantity: q, field, entryPrice });
+    if (!exposure.includes(spec.underlying)) exposure.push(spec.underlying);
+    if (!exposure.includes(spec.currency)) exposure.push(spec.currency);
   }
+  for (const ccy in doc.collateral) if (!exposure.includes(ccy)) exposure.push(ccy);
+  // The positions after the trades as applyTrades writes them (made when read).
+  const after = (): PortfolioFile['positions'] => {
+    const out: PortfolioFile['positions'][number][] = [];
+    for (let r = 0; r < ids.length; r++) {
+      const q = quantities[r]!;
+      if (q === 0) continue;
+      const entryPrice = entries[r];
+      out.push({ instrument: inputs[r]!, quantity: q, ...(entryPrice === undefined ? {} : { entryPrice }) });
+    }
+    return out;
+  };
   const held: ResolvedPortfolio = { account: doc.account, currency: doc.currency, mode: doc.mode, positions, collateral: doc.collateral, source: `account ${doc.account}` };
   let margined: ResolvedPortfolio = held;
   if (book.collateralAsPositions) {
@@ -108,27 +134,15 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     // Equity and the trades' value from the tick's marks (accountEquity's terms, in its order); a figure the market
     // lacks leaves the answer to the general path, which names the error.
     const equity = rowsEquity(book, context.marks, slot, ids, quantities, entries);
-    const tradeValue = positionsValue(
-      context.marks,
-      book.currencyIds()[slot]!,
-      traded.map((t) => t.id),
-      traded.map((t) => t.quantity),
-      traded.map(() => undefined),
-    );
+    const tradeValue = positionsValue(context.marks, book.currencyIds()[slot]!, tradeIds, tradeQuantities, undefined);
     if (!Number.isFinite(equity) || !Number.isFinite(tradeValue)) return undefined;
     // The figures alone when the model can give them (the explanation is made if someone reads it).
     const compiled = generation.compiled;
     const figures = compiled.figures?.(margined);
     const result = figures === undefined ? compiled.evaluate(margined) : undefined;
     const margin = figures ?? (result as MarginResult);
-    const exposure = new Set<string>([doc.currency, ...Object.keys(doc.collateral)]);
-    for (const p of positions) {
-      const spec = table.spec(p.instrument);
-      exposure.add(spec.underlying);
-      exposure.add(spec.currency);
-    }
     const raw = finiteFigures({ initialMargin: margin.initialMargin, maintenanceMargin: margin.maintenanceMargin, equity, generation, result });
-    return { raw, tradeValue, positions: out, exposure: [...exposure], explain: () => result ?? compiled.evaluate(margined) };
+    return { raw, tradeValue, positions: after, exposure, explain: () => result ?? compiled.evaluate(margined) };
   } catch (error) {
     return toCrossmarginError(error);
   }
