@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,4 +102,34 @@ export async function startTestServer(
       await store.close();
     },
   };
+}
+
+/**
+ * Starts the compiled service (`bin/crossmargin.js serve`, dist build) in a child process on a free loopback port and
+ * resolves with its URL and the admin key it printed (if any). Refused after 20 s; the caller kills it.
+ */
+export function startServiceChild(root: string, db: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; key: string | undefined }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'crossmargin.js'), 'serve', '--db', db, '--port', '0', '--model', 'isolated-simple', '--quiet'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start in time: ${out}`));
+    }, 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, url, key: /(cmk_[A-Za-z0-9_-]+)/.exec(out)?.[1] });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code}: ${out}`));
+    });
+  });
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import type { LiquidationDriver, LiquidationDriverOptions, LiquidationStreamEven
 import { restoreEngine } from '../src/server/restore-engine.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
-import { TEST_SETTINGS, testMarket } from './server-helpers.js';
+import { startServiceChild, TEST_SETTINGS, testMarket } from './server-helpers.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -185,29 +185,7 @@ describe('liquidation carried out by the service (SQLite)', () => {
 const builtDriver = join(root, 'dist', 'src', 'server', 'liquidation-driver.js');
 
 function startChild(db: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; key: string | undefined }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'crossmargin.js'), 'serve', '--db', db, '--port', '0', '--model', 'isolated-simple', '--quiet'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`service did not start in time: ${out}`));
-    }, 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url, key: /(cmk_[A-Za-z0-9_-]+)/.exec(out)?.[1] });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}: ${out}`));
-    });
-  });
+  return startServiceChild(root, db, env);
 }
 
 const children: ChildProcess[] = [];

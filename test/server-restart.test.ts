@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropTestDatabases, startTestServer, TEST_BACKENDS, TEST_SETTINGS, testMarket } from './server-helpers.js';
+import { dropTestDatabases, startServiceChild, startTestServer, TEST_BACKENDS, TEST_SETTINGS, testMarket } from './server-helpers.js';
 
 const root = join(import.meta.dirname, '..');
 const builtCli = join(root, 'dist', 'src', 'server', 'start-service.js');
@@ -61,29 +61,7 @@ describe.each(TEST_BACKENDS)('restart from the same database on $name', (backend
 
 /** Starts the compiled service in a child process and resolves with its URL and admin key (when it printed one). */
 function startChild(db: string, adminKey?: string): Promise<{ child: ChildProcess; url: string; key: string | undefined }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'crossmargin.js'), 'serve', '--db', db, '--port', '0', '--model', 'isolated-simple', '--quiet'], {
-    env: { ...process.env, ...(adminKey === undefined ? {} : { CROSSMARGIN_ADMIN_KEY: adminKey }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`service did not start in time: ${out}`));
-    }, 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url, key: /(cmk_[A-Za-z0-9_-]+)/.exec(out)?.[1] });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}: ${out}`));
-    });
-  });
+  return startServiceChild(root, db, adminKey === undefined ? {} : { CROSSMARGIN_ADMIN_KEY: adminKey });
 }
 
 const children: ChildProcess[] = [];

@@ -79,6 +79,14 @@ async function liquidationPlan(target: RunningService, key: string, accountId: s
   return (await response.json()) as LiquidationPlanView;
 }
 
+/** A service of a test's own (its market moves touch no other test's accounts), its admin key and an API caller. */
+async function ownService(db: string) {
+  const other = await startService({ db: join(mkdtempSync(join(tmpdir(), 'crossmargin-e2e-')), db), host: '127.0.0.1', port: 0, model: 'scenario-grid', logger: false, print: () => undefined });
+  const otherKey = other.createdAdminKey as string;
+  const call2 = <T,>(method: string, path: string, body?: unknown): Promise<T> => call<T>(other, otherKey, method, path, body);
+  return { other, otherKey, call2 };
+}
+
 describe.skipIf(!ready)('dashboard in Chromium', () => {
   let service: RunningService;
   let browser: Browser;
@@ -259,17 +267,8 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
 
   it('an account the engine cannot margin is red with its reason on the overview, and its page shows the held-margin banner', async () => {
     // A service of its own: the market starts before the option's expiry and then jumps past it.
-    const other = await startService({
-      db: join(mkdtempSync(join(tmpdir(), 'crossmargin-e2e-')), 'unmarginable.db'),
-      host: '127.0.0.1',
-      port: 0,
-      model: 'scenario-grid',
-      logger: false,
-      print: () => undefined,
-    });
+    const { other, otherKey, call2 } = await ownService('unmarginable.db');
     try {
-      const otherKey = other.createdAdminKey as string;
-      const call2 = <T,>(method: string, path: string, body?: unknown): Promise<T> => call<T>(other, otherKey, method, path, body);
       await call2('POST', '/market', market(66_000, 3_500, '2024-06-17T08:00:00Z'));
       // A short coin-settled BTC call with USDC collateral only: in the money at expiry it would need BTC to pay.
       await call2('POST', '/accounts', { id: 'e2e-expiring', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC-28JUN24-60000-C', quantity: -1 }], collateral: { USDC: 100_000 } });
@@ -347,17 +346,8 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
 
   it('an account a market move pushes into liquidation is liquidated by the service, and its page shows the plan the API has', async () => {
     // A service of its own, so the market move touches no other test's accounts.
-    const other = await startService({
-      db: join(mkdtempSync(join(tmpdir(), 'crossmargin-e2e-')), 'liquidation.db'),
-      host: '127.0.0.1',
-      port: 0,
-      model: 'scenario-grid',
-      logger: false,
-      print: () => undefined,
-    });
+    const { other, otherKey, call2 } = await ownService('liquidation.db');
     try {
-      const otherKey = other.createdAdminKey as string;
-      const call2 = <T,>(method: string, path: string, body?: unknown): Promise<T> => call<T>(other, otherKey, method, path, body);
       type Margin = { state: string; equity: number; result: { maintenanceMargin: number } };
       await call2('POST', '/market', market(66_000, 3_500, '2024-06-17T08:00:00Z'));
       // Long 2 BTC perpetuals bought at 66,000 on 21,000 USDC: healthy there (maintenance 19,800 on this model).

@@ -3,7 +3,7 @@ import { inverseDeltaOnePnl, linearDeltaOnePnl } from '../../pricing/delta-one.j
 import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import { priceInstrument } from '../../pricing/instrument-pricer.js';
 import { haircutOf, type AccountParams } from '../account/account-params.js';
-import type { LiveBook } from './live-book.js';
+import type { CashRows, LiveBook } from './live-book.js';
 
 /** How an instrument enters equity (accountEquity's bases), as a code the kernel branches on. */
 const PREMIUM = 0;
@@ -84,42 +84,21 @@ export function accountEquities(book: LiveBook, marks: EquityMarks, slots: Int32
   const cash = book.cashRows();
   const rows = book.equityRows();
   const accountCurrency = book.currencyIds();
-  const { fx, haircut, currencies } = marks;
+  const { fx, currencies } = marks;
   for (let k = 0; k < count; k++) {
     const s = slots[k]!;
     const a = accountCurrency[s]!;
-    let collateralValue = 0;
-    let haircutAmount = 0;
-    const c0 = cash.start[s]!;
-    const c1 = c0 + cash.length[s]!;
-    for (let r = c0; r < c1; r++) {
-      const ccy = cash.currency[r]!;
-      const value = cash.balance[r]! * fx[ccy * currencies + a]!;
-      // A negative balance (a debt) is not haircut (accountEquity).
-      const cut = Math.max(0, value) * haircut[ccy * currencies + a]!;
-      collateralValue += value;
-      haircutAmount += cut;
-    }
+    collateralTerms(cash, marks, s, a, TERMS);
     let positionsValue = 0;
     const e0 = rows.start[s]!;
     const e1 = e0 + rows.length[s]!;
     for (let r = e0; r < e1; r++) {
       const i = rows.instrument[r]!;
       const rate = fx[marks.currency[i]! * currencies + a]!;
-      let perContract: number;
-      const basis = marks.basis[i]!;
-      if (basis !== VARIATION) perContract = marks.value[i]!;
-      else {
-        const p0 = rows.entry[r]!;
-        if (Number.isNaN(p0)) perContract = 0;
-        else {
-          const p1 = marks.reference[i]!;
-          perContract = marks.inverse[i] === 1 ? inverseDeltaOnePnl(marks.multiplier[i]!, p0, p1) : linearDeltaOnePnl(marks.multiplier[i]!, p0, p1);
-        }
-      }
-      positionsValue += rows.quantity[r]! * perContract * rate + 0;
+      const p0 = rows.entry[r]!;
+      positionsValue += rows.quantity[r]! * perContractValue(marks, i, Number.isNaN(p0) ? undefined : p0) * rate + 0;
     }
-    out[k] = collateralValue - haircutAmount + positionsValue;
+    out[k] = TERMS[0]! - TERMS[1]! + positionsValue;
   }
 }
 
@@ -129,21 +108,9 @@ export function accountEquities(book: LiveBook, marks: EquityMarks, slots: Int32
  * collateral balances. The same terms in the same order, so the same bits. NaN when a figure is missing.
  */
 export function rowsEquity(book: LiveBook, marks: EquityMarks, slot: number, ids: readonly number[], quantities: readonly number[], entries: readonly (number | undefined)[]): number {
-  const cash = book.cashRows();
-  const { fx, haircut, currencies } = marks;
   const a = book.currencyIds()[slot]!;
-  let collateralValue = 0;
-  let haircutAmount = 0;
-  const c0 = cash.start[slot]!;
-  const c1 = c0 + cash.length[slot]!;
-  for (let r = c0; r < c1; r++) {
-    const ccy = cash.currency[r]!;
-    const value = cash.balance[r]! * fx[ccy * currencies + a]!;
-    const cut = Math.max(0, value) * haircut[ccy * currencies + a]!;
-    collateralValue += value;
-    haircutAmount += cut;
-  }
-  return collateralValue - haircutAmount + positionsValue(marks, a, ids, quantities, entries);
+  collateralTerms(book.cashRows(), marks, slot, a, TERMS);
+  return TERMS[0]! - TERMS[1]! + positionsValue(marks, a, ids, quantities, entries);
 }
 
 /** Σ positions' values (accountEquity's positionsValue) of rows, account currency id `a` (entries undefined: none). */
@@ -155,17 +122,40 @@ export function positionsValue(marks: EquityMarks, a: number, ids: readonly numb
     if (q === 0) continue;
     const i = ids[r]!;
     const rate = fx[marks.currency[i]! * currencies + a]!;
-    let perContract: number;
-    if (marks.basis[i] !== VARIATION) perContract = marks.value[i]!;
-    else {
-      const p0 = entries?.[r];
-      if (p0 === undefined) perContract = 0;
-      else {
-        const p1 = marks.reference[i]!;
-        perContract = marks.inverse[i] === 1 ? inverseDeltaOnePnl(marks.multiplier[i]!, p0, p1) : linearDeltaOnePnl(marks.multiplier[i]!, p0, p1);
-      }
-    }
-    value += q * perContract * rate + 0;
+    value += q * perContractValue(marks, i, entries?.[r]) * rate + 0;
   }
   return value;
+}
+
+/**
+ * Value of one long contract of instrument i in equity, settlement currency (accountEquity's bases): an option's
+ * premium, a spot holding's price, a future's or perpetual's P&L from its entry price `p0` to the mark (0 without one).
+ */
+function perContractValue(marks: EquityMarks, i: number, p0: number | undefined): number {
+  if (marks.basis[i] !== VARIATION) return marks.value[i]!;
+  if (p0 === undefined) return 0;
+  const p1 = marks.reference[i]!;
+  return marks.inverse[i] === 1 ? inverseDeltaOnePnl(marks.multiplier[i]!, p0, p1) : linearDeltaOnePnl(marks.multiplier[i]!, p0, p1);
+}
+
+/** [Σ balance × fx, Σ haircut amounts] of the collateral terms below; reused (the kernels allocate nothing). */
+const TERMS = new Float64Array(2);
+
+/**
+ * The collateral side of accountEquity for slot s in account currency a, into `out`: out[0] = Σ balance × fx,
+ * out[1] = Σ haircut amounts, in the balances' order. A negative balance (a debt) is not haircut.
+ */
+function collateralTerms(cash: CashRows, marks: EquityMarks, s: number, a: number, out: Float64Array): void {
+  const { fx, haircut, currencies } = marks;
+  let collateralValue = 0;
+  let haircutAmount = 0;
+  const c1 = cash.start[s]! + cash.length[s]!;
+  for (let r = cash.start[s]!; r < c1; r++) {
+    const ccy = cash.currency[r]!;
+    const value = cash.balance[r]! * fx[ccy * currencies + a]!;
+    collateralValue += value;
+    haircutAmount += Math.max(0, value) * haircut[ccy * currencies + a]!;
+  }
+  out[0] = collateralValue;
+  out[1] = haircutAmount;
 }
