@@ -20,7 +20,7 @@ import { classifyAccount, LIVE_ACCOUNT_STATES, type AccountStatus, type LiveAcco
 import { equityMarks, type EquityMarks } from './account-equities.js';
 import { admitMarket } from './admit-market.js';
 import { applyTrades, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
-import { NO_VIEW, AccountFigures, PRESENT, STALE_NOTIFIED, UNMARGINABLE } from './account-figures.js';
+import { AccountFigures, PRESENT, STALE_NOTIFIED, UNMARGINABLE } from './account-figures.js';
 import {
   deriveTick,
   deriveView,
@@ -56,7 +56,8 @@ import {
   type RemarginOutput,
   type RemarginScratch,
 } from './remargin-accounts.js';
-import { settleExpired, type ExpirySettlement } from './settle-expired.js';
+import { selectAccounts } from './select-accounts.js';
+import type { ExpirySettlement } from './settle-expired.js';
 import { fastWhatIf } from './what-if.js';
 import type { SpikeState } from './spike-guard.js';
 
@@ -474,47 +475,22 @@ export class LiveEngine {
       const changedKeys = this.keyFlags(merged.changed, keyCount);
       const acceptedKeys = this.keyFlags(admission.accepted, keyCount);
       const staleBefore = this.staleKeyFlags(now, this.lastUpdate, this.market);
-      const settled: AccountSettlement[] = [];
-      const docs = new Map<string, PortfolioFile>();
-      const blocked = new Map<string, CrossmarginError>();
-      const slotCount = this.book.slotCount;
-      const chosen = new Int32Array(slotCount);
-      let count = 0;
-      const has = this.figures.has;
-      const flags = this.entryFlags;
-      const exposure = this.book.exposureRows();
-      const expiry = this.book.expiries();
-      const settleBefore = newMarket ? market.asOfMs : Number.NEGATIVE_INFINITY;
-      for (let slot = 0; slot < slotCount; slot++) {
-        const f = flags[slot]!;
-        if ((f & PRESENT) === 0) continue;
-        const failing = has[slot] === NO_VIEW || (f & UNMARGINABLE) !== 0;
-        let target = exposed(exposure, slot, changedKeys);
-        // Fresh again, or never evaluated / failed last time: recompute even though its data did not change.
-        if (!target && exposed(exposure, slot, acceptedKeys)) target = failing || exposed(exposure, slot, staleBefore);
-        // An account never margined or unmarginable is retried on every new market, whatever it is exposed to.
-        if (!target && newMarket && failing) target = true;
-        // Expired positions are settled on the first market at or after their expiry (docs/service.md "Expiry").
-        if (expiry[slot]! <= settleBefore) {
-          const entry = this.slotEntries[slot] as StoredEntry;
-          const outcome = settleExpired(entry.doc, market as MarketSnapshot);
-          if (outcome !== undefined) {
-            const id = entry.doc.account;
-            target = true;
-            if (outcome.kind === 'blocked') blocked.set(id, new CrossmarginError('INSTRUMENT_EXPIRED', outcome.reason, { field: outcome.field }));
-            else {
-              settled.push({ accountId: id, doc: outcome.doc, settlements: outcome.settlements });
-              docs.set(id, outcome.doc);
-            }
-          }
-        }
-        if (target) chosen[count++] = slot;
-      }
-      const slots = chosen.subarray(0, count);
+      // 3. select
+      const { slots, settled, docs, blocked } = selectAccounts({
+        book: this.book,
+        has: this.figures.has,
+        entryFlags: this.entryFlags,
+        entryOf: (slot) => this.slotEntries[slot] as StoredEntry,
+        changedKeys,
+        acceptedKeys,
+        staleBefore,
+        newMarket: newMarket ? market : undefined,
+      });
+      const count = slots.length;
       const targets: string[] = new Array<string>(count);
       for (let k = 0; k < count; k++) targets[k] = this.book.id(slots[k]!);
 
-      // 3–4. revalue and re-margin, computed aside; applied only after the events are persisted.
+      // 4. revalue and re-margin, computed aside; applied only after the events are persisted.
       const t3 = performance.now();
       let t4 = t3;
       let derived: DerivedTick | undefined;
