@@ -175,6 +175,12 @@ export interface DerivedTick {
   readonly rows: AccountStateRow[];
 }
 
+/** Columns deriveTick lays its output in, reused between ticks (grown on demand; valid until the next tick). */
+export interface DeriveBuffers {
+  f64: Float64Array;
+  u8: Uint8Array;
+}
+
 /** What deriveTick reads of the engine: the stored entries and figure columns (by slot), and how to snapshot one. */
 export interface DeriveInput {
   readonly slots: Int32Array;
@@ -198,20 +204,25 @@ export interface DeriveInput {
  * settled, margined — is a few comparisons over columns, no object made; any other account (and any change of
  * state) goes through nextEntry and transitionEvents with objects.
  */
-export function deriveTick(input: DeriveInput, events: EventDraft[]): DerivedTick {
+export function deriveTick(input: DeriveInput, events: EventDraft[], buffers?: DeriveBuffers): DerivedTick {
   const { slots, raw, stale, figures, params, asOf, now } = input;
   const count = slots.length;
+  const b = buffers ?? { f64: new Float64Array(0), u8: new Uint8Array(0) };
+  if (b.f64.length < 7 * count) b.f64 = new Float64Array(Math.max(7 * count, 2 * b.f64.length));
+  if (b.u8.length < 3 * count) b.u8 = new Uint8Array(Math.max(3 * count, 2 * b.u8.length));
+  const f = (i: number): Float64Array => b.f64.subarray(i * count, (i + 1) * count);
+  const u = (i: number): Uint8Array => b.u8.subarray(i * count, (i + 1) * count);
   const d: DerivedTick = {
-    plain: new Uint8Array(count),
-    initialMargin: new Float64Array(count),
-    maintenanceMargin: new Float64Array(count),
-    equity: new Float64Array(count),
-    rawInitialMargin: new Float64Array(count),
-    rawMaintenanceMargin: new Float64Array(count),
-    floorInitialMargin: new Float64Array(count),
-    floorMaintenanceMargin: new Float64Array(count),
-    state: new Uint8Array(count),
-    classifiedFrom: new Uint8Array(count),
+    plain: u(0).fill(0),
+    initialMargin: f(0),
+    maintenanceMargin: f(1),
+    equity: f(2),
+    rawInitialMargin: f(3),
+    rawMaintenanceMargin: f(4),
+    floorInitialMargin: f(5),
+    floorMaintenanceMargin: f(6),
+    state: u(1),
+    classifiedFrom: u(2),
     entries: new Map(),
     rows: [],
   };
@@ -268,7 +279,7 @@ export function deriveTick(input: DeriveInput, events: EventDraft[]): DerivedTic
       maintenanceMargin: mm,
       equity,
       currency: entry.doc.currency,
-      raw: { initialMargin: rawIm, maintenanceMargin: rawMm, equity, generation: raw.generation[k], result: raw.result.get(k) },
+      raw: { initialMargin: rawIm, maintenanceMargin: rawMm, equity, generation: raw.generation, result: raw.result.get(k) },
       floor: isStale ? { initialMargin: floorIm, maintenanceMargin: floorMm } : undefined,
       state: stateName(state) as AccountState,
       classifiedFrom: stateName(before),

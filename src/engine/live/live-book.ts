@@ -62,6 +62,8 @@ export class LiveBook {
   private isolated = new Uint8Array(16);
   private extras = new Uint8Array(16);
   private expiry = new Float64Array(16);
+  /** Per slot: bit k set for each exposure key id k < 31, bit 31 for any higher key id (see KeyFilter). */
+  private keyMask = new Int32Array(16);
   /** First input field naming each instrument (messages). */
   private readonly instrumentField: string[] = [];
   private readonly margin = new Slab({ instrument: 'i32', quantity: 'f64', collateral: 'u8' });
@@ -181,7 +183,13 @@ export class LiveBook {
     }
     at = this.exposure.place(slot, keys.length);
     const xk = this.exposure.column<Int32Array>('key');
-    for (const k of keys) xk[at++] = this.keys.id(k);
+    let mask = 0;
+    for (const k of keys) {
+      const id = this.keys.id(k);
+      xk[at++] = id;
+      mask |= id < HIGH_KEY ? 1 << id : 1 << HIGH_KEY;
+    }
+    this.keyMask[slot] = mask;
     return slot;
   }
 
@@ -281,7 +289,7 @@ export class LiveBook {
 
   /** True when any exposure key of the slot is flagged in `flags` (by key id). */
   exposedTo(slot: number, flags: Uint8Array): boolean {
-    return exposed(this.exposureRows(), slot, flags);
+    return exposed(this.exposureRows(), slot, keyFilter(flags));
   }
 
   /** The equity rows (positions with entry prices; NaN: none) by slot: views valid until the next put. */
@@ -302,7 +310,7 @@ export class LiveBook {
 
   /** The exposure keys by slot: views valid until the next put (see `exposed`). */
   exposureRows(): ExposureRows {
-    return { start: this.exposure.starts(), length: this.exposure.lengths(), key: this.exposure.column('key') };
+    return { start: this.exposure.starts(), length: this.exposure.lengths(), key: this.exposure.column('key'), mask: this.keyMask };
   }
 
   /** Currency id of each slot (views valid until the next put). */
@@ -397,6 +405,7 @@ export class LiveBook {
     this.isolated = grown(this.isolated, new Uint8Array(n));
     this.extras = grown(this.extras, new Uint8Array(n));
     this.expiry = grown(this.expiry, new Float64Array(n));
+    this.keyMask = grown(this.keyMask, new Int32Array(n));
   }
 
   private buffers(accounts: number, entries: number): GatherBuffers {
@@ -437,13 +446,35 @@ export interface ExposureRows {
   readonly start: Int32Array;
   readonly length: Int32Array;
   readonly key: Int32Array;
+  /** Per slot: the bits of its key ids below 31, bit 31 for any higher one. */
+  readonly mask: Int32Array;
 }
 
-/** True when any exposure key of `slot` is flagged in `flags` (by key id). Allocates nothing. */
-export function exposed(rows: ExposureRows, slot: number, flags: Uint8Array): boolean {
+/** The first key ids get a bit of their own in a slot's mask; the rest share bit 31 and are looked up. */
+const HIGH_KEY = 31;
+
+/** Key flags (1 per flagged key id) with the same flags as a mask: one AND answers most slots. */
+export interface KeyFilter {
+  readonly flags: Uint8Array;
+  readonly mask: number;
+}
+
+export function keyFilter(flags: Uint8Array): KeyFilter {
+  let mask = 0;
+  for (let id = 0; id < flags.length; id++) if (flags[id] === 1) mask |= id < HIGH_KEY ? 1 << id : 1 << HIGH_KEY;
+  return { flags, mask };
+}
+
+/** True when any exposure key of `slot` is flagged. Allocates nothing; walks the keys only past the 31st key id. */
+export function exposed(rows: ExposureRows, slot: number, filter: KeyFilter): boolean {
+  const hit = rows.mask[slot]! & filter.mask;
+  if (hit === 0) return false;
+  if ((hit & (1 << HIGH_KEY)) === 0) return true;
+  // A high key id in both: which one is flagged needs the keys themselves.
+  if ((hit & ~(1 << HIGH_KEY)) !== 0) return true;
   const start = rows.start[slot]!;
   const end = start + rows.length[slot]!;
-  for (let k = start; k < end; k++) if (flags[rows.key[k]!] === 1) return true;
+  for (let k = start; k < end; k++) if (filter.flags[rows.key[k]!] === 1) return true;
   return false;
 }
 

@@ -40,7 +40,7 @@ import {
 import type { EngineEvent, EngineListener, EventDraft, EventSink } from './engine-event.js';
 import type { AccountFloor, EngineCheckpoint, UnmarginableInfo } from './engine-checkpoint.js';
 import { largestFeasible } from './largest-feasible.js';
-import { exposed, LiveBook } from './live-book.js';
+import { exposed, keyFilter, LiveBook } from './live-book.js';
 import { mergeMarket } from './merge-market.js';
 import {
   evaluateWithGeneration,
@@ -272,6 +272,9 @@ export class LiveEngine {
   private readonly threads: number;
   private readonly book: LiveBook;
   private readonly scratch: RemarginScratch = remarginScratch();
+  /** The tick's output columns, reused between ticks (a tick is applied before the next one starts). */
+  private readonly outputBuffers = { columns: new Float64Array(0) };
+  private readonly deriveBuffers = { f64: new Float64Array(0), u8: new Uint8Array(0) };
 
   /** Accounts by id, in admission order (their views are in `figures`, by slot). */
   private readonly accounts = new Map<string, StoredEntry>();
@@ -828,7 +831,7 @@ export class LiveEngine {
 
   /** Stage 5 over the tick's accounts (derive-states.ts); their staleness after the update by key flags. */
   private derive(slots: Int32Array, raw: RemarginOutput, market: MarketSnapshot, now: number, lastUpdate: ReadonlyMap<string, number>, docs: ReadonlyMap<string, PortfolioFile>, events: EventDraft[]): DerivedTick {
-    const flags = this.staleKeyFlags(now, lastUpdate, market);
+    const flags = keyFilter(this.staleKeyFlags(now, lastUpdate, market));
     const rows = this.book.exposureRows();
     const stale = new Uint8Array(slots.length);
     for (let k = 0; k < slots.length; k++) {
@@ -839,6 +842,7 @@ export class LiveEngine {
     return deriveTick(
       { slots, raw, stale, entryOf: (slot) => this.slotEntries[slot] as StoredEntry, entryFlags: this.entryFlags, figures: this.figures, settledDocs: docs, asOf: market.asOf, now, params: this.accountParams },
       events,
+      this.deriveBuffers,
     );
   }
 
@@ -860,7 +864,7 @@ export class LiveEngine {
       f.classifiedFrom[slot] = d.classifiedFrom[k]!;
       f.asOf[slot] = asOf;
       f.computedAt[slot] = now;
-      f.generation[slot] = raw.generation[k];
+      f.generation[slot] = raw.generation;
       f.result[slot] = results ? raw.result.get(k) : undefined;
       f.version[slot] = (f.version[slot]! + 1) >>> 0;
     }
@@ -907,7 +911,7 @@ export class LiveEngine {
 
   /** Stage 3–4 for accounts by slot: batch where possible; settled documents and blocked accounts aside. */
   private remargin(slots: Int32Array, market: MarketSnapshot, docs: ReadonlyMap<string, PortfolioFile>, blocked: ReadonlyMap<string, CrossmarginError>): RemarginOutput {
-    const out = remarginOutput(slots.length);
+    const out = remarginOutput(slots.length, this.outputBuffers);
     const batch: number[] = [];
     const aside: number[] = [];
     if (blocked.size === 0 && docs.size === 0) {

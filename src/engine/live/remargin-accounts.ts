@@ -69,21 +69,39 @@ export interface RemarginOutput {
   readonly initialMargin: Float64Array;
   readonly maintenanceMargin: Float64Array;
   readonly equity: Float64Array;
-  readonly generation: (Generation | undefined)[];
+  /**
+   * The generation that made the batch's figures (one per call). Accounts the per-account path margined have their
+   * full result in `result`, which explains them; the generation is then not needed.
+   */
+  generation: Generation | undefined;
   readonly result: Map<number, MarginResult>;
   readonly error: Map<number, CrossmarginError>;
 }
 
-export function remarginOutput(count: number): RemarginOutput {
-  return {
+/** Columns an output can be laid in, reused between ticks (grown on demand). */
+export interface OutputBuffers {
+  columns: Float64Array;
+}
+
+/** An output for `count` accounts, NaN-filled, in `buffers` when given (valid until the next output made in them). */
+export function remarginOutput(count: number, buffers?: OutputBuffers): RemarginOutput {
+  let columns: Float64Array;
+  if (buffers === undefined) columns = new Float64Array(3 * count);
+  else {
+    if (buffers.columns.length < 3 * count) buffers.columns = new Float64Array(Math.max(3 * count, 2 * buffers.columns.length));
+    columns = buffers.columns;
+  }
+  const out = {
     count,
-    initialMargin: new Float64Array(count).fill(Number.NaN),
-    maintenanceMargin: new Float64Array(count).fill(Number.NaN),
-    equity: new Float64Array(count).fill(Number.NaN),
-    generation: new Array<Generation | undefined>(count),
+    initialMargin: columns.subarray(0, count),
+    maintenanceMargin: columns.subarray(count, 2 * count),
+    equity: columns.subarray(2 * count, 3 * count),
+    generation: undefined,
     result: new Map(),
     error: new Map(),
   };
+  columns.fill(Number.NaN, 0, 3 * count);
+  return out;
 }
 
 /** Puts one account's outcome (an object, from a per-account path) into the output's slot k. */
@@ -95,7 +113,7 @@ export function putFigures(out: RemarginOutput, k: number, raw: RawFigures | Cro
   out.initialMargin[k] = raw.initialMargin;
   out.maintenanceMargin[k] = raw.maintenanceMargin;
   out.equity[k] = raw.equity;
-  out.generation[k] = raw.generation;
+  if (raw.generation !== undefined) out.generation = raw.generation;
   if (raw.result !== undefined) out.result.set(k, raw.result);
 }
 
@@ -103,7 +121,7 @@ export function putFigures(out: RemarginOutput, k: number, raw: RawFigures | Cro
 export function figuresAt(out: RemarginOutput, k: number): RawFigures | CrossmarginError {
   const error = out.error.get(k);
   if (error !== undefined) return error;
-  return { initialMargin: out.initialMargin[k]!, maintenanceMargin: out.maintenanceMargin[k]!, equity: out.equity[k]!, generation: out.generation[k], result: out.result.get(k) };
+  return { initialMargin: out.initialMargin[k]!, maintenanceMargin: out.maintenanceMargin[k]!, equity: out.equity[k]!, generation: out.generation, result: out.result.get(k) };
 }
 
 /**
@@ -204,7 +222,7 @@ export function remarginAccounts(
             into.initialMargin[k] = im;
             into.maintenanceMargin[k] = mm;
             into.equity[k] = equity[k]!;
-            into.generation[k] = generation;
+            into.generation = generation;
             done[k] = 1;
           }
         }

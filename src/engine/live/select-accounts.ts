@@ -3,7 +3,7 @@ import type { MarketSnapshot } from '../../market/market-snapshot.js';
 import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import { NO_VIEW, PRESENT, UNMARGINABLE } from './account-figures.js';
 import type { StoredEntry } from './derive-states.js';
-import { exposed, type LiveBook } from './live-book.js';
+import { exposed, keyFilter, type LiveBook } from './live-book.js';
 import { settleExpired, type ExpirySettlement } from './settle-expired.js';
 
 /** What the selection reads: the book's exposure rows and expiries, and per slot the figure and entry flags. */
@@ -42,7 +42,10 @@ export interface Selection {
  * no per-account set, no map lookup.
  */
 export function selectAccounts(input: SelectInput): Selection {
-  const { book, has, entryFlags: flags, changedKeys, acceptedKeys, staleBefore, newMarket } = input;
+  const { book, has, entryFlags: flags, newMarket } = input;
+  const changedKeys = keyFilter(input.changedKeys);
+  const acceptedKeys = keyFilter(input.acceptedKeys);
+  const staleBefore = keyFilter(input.staleBefore);
   const settled: Selection['settled'] = [];
   const docs = new Map<string, PortfolioFile>();
   const blocked = new Map<string, CrossmarginError>();

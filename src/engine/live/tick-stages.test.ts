@@ -136,3 +136,16 @@ describe('selectAccounts and deriveTick', () => {
     expect(down.rows.map((r) => r.state)).toEqual(['liquidation']);
   });
 });
+
+describe('exposure masks', () => {
+  it('find the accounts exposed to a key, past the 31 keys that have a bit of their own', () => {
+    const book = new LiveBook({ collateralAsPositions: false });
+    for (let i = 0; i < 40; i++) book.put({ account: `c${i}`, currency: 'USD', mode: 'cross', positions: [], collateral: { [`C${i}`]: 1 } });
+    for (const name of ['C3', 'C35', 'USD']) {
+      const flags = new Uint8Array(book.keys.names.length);
+      flags[book.keys.lookup(name) as number] = 1;
+      const hits = [...book.slots()].filter((slot) => book.exposedTo(slot, flags)).map((slot) => book.id(slot));
+      expect(hits).toEqual(name === 'USD' ? [...book.slots()].map((slot) => book.id(slot)) : [`c${name.slice(1)}`]);
+    }
+  });
+});
