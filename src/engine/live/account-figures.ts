@@ -19,6 +19,17 @@ export function stateName(code: number): AccountState | undefined {
   return code === NONE ? undefined : STATES[code];
 }
 
+/** What a tick shares among the accounts it margined. */
+interface Stamp {
+  readonly asOf: string;
+  /** Engine clock, epoch ms. */
+  readonly computedAt: number;
+  readonly generation: Generation | undefined;
+}
+
+/** The stamp of figures written without one (never by the engine: every write stamps). */
+const NO_STAMP: Stamp = { asOf: '', computedAt: 0, generation: undefined };
+
 /** Entry flags by slot (the engine's): the account exists, is unmarginable, was told it is stale. */
 export const PRESENT = 4;
 export const UNMARGINABLE = 1;
@@ -46,17 +57,64 @@ export class AccountFigures {
   /** NaN when not floored. */
   floorInitialMargin = new Float64Array(0);
   floorMaintenanceMargin = new Float64Array(0);
-  computedAt = new Float64Array(0);
   state = new Uint8Array(0);
   classifiedFrom = new Uint8Array(0);
   version = new Uint32Array(0);
-  asOf: string[] = [];
+  /** The stamp (asOf, computed-at, generation) of each slot's figures: an index into `stamps`, −1 for none. */
+  stamp = new Int32Array(0);
   currency: string[] = [];
-  generation: (Generation | undefined)[] = [];
   /** Results the per-account path made (nothing else can explain those figures). */
   result: (MarginResult | undefined)[] = [];
   /** asOf of stored figures (restored views). */
   restoredAsOf: (string | undefined)[] = [];
+
+  /**
+   * What a tick (or a single evaluation) shares among every account it margined: one record, counted by the slots
+   * that point at it, recycled at zero — so a tick writes one integer per account, not three references (which
+   * would put tens of thousands of old-to-new pointers in the garbage collector's remembered set every tick).
+   */
+  private readonly stamps: (Stamp | undefined)[] = [];
+  private stampRefs = new Int32Array(0);
+  private readonly freeStamps: number[] = [];
+
+  /** A stamp for figures computed at `computedAt` on the market of `asOf` by `generation`; count 0 until used. */
+  newStamp(asOf: string, computedAt: number, generation: Generation | undefined): number {
+    const id = this.freeStamps.pop() ?? this.stamps.length;
+    this.stamps[id] = { asOf, computedAt, generation };
+    if (id >= this.stampRefs.length) {
+      const grown = new Int32Array(Math.max(id + 1, 2 * this.stampRefs.length, 16));
+      grown.set(this.stampRefs);
+      this.stampRefs = grown;
+    }
+    this.stampRefs[id] = 0;
+    return id;
+  }
+
+  /** Points the slot at stamp `id` (the previous stamp is released). */
+  setStamp(slot: number, id: number): void {
+    const old = this.stamp[slot]!;
+    if (old === id) return;
+    if (old >= 0) this.release(old);
+    this.stamp[slot] = id;
+    if (id >= 0) this.stampRefs[id] = this.stampRefs[id]! + 1;
+  }
+
+  /** Drops a stamp no slot uses (a tick that margined nobody, or whose accounts all failed). */
+  dropIfUnused(id: number): void {
+    if (this.stampRefs[id] === 0 && this.stamps[id] !== undefined) {
+      this.stamps[id] = undefined;
+      this.freeStamps.push(id);
+    }
+  }
+
+  private release(id: number): void {
+    const n = this.stampRefs[id]! - 1;
+    this.stampRefs[id] = n;
+    if (n === 0) {
+      this.stamps[id] = undefined;
+      this.freeStamps.push(id);
+    }
+  }
 
   ensure(slots: number): void {
     if (slots <= this.has.length) return;
@@ -69,10 +127,12 @@ export class AccountFigures {
     this.rawMaintenanceMargin = grow(this.rawMaintenanceMargin, new Float64Array(n));
     this.floorInitialMargin = grow(this.floorInitialMargin, new Float64Array(n));
     this.floorMaintenanceMargin = grow(this.floorMaintenanceMargin, new Float64Array(n));
-    this.computedAt = grow(this.computedAt, new Float64Array(n));
     this.state = grow(this.state, new Uint8Array(n));
     this.classifiedFrom = grow(this.classifiedFrom, new Uint8Array(n));
     this.version = grow(this.version, new Uint32Array(n));
+    const stamp = new Int32Array(n).fill(-1);
+    stamp.set(this.stamp);
+    this.stamp = stamp;
   }
 
   /** The slot's view as an object, undefined when it has none. */
@@ -80,6 +140,7 @@ export class AccountFigures {
     const has = this.has[slot];
     if (has === undefined || has === NO_VIEW) return undefined;
     const floored = !Number.isNaN(this.floorInitialMargin[slot]!);
+    const stamp = this.stamps[this.stamp[slot]!] ?? NO_STAMP;
     const view: AccountView = {
       initialMargin: this.initialMargin[slot]!,
       maintenanceMargin: this.maintenanceMargin[slot]!,
@@ -92,14 +153,14 @@ export class AccountFigures {
               initialMargin: this.rawInitialMargin[slot]!,
               maintenanceMargin: this.rawMaintenanceMargin[slot]!,
               equity: this.equity[slot]!,
-              generation: this.generation[slot],
+              generation: stamp.generation,
               result: this.result[slot],
             },
       floor: floored ? { initialMargin: this.floorInitialMargin[slot]!, maintenanceMargin: this.floorMaintenanceMargin[slot]! } : undefined,
       state: stateName(this.state[slot]!) as AccountState,
       classifiedFrom: stateName(this.classifiedFrom[slot]!),
-      asOf: this.asOf[slot]!,
-      computedAt: this.computedAt[slot]!,
+      asOf: stamp.asOf,
+      computedAt: stamp.computedAt,
       ...(has === RESTORED ? { restoredAsOf: this.restoredAsOf[slot] ?? '' } : {}),
     };
     return view;
@@ -117,7 +178,7 @@ export class AccountFigures {
     this.version[slot] = (this.version[slot]! + 1) >>> 0;
     if (view === undefined) {
       this.has[slot] = NO_VIEW;
-      this.generation[slot] = undefined;
+      this.setStamp(slot, -1);
       this.result[slot] = undefined;
       return;
     }
@@ -131,10 +192,8 @@ export class AccountFigures {
     this.floorMaintenanceMargin[slot] = view.floor?.maintenanceMargin ?? Number.NaN;
     this.state[slot] = stateCode(view.state);
     this.classifiedFrom[slot] = stateCode(view.classifiedFrom);
-    this.asOf[slot] = view.asOf;
     this.currency[slot] = view.currency;
-    this.computedAt[slot] = view.computedAt;
-    this.generation[slot] = view.raw?.generation;
+    this.setStamp(slot, this.newStamp(view.asOf, view.computedAt, view.raw?.generation));
     this.result[slot] = view.raw?.result;
     this.restoredAsOf[slot] = view.restoredAsOf;
   }

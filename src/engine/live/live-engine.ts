@@ -850,6 +850,7 @@ export class LiveEngine {
   private applyDerived(slots: Int32Array, d: DerivedTick, docs: ReadonlyMap<string, PortfolioFile>, raw: RemarginOutput, asOf: string, now: number): void {
     const f = this.figures;
     const results = raw.result.size > 0;
+    const stamp = f.newStamp(asOf, now, raw.generation);
     for (let k = 0; k < slots.length; k++) {
       if (d.plain[k] !== 1) continue;
       const slot = slots[k]!;
@@ -862,12 +863,11 @@ export class LiveEngine {
       f.floorMaintenanceMargin[slot] = d.floorMaintenanceMargin[k]!;
       f.state[slot] = d.state[k]!;
       f.classifiedFrom[slot] = d.classifiedFrom[k]!;
-      f.asOf[slot] = asOf;
-      f.computedAt[slot] = now;
-      f.generation[slot] = raw.generation;
-      f.result[slot] = results ? raw.result.get(k) : undefined;
+      f.setStamp(slot, stamp);
+      if (results || f.result[slot] !== undefined) f.result[slot] = results ? raw.result.get(k) : undefined;
       f.version[slot] = (f.version[slot]! + 1) >>> 0;
     }
+    f.dropIfUnused(stamp);
     for (const entry of d.entries.values()) {
       // Settlement removed positions: the account's rows are rewritten from its new document.
       if (docs.has(entry.doc.account)) this.book.put(entry.doc);

@@ -117,6 +117,7 @@ describe('selectAccounts and deriveTick', () => {
     figures.floorInitialMargin.fill(Number.NaN);
     figures.state[0] = stateCode('healthy');
     figures.currency[0] = 'USD';
+    figures.setStamp(0, figures.newStamp(market.asOf, 1_000, undefined));
     const raw = remarginOutput(1);
     raw.initialMargin[0] = 300;
     raw.maintenanceMargin[0] = 150;
@@ -147,5 +148,22 @@ describe('exposure masks', () => {
       const hits = [...book.slots()].filter((slot) => book.exposedTo(slot, flags)).map((slot) => book.id(slot));
       expect(hits).toEqual(name === 'USD' ? [...book.slots()].map((slot) => book.id(slot)) : [`c${name.slice(1)}`]);
     }
+  });
+});
+
+describe('AccountFigures stamps', () => {
+  it('are shared by the accounts a tick margined and recycled when the last one moves on', () => {
+    const figures = new AccountFigures();
+    figures.ensure(3);
+    const first = figures.newStamp('2024-06-17T08:00:00Z', 1, undefined);
+    for (const slot of [0, 1, 2]) figures.setStamp(slot, first);
+    const second = figures.newStamp('2024-06-17T08:00:01Z', 2, undefined);
+    figures.setStamp(0, second);
+    figures.setStamp(1, second);
+    // Slot 2 still holds the first stamp: it is not recycled yet.
+    expect(figures.newStamp('x', 3, undefined)).not.toBe(first);
+    figures.setStamp(2, second);
+    // Now nobody holds it: the next stamp takes its place.
+    expect(figures.newStamp('y', 4, undefined)).toBe(first);
   });
 });
