@@ -581,7 +581,7 @@ export class LiveEngine {
       seeded.forEach((entry, i) => {
         const stale = this.book.exposedTo(slots[i]!, staleFlags);
         // A restart never lowers a held figure: an account that was unmarginable and is still not margined keeps it.
-        this.store(ids[i]!, nextEntry(entry, figuresAtOut(raw, i), market.asOf, now, stale, this.accountParams));
+        this.store(ids[i]!, nextEntry(entry, figuresAt(raw, i), market.asOf, now, stale, this.accountParams));
       });
       this.market = market;
       this.marks = undefined;
@@ -933,7 +933,7 @@ export class LiveEngine {
       const part = remarginOutput(batch.length);
       const sub = Int32Array.from(batch, (k) => slots[k]!);
       remarginAccounts(this.book, sub, sub.length, market, this.marksFor(market), this.marginSettings(), this.scratch, (d, m) => this.evaluateDocs(d, m), part);
-      batch.forEach((k, j) => putFigures(out, k, figuresAtOut(part, j)));
+      batch.forEach((k, j) => putFigures(out, k, figuresAt(part, j)));
     }
     if (aside.length > 0) {
       const raw = this.evaluateDocs(
@@ -1257,11 +1257,6 @@ function expiredError(spec: InstrumentSpec, field: string, asOf: string): Crossm
 function lazyResult<T extends object>(fields: T, explain: () => MarginResult): T & { readonly result: MarginResult } {
   let made: MarginResult | undefined;
   return Object.defineProperty(fields, 'result', { enumerable: true, configurable: true, get: () => (made ??= explain()) }) as T & { readonly result: MarginResult };
-}
-
-/** Account k of a re-margin output as an object. */
-function figuresAtOut(out: RemarginOutput, k: number): RawFigures | CrossmarginError {
-  return figuresAt(out, k);
 }
 
 function isSnapshot(input: MarketSnapshot | MarketUpdateFile): input is MarketSnapshot {
