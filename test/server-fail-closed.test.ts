@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { restoreEngine } from '../src/server/restore-engine.js';
+import { openStore } from '../src/store/open-store.js';
 import { dropTestDatabases, startTestServer, TEST_BACKENDS, TEST_SETTINGS, testMarket, type TestServer } from './server-helpers.js';
 
 /**
@@ -302,5 +304,31 @@ describe('expiry and the unmarginable state', () => {
     expect(settled.state).not.toBe('unmarginable');
     expect((await client(t)('GET', '/accounts/short')).json().collateral.BTC).toBeCloseTo(1 - 10_100 / 70_100, 12);
     await t.close();
+  });
+});
+
+describe('a restart from damaged current-state rows refuses to start (never guesses a floor)', () => {
+  it('restoreEngine rejects a row whose unmarginable code is not in the catalogue, naming the account', async () => {
+    const store = await openStore(':memory:');
+    try {
+      await store.appendMarketSnapshot({ asOf: '2024-06-17T08:00:00.000Z', json: testMarket(66_000, 3_500), engineState: { version: 2, guard: {}, lastUpdate: {} } });
+      await store.createAccount({ id: 'a1', currency: 'USD', mode: 'cross', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 20_000 } });
+      await store.putAccountStates([
+        {
+          accountId: 'a1',
+          state: 'unmarginable',
+          initialMargin: 9_000,
+          maintenanceMargin: 4_500,
+          equity: 20_000,
+          currency: 'USD',
+          asOf: '2024-06-17T08:00:00.000Z',
+          unmarginable: { reason: 'x', code: 'NOT_A_CODE', since: 1 },
+          updatedAt: '2024-06-17T08:00:00.000Z',
+        },
+      ]);
+      await expect(restoreEngine(store, TEST_SETTINGS)).rejects.toMatchObject({ code: 'MARKET_DATA_INVALID', message: expect.stringContaining('stored account state of a1') });
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CrossmarginError } from '../core/errors.js';
 import type { AccountStateRecord, Store } from './store.js';
+import { rejectsWith } from './store-contract.js';
 
 /**
  * The contract of the restart and liquidation part of `Store` (current-state rows, bulk reads, liquidation plans and
@@ -19,17 +19,6 @@ export function describeLiquidationStoreContract(name: string, openFresh: () => 
     const at = (minute: number): string => new Date(Date.UTC(2024, 5, 17, 8, minute)).toISOString();
     const audit = (action: string) => ({ keyId: 'system', action, target: 't', payload: {}, at: at(0) });
 
-    async function rejectsWith(promise: Promise<unknown>, code: string, field?: string): Promise<CrossmarginError> {
-      const error = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(CrossmarginError);
-      const coded = error as CrossmarginError;
-      expect(coded.code).toBe(code);
-      if (field !== undefined) expect(coded.field).toBe(field);
-      return coded;
-    }
 
     function state(accountId: string, equity: number, extra: Partial<AccountStateRecord> = {}): AccountStateRecord {
       return { accountId, state: 'healthy', initialMargin: 10, maintenanceMargin: 5, equity, currency: 'USD', asOf: at(1), updatedAt: at(1), ...extra };

@@ -3,6 +3,19 @@ import { CrossmarginError } from '../core/errors.js';
 import type { Store } from './store.js';
 import { describeLiquidationStoreContract } from './store-contract-liquidation.js';
 
+/** Asserts that `promise` rejects with a CrossmarginError of `code` (naming `field` when given); returns it. */
+export async function rejectsWith(promise: Promise<unknown>, code: string, field?: string): Promise<CrossmarginError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CrossmarginError);
+  const coded = error as CrossmarginError;
+  expect(coded.code).toBe(code);
+  if (field !== undefined) expect(coded.field).toBe(field);
+  return coded;
+}
+
 /**
  * The behaviour every `Store` must have, run against each backend (`sqlite-store.test.ts`, `postgres-store.test.ts`).
  * `openFresh` returns a store over an empty, migrated database.
@@ -19,17 +32,6 @@ export function describeStoreContract(name: string, openFresh: () => Promise<Sto
 
     const at = (minute: number): string => new Date(Date.UTC(2024, 5, 17, 8, minute)).toISOString();
 
-    async function rejectsWith(promise: Promise<unknown>, code: string, field?: string): Promise<CrossmarginError> {
-      const error = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(CrossmarginError);
-      const coded = error as CrossmarginError;
-      expect(coded.code).toBe(code);
-      if (field !== undefined) expect(coded.field).toBe(field);
-      return coded;
-    }
 
     it('creates, lists and gets accounts; a duplicate id is rejected', async () => {
       const created = await store.createAccount({ id: 'acct-2', currency: 'USD', mode: 'cross' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../../core/errors.js';
 import type { EngineEvent, EventSink } from './engine-event.js';
-import { LiveEngine } from './live-engine.js';
+import { LiveEngine, type AccountStateRow } from './live-engine.js';
 import { btcAccount, ethAccount, liveTestMarket, ManualClock, testEngine } from './live-engine-test-fixtures.js';
 
 const PERP = 'BTC_USDC-PERPETUAL';
@@ -132,6 +132,60 @@ describe('LiveEngine persist before publish', () => {
     expect(engine.account('btc-1').collateral).toEqual({ USDC: 20000 });
     // The engine keeps working after a failed change (later calls are not blocked).
     expect(engine.margin('btc-1').result.initialMargin).toBeCloseTo(6600, 6);
+  });
+});
+
+describe('LiveEngine current-state rows (fail closed)', () => {
+  it('a rejected state row refuses the change: nothing applied, nothing published, the rows of a later change are whole', async () => {
+    const written: AccountStateRow[][] = [];
+    let refuse = false;
+    const published: EngineEvent[] = [];
+    const engine = new LiveEngine({
+      model: 'isolated-simple',
+      clock: new ManualClock(),
+      staleAfterMs: 60_000,
+      spikeBand: 0.25,
+      sink: { append: () => undefined },
+      stateSink: {
+        write: (rows) => {
+          if (refuse) throw new Error('disk full');
+          written.push([...rows]);
+        },
+      },
+    });
+    engine.subscribe((e) => published.push(e));
+    await engine.onMarket(liveTestMarket({ BTC: 66000 }));
+    await engine.upsertAccount(btcAccount('btc-1', 1, 20000));
+    // A new account's first figures are written.
+    expect(written.flat().map((r) => [r.accountId, r.state, r.initialMargin])).toEqual([['btc-1', 'healthy', 6600]]);
+    refuse = true;
+    // Collateral down to a margin call: its row is refused, so the change is.
+    await expect(engine.setCollateral('btc-1', 'USDC', 5000)).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(engine.margin('btc-1').state).toBe('healthy');
+    expect(engine.account('btc-1').collateral).toEqual({ USDC: 20000 });
+    expect(published).toEqual([]);
+    refuse = false;
+    await engine.setCollateral('btc-1', 'USDC', 5000);
+    expect(written.at(-1)?.map((r) => [r.accountId, r.state])).toEqual([['btc-1', 'margin-call']]);
+    expect(published.map((e) => e.type)).toEqual(['state-transition', 'margin-call']);
+  });
+
+  it('a restore with a stored floor never reports less than it while the market is stale', async () => {
+    const clock = new ManualClock();
+    const first = new LiveEngine({ model: 'isolated-simple', clock, staleAfterMs: 60_000, spikeBand: 0.25, sink: { append: () => undefined } });
+    await first.onMarket(liveTestMarket({ BTC: 66000 }));
+    await first.upsertAccount(btcAccount('btc-1', 1, 20000));
+    const checkpoint = first.checkpoint();
+    // The stored row says more than the market gives now (figures from before the restart).
+    const floors = { 'btc-1': { ...first.accountStates()[0]!, initialMargin: 9000, maintenanceMargin: 4500 } };
+    clock.advance(120_000); // the stored market is stale at restart
+    const second = new LiveEngine({ model: 'isolated-simple', clock, staleAfterMs: 60_000, spikeBand: 0.25, sink: { append: () => undefined } });
+    await second.upsertAccount(first.account('btc-1'), { previousState: 'healthy' });
+    await second.restore(first.currentMarket()!.toJSON(), checkpoint, floors);
+    const m = second.margin('btc-1');
+    expect(m.stale).toBe(true);
+    expect([m.initialMargin, m.maintenanceMargin]).toEqual([9000, 4500]);
+    expect(m.result.details?.['staleFloor']).toMatchObject({ recomputedInitialMargin: 6600, floorInitialMargin: 9000 });
   });
 });
 
