@@ -11,22 +11,30 @@ import { CrossmarginError } from '../src/core/errors.js';
 import { mulberry32 } from '../src/core/seeded-random.js';
 import { openStore } from '../src/store/open-store.js';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import type { BenchResult } from './bench-result.js';
+import type { LoadJob, LoadReport } from './what-if-load-client.js';
 
 const SETTINGS: EngineSettings = { model: 'scenario-grid', staleAfterMs: 3_600_000, spikeBand: 0.25 };
 
-/** Runs the what-if load generator (what-if-load-client.ts) in a worker thread; its latencies (ms) and wall time. */
-function loadWhatIfs(job: { url: string; key: string; accounts: number; clients: number; seconds: number; seed: number }): Promise<{ latencies: number[]; wallMs: number }> {
+/**
+ * Runs the what-if load generator (what-if-load-client.ts) in its own process; its latencies (ms), its wall time and
+ * the server's event-loop utilisation over the run (the share of the main thread's time spent working).
+ */
+function loadWhatIfs(job: LoadJob): Promise<{ latencies: number[]; wallMs: number; utilization: number }> {
   const script = fileURLToPath(new URL(`./what-if-load-client.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
   return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { workerData: job });
-    worker.once('message', (message: { latencies?: number[]; wallMs?: number; error?: string }) => {
-      void worker.terminate();
+    const before = performance.eventLoopUtilization();
+    const child = fork(script, [JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (message: LoadReport) => {
+      const utilization = performance.eventLoopUtilization(before).utilization;
       if (message.error !== undefined || message.latencies === undefined || message.wallMs === undefined) reject(new CrossmarginError('INTERNAL', `bench: what-if load: ${message.error ?? 'no answer'}`));
-      else resolve({ latencies: message.latencies, wallMs: message.wallMs });
+      else resolve({ latencies: message.latencies, wallMs: message.wallMs, utilization });
     });
-    worker.once('error', reject);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new CrossmarginError('INTERNAL', `bench: what-if load client exited with ${code}`));
+    });
   });
 }
 
@@ -61,8 +69,8 @@ export async function benchServiceLoad(options: { accounts?: number; whatIfSecon
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const headers = { authorization: `Bearer ${plaintext}`, 'content-type': 'application/json' };
 
-  // What-ifs from 8 keep-alive clients in a worker thread (what-if-load-client.ts): the load generator on its own
-  // core, as real clients are, not on the server's thread. A warm-up second first (JIT), then the measured run.
+  // What-ifs from 8 keep-alive connections of a client process (what-if-load-client.ts): the load generator on its
+  // own core, as real clients are, not on the server's thread. A warm-up second first (JIT), then the measured run.
   await loadWhatIfs({ url: base, key: plaintext, accounts, clients: 8, seconds: 1, seed: 7 });
   const load = await loadWhatIfs({ url: base, key: plaintext, accounts, clients: 8, seconds, seed: 42 });
   const whatIf = load.latencies;
@@ -102,10 +110,10 @@ export async function benchServiceLoad(options: { accounts?: number; whatIfSecon
   return [
     {
       name: 'service-what-if-http',
-      workload: `HTTP POST /accounts/:id/what-if on loopback, 8 concurrent keep-alive clients in a worker thread for ${seconds} s after a 1 s warm-up, ${accounts.toLocaleString('en-US')} accounts (scenario-grid, in-memory SQLite); the server on the main thread`,
+      workload: `HTTP POST /accounts/:id/what-if on loopback, 8 keep-alive connections (one request in flight each) from a client process for ${seconds} s after a 1 s warm-up, ${accounts.toLocaleString('en-US')} accounts (scenario-grid, in-memory SQLite), authenticated admin key; the server on one thread; serverMainUsPerRequest = event-loop utilisation / throughput`,
       opsPerSecond: whatIf.length / (wall / 1000),
       meanMs: whatIf.reduce((a, b) => a + b, 0) / whatIf.length,
-      extra: { requests: whatIf.length, p50Ms: percentile(whatIf, 0.5), p99Ms: percentile(whatIf, 0.99) },
+      extra: { requests: whatIf.length, p50Ms: percentile(whatIf, 0.5), p99Ms: percentile(whatIf, 0.99), serverEventLoopUtilization: load.utilization, serverMainUsPerRequest: (1e6 * load.utilization) / (whatIf.length / (wall / 1000)) },
     },
     {
       name: 'service-market-push-http',
