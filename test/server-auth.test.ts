@@ -74,6 +74,9 @@ describe('rate limits', () => {
     const limited = await get(s.adminKey);
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', field: 'authorization', details: { scope: 'key', limit: 3 } });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Public routes are not charged.
+    expect((await s.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     // Varying the secret buys no fresh budget: it fails authentication instead.
     expect((await get(wrongSecret(s.adminKey))).statusCode).toBe(401);
     // Another key from the same address has its own budget.

@@ -37,7 +37,7 @@ import {
 } from './api-schemas.js';
 import { canSeeAccount, requireRole } from './authenticate.js';
 import type { MarginService } from './margin-service.js';
-import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin } from './route-helpers.js';
+import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin, wireWhatIf } from './route-helpers.js';
 
 export interface ApiRouteDeps {
   readonly service: MarginService;
@@ -127,7 +127,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireKnown(service, request.params.id);
-      return wireMargin(service.whatIf(request.params.id, request.body.trades));
+      return wireWhatIf(service.whatIf(request.params.id, request.body.trades));
     },
   );
 

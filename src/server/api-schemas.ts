@@ -123,6 +123,10 @@ const AccountStatusSchema = z.object({
 
 export const LiveMarginSchema = z.object({
   accountId: z.string(),
+  /** The reported figures (after floors and hysteresis), in `currency`: the ones `result` explains. */
+  initialMargin: z.number(),
+  maintenanceMargin: z.number(),
+  currency: z.string(),
   result: MarginResultSchema,
   status: AccountStatusSchema,
   state: z.enum(LIVE_ACCOUNT_STATES),

@@ -28,8 +28,8 @@ export function protocolKey(header: string | string[] | undefined): string | und
 }
 
 /**
- * Verifies API keys with the store on every request. There is no cache: a check is one read and one HMAC
- * (microseconds, store/api-key-hash.ts), so a revoked key is refused at once, even when another process revoked it.
+ * Verifies API keys with the store on every request: the key's row is read each time (store/api-key-hash.ts), so a
+ * revoked key is refused at once, even when another process revoked it.
  */
 export class KeyVerifier {
   constructor(private readonly store: Store) {}

@@ -1,6 +1,4 @@
-import helmet from '@fastify/helmet';
 import { helmetHeaders } from './helmet-headers.js';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -9,7 +7,6 @@ import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { CrossmarginError } from '../core/errors.js';
@@ -21,7 +18,7 @@ import { isDashboardPath, registerDashboard } from './dashboard-static.js';
 import { registerLabRoutes } from './lab-routes.js';
 import { LabRunner } from './lab-runner.js';
 import { LiquidationDriver, type LiquidationDriverOptions } from './liquidation-driver.js';
-import { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { WindowLimiter } from './window-limiter.js';
 import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
 import type { ActiveParameterSet } from './restore-engine.js';
@@ -29,6 +26,7 @@ import { firstPath, hasNulCharacter, isNonFiniteNumber } from './first-path.js';
 import { redactingLoggerOption, redactSecrets } from './log-redaction.js';
 import { DEFAULT_ADMISSION, MarginService, type AdmissionPolicy } from './margin-service.js';
 import { registerStreamRoute } from './stream-route.js';
+import { CHECK_RESPONSES_ENV, responseSerializerCompiler } from './response-serializer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -73,6 +71,11 @@ export interface BuildServerOptions {
    * signal (the state and event only). `crossmargin serve` turns it on.
    */
   readonly liquidation?: LiquidationDriverOptions | undefined;
+  /**
+   * Check every answer against its response schema (response-serializer.ts). Default: on when the environment has
+   * CROSSMARGIN_CHECK_RESPONSES=1 (the test suite), off in service.
+   */
+  readonly checkResponses?: boolean;
 }
 
 /**
@@ -139,13 +142,15 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     },
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler(options.checkResponses ?? process.env[CHECK_RESPONSES_ENV] === '1'));
   app.decorateRequest('principal', undefined);
 
   const host = options.engine instanceof EngineHost ? options.engine : new EngineHost(options.engine);
   const service = new MarginService(options.store, host, options.rebuildEngine, options.model, { ...DEFAULT_ADMISSION, ...options.admission });
   const verifier = new KeyVerifier(options.store);
-  const authFailures = new AuthFailureLimiter(limits.authFailureLimit, limits.rateWindowMs);
+  // The two rate limits (window-limiter.ts): failed authentications per client address, requests per verified key.
+  const authFailures = new WindowLimiter(limits.authFailureLimit, limits.rateWindowMs);
+  const keyRequests = new WindowLimiter(limits.rateLimit, limits.rateWindowMs);
   // start-service pushes feeds through the same service (same ordering, same audit) as the routes.
   app.decorate('marginService', service);
 
@@ -186,10 +191,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   // Security headers on every answer (the dashboard, /docs and the API alike); added first so that 401 and 429
-  // answers carry them too. @fastify/helmet (registered for `reply.helmet`) would build helmet's middleware again on
-  // every request, a quarter of a millisecond of CPU each; the headers do not depend on the request, so helmet
-  // computes them once here and the hook only sets them.
-  await app.register(helmet, { global: false });
+  // answers carry them too. helmet computes them once (helmet-headers.ts): they do not depend on the request, and
+  // @fastify/helmet would run helmet's middleware, and two hooks of its own, on every request.
   const securityHeaders = helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } });
   app.addHook('onRequest', (_request, reply, done) => {
     for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
@@ -200,22 +203,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // a path or query must not reach the log through it.
   app.setNotFoundHandler((request) => {
     throw new CrossmarginError('NOT_FOUND', `no route ${request.method} ${redactSecrets(request.url.split('?')[0] ?? '')}`, { field: 'url' });
-  });
-
-  // Per verified key: the limiter's hook is route-level, so it runs after the authentication hook below (app-level
-  // hooks come first) and charges the key id the request proved. A failed authentication never gets here: it is
-  // charged to the client's address by `authFailures`.
-  await app.register(rateLimit, {
-    global: true,
-    max: limits.rateLimit,
-    timeWindow: limits.rateWindowMs,
-    keyGenerator: (request) => (request.principal === undefined ? `ip:${request.ip}` : `key:${request.principal.key.id}`),
-    allowList: (request) => isPublic(request.url.split('?')[0] ?? ''),
-    errorResponseBuilder: (_request, context) =>
-      new CrossmarginError('RATE_LIMITED', `rate limit exceeded: at most ${context.max} requests per ${context.after} for this API key`, {
-        field: 'authorization',
-        details: { scope: 'key', limit: context.max, retryAfterMs: context.ttl },
-      }),
   });
 
   await app.register(swagger, {
@@ -231,23 +218,30 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // be the `cmk.<key>` protocol carrying the key.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) } });
 
-  // No NUL character in any request string: PostgreSQL text cannot hold one, and no name or key needs one.
-  app.addHook('preValidation', async (request) => {
+  // No NUL character in any request string: PostgreSQL text cannot hold one, and no name or key needs one. (Hooks
+  // that do not wait take fastify's callback: an async hook costs a promise and a microtask turn on every request.)
+  app.addHook('preValidation', (request, _reply, done) => {
     for (const [where, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
       const at = firstPath(value, hasNulCharacter);
-      if (at !== undefined) throw new CrossmarginError('SCHEMA_INVALID', `${where}: ${at}: must not contain a NUL character`, { field: at === '(root)' ? where : at, details: { location: where } });
+      if (at !== undefined) {
+        done(new CrossmarginError('SCHEMA_INVALID', `${where}: ${at}: must not contain a NUL character`, { field: at === '(root)' ? where : at, details: { location: where } }));
+        return;
+      }
     }
+    done();
   });
 
   // Fail closed on figures: a success answer carrying a non-finite number (a model that produced one) is refused with
   // a coded 422 naming it, never serialised into a 500 or a null.
-  app.addHook('preSerialization', async (request, reply, payload) => {
-    if (reply.statusCode >= 300) return payload;
-    const at = firstPath(payload, isNonFiniteNumber);
-    if (at === undefined) return payload;
+  app.addHook('preSerialization', (request, reply, payload: unknown, done) => {
+    const at = reply.statusCode >= 300 ? undefined : firstPath(payload, isNonFiniteNumber);
+    if (at === undefined) {
+      done(null, payload);
+      return;
+    }
     request.log.error({ field: at }, 'non-finite figure in a response');
     void reply.code(422);
-    return new CrossmarginError('ACCOUNT_UNMARGINABLE', `${at}: the figure is not finite; it cannot be reported`, { field: at }).toJSON();
+    done(null, new CrossmarginError('ACCOUNT_UNMARGINABLE', `${at}: the figure is not finite; it cannot be reported`, { field: at }).toJSON());
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -261,12 +255,23 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         details: { scope: 'address', limit: authFailures.limit, retryAfterMs: blockedMs },
       });
     }
+    let principal: Principal;
     try {
-      request.principal = await verifier.verify(requestKey(request.headers, path, request.query));
+      principal = await verifier.verify(requestKey(request.headers, path, request.query));
     } catch (error) {
-      authFailures.fail(request.ip);
+      authFailures.charge(request.ip);
       throw error;
     }
+    // Charged to the key id the request proved (a varied secret buys nothing); a refused request counts too.
+    const waitMs = keyRequests.take(principal.key.id);
+    if (waitMs > 0) {
+      void reply.header('retry-after', Math.ceil(waitMs / 1000));
+      throw new CrossmarginError('RATE_LIMITED', `rate limit exceeded: at most ${keyRequests.limit} requests per ${keyRequests.windowMs / 1000} s for this API key`, {
+        field: 'authorization',
+        details: { scope: 'key', limit: keyRequests.limit, retryAfterMs: waitMs },
+      });
+    }
+    request.principal = principal;
   });
 
   registerApiRoutes(app, { service, model: options.model });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  CheckedSecrets,
   HMAC_SCHEME,
   LEGACY_FAILURE_COOLDOWN_MS,
   LegacyScryptGuard,
@@ -20,18 +21,23 @@ import { SqlStore } from './sql-store.js';
 import { SqliteDriver } from './sqlite-store.js';
 
 /** Counts scrypt runs: a wrong secret must never reach scrypt for an HMAC row, nor twice in a row for a legacy one. */
-const crypto = vi.hoisted(() => ({ scryptCalls: 0 }));
+const crypto = vi.hoisted(() => ({ scryptCalls: 0, hmacCalls: 0 }));
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
   const scrypt = (...args: Parameters<typeof actual.scrypt>) => {
     crypto.scryptCalls += 1;
     return (actual.scrypt as (...a: unknown[]) => void)(...args);
   };
-  return { ...actual, default: { ...actual, scrypt }, scrypt };
+  const createHmac = (...args: Parameters<typeof actual.createHmac>) => {
+    crypto.hmacCalls += 1;
+    return actual.createHmac(...args);
+  };
+  return { ...actual, default: { ...actual, scrypt, createHmac }, scrypt, createHmac };
 });
 
 beforeEach(() => {
   crypto.scryptCalls = 0;
+  crypto.hmacCalls = 0;
 });
 
 describe('API key digest', () => {
@@ -51,6 +57,35 @@ describe('API key digest', () => {
     expect(verifyApiKeySecret(secret, { ...a, hash: Buffer.from('short').toString('base64') })).toBe(false);
     expect(verifyApiKeySecretDummy(secret)).toBe(false);
     expect(crypto.scryptCalls).toBe(0);
+  });
+
+  it('CheckedSecrets: a secret checked once skips the HMAC while the row is unchanged; a wrong secret, a new digest or an evicted id is checked again', () => {
+    const checked = new CheckedSecrets(2);
+    const key = newApiKeySecret();
+    const stored = hashApiKeySecret(key.secret);
+    const wrong = `${key.secret.slice(0, -1)}${key.secret.endsWith('A') ? 'B' : 'A'}`;
+    crypto.hmacCalls = 0;
+    expect(checked.verify(key.id, key.secret, stored)).toBe(true);
+    expect(checked.verify(key.id, key.secret, stored)).toBe(true);
+    expect(crypto.hmacCalls).toBe(1);
+    // A wrong secret after the right one: refused, by a full check.
+    expect(checked.verify(key.id, wrong, stored)).toBe(false);
+    expect(crypto.hmacCalls).toBe(2);
+    // The row rotated to another secret: the remembered one no longer counts.
+    const other = newApiKeySecret();
+    const rotated = hashApiKeySecret(other.secret);
+    expect(checked.verify(key.id, key.secret, rotated)).toBe(false);
+    expect(checked.verify(key.id, other.secret, rotated)).toBe(true);
+    expect(checked.verify(key.id, key.secret, { ...stored, params: 'scrypt$16384$8$1' })).toBe(false);
+    // Capacity 2: a third id evicts the oldest, which is checked in full again.
+    const b = newApiKeySecret();
+    const c = newApiKeySecret();
+    const bRow = hashApiKeySecret(b.secret);
+    const cRow = hashApiKeySecret(c.secret);
+    expect(checked.verify(b.id, b.secret, bRow) && checked.verify(c.id, c.secret, cRow)).toBe(true);
+    const before = crypto.hmacCalls;
+    expect(checked.verify(key.id, other.secret, rotated)).toBe(true);
+    expect(crypto.hmacCalls).toBe(before + 1);
   });
 
   it('still verifies a legacy scrypt row', async () => {
@@ -145,6 +180,10 @@ describe.each(backends)('verifyApiKey on %s', (_name, openDriver) => {
       expect(await store.verifyApiKey(key.plaintext)).toMatchObject({ id: key.record.id, role: 'admin' });
       for (let i = 0; i < 5; i++) expect(await store.verifyApiKey(wrongSecretFor(key.plaintext))).toBeUndefined();
       expect(await store.verifyApiKey(`cmk_0123456789abcdef_${newApiKeySecret().secret}`)).toBeUndefined();
+      // Checked once, the secret is not hashed again while the row is unchanged; revoking it still refuses it at once.
+      crypto.hmacCalls = 0;
+      expect(await store.verifyApiKey(key.plaintext)).toMatchObject({ id: key.record.id });
+      expect(crypto.hmacCalls).toBe(0);
       await store.revokeApiKey(key.record.id, new Date(now).toISOString());
       expect(await store.verifyApiKey(key.plaintext)).toBeUndefined();
       expect(crypto.scryptCalls).toBe(0);

@@ -79,6 +79,32 @@ export function verifyApiKeySecretDummy(secret: string): false {
   return false;
 }
 
+/**
+ * Secrets already checked against a row's digest, by key id: a key used again skips the HMAC (whose OpenSSL set-up
+ * is most of a request's authentication time under load). The row is still read on every request, so revocation
+ * and rotation take effect at once: an entry counts only while the row's digest and scheme are the ones it was
+ * checked against. The secret is compared in constant time. A hit costs less than a check, but a hit needs the right
+ * secret, so the difference tells a caller nothing it does not know. At most `capacity` ids are kept.
+ */
+export class CheckedSecrets {
+  readonly #byId = new Map<string, { readonly hash: string; readonly params: string; readonly secret: Buffer }>();
+
+  constructor(private readonly capacity = 4096) {}
+
+  verify(id: string, secret: string, stored: ApiKeyHash): boolean {
+    const given = Buffer.from(secret, 'utf8');
+    const seen = this.#byId.get(id);
+    if (seen !== undefined && seen.hash === stored.hash && seen.params === stored.params && seen.secret.length === given.length && timingSafeEqual(seen.secret, given)) return true;
+    const ok = verifyApiKeySecret(secret, stored);
+    if (ok) {
+      this.#byId.delete(id);
+      if (this.#byId.size >= this.capacity) this.#byId.delete(this.#byId.keys().next().value as string);
+      this.#byId.set(id, { hash: stored.hash, params: stored.params, secret: given });
+    }
+    return ok;
+  }
+}
+
 function digestsEqual(actual: Buffer, expected: Buffer): boolean {
   // A stored digest of another length (a damaged row) is compared with itself so the time taken stays the same.
   const same = actual.length === expected.length;

@@ -48,6 +48,14 @@ export class PostgresDriver implements SqlDriver {
     return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
   }
 
+  async readOne(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+    try {
+      return (await this.#pool.query(numberPlaceholders(sql), params as SqlValue[])).rows as SqlRow[];
+    } catch (error) {
+      throw toStoreFailure(error);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }

@@ -25,5 +25,10 @@ export interface SqlDriver {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs `work` on a consistent read-only view. */
   read<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs one read statement on its own: a single statement sees one snapshot in both dialects, so it needs no
+   * transaction around it (no BEGIN and COMMIT round trips; the API key check of every request uses it).
+   */
+  readOne(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
   close(): Promise<void>;
 }

@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import { parseWithSchema } from '../core/validate.js';
 import {
+  CheckedSecrets,
   hashApiKeySecret,
   isLegacyApiKeyHash,
   LegacyScryptGuard,
   newApiKeySecret,
   parseApiKey,
-  verifyApiKeySecret,
   verifyApiKeySecretDummy,
   verifyLegacyApiKeySecret,
   type ApiKeyHash,
@@ -90,6 +90,7 @@ export class SqlStore implements Store {
   readonly #now: () => Date;
   /** Bounds the scrypt work of wrong secrets against rows not yet upgraded from the legacy scheme. */
   readonly #legacyGuard: LegacyScryptGuard;
+  readonly #checkedSecrets = new CheckedSecrets();
 
   constructor(driver: SqlDriver, options: SqlStoreOptions = {}) {
     this.#driver = driver;
@@ -202,9 +203,9 @@ export class SqlStore implements Store {
         input.accountId,
         input.idempotencyKey,
       ]);
-      const result: TradeResult = { ...input, position, at, replayed: false };
-      // A replay writes nothing, so it has no audit entry either.
-      await writeAudit(tx, audit, result);
+      const result: TradeResult = { accountId: input.accountId, instrument: input.instrument, quantity: input.quantity, idempotencyKey: input.idempotencyKey, position, at, replayed: false };
+      // A replay writes nothing, so it has no audit entry either. The audit keeps the input's entry price too.
+      await writeAudit(tx, audit, { ...input, ...result });
       return result;
     });
   }
@@ -641,18 +642,18 @@ export class SqlStore implements Store {
     if (parsed === undefined) return undefined;
     // A retry follows a concurrent legacy check of the same id (the row may just have been upgraded); a few suffice.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const found = await this.#driver.read(async (tx) => {
-        const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [parsed.id]);
-        // Both queries run for unknown ids too, so a known id's wrong secret costs what an unknown id costs.
-        const accountIds = await keyAccounts(tx, parsed.id);
-        return rows[0] === undefined ? undefined : { row: rows[0], accountIds };
-      });
+      // The key and its grants in one statement (one snapshot, no transaction): every request runs it.
+      const rows = await this.#driver.readOne(
+        'SELECT k.*, g.account_id AS granted_account FROM api_keys k LEFT JOIN api_key_accounts g ON g.key_id = k.id WHERE k.id = ? ORDER BY g.account_id',
+        [parsed.id],
+      );
+      const found = rows[0] === undefined ? undefined : { row: rows[0], accountIds: rows.flatMap((r) => (r['granted_account'] === null ? [] : [str(r, 'granted_account')])) };
       if (found === undefined || found.row['revoked_at'] !== null) {
         verifyApiKeySecretDummy(parsed.secret);
         return undefined;
       }
       const stored: ApiKeyHash = { salt: str(found.row, 'salt'), hash: str(found.row, 'hash'), params: str(found.row, 'params') };
-      if (!isLegacyApiKeyHash(stored)) return verifyApiKeySecret(parsed.secret, stored) ? toApiKey(found.row, found.accountIds) : undefined;
+      if (!isLegacyApiKeyHash(stored)) return this.#checkedSecrets.verify(parsed.id, parsed.secret, stored) ? toApiKey(found.row, found.accountIds) : undefined;
       const ok = await this.#legacyGuard.run(parsed.id, async () => {
         if (!(await verifyLegacyApiKeySecret(parsed.secret, stored))) return false;
         const upgraded = hashApiKeySecret(parsed.secret);

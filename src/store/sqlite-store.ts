@@ -57,6 +57,16 @@ export class SqliteDriver implements SqlDriver {
     return this.#serialised(() => this.#inTransaction('BEGIN', work));
   }
 
+  readOne(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+    return this.#serialised(async () => {
+      try {
+        return this.#run(sql, params, true) as SqlRow[];
+      } catch (error) {
+        throw toStoreFailure(error);
+      }
+    });
+  }
+
   close(): Promise<void> {
     // Queued behind pending work, so that everything already asked for is committed first.
     return this.#serialised(async () => {
