@@ -4,6 +4,7 @@ import type { InstrumentTable } from '../instruments/instrument-table.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
 import type { AccountBook } from '../portfolio/account-book.js';
+import type { Book } from '../portfolio/book.js';
 import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import type { MarginResult } from './margin-result.js';
 
@@ -73,6 +74,31 @@ export interface CompiledModel {
    * (to 1e-12 relative). Models without one are evaluated in full.
    */
   figures?(portfolio: ResolvedPortfolio): MarginFigures;
+  /**
+   * The batch path split where its grouping ends, for a caller that builds the grouped rows itself as it copies
+   * accounts out of its own state (the live engine, issue 15: fused with its gather, so a tick does not group the
+   * book a second time). Models whose batch path is "group positions into rows, worst loss per row, sum per
+   * account" expose it; `evaluateBook` must be exactly `evaluateRows` over rows grouped by `instrumentGroup`.
+   */
+  readonly groupedBatch?: GroupedBatch;
+}
+
+/**
+ * How a model's batch path groups an account's positions into rows, and the margins of rows so grouped
+ * (grouped-book.ts). A cross account's positions go to the row of their instrument's group, rows in first-seen
+ * order, entries in position order; an isolated account's positions are one row each, in order. An entry's weight
+ * is its quantity × `rate` (settlement → account currency), the product computed as groupAccountBook computes it.
+ */
+export interface GroupedBatch {
+  /** Group of each instrument of the compiled table (by table id) in a cross account. */
+  readonly instrumentGroup: Int32Array;
+  /** Settlement → account currency rate of an instrument's positions in an account of `currency`. */
+  rate(instrument: number, currency: string): number;
+  /**
+   * Margins of accounts 0..accountCount−1 from their grouped rows (account a's rows are
+   * accountRowStart[a] .. accountRowStart[a+1]−1 of `rows`, in shared memory for the batch threads) into `out`.
+   */
+  evaluateRows(rows: Book, accountRowStart: Int32Array, accountCount: number, out: BookOutput, options: BatchOptions): BatchReport;
 }
 
 /** A margin without its explanation, account currency. */

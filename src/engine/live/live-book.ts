@@ -303,6 +303,16 @@ export class LiveBook {
     };
   }
 
+  /** The margin rows (compile-ready positions) by slot: views valid until the next put. */
+  marginRows(): MarginRows {
+    return { start: this.margin.starts(), length: this.margin.lengths(), instrument: this.margin.column('instrument'), quantity: this.margin.column('quantity') };
+  }
+
+  /** 1 per isolated slot (views valid until the next put). */
+  isolatedFlags(): Uint8Array {
+    return this.isolated;
+  }
+
   /** The collateral balances (currency id, units) by slot: views valid until the next put. */
   cashRows(): CashRows {
     return { start: this.cash.starts(), length: this.cash.lengths(), currency: this.cash.column('currency'), balance: this.cash.column('balance') };
@@ -433,6 +443,14 @@ export interface EquityRows {
   readonly instrument: Int32Array;
   readonly quantity: Float64Array;
   readonly entry: Float64Array;
+}
+
+export interface MarginRows {
+  readonly start: Int32Array;
+  readonly length: Int32Array;
+  /** Book instrument id of each row. */
+  readonly instrument: Int32Array;
+  readonly quantity: Float64Array;
 }
 
 export interface CashRows {

@@ -10,6 +10,7 @@ import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import { accountEquity } from '../account/account-equity.js';
 import type { AccountParams } from '../account/account-params.js';
 import { accountEquities, type EquityMarks } from './account-equities.js';
+import { gatherGrouped, groupedGatherBuffers, type GroupedGatherBuffers } from './gather-grouped.js';
 import type { CompileTable, LiveBook } from './live-book.js';
 
 /**
@@ -53,10 +54,11 @@ export interface RemarginScratch {
   equity: Float64Array;
   out: BookOutput;
   fast: Int32Array;
+  readonly grouped: GroupedGatherBuffers;
 }
 
 export function remarginScratch(): RemarginScratch {
-  return { equity: new Float64Array(0), out: { initialMargin: new Float64Array(0), maintenanceMargin: new Float64Array(0) }, fast: new Int32Array(0) };
+  return { equity: new Float64Array(0), out: { initialMargin: new Float64Array(0), maintenanceMargin: new Float64Array(0) }, fast: new Int32Array(0), grouped: groupedGatherBuffers() };
 }
 
 /**
@@ -183,10 +185,12 @@ export function remarginAccounts(
         nFast = kept;
       }
     }
-    const { book: gathered, table } = book.gather(fast, nFast, map);
+    const table = map.table;
+    // Account j of the batch resolved against the compile table (the per-account path; off the hot path).
+    const portfolioOf = (j: number) => book.resolveIn(book.document(fast[j]!), table);
     const perAccount = (generation: Generation, compiledModel: CompiledModel, j: number): void => {
       const k = fastIndex[j]!;
-      const r = evaluateResolved(compiledModel, generation, () => gathered.portfolio(j), equity[k]!);
+      const r = evaluateResolved(compiledModel, generation, () => portfolioOf(j), equity[k]!);
       if (r instanceof CrossmarginError) return; // the slow path names the error
       putFigures(into, k, r);
       done[k] = 1;
@@ -198,10 +202,18 @@ export function remarginAccounts(
     } else if (compiled !== undefined) {
       const out = { initialMargin: scratch.out.initialMargin.subarray(0, nFast), maintenanceMargin: scratch.out.maintenanceMargin.subarray(0, nFast) };
       let leftOver: readonly number[] | undefined;
+      const grouping = compiled.groupedBatch;
       try {
-        leftOver = partitions(settings.run.model, gathered, settings.threads)
-          ? evaluateBookPartitioned(compiled, settings.run.modelId, settings.run.params, market, table, settings.run.prepared?.data, gathered, out, settings.threads).leftOver
-          : (compiled.evaluateBook as NonNullable<CompiledModel['evaluateBook']>)(gathered, out, { threads: settings.threads }).leftOver;
+        if (grouping !== undefined && settings.run.model.partitionBatch !== true) {
+          // The model's rows made as the accounts are copied out (gather-grouped.ts): no second pass to group them.
+          const grouped = gatherGrouped(book, fast, nFast, map, grouping, scratch.grouped);
+          leftOver = grouping.evaluateRows(grouped.rows, grouped.accountRowStart, nFast, out, { threads: settings.threads }).leftOver;
+        } else {
+          const gathered = book.gather(fast, nFast, map).book;
+          leftOver = partitions(settings.run.model, gathered, settings.threads)
+            ? evaluateBookPartitioned(compiled, settings.run.modelId, settings.run.params, market, table, settings.run.prepared?.data, gathered, out, settings.threads).leftOver
+            : (compiled.evaluateBook as NonNullable<CompiledModel['evaluateBook']>)(gathered, out, { threads: settings.threads }).leftOver;
+        }
       } catch {
         leftOver = undefined;
       }

@@ -2,7 +2,7 @@ import type { UnderlyingGrid } from '../../scenarios/price-vol-grid.js';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import { buildPriceVolGrid } from '../../scenarios/price-vol-grid.js';
 import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
-import type { BatchReport, CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
+import type { BatchReport, CompiledModel, GroupedBatch, MarginModel, ModelContext } from '../margin-model.js';
 import { groupAccountBook, measureRows, positionRates } from '../grouped-book.js';
 import type { MarginComponent, MarginResult } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, groupRows, type ScenarioMatrix } from '../scenario-pipeline.js';
@@ -52,6 +52,30 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
   // figures(): each instrument's cross-mode row key, and a reused row buffer (grown on demand).
   const crossKey = Array.from({ length: context.instruments.size }, (_, i) => crossRow(context.instruments.spec(i).underlying).key);
   let rowBuffer = new Float64Array(0);
+  // The batch path's groups: instruments of one cross row key share a group, numbered in first-seen order.
+  const groupIds = new Map<string, number>();
+  const instrumentGroup = Int32Array.from(crossKey, (key) => {
+    let g = groupIds.get(key);
+    if (g === undefined) {
+      g = groupIds.size;
+      groupIds.set(key, g);
+    }
+    return g;
+  });
+  const groupedBatch: GroupedBatch = {
+    instrumentGroup,
+    rate: (instrument, currency) => context.market.fxRate(context.instruments.spec(instrument).currency, currency),
+    evaluateRows(rows, accountRowStart, accountCount, out, options): BatchReport {
+      const run = measureRows(rows, matrix, 1, options);
+      for (let a = 0; a < accountCount; a++) {
+        let maintenance = 0;
+        for (let r = accountRowStart[a]!; r < accountRowStart[a + 1]!; r++) maintenance += run.out[3 * r]!;
+        out.initialMargin[a] = maintenance * params.initialRatio;
+        out.maintenanceMargin[a] = maintenance;
+      }
+      return { leftOver: [], threads: run.threads };
+    },
+  };
   return {
     /**
      * The figures alone (what-ifs): the rows `evaluate` makes — positions grouped by key in first-seen order,
@@ -89,30 +113,14 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
      * in row order as `evaluate` sums its components.
      */
     evaluateBook(book, out, options): BatchReport {
-      const keys = new Map<string, number>();
-      const groupOfInstrument = Int32Array.from({ length: context.instruments.size }, (_, i) => {
-        const key = crossRow(context.instruments.spec(i).underlying).key;
-        let g = keys.get(key);
-        if (g === undefined) {
-          g = keys.size;
-          keys.set(key, g);
-        }
-        return g;
-      });
+      const crossGroups = groupedBatch.instrumentGroup.reduce((m, g) => Math.max(m, g + 1), 0);
       // Isolated accounts: position k of the account is group (cross groups + k), one row each.
-      const crossGroups = keys.size;
       const rows = groupAccountBook(book, positionRates(context, book), (a, e) =>
-        book.isolated[a] === 1 ? crossGroups + (e - book.rowStart[a]!) : groupOfInstrument[book.instrument[e]!]!,
+        book.isolated[a] === 1 ? crossGroups + (e - book.rowStart[a]!) : groupedBatch.instrumentGroup[book.instrument[e]!]!,
       );
-      const run = measureRows(rows.book, matrix, 1, options);
-      for (let a = 0; a < book.accountCount; a++) {
-        let maintenance = 0;
-        for (let r = rows.accountRowStart[a]!; r < rows.accountRowStart[a + 1]!; r++) maintenance += run.out[3 * r]!;
-        out.initialMargin[a] = maintenance * params.initialRatio;
-        out.maintenanceMargin[a] = maintenance;
-      }
-      return { leftOver: [], threads: run.threads };
+      return groupedBatch.evaluateRows(rows.book, rows.accountRowStart, book.accountCount, out, options);
     },
+    groupedBatch,
     evaluate(portfolio): MarginResult {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
