@@ -38,6 +38,24 @@ describe('crossmargin backtest', () => {
     expect(m.summary.exceptions).toBe(exceptions);
   });
 
+  it('a model that cannot take the book shows its coded error in its row; the others still run', async () => {
+    // deribit-sm covers inverse contracts only: the crypto-mixed sample holds a linear ETH perpetual.
+    const args = ['backtest', '--portfolio', 'samples/crypto-mixed/portfolio.json', '--from', '2024-12-01', '--to', '2024-12-06', '--models', 'deribit-sm,scenario-grid'];
+    const run = await cli(...args);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^scenario-grid\s+[\d,.]+\s+\d+\/\d+/m);
+    expect(run.out).toMatch(/^deribit-sm\s.*error \[INSTRUMENT_SPEC_INVALID\].*ETH_USDC-PERPETUAL is linear-settled/m);
+    const json = await cli(...args, '--json');
+    expect(json.code).toBe(0);
+    const r = JSON.parse(json.out) as { models: { model: string }[]; failed: { model: string; error: { code: string; message: string } }[] };
+    expect(r.models.map((m) => m.model)).toEqual(['scenario-grid']);
+    expect(r.failed).toEqual([{ model: 'deribit-sm', error: { code: 'INSTRUMENT_SPEC_INVALID', message: expect.stringContaining('ETH_USDC-PERPETUAL') as unknown } }]);
+    // Every model failed: the first error's code and message, as before.
+    const all = await cli('backtest', '--portfolio', 'samples/crypto-mixed/portfolio.json', '--from', '2024-12-01', '--to', '2024-12-06', '--models', 'deribit-sm');
+    expect(all.code).toBe(5);
+    expect(all.err).toMatch(/^error \[INSTRUMENT_SPEC_INVALID\]: .*deribit-sm/);
+  });
+
   it('bad input gets one coded line', async () => {
     const bad = await cli('backtest', '--portfolio', portfolio, '--from', '2020-13-01', '--to', '2020-03-31');
     expect(bad.code).toBe(2);

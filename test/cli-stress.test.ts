@@ -61,7 +61,7 @@ describe.skipIf(!built)('crossmargin stress (compiled CLI)', () => {
     const r = run('--portfolio', single, '--market', market);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^crypto-2020-03-12\s+historical\s+.*BTC −\d+\.\d%/m);
-    expect(r.out).toMatch(/Account long \(USD\): equity 30,000\.00/);
+    expect(r.out).toMatch(/Account long \(USD\): equity before haircuts 30,000\.00/);
     expect(r.out).toMatch(/Accounts in deficit/);
     expect(r.out).toMatch(/equity-2008-10: BTC not moved — no close between 2008-10-01 and 2008-10-31/);
   });

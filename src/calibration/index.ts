@@ -9,3 +9,4 @@ export * from './open-interest.js';
 export * from './parameter-set.js';
 export * from './recalibration-signals.js';
 export * from './scan-range-calibration.js';
+export * from './parameter-set-file.js';

@@ -167,7 +167,7 @@ export function calibrateScanRange(
     `${u}: price scan range = ${pct(settings.coverage, 1)} quantile q of |${h}-day overlapping log return| (k-th largest, k = ⌈(1 − coverage)·N⌉), ` +
     `relative moves up e^q − 1, down 1 − e^−q, range the larger. Current ${current.from}..${current.to} (N = ${current.observations}): ` +
     `q = ${current.price.logQuantile.toFixed(4)}, up ${pct(current.price.up)}, down ${pct(current.price.down)}. ` +
-    `APC (var-es.md §10): ${settings.apcYears}-year floor ${tenYear.from}..${tenYear.to}${windows.tenYear.truncated ? ' (all history: shorter than the APC span)' : ''} ` +
+    `APC (docs/calibration.md "Scan ranges"): ${settings.apcYears}-year floor ${tenYear.from}..${tenYear.to}${windows.tenYear.truncated ? ' (all history: shorter than the APC span)' : ''} ` +
     `(N = ${tenYear.observations}) ${pct(tenYear.price.range)}; stressed ${stressed.from}..${stressed.to} (N = ${stressed.observations}) ${pct(stressed.price.range)} ` +
     `weighted ${w}; withApc = max(current, ${settings.apcYears}-year, ${1 - w}·current + ${w}·stressed) = ${pct(price.value)} (${price.binding}), ` +
     `rounded up to ${settings.rounding}${capped ? `, capped at ${cap} (must stay below ${limit} for extreme multiplier ${settings.extremeMultiplier})` : ''}. ` +

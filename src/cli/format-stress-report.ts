@@ -32,7 +32,7 @@ function scenarioTable(scenarios: readonly StressScenarioInfo[]): string {
 
 function accountDetail(a: AccountStress): string {
   const c = a.currency;
-  const head = `Account ${a.account} (${c}): equity ${formatAmount(a.equity, c)}, initial margin ${formatAmount(a.initialMargin, c)}`;
+  const head = `Account ${a.account} (${c}): equity before haircuts ${formatAmount(a.equity, c)}, initial margin ${formatAmount(a.initialMargin, c)}`;
   const rows = a.outcomes.map((o) => [
     o.scenario,
     formatAmount(o.pnl, c),
@@ -46,7 +46,7 @@ function accountDetail(a: AccountStress): string {
 
 function accountSummary(accounts: readonly AccountStress[]): string {
   return formatTable(
-    ['account', 'ccy', 'equity', 'initial margin', 'worst scenario', 'worst loss', 'deficit', 'scenarios in deficit'],
+    ['account', 'ccy', 'equity before haircuts', 'initial margin', 'worst scenario', 'worst loss', 'deficit', 'scenarios in deficit'],
     accounts.map((a) => [
       a.account,
       a.currency,
@@ -96,7 +96,7 @@ export function formatReverseStress(results: readonly AccountReverseStress[]): s
       ? 'Reverse stress: smallest joint move that exhausts equity (P&L = −equity)\n'
       : `Reverse stress: smallest joint move that exhausts equity (P&L = −equity); Mahalanobis distance in ${cov.horizonDays}-day σ ` +
         `(Ledoit–Wolf covariance of ${cov.days} daily log returns to ${cov.to})\n`;
-  return `${head}${formatTable(['account', 'equity', 'search', 'moves', 'Mahalanobis (σ)'], rows)}`;
+  return `${head}${formatTable(['account', 'equity before haircuts', 'search', 'moves', 'Mahalanobis (σ)'], rows)}`;
 }
 
 /** Cover-1 / Cover-2 table. */
@@ -116,7 +116,9 @@ export function formatCover(cover: DefaultFundCover, currency: string): string {
 /** The whole readable report. */
 export function formatStressReport(report: StressReport, notes: readonly string[]): string {
   const parts = [
-    `Stress test: ${report.accounts.length} account(s) × ${report.scenarios.length} scenario(s); margin model ${report.model}; instant moves, loss = −P&L of positions and collateral\n`,
+    `Stress test: ${report.accounts.length} account(s) × ${report.scenarios.length} scenario(s); margin model ${report.model}; instant moves, loss = −P&L of positions and collateral\n` +
+      // Stated so the figure is not mistaken for `crossmargin account`'s equity after haircuts (it shows both).
+      'Equity is before collateral haircuts (the scenarios move the collateral itself); `crossmargin account` shows it and the equity after haircuts\n',
     scenarioTable(report.scenarios),
     report.accounts.length <= DETAIL_ACCOUNTS ? report.accounts.map(accountDetail).join('\n') : accountSummary(report.accounts),
     deficitLines(report),

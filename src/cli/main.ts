@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { toCrossmarginError } from '../core/errors.js';
+import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
+import { packageRoot } from '../market/package-root.js';
 import { processIo, type CliIo } from './cli-io.js';
 import { registerAccountCommand } from './commands/account-command.js';
 import { registerBacktestCommand } from './commands/backtest-command.js';
@@ -12,10 +15,30 @@ import { registerMarginCommand } from './commands/margin-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerPriceCommand } from './commands/price-command.js';
 import { registerSamplesCommand } from './commands/samples-command.js';
+import { registerSchemaCommand } from './commands/schema-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerStressCommand } from './commands/stress-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
+import { registerWhatIfCommand } from './commands/what-if-command.js';
+import { registerKeysCommand } from './commands/keys-command.js';
+
+/** The version of package.json (what `--version` prints). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * An unknown first word is refused before commander parses: commander would print the root help with exit 0 for
+ * `crossmargin nope --help`, which reads as if `nope` existed.
+ */
+function checkCommandName(program: Command, argv: readonly string[]): void {
+  const word = argv[2];
+  if (word === undefined || word.startsWith('-') || word === 'help') return;
+  const known = program.commands.map((c) => c.name());
+  if (known.includes(word) || program.commands.some((c) => c.aliases().includes(word))) return;
+  throw new CrossmarginError('USAGE_INVALID', `unknown command "${word}"; the commands are: ${known.join(', ')} (crossmargin --help describes them)`, { field: 'command' });
+}
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command();
@@ -23,6 +46,7 @@ export function buildProgram(io: CliIo): Command {
     .name('crossmargin')
     .description('Portfolio cross-margining risk engine: margins under SPAN-like grids, simple rates and more')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the crossmargin version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerMarginCommand(program, io);
@@ -34,12 +58,15 @@ export function buildProgram(io: CliIo): Command {
   registerModelsCommand(program, io);
   registerPriceCommand(program, io);
   registerSamplesCommand(program, io);
+  registerSchemaCommand(program, io);
   registerSnapshotCommand(program, io);
   registerValidateCommand(program, io);
   registerCalibrateCommand(program, io);
   registerCascadeCommand(program, io);
   registerServeCommand(program, io);
   registerStressCommand(program, io);
+  registerWhatIfCommand(program, io);
+  registerKeysCommand(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }
@@ -51,6 +78,7 @@ export function buildProgram(io: CliIo): Command {
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);
   try {
+    checkCommandName(program, argv);
     await program.parseAsync([...argv]);
     return 0;
   } catch (error) {

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   INSTRUMENT_UNKNOWN: { summary: 'Instrument is not known', httpStatus: 422, exitCode: 5 },
   INSTRUMENT_SPEC_INVALID: { summary: 'Instrument specification is invalid', httpStatus: 422, exitCode: 5 },
   INSTRUMENT_EXPIRED: { summary: 'Instrument has expired at the market date', httpStatus: 422, exitCode: 5 },
+  INSTRUMENT_NOT_LISTED: { summary: 'The venue does not list this instrument (no margin figure is given)', httpStatus: 422, exitCode: 5 },
   MARKET_UNDERLYING_MISSING: { summary: 'Underlying missing from the market snapshot', httpStatus: 422, exitCode: 6 },
   MARKET_FX_MISSING: { summary: 'Currency conversion rate missing from the market snapshot', httpStatus: 422, exitCode: 6 },
   MARKET_VOL_MISSING: { summary: 'Volatility missing from the market snapshot', httpStatus: 422, exitCode: 6 },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The portfolio file of DESIGN.md ("Portfolio file"). `instrument` is a venue-style name or a full spec (validated
+ * The portfolio file (docs/portfolio-format.md). `instrument` is a venue-style name or a full spec (validated
  * later by the instruments layer, so its errors name the exact spec field); `quantity` is signed contracts.
  */
 /** An instrument and a signed quantity: a resting order, a hypothetical trade. */
@@ -29,7 +29,7 @@ export const PortfolioFileSchema = z.strictObject({
   collateral: z.record(z.string(), z.number().finite().nonnegative()).default({}),
   /**
    * Resting orders (optional): signed contracts, + buy / − sell. Only models that charge open-order margin read them
-   * (deribit-pm: IM = risk-matrix margin + open-orders margin, crypto-venues.md §1.1); the others ignore them.
+   * (deribit-pm: IM = risk-matrix margin + open-orders margin, docs/models/deribit-pm.md); the others ignore them.
    */
   openOrders: z.array(OrderInputSchema).optional(),
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { paramsFromParameterSetFile, versionOfParameterSetFile, type ParameterSetFile } from '../calibration/parameter-set-file.js';
 import { CrossmarginError } from '../core/errors.js';
 import { parseWithSchema } from '../core/validate.js';
 import { getModel } from '../models/model-registry.js';
@@ -27,6 +28,7 @@ import {
   MaxOrderResultSchema,
   ParameterSetBodySchema,
   ParameterSetParamsSchema,
+  ParameterSetQuerySchema,
   ParameterSetSchema,
   SetCollateralBodySchema,
   SetPositionsBodySchema,
@@ -68,7 +70,10 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
   app.post('/accounts', { schema: { tags: ['accounts'], body: CreateAccountBodySchema, response: { 201: AccountSchema, ...errors } } }, async (request, reply) => {
     const p = principalOf(request);
     requireRole(p, ['admin'], 'create accounts');
-    const view = await service.createAccount(request.body, actor(p));
+    // A portfolio file names the account `account`; the schema has checked that id and account agree.
+    // openOrders can only be empty (schema), so nothing of it is dropped.
+    const { id, account, currency, mode, positions, collateral, ownerKeyId } = request.body;
+    const view = await service.createAccount({ id: id ?? account ?? '', currency, mode, positions, collateral, ownerKeyId }, actor(p));
     return reply.code(201).send(view);
   });
 
@@ -127,7 +132,8 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireKnown(service, request.params.id);
-      return wireWhatIf(service.whatIf(request.params.id, request.body.trades));
+      const { before, after } = service.whatIfWithBefore(request.params.id, request.body.trades);
+      return wireWhatIf(after, before);
     },
   );
 
@@ -179,12 +185,13 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   app.post(
     '/parameter-sets',
-    { schema: { tags: ['parameter-sets'], body: ParameterSetBodySchema, response: { 201: ParameterSetSchema, ...errors } } },
+    { schema: { tags: ['parameter-sets'], querystring: ParameterSetQuerySchema, body: ParameterSetBodySchema, response: { 201: ParameterSetSchema, ...errors } } },
     async (request, reply) => {
       const p = principalOf(request);
       requireRole(p, ['admin'], 'upload parameter sets');
-      checkModelParams(request.body.model, request.body.params);
-      return reply.code(201).send(await service.uploadParameterSet(request.body.model, request.body.version, request.body.params, actor(p)));
+      const { model, version, params } = parameterSetUpload(request.body, request.query.model, deps.model);
+      checkModelParams(model, params);
+      return reply.code(201).send(await service.uploadParameterSet(model, version, params, actor(p)));
     },
   );
 
@@ -249,6 +256,23 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     const record = await service.revokeKey(request.params.id, actor(p));
     return record;
   });
+}
+
+/**
+ * What a POST /parameter-sets body stores: `{model, version, params}` as it is, or a calibrated set's scan ranges as
+ * the params of `?model=` (default the service's model), versioned with the set's version.
+ */
+function parameterSetUpload(body: z.output<typeof ParameterSetBodySchema>, queryModel: string | undefined, serviceModel: string | undefined): { model: string; version: string; params: unknown } {
+  const file: ParameterSetFile = 'format' in body ? { kind: 'calibrated', set: body } : { kind: 'model', set: body };
+  if (file.kind === 'model') {
+    if (queryModel !== undefined && queryModel !== file.set.model) {
+      throw new CrossmarginError('SCHEMA_INVALID', `model: ?model=${queryModel} differs from the body's model ${file.set.model}`, { field: 'model' });
+    }
+    return file.set;
+  }
+  const model = queryModel ?? serviceModel;
+  if (model === undefined) throw new CrossmarginError('SCHEMA_INVALID', 'model: a calibrated parameter set names no model: give ?model=span, tims or scenario-grid', { field: 'model' });
+  return { model, version: versionOfParameterSetFile(file), params: paramsFromParameterSetFile(file, model, 'model') };
 }
 
 /** A parameter set must be valid for its model before it is stored (MODEL_UNKNOWN / MODEL_PARAMS_INVALID). */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ModelParameterSetSchema } from '../calibration/parameter-set-file.js';
+import { ParameterSetSchema as CalibratedParameterSetSchema } from '../calibration/parameter-set.js';
 import { LIVE_ACCOUNT_STATES } from '../engine/account/account-state.js';
 import { UnmarginableInfoSchema } from '../engine/live/engine-checkpoint.js';
 import { MarketUpdateSchema } from '../market/market-update.js';
@@ -35,15 +37,30 @@ const accountId = z
   .refine((id) => !/^\.+$/.test(id), 'must not be only dots')
   .refine((id) => !RESERVED_KEYS.has(id), 'is a reserved name');
 
-export const CreateAccountBodySchema = z.strictObject({
-  id: accountId,
-  currency: PortfolioFileSchema.shape.currency,
-  mode: PortfolioFileSchema.shape.mode,
-  positions: z.array(StoredPositionSchema).default([]),
-  collateral: PortfolioFileSchema.shape.collateral,
-  /** Account-holder key that owns the account (admin only; an account holder creating an account owns it). */
-  ownerKeyId: z.string().min(1).optional(),
-});
+/**
+ * POST /accounts: `{id, …}`, or a portfolio file as it is (docs/portfolio-format.md), whose `account` is the id.
+ * Both given and different is refused naming `account`; resting orders are not kept by the service.
+ */
+export const CreateAccountBodySchema = z
+  .strictObject({
+    id: accountId.optional(),
+    /** The portfolio file's name for the account id. */
+    account: accountId.optional(),
+    currency: PortfolioFileSchema.shape.currency,
+    mode: PortfolioFileSchema.shape.mode,
+    positions: z.array(StoredPositionSchema).default([]),
+    collateral: PortfolioFileSchema.shape.collateral,
+    /** Account-holder key that owns the account (admin only; an account holder creating an account owns it). */
+    ownerKeyId: z.string().min(1).optional(),
+    /** A portfolio file's resting orders: accepted only empty (the service keeps no resting orders). */
+    openOrders: z.array(OrderInputSchema).max(0, 'the service keeps no resting orders: send them as trades or leave them out').optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.id === undefined && body.account === undefined) ctx.addIssue({ code: 'custom', path: ['id'], message: 'expected id (or account, as in a portfolio file)' });
+    else if (body.id !== undefined && body.account !== undefined && body.id !== body.account) {
+      ctx.addIssue({ code: 'custom', path: ['account'], message: `account "${body.account}" differs from id "${body.id}": give one, or the same in both` });
+    }
+  });
 
 export const AccountSchema = z.object({
   id: z.string(),
@@ -147,9 +164,35 @@ export const WhatIfBodySchema = z.strictObject({
   trades: z.array(OrderInputSchema).min(1),
 });
 
+/** One side of a what-if, in the account's currency (the reported figures: after floors and hysteresis). */
+const WhatIfSideSchema = z.object({
+  initialMargin: z.number(),
+  maintenanceMargin: z.number(),
+  equity: z.number(),
+  /** Equity − initial margin. */
+  excess: z.number(),
+  state: z.enum(LIVE_ACCOUNT_STATES),
+});
+
+/**
+ * The top-level fields are the after-state (kept for older clients); `before`, `after` and `change` are computed
+ * on one market snapshot, the one `asOf` names, so `change` is `after − before` exactly and only the trades' effect.
+ */
 export const WhatIfResultSchema = LiveMarginSchema.omit({ computedAt: true, error: true }).extend({
   positions: z.array(z.looseObject({ quantity: z.number() })),
+  /** Value of the traded quantities at the mark (option premiums, spot), taken out of equity; account currency. */
   tradeValue: z.number(),
+  /** P&L the trades realise on futures and perpetuals from their entry prices (kept in equity); account currency. */
+  realisedPnl: z.number(),
+  before: WhatIfSideSchema,
+  after: WhatIfSideSchema,
+  change: z.object({
+    initialMargin: z.number(),
+    maintenanceMargin: z.number(),
+    equity: z.number(),
+    excess: z.number(),
+    state: z.object({ before: z.enum(LIVE_ACCOUNT_STATES), after: z.enum(LIVE_ACCOUNT_STATES) }),
+  }),
 });
 
 export const MaxOrderQuerySchema = z.strictObject({
@@ -169,11 +212,15 @@ export const MaxOrderResultSchema = z.object({
   parameterVersion: z.string().optional(),
 });
 
-export const ParameterSetBodySchema = z.strictObject({
-  model: z.string().min(1),
-  version: z.string().min(1).max(128),
-  /** The model's parameters document (validated by the model's schema). */
-  params: z.record(z.string(), z.unknown()),
+/**
+ * POST /parameter-sets: `{model, version, params}`, or the file `crossmargin calibrate --out` writes as it is (its
+ * scan ranges become the params of `?model=`, default the service's model; its version is the set's version).
+ */
+export const ParameterSetBodySchema = z.union([ModelParameterSetSchema, CalibratedParameterSetSchema]);
+
+export const ParameterSetQuerySchema = z.strictObject({
+  /** The model a calibrated set (which names none) is for: span, tims or scenario-grid. */
+  model: z.string().min(1).optional(),
 });
 
 export const ParameterSetSchema = z.object({

@@ -7,6 +7,7 @@ import { pnlProfile } from '../engine/account/pnl-profile.js';
 import type { LiveEngine } from '../engine/live/live-engine.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { computeMargin } from '../models/compute-margin.js';
+import { modelFidelity, resultFidelity } from '../models/model-fidelity.js';
 import { MODELS } from '../models/model-registry.js';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
@@ -106,7 +107,7 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
 
   app.get('/models', { schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async (request) => {
     principalOf(request);
-    return MODELS.map((m) => ({ id: m.id, description: m.description }));
+    return MODELS.map((m) => ({ id: m.id, description: m.description, fidelity: modelFidelity(m.id) }));
   });
 
   app.get(
@@ -164,10 +165,11 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
             initialMargin: result.initialMargin,
             maintenanceMargin: result.maintenanceMargin,
             components: result.components,
+            fidelity: resultFidelity(model.id, result),
           };
         } catch (error) {
           const e = toCrossmarginError(error);
-          return { model: model.id, description: model.description, error: { code: e.code, message: e.message } };
+          return { model: model.id, description: model.description, fidelity: resultFidelity(model.id), error: { code: e.code, message: e.message } };
         }
       });
       return { accountId: request.params.id, asOf: market.asOf, liveModel: live.model, models };

@@ -76,6 +76,13 @@ export const ProfileSchema = z.object({
   liquidation: LiquidationSchema,
 });
 
+/** How exact a model's figures are (models/model-fidelity.ts); `tag` is what a table shows ("" when exact). */
+export const FidelitySchema = z.object({
+  level: z.enum(['exact', 'approximation', 'reconstruction', 'placeholder']),
+  note: z.string(),
+  tag: z.string(),
+});
+
 export const ModelComparisonSchema = z.object({
   accountId: z.string(),
   asOf: z.string(),
@@ -85,6 +92,7 @@ export const ModelComparisonSchema = z.object({
     z.object({
       model: z.string(),
       description: z.string(),
+      fidelity: FidelitySchema,
       currency: z.string().optional(),
       initialMargin: z.number().optional(),
       maintenanceMargin: z.number().optional(),
@@ -101,4 +109,4 @@ export const CurrentMarketSchema = z.object({
   underlyings: z.array(z.object({ name: z.string(), index: z.number(), atmVol: z.number().optional() })),
 });
 
-export const ModelListSchema = z.array(z.object({ id: z.string(), description: z.string() }));
+export const ModelListSchema = z.array(z.object({ id: z.string(), description: z.string(), fidelity: FidelitySchema.omit({ tag: true }) }));

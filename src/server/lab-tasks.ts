@@ -1,3 +1,4 @@
+import { isoDate } from '../core/dates.js';
 import { CrossmarginError } from '../core/errors.js';
 import { buildBacktestReport } from '../backtest/backtest-report.js';
 import { walkForward } from '../backtest/walk-forward.js';
@@ -163,7 +164,8 @@ export function labCalibration(q: CalibrationTaskInput): LabCalibration {
 
 export function labStress(q: StressTaskInput): LabStress {
   const market = parseMarketSnapshot(q.market, 'market');
-  const history = stressHistory();
+  // The margin models' history is cut at the market date, as the CLI's stress does (no look-ahead in a replay).
+  const history = stressHistory([], undefined, isoDate(market.asOfMs));
   const population = preparePopulation(
     q.accounts.map((a) => ({ document: a.document, source: a.id })),
     market,
@@ -201,12 +203,8 @@ const wireMove = (m: ReverseMove) => ({ reachable: m.reachable, moves: { ...m.mo
 export function labReverse(q: ReverseTaskInput): ReverseStress {
   const market = parseMarketSnapshot(q.market, 'market');
   const population = preparePopulation([{ document: q.account.document, source: q.account.id }], market);
-  const history = stressHistory();
-  const loader = (underlyings: readonly string[]) => {
-    const h = history.loader(underlyings);
-    return q.endDate === undefined || (h.dates[h.dates.length - 1] as string) <= q.endDate ? h : restrictHistory(h, q.endDate);
-  };
-  const r = reverseStressAccounts(population, { historyLoader: loader })[0]!;
+  const history = stressHistory([], undefined, q.endDate);
+  const r = reverseStressAccounts(population, { historyLoader: history.loader })[0]!;
   return {
     accountId: q.account.id,
     currency: r.currency,

@@ -252,6 +252,31 @@ export class MarginService {
     return this.engine.whatIf(accountId, trades);
   }
 
+  /**
+   * A what-if with the account as it is now, both on one market snapshot (docs/service.md "What-if"): pairing an
+   * after-state with a margin read on another tick showed changes the trades did not make. The engine is
+   * single-threaded, so reads in one synchronous turn see one market; the asOf check guards that. An account the
+   * last update did not touch still reports the asOf it was recomputed at: its before-state is then evaluated on the
+   * what-if's market with no trades (what the next update touching it would report).
+   */
+  whatIfWithBefore(accountId: string, trades: readonly EngineTradeInput[]): { before: LiveMargin | WhatIfResult; after: WhatIfResult } {
+    const after = this.engine.whatIf(accountId, trades);
+    let before: LiveMargin | WhatIfResult = this.engine.margin(accountId);
+    if (before.asOf !== after.asOf) {
+      try {
+        before = this.engine.whatIf(accountId, []);
+      } catch {
+        // Not evaluable with no trades (unmarginable as it stands): refused below, with both asOfs.
+      }
+    }
+    if (before.asOf !== after.asOf) {
+      throw new CrossmarginError('CONFLICT', `what-if: the account's margin (as of ${before.asOf}) and the what-if (as of ${after.asOf}) are on different markets; retry`, {
+        details: { accountId, beforeAsOf: before.asOf, afterAsOf: after.asOf },
+      });
+    }
+    return { before, after };
+  }
+
   maxOrder(accountId: string, instrument: string, side: 'buy' | 'sell'): MaxOrderSize {
     return this.engine.maxOrderSize(accountId, instrument, side);
   }

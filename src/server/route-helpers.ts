@@ -39,9 +39,50 @@ export function wireMargin(m: LiveMargin): WireMargin {
   };
 }
 
-/** A what-if answer (wireMargin's rules), with the positions after the trades and their value. */
-export function wireWhatIf(m: WhatIfResult): WireWhatIf {
-  return { ...wireFields(m), positions: m.positions, tradeValue: m.tradeValue };
+interface WhatIfSide {
+  initialMargin: number;
+  maintenanceMargin: number;
+  equity: number;
+  excess: number;
+  state: LiveAccountStatus['state'];
+}
+
+type WireWhatIfAnswer = WireWhatIf & {
+  before: WhatIfSide;
+  after: WhatIfSide;
+  change: Omit<WhatIfSide, 'state'> & { state: { before: WhatIfSide['state']; after: WhatIfSide['state'] } };
+};
+
+const sideOf = (m: Omit<LiveMargin, 'computedAt' | 'error'>): WhatIfSide => ({
+  initialMargin: m.initialMargin,
+  maintenanceMargin: m.maintenanceMargin,
+  equity: m.equity,
+  excess: m.status.excess,
+  state: m.state,
+});
+
+/**
+ * A what-if answer (wireMargin's rules): the after-state at the top level with the positions after the trades and
+ * their value, plus before, after and their difference, both on one market (MarginService.whatIfWithBefore).
+ */
+export function wireWhatIf(after: WhatIfResult, beforeMargin: Omit<LiveMargin, 'computedAt' | 'error'>): WireWhatIfAnswer {
+  const before = sideOf(beforeMargin);
+  const a = sideOf(after);
+  return {
+    ...wireFields(after),
+    positions: after.positions,
+    tradeValue: after.tradeValue,
+    realisedPnl: after.realisedPnl,
+    before,
+    after: a,
+    change: {
+      initialMargin: a.initialMargin - before.initialMargin,
+      maintenanceMargin: a.maintenanceMargin - before.maintenanceMargin,
+      equity: a.equity - before.equity,
+      excess: a.excess - before.excess,
+      state: { before: before.state, after: a.state },
+    },
+  };
 }
 
 function wireFields(m: Omit<LiveMargin, 'computedAt' | 'error'>): Omit<WireMargin, 'computedAt' | 'error'> {

@@ -3,7 +3,7 @@ import { toCrossmarginError } from '../core/errors.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer, type ServerLimits } from './build-server.js';
-import { DEMO_INSURANCE_FUND, demoAccounts } from './demo-accounts.js';
+import { DEMO_INSURANCE_FUND, DEMO_PARAMETER_SET, DEMO_REPLAY_WARMUP_DAYS, demoAccounts } from './demo-accounts.js';
 import type { LiquidationDriverOptions } from './liquidation-driver.js';
 import { EngineHost } from './engine-host.js';
 import { runFeed, type Feed } from './feeds/feed.js';
@@ -39,6 +39,11 @@ export interface ServiceOptions {
   readonly admission?: Partial<AdmissionPolicy> | undefined;
   /** pino logging (default on). */
   readonly logger?: boolean;
+  /**
+   * pino level (default `warn`): requests are logged at `info`, so by default the operator's lines (`print`) are not
+   * interleaved with a JSON line per request; `info` shows them.
+   */
+  readonly logLevel?: string;
   /** Lines for the operator (URL, bootstrap key, feed progress). */
   readonly print: (line: string) => void;
 }
@@ -77,7 +82,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       engine: host,
       rebuildEngine: (active) => restoreEngine(store, settings, active),
       model: options.model,
-      logger: options.logger ?? true,
+      logger: options.logger === false ? false : { level: options.logLevel ?? 'warn' },
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.admission === undefined ? {} : { admission: options.admission }),
       liquidation: liquidationOptions(),
@@ -92,8 +97,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ticker.unref();
     const createdAdminKey = await bootstrapAdminKey(store, options.adminKey);
 
-    const replay = options.demo === true ? new HistoryReplayFeed({ underlyings: ['BTC', 'ETH'], daysPerSecond: options.replaySpeed ?? 5, after: service.engine.currentMarket()?.asOf }) : undefined;
+    const replay = options.demo === true ? new HistoryReplayFeed({ underlyings: ['BTC', 'ETH'], daysPerSecond: options.replaySpeed ?? 5, after: service.engine.currentMarket()?.asOf, warmupDays: DEMO_REPLAY_WARMUP_DAYS }) : undefined;
     if (replay !== undefined && (await store.listAccounts()).length === 0) {
+      if (options.model === DEMO_PARAMETER_SET.model && (await store.listParameterSets(DEMO_PARAMETER_SET.model)).length === 0) {
+        // Before the accounts: the engine is rebuilt with the set, and their first margins already use it.
+        await service.uploadParameterSet(DEMO_PARAMETER_SET.model, DEMO_PARAMETER_SET.version, DEMO_PARAMETER_SET.params, { keyId: 'system' });
+        await service.activateParameterSet(DEMO_PARAMETER_SET.model, DEMO_PARAMETER_SET.version, { keyId: 'system' });
+      }
       // Entered at the first replayed day's closes, so equity follows the replay (unrealised P&L from entry).
       const accounts = demoAccounts(replay.firstCloses());
       for (const account of accounts) await service.createAccount(account, { keyId: 'system' });
@@ -115,8 +125,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       for (const feed of feeds) {
         if (stop.signal.aborted) return;
         try {
+          const started = performance.now();
           const pushed = await runFeed(feed, service, { signal: stop.signal, onError: (e) => app.log.warn({ err: e, feed: feed.name }, 'feed snapshot refused') });
-          options.print(`feed ${feed.name}: ${pushed} snapshots pushed`);
+          const seconds = (performance.now() - started) / 1000;
+          // The rate achieved, which a slow machine may keep below the one asked for (--replay-speed).
+          options.print(`feed ${feed.name}: ${pushed} snapshots pushed in ${seconds.toFixed(1)} s (${(pushed / Math.max(seconds, 1e-3)).toFixed(1)} per second)`);
         } catch (error) {
           app.log.error({ err: toCrossmarginError(error), feed: feed.name }, 'feed failed');
         }

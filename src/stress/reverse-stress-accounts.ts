@@ -1,15 +1,20 @@
+import { isoDate } from '../core/dates.js';
 import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
 import { BookRevaluator } from './book-revaluator.js';
 import { reverseStressMahalanobis } from './reverse-stress-mahalanobis.js';
 import { mahalanobisDistance, reverseStressAlong, type ReverseStressPoint } from './reverse-stress.js';
+import { historyUpTo } from './stress-history.js';
 import { DEFAULT_COVARIANCE_LOOKBACK, DEFAULT_REVERSE_HORIZON, stressCovariance, type StressCovariance } from './stress-covariance.js';
 import type { StressPopulation } from './stress-population.js';
 
 export interface ReverseStressOptions {
   /** Direction of the directional search, by underlying (any scale; unnamed underlyings 0). Default: −∇P&L at today. */
   readonly direction?: Readonly<Record<string, number>>;
-  /** Daily history of a set of underlyings (aligned); when absent, only the directional search runs. */
+  /**
+   * Daily history of a set of underlyings (aligned); when absent, only the directional search runs. Dates after the
+   * population's market date are dropped (historyUpTo).
+   */
   readonly historyLoader?: (underlyings: readonly string[]) => MarketHistory;
   readonly lookback?: number;
   readonly horizonDays?: number;
@@ -84,7 +89,9 @@ export function reverseStressAccounts(population: StressPopulation, options: Rev
     if (c === undefined) {
       try {
         if (options.historyLoader === undefined) throw new CrossmarginError('HISTORY_INVALID', 'no history loader given', { field: 'history' });
-        c = stressCovariance(options.historyLoader(underlyings), options.lookback ?? DEFAULT_COVARIANCE_LOOKBACK, options.horizonDays ?? DEFAULT_REVERSE_HORIZON);
+        // Never past the market's date, whatever the loader gives: the most likely move must not use future returns.
+        const history = historyUpTo(options.historyLoader(underlyings), isoDate(population.context.market.asOfMs));
+        c = stressCovariance(history, options.lookback ?? DEFAULT_COVARIANCE_LOOKBACK, options.horizonDays ?? DEFAULT_REVERSE_HORIZON);
       } catch (error) {
         c = toCrossmarginError(error);
       }

@@ -158,6 +158,43 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     await page.getByLabel('search accounts').fill('');
   }, 60_000);
 
+  it('layout at 1024 and 1400 px: the Events panel never covers the As-of column; charts have axis names with units', async () => {
+    for (const width of [1400, 1024]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${service.url}/#/`);
+      await page.getByTestId('overview-table').waitFor();
+      const events = await page.locator('aside.events').boundingBox();
+      const asOfHeader = page.locator('[data-testid="overview-table"] th', { hasText: 'As of' });
+      await asOfHeader.scrollIntoViewIfNeeded();
+      const column = await asOfHeader.boundingBox();
+      const scroller = await page.locator('.table-scroll').boundingBox();
+      expect(events, `width ${width}`).not.toBeNull();
+      expect(column, `width ${width}`).not.toBeNull();
+      const overlap = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+        a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+      expect(overlap(events!, column!), `width ${width}: Events ${JSON.stringify(events)} over As of ${JSON.stringify(column)}`).toBe(false);
+      // The column is inside the page (scrolled to within its table's box), not cut off at the viewport's edge.
+      expect(column!.x + column!.width, `width ${width}`).toBeLessThanOrEqual(Math.min(width, scroller!.x + scroller!.width) + 1);
+      await page.screenshot({ path: join(ARTIFACTS, `overview-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    // The header clock is the market's as-of, labelled.
+    const market = await api<{ asOf: string }>('GET', '/market');
+    await expect.poll(() => page.getByTestId('market-as-of').textContent()).toBe(utcMinute(Date.parse(market.asOf)));
+    // Axis names with units: the waterfall (ECharts option, read back from the chart instance) and the model table's basis.
+    await page.goto(`${service.url}/#/account/e2e-short-call`);
+    await page.getByTestId('waterfall').locator('canvas').first().waitFor();
+    await expect.poll(() => page.getByTestId('compare-basis').textContent()).toMatch(/^As of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, model live scenario-grid/);
+    await expect.poll(() => page.getByTestId('profile-basis').textContent()).toMatch(/^As of .* UTC, model scenario-grid/);
+    expect(await page.getByTestId('waterfall').getAttribute('data-y-axis')).toBe('margin (USD)');
+    // uPlot's legend lists the series without a `--` for every value (a static legend).
+    await page.getByTestId('profile-lines').locator('canvas').first().waitFor();
+    expect(await page.getByTestId('profile-lines').locator('.u-legend').textContent()).not.toContain('--');
+    // Back where the next test starts.
+    await page.goto(`${service.url}/#/`);
+    await page.getByTestId('overview-table').waitFor();
+  }, 60_000);
+
   it('an account page shows the API’s margin, its components, the P&L profile and every other model', async () => {
     await page.locator('tr[data-account="e2e-short-call"] a').click();
     await page.getByTestId('account-id').waitFor();
@@ -200,11 +237,24 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     expect(account.positions).toEqual([{ instrument: 'BTC-27DEC24-70000-C', quantity: -3 }]);
     // Nor did the liquidation driver touch it: never in liquidation on these markets, so it never had a plan.
     expect(await liquidationPlan(service, key, 'e2e-short-call')).toBeUndefined();
+    // Now, After and Change come from that one answer (one market, its asOf): Change is After − Now on screen.
+    const full = await api<{ asOf: string; before: Record<string, number>; after: Record<string, number>; change: Record<string, number> }>(
+      'POST',
+      '/accounts/e2e-short-call/what-if',
+      { trades: [{ instrument: 'BTC-27DEC24-70000-C', quantity: 2 }] },
+    );
+    for (const f of ['initialMargin', 'maintenanceMargin', 'equity', 'excess']) {
+      expect(await page.getByTestId(`whatif-before-${f}`).textContent()).toBe(money(full.before[f]!));
+      expect(await page.getByTestId(`whatif-change-${f}`).textContent()).toBe(`${full.change[f]! >= 0 ? '+' : ''}${money(full.change[f]!)}`);
+    }
+    expect(await page.getByTestId('what-if-as-of').textContent()).toContain(utcMinute(Date.parse(full.asOf)));
     await shot('what-if');
 
-    // "Max sell" asks the service for the largest order that keeps equity ≥ initial margin and fills it in.
+    // "Max sell" asks the service for the largest order that keeps equity ≥ initial margin and fills it in; the
+    // After column of the previous what-if is cleared (it no longer answers the rows).
     const max = await api<{ quantity: number }>('GET', '/accounts/e2e-short-call/max-order?instrument=BTC-27DEC24-70000-C&side=sell');
     await panel.getByRole('button', { name: 'Max sell' }).click();
+    await expect.poll(() => page.getByTestId('what-if-result').count()).toBe(0);
     await expect.poll(() => page.getByTestId('max-order').textContent()).toContain(`largest sell: ${max.quantity.toLocaleString('en-US')}`);
     expect(await panel.getByLabel('quantity 1').inputValue()).toBe(String(-max.quantity));
 

@@ -342,6 +342,16 @@ export class ServiceDictionary {
     return u;
   }
 
+  /** Up to three positions in distinct instruments (a document names an instrument once), at least `min`. */
+  private distinctPositions(rng: Prng, min: number): Record<string, unknown>[] {
+    const out = new Map<string, Record<string, unknown>>();
+    for (let i = rng.int(min, 3); i > 0; i--) {
+      const t = this.trade(rng);
+      out.set(String(t['instrument']), t);
+    }
+    return [...out.values()];
+  }
+
   private trade(rng: Prng): Record<string, unknown> {
     const instrument = this.instrument(rng);
     const t: Record<string, unknown> = { instrument, quantity: this.quantity(rng) };
@@ -350,8 +360,10 @@ export class ServiceDictionary {
 
   /** Valid values for places the schema alone cannot fill well (`where` = body, query or params). */
   hint(op: Operation, principal: PrincipalKind, rng: Prng): ValueHint {
+    // One model per request: POST /parameter-sets may name it in the query and the body, which must agree.
+    const model = rng.chance(0.8) ? 'isolated-simple' : rng.pick(['scenario-grid', 'span', 'hs-var']);
     return (where, path, schema) => {
-      const hinted = this.rawHint(op, principal, rng, where, path);
+      const hinted = this.rawHint(op, principal, rng, where, path, model);
       if (hinted === undefined) return undefined;
       if (path.at(-1) === '*key*') return hinted;
       // A hint the document refuses (the API changed) is dropped: the schema decides instead.
@@ -359,7 +371,7 @@ export class ServiceDictionary {
     };
   }
 
-  private rawHint(op: Operation, principal: PrincipalKind, rng: Prng, where: string, path: ValuePath): unknown {
+  private rawHint(op: Operation, principal: PrincipalKind, rng: Prng, where: string, path: ValuePath, model: string): unknown {
     const key = path.at(-1);
     const parent = path.at(-2);
     if (where === 'params') {
@@ -391,7 +403,7 @@ export class ServiceDictionary {
         case 'limit':
           return String(rng.int(1, 200));
         case 'model':
-          return rng.pick(['isolated-simple', 'scenario-grid']);
+          return op.id === 'POST /parameter-sets' ? model : rng.pick(['isolated-simple', 'scenario-grid']);
         case 'models':
           return rng.pick(['isolated-simple', 'scenario-grid', 'isolated-simple,scenario-grid']);
         case 'days':
@@ -437,7 +449,17 @@ export class ServiceDictionary {
           return body;
         }
         case 'POST /parameter-sets':
-          return { model: rng.chance(0.8) ? 'isolated-simple' : rng.pick(['scenario-grid', 'span', 'hs-var']), version: this.fresh('ps-'), params: {} };
+          return { model, version: this.fresh('ps-'), params: {} };
+        case 'POST /accounts':
+          // `id` is optional in the schema (a portfolio file says `account`), but one of the two is required.
+          return {
+            ...(rng.chance(0.5) ? { id: rng.chance(0.1) ? rng.pick(TRICKY_ACCOUNT_IDS) : this.fresh('fz') } : { account: this.fresh('fz') }),
+            currency: 'USD',
+            positions: this.distinctPositions(rng, 0),
+            collateral: rng.chance(0.7) ? { USDC: rng.int(1_000, 100_000) } : {},
+          };
+        case 'PUT /accounts/{id}/positions':
+          return { positions: this.distinctPositions(rng, 1) };
         case 'POST /keys': {
           const role = rng.pick(['admin', 'risk-officer', 'account-holder'] as const);
           return { role, ...(role === 'account-holder' ? { accountIds: [rng.pick(this.accounts)] } : {}), ...(rng.chance(0.5) ? { label: 'fuzz key' } : {}) };

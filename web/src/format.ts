@@ -21,6 +21,13 @@ export function utcMinute(ms: number | undefined): string {
   return Number.isNaN(date.getTime()) ? '—' : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** A market asOf (ISO 8601) as a UTC minute, `2024-06-28 09:00 UTC`; the string itself when it is not a time. */
+export function utcAsOf(iso: string | undefined): string {
+  if (iso === undefined || iso === '') return '—';
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : utcMinute(ms);
+}
+
 /**
  * Badge colours of the account states (docs/dashboard.md "States and colours"). `unmarginable` is a deep red, never
  * green: the engine cannot margin the account, its margin is held at the last good figure and it is reduce-only.

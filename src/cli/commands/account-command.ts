@@ -21,7 +21,9 @@ export function formatAccountReport(r: AccountReport): string {
     ['collateral value', a(r.equity.collateralValue)],
     ['haircuts', `−${a(r.equity.haircutAmount)}`],
     ['positions value', a(r.equity.positionsValue)],
-    ['equity', a(r.equity.equity)],
+    // Both figures, labelled: `stress` values accounts before haircuts (a scenario moves the collateral itself).
+    ['equity before haircuts', a(r.equity.collateralValue + r.equity.positionsValue)],
+    ['equity after haircuts', a(r.equity.equity)],
     ['initial margin', a(r.initialMargin)],
     ['maintenance margin', a(r.maintenanceMargin)],
     ['margin ratio (MM / equity)', r.marginRatio === undefined ? '∞' : `${formatNumber(r.marginRatio * 100, 4)}%`],

@@ -3,9 +3,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { buildBacktestReport, type BacktestReport } from '../../backtest/backtest-report.js';
 import { renderBacktestHtml } from '../../backtest/report/html-report.js';
-import { walkForward } from '../../backtest/walk-forward.js';
+import { walkForward, type ModelWalk } from '../../backtest/walk-forward.js';
 import { isIsoDate } from '../../core/dates.js';
-import { CrossmarginError } from '../../core/errors.js';
+import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
 import { InstrumentTable } from '../../instruments/instrument-table.js';
 import { readJsonFile } from '../../market/read-input-file.js';
 import { MODELS, getModel } from '../../models/model-registry.js';
@@ -14,11 +14,13 @@ import { loadMarketHistory } from '../../scenarios/history/load-market-history.j
 import type { CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
 import { HISTORY_OPTION_HELP } from '../history-option.js';
+import { PARAM_SET_OPTION_HELP, paramsByModel } from '../param-set-option.js';
 
 interface BacktestOptions {
   portfolio: string;
   models?: string;
   params?: string;
+  paramSet?: string;
   history?: string;
   from: string;
   to: string;
@@ -26,6 +28,17 @@ interface BacktestOptions {
   coverage: string;
   report?: string;
   json?: boolean;
+}
+
+/** A model that could not margin the book: its row carries the coded error (as in `compare`). */
+export interface FailedModel {
+  readonly model: string;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/** What the command prints: the report of the models that ran, and the models that could not. */
+export interface CliBacktestReport extends BacktestReport {
+  readonly failed: readonly FailedModel[];
 }
 
 function numberOption(text: string, field: string, check: (v: number) => boolean, expected: string): number {
@@ -39,7 +52,7 @@ function fmt(v: number | undefined, digits = 4): string {
 }
 
 /** Model comparison table: one row per model, the least and steadiest adequate collateral first. */
-export function formatBacktestReport(r: BacktestReport): string {
+export function formatBacktestReport(r: BacktestReport & { readonly failed?: readonly FailedModel[] }): string {
   const rows = r.ranking.map((rank) => {
     const m = r.models.find((x) => x.model === rank.model)!;
     const s = m.summary;
@@ -56,6 +69,7 @@ export function formatBacktestReport(r: BacktestReport): string {
       rank.adequate ? 'yes' : 'no',
     ];
   });
+  for (const f of r.failed ?? []) rows.push([f.model, '-', '-', '-', '-', `error [${f.error.code}]`, '-', '-', '-', f.error.message]);
   const head = `Backtest ${r.portfolio}: ${r.from}..${r.to}, ${r.horizon}-day realised P&L, coverage ${r.coverage}\n\n`;
   return `${head}${formatTable(['model', 'avg margin', 'exceptions', 'POF p', 'CC p', 'zone (last 250)', 'Z2', 'peak/trough', 'max 30d rise', 'adequate'], rows)}\n${r.verdict}\n`;
 }
@@ -69,6 +83,7 @@ export function registerBacktestCommand(program: Command, io: CliIo): void {
     .requiredOption('--to <date>', 'last decision day, YYYY-MM-DD')
     .option('--models <ids>', `comma-separated model ids (default: all: ${MODELS.map((m) => m.id).join(', ')})`)
     .option('--params <file>', 'JSON object: model id → parameters, e.g. {"hs-var": {"lookback": 250}}')
+    .option('--param-set <file>', PARAM_SET_OPTION_HELP)
     .option('--history <files>', HISTORY_OPTION_HELP)
     .option('--horizon <days>', 'days over which realised P&L is measured (the MPOR)', '2')
     .option('--coverage <level>', 'coverage the exception tests check', '0.99')
@@ -87,32 +102,55 @@ export function registerBacktestCommand(program: Command, io: CliIo): void {
       if (typeof params !== 'object' || params === null || Array.isArray(params)) {
         throw new CrossmarginError('SCHEMA_INVALID', `${opts.params}: expected an object of model id → parameters`, { field: opts.params });
       }
+      const modelParams = paramsByModel(models, params, opts.paramSet);
       // The history of the portfolio's underlyings (collateral coins included) up to the last realised day.
       const table = new InstrumentTable();
       resolvePortfolio(portfolio, table, opts.portfolio, undefined, { collateralAsPositions: true });
       const underlyings = table.underlyingNames().filter((u) => !['USD', 'USDC', 'USDT'].includes(u));
       const history = loadMarketHistory(underlyings, opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()));
       const bar = io.interactive ? new SingleBar({ format: 'backtesting {bar} {value}/{total} margins', stream: process.stderr }, Presets.shades_classic) : undefined;
+      // One walk per model so that a model which cannot take this book (a venue model and a foreign contract)
+      // shows its coded error in its row, as `compare` does, instead of throwing away the other models' work.
+      const walks: ModelWalk[] = [];
+      const failed: FailedModel[] = [];
+      let firstError: CrossmarginError | undefined;
       let started = false;
-      const walks = walkForward({
-        portfolio,
-        models,
-        params,
-        history,
-        from: opts.from,
-        to: opts.to,
-        horizon,
-        onProgress: (done, total) => {
-          if (!started) bar?.start(total, 0);
-          started = true;
-          bar?.update(done);
-        },
-      });
-      bar?.stop();
-      const report = buildBacktestReport(walks, history, { portfolio: opts.portfolio, horizon, coverage });
+      try {
+        models.forEach((model, m) => {
+          try {
+            walks.push(
+              ...walkForward({
+                portfolio,
+                models: [model],
+                params: modelParams,
+                history,
+                from: opts.from,
+                to: opts.to,
+                horizon,
+                onProgress: (done, total) => {
+                  if (!started) bar?.start(total * models.length, 0);
+                  started = true;
+                  bar?.update(m * total + done);
+                },
+              }),
+            );
+          } catch (error) {
+            const e = toCrossmarginError(error);
+            firstError ??= e;
+            failed.push({ model, error: { code: e.code, message: e.message } });
+          }
+        });
+      } finally {
+        // A bar left running keeps its redraw timer, and with it the process, alive after an error on a terminal.
+        bar?.stop();
+      }
+      if (walks.length === 0 && firstError !== undefined) throw firstError;
+      const report: CliBacktestReport = { ...buildBacktestReport(walks, history, { portfolio: opts.portfolio, horizon, coverage }), failed };
       if (opts.report !== undefined) {
         try {
-          writeFileSync(opts.report, renderBacktestHtml(report));
+          // The page has no table row for a failed model: its verdict names it.
+          const notes = failed.map((f) => ` ${f.model} could not margin this book: [${f.error.code}] ${f.error.message}.`).join('');
+          writeFileSync(opts.report, renderBacktestHtml({ ...report, verdict: `${report.verdict}${notes}` }));
         } catch (error) {
           throw new CrossmarginError('FILE_UNWRITABLE', `${opts.report}: cannot write (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: opts.report, cause: error });
         }

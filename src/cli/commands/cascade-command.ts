@@ -113,16 +113,21 @@ export function registerCascadeCommand(program: Command, io: CliIo): void {
       const html = reportPath(opts.report);
       const bar = io.interactive ? new SingleBar({ format: 'cascade {bar} {value}/{total} rounds', stream: process.stderr }, Presets.shades_classic) : undefined;
       let started = false;
-      const report = simulateCascades(config, {
-        ...(opts.population === undefined ? {} : { populationPath: opts.population }),
-        ...(service === undefined ? {} : { portfolios: service, portfoliosSource: `service accounts (${opts.db})` }),
-        onProgress: (done, total) => {
-          if (!started) bar?.start(total, 0);
-          started = true;
-          bar?.update(done);
-        },
-      });
-      bar?.stop();
+      let report: CascadeReport;
+      try {
+        report = simulateCascades(config, {
+          ...(opts.population === undefined ? {} : { populationPath: opts.population }),
+          ...(service === undefined ? {} : { portfolios: service, portfoliosSource: `service accounts (${opts.db})` }),
+          onProgress: (done, total) => {
+            if (!started) bar?.start(total, 0);
+            started = true;
+            bar?.update(done);
+          },
+        });
+      } finally {
+        // A running bar's redraw timer would keep the process alive after an error on a terminal.
+        bar?.stop();
+      }
       if (html !== undefined) {
         try {
           writeFileSync(html, renderCascadeHtml(report));

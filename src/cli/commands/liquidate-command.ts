@@ -68,7 +68,7 @@ export function registerLiquidateCommand(program: Command, io: CliIo): void {
     .command('liquidate')
     .description("liquidate a portfolio by a venue's rule: increments until equity ≥ maintenance, insurance fund, bad debt")
     .requiredOption('--model <id>', 'venue margin model (deribit-pm, deribit-sm, dydx-v4, drift, mango-health, binance-pm, …)')
-    .requiredOption('--portfolio <file>', 'portfolio JSON file (DESIGN.md portfolio format)')
+    .requiredOption('--portfolio <file>', 'portfolio JSON file (docs/portfolio-format.md; `crossmargin schema portfolio`)')
     .requiredOption('--market <file>', 'market snapshot JSON file (the marks the positions are closed at)')
     .option('--insurance-fund <amount>', 'insurance fund balance in the account currency (default 0)')
     .option('--params <file>', 'model parameters JSON file (as for `margin`)')

@@ -6,15 +6,26 @@ import { readJsonFile } from '../../market/read-input-file.js';
 import { computeAgreementMargin } from '../../models/agreement/compute-agreement-margin.js';
 import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
+import { hasApproximations, modelFidelity, resultFidelity, resultFidelityTag } from '../../models/model-fidelity.js';
 import type { CliIo } from '../cli-io.js';
 import { HISTORY_OPTION_HELP, historyLoader } from '../history-option.js';
+import { PARAM_SET_OPTION_HELP, paramsForModel } from '../param-set-option.js';
 import { formatAmount, formatTable } from '../format-table.js';
+
+/** "exact", or the tag and why ("placeholder — default perp tier ratios are placeholders…"); see model-fidelity.ts. */
+function exactness(r: MarginResult): string {
+  const f = modelFidelity(r.model);
+  const tag = resultFidelityTag(r.model, hasApproximations(r));
+  const approximations = hasApproximations(r) ? `; approximations: ${(r.details?.['approximations'] as string[]).join('; ')}` : '';
+  return tag === '' ? 'exact' : `${tag} — ${f.note}${approximations}`;
+}
 
 /** Human-readable margin report: summary, components (with the scenario that set each), position contributions. */
 export function formatMarginResult(r: MarginResult): string {
   const summary = [
     `Account             ${r.account ?? '-'}`,
     `Model               ${r.model}`,
+    `Exactness           ${exactness(r)}`,
     `Initial margin      ${formatAmount(r.initialMargin, r.currency)} ${r.currency}`,
     `Maintenance margin  ${formatAmount(r.maintenanceMargin, r.currency)} ${r.currency}`,
   ];
@@ -51,6 +62,7 @@ interface MarginOptions {
   market?: string;
   model?: string;
   params?: string;
+  paramSet?: string;
   spanFile?: string;
   agreement?: string;
   history?: string;
@@ -69,10 +81,11 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
   program
     .command('margin')
     .description('margin of one portfolio under one model')
-    .requiredOption('--portfolio <file>', 'portfolio JSON file (DESIGN.md portfolio format)')
+    .requiredOption('--portfolio <file>', 'portfolio JSON file (docs/portfolio-format.md; `crossmargin schema portfolio`)')
     .option('--market <file>', 'market snapshot JSON file (optional with --span-file: the file carries the arrays)')
     .option('--model <id>', 'margin model id (see `crossmargin models`)')
     .option('--params <file>', 'model parameters JSON file (defaults apply to anything omitted)')
+    .option('--param-set <file>', PARAM_SET_OPTION_HELP)
     .option('--span-file <file>', 'SPAN risk-parameter file (JSON, docs/span-file-format.md) for --model span')
     .option('--agreement <file>', 'cross-margining agreement (docs/models/agreement.md): markets, models, eligible pairs, cap; replaces --model')
     .option('--history <files>', HISTORY_OPTION_HELP)
@@ -86,23 +99,23 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
     )
     .action((opts: MarginOptions) => {
       if (opts.agreement !== undefined) {
-        if (opts.model !== undefined || opts.spanFile !== undefined) {
-          throw new CrossmarginError('USAGE_INVALID', '--agreement names its own models: drop --model/--span-file', { field: '--agreement' });
+        if (opts.model !== undefined || opts.spanFile !== undefined || opts.paramSet !== undefined) {
+          throw new CrossmarginError('USAGE_INVALID', '--agreement names its own models: drop --model/--span-file/--param-set', { field: '--agreement' });
         }
         const result = computeAgreementMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, marketFor(opts, undefined), readJsonFile(opts.agreement), {
           agreementSource: opts.agreement,
         });
-        io.out(opts.json === true ? `${JSON.stringify(result, undefined, 2)}\n` : formatMarginResult(result));
+        io.out(opts.json === true ? `${JSON.stringify({ ...result, fidelity: resultFidelity(result.model, result) }, undefined, 2)}\n` : formatMarginResult(result));
         return;
       }
       if (opts.model === undefined) throw new CrossmarginError('USAGE_INVALID', '--model <id> is required (see `crossmargin models`)', { field: '--model' });
       const spanDocument = opts.spanFile === undefined ? undefined : readJsonFile(opts.spanFile);
       const market = marketFor(opts, spanDocument);
       const result = computeMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, market, opts.model, {
-        ...(opts.params === undefined ? {} : { params: readJsonFile(opts.params), paramsSource: opts.params }),
+        ...paramsForModel(opts.model, opts.params, opts.paramSet),
         ...(opts.spanFile === undefined ? {} : { riskParameters: spanDocument, riskParametersSource: opts.spanFile }),
         historyLoader: historyLoader(opts.history),
       });
-      io.out(opts.json === true ? `${JSON.stringify(result, undefined, 2)}\n` : formatMarginResult(result));
+      io.out(opts.json === true ? `${JSON.stringify({ ...result, fidelity: resultFidelity(result.model, result) }, undefined, 2)}\n` : formatMarginResult(result));
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { FIDELITY_FOOTNOTES, FIDELITY_TAGS, modelFidelity } from '../../models/model-fidelity.js';
 import { MODELS } from '../../models/model-registry.js';
 import type { CliIo } from '../cli-io.js';
 
@@ -8,7 +9,7 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
     .description('list the margin models with a one-line description and their parameters')
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
-      const list = MODELS.map((m) => ({ id: m.id, description: m.description, parameters: m.parameters }));
+      const list = MODELS.map((m) => ({ id: m.id, description: m.description, fidelity: modelFidelity(m.id), parameters: m.parameters }));
       if (opts.json === true) {
         io.out(`${JSON.stringify(list, undefined, 2)}\n`);
         return;
@@ -17,9 +18,11 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
         .map((m) => {
           const width = Math.max(...m.parameters.map((p) => p.name.length));
           const params = m.parameters.map((p) => `    ${p.name.padEnd(width)}  ${p.description} (default ${p.default})`);
-          return [`${m.id}  ${m.description}`, ...params].join('\n');
+          const tag = FIDELITY_TAGS[m.fidelity.level];
+          return [`${m.id}${tag === '' ? '' : ` [${tag}]`}  ${m.description}`, `    exactness: ${m.fidelity.level} — ${m.fidelity.note}`, ...params].join('\n');
         })
         .join('\n\n');
-      io.out(`${text}\n\nParameters go in a JSON file passed with --params; see docs/models/<id>.md.\n`);
+      const tags = Object.values(FIDELITY_FOOTNOTES).map((n) => `  ${n}`);
+      io.out(`${text}\n\nTags:\n${tags.join('\n')}\n\nParameters go in a JSON file passed with --params; see docs/models/<id>.md.\n`);
     });
 }

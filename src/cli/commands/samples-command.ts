@@ -63,8 +63,13 @@ export function registerSamplesCommand(program: Command, io: CliIo): void {
       const total = listSamples(root).length * MODELS.length;
       const bar = io.interactive ? new SingleBar({ format: 'margining {bar} {value}/{total}', stream: process.stderr }, Presets.shades_classic) : undefined;
       bar?.start(total, 0);
-      const runs = runSamples(root, () => bar?.increment());
-      bar?.stop();
+      let runs: SampleRun[];
+      try {
+        runs = runSamples(root, () => bar?.increment());
+      } finally {
+        // A running bar's redraw timer would keep the process alive after an error on a terminal.
+        bar?.stop();
+      }
       if (opts.json === true) {
         io.out(`${JSON.stringify(runs, undefined, 2)}\n`);
         return;

@@ -4,6 +4,7 @@ import { readJsonFile } from '../../market/read-input-file.js';
 import { parseMarketBounds } from '../../market/market-update.js';
 import { DEFAULT_ADMISSION } from '../../server/margin-service.js';
 import { startService } from '../../server/start-service.js';
+import { DEFAULT_SQLITE_FILE } from '../../store/open-store.js';
 import type { CliIo } from '../cli-io.js';
 
 interface ServeOptions {
@@ -20,12 +21,25 @@ interface ServeOptions {
   fillPriceBand: string;
   maxQuantity: string;
   quiet?: boolean;
+  logLevel: string;
 }
+
+/** pino's levels: requests are logged at `info`. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function number(value: string, flag: string, min: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) throw new CrossmarginError('USAGE_INVALID', `${flag}: expected a number ≥ ${min}, got "${value}"`, { field: flag });
   return n;
+}
+
+/**
+ * How to get a key when the printed one is gone (a second start prints none). A postgres URL is not echoed: it
+ * may carry a password, and this line goes to logs.
+ */
+export function newAdminKeyCommand(db: string | undefined): string {
+  const where = db === undefined || db === '' ? DEFAULT_SQLITE_FILE : /^postgres(ql)?:\/\//i.test(db) ? '<the same --db URL>' : db;
+  return `crossmargin keys create --role admin --db ${/\s/.test(where) && !where.startsWith('<') ? JSON.stringify(where) : where}`;
 }
 
 export function registerServeCommand(program: Command, io: CliIo): void {
@@ -44,9 +58,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .option('--market-bounds <file>', 'JSON file of sanity bounds on market input, e.g. {"vol": {"min": 0.01, "max": 5}} (docs/service.md "Market input")')
     .option('--fill-price-band <fraction>', 'an explicit fill price must lie within this band around the mark (0.1 = ±10 %)', String(DEFAULT_ADMISSION.fillPriceBand))
     .option('--max-quantity <contracts>', 'largest |quantity| of a trade or position', String(DEFAULT_ADMISSION.maxQuantity))
-    .option('--quiet', 'no request log')
+    .option('--quiet', 'no log at all (as --log-level silent)')
+    .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')}); requests are logged at info, JSON lines on stdout`, 'warn')
     .action(async (opts: ServeOptions) => {
       const port = number(opts.port, '--port', 0);
+      if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
+        throw new CrossmarginError('USAGE_INVALID', `--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${opts.logLevel}"`, { field: '--log-level' });
+      }
       const service = await startService({
         db: opts.db,
         host: opts.host,
@@ -61,6 +79,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         admission: { fillPriceBand: number(opts.fillPriceBand, '--fill-price-band', 0), maxQuantity: number(opts.maxQuantity, '--max-quantity', Number.MIN_VALUE) },
         adminKey: process.env.CROSSMARGIN_ADMIN_KEY,
         logger: opts.quiet !== true,
+        logLevel: opts.logLevel,
         print: (line) => io.out(`${line}\n`),
       });
       if (service.createdAdminKey !== undefined) {
@@ -72,7 +91,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       // sessionStorage and clears it from the address bar.
       io.out(
         service.createdAdminKey === undefined
-          ? `risk dashboard: ${service.url}/ (sign in with an API key)\n`
+          ? `risk dashboard: ${service.url}/ (sign in with an API key; lost the admin key? \`${newAdminKeyCommand(opts.db)}\` makes another)\n`
           : `risk dashboard: ${service.url}/#key=${encodeURIComponent(service.createdAdminKey)}\n`,
       );
       // Graceful shutdown: stop accepting, finish requests in flight, close the store.

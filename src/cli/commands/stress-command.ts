@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { isoDate } from '../../core/dates.js';
 import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
@@ -19,6 +20,7 @@ import { preparePopulation } from '../../stress/stress-population.js';
 import type { CliIo } from '../cli-io.js';
 import { formatCover, formatReverseStress, formatStressReport } from '../format-stress-report.js';
 import { HISTORY_OPTION_HELP } from '../history-option.js';
+import { PARAM_SET_OPTION_HELP, paramsForModel } from '../param-set-option.js';
 
 interface StressOptions {
   portfolio?: string[];
@@ -27,6 +29,7 @@ interface StressOptions {
   scenarios?: string;
   model: string;
   params?: string;
+  paramSet?: string;
   history?: string;
   reverse?: boolean;
   direction?: string;
@@ -76,6 +79,7 @@ export function registerStressCommand(program: Command, io: CliIo): void {
     .option('--scenarios <file|ids>', `scenarios JSON file (docs/stress-testing.md), or built-in ids separated by commas (default: all built-in: ${DEFAULT_STRESS_LIBRARY.map((s) => s.id).join(', ')})`)
     .option('--model <id>', 'margin model of the margin column (see `crossmargin models`)', DEFAULT_STRESS_MODEL)
     .option('--params <file>', 'parameters JSON file for --model')
+    .option('--param-set <file>', PARAM_SET_OPTION_HELP)
     .option('--history <files>', HISTORY_OPTION_HELP)
     .option('--reverse', 'add reverse stress: the smallest joint move exhausting each account’s equity, along --direction and the most likely one')
     .option('--direction <moves>', 'reverse-stress direction in log moves, e.g. BTC=-1,ETH=-1 (implies --reverse; default: against today’s P&L gradient)')
@@ -102,10 +106,11 @@ export function registerStressCommand(program: Command, io: CliIo): void {
       const market = loadMarketSnapshot(opts.market);
       const population = preparePopulation([...loadPortfolioInputs(opts.portfolio ?? []), ...service], market);
       if (direction !== undefined) checkDirection(population, direction);
-      const history = stressHistory(opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      // Estimates (reverse-stress covariance, history-based margin) use only history up to the market's date.
+      const history = stressHistory(opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()).filter((s) => s !== ''), undefined, isoDate(market.asOfMs));
       const stressSet = buildStressSet(library, population.underlyings, history.historyFor);
       const report = evaluateStress(population, stressSet, opts.model, {
-        ...(opts.params === undefined ? {} : { params: readJsonFile(opts.params), paramsSource: opts.params }),
+        ...paramsForModel(opts.model, opts.params, opts.paramSet),
         historyLoader: history.loader,
       });
 
@@ -120,14 +125,18 @@ export function registerStressCommand(program: Command, io: CliIo): void {
       if (opts.reverse === true || direction !== undefined) {
         const bar = io.interactive ? new SingleBar({ format: 'reverse stress {bar} {value}/{total} accounts', stream: process.stderr }, Presets.shades_classic) : undefined;
         bar?.start(population.portfolios.length, 0);
-        reverse = reverseStressAccounts(population, {
-          ...(direction === undefined ? {} : { direction }),
-          historyLoader: history.loader,
-          horizonDays: horizon,
-          lookback,
-          onProgress: (done) => bar?.update(done),
-        });
-        bar?.stop();
+        try {
+          reverse = reverseStressAccounts(population, {
+            ...(direction === undefined ? {} : { direction }),
+            historyLoader: history.loader,
+            horizonDays: horizon,
+            lookback,
+            onProgress: (done) => bar?.update(done),
+          });
+        } finally {
+          // A running bar's redraw timer would keep the process alive after an error on a terminal.
+          bar?.stop();
+        }
       }
       const cover = opts.cover === true ? defaultFundCover(report) : undefined;
 

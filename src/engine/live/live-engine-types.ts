@@ -92,6 +92,13 @@ export interface WhatIfResult extends Omit<LiveMargin, 'computedAt' | 'error'> {
   readonly positions: PortfolioFile['positions'];
   /** Value of the traded quantities at the current mark, account currency, taken out of equity (trades at mark). */
   readonly tradeValue: number;
+  /**
+   * P&L the trades realise on futures and perpetuals carried at an entry price (account currency): the closed
+   * part's P&L from its entry, which the venue posts to collateral, so it stays in equity. With tradeValue, a trade
+   * at the mark moves equity only through haircuts (0 for positions without an entry price: their P&L is in the
+   * collateral already).
+   */
+  readonly realisedPnl: number;
 }
 
 export interface MaxOrderSize {

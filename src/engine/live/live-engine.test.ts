@@ -349,6 +349,32 @@ describe('LiveEngine what-if', () => {
     // Closing the position leaves no margin.
     expect(engine.whatIf('btc-1', [{ instrument: PERP, quantity: -1 }]).result.initialMargin).toBe(0);
   });
+
+  it('a reduction realises the P&L from the entry price: closing at the mark keeps equity (fast and general paths)', async () => {
+    const { engine } = testEngine();
+    await engine.onMarket(liveTestMarket({ BTC: 66000 }));
+    await engine.upsertAccount({ account: 'long', currency: 'USD', positions: [{ instrument: PERP, quantity: 2, entryPrice: 60_000 }], collateral: { USDC: 10_000 } });
+    const before = engine.margin('long');
+    // 2 × (66,000 − 60,000) of unrealised P&L in equity.
+    expect(before.equity).toBeCloseTo(22_000, 6);
+    const close = engine.whatIf('long', [{ instrument: PERP, quantity: -2 }]);
+    expect(close.realisedPnl).toBeCloseTo(12_000, 6);
+    expect(close.equity).toBeCloseTo(before.equity, 6);
+    // Half closed: half realised, the rest still unrealised from the same entry.
+    const half = engine.whatIf('long', [{ instrument: PERP, quantity: -1 }]);
+    expect(half.realisedPnl).toBeCloseTo(6_000, 6);
+    expect(half.positions).toEqual([{ instrument: PERP, quantity: 1, entryPrice: 60_000 }]);
+    expect(half.equity).toBeCloseTo(before.equity, 6);
+    // Through zero: the long's P&L realised, the new short starts at the mark.
+    const flip = engine.whatIf('long', [{ instrument: PERP, quantity: -3 }]);
+    expect(flip.realisedPnl).toBeCloseTo(12_000, 6);
+    expect(flip.equity).toBeCloseTo(before.equity, 6);
+    // The general path (a spec the book has never seen is traded alongside) gives the same figures.
+    const spec = { symbol: 'BTC-TEST-SPOT', kind: 'spot', underlying: 'BTC', currency: 'USDC', multiplier: 1 };
+    const general = engine.whatIf('long', [{ instrument: PERP, quantity: -2 }, { instrument: spec, quantity: 0.5 }]);
+    expect(general.realisedPnl).toBeCloseTo(12_000, 6);
+    expect(general.equity).toBeCloseTo(before.equity, 6);
+  });
 });
 
 describe('LiveEngine maximum order size', () => {

@@ -70,7 +70,7 @@ import type {
   WhatIfResult,
 } from './live-engine-types.js';
 import { selectAccounts } from './select-accounts.js';
-import { fastWhatIf } from './what-if.js';
+import { fastWhatIf, isDeltaOne } from './what-if.js';
 import type { SpikeState } from './spike-guard.js';
 
 export type {
@@ -522,9 +522,10 @@ export class LiveEngine {
       if (fast !== undefined) {
         const previous = this.figures.previous(this.book.slot(accountId) as number);
         const stale = fast.exposure.filter((k) => this.isStale(k, now, market));
-        const view = deriveView({ ...fast.raw, equity: fast.raw.equity - fast.tradeValue }, stored.doc.currency, previous, stale.length > 0, market.asOf, now, stored.seedState, this.accountParams);
-        const fields = this.marginFields(accountId, view, stale, market.asOf) as ReturnType<LiveEngine['marginFields']> & { tradeValue: number };
+        const view = deriveView({ ...fast.raw, equity: fast.raw.equity - fast.tradeValue + fast.realisedPnl }, stored.doc.currency, previous, stale.length > 0, market.asOf, now, stored.seedState, this.accountParams);
+        const fields = this.marginFields(accountId, view, stale, market.asOf) as ReturnType<LiveEngine['marginFields']> & { tradeValue: number; realisedPnl: number };
         fields.tradeValue = fast.tradeValue;
+        fields.realisedPnl = fast.realisedPnl;
         let positions: PortfolioFile['positions'] | undefined;
         const positionsAfter = (): PortfolioFile['positions'] => (positions ??= fast.positions());
         Object.defineProperty(fields, 'positions', { enumerable: true, configurable: true, get: positionsAfter });
@@ -536,9 +537,13 @@ export class LiveEngine {
     const raw = this.evaluateOne(doc, market);
     if (raw instanceof CrossmarginError) throw raw;
     const tradeValue = trades.length === 0 ? 0 : this.positionsValue({ ...doc, positions: trades.map((t) => ({ ...t })), collateral: {} }, market);
+    // Realised P&L (what-if.ts): the traded futures and perpetuals' value from their entries, before less after.
+    const traded = new Set(trades.map((t, i) => resolveInstrument(t.instrument, `trades.${i}.instrument`)).filter(isDeltaOne).map((spec) => spec.symbol));
+    const tradedRows = (d: PortfolioFile): PortfolioFile => ({ ...d, positions: d.positions.filter((p, i) => traded.has(resolveInstrument(p.instrument, `positions.${i}.instrument`).symbol)), collateral: {} });
+    const realisedPnl = traded.size === 0 ? 0 : this.positionsValue(tradedRows(entry.doc), market) - this.positionsValue(tradedRows(doc), market) + 0;
     const stale = this.staleUnderlyingsOf(doc, now, this.lastUpdate, market);
-    const view = deriveView({ ...raw, equity: raw.equity - tradeValue }, doc.currency, entry.view, stale.length > 0, market.asOf, now, entry.seedState, this.accountParams);
-    return lazyResult({ ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue }, () => this.explain(doc, view, false));
+    const view = deriveView({ ...raw, equity: raw.equity - tradeValue + realisedPnl }, doc.currency, entry.view, stale.length > 0, market.asOf, now, entry.seedState, this.accountParams);
+    return lazyResult({ ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue, realisedPnl }, () => this.explain(doc, view, false));
   }
 
   /** The what-if fast path (what-if.ts) with the latest compiled model, when there is one for this market. */

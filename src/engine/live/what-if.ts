@@ -33,6 +33,8 @@ export interface FastWhatIf {
   readonly raw: RawFigures;
   /** Value of the traded quantities at the mark (account currency). */
   readonly tradeValue: number;
+  /** P&L the trades realise on futures and perpetuals from their entry prices (account currency; see whatIf). */
+  readonly realisedPnl: number;
   /** The positions after the trades, as applyTrades writes them (made when called). */
   readonly positions: () => PortfolioFile['positions'];
   /** Underlyings and currencies the account is exposed to after the trades. */
@@ -68,6 +70,9 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     entries.push(Number.isNaN(e) ? undefined : e);
     inputs.push(doc.positions[r]!.instrument);
   }
+  // The held rows before the trades: a reduction realises the closed part's P&L from its entry (below).
+  const heldQuantities = quantities.slice();
+  const heldEntries = entries.slice();
   const tradeIds: number[] = [];
   const tradeQuantities: number[] = [];
   for (const t of trades) {
@@ -76,7 +81,7 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     const spec = book.instruments.spec(id);
     tradeIds.push(id);
     tradeQuantities.push(t.quantity);
-    const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
+    const deltaOne = isDeltaOne(spec);
     // The mark: the tick's marks hold it for futures and perpetuals (the same inputs fillPrice reads).
     const mark = context.marks.reference[id];
     const price = deltaOne ? (mark !== undefined && Number.isFinite(mark) ? mark : context.fillPrice(spec)) : undefined;
@@ -134,16 +139,31 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     // Equity and the trades' value from the tick's marks (accountEquity's terms, in its order); a figure the market
     // lacks leaves the answer to the general path, which names the error.
     const equity = rowsEquity(book, context.marks, slot, ids, quantities, entries);
-    const tradeValue = positionsValue(context.marks, book.currencyIds()[slot]!, tradeIds, tradeQuantities, undefined);
-    if (!Number.isFinite(equity) || !Number.isFinite(tradeValue)) return undefined;
+    const currency = book.currencyIds()[slot]!;
+    const tradeValue = positionsValue(context.marks, currency, tradeIds, tradeQuantities, undefined);
+    // Realised P&L: what the traded futures and perpetuals were worth from their entries before the trades, less
+    // what they are worth after (filled at the mark, the new part is worth nothing; the closed part's value is the
+    // P&L the venue posts to collateral). Options and spot holdings are in tradeValue (premium paid at the mark).
+    let realisedPnl = 0;
+    for (let r = 0; r < ids.length; r++) {
+      if (!tradeIds.includes(ids[r]!) || !isDeltaOne(book.instruments.spec(ids[r]!))) continue;
+      const before = r < n ? positionsValue(context.marks, currency, [ids[r]!], [heldQuantities[r]!], [heldEntries[r]]) : 0;
+      realisedPnl += before - positionsValue(context.marks, currency, [ids[r]!], [quantities[r]!], [entries[r]]);
+    }
+    if (!Number.isFinite(equity) || !Number.isFinite(tradeValue) || !Number.isFinite(realisedPnl)) return undefined;
     // The figures alone when the model can give them (the explanation is made if someone reads it).
     const compiled = generation.compiled;
     const figures = compiled.figures?.(margined);
     const result = figures === undefined ? compiled.evaluate(margined) : undefined;
     const margin = figures ?? (result as MarginResult);
     const raw = finiteFigures({ initialMargin: margin.initialMargin, maintenanceMargin: margin.maintenanceMargin, equity, generation, result });
-    return { raw, tradeValue, positions: after, exposure, explain: () => result ?? compiled.evaluate(margined) };
+    return { raw, tradeValue, realisedPnl: realisedPnl + 0, positions: after, exposure, explain: () => result ?? compiled.evaluate(margined) };
   } catch (error) {
     return toCrossmarginError(error);
   }
+}
+
+/** Futures and perpetuals: positions carried at an entry price (their value is the P&L from it). */
+export function isDeltaOne(spec: InstrumentSpec): boolean {
+  return spec.kind === 'future' || spec.kind === 'perpetual';
 }

@@ -108,7 +108,7 @@ export function crossMarginResult(plan: DeribitPmPlan, portfolio: ResolvedPortfo
     ...(worstScenario === undefined ? {} : { worstScenario }),
     positions: positionContributions(plan, portfolio, rows, risks, fxOf),
     details: {
-      method: 'Deribit X:PM (crypto-venues.md §1.1 X:PM): S:PM risk matrices valued in USD and combined, haircuts on IM; the combination is a reconstruction [U]',
+      method: 'Deribit X:PM (docs/models/deribit-pm.md X:PM): S:PM risk matrices valued in USD and combined, haircuts on IM; the combination is a reconstruction [U]',
       mode: 'x-pm',
       variant: params.variant,
       cross: {

@@ -90,8 +90,8 @@ function segregatedResult(plan: DeribitPmPlan, portfolio: ResolvedPortfolio, row
     details: {
       method:
         plan.legacy === undefined
-          ? 'Deribit S:PM (crypto-venues.md §1.1); vol shock, delta shock, roll shock for dated futures and open-orders margin are reconstructions'
-          : 'Deribit legacy PM (crypto-venues.md §1.1 Legacy PM): max loss over the price × vol grid + option and futures contingencies',
+          ? 'Deribit S:PM (docs/models/deribit-pm.md); vol shock, delta shock, roll shock for dated futures and open-orders margin are reconstructions'
+          : 'Deribit legacy PM (docs/models/deribit-pm.md Legacy PM): max loss over the price × vol grid + option and futures contingencies',
       mode: 's-pm',
       variant: plan.params.variant,
       currencies,

@@ -9,7 +9,7 @@ import { z } from 'zod';
  */
 export const DeribitPmLegacySchema = z.strictObject({
   asOf: z.string().min(1).default('pre-2023'),
-  source: z.string().min(1).default('deribit.com/pages/docs/portfoliomargin (crypto-venues.md §1.1 Legacy PM, third row)'),
+  source: z.string().min(1).default('deribit.com/pages/docs/portfoliomargin (docs/models/deribit-pm.md Legacy PM, third row)'),
   /** Price scan range, relative (±10 %). */
   priceRange: z.number().finite().positive().lt(1).default(0.1),
   /** Price points each side of 0; not published, the 2023 grid's 4 is assumed. */

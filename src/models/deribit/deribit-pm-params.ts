@@ -75,7 +75,7 @@ const d = DERIBIT_PM_BTC_2024_06_17;
 
 export const DeribitPmParamsSchema = z.strictObject({
   asOf: z.string().default('2024-06-17'),
-  source: z.string().default('Deribit private/pme/simulate docs example, BTC model_params (crypto-venues.md §1.1)'),
+  source: z.string().default('Deribit private/pme/simulate docs example, BTC model_params (docs/models/deribit-pm.md)'),
   priceRange: VenueFieldsSchema.shape.priceRange.default(d.priceRange),
   bucketsCount: VenueFieldsSchema.shape.bucketsCount.default(d.bucketsCount),
   volatilityRangeUp: VenueFieldsSchema.shape.volatilityRangeUp.default(d.volatilityRangeUp),
@@ -129,7 +129,7 @@ const VENUE_FIELD_NAMES = Object.keys(VenueFieldsSchema.shape) as (keyof Deribit
 export const DERIBIT_PM_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'asOf', description: 'date of the parameter set', default: '"2024-06-17"' },
   { name: 'source', description: 'where the parameter set comes from', default: '"Deribit private/pme/simulate docs example, BTC"' },
-  ...Object.entries(d).map(([name, value]) => ({ name, description: `Deribit model_params ${name} (crypto-venues.md §1.1)`, default: JSON.stringify(value) })),
+  ...Object.entries(d).map(([name, value]) => ({ name, description: `Deribit model_params ${name} (docs/models/deribit-pm.md)`, default: JSON.stringify(value) })),
   { name: 'mode', description: 's-pm (per settlement currency, in coin) or x-pm (all currencies in USD, collateral haircuts on IM)', default: '"s-pm"' },
   { name: 'crossAggregation', description: 'x-pm: sum (per-currency worst cases added in USD) or aligned (USD vectors added scenario by scenario) [U]', default: '"sum"' },
   { name: 'variant', description: '2023 (the 2023–24 redesign) or legacy (pre-2023 PM: price/vol grid + option and futures contingencies, TV-D4)', default: '"2023"' },

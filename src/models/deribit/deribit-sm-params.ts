@@ -55,7 +55,7 @@ const DEFAULT_OPTIONS: DeribitSmOptionRates = Object.freeze({ initialBase: 0.15,
 
 export const DeribitSmParamsSchema = z.strictObject({
   asOf: z.string().default('2022-01-11'),
-  source: z.string().default('Deribit support "11 January 2022" futures rates; options per third-party reconstruction (crypto-venues.md §1)'),
+  source: z.string().default('Deribit support "11 January 2022" futures rates; options per third-party reconstruction (docs/models/deribit-sm.md)'),
   /** Futures/perpetual rates per settlement coin; a coin not listed is refused. */
   futures: z.record(z.string(), DeribitSmFuturesRatesSchema).default({ ...DERIBIT_SM_FUTURES_2022_01_11 }),
   options: DeribitSmOptionRatesSchema.default({ ...DEFAULT_OPTIONS }),
@@ -68,8 +68,8 @@ export const DERIBIT_SM_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'source', description: 'where the parameter set comes from', default: '"Deribit support \\"11 January 2022\\" …"' },
   {
     name: 'futures',
-    description: 'per settlement coin {initialBase, maintenanceBase, initialIncrement, maintenanceIncrement, incrementStepCoins}: rate = base + increment × size_coin / step (crypto-venues.md §1)',
+    description: 'per settlement coin {initialBase, maintenanceBase, initialIncrement, maintenanceIncrement, incrementStepCoins}: rate = base + increment × size_coin / step (docs/models/deribit-sm.md)',
     default: JSON.stringify(DERIBIT_SM_FUTURES_2022_01_11),
   },
-  { name: 'options', description: 'inverse option rates {initialBase, initialFloor, maintenance} per 1-coin contract (crypto-venues.md §1)', default: JSON.stringify(DEFAULT_OPTIONS) },
+  { name: 'options', description: 'inverse option rates {initialBase, initialFloor, maintenance} per 1-coin contract (docs/models/deribit-sm.md)', default: JSON.stringify(DEFAULT_OPTIONS) },
 ];

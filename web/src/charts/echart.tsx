@@ -1,11 +1,11 @@
 import { useEffect, useRef } from 'react';
 import { BarChart, HeatmapChart } from 'echarts/charts';
-import { GridComponent, MarkPointComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, MarkPointComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 
 // Only what the dashboard draws (waterfalls, heat maps, bars): keeps the bundle small.
-echarts.use([BarChart, HeatmapChart, GridComponent, TooltipComponent, VisualMapComponent, MarkPointComponent, CanvasRenderer]);
+echarts.use([BarChart, HeatmapChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, MarkPointComponent, CanvasRenderer]);
 
 export type EChartOption = echarts.EChartsCoreOption;
 
@@ -28,5 +28,7 @@ export function EChart({ option, height = 320, testId }: { option: EChartOption;
   useEffect(() => {
     chart.current?.setOption(option, true);
   }, [option]);
-  return <div ref={box} className="chart" style={{ height }} data-testid={testId} />;
+  // The value axis's name (with its unit) on the element too: a canvas has no text to read back.
+  const yAxis = (option as { yAxis?: { name?: string } }).yAxis;
+  return <div ref={box} className="chart" style={{ height }} data-testid={testId} data-y-axis={yAxis?.name} />;
 }

@@ -16,7 +16,8 @@ export function UplotChart({ options, data, testId }: Props) {
   useEffect(() => {
     const el = box.current;
     if (el === null) return;
-    plot.current = new uPlot({ ...options, width: Math.max(300, el.clientWidth) }, data, el);
+    // A static legend (series names and colours): the live one shows `--` for every value until the cursor is on a point.
+    plot.current = new uPlot({ legend: { live: false }, ...options, width: Math.max(300, el.clientWidth) }, data, el);
     const observer = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: options.height }));
     observer.observe(el);
     return () => {

@@ -26,7 +26,7 @@ export function componentStep(name: string, value: number): number {
  * short-option minimum, max-of-groups) or scale maintenance to initial do not simply add up: the difference appears
  * as one "other rules" step, so the waterfall always ends at the reported initial margin.
  */
-export function waterfallOption(components: readonly Component[], initialMargin: number): EChartOption {
+export function waterfallOption(components: readonly Component[], initialMargin: number, currency = ''): EChartOption {
   const labels: string[] = [];
   const base: number[] = [];
   const rise: number[] = [];
@@ -51,9 +51,10 @@ export function waterfallOption(components: readonly Component[], initialMargin:
   const money = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 2 });
   return {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => money(Number(v)) },
-    grid: { left: 70, right: 20, top: 20, bottom: 90 },
+    legend: { top: 0, data: ['adds', 'lowers'] },
+    grid: { left: 70, right: 20, top: 40, bottom: 90 },
     xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, fontSize: 10, lineHeight: 13, rotate: labels.length > 5 ? 30 : 0 } },
-    yAxis: { type: 'value' },
+    yAxis: { type: 'value', name: currency === '' ? 'margin' : `margin (${currency})`, nameTextStyle: { align: 'left' } },
     series: [
       { name: 'base', type: 'bar', stack: 'w', data: base, itemStyle: { color: 'transparent' }, emphasis: { disabled: true }, tooltip: { show: false } },
       { name: 'adds', type: 'bar', stack: 'w', data: rise, itemStyle: { color: '#1f4e79' } },

@@ -29,6 +29,14 @@ export function ReverseStressLine({ api, accountId, refresh }: { api: Api; accou
   if (data === undefined) return <p className="muted">Reverse stress: computing…</p>;
   const d = data.directional;
   const likely = data.mostLikely;
+  // Nothing to search for: no move is needed to exhaust equity that is already gone.
+  if (data.equity <= 0) {
+    return (
+      <p data-testid="reverse-stress">
+        Equity ({data.currency} {data.equity.toLocaleString('en-US', { maximumFractionDigits: 2 })}) is already exhausted: no market move is needed.
+      </p>
+    );
+  }
   return (
     <p data-testid="reverse-stress">
       Equity ({data.currency} {data.equity.toLocaleString('en-US', { maximumFractionDigits: 2 })}) is exhausted by{' '}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError, type Api, type LiveMargin, type WhatIfResult } from '../api.js';
-import { money, STATE_COLOURS } from '../format.js';
+import { money, STATE_COLOURS, utcAsOf } from '../format.js';
 import { ErrorBox } from './error-box.js';
 import { StateBadge } from './state-badge.js';
 
@@ -22,7 +22,11 @@ interface Limit {
   reduceOnly: boolean;
 }
 
-/** Hypothetical trades: initial and maintenance margin before and after, nothing committed (POST /accounts/:id/what-if). */
+/**
+ * Hypothetical trades: margins and equity before and after, nothing committed (POST /accounts/:id/what-if). Now,
+ * After and Change all come from that one answer, computed on one market (its asOf): a "now" read on another tick
+ * would show changes the trades did not make.
+ */
 export function WhatIfPanel({
   api,
   accountId,
@@ -32,6 +36,7 @@ export function WhatIfPanel({
 }: {
   api: Api;
   accountId: string;
+  /** The account's margin as the cards show it: its asOf tells whether the what-if ran on a newer market. */
   current: LiveMargin | undefined;
   instruments: string[];
   reduceOnly?: ReduceOnly | undefined;
@@ -46,6 +51,8 @@ export function WhatIfPanel({
   const fillMax = async (side: 'buy' | 'sell'): Promise<void> => {
     const instrument = rows[0]?.instrument.trim() ?? '';
     setError(undefined);
+    // The quantity changes: the shown result no longer answers the rows.
+    setResult(undefined);
     if (instrument === '') {
       setError(new ApiError(0, 'SCHEMA_INVALID', 'trade 1: name an instrument first', 'trades.0.instrument'));
       return;
@@ -67,6 +74,7 @@ export function WhatIfPanel({
   const update = (i: number, patch: Partial<TradeRow>): void => setRows((old) => old.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const run = async (): Promise<void> => {
     setError(undefined);
+    setResult(undefined);
     const trades = rows.map((r) => ({ instrument: r.instrument.trim(), quantity: Number(r.quantity) }));
     // Checked here for a message at the right row; the API checks again (and names the field) whatever we send.
     const bad = trades.findIndex((t) => t.instrument === '' || !Number.isFinite(t.quantity) || t.quantity === 0);
@@ -86,12 +94,12 @@ export function WhatIfPanel({
     }
   };
 
-  const line = (label: string, field: string, before: number | undefined, after: number | undefined) => (
+  const line = (label: string, field: 'initialMargin' | 'maintenanceMargin' | 'equity' | 'excess', r: WhatIfResult) => (
     <tr data-field={field}>
       <th>{label}</th>
-      <td className="num">{money(before)}</td>
-      <td className="num" data-testid={`whatif-${field}`}>{money(after)}</td>
-      <td className="num">{before === undefined || after === undefined ? '—' : `${after - before >= 0 ? '+' : ''}${money(after - before)}`}</td>
+      <td className="num" data-testid={`whatif-before-${field}`}>{money(r.before[field])}</td>
+      <td className="num" data-testid={`whatif-${field}`}>{money(r.after[field])}</td>
+      <td className="num" data-testid={`whatif-change-${field}`}>{`${r.change[field] >= 0 ? '+' : ''}${money(r.change[field])}`}</td>
     </tr>
   );
 
@@ -142,31 +150,38 @@ export function WhatIfPanel({
       {result === undefined ? (
         <p className="muted">Buy positive, sell negative, in contracts. Nothing is traded: the margins are computed as if.</p>
       ) : (
-        <table className="grid compact" data-testid="what-if-result">
-          <thead>
-            <tr>
-              <th />
-              <th className="num">Now</th>
-              <th className="num">After</th>
-              <th className="num">Change</th>
-            </tr>
-          </thead>
-          <tbody>
-            {line('Initial margin', 'initialMargin', current?.result.initialMargin, result.result.initialMargin)}
-            {line('Maintenance margin', 'maintenanceMargin', current?.result.maintenanceMargin, result.result.maintenanceMargin)}
-            {line('Equity', 'equity', current?.equity, result.equity)}
-            <tr>
-              <th>State</th>
-              <td className="num">
-                <StateBadge state={current?.state} />
-              </td>
-              <td className="num">
-                <StateBadge state={result.state} />
-              </td>
-              <td />
-            </tr>
-          </tbody>
-        </table>
+        <>
+          <table className="grid compact" data-testid="what-if-result">
+            <thead>
+              <tr>
+                <th />
+                <th className="num">Now</th>
+                <th className="num">After</th>
+                <th className="num">Change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {line('Initial margin', 'initialMargin', result)}
+              {line('Maintenance margin', 'maintenanceMargin', result)}
+              {line('Equity', 'equity', result)}
+              {line('Excess', 'excess', result)}
+              <tr>
+                <th>State</th>
+                <td className="num">
+                  <StateBadge state={result.change.state.before} />
+                </td>
+                <td className="num">
+                  <StateBadge state={result.change.state.after} />
+                </td>
+                <td />
+              </tr>
+            </tbody>
+          </table>
+          <p className="muted panel-basis" data-testid="what-if-as-of">
+            {result.currency}, all three columns on the market as of {utcAsOf(result.asOf)}, model {result.result.model}
+            {current !== undefined && current.asOf !== result.asOf ? ` (the cards above are as of ${utcAsOf(current.asOf)})` : ''}
+          </p>
+        </>
       )}
     </section>
   );

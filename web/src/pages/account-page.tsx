@@ -5,6 +5,7 @@ import { ProfileHeatMap, ProfileLines } from '../charts/profile-charts.js';
 import { waterfallOption } from '../charts/waterfall-option.js';
 import { ErrorBox } from '../components/error-box.js';
 import { LiquidationPlanPanel } from '../components/liquidation-plan-panel.js';
+import { PanelBasis } from '../components/panel-basis.js';
 import { StateBadge } from '../components/state-badge.js';
 import { ReverseStressLine } from '../components/reverse-stress-line.js';
 import { WhatIfPanel } from '../components/what-if-panel.js';
@@ -110,8 +111,8 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
 
   const picked = comparison?.models.find((m) => m.model === waterfallModel && m.components !== undefined);
   const waterfall = useMemo(() => {
-    if (picked?.components !== undefined && picked.initialMargin !== undefined) return waterfallOption(picked.components, picked.initialMargin);
-    return margin === undefined ? undefined : waterfallOption(margin.result.components, margin.result.initialMargin);
+    if (picked?.components !== undefined && picked.initialMargin !== undefined) return waterfallOption(picked.components, picked.initialMargin, picked.currency);
+    return margin === undefined ? undefined : waterfallOption(margin.result.components, margin.result.initialMargin, margin.result.currency);
   }, [margin, picked]);
   const contributions = useMemo(() => new Map(margin?.result.positions.map((p) => [p.instrument, p.contribution]) ?? []), [margin]);
   const unmarginable = unmarginableOf(margin, marginError);
@@ -180,6 +181,11 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
             {picked === undefined ? '' : ` (${picked.currency ?? ''}, not the live model)`}
           </h3>
           {waterfall === undefined ? <p className="muted">No margin yet.</p> : <EChart option={waterfall} height={300} testId="waterfall" />}
+          {picked === undefined ? (
+            <PanelBasis asOf={margin?.asOf} model={margin?.result.model} accountAsOf={margin?.asOf} testId="waterfall-basis" />
+          ) : (
+            <PanelBasis asOf={comparison?.asOf} model={picked.model} accountAsOf={margin?.asOf} testId="waterfall-basis" />
+          )}
         </section>
       </div>
       <section className="panel">
@@ -213,18 +219,23 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
               )}
             </p>
             <ReverseStressLine api={api} accountId={accountId} refresh={profile.asOf} />
+            <PanelBasis asOf={profile.asOf} model={profile.model} accountAsOf={margin?.asOf} testId="profile-basis" />
+            <p className="muted panel-basis">The worst grid point is a P&amp;L on this price × vol grid, not a margin: the cards' margins come from the model's own scenarios, floors and hysteresis.</p>
           </>
         )}
       </section>
       <div className="columns">
         <section className="panel">
           <h3>The same book under every model</h3>
+          <PanelBasis asOf={comparison?.asOf} model={comparison === undefined ? undefined : `live ${comparison.liveModel}`} accountAsOf={margin?.asOf} testId="compare-basis" />
+          <p className="muted panel-basis">Each model's own figures, without the live engine's floors and hysteresis: the live model's row can differ from the cards.</p>
           <table className="grid compact" data-testid="compare">
             <thead>
               <tr>
                 <th>Model</th>
                 <th className="num">Initial</th>
                 <th className="num">Maintenance</th>
+                <th>Exactness</th>
                 <th />
               </tr>
             </thead>
@@ -242,12 +253,17 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
                     <>
                       <td className="num">{money(m.initialMargin)}</td>
                       <td className="num">{money(m.maintenanceMargin)}</td>
+                      <td className="muted" data-testid="fidelity-tag" title={m.fidelity.note}>{m.fidelity.tag}</td>
                       <td className="bar-cell">
                         <span className="bar" style={{ width: `${((m.initialMargin ?? 0) / largestIm) * 100}%` }} />
                       </td>
                     </>
+                  ) : m.error.code === 'INSTRUMENT_NOT_LISTED' ? (
+                    <td colSpan={4} className="muted" title={m.error.message} data-testid="not-listed">
+                      not listed on this venue
+                    </td>
                   ) : (
-                    <td colSpan={3} className="muted" title={m.error.message}>
+                    <td colSpan={4} className="muted" title={m.error.message}>
                       {m.error.code}: {m.error.message.slice(0, 90)}
                       {m.error.message.length > 90 ? '…' : ''}
                     </td>
@@ -256,6 +272,13 @@ export function AccountPage({ api, accountId }: { api: Api; accountId: string })
               ))}
             </tbody>
           </table>
+          {/* Every tag shown is explained (models/model-fidelity.ts; docs/models/<id>.md). */}
+          {(comparison?.models ?? []).some((m) => m.error === undefined && m.fidelity.tag !== '') && (
+            <p className="muted panel-basis" data-testid="fidelity-footnote">
+              approx.: the venue rule applied to a book it does not exactly fit · reconstructed: the venue does not publish the whole method, the missing
+              parts are rebuilt · placeholder: default parameters include values the venue does not publish. Hover a tag for the model's note.
+            </p>
+          )}
         </section>
         <WhatIfPanel
           api={api}

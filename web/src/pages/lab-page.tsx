@@ -37,7 +37,7 @@ function CalibrationSection({ api }: { api: Api }) {
     const options: Omit<uPlot.Options, 'width'> = {
       height: 280,
       series,
-      axes: [{}, { scale: '%', label: 'scan range (%)' }, { scale: 'vol', side: 1, label: 'vol (%)', grid: { show: false } }],
+      axes: [{ label: 'calibration date (UTC)' }, { scale: '%', label: 'scan range (%)' }, { scale: 'vol', side: 1, label: 'vol (%)', grid: { show: false } }],
     };
     return { options, data: [data.dates.map(seconds), ...values] as uPlot.AlignedData };
   }, [data]);
@@ -93,7 +93,10 @@ function BacktestSection({ api, accounts }: { api: Api; accounts: MarginSummary[
       series.push({ label: `${m.model} exceptions`, stroke: 'transparent', points: { show: true, size: 9, fill: COLOURS[i % COLOURS.length], stroke: '#000' } });
       values.push(m.exceptions.map((e, t) => (e ? -(m.pnl[t] as number) : null)));
     });
-    return { options: { height: 300, series, axes: [{}, { size: 80, label: 'account currency' }] } as Omit<uPlot.Options, 'width'>, data: [first.dates.map(seconds), ...values] as uPlot.AlignedData };
+    return {
+      options: { height: 300, series, axes: [{ label: 'decision date (UTC)' }, { size: 80, label: `margin and realised loss over ${data.horizon} d (account currency)` }] } as Omit<uPlot.Options, 'width'>,
+      data: [first.dates.map(seconds), ...values] as uPlot.AlignedData,
+    };
   }, [data]);
   return (
     <section className="panel">

@@ -23,9 +23,11 @@ export function StressSection({ api }: { api: Api }) {
     const deficit = data.scenarios.map((_, s) => data.accounts.reduce((sum, a) => sum + (a.deficits[s] ?? 0), 0));
     return {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      grid: { left: 80, right: 20, top: 20, bottom: 90 },
-      xAxis: { type: 'category', data: data.scenarios.map((s) => s.id), axisLabel: { rotate: 35, fontSize: 10 } },
-      yAxis: { type: 'value' },
+      legend: { top: 0 },
+      grid: { left: 80, right: 20, top: 40, bottom: 90 },
+      xAxis: { type: 'category', data: data.scenarios.map((s) => s.id), name: 'scenario', nameLocation: 'middle', nameGap: 70, axisLabel: { rotate: 35, fontSize: 10 } },
+      // Summed over the accounts, each in its own currency (the demo's are all USD).
+      yAxis: { type: 'value', name: 'loss (account currency)', nameTextStyle: { align: 'left' } },
       series: [
         { name: 'loss (all accounts)', type: 'bar', data: total, itemStyle: { color: '#ef6c00' } },
         { name: 'deficit beyond equity', type: 'bar', data: deficit, itemStyle: { color: '#c62828' } },

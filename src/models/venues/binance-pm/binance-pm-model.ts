@@ -1,6 +1,6 @@
 import type { MarginModel } from '../../margin-model.js';
 import type { MarginResult } from '../../margin-result.js';
-import { venueBook } from '../venue-book.js';
+import { venueBook, venueFxRate } from '../venue-book.js';
 import { BINANCE_MARGIN_MMR, BINANCE_PARAMETER_DOCS, BinancePmParamsSchema, type BinanceBracket, type BinancePmParams } from './binance-pm-params.js';
 
 /**
@@ -60,8 +60,8 @@ export const binancePmModel: MarginModel<BinancePmParams> = {
     const q = params.quoteCurrency;
     return {
       evaluate(portfolio): MarginResult {
-        const book = venueBook(portfolio, context, q);
-        const fx = context.market.fxRate(q, portfolio.currency);
+        const book = venueBook(portfolio, context, q, { venue: 'Binance PM' });
+        const fx = venueFxRate(context, q, portfolio.currency, 'Binance PM', q, `reporting the margin in the account currency ${portfolio.currency}`);
         const components: MarginResult['components'] = [];
         let mm = 0;
         let im = 0;

@@ -27,7 +27,7 @@ const brackets = z
   });
 
 export const BinancePmParamsSchema = z.strictObject({
-  ...venueConfigFields('2025-02-06', 'crypto-venues.md §3: Binance uniMMR FAQ (6 Nov 2024 / 6 Feb 2025) [V]; brackets and collateral rates placeholders'),
+  ...venueConfigFields('2025-02-06', 'docs/models/binance-pm.md: Binance uniMMR FAQ (6 Nov 2024 / 6 Feb 2025) [V]; brackets and collateral rates placeholders'),
   /** uniMMR is computed in USD (assetIndexPrice). */
   quoteCurrency: z.string().min(1).default('USD'),
   /** Underlying → maintenance brackets. */
@@ -46,7 +46,7 @@ export type BinancePmParams = z.output<typeof BinancePmParamsSchema>;
 
 export const BINANCE_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'asOf', description: 'date the venue values were observed', default: '"2025-02-06"' },
-  { name: 'source', description: 'where the values come from', default: '"crypto-venues.md §3"' },
+  { name: 'source', description: 'where the values come from', default: '"docs/models/binance-pm.md"' },
   { name: 'quoteCurrency', description: 'currency of assetIndexPrice (uniMMR is in USD)', default: '"USD"' },
   { name: 'brackets', description: 'underlying → [{notionalFloor, mmr}] maintenance brackets (cum derived)', default: '{}' },
   { name: 'defaultBrackets', description: 'brackets of an unlisted underlying (placeholder: §3 first bracket only)', default: JSON.stringify(BINANCE_DEFAULT_BRACKETS) },

@@ -1,7 +1,7 @@
 import { CrossmarginError } from '../../../core/errors.js';
 import type { MarginModel } from '../../margin-model.js';
 import type { MarginResult } from '../../margin-result.js';
-import { venueBook } from '../venue-book.js';
+import { venueBook, venueFxRate } from '../venue-book.js';
 import { DRIFT_PARAMETER_DOCS, DriftParamsSchema, type DriftParams, type DriftSpotMarket } from './drift-params.js';
 
 /** Deposit weight (§6): Initial → min(aw, 1.1/(1 + imf·√size)) (size discount); Maintenance → aw. */
@@ -29,6 +29,8 @@ export function driftPerpMarginRatio(ratio: number, imfFactor: number, base: num
 export const driftModel: MarginModel<DriftParams> = {
   id: 'drift',
   description: 'Drift v2: weighted collateral (size discount) vs borrows × liability weight (size premium) + perp notional × margin ratio',
+  // Options are not listed on this venue: a book holding one is refused (INSTRUMENT_NOT_LISTED), not approximated.
+  accepts: (spec) => spec.kind !== 'option',
   paramsSchema: DriftParamsSchema,
   parameters: DRIFT_PARAMETER_DOCS,
   compile(params, context) {
@@ -44,8 +46,8 @@ export const driftModel: MarginModel<DriftParams> = {
     };
     return {
       evaluate(portfolio): MarginResult {
-        const book = venueBook(portfolio, context, q);
-        const fx = context.market.fxRate(q, portfolio.currency);
+        const book = venueBook(portfolio, context, q, { venue: 'Drift', listsOptions: false });
+        const fx = venueFxRate(context, q, portfolio.currency, 'Drift', q, `reporting the margin in the account currency ${portfolio.currency}`);
         const components: MarginResult['components'] = [];
         const tokens: Record<string, unknown>[] = [];
         let collateralInit = 0;

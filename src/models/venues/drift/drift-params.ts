@@ -48,7 +48,7 @@ export const DRIFT_DEFAULT_PERP_MARKET: DriftPerpMarket = { marginRatioInitial: 
 
 export const DriftParamsSchema = z
   .strictObject({
-    ...venueConfigFields('2024-06-01', 'crypto-venues.md §6: docs.drift.trade cross-collateral deposits snapshot [V]; perp ratios placeholder'),
+    ...venueConfigFields('2024-06-01', 'docs/models/drift.md: docs.drift.trade cross-collateral deposits snapshot [V]; perp ratios placeholder'),
     quoteCurrency: z.string().min(1).default('USDC'),
     spotMarkets: z.record(z.string(), DriftSpotMarketSchema).default(() => ({ ...DRIFT_DEFAULT_SPOT_MARKETS })),
     perpMarkets: z.record(z.string(), DriftPerpMarketSchema).default({}),
@@ -77,7 +77,7 @@ export type DriftParams = z.output<typeof DriftParamsSchema>;
 
 export const DRIFT_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'asOf', description: 'date the venue values were observed', default: '"2024-06-01"' },
-  { name: 'source', description: 'where the values come from', default: '"crypto-venues.md §6"' },
+  { name: 'source', description: 'where the values come from', default: '"docs/models/drift.md"' },
   { name: 'quoteCurrency', description: 'quote currency of all values', default: '"USDC"' },
   { name: 'spotMarkets', description: 'token → {initialAssetWeight, maintenanceAssetWeight, initialLiabilityWeight, maintenanceLiabilityWeight, imfFactor}', default: JSON.stringify(DRIFT_DEFAULT_SPOT_MARKETS) },
   { name: 'perpMarkets', description: 'underlying → {marginRatioInitial, marginRatioMaintenance, imfFactor}', default: '{}' },

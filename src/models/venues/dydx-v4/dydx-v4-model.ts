@@ -1,6 +1,6 @@
 import type { MarginModel } from '../../margin-model.js';
 import type { MarginResult } from '../../margin-result.js';
-import { onlyQuoteCollateral, venueBook } from '../venue-book.js';
+import { onlyQuoteCollateral, venueBook, venueFxRate } from '../venue-book.js';
 import { DYDX_V4_PARAMETER_DOCS, DydxV4ParamsSchema, type DydxLiquidityTier, type DydxV4Params } from './dydx-v4-params.js';
 
 /**
@@ -35,6 +35,8 @@ const quantums = (usdc: number): number => Math.ceil(usdc * 1e6 - 1e-6);
 export const dydxV4Model: MarginModel<DydxV4Params> = {
   id: 'dydx-v4',
   description: 'dYdX v4: notional × initial margin fraction (open-interest scaled) / maintenance fraction per market, summed; liquidation prices',
+  // Options are not listed on this venue: a book holding one is refused (INSTRUMENT_NOT_LISTED), not approximated.
+  accepts: (spec) => spec.kind !== 'option',
   paramsSchema: DydxV4ParamsSchema,
   parameters: DYDX_V4_PARAMETER_DOCS,
   compile(params, context) {
@@ -53,9 +55,9 @@ export const dydxV4Model: MarginModel<DydxV4Params> = {
     };
     return {
       evaluate(portfolio): MarginResult {
-        const book = venueBook(portfolio, context, q);
+        const book = venueBook(portfolio, context, q, { venue: 'dYdX v4', listsOptions: false });
         const equity = onlyQuoteCollateral(book.collateral, q, 'dYdX v4');
-        const fx = context.market.fxRate(q, portfolio.currency);
+        const fx = venueFxRate(context, q, portfolio.currency, 'dYdX v4', q, `reporting the margin in the account currency ${portfolio.currency}`);
         const rows = book.markets.map((m) => {
           const { tier, openInterest, name } = tierOf(m.market);
           const notional = Math.abs(m.base) * m.oraclePrice + m.optionNotional;

@@ -45,7 +45,7 @@ const MarketSchema = z.strictObject({
 
 export const DydxV4ParamsSchema = z
   .strictObject({
-    ...venueConfigFields('2024-01-01', 'crypto-venues.md §5: dydxprotocol/v4-chain sample genesis liquidity tiers [U mainnet]'),
+    ...venueConfigFields('2024-01-01', 'docs/models/dydx-v4.md: dydxprotocol/v4-chain sample genesis liquidity tiers [U mainnet]'),
     /** Settlement and collateral currency (§5: quote quantums are USDC 1e-6). */
     quoteCurrency: z.string().min(1).default('USDC'),
     liquidityTiers: z.record(z.string(), DydxLiquidityTierSchema).default(() => ({ ...DYDX_DEFAULT_TIERS })),
@@ -69,7 +69,7 @@ export type DydxV4Params = z.output<typeof DydxV4ParamsSchema>;
 
 export const DYDX_V4_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'asOf', description: 'date the venue values were observed', default: '"2024-01-01"' },
-  { name: 'source', description: 'where the values come from', default: '"crypto-venues.md §5 sample genesis"' },
+  { name: 'source', description: 'where the values come from', default: '"docs/models/dydx-v4.md sample genesis"' },
   { name: 'quoteCurrency', description: 'collateral / settlement currency', default: '"USDC"' },
   { name: 'liquidityTiers', description: 'tier → {initialMarginFraction, maintenanceFraction, openInterestLower, openInterestUpper}', default: JSON.stringify(DYDX_DEFAULT_TIERS) },
   { name: 'defaultLiquidityTier', description: 'tier of an underlying not listed in markets', default: '"large-cap"' },

@@ -51,7 +51,7 @@ export type LiquidationRuleInput = z.input<typeof LiquidationRuleSchema>;
 
 const DERIBIT: LiquidationRuleInput = {
   asOf: '2022-01-11',
-  source: 'crypto-venues.md §1 (liquidation fee 0.75 % BTC, 0.9 % ETH from 11 Jan 2022) and §8 (incremental slices of 200 × $10 futures and 1 option, futures first)',
+  source: 'docs/models/deribit-sm.md (liquidation fee 0.75 % BTC, 0.9 % ETH from 11 Jan 2022) and docs/liquidation.md (incremental slices of 200 × $10 futures and 1 option, futures first)',
   incrementContracts: { deltaOne: 200, option: 1 },
   penaltyRate: 0.0075,
   penaltyRateByCurrency: { BTC: 0.0075, ETH: 0.009 },
@@ -68,7 +68,7 @@ export const VENUE_LIQUIDATION_RULES: Readonly<Record<string, LiquidationRuleInp
   'deribit-sm': DERIBIT,
   'dydx-v4': {
     asOf: 'v4-chain sample genesis',
-    source: 'crypto-venues.md §5: fillable price, max_liquidation_fee_ppm 5,000, max_position_portion_liquidated_ppm 1,000,000, SMMR 0.1, BA 1',
+    source: 'docs/models/dydx-v4.md: fillable price, max_liquidation_fee_ppm 5,000, max_position_portion_liquidated_ppm 1,000,000, SMMR 0.1, BA 1',
     incrementFraction: 1,
     penaltyRate: 0.005,
     penaltyCappedAtEquity: true,
@@ -77,7 +77,7 @@ export const VENUE_LIQUIDATION_RULES: Readonly<Record<string, LiquidationRuleInp
   },
   drift: {
     asOf: 'illustrative',
-    source: 'crypto-venues.md §6 (partial liquidation, exit buffer [U]); fee 1 %, slices of 25 % and buffer 0 are illustrative',
+    source: 'docs/models/drift.md (partial liquidation, exit buffer [U]); fee 1 %, slices of 25 % and buffer 0 are illustrative',
     incrementFraction: 0.25,
     penaltyRate: 0.01,
     settleInto: 'USDC',
@@ -85,7 +85,7 @@ export const VENUE_LIQUIDATION_RULES: Readonly<Record<string, LiquidationRuleInp
   },
   'mango-health': {
     asOf: '2024-01-01',
-    source: 'crypto-venues.md §7: liquidate while Maint health < 0 until LiquidationEnd health ≥ 0; fee halfway between 1 and the maint liability weight (default perp 1.1 → 5 %)',
+    source: 'docs/models/mango-health.md: liquidate while Maint health < 0 until LiquidationEnd health ≥ 0; fee halfway between 1 and the maint liability weight (default perp 1.1 → 5 %)',
     incrementFraction: 0.25,
     penaltyRate: 0.05,
     settleInto: 'USDC',
@@ -93,7 +93,7 @@ export const VENUE_LIQUIDATION_RULES: Readonly<Record<string, LiquidationRuleInp
   },
   'binance-pm': {
     asOf: '2025-02-06',
-    source: 'crypto-venues.md §3 Pro zones: liquidation from uniMMR 105 %; fee 1 % and slices of 25 % are illustrative',
+    source: 'docs/models/binance-pm.md Pro zones: liquidation from uniMMR 105 %; fee 1 % and slices of 25 % are illustrative',
     incrementFraction: 0.25,
     penaltyRate: 0.01,
     equityComponent: 'adjustedEquity',

@@ -1,7 +1,7 @@
 import { CrossmarginError } from '../../../core/errors.js';
 import type { MarginModel } from '../../margin-model.js';
 import type { MarginResult } from '../../margin-result.js';
-import { venueBook } from '../venue-book.js';
+import { venueBook, venueFxRate } from '../venue-book.js';
 import { MANGO_PARAMETER_DOCS, MangoHealthParamsSchema, type MangoHealthParams, type MangoPerpMarket, type MangoToken } from './mango-params.js';
 
 /** §7 health types: Init (new positions if ≥ 0), Maint (liquidatable if < 0), LiquidationEnd (liquidation stops when ≥ 0). */
@@ -114,6 +114,8 @@ export function mangoHealth(tokens: readonly MangoTokenInput[], perps: readonly 
 export const mangoHealthModel: MarginModel<MangoHealthParams> = {
   id: 'mango-health',
   description: 'Mango v4: health = Σ assets × asset weight − Σ liabilities × liability weight (Init / Maint / LiquidationEnd)',
+  // Options are not listed on this venue: a book holding one is refused (INSTRUMENT_NOT_LISTED), not approximated.
+  accepts: (spec) => spec.kind !== 'option',
   paramsSchema: MangoHealthParamsSchema,
   parameters: MANGO_PARAMETER_DOCS,
   compile(params, context) {
@@ -131,8 +133,8 @@ export const mangoHealthModel: MarginModel<MangoHealthParams> = {
     };
     return {
       evaluate(portfolio): MarginResult {
-        const book = venueBook(portfolio, context, q);
-        const fx = context.market.fxRate(q, portfolio.currency);
+        const book = venueBook(portfolio, context, q, { venue: 'Mango v4', listsOptions: false });
+        const fx = venueFxRate(context, q, portfolio.currency, 'Mango v4', q, `reporting the margin in the account currency ${portfolio.currency}`);
         const balances = new Map<string, number>();
         for (const [token, amount] of Object.entries(book.collateral)) balances.set(token, (balances.get(token) ?? 0) + amount);
         balances.set(q, balances.get(q) ?? 0);

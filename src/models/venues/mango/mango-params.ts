@@ -59,7 +59,7 @@ export const MANGO_DEFAULT_PERP_MARKET: MangoPerpMarket = {
 
 export const MangoHealthParamsSchema = z
   .strictObject({
-    ...venueConfigFields('2024-01-01', 'crypto-venues.md §7: docs.mango.markets new-token-listing example [V]; perp weights from cache.rs test_health1 (placeholder)'),
+    ...venueConfigFields('2024-01-01', 'docs/models/mango-health.md: docs.mango.markets new-token-listing example [V]; perp weights from cache.rs test_health1 (placeholder)'),
     quoteCurrency: z.string().min(1).default('USDC'),
     tokens: z.record(z.string(), MangoTokenSchema).default(() => ({ ...MANGO_DEFAULT_TOKENS })),
     /** Weights of a token not listed in `tokens`. */
@@ -96,7 +96,7 @@ export type MangoHealthParams = z.output<typeof MangoHealthParamsSchema>;
 
 export const MANGO_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'asOf', description: 'date the venue values were observed', default: '"2024-01-01"' },
-  { name: 'source', description: 'where the values come from', default: '"crypto-venues.md §7"' },
+  { name: 'source', description: 'where the values come from', default: '"docs/models/mango-health.md"' },
   { name: 'quoteCurrency', description: 'quote (settle) currency of all values', default: '"USDC"' },
   { name: 'tokens', description: 'token → {initAssetWeight, maintAssetWeight, initLiabWeight, maintLiabWeight, confFilter, depositWeightScaleStartQuote?, borrowWeightScaleStartQuote?}', default: JSON.stringify(MANGO_DEFAULT_TOKENS) },
   { name: 'defaultToken', description: 'weights of an unlisted token (§7 listing example)', default: JSON.stringify(MANGO_DEFAULT_TOKEN) },

@@ -137,7 +137,7 @@ function evaluateOkxPm(params: OkxPmParams, context: ModelContext, plan: OkxPlan
       : { worstScenario: { id: `${worst.group}:${worst.stress.index}`, label: `${worst.group}: ${worst.detail.stressLabel as string}`, pnl: worst.pnl[worst.stress.index]! * toAccount + 0 } }),
     positions,
     details: {
-      method: 'OKX portfolio margin (crypto-venues.md §2); amounts in details.units are USD',
+      method: 'OKX portfolio margin (docs/models/okx-pm.md); amounts in details.units are USD',
       venueParams: { asOf: params.asOf, source: params.source, imrFactor: params.imrFactor },
       units: units.map((x) => ({ ...x.detail, positions: undefined })),
       approximations: [...OKX_APPROXIMATIONS],

@@ -102,7 +102,7 @@ export const OKX_MR9_BANDS_PLACEHOLDER: readonly HedgeBand[] = [
 const tierOf = (tier2: readonly string[]): Record<string, OkxTierName> => ({ BTC: 'tier1', ETH: 'tier1', ...Object.fromEntries(tier2.map((n) => [n, 'tier2' as const])) });
 
 export const OkxPmParamsSchema = z.strictObject({
-  ...venueConfigFields('2025-01-02', 'crypto-venues.md §2: OKX "will further adjust portfolio margin parameters" (2 Jan 2025) [V]; TV-O1 factors [I]; MR2/3/5/8/9 and IV shocks placeholders'),
+  ...venueConfigFields('2025-01-02', 'docs/models/okx-pm.md: OKX "will further adjust portfolio margin parameters" (2 Jan 2025) [V]; TV-O1 factors [I]; MR2/3/5/8/9 and IV shocks placeholders'),
   /** IMR = imrFactor × MMR (§2: 1.3). */
   imrFactor: z.number().finite().min(1).default(1.3),
   mr1Tiers: z.strictObject({ tier1: spotShocks, tier2: spotShocks, others: spotShocks }).default(() => structuredClone(OKX_MR1_TIERS_2025_01_02) as Record<OkxTierName, number[]>),
@@ -146,7 +146,7 @@ export type OkxPmParams = z.output<typeof OkxPmParamsSchema>;
 
 export const OKX_PM_PARAMETER_DOCS: readonly ParameterDoc[] = [
   { name: 'asOf', description: 'date of the parameter set', default: '"2025-01-02"' },
-  { name: 'source', description: 'where the values come from', default: '"crypto-venues.md §2 (2 Jan 2025 announcement; TV-O1)"' },
+  { name: 'source', description: 'where the values come from', default: '"docs/models/okx-pm.md (2 Jan 2025 announcement; TV-O1)"' },
   { name: 'imrFactor', description: 'IMR = imrFactor × MMR (§2)', default: '1.3' },
   { name: 'mr1Tiers', description: 'MR1 spot shocks per tier (each ±, plus 0) [V 2025-01-02]', default: JSON.stringify(OKX_MR1_TIERS_2025_01_02) },
   { name: 'mr1TierOf', description: 'underlying → MR1 tier (unlisted: others)', default: JSON.stringify(tierOf(MR1_TIER2)) },
