@@ -24,7 +24,7 @@ describe('CLI: liquidate', () => {
     // BTC at 60,000: MMR 1,800; ABR = 1 − 1,000/1,800; concession 60,000 × 0.1 × 0.03 × ABR = 80; fee 0.5 % = 300.
     expect(run.out).toMatch(/Stopped\s+healthy after 1 step/);
     expect(run.out).toMatch(/Insurance fund\s+50\.00 USDC → 350\.00 USDC/);
-    expect(run.out).toMatch(/1\s+BTC_USDC-PERPETUAL\s+1\s+59920 USDC\s+-80\.00\s+300\.00\s+620\.00\s+0\.00/);
+    expect(run.out).toMatch(/1\s+BTC_USDC-PERPETUAL\s+1\s+59,920 USDC\s+-80\.00\s+300\.00\s+620\.00\s+0\.00/);
   });
 
   it('--json prints the result; value is conserved; long runs are elided in the table', async () => {

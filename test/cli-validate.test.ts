@@ -49,16 +49,28 @@ describe('crossmargin validate', () => {
     expect(j.acerbiSzekely).toBeUndefined();
   });
 
+  it('a p-value below a thousandth prints as <0.001 (the JSON keeps the number)', async () => {
+    const files = tempFiles();
+    // 60 exceptions in 300 days at 99 % coverage: far too many, POF rejects with a vanishing p-value.
+    const path = files.write('many.csv', `${Array.from({ length: 300 }, (_, i) => (i % 5 === 0 ? '1' : '0')).join('\n')}\n`);
+    const r = await cli('validate', '--exceptions', path, '--coverage', '0.99');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Kupiec POF, χ²\(1\)\s+[\d.,]+\s+<0\.001\s+rejected/);
+    const j = JSON.parse((await cli('validate', '--exceptions', path, '--coverage', '0.99', '--json')).out) as { pof: { p: number } };
+    expect(j.pof.p).toBeGreaterThan(0);
+    expect(j.pof.p).toBeLessThan(1e-3);
+  });
+
   it('indicator file: prints a table by default', async () => {
     const files = tempFiles();
     const path = files.write('exceptions.csv', `${mathworksLines().join('\r\n')}\r\n`);
     const r = await cli('validate', '--exceptions', path, '--coverage', '0.95');
     expect(r.code).toBe(0);
     expect(r.out).toContain('1043 days of 0/1 exception indicators, VaR coverage 95 %; 57 exceptions');
-    expect(r.out).toMatch(/Kupiec POF, χ²\(1\)\s+0\.46147\s+0\.49694\s+not rejected/);
-    expect(r.out).toMatch(/Kupiec TUFF, χ²\(1\) \(first on day 58\)\s+1\.7354\s+0\.18773/);
-    expect(r.out).toMatch(/Christoffersen independence, χ²\(1\)\s+0\.25866\s+0\.61104/);
-    expect(r.out).toMatch(/conditional coverage, χ²\(2\)\s+0\.72013\s+0\.69763/);
+    expect(r.out).toMatch(/Kupiec POF, χ²\(1\)\s+0\.46147\s+0\.497\s+not rejected/);
+    expect(r.out).toMatch(/Kupiec TUFF, χ²\(1\) \(first on day 58\)\s+1\.7354\s+0\.188/);
+    expect(r.out).toMatch(/Christoffersen independence, χ²\(1\)\s+0\.25866\s+0\.611/);
+    expect(r.out).toMatch(/conditional coverage, χ²\(2\)\s+0\.72013\s+0\.698/);
     expect(r.out).toContain('transitions: n00 932, n01 53, n10 53, n11 4');
     expect(r.out).toMatch(/traffic light \(last 250 days\): (green|yellow|red)/);
   });

@@ -27,10 +27,19 @@ export function formatAmount(value: number, currency: string): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 
-/** A number to `significant` significant digits without exponent for ordinary magnitudes. */
+/**
+ * A number to `significant` significant digits, with thousands separators and without exponent for ordinary
+ * magnitudes (every CLI table separates thousands the same way: 1,234,567.5).
+ */
 export function formatNumber(value: number, significant = 6): string {
   if (value === 0) return '0';
   const abs = Math.abs(value);
-  if (abs >= 1e-4 && abs < 1e12) return Number(value.toPrecision(significant)).toString();
+  if (abs >= 1e-4 && abs < 1e12) return Number(value.toPrecision(significant)).toLocaleString('en-US', { maximumFractionDigits: 20 });
   return value.toExponential(significant - 1);
+}
+
+/** A test's p-value: below 0.001 it is shown as `<0.001` (more digits claim a precision the test does not have). */
+export function formatPValue(p: number): string {
+  if (!Number.isFinite(p)) return '-';
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
 }

@@ -12,7 +12,7 @@ import { MODELS, getModel } from '../../models/model-registry.js';
 import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
 import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
 import type { CliIo } from '../cli-io.js';
-import { formatTable } from '../format-table.js';
+import { formatPValue, formatTable } from '../format-table.js';
 import { HISTORY_OPTION_HELP } from '../history-option.js';
 import { PARAM_SET_OPTION_HELP, paramsByModel } from '../param-set-option.js';
 
@@ -60,8 +60,8 @@ export function formatBacktestReport(r: BacktestReport & { readonly failed?: rea
       m.model,
       fmt(s.averageMargin, 6),
       `${s.exceptions}/${s.T}`,
-      fmt(s.pof.p, 3),
-      fmt(s.conditionalCoverage.p, 3),
+      s.pof.p === undefined ? '-' : formatPValue(s.pof.p),
+      s.conditionalCoverage.p === undefined ? '-' : formatPValue(s.conditionalCoverage.p),
       `${s.trafficLight.zone} (${s.trafficLight.exceptions})`,
       s.acerbiSzekely === undefined ? '-' : fmt(s.acerbiSzekely.z2, 3),
       fmt(s.procyclicality.peakToTrough, 3),

@@ -6,7 +6,7 @@ import type { Z2NullDistribution } from '../../backtest/statistics/z2-critical-v
 import { CrossmarginError } from '../../core/errors.js';
 import { readTextFile } from '../../market/read-input-file.js';
 import type { CliIo } from '../cli-io.js';
-import { formatNumber, formatTable } from '../format-table.js';
+import { formatNumber, formatPValue, formatTable } from '../format-table.js';
 
 /**
  * `crossmargin validate`: VaR/ES backtest statistics of a file of exceptions or of P&L/VaR(/ES) series
@@ -63,6 +63,8 @@ function fmt(v: number | undefined, digits = 5): string {
   return v === undefined ? '-' : formatNumber(v, digits);
 }
 
+const pValue = (p: number | undefined): string => (p === undefined ? '-' : formatPValue(p));
+
 function percent(v: number): string {
   return `${Number((v * 100).toPrecision(6))} %`;
 }
@@ -80,15 +82,15 @@ function formatSummary(summary: ExceptionSummary | BacktestSummary, source: stri
       `${s.exceptions} exceptions (${percent(s.exceptionRate)}), ${formatNumber(s.expected, 5)} expected\n\n`,
   );
   const rows: string[][] = [
-    ['Kupiec POF, χ²(1)', fmt(s.pof.stat), fmt(s.pof.p), verdict(s.pof.p, testLevel)],
+    ['Kupiec POF, χ²(1)', fmt(s.pof.stat), pValue(s.pof.p), verdict(s.pof.p, testLevel)],
     [
       `Kupiec TUFF, χ²(1)${s.tuff.v === undefined ? ' (no exception)' : ` (first on day ${s.tuff.v})`}`,
       fmt(s.tuff.stat),
-      fmt(s.tuff.p),
+      pValue(s.tuff.p),
       verdict(s.tuff.p, testLevel),
     ],
-    ['Christoffersen independence, χ²(1)', fmt(s.independence.stat), fmt(s.independence.p), verdict(s.independence.p, testLevel)],
-    ['conditional coverage, χ²(2)', fmt(s.conditionalCoverage.stat), fmt(s.conditionalCoverage.p), verdict(s.conditionalCoverage.p, testLevel)],
+    ['Christoffersen independence, χ²(1)', fmt(s.independence.stat), pValue(s.independence.p), verdict(s.independence.p, testLevel)],
+    ['conditional coverage, χ²(2)', fmt(s.conditionalCoverage.stat), pValue(s.conditionalCoverage.p), verdict(s.conditionalCoverage.p, testLevel)],
   ];
   const full = 'acerbiSzekely' in s ? s : undefined;
   const as = full?.acerbiSzekely;
