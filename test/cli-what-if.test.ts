@@ -28,6 +28,18 @@ async function json<T>(...args: string[]): Promise<T> {
 }
 
 describe('crossmargin what-if', () => {
+  it('closing a perpetual held at an entry price realises its P&L: equity unchanged, the P&L reported', async () => {
+    const market = JSON.parse(readFileSync('samples/crypto-mixed/market.json', 'utf8')) as { underlyings: { SOL: { index: number } } };
+    const mark = market.underlyings.SOL.index;
+    const file = tempFiles().write('entry.json', { account: 'e1', currency: 'USD', positions: [{ instrument: 'SOL_USDC-PERPETUAL', quantity: 100, entryPrice: mark - 20 }], collateral: { USDC: 10_000 } });
+    const r = await json<Report & { realisedPnl: number }>('what-if', '--portfolio', file, '--market', 'samples/crypto-mixed/market.json', '--trade', 'SOL_USDC-PERPETUAL=-100');
+    expect(r.realisedPnl).toBeCloseTo(100 * 20, 6);
+    expect(r.change.equity).toBeCloseTo(0, 6);
+    expect(r.after.initialMargin).toBe(0);
+    const table = await cli('what-if', '--portfolio', file, '--market', 'samples/crypto-mixed/market.json', '--trade', 'SOL_USDC-PERPETUAL=-100');
+    expect(table.out).toContain('realising +2,000.00 USD of P&L from entry, kept in equity');
+  });
+
   it('before is the account as `account` sees it; after is the account holding the traded book; change is their difference', async () => {
     const r = await json<Report>('what-if', ...crypto, '--trade', 'BTC-PERPETUAL=+1000', '--trade', 'SOL_USDC-PERPETUAL=-300', '--model', 'scenario-grid');
     const before = await json<{ initialMargin: number; maintenanceMargin: number; excess: number; state: string; equity: { equity: number } }>('account', ...crypto, '--model', 'scenario-grid');

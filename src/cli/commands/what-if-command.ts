@@ -42,6 +42,11 @@ export interface WhatIfReport {
   readonly trades: readonly { readonly instrument: string; readonly quantity: number }[];
   /** Value of the traded quantities at the mark (option premium, spot holding), paid out of equity. */
   readonly tradeValue: number;
+  /**
+   * P&L the trades realise on futures and perpetuals held at an entry price (the closed part's P&L from its entry,
+   * which the venue posts to collateral): it stays in equity, as in the service's what-if.
+   */
+  readonly realisedPnl: number;
   readonly before: WhatIfFigures;
   readonly after: WhatIfFigures;
   /** after − before, field by field. */
@@ -121,8 +126,17 @@ export function whatIf(
   const table = new InstrumentTable();
   const traded = { account: doc.account, currency: doc.currency, positions: trades.map((t) => ({ ...t })), collateral: {} };
   const tradeValue = trades.length === 0 ? 0 : accountEquity(resolvePortfolio(traded, table, '--trade'), table, market, params).positionsValue;
+  // Realised P&L: the traded futures and perpetuals' value from their entry prices, before less after (filled at the
+  // mark, the new part is worth nothing; the closed part's value is what the venue posts to collateral).
+  const tradedDeltaOne = new Set(trades.map((t) => resolveInstrument(t.instrument, '--trade')).filter((spec) => spec.kind === 'future' || spec.kind === 'perpetual').map((spec) => spec.symbol));
+  const deltaOneValue = (d: PortfolioFile, source: string): number => {
+    const rows = { ...d, positions: d.positions.filter((p, i) => tradedDeltaOne.has(resolveInstrument(p.instrument, `${source}: positions.${i}.instrument`).symbol)), collateral: {} };
+    const t = new InstrumentTable();
+    return accountEquity(resolvePortfolio(rows, t, source), t, market, params).positionsValue;
+  };
+  const realisedPnl = tradedDeltaOne.size === 0 ? 0 : deltaOneValue(doc, options.source) - deltaOneValue(after, `${options.source} after the trades`) + 0;
   const b = figuresOf(doc, market, model, params, margin, options.source, 0);
-  const a = figuresOf(after, market, model, params, margin, `${options.source} after the trades`, tradeValue);
+  const a = figuresOf(after, market, model, params, margin, `${options.source} after the trades`, tradeValue - realisedPnl);
   return {
     account: doc.account,
     currency: doc.currency,
@@ -130,6 +144,7 @@ export function whatIf(
     asOf: market.asOf,
     trades: trades.map((t) => ({ instrument: String(t.instrument), quantity: t.quantity })),
     tradeValue,
+    realisedPnl,
     before: b,
     after: a,
     change: {
@@ -151,7 +166,8 @@ export function formatWhatIf(r: WhatIfReport): string {
   const head =
     `What-if for ${r.account} (model ${r.model}, market as of ${r.asOf}, amounts in ${r.currency}): ` +
     `${r.trades.map((t) => `${t.quantity > 0 ? '+' : ''}${t.quantity} ${t.instrument}`).join(', ')} at the mark` +
-    `${r.tradeValue === 0 ? '' : ` (paying ${a(r.tradeValue)} ${r.currency} out of equity)`}\n\n`;
+    `${r.tradeValue === 0 ? '' : ` (paying ${a(r.tradeValue)} ${r.currency} out of equity)`}` +
+    `${r.realisedPnl === 0 ? '' : `; realising ${signed(r.realisedPnl)} ${r.currency} of P&L from entry, kept in equity`}\n\n`;
   const rows = [
     ['initial margin', a(r.before.initialMargin), a(r.after.initialMargin), signed(r.change.initialMargin)],
     ['maintenance margin', a(r.before.maintenanceMargin), a(r.after.maintenanceMargin), signed(r.change.maintenanceMargin)],
