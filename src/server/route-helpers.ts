@@ -68,8 +68,22 @@ const sideOf = (m: Omit<LiveMargin, 'computedAt' | 'error'>): WhatIfSide => ({
 export function wireWhatIf(after: WhatIfResult, beforeMargin: Omit<LiveMargin, 'computedAt' | 'error'>): WireWhatIfAnswer {
   const before = sideOf(beforeMargin);
   const a = sideOf(after);
+  // One object literal (no spread of another): this is the what-if route's answer, on the service's hot path.
+  const s = after.status;
   return {
-    ...wireFields(after),
+    accountId: after.accountId,
+    initialMargin: after.initialMargin,
+    maintenanceMargin: after.maintenanceMargin,
+    currency: after.currency,
+    result: after.result,
+    status: wireStatus(s),
+    state: after.state,
+    equity: after.equity,
+    stale: after.stale,
+    staleUnderlyings: after.staleUnderlyings,
+    asOf: after.asOf,
+    ...(after.unmarginable === undefined ? {} : { unmarginable: after.unmarginable }),
+    ...(after.parameterVersion === undefined ? {} : { parameterVersion: after.parameterVersion }),
     positions: after.positions,
     tradeValue: after.tradeValue,
     realisedPnl: after.realisedPnl,
@@ -85,9 +99,13 @@ export function wireWhatIf(after: WhatIfResult, beforeMargin: Omit<LiveMargin, '
   };
 }
 
+/** JSON has no Infinity: an infinite margin ratio leaves the field out. */
+function wireStatus(s: LiveAccountStatus): WireStatus {
+  return Number.isFinite(s.marginRatio) ? s : { state: s.state, excess: s.excess, reduceOnly: s.reduceOnly, thresholds: s.thresholds };
+}
+
 function wireFields(m: Omit<LiveMargin, 'computedAt' | 'error'>): Omit<WireMargin, 'computedAt' | 'error'> {
-  const s = m.status;
-  const status: WireStatus = Number.isFinite(s.marginRatio) ? s : { state: s.state, excess: s.excess, reduceOnly: s.reduceOnly, thresholds: s.thresholds };
+  const status = wireStatus(m.status);
   return {
     accountId: m.accountId,
     initialMargin: m.initialMargin,

@@ -144,10 +144,12 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     // Realised P&L: what the traded futures and perpetuals were worth from their entries before the trades, less
     // what they are worth after (filled at the mark, the new part is worth nothing; the closed part's value is the
     // P&L the venue posts to collateral). Options and spot holdings are in tradeValue (premium paid at the mark).
+    // Only held rows with an entry price can realise anything: a new row's entry is the mark (worth 0 before and
+    // after), and a row without one keeps its P&L in collateral (worth 0 either way).
     let realisedPnl = 0;
-    for (let r = 0; r < ids.length; r++) {
-      if (!tradeIds.includes(ids[r]!) || !isDeltaOne(book.instruments.spec(ids[r]!))) continue;
-      const before = r < n ? positionsValue(context.marks, currency, [ids[r]!], [heldQuantities[r]!], [heldEntries[r]]) : 0;
+    for (let r = 0; r < n; r++) {
+      if (heldEntries[r] === undefined || !tradeIds.includes(ids[r]!) || !isDeltaOne(book.instruments.spec(ids[r]!))) continue;
+      const before = positionsValue(context.marks, currency, [ids[r]!], [heldQuantities[r]!], [heldEntries[r]]);
       realisedPnl += before - positionsValue(context.marks, currency, [ids[r]!], [quantities[r]!], [entries[r]]);
     }
     if (!Number.isFinite(equity) || !Number.isFinite(tradeValue) || !Number.isFinite(realisedPnl)) return undefined;
