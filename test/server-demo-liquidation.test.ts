@@ -6,6 +6,20 @@ import { DEMO_PARAMETER_SET } from '../src/server/demo-accounts.js';
 import type { MarginService } from '../src/server/margin-service.js';
 import { startService, type RunningService } from '../src/server/start-service.js';
 
+/** `serve --demo` on a fresh SQLite file, replaying `daysPerSecond` history days per second. */
+function startDemo(daysPerSecond: number): Promise<RunningService> {
+  return startService({
+    db: join(mkdtempSync(join(tmpdir(), 'crossmargin-demo-')), 'demo.db'),
+    host: '127.0.0.1',
+    port: 0,
+    model: 'scenario-grid',
+    logger: false,
+    demo: true,
+    replaySpeed: daysPerSecond,
+    print: () => undefined,
+  });
+}
+
 /**
  * Issue 15: the demo shows liquidations happening. `serve --demo` replays the bundled BTC/ETH history over its demo
  * accounts; an account the market pushes into liquidation is planned and liquidated by the simulated executor, its
@@ -18,16 +32,7 @@ describe('the demo replay carries liquidations out', () => {
   });
 
   it('a demo account is liquidated during the replay: a completed plan with its fills, and the fund ledger has its lines', async () => {
-    service = await startService({
-      db: join(mkdtempSync(join(tmpdir(), 'crossmargin-demo-')), 'demo.db'),
-      host: '127.0.0.1',
-      port: 0,
-      model: 'scenario-grid',
-      logger: false,
-      demo: true,
-      replaySpeed: 400,
-      print: () => undefined,
-    });
+    service = await startDemo(400);
     const store = service.store;
     // The opening deposit is there from the start.
     expect((await store.insuranceFundBalances())['USDC']).toBeGreaterThan(0);
@@ -64,16 +69,7 @@ describe('the demo on first open', () => {
   });
 
   it('first ticks: margin calls, no unplanned negative equity in liquidation; the lab defaults run on the replay history', async () => {
-    service = await startService({
-      db: join(mkdtempSync(join(tmpdir(), 'crossmargin-demo-')), 'demo.db'),
-      host: '127.0.0.1',
-      port: 0,
-      model: 'scenario-grid',
-      logger: false,
-      demo: true,
-      replaySpeed: 40,
-      print: () => undefined,
-    });
+    service = await startDemo(40);
     const running = service;
     const margins = (running.app as unknown as { marginService: MarginService }).marginService;
     // The demo's parameter set is active: initial margin above maintenance, so margin-call is a state between them.

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CrossmarginError } from '../src/core/errors.js';
+import type { MarginService } from '../src/server/margin-service.js';
 import { startTestServer, testMarket, type TestServer } from './server-helpers.js';
 
 /** POST /accounts/:id/what-if answers before, after and change on one market snapshot (issue 16, item 10). */
@@ -65,5 +67,29 @@ describe('what-if before/after/change', () => {
     expect(w.before.initialMargin).toBeCloseTo(margin.initialMargin, 6);
     for (const f of figures) expect(w.change[f]).toBe(w.after[f] - w.before[f]);
     expect(w.change.initialMargin).toBeGreaterThan(0);
+  });
+
+  it('refuses (409 CONFLICT, both asOfs) when the before-state cannot be had on the what-if\'s market, and changes nothing', async () => {
+    const service = (s.app as unknown as { marginService: MarginService }).marginService;
+    const engine = service.engine;
+    const marginBefore = (await call('GET', '/accounts/w1/margin')).json() as Record<string, unknown>;
+    const events = (await call('GET', '/events')).json() as unknown[];
+    // The account's margin is on an older market, and evaluating it with no trades on the current one fails.
+    const margin = vi.spyOn(engine, 'margin').mockImplementation(() => ({ ...engine.account('w1'), asOf: '2000-01-01T00:00:00Z' }) as never);
+    const realWhatIf = engine.whatIf.bind(engine);
+    const whatIf = vi.spyOn(engine, 'whatIf').mockImplementation((id, trades) => {
+      if (trades.length === 0) throw new CrossmarginError('ACCOUNT_UNMARGINABLE', 'not evaluable');
+      return realWhatIf(id, trades);
+    });
+    try {
+      const res = await call('POST', '/accounts/w1/what-if', { trades: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }] });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'CONFLICT', details: { accountId: 'w1', beforeAsOf: '2000-01-01T00:00:00Z' } });
+    } finally {
+      margin.mockRestore();
+      whatIf.mockRestore();
+    }
+    expect((await call('GET', '/accounts/w1/margin')).json()).toEqual(marginBefore);
+    expect((await call('GET', '/events')).json()).toEqual(events);
   });
 });

@@ -99,3 +99,8 @@ export const InstrumentSpecInputSchema = z
   );
 
 export type InstrumentSpecInput = z.input<typeof InstrumentSpecInputSchema>;
+
+/** Futures and perpetuals: delta-one contracts, carried at an entry price (their value is the P&L from it). */
+export function isDeltaOne(spec: Pick<InstrumentSpec, 'kind'>): boolean {
+  return spec.kind === 'future' || spec.kind === 'perpetual';
+}

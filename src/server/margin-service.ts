@@ -1,6 +1,7 @@
 import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
 import type { LiveEngine, LiveMargin, MarketCommit, MaxOrderSize, WhatIfResult } from '../engine/live/live-engine.js';
 import { applyTrades, positionOf, type TradeInput as EngineTradeInput } from '../engine/live/apply-trades.js';
+import { isDeltaOne } from '../instruments/instrument-spec.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
 import { entryAfterTrade } from '../portfolio/entry-after-trade.js';
 import { parseMarketUpdate } from '../market/market-update.js';
@@ -153,7 +154,7 @@ export class MarginService {
       const fill = this.fillPrice(spec, trade, actor);
       const held = current.positions.find((p) => p.instrument === trade.instrument);
       this.checkQuantity((held?.quantity ?? 0) + trade.quantity, 'quantity');
-      const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
+      const deltaOne = isDeltaOne(spec);
       const entryPrice = deltaOne ? entryAfterTrade(spec.settlement, held?.quantity ?? 0, held?.entryPrice, trade.quantity, fill) : undefined;
       const doc = documentOf(current);
       const unmarginable = this.requireReduceOnly(accountId, doc, trade);

@@ -3,8 +3,8 @@ import { CrossmarginError } from '../../core/errors.js';
 import { parseWithSchema } from '../../core/validate.js';
 import { accountEquity } from '../../engine/account/account-equity.js';
 import { parseAccountParams, type AccountParams } from '../../engine/account/account-params.js';
-import { classifyAccount, type AccountState } from '../../engine/account/account-state.js';
-import { applyTrades, type TradeInput } from '../../engine/live/apply-trades.js';
+import { classifyAccount, figuresChange, type AccountState } from '../../engine/account/account-state.js';
+import { applyTrades, realisedPnl, type TradeInput } from '../../engine/live/apply-trades.js';
 import { InstrumentTable } from '../../instruments/instrument-table.js';
 import { resolveInstrument } from '../../instruments/resolve-instrument.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
@@ -126,17 +126,14 @@ export function whatIf(
   const table = new InstrumentTable();
   const traded = { account: doc.account, currency: doc.currency, positions: trades.map((t) => ({ ...t })), collateral: {} };
   const tradeValue = trades.length === 0 ? 0 : accountEquity(resolvePortfolio(traded, table, '--trade'), table, market, params).positionsValue;
-  // Realised P&L: the traded futures and perpetuals' value from their entry prices, before less after (filled at the
-  // mark, the new part is worth nothing; the closed part's value is what the venue posts to collateral).
-  const tradedDeltaOne = new Set(trades.map((t) => resolveInstrument(t.instrument, '--trade')).filter((spec) => spec.kind === 'future' || spec.kind === 'perpetual').map((spec) => spec.symbol));
-  const deltaOneValue = (d: PortfolioFile, source: string): number => {
-    const rows = { ...d, positions: d.positions.filter((p, i) => tradedDeltaOne.has(resolveInstrument(p.instrument, `${source}: positions.${i}.instrument`).symbol)), collateral: {} };
+  // Realised P&L on reductions of futures and perpetuals held at an entry price, kept in equity (as the service's).
+  const positionsValue = (d: PortfolioFile): number => {
     const t = new InstrumentTable();
-    return accountEquity(resolvePortfolio(rows, t, source), t, market, params).positionsValue;
+    return accountEquity(resolvePortfolio(d, t, options.source), t, market, params).positionsValue;
   };
-  const realisedPnl = tradedDeltaOne.size === 0 ? 0 : deltaOneValue(doc, options.source) - deltaOneValue(after, `${options.source} after the trades`) + 0;
+  const realised = realisedPnl(doc, after, trades, positionsValue);
   const b = figuresOf(doc, market, model, params, margin, options.source, 0);
-  const a = figuresOf(after, market, model, params, margin, `${options.source} after the trades`, tradeValue - realisedPnl);
+  const a = figuresOf(after, market, model, params, margin, `${options.source} after the trades`, tradeValue - realised);
   return {
     account: doc.account,
     currency: doc.currency,
@@ -144,15 +141,10 @@ export function whatIf(
     asOf: market.asOf,
     trades: trades.map((t) => ({ instrument: String(t.instrument), quantity: t.quantity })),
     tradeValue,
-    realisedPnl,
+    realisedPnl: realised,
     before: b,
     after: a,
-    change: {
-      initialMargin: a.initialMargin - b.initialMargin,
-      maintenanceMargin: a.maintenanceMargin - b.maintenanceMargin,
-      equity: a.equity - b.equity,
-      excess: a.excess - b.excess,
-    },
+    change: figuresChange(b, a),
     positions: after.positions,
   };
 }

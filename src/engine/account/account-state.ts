@@ -111,3 +111,22 @@ export function checkOrder(state: AccountState, position: number, order: number)
   }
   return { allowed: true, reason: `reduce-only (${state}): the order reduces the position from ${position} to ${after}` };
 }
+
+/** The figures a what-if compares, account currency. */
+export interface ComparedFigures {
+  readonly initialMargin: number;
+  readonly maintenanceMargin: number;
+  readonly equity: number;
+  /** equity − initial margin. */
+  readonly excess: number;
+}
+
+/** after − before, figure by figure: a what-if's change (the service's answer and `crossmargin what-if`). */
+export function figuresChange(before: ComparedFigures, after: ComparedFigures): ComparedFigures {
+  return {
+    initialMargin: after.initialMargin - before.initialMargin,
+    maintenanceMargin: after.maintenanceMargin - before.maintenanceMargin,
+    equity: after.equity - before.equity,
+    excess: after.excess - before.excess,
+  };
+}

@@ -1,6 +1,6 @@
 import { CrossmarginError } from '../../core/errors.js';
 import { parseWithSchema } from '../../core/validate.js';
-import type { InstrumentKind, InstrumentSpec, Settlement } from '../../instruments/instrument-spec.js';
+import { isDeltaOne, type InstrumentKind, type InstrumentSpec, type Settlement } from '../../instruments/instrument-spec.js';
 import { InstrumentTable } from '../../instruments/instrument-table.js';
 import { resolveInstrument } from '../../instruments/resolve-instrument.js';
 import type { MarketSnapshot } from '../../market/market-snapshot.js';
@@ -233,7 +233,7 @@ function netPositions(file: PortfolioFile, market: MarketSnapshot): BookLine[] {
       return;
     }
     // Two lines of one instrument: averaged as a trade at the second line's entry price would be.
-    const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
+    const deltaOne = isDeltaOne(spec);
     seen.entryPrice = deltaOne ? entryAfterTrade(spec.settlement, seen.quantity, seen.entryPrice, p.quantity, p.entryPrice) : undefined;
     seen.quantity += p.quantity;
   });

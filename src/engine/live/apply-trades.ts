@@ -1,5 +1,5 @@
 import { resolveInstrument } from '../../instruments/resolve-instrument.js';
-import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import { isDeltaOne, type InstrumentSpec } from '../../instruments/instrument-spec.js';
 import { entryAfterTrade } from '../../portfolio/entry-after-trade.js';
 import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 
@@ -30,6 +30,19 @@ export function positionOf(doc: PortfolioFile, symbol: string): number {
   return total;
 }
 
+/**
+ * P&L `trades` realise on futures and perpetuals held at an entry price, filled at the mark (the what-ifs'
+ * `realisedPnl`): what the traded ones were worth from their entries before the trades, less what they are worth
+ * after, each side valued by `value` (the positions' value of a document, account currency). The new part of a
+ * position is filled at the mark and worth nothing; the closed part's value is what the venue posts to collateral.
+ */
+export function realisedPnl(before: PortfolioFile, after: PortfolioFile, trades: readonly TradeInput[], value: (doc: PortfolioFile) => number): number {
+  const traded = new Set(trades.map((t, i) => resolveSpec(t.instrument, `trades.${i}.instrument`)).filter(isDeltaOne).map((spec) => spec.symbol));
+  if (traded.size === 0) return 0;
+  const rows = (d: PortfolioFile): PortfolioFile => ({ ...d, positions: d.positions.filter((p, i) => traded.has(instrumentSymbol(p.instrument, `positions.${i}.instrument`))), collateral: {} });
+  return value(rows(before)) - value(rows(after)) + 0;
+}
+
 /** The price a trade fills at (the instrument's mark), undefined when unknown. */
 export type FillPrice = (spec: InstrumentSpec) => number | undefined;
 
@@ -44,7 +57,7 @@ export function applyTrades(doc: PortfolioFile, trades: readonly TradeInput[], f
   const positions = doc.positions.map((p, i) => ({ ...p, spec: resolveSpec(p.instrument, `positions.${i}.instrument`) }));
   trades.forEach((t, i) => {
     const spec = resolveSpec(t.instrument, `trades.${i}.instrument`);
-    const deltaOne = spec.kind === 'future' || spec.kind === 'perpetual';
+    const deltaOne = isDeltaOne(spec);
     const price = deltaOne ? fillPrice(spec) : undefined;
     const existing = positions.find((p) => p.spec.symbol === spec.symbol);
     if (existing === undefined) {

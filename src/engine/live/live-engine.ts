@@ -19,7 +19,7 @@ import { parseAccountParams, type AccountParams } from '../account/account-param
 import { classifyAccount, LIVE_ACCOUNT_STATES, type LiveAccountState } from '../account/account-state.js';
 import { equityMarks, type EquityMarks } from './account-equities.js';
 import { admitMarket } from './admit-market.js';
-import { applyTrades, positionOf, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
+import { applyTrades, positionOf, realisedPnl, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
 import { AccountFigures, PRESENT, STALE_NOTIFIED, UNMARGINABLE } from './account-figures.js';
 import {
   deriveTick,
@@ -70,7 +70,7 @@ import type {
   WhatIfResult,
 } from './live-engine-types.js';
 import { selectAccounts } from './select-accounts.js';
-import { fastWhatIf, isDeltaOne } from './what-if.js';
+import { fastWhatIf } from './what-if.js';
 import type { SpikeState } from './spike-guard.js';
 
 export type {
@@ -537,13 +537,10 @@ export class LiveEngine {
     const raw = this.evaluateOne(doc, market);
     if (raw instanceof CrossmarginError) throw raw;
     const tradeValue = trades.length === 0 ? 0 : this.positionsValue({ ...doc, positions: trades.map((t) => ({ ...t })), collateral: {} }, market);
-    // Realised P&L (what-if.ts): the traded futures and perpetuals' value from their entries, before less after.
-    const traded = new Set(trades.map((t, i) => resolveInstrument(t.instrument, `trades.${i}.instrument`)).filter(isDeltaOne).map((spec) => spec.symbol));
-    const tradedRows = (d: PortfolioFile): PortfolioFile => ({ ...d, positions: d.positions.filter((p, i) => traded.has(resolveInstrument(p.instrument, `positions.${i}.instrument`).symbol)), collateral: {} });
-    const realisedPnl = traded.size === 0 ? 0 : this.positionsValue(tradedRows(entry.doc), market) - this.positionsValue(tradedRows(doc), market) + 0;
+    const realised = realisedPnl(entry.doc, doc, trades, (d) => this.positionsValue(d, market));
     const stale = this.staleUnderlyingsOf(doc, now, this.lastUpdate, market);
-    const view = deriveView({ ...raw, equity: raw.equity - tradeValue + realisedPnl }, doc.currency, entry.view, stale.length > 0, market.asOf, now, entry.seedState, this.accountParams);
-    return lazyResult({ ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue, realisedPnl }, () => this.explain(doc, view, false));
+    const view = deriveView({ ...raw, equity: raw.equity - tradeValue + realised }, doc.currency, entry.view, stale.length > 0, market.asOf, now, entry.seedState, this.accountParams);
+    return lazyResult({ ...this.marginFields(accountId, view, stale, market.asOf), positions: doc.positions, tradeValue, realisedPnl: realised }, () => this.explain(doc, view, false));
   }
 
   /** The what-if fast path (what-if.ts) with the latest compiled model, when there is one for this market. */

@@ -1,5 +1,5 @@
 import { toCrossmarginError, type CrossmarginError } from '../../core/errors.js';
-import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import { isDeltaOne, type InstrumentSpec } from '../../instruments/instrument-spec.js';
 import type { MarginResult } from '../../models/margin-result.js';
 import { entryAfterTrade } from '../../portfolio/entry-after-trade.js';
 import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
@@ -163,9 +163,4 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
   } catch (error) {
     return toCrossmarginError(error);
   }
-}
-
-/** Futures and perpetuals: positions carried at an entry price (their value is the P&L from it). */
-export function isDeltaOne(spec: InstrumentSpec): boolean {
-  return spec.kind === 'future' || spec.kind === 'perpetual';
 }
