@@ -75,7 +75,8 @@ describe('what-if before/after/change', () => {
     const marginBefore = (await call('GET', '/accounts/w1/margin')).json() as Record<string, unknown>;
     const events = (await call('GET', '/events')).json() as unknown[];
     // The account's margin is on an older market, and evaluating it with no trades on the current one fails.
-    const margin = vi.spyOn(engine, 'margin').mockImplementation(() => ({ ...engine.account('w1'), asOf: '2000-01-01T00:00:00Z' }) as never);
+    const figures = engine.marginFigures('w1');
+    const margin = vi.spyOn(engine, 'marginFigures').mockImplementation(() => ({ ...figures, asOf: '2000-01-01T00:00:00Z' }));
     const realWhatIf = engine.whatIf.bind(engine);
     const whatIf = vi.spyOn(engine, 'whatIf').mockImplementation((id, trades) => {
       if (trades.length === 0) throw new CrossmarginError('ACCOUNT_UNMARGINABLE', 'not evaluable');

@@ -193,9 +193,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // Security headers on every answer (the dashboard, /docs and the API alike); added first so that 401 and 429
   // answers carry them too. helmet computes them once (helmet-headers.ts): they do not depend on the request, and
   // @fastify/helmet would run helmet's middleware, and two hooks of its own, on every request.
-  const securityHeaders = helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } });
+  // Through fastify's own header list, not the raw response's setHeader: node then checks each header once, when the
+  // answer is written, instead of at setHeader and again when fastify's headers are merged in (issue 15: per request).
+  const securityHeaders = Object.fromEntries(helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } }));
   app.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    reply.headers(securityHeaders);
     done();
   });
 

@@ -1,5 +1,5 @@
 import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
-import type { LiveEngine, LiveMargin, MarketCommit, MaxOrderSize, WhatIfResult } from '../engine/live/live-engine.js';
+import type { LiveEngine, LiveMargin, MarketCommit, MaxOrderSize, ReportedFigures, WhatIfResult } from '../engine/live/live-engine.js';
 import { applyTrades, positionOf, type TradeInput as EngineTradeInput } from '../engine/live/apply-trades.js';
 import { isDeltaOne } from '../instruments/instrument-spec.js';
 import { resolveInstrument } from '../instruments/resolve-instrument.js';
@@ -260,12 +260,14 @@ export class MarginService {
    * last update did not touch still reports the asOf it was recomputed at: its before-state is then evaluated on the
    * what-if's market with no trades (what the next update touching it would report).
    */
-  whatIfWithBefore(accountId: string, trades: readonly EngineTradeInput[]): { before: LiveMargin | WhatIfResult; after: WhatIfResult } {
-    const after = this.engine.whatIf(accountId, trades);
-    let before: LiveMargin | WhatIfResult = this.engine.margin(accountId);
+  whatIfWithBefore(accountId: string, trades: readonly EngineTradeInput[]): { before: ReportedFigures; after: WhatIfResult } {
+    // The answer carries the explained result: evaluated once, with the figures (WhatIfOptions.explained).
+    const after = this.engine.whatIf(accountId, trades, { explained: true });
+    let before: ReportedFigures = this.engine.marginFigures(accountId);
     if (before.asOf !== after.asOf) {
       try {
-        before = this.engine.whatIf(accountId, []);
+        const now = this.engine.whatIf(accountId, []);
+        before = { initialMargin: now.initialMargin, maintenanceMargin: now.maintenanceMargin, equity: now.equity, excess: now.status.excess, state: now.state, asOf: now.asOf };
       } catch {
         // Not evaluable with no trades (unmarginable as it stands): refused below, with both asOfs.
       }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { CrossmarginError } from '../core/errors.js';
-import { figuresChange, type ComparedFigures } from '../engine/account/account-state.js';
-import type { LiveAccountStatus, LiveMargin, WhatIfResult } from '../engine/live/live-engine.js';
+import { figuresChange } from '../engine/account/account-state.js';
+import type { LiveAccountStatus, LiveMargin, ReportedFigures, WhatIfResult } from '../engine/live/live-engine.js';
 import { ErrorBodySchema } from './api-schemas.js';
 import { canSeeAccount, type Principal } from './authenticate.js';
 import { notFound, type MarginService } from './margin-service.js';
@@ -36,9 +36,7 @@ export function wireMargin(m: LiveMargin): WireMargin {
   return Object.assign(wireFields(m), { computedAt: m.computedAt }, m.error === undefined ? {} : { error: m.error });
 }
 
-interface WhatIfSide extends ComparedFigures {
-  readonly state: LiveAccountStatus['state'];
-}
+type WhatIfSide = Omit<ReportedFigures, 'asOf'>;
 
 type WireWhatIfAnswer = WireWhatIf & {
   before: WhatIfSide;
@@ -46,11 +44,11 @@ type WireWhatIfAnswer = WireWhatIf & {
   change: Omit<WhatIfSide, 'state'> & { state: { before: WhatIfSide['state']; after: WhatIfSide['state'] } };
 };
 
-const sideOf = (m: Omit<LiveMargin, 'computedAt' | 'error'>): WhatIfSide => ({
+const sideOf = (m: ReportedFigures | WhatIfResult): WhatIfSide => ({
   initialMargin: m.initialMargin,
   maintenanceMargin: m.maintenanceMargin,
   equity: m.equity,
-  excess: m.status.excess,
+  excess: 'excess' in m ? m.excess : m.status.excess,
   state: m.state,
 });
 
@@ -58,8 +56,8 @@ const sideOf = (m: Omit<LiveMargin, 'computedAt' | 'error'>): WhatIfSide => ({
  * A what-if answer (wireMargin's rules): the after-state at the top level with the positions after the trades and
  * their value, plus before, after and their difference, both on one market (MarginService.whatIfWithBefore).
  */
-export function wireWhatIf(after: WhatIfResult, beforeMargin: Omit<LiveMargin, 'computedAt' | 'error'>): WireWhatIfAnswer {
-  const before = sideOf(beforeMargin);
+export function wireWhatIf(after: WhatIfResult, beforeFigures: ReportedFigures): WireWhatIfAnswer {
+  const before = sideOf(beforeFigures);
   const a = sideOf(after);
   // Added to wireFields' fresh object rather than spread into another: this is the what-if route's hot path.
   return Object.assign(wireFields(after), {

@@ -30,5 +30,11 @@ export interface SqlDriver {
    * transaction around it (no BEGIN and COMMIT round trips; the API key check of every request uses it).
    */
   readOne(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+  /**
+   * A number that changes whenever another connection or process commits to the database, read at once (no queue,
+   * no round trip); undefined when the driver cannot tell, and then a caller that caches what it read must read it
+   * again every time. SQLite: `PRAGMA data_version`. PostgreSQL: undefined (a pool has no such counter).
+   */
+  changesElsewhere(): number | undefined;
   close(): Promise<void>;
 }

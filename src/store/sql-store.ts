@@ -11,6 +11,7 @@ import {
   verifyLegacyApiKeySecret,
   type ApiKeyHash,
 } from './api-key-hash.js';
+import { VerifiedKeys } from './verified-keys.js';
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
 import type {
   AccountMode,
@@ -91,6 +92,9 @@ export class SqlStore implements Store {
   /** Bounds the scrypt work of wrong secrets against rows not yet upgraded from the legacy scheme. */
   readonly #legacyGuard: LegacyScryptGuard;
   readonly #checkedSecrets = new CheckedSecrets();
+  readonly #verifiedKeys = new VerifiedKeys<ApiKeyRecord>();
+  /** Write transactions begun and ended by this store (each bumps it twice): a verified key is kept only while it is unchanged. */
+  #ownWrites = 0;
 
   constructor(driver: SqlDriver, options: SqlStoreOptions = {}) {
     this.#driver = driver;
@@ -99,12 +103,22 @@ export class SqlStore implements Store {
     this.#legacyGuard = new LegacyScryptGuard(undefined, () => this.#now().getTime());
   }
 
+  /** Every write of this store goes through here, so that a key verified before it is read again after it. */
+  async #transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.#ownWrites++;
+    try {
+      return await this.#driver.transaction(work);
+    } finally {
+      this.#ownWrites++;
+    }
+  }
+
   async createAccount(account: NewAccount, audit?: AuditFor<AccountRecord>): Promise<AccountRecord> {
     const input = parse(NewAccountSchema, account, 'account');
     const positions = (input.positions ?? []).map((p, i) => parse(PositionSchema, { accountId: input.id, ...p }, `account.positions.${i}`));
     const balances = Object.entries(input.collateral ?? {}).map(([currency, amount]) => parse(CollateralSchema, { accountId: input.id, currency, amount }, 'account.collateral'));
     const createdAt = this.#nowIso();
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       if ((await tx.query('SELECT id FROM accounts WHERE id = ?', [input.id])).length > 0) {
         throw storeError('conflict', `account "${input.id}" already exists`, { field: 'id' });
       }
@@ -147,7 +161,7 @@ export class SqlStore implements Store {
 
   async setPosition(position: PositionRecord, audit?: AuditFor<PositionRecord>): Promise<PositionRecord> {
     const input = parse(PositionSchema, position, 'position');
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       await writePosition(tx, input);
       await writeAudit(tx, audit, input);
@@ -160,7 +174,7 @@ export class SqlStore implements Store {
     const inputs = positions.map((p, i) =>
       parse(PositionSchema, { accountId, instrument: p.instrument, quantity: p.quantity, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) }, `positions.${i}`),
     );
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, accountId);
       for (const p of inputs) await writePosition(tx, p);
       await writeAudit(tx, audit, inputs);
@@ -178,7 +192,7 @@ export class SqlStore implements Store {
   async applyTrade(trade: TradeInput, audit?: AuditFor<TradeResult>): Promise<TradeResult> {
     const input = parse(TradeSchema, trade, 'trade');
     const at = this.#nowIso();
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       // Claim the key first. On PostgreSQL a concurrent claim of the same key waits on the primary key until the
       // first transaction ends, then finds the row: the delta is applied by exactly one of them.
@@ -219,7 +233,7 @@ export class SqlStore implements Store {
 
   async setCollateral(collateral: CollateralRecord, audit?: AuditFor<CollateralRecord>): Promise<CollateralRecord> {
     const input = parse(CollateralSchema, collateral, 'collateral');
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       await writeCollateral(tx, input);
       await writeAudit(tx, audit, input);
@@ -229,7 +243,7 @@ export class SqlStore implements Store {
 
   async setCollateralBalances(accountId: string, balances: CollateralBalances, audit?: AuditFor<CollateralRecord[]>): Promise<CollateralRecord[]> {
     const inputs = Object.entries(balances).map(([currency, amount]) => parse(CollateralSchema, { accountId, currency, amount }, `collateral.${currency}`));
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, accountId);
       for (const c of inputs) await writeCollateral(tx, c);
       await writeAudit(tx, audit, inputs);
@@ -243,7 +257,7 @@ export class SqlStore implements Store {
     // Key order must not make two payloads of one content differ.
     const payload = JSON.stringify(Object.fromEntries(Object.entries(input.balances).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
     const at = this.#nowIso();
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       // Claim the key first (as applyTrade does): a concurrent claim waits on the primary key, then finds the row.
       const claimed = await tx.query(
@@ -274,7 +288,7 @@ export class SqlStore implements Store {
   async appendMarketSnapshot(snapshot: NewMarketSnapshot, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord> {
     const input = parse(MarketSnapshotInputSchema, snapshot, 'marketSnapshot');
     const storedAt = this.#nowIso();
-    return this.#driver.transaction(async (tx) => insertMarketSnapshot(tx, input, storedAt, audit));
+    return this.#transaction(async (tx) => insertMarketSnapshot(tx, input, storedAt, audit));
   }
 
   async commitMarket(commit: MarketCommitInput, audit?: AuditFor<MarketSnapshotRecord>): Promise<MarketSnapshotRecord> {
@@ -290,7 +304,7 @@ export class SqlStore implements Store {
     const audits = (commit.audits ?? []).map((a, i) => parse(AuditInputSchema, a, `audits.${i}`));
     const states = (commit.accountStates ?? []).map((s, i) => parse(AccountStateSchema, s, `accountStates.${i}`));
     const storedAt = this.#nowIso();
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       const record = await insertMarketSnapshot(tx, input, storedAt, audit);
       for (const c of changes) {
         await requireAccount(tx, c.accountId);
@@ -320,7 +334,7 @@ export class SqlStore implements Store {
     const input = parse(ParameterSetInputSchema, set, 'parameterSet');
     const text = JSON.stringify(input.json);
     const uploadedAt = this.#nowIso();
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       const existing = await selectParameterSet(tx, input.model, input.version);
       if (existing !== undefined) {
         // A version names one content forever: margin results record the version they used.
@@ -355,7 +369,7 @@ export class SqlStore implements Store {
   }
 
   async activateParameterSet(model: string, version: string, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord> {
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       const existing = await selectParameterSet(tx, model, version);
       if (existing === undefined) throw storeError('not-found', `parameter set ${model} version "${version}" not found`, { field: 'version' });
       await tx.execute(
@@ -377,7 +391,7 @@ export class SqlStore implements Store {
     // Every row is checked before the transaction starts: one bad row and nothing is written.
     const inputs = rows.map((row, i) => parse(AccountStateSchema, row, `accountStates.${i}`));
     if (inputs.length === 0) return;
-    await this.#driver.transaction((tx) => upsertAccountStates(tx, inputs, 'accountStates'));
+    await this.#transaction((tx) => upsertAccountStates(tx, inputs, 'accountStates'));
   }
 
   async listAccountStates(): Promise<AccountStateRecord[]> {
@@ -403,7 +417,7 @@ export class SqlStore implements Store {
       if (str(existing, 'account_id') === input.accountId && str(existing, 'json') === text) return toLiquidationPlan(existing);
       throw storeError('conflict', `liquidation plan "${input.id}" already exists with other content`, { field: 'id' });
     };
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       const existing = (await tx.query('SELECT * FROM liquidation_plans WHERE id = ?', [input.id]))[0];
       if (existing !== undefined) return resave(existing);
@@ -447,7 +461,7 @@ export class SqlStore implements Store {
 
   async applyLiquidationFill(fill: LiquidationFillInput, audit?: AuditFor<LiquidationFillRecord>): Promise<LiquidationFillRecord> {
     const input = parse(LiquidationFillSchema, fill, 'liquidationFill');
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       // Every fill and the completion of a plan lock its row first (PostgreSQL; SQLite runs one writer at a time), so
       // a retry racing the original waits and then finds the slice, and no fill lands on a plan being ended.
@@ -495,7 +509,7 @@ export class SqlStore implements Store {
   async completeLiquidationPlan(completion: LiquidationCompletion, audit?: AuditFor<LiquidationPlanRecord>): Promise<LiquidationPlanRecord> {
     const input = parse(LiquidationCompletionSchema, completion, 'liquidationCompletion');
     const outcome = JSON.stringify(input.outcome);
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       const plan = await this.#lockPlan(tx, input.planId);
       if (plan.status !== 'active') {
         // A retry of the completion is a no-op (no audit entry); ending it the other way is refused.
@@ -523,7 +537,7 @@ export class SqlStore implements Store {
 
   async addInsuranceFundEntry(entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry> {
     const input = parse(InsuranceFundEntrySchema, entry, 'insuranceFundEntry');
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       if (input.accountId !== undefined) await requireAccount(tx, input.accountId);
       if (input.planId !== undefined && (await tx.query('SELECT id FROM liquidation_plans WHERE id = ?', [input.planId])).length === 0) {
         throw storeError('not-found', `liquidation plan "${input.planId}" not found`, { field: 'planId' });
@@ -552,7 +566,7 @@ export class SqlStore implements Store {
 
   async appendEvent(event: NewEvent): Promise<EventRecord> {
     const input = parse(EventInputSchema, event, 'event');
-    const rows = await this.#driver.transaction(async (tx) => {
+    const rows = await this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       return tx.query('INSERT INTO events (account_id, type, payload, at) VALUES (?, ?, ?, ?) RETURNING id', [
         input.accountId,
@@ -583,7 +597,7 @@ export class SqlStore implements Store {
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
     const input = parse(AuditInputSchema, entry, 'audit');
-    return this.#driver.transaction((tx) => insertAudit(tx, input));
+    return this.#transaction((tx) => insertAudit(tx, input));
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditRecord[]> {
@@ -610,7 +624,7 @@ export class SqlStore implements Store {
     const hashed = hashApiKeySecret(secret);
     const createdAt = this.#nowIso();
     const accountIds = [...new Set(input.accountIds ?? [])].sort();
-    const record = await this.#driver.transaction(async (tx) => {
+    const record = await this.#transaction(async (tx) => {
       await tx.execute('INSERT INTO api_keys (id, role, label, salt, hash, params, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         id,
         input.role,
@@ -640,6 +654,11 @@ export class SqlStore implements Store {
   async verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined> {
     const parsed = parseApiKey(plaintext);
     if (parsed === undefined) return undefined;
+    // A key verified since the last commit anywhere needs no read (verified-keys.ts); the version is taken first.
+    const elsewhere = this.#driver.changesElsewhere();
+    const version = elsewhere === undefined ? undefined : { ownWrites: this.#ownWrites, elsewhere };
+    const known = version === undefined ? undefined : this.#verifiedKeys.get(parsed.id, parsed.secret, version);
+    if (known !== undefined) return known;
     // A retry follows a concurrent legacy check of the same id (the row may just have been upgraded); a few suffice.
     for (let attempt = 0; attempt < 3; attempt++) {
       // The key and its grants in one statement (one snapshot, no transaction): every request runs it.
@@ -653,12 +672,18 @@ export class SqlStore implements Store {
         return undefined;
       }
       const stored: ApiKeyHash = { salt: str(found.row, 'salt'), hash: str(found.row, 'hash'), params: str(found.row, 'params') };
-      if (!isLegacyApiKeyHash(stored)) return this.#checkedSecrets.verify(parsed.id, parsed.secret, stored) ? toApiKey(found.row, found.accountIds) : undefined;
+      if (!isLegacyApiKeyHash(stored)) {
+        if (!this.#checkedSecrets.verify(parsed.id, parsed.secret, stored)) return undefined;
+        // Frozen: the same record answers every request of the key until the next commit.
+        const record = Object.freeze(toApiKey(found.row, Object.freeze(found.accountIds) as string[]));
+        if (version !== undefined) this.#verifiedKeys.set(parsed.id, parsed.secret, version, record);
+        return record;
+      }
       const ok = await this.#legacyGuard.run(parsed.id, async () => {
         if (!(await verifyLegacyApiKeySecret(parsed.secret, stored))) return false;
         const upgraded = hashApiKeySecret(parsed.secret);
         // Only the row as read: a concurrent revocation or upgrade is not overwritten.
-        await this.#driver.transaction((tx) =>
+        await this.#transaction((tx) =>
           tx.execute('UPDATE api_keys SET salt = ?, hash = ?, params = ? WHERE id = ? AND hash = ? AND params = ?', [
             upgraded.salt,
             upgraded.hash,
@@ -690,7 +715,7 @@ export class SqlStore implements Store {
 
   async revokeApiKey(id: string, at: string, audit?: AuditFor<ApiKeyRecord>): Promise<ApiKeyRecord> {
     const revokedAt = parse(AuditInputSchema.shape.at, at, 'revokedAt');
-    return this.#driver.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       const changed = await tx.execute('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [revokedAt, id]);
       const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [id]);
       if (rows[0] === undefined) throw storeError('not-found', `API key "${id}" not found`, { field: 'id' });

@@ -38,6 +38,7 @@ export class SqliteDriver implements SqlDriver {
   readonly #statements = new Map<string, Database.Statement>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #dataVersion: Database.Statement | undefined;
 
   constructor(path: string) {
     try {
@@ -65,6 +66,12 @@ export class SqliteDriver implements SqlDriver {
         throw toStoreFailure(error);
       }
     });
+  }
+
+  changesElsewhere(): number | undefined {
+    if (this.#closed) return undefined;
+    this.#dataVersion ??= this.#db.prepare('PRAGMA data_version').pluck();
+    return this.#dataVersion.get() as number;
   }
 
   close(): Promise<void> {

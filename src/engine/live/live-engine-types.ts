@@ -101,6 +101,30 @@ export interface WhatIfResult extends Omit<LiveMargin, 'computedAt' | 'error'> {
   readonly realisedPnl: number;
 }
 
+/**
+ * An account's reported figures as `margin` gives them, without the explanation or the list of stale underlyings: a
+ * what-if's before-state (what the service compares the after-state with). Amounts in the account currency.
+ */
+export interface ReportedFigures {
+  readonly initialMargin: number;
+  readonly maintenanceMargin: number;
+  readonly equity: number;
+  /** equity − initial margin. */
+  readonly excess: number;
+  readonly state: LiveAccountState;
+  /** asOf of the market the figures were computed on. */
+  readonly asOf: string;
+}
+
+/** How a what-if is answered. */
+export interface WhatIfOptions {
+  /**
+   * The explained result will be read (the service's answer carries it): the model evaluates the book once, with its
+   * explanation, instead of giving the figures first and evaluating again when `result` is read. Default false.
+   */
+  readonly explained?: boolean;
+}
+
 export interface MaxOrderSize {
   readonly accountId: string;
   readonly instrument: string;

@@ -348,6 +348,18 @@ describe('LiveEngine what-if', () => {
     expect(sink.events).toEqual([]);
     // Closing the position leaves no margin.
     expect(engine.whatIf('btc-1', [{ instrument: PERP, quantity: -1 }]).result.initialMargin).toBe(0);
+    // Explained up front (the service's answer) or on first read: the same answer.
+    const trades = [{ instrument: PERP, quantity: 1 }];
+    expect(JSON.parse(JSON.stringify(engine.whatIf('btc-1', trades, { explained: true })))).toEqual(JSON.parse(JSON.stringify(engine.whatIf('btc-1', trades))));
+    // The before-state's figures alone are margin's.
+    expect(engine.marginFigures('btc-1')).toEqual({
+      initialMargin: before.initialMargin,
+      maintenanceMargin: before.maintenanceMargin,
+      equity: before.equity,
+      excess: before.status.excess,
+      state: before.state,
+      asOf: before.asOf,
+    });
   });
 
   it('a reduction realises the P&L from the entry price: closing at the mark keeps equity (fast and general paths)', async () => {
@@ -478,6 +490,7 @@ describe('LiveEngine fails closed (issue 13)', () => {
     expect(update.settled).toEqual([]);
     const after = engine.margin('short');
     expect(after.state).toBe('unmarginable');
+    expect(engine.marginFigures('short')).toMatchObject({ state: 'unmarginable', initialMargin: before.initialMargin });
     expect(after.status.reduceOnly).toBe(true);
     expect(after.result.initialMargin).toBe(before.result.initialMargin);
     expect(after.unmarginable).toMatchObject({ code: 'INSTRUMENT_EXPIRED', field: 'collateral.BTC' });

@@ -65,8 +65,10 @@ import type {
   MarketUpdateOptions,
   MarketUpdateResult,
   MaxOrderSize,
+  ReportedFigures,
   StaleTickResult,
   UpsertAccountOptions,
+  WhatIfOptions,
   WhatIfResult,
 } from './live-engine-types.js';
 import { selectAccounts } from './select-accounts.js';
@@ -84,9 +86,11 @@ export type {
   MarketUpdateOptions,
   MarketUpdateResult,
   MaxOrderSize,
+  ReportedFigures,
   StaleTickResult,
   TickTimings,
   UpsertAccountOptions,
+  WhatIfOptions,
   WhatIfResult,
 } from './live-engine-types.js';
 export type { AccountStateRow } from './derive-states.js';
@@ -487,8 +491,25 @@ export class LiveEngine {
 
   /** The account's current margin, status and staleness. Throws when it has never been evaluated. */
   margin(accountId: string): LiveMargin {
-    const entry = this.entry(accountId);
-    const view = entry.view;
+    const { entry, view } = this.reported(accountId);
+    return this.report(accountId, entry, view);
+  }
+
+  /** margin's figures alone (no explanation, no staleness list, no object per field): a what-if's before-state. */
+  marginFigures(accountId: string): ReportedFigures {
+    const { entry, view } = this.reported(accountId);
+    const status = statusOf(view, this.accountParams);
+    // As report(): held figures of an unmarginable account are never reported healthy.
+    const state: LiveAccountState = entry.unmarginable === undefined ? status.state : 'unmarginable';
+    return { initialMargin: view.initialMargin, maintenanceMargin: view.maintenanceMargin, equity: view.equity, excess: status.excess, state, asOf: view.asOf };
+  }
+
+  /** The account's entry and its reported view; refused when there is none yet (margin's errors). */
+  private reported(accountId: string): { entry: StoredEntry; view: AccountView } {
+    // The stored entry as it is, its view read from the figures (entry() copies it to attach the view: a cost on the
+    // what-if route); entry() names an unknown account.
+    const entry = this.accounts.get(accountId) ?? this.entry(accountId);
+    const view = this.figures.read(this.book.slot(accountId) as number);
     if (view === undefined && entry.unmarginable !== undefined) {
       throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `account "${accountId}" is unmarginable and has no margin yet: ${entry.unmarginable.reason}`, {
         field: 'accountId',
@@ -501,23 +522,16 @@ export class LiveEngine {
         details: { accountId },
       });
     }
-    return this.report(accountId, entry, view);
+    return { entry, view };
   }
 
-  /**
-   * The account after hypothetical trades (signed contracts, buy positive), engine state unchanged. Trades are
-   * assumed done at the current mark: their value (option premium, spot holding) is paid out of equity, so a trade
-   * moves equity only through haircuts, and the margin through the model. Staleness and hysteresis apply as for a
-   * real trade (a stale account's margin is floored at its reported one). Evaluated with the latest compiled model
-   * when it holds every instrument named (no compilation).
-   */
-  whatIf(accountId: string, trades: readonly TradeInput[]): WhatIfResult {
+  whatIf(accountId: string, trades: readonly TradeInput[], options: WhatIfOptions = {}): WhatIfResult {
     for (let i = 0; i < trades.length; i++) requireFinite(trades[i]!.quantity, `trades.${i}.quantity`);
     const stored = this.accounts.get(accountId);
     const market = this.requireMarket();
     const now = this.clock.now();
     if (stored !== undefined) {
-      const fast = this.fastWhatIf(accountId, stored.doc, trades, market);
+      const fast = this.fastWhatIf(accountId, stored.doc, trades, market, options.explained === true);
       if (fast instanceof CrossmarginError) throw fast;
       if (fast !== undefined) {
         const previous = this.figures.previous(this.book.slot(accountId) as number);
@@ -544,7 +558,7 @@ export class LiveEngine {
   }
 
   /** The what-if fast path (what-if.ts) with the latest compiled model, when there is one for this market. */
-  private fastWhatIf(accountId: string, doc: PortfolioFile, trades: readonly TradeInput[], market: MarketSnapshot): ReturnType<typeof fastWhatIf> {
+  private fastWhatIf(accountId: string, doc: PortfolioFile, trades: readonly TradeInput[], market: MarketSnapshot, explained: boolean): ReturnType<typeof fastWhatIf> {
     const generation = this.latest?.market === market ? this.latest : undefined;
     const slot = this.book.slot(accountId);
     if (generation === undefined || slot === undefined) return undefined;
@@ -554,6 +568,7 @@ export class LiveEngine {
       instrumentId: (input) => this.instrumentId(input),
       fillPrice: this.fillPrice(market),
       marks: this.marksFor(market),
+      explained,
     });
   }
 
@@ -911,7 +926,7 @@ export class LiveEngine {
     return [...keys].filter((k) => market.has(k) && now - (lastUpdate.get(k) ?? Number.NEGATIVE_INFINITY) > this.staleAfterMs);
   }
 
-  private report(accountId: string, entry: AccountEntry, view: AccountView): LiveMargin {
+  private report(accountId: string, entry: StoredEntry, view: AccountView): LiveMargin {
     const stale = this.staleUnderlyingsOf(entry.doc, this.clock.now(), this.lastUpdate, this.market);
     const fields = { ...this.marginFields(accountId, view, stale, view.asOf), computedAt: view.computedAt, ...(entry.error === undefined ? {} : { error: entry.error }) };
     const explain = (): MarginResult => this.explain(entry.doc, view, true);

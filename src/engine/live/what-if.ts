@@ -26,6 +26,8 @@ export interface WhatIfContext {
   readonly fillPrice: (spec: InstrumentSpec) => number | undefined;
   /** The book's equity marks on `market`. */
   readonly marks: EquityMarks;
+  /** The explanation will be read: evaluate once, in full, rather than the figures now and the explanation later. */
+  readonly explained: boolean;
 }
 
 /** A what-if answered from the compiled state: the figures, and what the general path would also give. */
@@ -155,7 +157,7 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     if (!Number.isFinite(equity) || !Number.isFinite(tradeValue) || !Number.isFinite(realisedPnl)) return undefined;
     // The figures alone when the model can give them (the explanation is made if someone reads it).
     const compiled = generation.compiled;
-    const figures = compiled.figures?.(margined);
+    const figures = context.explained ? undefined : compiled.figures?.(margined);
     const result = figures === undefined ? compiled.evaluate(margined) : undefined;
     const margin = figures ?? (result as MarginResult);
     const raw = finiteFigures({ initialMargin: margin.initialMargin, maintenanceMargin: margin.maintenanceMargin, equity, generation, result });
