@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { restoreEngine } from '../src/server/restore-engine.js';
 import { openStore } from '../src/store/open-store.js';
 import { dropTestDatabases, startTestServer, TEST_BACKENDS, TEST_SETTINGS, testMarket, type TestServer } from './server-helpers.js';
@@ -248,10 +249,27 @@ describe('found by the fuzzer', () => {
 describe('no non-finite number in a response', () => {
   it('a success answer carrying Infinity becomes a coded 422 naming the field, never a 500 or a null', async () => {
     const s = await startTestServer();
-    s.app.get('/test/non-finite', async () => ({ margins: [{ initialMargin: 1 }, { initialMargin: Number.POSITIVE_INFINITY }] }));
+    const response = { 200: z.object({ margins: z.array(z.object({ initialMargin: z.number(), note: z.string().nullable() })) }) };
+    let initialMargin = Number.POSITIVE_INFINITY;
+    s.app.get('/test/non-finite', { schema: { response } }, async () => ({ margins: [{ initialMargin: 1, note: null }, { initialMargin, note: null }] }));
+    // A route without a response schema could not be checked: refused when it is added.
+    expect(() => s.app.get('/test/unchecked', async () => ({ initialMargin }))).toThrow(/no response schema/);
     const res = await client(s)('GET', '/test/non-finite');
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'ACCOUNT_UNMARGINABLE', field: 'margins.1.initialMargin' });
+    // A null that is a null: answered as it is.
+    initialMargin = 2;
+    expect((await client(s)('GET', '/test/non-finite')).json()).toEqual({ margins: [{ initialMargin: 1, note: null }, { initialMargin: 2, note: null }] });
+    await s.close();
+  });
+
+  it('a NUL character in a path parameter, a query or a body is refused naming the field', async () => {
+    const s = await startTestServer();
+    const call = client(s);
+    expect((await call('GET', '/accounts/a%00b/margin')).json()).toMatchObject({ code: 'SCHEMA_INVALID', field: 'id', details: { location: 'params' } });
+    expect((await call('GET', '/events?accountId=a%00')).json()).toMatchObject({ code: 'SCHEMA_INVALID', field: 'accountId', details: { location: 'querystring' } });
+    expect((await call('POST', '/keys', { role: 'admin', label: ['ok', 'a\u0000'] })).json()).toMatchObject({ code: 'SCHEMA_INVALID', field: 'label.1', details: { location: 'body' } });
+    expect(await s.store.listApiKeys()).toHaveLength(1);
     await s.close();
   });
 });

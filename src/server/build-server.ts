@@ -22,7 +22,7 @@ import { WindowLimiter } from './window-limiter.js';
 import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
 import { EngineHost } from './engine-host.js';
 import type { ActiveParameterSet } from './restore-engine.js';
-import { firstPath, hasNulCharacter, isNonFiniteNumber } from './first-path.js';
+import { firstPath, hasNulCharacter } from './first-path.js';
 import { redactingLoggerOption, redactSecrets } from './log-redaction.js';
 import { DEFAULT_ADMISSION, MarginService, type AdmissionPolicy } from './margin-service.js';
 import { registerStreamRoute } from './stream-route.js';
@@ -115,6 +115,11 @@ function requestKey(headers: FastifyRequest['headers'], path: string, query: unk
   return bearer ?? offered;
 }
 
+/** A request string holding a NUL character, refused naming where (params, querystring, body, url) and the field. */
+function nulRefusal(where: string, at: string): CrossmarginError {
+  return new CrossmarginError('SCHEMA_INVALID', `${where}: ${at}: must not contain a NUL character`, { field: at === '(root)' ? where : at, details: { location: where } });
+}
+
 /** Routes that need no key: health, the API documentation and the dashboard's static files. */
 function isPublic(url: string): boolean {
   return url === '/healthz' || url === '/docs' || url.startsWith('/docs/') || isDashboardPath(url);
@@ -156,6 +161,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof CrossmarginError) {
+      // A non-finite figure met by the response serialiser (finiteJson): a model produced it, the log says where.
+      if ((error as CrossmarginError & { serialization?: unknown }).serialization !== undefined) request.log.error({ field: error.field }, 'non-finite figure in a response');
       if (error.code === 'INTERNAL') {
         // Logged in full server-side; the client gets no internal message (a database's text, a stack).
         request.log.error({ err: error }, 'internal error');
@@ -193,13 +200,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // Security headers on every answer (the dashboard, /docs and the API alike); added first so that 401 and 429
   // answers carry them too. helmet computes them once (helmet-headers.ts): they do not depend on the request, and
   // @fastify/helmet would run helmet's middleware, and two hooks of its own, on every request.
-  // Through fastify's own header list, not the raw response's setHeader: node then checks each header once, when the
-  // answer is written, instead of at setHeader and again when fastify's headers are merged in (issue 15: per request).
+  // Set by the one onRequest hook below (through fastify's own header list, not the raw response's setHeader: node
+  // then checks each header once, when the answer is written, instead of twice).
   const securityHeaders = Object.fromEntries(helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } }));
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(securityHeaders);
-    done();
-  });
 
   // A coded 404 instead of fastify's default, which logs and answers the full URL (query and all): a key pasted into
   // a path or query must not reach the log through it.
@@ -220,33 +223,44 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // be the `cmk.<key>` protocol carrying the key.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) } });
 
-  // No NUL character in any request string: PostgreSQL text cannot hold one, and no name or key needs one. (Hooks
-  // that do not wait take fastify's callback: an async hook costs a promise and a microtask turn on every request.)
-  app.addHook('preValidation', (request, _reply, done) => {
-    for (const [where, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
-      const at = firstPath(value, hasNulCharacter);
-      if (at !== undefined) {
-        done(new CrossmarginError('SCHEMA_INVALID', `${where}: ${at}: must not contain a NUL character`, { field: at === '(root)' ? where : at, details: { location: where } }));
-        return;
-      }
-    }
-    done();
+  // No NUL character in any request string: PostgreSQL text cannot hold one, and no name or key needs one. A JSON body
+  // can carry one only as the escape \u0000 (JSON refuses the raw character), so the body's text is searched, and only
+  // a body containing it is walked for the field's path; the URL is searched in the onRequest hook below. (Each
+  // fastify hook costs every request its runner: issue 15 measured the three hooks this replaces at a sixth of a
+  // what-if request's server time.)
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error: Error | null, parsed?: unknown) => {
+      if (error !== null) return done(error);
+      const at = (body as string).includes('\\u0000') ? firstPath(parsed, hasNulCharacter) : undefined;
+      if (at !== undefined) return done(nulRefusal('body', at));
+      done(null, parsed);
+    });
   });
 
   // Fail closed on figures: a success answer carrying a non-finite number (a model that produced one) is refused with
-  // a coded 422 naming it, never serialised into a 500 or a null.
-  app.addHook('preSerialization', (request, reply, payload: unknown, done) => {
-    const at = reply.statusCode >= 300 ? undefined : firstPath(payload, isNonFiniteNumber);
-    if (at === undefined) {
-      done(null, payload);
-      return;
+  // a coded 422 naming it, never serialised into a 500 or a null. The response serialisers check it (response-
+  // serializer.ts), so every route must have a response schema: refused at start-up otherwise.
+  app.addHook('onRoute', (route) => {
+    // Exempt: files (the dashboard's, the API documentation's) and the WebSocket stream, which are not JSON answers.
+    const exempt = route.websocket === true || isDashboardPath(route.url) || route.url === '/docs' || route.url.startsWith('/docs/');
+    if (!exempt && route.schema?.response === undefined) {
+      throw new CrossmarginError('INTERNAL', `route ${String(route.method)} ${route.url} has no response schema: its answers could not be checked for non-finite figures`, { field: 'schema.response' });
     }
-    request.log.error({ field: at }, 'non-finite figure in a response');
-    void reply.code(422);
-    done(null, new CrossmarginError('ACCOUNT_UNMARGINABLE', `${at}: the figure is not finite; it cannot be reported`, { field: at }).toJSON());
   });
 
+  // The one onRequest hook: security headers on every answer (first, so that 400, 401 and 429 answers carry them too),
+  // no NUL character in the URL (its params and query), then the API key.
   app.addHook('onRequest', async (request, reply) => {
+    reply.headers(securityHeaders);
+    if (request.url.includes('%00') || request.url.includes('\u0000')) {
+      for (const [where, value] of [['params', request.params], ['querystring', request.query]] as const) {
+        const at = firstPath(value, hasNulCharacter);
+        if (at !== undefined) throw nulRefusal(where, at);
+      }
+      throw nulRefusal('url', '(root)');
+    }
     const path = request.url.split('?')[0] ?? '';
     if (isPublic(path)) return;
     const blockedMs = authFailures.blockedFor(request.ip);
