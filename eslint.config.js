@@ -3,7 +3,9 @@
 import tseslint from 'typescript-eslint';
 
 /** Layer order, bottom first: a folder may import only folders earlier in this list. */
-const LAYERS = ['core', 'instruments', 'market', 'pricing', 'scenarios', 'revaluation', 'portfolio', 'risk', 'models', 'calibration', 'backtest', 'stress', 'engine', 'store', 'server', 'cli'];
+const LAYERS = ['core', 'instruments', 'market', 'pricing', 'scenarios', 'revaluation', 'portfolio', 'risk', 'models', 'calibration', 'backtest', 'stress', 'engine', 'store', 'bus', 'server', 'cli'];
+/** Siblings in that list (adapters under the server and the CLI): the later may not import the earlier either. */
+const SIBLINGS = { bus: ['store'] };
 
 const layerRules = LAYERS.map((layer, i) => ({
   files: [`src/${layer}/**/*.ts`],
@@ -11,7 +13,7 @@ const layerRules = LAYERS.map((layer, i) => ({
     'no-restricted-imports': [
       'error',
       {
-        patterns: LAYERS.slice(i + 1).map((above) => ({
+        patterns: [...LAYERS.slice(i + 1), ...(SIBLINGS[layer] ?? [])].map((above) => ({
           group: [`**/${above}/*`, `**/${above}/**`],
           message: `${layer}/ may not import ${above}/ (layers import downwards only; see docs/architecture.md)`,
         })),

@@ -1,0 +1,158 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { CrossmarginError } from '../core/errors.js';
+import { partitionOf } from './partition-of.js';
+
+/**
+ * The cluster's layout on NATS JetStream (issue 17, docs/scale-out.md "Streams and buckets"):
+ * - `CM_INPUTS`, subjects `cm.in.<partition>`: every partition's inputs (account changes, trades, collateral) in
+ *   order; a message's id is the input's idempotency key, so JetStream drops a repeat within `duplicateWindowMs`.
+ *   One stream filtered by subject rather than one stream per partition: one replicated log instead of 64 raft groups.
+ * - `CM_MARKET`, subject `cm.market`: market snapshots, read by every worker.
+ * - `CM_EVENTS`, subjects `cm.ev.<partition>`: margins, states and events published by partition owners.
+ * - key-value buckets `cm-margins` (the current margin of each account) and `cm-leases` (partition ownership).
+ */
+export interface BusTopology {
+  /** Partitions accounts hash into (partitionOf); fixed for the life of a cluster. */
+  readonly partitions: number;
+  /** Copies of every stream and bucket (3 on a three-node cluster: one node may fail). */
+  readonly replicas: number;
+  /** How long JetStream remembers message ids for deduplication, ms. */
+  readonly duplicateWindowMs: number;
+}
+
+export const DEFAULT_TOPOLOGY: BusTopology = { partitions: 64, replicas: 3, duplicateWindowMs: 10 * 60_000 };
+
+export const STREAMS = { inputs: 'CM_INPUTS', market: 'CM_MARKET', events: 'CM_EVENTS' } as const;
+export const BUCKETS = { margins: 'cm-margins', leases: 'cm-leases' } as const;
+
+/** An input as the partition's log holds it: its stream sequence (the log position) and its body. */
+export interface LoggedInput<T> {
+  readonly seq: number;
+  readonly msgId: string;
+  readonly body: T;
+}
+
+/** What a publish told: the partition, the log position, and whether JetStream had the id already (a repeat). */
+export interface PublishedInput {
+  readonly partition: number;
+  readonly seq: number;
+  readonly duplicate: boolean;
+}
+
+const nanos = (ms: number): number => ms * 1_000_000;
+
+/** A connection to the cluster's streams and buckets. */
+export class JetStreamBus {
+  private constructor(
+    readonly topology: BusTopology,
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    readonly margins: KV,
+    readonly leases: KV,
+    /** How long a write is retried through a node failure before it is refused, ms. */
+    private readonly retryMs = 20_000,
+  ) {}
+
+  /** Connects to `servers` and makes sure the streams and buckets exist (creating them on first use). */
+  static async open(servers: readonly string[], topology: BusTopology = DEFAULT_TOPOLOGY): Promise<JetStreamBus> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: [...servers], name: 'crossmargin', maxReconnectAttempts: -1 });
+    } catch (error) {
+      throw new CrossmarginError('INTERNAL', `cannot connect to NATS at ${servers.join(', ')}: ${(error as Error).message}`, { field: 'nats', cause: error });
+    }
+    try {
+      const jsm = await jetstreamManager(nc);
+      const common = { num_replicas: topology.replicas, storage: StorageType.File, retention: RetentionPolicy.Limits };
+      await ensureStream(jsm, { ...common, name: STREAMS.inputs, subjects: ['cm.in.*'], duplicate_window: nanos(topology.duplicateWindowMs) });
+      await ensureStream(jsm, { ...common, name: STREAMS.market, subjects: ['cm.market'] });
+      await ensureStream(jsm, { ...common, name: STREAMS.events, subjects: ['cm.ev.*'] });
+      const js = jetstream(nc);
+      const kvm = new Kvm(js);
+      const margins = await kvm.create(BUCKETS.margins, { replicas: topology.replicas, history: 1 });
+      const leases = await kvm.create(BUCKETS.leases, { replicas: topology.replicas, history: 1 });
+      return new JetStreamBus(topology, nc, js, jsm, margins, leases);
+    } catch (error) {
+      await nc.close();
+      throw error instanceof CrossmarginError ? error : new CrossmarginError('INTERNAL', `NATS JetStream: ${(error as Error).message}`, { field: 'nats', cause: error });
+    }
+  }
+
+  partitionOf(accountId: string): number {
+    return partitionOf(accountId, this.topology.partitions);
+  }
+
+  /**
+   * Appends an input to its account's partition log, acknowledged once JetStream has stored it on a majority of the
+   * replicas. `msgId` is the input's idempotency key: a repeat within the window is acknowledged as a duplicate with
+   * the first one's sequence and not stored again.
+   */
+  async publishInput(accountId: string, msgId: string, body: unknown): Promise<PublishedInput> {
+    const partition = this.partitionOf(accountId);
+    const data = JSON.stringify(body);
+    // While a node is lost the client reconnects and the stream elects a new leader (seconds): the publish is retried
+    // with the same id until acknowledged, which is safe because a repeat id is stored once.
+    return this.retried(`acknowledging input ${msgId}`, async () => {
+      const ack = await this.js.publish(`cm.in.${partition}`, data, { msgID: msgId, timeout: 2_000 });
+      return { partition, seq: ack.seq, duplicate: ack.duplicate };
+    });
+  }
+
+  /**
+   * Up to `max` inputs of `partition` from log position `fromSeq` on, in order (an ordered read, no consumer state
+   * kept). Retried through a node failure like publishInput.
+   */
+  async readInputs<T>(partition: number, fromSeq: number, max: number): Promise<LoggedInput<T>[]> {
+    return this.retried(`reading partition ${partition}`, async () => {
+      const consumer = await this.js.consumers.get(STREAMS.inputs, { filter_subjects: `cm.in.${partition}`, opt_start_seq: Math.max(1, fromSeq) });
+      try {
+        const out: LoggedInput<T>[] = [];
+        const wanted = Math.min(max, (await consumer.info(true)).num_pending);
+        if (wanted === 0) return out;
+        for await (const m of await consumer.fetch({ max_messages: wanted, expires: 2_000 })) {
+          out.push({ seq: m.seq, msgId: m.headers?.get('Nats-Msg-Id') ?? '', body: m.json<T>() });
+          if (out.length >= wanted) break;
+        }
+        if (out.length < wanted) throw new CrossmarginError('INTERNAL', `read ${out.length} of ${wanted} inputs`, { field: 'nats' });
+        return out;
+      } finally {
+        await consumer.delete().catch(() => undefined);
+      }
+    });
+  }
+
+  /** `work` retried with backoff until it succeeds or `retryMs` have passed (then a coded error naming `what`). */
+  private async retried<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.retryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (Date.now() >= deadline) throw new CrossmarginError('INTERNAL', `NATS JetStream: ${what} failed for ${this.retryMs} ms: ${(error as Error).message}`, { field: 'nats', cause: error });
+        await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain();
+  }
+
+  /** The manager (stream information in tests and the cluster tools). */
+  get manager(): JetStreamManager {
+    return this.jsm;
+  }
+}
+
+/** Adds a stream, or updates it to `config` when it exists already (so every process may open the bus). */
+async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0] & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
+  } catch {
+    await jsm.streams.add(config);
+  }
+}
