@@ -25,7 +25,20 @@ export interface BusTopology {
 export const DEFAULT_TOPOLOGY: BusTopology = { partitions: 64, replicas: 3, duplicateWindowMs: 10 * 60_000 };
 
 export const STREAMS = { inputs: 'CM_INPUTS', market: 'CM_MARKET', events: 'CM_EVENTS' } as const;
-export const BUCKETS = { margins: 'cm-margins', leases: 'cm-leases' } as const;
+export const BUCKETS = { margins: 'cm-margins', leases: 'cm-leases', progress: 'cm-progress', outcomes: 'cm-outcomes' } as const;
+
+/** How long an input's outcome stays readable by the gateway that wrote it, ms. */
+const OUTCOME_TTL_MS = 60 * 60_000;
+
+/** A bucket key for an account id (keys allow only [-/_=.a-zA-Z0-9]: the id's UTF-8 bytes in base64url). */
+export function accountKey(accountId: string): string {
+  return `a.${Buffer.from(accountId, 'utf8').toString('base64url')}`;
+}
+
+/** A bucket key for an input id (an idempotency key: any string). */
+function inputKey(msgId: string): string {
+  return `i.${Buffer.from(msgId, 'utf8').toString('base64url')}`;
+}
 
 /** An input as the partition's log holds it: its stream sequence (the log position) and its body. */
 export interface LoggedInput<T> {
@@ -52,6 +65,8 @@ export class JetStreamBus {
     private readonly jsm: JetStreamManager,
     readonly margins: KV,
     readonly leases: KV,
+    private readonly progress: KV,
+    private readonly outcomes: KV,
     /** How long a write is retried through a node failure before it is refused, ms. */
     private readonly retryMs = 20_000,
   ) {}
@@ -74,7 +89,9 @@ export class JetStreamBus {
       const kvm = new Kvm(js);
       const margins = await kvm.create(BUCKETS.margins, { replicas: topology.replicas, history: 1 });
       const leases = await kvm.create(BUCKETS.leases, { replicas: topology.replicas, history: 1 });
-      return new JetStreamBus(topology, nc, js, jsm, margins, leases);
+      const progress = await kvm.create(BUCKETS.progress, { replicas: topology.replicas, history: 1 });
+      const outcomes = await kvm.create(BUCKETS.outcomes, { replicas: topology.replicas, history: 1, ttl: OUTCOME_TTL_MS });
+      return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes);
     } catch (error) {
       await nc.close();
       throw error instanceof CrossmarginError ? error : new CrossmarginError('INTERNAL', `NATS JetStream: ${(error as Error).message}`, { field: 'nats', cause: error });
@@ -135,6 +152,56 @@ export class JetStreamBus {
         await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * 2 ** attempt)));
       }
     }
+  }
+
+  /** Publishes a market snapshot for every worker (deduplicated by its asOf). */
+  async publishMarket(snapshot: { readonly asOf: string }): Promise<number> {
+    const data = JSON.stringify(snapshot);
+    return this.retried(`publishing the market of ${snapshot.asOf}`, async () => (await this.js.publish('cm.market', data, { msgID: `market.${snapshot.asOf}`, timeout: 2_000 })).seq);
+  }
+
+  /** The latest market snapshot and its sequence, or undefined when none was published. */
+  async latestMarket<T>(): Promise<{ seq: number; snapshot: T } | undefined> {
+    return this.retried('reading the latest market', async () => {
+      const info = await this.jsm.streams.info(STREAMS.market);
+      if (info.state.messages === 0) return undefined;
+      const m = await this.jsm.streams.getMessage(STREAMS.market, { last_by_subj: 'cm.market' });
+      return m === null ? undefined : { seq: m.seq, snapshot: m.json<T>() };
+    });
+  }
+
+  /** The log position a partition's owner has applied up to (0: nothing yet). */
+  async appliedSeq(partition: number): Promise<number> {
+    const entry = await this.retried(`reading partition ${partition}'s progress`, () => this.progress.get(`p.${partition}`));
+    return entry === null || entry.operation !== 'PUT' ? 0 : Number(entry.string());
+  }
+
+  /** Records that a partition's inputs are applied up to `seq` (after their margins and outcomes are written). */
+  async setAppliedSeq(partition: number, seq: number): Promise<void> {
+    await this.retried(`writing partition ${partition}'s progress`, () => this.progress.put(`p.${partition}`, String(seq)));
+  }
+
+  async putOutcome(msgId: string, outcome: unknown): Promise<void> {
+    await this.retried(`writing the outcome of ${msgId}`, () => this.outcomes.put(inputKey(msgId), JSON.stringify(outcome)));
+  }
+
+  async outcome<T>(msgId: string): Promise<T | undefined> {
+    const entry = await this.retried(`reading the outcome of ${msgId}`, () => this.outcomes.get(inputKey(msgId)));
+    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<T>();
+  }
+
+  /** The current margin of an account as its partition's owner published it. */
+  async putMargin(accountId: string, margin: unknown): Promise<void> {
+    await this.retried(`writing the margin of ${accountId}`, () => this.margins.put(accountKey(accountId), JSON.stringify(margin)));
+  }
+
+  async margin<T>(accountId: string): Promise<T | undefined> {
+    const entry = await this.retried(`reading the margin of ${accountId}`, () => this.margins.get(accountKey(accountId)));
+    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<T>();
+  }
+
+  async deleteMargin(accountId: string): Promise<void> {
+    await this.retried(`deleting the margin of ${accountId}`, () => this.margins.delete(accountKey(accountId)));
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@ export interface HeldLease extends Lease {
 
 /**
  * Ownership of partitions by leases in a key-value bucket (issue 17 §3): key `p.<partition>`, value the owner and
- * its expiry. Every change is a compare-and-set on the key's revision (create when absent, update naming the revision
+ * its expiry; key `w.<owner>` a worker's heartbeat. Every change is a compare-and-set on the key's revision (create when absent, update naming the revision
  * read), so of two workers racing for a partition exactly one wins, and a worker whose lease was taken over cannot
  * renew it any more: its next renewal fails and it must stop applying that partition's inputs.
  *
@@ -66,6 +66,26 @@ export class PartitionLeases {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Announces this worker as live until now + lease time (key `w.<owner>`), so that every worker computes the same
+   * fair share of partitions before taking any.
+   */
+  async heartbeat(): Promise<void> {
+    await this.kv.put(`w.${this.owner}`, JSON.stringify({ owner: this.owner, expiresAt: this.now() + this.leaseMs } satisfies Lease));
+  }
+
+  /** Workers whose heartbeat has not expired, this one included once it has sent one. */
+  async liveOwners(): Promise<string[]> {
+    const live: string[] = [];
+    for await (const key of await this.kv.keys('w.*')) {
+      const entry = await this.kv.get(key);
+      if (entry === null || entry.operation !== 'PUT') continue;
+      const lease = entry.json<Lease>();
+      if (lease.expiresAt > this.now()) live.push(lease.owner);
+    }
+    return live.sort();
   }
 
   /** The lease of `partition` as stored, or undefined. */

@@ -1,0 +1,159 @@
+import type { JetStreamBus } from '../../bus/jetstream-bus.js';
+import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
+import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
+import { toCrossmarginError } from '../../core/errors.js';
+import type { LiveEngine } from '../../engine/live/live-engine.js';
+import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
+
+export interface PartitionWorkerOptions {
+  /** This worker's id (the leases' owner). */
+  readonly owner: string;
+  /** The engine the worker's partitions live in: empty at start (the logs rebuild it). */
+  readonly engine: LiveEngine;
+  /** Lease time, ms (docs/scale-out.md: longer than a heartbeat plus the clock skew between workers). */
+  readonly leaseMs: number;
+  /** Inputs applied per partition per step. */
+  readonly batch?: number;
+  readonly now?: () => number;
+}
+
+/** A partition this worker owns: its lease, the next log position to apply, its accounts. */
+interface Owned {
+  lease: HeldLease;
+  nextSeq: number;
+  readonly accounts: Set<string>;
+}
+
+/**
+ * An engine worker of the cluster (issue 17 §2): owns partitions by lease and applies each owned partition's log,
+ * in order, to its live engine; publishes the margins of the accounts an input or a market changed, each input's
+ * outcome, and how far each partition is applied (what a gateway waits for before acknowledging a write).
+ *
+ * One `step` is a round: the latest market, the leases (renewed, expired ones taken up to a fair share, lost ones
+ * dropped at once), then a batch of each partition's inputs. A partition taken over is rebuilt by replaying its log
+ * from the start (snapshots, which bound that replay, are a later part of issue 17). Every write an input makes is
+ * deterministic, so a replay rewrites the same figures; the log position is recorded only after them, so a worker
+ * killed mid-batch leaves its successor to apply that batch again, giving the same figures, never a gap.
+ */
+export class PartitionWorker {
+  private readonly leases: PartitionLeases;
+  private readonly owned = new Map<number, Owned>();
+  private marketSeq = 0;
+
+  constructor(
+    private readonly bus: JetStreamBus,
+    private readonly options: PartitionWorkerOptions,
+  ) {
+    this.leases = new PartitionLeases(bus.leases, options.owner, options.leaseMs, options.now);
+  }
+
+  /** Partitions owned now, ascending. */
+  partitions(): number[] {
+    return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  async step(): Promise<void> {
+    await this.applyMarket();
+    await this.holdLeases();
+    for (const [partition, owned] of this.owned) await this.applyInputs(partition, owned);
+  }
+
+  /** Gives every lease up (a clean shutdown: the partitions move at once instead of after the lease time). */
+  async release(): Promise<void> {
+    for (const [partition, owned] of this.owned) {
+      await this.leases.release(owned.lease);
+      await this.drop(partition);
+    }
+  }
+
+  private async applyMarket(): Promise<void> {
+    const latest = await this.bus.latestMarket<MarketSnapshotFile>();
+    if (latest === undefined || latest.seq <= this.marketSeq) return;
+    const result = await this.options.engine.onMarket(latest.snapshot);
+    this.marketSeq = latest.seq;
+    for (const accountId of result.recomputed) await this.publishMargin(accountId);
+  }
+
+  /**
+   * Renews what is held (a renewal refused means another worker took the partition: dropped at once), then keeps
+   * this worker's fair share, ceil(partitions / live workers) by the workers' heartbeats: partitions above it are
+   * released (highest first) for a newcomer, free or expired ones taken up to it.
+   */
+  private async holdLeases(): Promise<void> {
+    await this.leases.heartbeat();
+    for (const [partition, owned] of this.owned) {
+      const renewed = await this.leases.renew(owned.lease);
+      if (renewed === undefined) await this.drop(partition);
+      else owned.lease = renewed;
+    }
+    const total = this.bus.topology.partitions;
+    const share = Math.ceil(total / Math.max(1, (await this.leases.liveOwners()).length));
+    for (const partition of this.partitions().reverse()) {
+      if (this.owned.size <= share) break;
+      await this.leases.release(this.owned.get(partition)!.lease);
+      await this.drop(partition);
+    }
+    const now = (this.options.now ?? Date.now)();
+    for (let p = 0; p < total && this.owned.size < share; p++) {
+      if (this.owned.has(p)) continue;
+      const lease = await this.leases.read(p);
+      if (lease !== undefined && lease.owner !== '' && lease.expiresAt > now) continue;
+      const taken = await this.leases.acquire(p);
+      if (taken !== undefined) this.owned.set(p, { lease: taken, nextSeq: 1, accounts: new Set() });
+    }
+  }
+
+  /** Forgets a partition's accounts (another worker owns them now, or will). */
+  private async drop(partition: number): Promise<void> {
+    const owned = this.owned.get(partition);
+    this.owned.delete(partition);
+    for (const accountId of owned?.accounts ?? []) await this.options.engine.removeAccount(accountId);
+  }
+
+  private async applyInputs(partition: number, owned: Owned): Promise<void> {
+    const inputs = await this.bus.readInputs<unknown>(partition, owned.nextSeq, this.options.batch ?? 500);
+    if (inputs.length === 0) return;
+    const touched = new Set<string>();
+    for (const input of inputs) {
+      const parsed = ClusterInputSchema.safeParse(input.body);
+      let outcome: InputOutcome;
+      if (!parsed.success) {
+        outcome = { ok: false, code: 'SCHEMA_INVALID', message: parsed.error.issues[0]?.message ?? 'invalid input', field: parsed.error.issues[0]?.path.join('.') };
+      } else {
+        outcome = await this.apply(parsed.data);
+        owned.accounts.add(parsed.data.accountId);
+        touched.add(parsed.data.accountId);
+      }
+      await this.bus.putOutcome(input.msgId, outcome);
+    }
+    for (const accountId of touched) await this.publishMargin(accountId);
+    const last = inputs[inputs.length - 1]!.seq;
+    await this.bus.setAppliedSeq(partition, last);
+    owned.nextSeq = last + 1;
+  }
+
+  private async apply(input: ClusterInput): Promise<InputOutcome> {
+    const engine = this.options.engine;
+    try {
+      if (input.kind === 'account') await engine.upsertAccount(input.document);
+      else if (input.kind === 'trade') await engine.applyTrade(input.accountId, input.instrument, input.quantity);
+      else await engine.setCollateral(input.accountId, input.currency, input.balance);
+      return { ok: true };
+    } catch (error) {
+      const e = toCrossmarginError(error);
+      return { ok: false, code: e.code, message: e.message, field: e.field };
+    }
+  }
+
+  /** The account's reported figures into the margins bucket (gone from it when the engine no longer has it). */
+  private async publishMargin(accountId: string): Promise<void> {
+    const engine = this.options.engine;
+    if (!engine.hasAccount(accountId)) return this.bus.deleteMargin(accountId);
+    try {
+      await this.bus.putMargin(accountId, engine.marginFigures(accountId));
+    } catch (error) {
+      // No margin yet (no market): nothing to publish; any other failure is the bus's and propagates.
+      if (toCrossmarginError(error).code !== 'USAGE_INVALID') throw error;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Engine workers over a real three-node NATS JetStream cluster on loopback (issue 17): two workers share the
+ * partitions by lease, writes through the gateway's writer are acknowledged once applied, the margins they publish
+ * equal a single engine's fed the same inputs, a repeated idempotency key is applied once, and when a worker dies
+ * (no release) its partitions move to the other after the lease time, rebuilt from their logs with the same figures.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterInput } from '../src/bus/cluster-input.js';
+import { JetStreamBus } from '../src/bus/jetstream-bus.js';
+import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
+import { ClusterWriter } from '../src/server/cluster/cluster-writer.js';
+import { PartitionWorker } from '../src/server/cluster/partition-worker.js';
+import { NatsCluster, natsServerBinary } from './support/nats-cluster.js';
+
+const available = natsServerBinary() !== undefined;
+const LEASE_MS = 10_000;
+const MARKET = { asOf: '2025-09-23T12:00:00Z', underlyings: { BTC: { index: 112_000, vol: { atm: 0.45 } }, ETH: { index: 4_160, vol: { atm: 0.65 } } }, fx: { USDC: 1 } };
+const engine = () => new LiveEngine({ model: 'scenario-grid', clock: { now: () => Date.parse(MARKET.asOf) }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink: { append: () => undefined } });
+
+/** Steps a worker until stopped (a worker process's main loop). */
+function running(worker: PartitionWorker): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await worker.step();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+}
+
+describe.skipIf(!available)('engine workers on a three-node JetStream cluster', () => {
+  let cluster: NatsCluster;
+  const buses: JetStreamBus[] = [];
+  const open = async () => {
+    const bus = await JetStreamBus.open(cluster.servers, { partitions: 8, replicas: 3, duplicateWindowMs: 60_000 });
+    buses.push(bus);
+    return bus;
+  };
+  beforeAll(async () => {
+    cluster = await NatsCluster.start();
+  }, 60_000);
+  afterAll(async () => {
+    for (const bus of buses) await bus.close();
+    await cluster?.stop();
+  }, 30_000);
+
+  it('partitioned writes applied before they are acknowledged; the same margins as one engine; a dead worker\'s partitions move', async () => {
+    let now = 1_000_000;
+    const gateway = await open();
+    await gateway.publishMarket(MARKET);
+    const a = new PartitionWorker(await open(), { owner: 'worker-a', engine: engine(), leaseMs: LEASE_MS, now: () => now });
+    const b = new PartitionWorker(await open(), { owner: 'worker-b', engine: engine(), leaseMs: LEASE_MS, now: () => now });
+    // The first steps share the partitions: each takes its fair share (a newcomer gets its share released to it).
+    for (let i = 0; i < 4; i++) await Promise.all([a.step(), b.step()]);
+    expect([a.partitions().length, b.partitions().length]).toEqual([4, 4]);
+    expect(a.partitions().filter((p) => b.partitions().includes(p))).toEqual([]);
+    const stopA = running(a);
+    let stopB = running(b);
+
+    const reference = engine();
+    await reference.onMarket(MARKET);
+    const writer = new ClusterWriter(gateway);
+    const inputs: [ClusterInput, string][] = [];
+    const ids = Array.from({ length: 12 }, (_, i) => `acct-${i}`);
+    for (const id of ids) inputs.push([{ kind: 'account', accountId: id, document: { account: id, currency: 'USD', positions: [], collateral: { USDC: 50_000 } } }, `open-${id}`]);
+    ids.forEach((id, i) => inputs.push([{ kind: 'trade', accountId: id, instrument: i % 2 === 0 ? 'BTC_USDC-PERPETUAL' : 'ETH_USDC-PERPETUAL', quantity: 1 + (i % 3) }, `t1-${id}`]));
+    ids.forEach((id, i) => inputs.push([{ kind: 'collateral', accountId: id, currency: 'USDC', balance: 40_000 + 1_000 * i }, `c1-${id}`]));
+    for (const [input, key] of inputs) {
+      const applied = await writer.write(input, key);
+      expect(applied, key).toMatchObject({ ok: true, duplicate: false });
+      // Applied before acknowledged: the partition's progress has reached it.
+      expect(await gateway.appliedSeq(applied.partition)).toBeGreaterThanOrEqual(applied.seq);
+      if (input.kind === 'account') await reference.upsertAccount(input.document);
+      else if (input.kind === 'trade') await reference.applyTrade(input.accountId, input.instrument, input.quantity);
+      else await reference.setCollateral(input.accountId, input.currency, input.balance);
+    }
+    // A retried write (same key) is not applied again: the first outcome, the position unchanged.
+    expect(await writer.write(inputs[12]![0], inputs[12]![1])).toMatchObject({ ok: true, duplicate: true });
+    // A refused input reports the engine's coded error.
+    expect(await writer.write({ kind: 'trade', accountId: 'nobody', instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, 'bad-1')).toMatchObject({ ok: false, code: 'USAGE_INVALID' });
+    const same = async () => {
+      for (const id of ids) expect(await gateway.margin<ReportedFigures>(id), id).toEqual(reference.marginFigures(id));
+    };
+    await same();
+
+    // Worker B dies (no release): after the lease time A takes its partitions and rebuilds them from their logs.
+    await stopB();
+    stopB = async () => undefined;
+    const fromB = b.partitions();
+    expect(fromB.length).toBeGreaterThan(0);
+    now += LEASE_MS + 1;
+    const deadline = Date.now() + 20_000;
+    while (a.partitions().length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(a.partitions()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // A write to a moved partition is applied by its new owner; every figure is still the single engine's.
+    const moved = ids.find((id) => fromB.includes(gateway.partitionOf(id)))!;
+    expect(await writer.write({ kind: 'trade', accountId: moved, instrument: 'BTC_USDC-PERPETUAL', quantity: -1 }, `t2-${moved}`)).toMatchObject({ ok: true });
+    await reference.applyTrade(moved, 'BTC_USDC-PERPETUAL', -1);
+    await same();
+    await stopA();
+    await stopB();
+  }, 120_000);
+});
