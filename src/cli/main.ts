@@ -17,6 +17,7 @@ import { registerPriceCommand } from './commands/price-command.js';
 import { registerSamplesCommand } from './commands/samples-command.js';
 import { registerSchemaCommand } from './commands/schema-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerStressCommand } from './commands/stress-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo): Command {
   registerCalibrateCommand(program, io);
   registerCascadeCommand(program, io);
   registerServeCommand(program, io);
+  registerWorkerCommand(program, io);
   registerStressCommand(program, io);
   registerWhatIfCommand(program, io);
   registerKeysCommand(program, io);
