@@ -104,4 +104,20 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     await stopA();
     await stopB();
   }, 120_000);
+
+  it('a worker paused past its lease finds its partitions taken and stops applying them', async () => {
+    const bus = await open();
+    let paused = 5_000_000;
+    const late = new PartitionWorker(bus, { owner: 'paused', engine: engine(), leaseMs: LEASE_MS, now: () => paused });
+    await late.step();
+    expect(late.partitions()).toHaveLength(8);
+    // Another worker, whose clock is past the paused one's leases, takes every partition.
+    const fresh = new PartitionWorker(await open(), { owner: 'fresh', engine: engine(), leaseMs: LEASE_MS, now: () => paused + LEASE_MS + 1 });
+    await fresh.step();
+    expect(fresh.partitions()).toHaveLength(8);
+    // The paused worker resumes: every renewal is refused (compare-and-set), so it owns and applies nothing.
+    paused += 1;
+    await late.step();
+    expect(late.partitions()).toEqual([]);
+  }, 60_000);
 });

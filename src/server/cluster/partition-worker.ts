@@ -114,6 +114,7 @@ export class PartitionWorker {
     const inputs = await this.bus.readInputs<unknown>(partition, owned.nextSeq, this.options.batch ?? 500);
     if (inputs.length === 0) return;
     const touched = new Set<string>();
+    const outcomes: [string, InputOutcome][] = [];
     for (const input of inputs) {
       const parsed = ClusterInputSchema.safeParse(input.body);
       let outcome: InputOutcome;
@@ -124,8 +125,18 @@ export class PartitionWorker {
         owned.accounts.add(parsed.data.accountId);
         touched.add(parsed.data.accountId);
       }
-      await this.bus.putOutcome(input.msgId, outcome);
+      outcomes.push([input.msgId, outcome]);
     }
+    // Still the owner? A worker paused past its lease (a long GC, a stopped VM) must not write over its successor's
+    // figures: the lease is renewed, by compare-and-set, before the batch's figures and progress are written. (The
+    // window left, the time those writes take, closes with fencing by lease revision: docs/scale-out.md.)
+    const renewed = await this.leases.renew(owned.lease);
+    if (renewed === undefined) {
+      await this.drop(partition);
+      return;
+    }
+    owned.lease = renewed;
+    for (const [msgId, outcome] of outcomes) await this.bus.putOutcome(msgId, outcome);
     for (const accountId of touched) await this.publishMargin(accountId);
     const last = inputs[inputs.length - 1]!.seq;
     await this.bus.setAppliedSeq(partition, last);
