@@ -197,11 +197,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.code(500).send(new CrossmarginError('INTERNAL', 'Internal error').toJSON());
   });
 
-  // Security headers on every answer (the dashboard, /docs and the API alike); added first so that 401 and 429
-  // answers carry them too. helmet computes them once (helmet-headers.ts): they do not depend on the request, and
-  // @fastify/helmet would run helmet's middleware, and two hooks of its own, on every request.
-  // Set by the one onRequest hook below (through fastify's own header list, not the raw response's setHeader: node
-  // then checks each header once, when the answer is written, instead of twice).
+  // Security headers on every answer (the dashboard, /docs and the API alike), set first by the one onRequest hook
+  // below so that 400, 401 and 429 answers carry them too. helmet computes them once (helmet-headers.ts): they do not
+  // depend on the request, and @fastify/helmet would run helmet's middleware, and two hooks of its own, on every
+  // request. Through fastify's own header list, not the raw response's setHeader: node then checks each header once,
+  // when the answer is written, instead of twice.
   const securityHeaders = Object.fromEntries(helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } }));
 
   // A coded 404 instead of fastify's default, which logs and answers the full URL (query and all): a key pasted into

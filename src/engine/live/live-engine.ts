@@ -525,6 +525,13 @@ export class LiveEngine {
     return { entry, view };
   }
 
+  /**
+   * The account after hypothetical trades (signed contracts, buy positive), engine state unchanged. Trades are
+   * assumed done at the current mark: their value (option premium, spot holding) is paid out of equity, so a trade
+   * moves equity only through haircuts, and the margin through the model. Staleness and hysteresis apply as for a
+   * real trade (a stale account's margin is floored at its reported one). Evaluated with the latest compiled model
+   * when it holds every instrument named (no compilation).
+   */
   whatIf(accountId: string, trades: readonly TradeInput[], options: WhatIfOptions = {}): WhatIfResult {
     for (let i = 0; i < trades.length; i++) requireFinite(trades[i]!.quantity, `trades.${i}.quantity`);
     const stored = this.accounts.get(accountId);
