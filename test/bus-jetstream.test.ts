@@ -30,9 +30,11 @@ describe.skipIf(!available)('JetStream bus on a three-node cluster', () => {
     expect(acks.every((a, i) => a.partition === bus.partitionOf(accounts[i]!) && !a.duplicate)).toBe(true);
     const again = await bus.publishInput(accounts[3]!, 'trade-3', { accountId: accounts[3], quantity: 3 });
     expect(again).toMatchObject({ duplicate: true, seq: acks[3]!.seq });
-    // Opening the bus again (another process) finds the same streams and changes nothing.
+    // Opening the bus again (another process) finds the same streams and changes nothing; a process started with
+    // another partition count is refused (it would route accounts to the wrong partitions).
     const second = await JetStreamBus.open(cluster.servers, bus.topology);
     await second.close();
+    await expect(JetStreamBus.open(cluster.servers, { ...bus.topology, partitions: 16 })).rejects.toMatchObject({ code: 'USAGE_INVALID', field: 'partitions' });
     for (let p = 0; p < 8; p++) {
       const read = await bus.readInputs<{ accountId: string; quantity: number }>(p, 1, 1000);
       const expected = accounts.filter((id) => bus.partitionOf(id) === p);

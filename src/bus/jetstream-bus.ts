@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { CrossmarginError } from '../core/errors.js';
 import { partitionOf } from './partition-of.js';
@@ -91,6 +91,7 @@ export class JetStreamBus {
       const leases = await kvm.create(BUCKETS.leases, { replicas: topology.replicas, history: 1 });
       const progress = await kvm.create(BUCKETS.progress, { replicas: topology.replicas, history: 1 });
       const outcomes = await kvm.create(BUCKETS.outcomes, { replicas: topology.replicas, history: 1, ttl: OUTCOME_TTL_MS });
+      await agreeOnPartitions(leases, topology.partitions);
       return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes);
     } catch (error) {
       await nc.close();
@@ -214,12 +215,40 @@ export class JetStreamBus {
   }
 }
 
+/**
+ * The partition count is fixed for the life of a cluster: the first process to open the bus records it (key
+ * `topology` of the leases bucket, created atomically); a process started with another count is refused, since it
+ * would route accounts to the wrong partitions.
+ */
+async function agreeOnPartitions(leases: KV, partitions: number): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const entry = await leases.get('topology');
+    if (entry !== null && entry.operation === 'PUT') {
+      const recorded = entry.json<{ partitions: number }>().partitions;
+      if (recorded !== partitions) {
+        throw new CrossmarginError('USAGE_INVALID', `partitions: this cluster has ${recorded} partitions, not ${partitions} (the count is fixed for the life of a cluster)`, { field: 'partitions' });
+      }
+      return;
+    }
+    try {
+      await leases.create('topology', JSON.stringify({ partitions }));
+      return;
+    } catch {
+      // Another process recorded it first: read it again.
+    }
+  }
+  throw new CrossmarginError('INTERNAL', 'NATS JetStream: cannot record the cluster\'s partition count', { field: 'nats' });
+}
+
 /** Adds a stream, or updates it to `config` when it exists already (so every process may open the bus). */
 async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0] & { name: string }): Promise<void> {
+  let exists = true;
   try {
     await jsm.streams.info(config.name);
-    await jsm.streams.update(config.name, config);
-  } catch {
-    await jsm.streams.add(config);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+    exists = false;
   }
+  if (exists) await jsm.streams.update(config.name, config);
+  else await jsm.streams.add(config);
 }
