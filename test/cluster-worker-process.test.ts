@@ -2,7 +2,8 @@
  * `crossmargin worker` processes on a real three-node JetStream cluster (issue 17 §5): two workers share eight
  * partitions; one is killed with SIGKILL while writes go on; its partitions move to the other after the lease time
  * (measured); every acknowledged write is applied exactly once (the figures equal one engine's fed the acknowledged
- * inputs); SIGTERM stops the last worker cleanly, releasing its leases. Bounded; every process is stopped at the end.
+ * inputs); a rolling restart (a worker joins, the old one stops with SIGTERM) keeps every write applied. Bounded;
+ * every process is stopped at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,11 +83,22 @@ describe.skipIf(!available)('crossmargin worker processes', () => {
     console.log(`failover after SIGKILL of a worker: the first write to one of its partitions was applied ${failoverMs} ms after the kill (lease ${LEASE_MS} ms)`);
     expect(failoverMs).toBeLessThan(LEASE_MS + 15_000);
 
-    // SIGTERM: the last worker stops cleanly and releases its leases at once.
+    // A rolling restart: a new worker joins, the old one stops with SIGTERM (its leases released at once, so its
+    // partitions move without waiting for expiry), writes go on throughout; then the new one stops the same way.
+    const stopped = (w: ChildProcess): Promise<number | null> => new Promise((resolve) => (w.exitCode !== null ? resolve(w.exitCode) : w.once('exit', (code) => resolve(code))));
     const w2 = workers[1]!;
-    const exited = new Promise<number | null>((resolve) => w2.once('exit', (code) => resolve(code)));
+    const w3 = startWorker('w3');
+    const joined = Date.now() + 30_000;
+    while (Date.now() < joined && !(await owners()).includes('w3')) await new Promise((r) => setTimeout(r, 100));
+    const w2Exit = stopped(w2);
     w2.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    for (const [i, id] of ids.entries()) await apply({ kind: 'trade', accountId: id, instrument: i % 2 === 0 ? 'BTC_USDC-PERPETUAL' : 'ETH_USDC-PERPETUAL', quantity: -1 }, `rolling-${id}`);
+    expect(await w2Exit).toBe(0);
+    expect(await owners()).toEqual(Array(8).fill('w3'));
+    for (const id of ids) expect(await bus.margin<ReportedFigures>(id), id).toEqual(reference.marginFigures(id));
+    const w3Exit = stopped(w3);
+    w3.kill('SIGTERM');
+    expect(await w3Exit).toBe(0);
     expect(await owners()).toEqual(Array(8).fill(''));
   }, 180_000);
 });
