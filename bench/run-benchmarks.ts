@@ -19,6 +19,7 @@ import { benchCascade } from './cascade.bench.js';
 import { benchServiceFuzz } from './service-fuzz.bench.js';
 import { benchApiKeyVerify } from './api-key-verify.bench.js';
 import { benchPeerWorkloads } from './peer-workloads.bench.js';
+import { benchCluster } from './cluster.bench.js';
 
 const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['black76-price', () => benchBlack76()],
@@ -37,6 +38,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['service-fuzz-inject', () => benchServiceFuzz()],
   ['api-key-verify', () => benchApiKeyVerify()],
   ['peer-workloads', () => benchPeerWorkloads()],
+  ['cluster-jetstream', () => benchCluster()],
 ];
 
 // `npm run bench -- service-load-http live-engine-10k-accounts` runs only the named ones (all by default).

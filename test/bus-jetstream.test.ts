@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JetStreamBus, type PublishedInput } from '../src/bus/jetstream-bus.js';
 import { PartitionLeases } from '../src/bus/partition-leases.js';
-import { NatsCluster, natsServerBinary } from './support/nats-cluster.js';
+import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
 
 const available = natsServerBinary() !== undefined;
 if (!available) console.warn('nats-server is not installed: the JetStream bus tests are skipped');

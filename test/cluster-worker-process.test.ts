@@ -12,7 +12,7 @@ import { JetStreamBus } from '../src/bus/jetstream-bus.js';
 import { PartitionLeases } from '../src/bus/partition-leases.js';
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
 import { ClusterWriter } from '../src/server/cluster/cluster-writer.js';
-import { NatsCluster, natsServerBinary } from './support/nats-cluster.js';
+import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
 
 const available = natsServerBinary() !== undefined;
 const LEASE_MS = 2_000;

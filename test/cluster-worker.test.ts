@@ -10,7 +10,7 @@ import { JetStreamBus } from '../src/bus/jetstream-bus.js';
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
 import { ClusterWriter } from '../src/server/cluster/cluster-writer.js';
 import { PartitionWorker } from '../src/server/cluster/partition-worker.js';
-import { NatsCluster, natsServerBinary } from './support/nats-cluster.js';
+import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
 
 const available = natsServerBinary() !== undefined;
 const LEASE_MS = 10_000;

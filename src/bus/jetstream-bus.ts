@@ -47,6 +47,13 @@ export interface LoggedInput<T> {
   readonly body: T;
 }
 
+/** Reads one partition's log in order (JetStreamBus.reader). */
+export interface PartitionReader<T> {
+  /** The next inputs, up to `max` (fewer, or none, when the log has no more yet). */
+  read(max: number): Promise<LoggedInput<T>[]>;
+  close(): Promise<void>;
+}
+
 /** What a publish told: the partition, the log position, and whether JetStream had the id already (a repeat). */
 export interface PublishedInput {
   readonly partition: number;
@@ -120,26 +127,52 @@ export class JetStreamBus {
   }
 
   /**
-   * Up to `max` inputs of `partition` from log position `fromSeq` on, in order (an ordered read, no consumer state
-   * kept). Retried through a node failure like publishInput.
+   * Up to `max` inputs of `partition` from log position `fromSeq` on, in order (a one-off ordered read). Retried
+   * through a node failure like publishInput. A partition's owner reads with a PartitionReader instead.
    */
   async readInputs<T>(partition: number, fromSeq: number, max: number): Promise<LoggedInput<T>[]> {
-    return this.retried(`reading partition ${partition}`, async () => {
-      const consumer = await this.js.consumers.get(STREAMS.inputs, { filter_subjects: `cm.in.${partition}`, opt_start_seq: Math.max(1, fromSeq) });
-      try {
-        const out: LoggedInput<T>[] = [];
-        const wanted = Math.min(max, (await consumer.info(true)).num_pending);
-        if (wanted === 0) return out;
-        for await (const m of await consumer.fetch({ max_messages: wanted, expires: 2_000 })) {
-          out.push({ seq: m.seq, msgId: m.headers?.get('Nats-Msg-Id') ?? '', body: m.json<T>() });
-          if (out.length >= wanted) break;
-        }
-        if (out.length < wanted) throw new CrossmarginError('INTERNAL', `read ${out.length} of ${wanted} inputs`, { field: 'nats' });
-        return out;
-      } finally {
-        await consumer.delete().catch(() => undefined);
-      }
-    });
+    const reader = this.reader<T>(partition, fromSeq);
+    try {
+      return await reader.read(max);
+    } finally {
+      await reader.close();
+    }
+  }
+
+  /**
+   * A reader of `partition`'s log from `fromSeq` on that keeps its ordered consumer between reads (an owner reads
+   * its partitions every round: making a consumer each time cost more than the reads). After a failure it makes a
+   * new consumer from the next position it has not returned.
+   */
+  reader<T>(partition: number, fromSeq: number): PartitionReader<T> {
+    let next = Math.max(1, fromSeq);
+    let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | undefined;
+    const drop = async (): Promise<void> => {
+      const c = consumer;
+      consumer = undefined;
+      await c?.delete().catch(() => undefined);
+    };
+    return {
+      read: (max) =>
+        this.retried(`reading partition ${partition}`, async () => {
+          try {
+            consumer ??= await this.js.consumers.get(STREAMS.inputs, { filter_subjects: `cm.in.${partition}`, opt_start_seq: next });
+            const out: LoggedInput<T>[] = [];
+            const wanted = Math.min(max, (await consumer.info(false)).num_pending);
+            if (wanted === 0) return out;
+            for await (const m of await consumer.fetch({ max_messages: wanted, expires: 2_000 })) {
+              out.push({ seq: m.seq, msgId: m.headers?.get('Nats-Msg-Id') ?? '', body: m.json<T>() });
+              if (out.length >= wanted) break;
+            }
+            if (out.length > 0) next = out[out.length - 1]!.seq + 1;
+            return out;
+          } catch (error) {
+            await drop();
+            throw error;
+          }
+        }),
+      close: drop,
+    };
   }
 
   /** `work` retried with backoff until it succeeds or `retryMs` have passed (then a coded error naming `what`). */
@@ -180,6 +213,20 @@ export class JetStreamBus {
   /** Records that a partition's inputs are applied up to `seq` (after their margins and outcomes are written). */
   async setAppliedSeq(partition: number, seq: number): Promise<void> {
     await this.retried(`writing partition ${partition}'s progress`, () => this.progress.put(`p.${partition}`, String(seq)));
+  }
+
+  /**
+   * Calls `onProgress(partition, seq)` with every partition's current progress and then on every change, until the
+   * returned stop is called (a gateway waits on this instead of polling the bucket for each write).
+   */
+  async watchProgress(onProgress: (partition: number, seq: number) => void): Promise<() => void> {
+    const watch = await this.retried('watching progress', () => this.progress.watch({ key: 'p.*' }));
+    void (async () => {
+      for await (const entry of watch) {
+        if (entry.operation === 'PUT') onProgress(Number(entry.key.slice(2)), Number(entry.string()));
+      }
+    })();
+    return () => watch.stop();
   }
 
   async putOutcome(msgId: string, outcome: unknown): Promise<void> {

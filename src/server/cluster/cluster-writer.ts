@@ -14,10 +14,15 @@ export type AppliedWrite = PublishedInput & InputOutcome;
  * still be applied later, so the caller retries with the same key, which is safe.
  */
 export class ClusterWriter {
+  /** Each partition's applied log position, as the progress bucket's watch last told. */
+  private readonly applied = new Map<number, number>();
+  /** Writes waiting for their partition's progress: resolved when it reaches their position. */
+  private readonly waiting = new Set<{ partition: number; seq: number; done: () => void }>();
+  private watching: Promise<() => void> | undefined;
+
   constructor(
     private readonly bus: JetStreamBus,
     private readonly timeoutMs = 10_000,
-    private readonly pollMs = 10,
   ) {}
 
   async write(input: ClusterInput, idempotencyKey: string): Promise<AppliedWrite> {
@@ -25,18 +30,53 @@ export class ClusterWriter {
     if (typeof idempotencyKey !== 'string' || idempotencyKey === '' || idempotencyKey.length > 200) {
       throw new CrossmarginError('SCHEMA_INVALID', 'idempotencyKey: expected 1 to 200 characters', { field: 'idempotencyKey' });
     }
+    this.watching ??= this.bus.watchProgress((partition, seq) => this.progressed(partition, seq));
+    await this.watching;
     const published = await this.bus.publishInput(checked.accountId, idempotencyKey, checked);
-    const deadline = Date.now() + this.timeoutMs;
-    while (Date.now() < deadline) {
-      if ((await this.bus.appliedSeq(published.partition)) >= published.seq) {
-        const outcome = await this.bus.outcome<InputOutcome>(idempotencyKey);
-        if (outcome !== undefined) return { ...published, ...outcome };
-      }
-      await new Promise((r) => setTimeout(r, this.pollMs));
+    if (!(await this.appliedBy(published.partition, published.seq))) {
+      throw new CrossmarginError('UNAVAILABLE', `partition ${published.partition} did not apply input ${idempotencyKey} within ${this.timeoutMs} ms: retry with the same idempotency key`, {
+        field: 'idempotencyKey',
+        details: { partition: published.partition, seq: published.seq },
+      });
     }
-    throw new CrossmarginError('UNAVAILABLE', `partition ${published.partition} did not apply input ${idempotencyKey} within ${this.timeoutMs} ms: retry with the same idempotency key`, {
-      field: 'idempotencyKey',
-      details: { partition: published.partition, seq: published.seq },
+    const outcome = await this.bus.outcome<InputOutcome>(idempotencyKey);
+    if (outcome === undefined) {
+      throw new CrossmarginError('UNAVAILABLE', `input ${idempotencyKey} is applied but its outcome is gone (older than an hour?)`, { field: 'idempotencyKey' });
+    }
+    return { ...published, ...outcome };
+  }
+
+  /** Stops watching the progress bucket. */
+  async close(): Promise<void> {
+    (await this.watching)?.();
+    this.watching = undefined;
+  }
+
+  /** True once `partition`'s progress reaches `seq`, false after the timeout. */
+  private appliedBy(partition: number, seq: number): Promise<boolean> {
+    if ((this.applied.get(partition) ?? 0) >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        partition,
+        seq,
+        done: () => {
+          clearTimeout(timer);
+          this.waiting.delete(waiter);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiting.delete(waiter);
+        resolve(false);
+      }, this.timeoutMs);
+      this.waiting.add(waiter);
     });
+  }
+
+  private progressed(partition: number, seq: number): void {
+    // Progress only counts upwards here: a new owner replaying a partition rewrites lower positions first.
+    if (seq <= (this.applied.get(partition) ?? 0)) return;
+    this.applied.set(partition, seq);
+    for (const waiter of [...this.waiting]) if (waiter.partition === partition && waiter.seq <= seq) waiter.done();
   }
 }

@@ -1,4 +1,4 @@
-import type { JetStreamBus } from '../../bus/jetstream-bus.js';
+import type { JetStreamBus, PartitionReader } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
 import { toCrossmarginError } from '../../core/errors.js';
@@ -22,6 +22,7 @@ interface Owned {
   lease: HeldLease;
   nextSeq: number;
   readonly accounts: Set<string>;
+  readonly reader: PartitionReader<unknown>;
 }
 
 /**
@@ -71,7 +72,7 @@ export class PartitionWorker {
     if (latest === undefined || latest.seq <= this.marketSeq) return;
     const result = await this.options.engine.onMarket(latest.snapshot);
     this.marketSeq = latest.seq;
-    for (const accountId of result.recomputed) await this.publishMargin(accountId);
+    await this.inFlight(result.recomputed, (accountId) => this.publishMargin(accountId));
   }
 
   /**
@@ -99,7 +100,7 @@ export class PartitionWorker {
       const lease = await this.leases.read(p);
       if (lease !== undefined && lease.owner !== '' && lease.expiresAt > now) continue;
       const taken = await this.leases.acquire(p);
-      if (taken !== undefined) this.owned.set(p, { lease: taken, nextSeq: 1, accounts: new Set() });
+      if (taken !== undefined) this.owned.set(p, { lease: taken, nextSeq: 1, accounts: new Set(), reader: this.bus.reader(p, 1) });
     }
   }
 
@@ -107,11 +108,12 @@ export class PartitionWorker {
   private async drop(partition: number): Promise<void> {
     const owned = this.owned.get(partition);
     this.owned.delete(partition);
+    await owned?.reader.close();
     for (const accountId of owned?.accounts ?? []) await this.options.engine.removeAccount(accountId);
   }
 
   private async applyInputs(partition: number, owned: Owned): Promise<void> {
-    const inputs = await this.bus.readInputs<unknown>(partition, owned.nextSeq, this.options.batch ?? 500);
+    const inputs = await owned.reader.read(this.options.batch ?? 500);
     if (inputs.length === 0) return;
     const touched = new Set<string>();
     const outcomes: [string, InputOutcome][] = [];
@@ -136,8 +138,10 @@ export class PartitionWorker {
       return;
     }
     owned.lease = renewed;
-    for (const [msgId, outcome] of outcomes) await this.bus.putOutcome(msgId, outcome);
-    for (const accountId of touched) await this.publishMargin(accountId);
+    // Outcomes and margins in flight together (independent keys; JetStream pipelines them), all stored before the
+    // progress that tells a gateway the batch is applied.
+    await this.inFlight(outcomes, ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome));
+    await this.inFlight([...touched], (accountId) => this.publishMargin(accountId));
     const last = inputs[inputs.length - 1]!.seq;
     await this.bus.setAppliedSeq(partition, last);
     owned.nextSeq = last + 1;
@@ -154,6 +158,11 @@ export class PartitionWorker {
       const e = toCrossmarginError(error);
       return { ok: false, code: e.code, message: e.message, field: e.field };
     }
+  }
+
+  /** `work` on every item, at most 256 in flight (JetStream pipelines the writes; a bound keeps memory flat). */
+  private async inFlight<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+    for (let i = 0; i < items.length; i += 256) await Promise.all(items.slice(i, i + 256).map(work));
   }
 
   /** The account's reported figures into the margins bucket (gone from it when the engine no longer has it). */

@@ -1,8 +1,9 @@
 /**
- * A three-node NATS JetStream cluster on loopback for the bus tests (issue 17): Debian's `nats-server`, each node in
- * its own temporary directory, routes between the three, JetStream on file storage. Bounded: start waits at most
- * `startMs` for the cluster to elect a JetStream leader; stop kills every node (SIGKILL after a grace period) and
- * removes the directories. Tests skip (and say why) when `nats-server` is not installed; `.ci/run` installs it.
+ * A local NATS JetStream cluster on loopback (issue 17): Debian's `nats-server`, three nodes by default, each in its
+ * own temporary directory, routes between them, JetStream on file storage. Used by the cluster tests and benchmark
+ * (which skip, and say why, without `nats-server`; `.ci/run` installs it). Bounded: start waits at most `startMs` for
+ * the cluster to elect a JetStream leader; stop ends every node (SIGKILL after a grace period) and removes the
+ * directories.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { CrossmarginError } from '../core/errors.js';
 
 /** The nats-server binary, or undefined when none is installed. */
 export function natsServerBinary(): string | undefined {
@@ -29,7 +31,7 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new CrossmarginError('INTERNAL', 'no free loopback port', { field: 'port' }))));
     });
   });
 }
@@ -57,7 +59,7 @@ export class NatsCluster {
   /** Starts `size` nodes (default 3) and waits until JetStream answers. */
   static async start(options: { size?: number; startMs?: number } = {}): Promise<NatsCluster> {
     const binary = natsServerBinary();
-    if (binary === undefined) throw new Error('nats-server is not installed (apt-get install nats-server)');
+    if (binary === undefined) throw new CrossmarginError('USAGE_INVALID', 'nats-server is not installed (apt-get install nats-server)', { field: 'nats-server' });
     const root = mkdtempSync(join(tmpdir(), 'crossmargin-nats-'));
     const nodes: Node[] = [];
     for (let i = 0; i < (options.size ?? 3); i++) {
@@ -107,7 +109,7 @@ export class NatsCluster {
         await nc?.close();
       }
     }
-    throw new Error(`the NATS cluster did not answer JetStream requests within ${timeoutMs} ms: ${String(last)}`);
+    throw new CrossmarginError('INTERNAL', `the NATS cluster did not answer JetStream requests within ${timeoutMs} ms: ${String(last)}`, { field: 'nats' });
   }
 
   /** kill -9 of node `index` (0-based). */

@@ -1,0 +1,151 @@
+/**
+ * The partitioned cluster on this machine (issue 17 §6, first figures): a three-node NATS JetStream cluster on
+ * loopback (src/bus/local-nats-cluster.ts), `workers` engine worker processes (`crossmargin worker`), and the
+ * gateway's writer (ClusterWriter) in this process, `concurrency` writes in flight. Measures: accounts created per
+ * second and trades per second, each acknowledged only once applied by the owning worker (p50/p99 latency); the
+ * re-margin of every account after one market tick (until every account's published figures carry the new asOf);
+ * and the failover after SIGKILL of a worker (until a write to one of its partitions is applied). Skipped, with a
+ * result saying so, when nats-server is not installed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CrossmarginError } from '../src/core/errors.js';
+import { JetStreamBus } from '../src/bus/jetstream-bus.js';
+import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
+import { PartitionLeases } from '../src/bus/partition-leases.js';
+import type { ReportedFigures } from '../src/engine/live/live-engine.js';
+import { ClusterWriter } from '../src/server/cluster/cluster-writer.js';
+import type { BenchResult } from './bench-result.js';
+
+export interface ClusterBenchOptions {
+  readonly accounts?: number;
+  readonly trades?: number;
+  readonly workers?: number;
+  readonly partitions?: number;
+  readonly concurrency?: number;
+  readonly leaseMs?: number;
+}
+
+const market = (asOf: string, btc: number, eth: number) => ({ asOf, underlyings: { BTC: { index: btc, vol: { atm: 0.45 } }, ETH: { index: eth, vol: { atm: 0.65 } } }, fx: { USDC: 1 } });
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+/** Runs `count` jobs with at most `concurrency` in flight; returns each job's latency (ms) and the wall time. */
+async function inFlight(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ latencies: number[]; wallMs: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        await job(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { latencies: latencies.sort((a, b) => a - b), wallMs: performance.now() - started };
+}
+
+export async function benchCluster(options: ClusterBenchOptions = {}): Promise<BenchResult[]> {
+  const accounts = options.accounts ?? 20_000;
+  const trades = options.trades ?? 10_000;
+  const workerCount = options.workers ?? 2;
+  const partitions = options.partitions ?? 16;
+  const concurrency = options.concurrency ?? 64;
+  const leaseMs = options.leaseMs ?? 2_000;
+  if (natsServerBinary() === undefined) {
+    return [{ name: 'cluster-jetstream', workload: 'skipped: nats-server is not installed (apt-get install nats-server)', opsPerSecond: 0 }];
+  }
+  const cluster = await NatsCluster.start();
+  const workers: ChildProcess[] = [];
+  // The executable at the repository's root, from bench/ (sources) or dist/bench/ (built).
+  const bin = join(fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url)), 'bin', 'crossmargin.js');
+  let bus: JetStreamBus | undefined;
+  try {
+    bus = await JetStreamBus.open(cluster.servers, { partitions, replicas: 3, duplicateWindowMs: 10 * 60_000 });
+    for (let w = 0; w < workerCount; w++) {
+      workers.push(spawn('node', [bin, 'worker', '--nats', cluster.servers.join(','), '--partitions', String(partitions), '--lease-ms', String(leaseMs), '--id', `w${w + 1}`, '--idle-ms', '5'], { stdio: 'ignore' }));
+    }
+    const leases = new PartitionLeases(bus.leases, 'bench', leaseMs);
+    const owners = async (): Promise<string[]> => Promise.all(Array.from({ length: partitions }, async (_, p) => (await leases.read(p))?.owner ?? ''));
+    const settle = Date.now() + 60_000;
+    while (Date.now() < settle && new Set((await owners()).filter((o) => o !== '')).size < workerCount) await new Promise((r) => setTimeout(r, 100));
+    await bus.publishMarket(market('2025-09-23T12:00:00Z', 112_000, 4_160));
+    const writer = new ClusterWriter(bus, 60_000);
+    const id = (i: number): string => `acct-${i}`;
+    const universe = ['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', 'BTC_USDC-26DEC25-110000-C'];
+    const created = await inFlight(accounts, concurrency, async (i) => {
+      const r = await writer.write({ kind: 'account', accountId: id(i), document: { account: id(i), currency: 'USD', positions: [{ instrument: universe[i % 3]!, quantity: 1 + (i % 5) }], collateral: { USDC: 100_000 } } }, `open-${i}`);
+      if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: account ${id(i)} refused: ${r.code}`);
+    });
+    const traded = await inFlight(trades, concurrency, async (i) => {
+      const r = await writer.write({ kind: 'trade', accountId: id((i * 7919) % accounts), instrument: universe[i % 2]!, quantity: 1 }, `trade-${i}`);
+      if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: trade ${i} refused: ${r.code}`);
+    });
+    // One market tick moving both underlyings (every account is exposed to one): done when a sample of accounts spread over every
+    // partition all carry the new asOf (their partitions' owners re-margined and published them).
+    const asOf = '2025-09-23T12:01:00Z';
+    const sample = Array.from({ length: 256 }, (_, k) => id(Math.floor((k * accounts) / 256)));
+    const tickStart = performance.now();
+    await bus.publishMarket(market(asOf, 113_000, 4_200));
+    const pending = new Set(sample);
+    const tickDeadline = Date.now() + 120_000;
+    while (pending.size > 0 && Date.now() < tickDeadline) {
+      for (const a of [...pending]) if ((await bus.margin<ReportedFigures>(a))?.asOf === asOf) pending.delete(a);
+      if (pending.size > 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    const tickMs = performance.now() - tickStart;
+    // Failover: SIGKILL the first worker, then write to one of its partitions until applied.
+    const held = await owners();
+    const victim = Math.max(0, workers.findIndex((_, w) => held.includes(`w${w + 1}`)));
+    const victimPartitions = held.flatMap((o, p) => (o === `w${victim + 1}` ? [p] : []));
+    const victimAccount = Array.from({ length: accounts }, (_, i) => id(i)).find((a) => victimPartitions.includes(bus!.partitionOf(a)));
+    if (victimAccount === undefined) throw new CrossmarginError('INTERNAL', `bench: no account in the partitions of worker ${victim + 1} (${victimPartitions.join(', ')})`);
+    workers[victim]!.kill('SIGKILL');
+    const killedAt = performance.now();
+    await writer.write({ kind: 'trade', accountId: victimAccount, instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, 'failover-1');
+    const failoverMs = performance.now() - killedAt;
+    const setup = `a three-node NATS JetStream cluster on loopback (Debian's nats-server, streams and buckets ×3), ${workerCount} \`crossmargin worker\` processes (scenario-grid), ${partitions} partitions, the writer in the bench process with ${concurrency} writes in flight, each acknowledged once applied`;
+    return [
+      {
+        name: 'cluster-jetstream-writes',
+        workload: `${setup}: ${accounts.toLocaleString('en-US')} accounts created (one position each) then ${trades.toLocaleString('en-US')} trades; opsPerSecond = trades per second`,
+        opsPerSecond: trades / (traded.wallMs / 1000),
+        meanMs: traded.latencies.reduce((a, b) => a + b, 0) / traded.latencies.length,
+        extra: {
+          accounts,
+          accountsPerSecond: accounts / (created.wallMs / 1000),
+          tradesPerSecond: trades / (traded.wallMs / 1000),
+          tradeP50Ms: percentile(traded.latencies, 0.5),
+          tradeP99Ms: percentile(traded.latencies, 0.99),
+          workers: workerCount,
+          partitions,
+          concurrency,
+        },
+      },
+      {
+        name: 'cluster-jetstream-tick',
+        workload: `${setup}: one market tick moving BTC and ETH re-margins every account (${accounts.toLocaleString('en-US')}); timed from the publish until 256 sample accounts over every partition carry the new asOf in the margins bucket`,
+        opsPerSecond: accounts / (tickMs / 1000),
+        meanMs: tickMs,
+        extra: { tickMs, accounts },
+      },
+      {
+        name: 'cluster-jetstream-failover',
+        workload: `${setup}: SIGKILL of one worker, timed until a write to one of its partitions is applied by the other (lease ${leaseMs} ms)`,
+        opsPerSecond: 1000 / failoverMs,
+        meanMs: failoverMs,
+        extra: { failoverMs, leaseMs },
+      },
+    ];
+  } finally {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    await bus?.close();
+    await cluster.stop();
+  }
+}
