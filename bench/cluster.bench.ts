@@ -57,7 +57,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
   const workerCount = options.workers ?? 2;
   const partitions = options.partitions ?? 16;
   const concurrency = options.concurrency ?? 64;
-  const leaseMs = options.leaseMs ?? 2_000;
+  const leaseMs = options.leaseMs ?? 10_000;
   if (natsServerBinary() === undefined) {
     return [{ name: 'cluster-jetstream', workload: 'skipped: nats-server is not installed (apt-get install nats-server)', opsPerSecond: 0 }];
   }

@@ -94,10 +94,14 @@ export class JetStreamBus {
       await ensureStream(jsm, { ...common, name: STREAMS.events, subjects: ['cm.ev.*'] });
       const js = jetstream(nc);
       const kvm = new Kvm(js);
-      const margins = await kvm.create(BUCKETS.margins, { replicas: topology.replicas, history: 1 });
-      const leases = await kvm.create(BUCKETS.leases, { replicas: topology.replicas, history: 1 });
-      const progress = await kvm.create(BUCKETS.progress, { replicas: topology.replicas, history: 1 });
-      const outcomes = await kvm.create(BUCKETS.outcomes, { replicas: topology.replicas, history: 1, ttl: OUTCOME_TTL_MS });
+      // Every bucket is read through its stream's leader, not by direct get, which any replica may answer before it
+      // has caught up: a gateway reads an outcome or a margin right after the progress that covers it, and a lease
+      // must be read as it is. (Consistent reads over fast ones.)
+      const bucket = { replicas: topology.replicas, history: 1, allow_direct: false };
+      const margins = await kvm.create(BUCKETS.margins, bucket);
+      const leases = await kvm.create(BUCKETS.leases, bucket);
+      const progress = await kvm.create(BUCKETS.progress, bucket);
+      const outcomes = await kvm.create(BUCKETS.outcomes, { ...bucket, ttl: OUTCOME_TTL_MS });
       await agreeOnPartitions(leases, topology.partitions);
       return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes);
     } catch (error) {
