@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInput } from '../src/bus/cluster-input.js';
 import { JetStreamBus } from '../src/bus/jetstream-bus.js';
+import type { EventSink } from '../src/engine/live/engine-event.js';
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
+import { CollectedEvents } from '../src/server/cluster/collected-events.js';
 import { ClusterWriter } from '../src/server/cluster/cluster-writer.js';
 import { PartitionWorker } from '../src/server/cluster/partition-worker.js';
 import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
@@ -15,7 +17,7 @@ import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js'
 const available = natsServerBinary() !== undefined;
 const LEASE_MS = 10_000;
 const MARKET = { asOf: '2025-09-23T12:00:00Z', underlyings: { BTC: { index: 112_000, vol: { atm: 0.45 } }, ETH: { index: 4_160, vol: { atm: 0.65 } } }, fx: { USDC: 1 } };
-const engine = () => new LiveEngine({ model: 'scenario-grid', clock: { now: () => Date.parse(MARKET.asOf) }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink: { append: () => undefined } });
+const engine = (sink: EventSink = { append: () => undefined }) => new LiveEngine({ model: 'scenario-grid', clock: { now: () => Date.parse(MARKET.asOf) }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink });
 
 /** Steps a worker until stopped (a worker process's main loop). */
 function running(worker: PartitionWorker): () => Promise<void> {
@@ -52,8 +54,10 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     let now = 1_000_000;
     const gateway = await open();
     await gateway.publishMarket(MARKET);
-    const a = new PartitionWorker(await open(), { owner: 'worker-a', engine: engine(), leaseMs: LEASE_MS, now: () => now });
-    const b = new PartitionWorker(await open(), { owner: 'worker-b', engine: engine(), leaseMs: LEASE_MS, now: () => now });
+    const eventsA = new CollectedEvents();
+    const eventsB = new CollectedEvents();
+    const a = new PartitionWorker(await open(), { owner: 'worker-a', engine: engine(eventsA), leaseMs: LEASE_MS, now: () => now, events: eventsA });
+    const b = new PartitionWorker(await open(), { owner: 'worker-b', engine: engine(eventsB), leaseMs: LEASE_MS, now: () => now, events: eventsB });
     // The first steps share the partitions: each takes its fair share (a newcomer gets its share released to it).
     for (let i = 0; i < 4; i++) await Promise.all([a.step(), b.step()]);
     expect([a.partitions().length, b.partitions().length]).toEqual([4, 4]);
@@ -82,6 +86,24 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     expect(await writer.write(inputs[12]![0], inputs[12]![1])).toMatchObject({ ok: true, duplicate: true });
     // A refused input reports the engine's coded error.
     expect(await writer.write({ kind: 'trade', accountId: 'nobody', instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, 'bad-1')).toMatchObject({ ok: false, code: 'USAGE_INVALID' });
+    // An account that cannot carry its position, in a partition of worker B (so that B's death below makes A replay
+    // it): its events are published on its partition's event subject.
+    const thinId = Array.from({ length: 200 }, (_, k) => `thin-${k}`).find((id) => b.partitions().includes(gateway.partitionOf(id)))!;
+    expect(await writer.write({ kind: 'account', accountId: thinId, document: { account: thinId, currency: 'USD', positions: [], collateral: { USDC: 1_000 } } }, 'open-thin')).toMatchObject({ ok: true });
+    expect(await writer.write({ kind: 'trade', accountId: thinId, instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, 'trade-thin')).toMatchObject({ ok: true });
+    const thinEvents = async (): Promise<{ type: string; to?: string }[]> => {
+      const reader = gateway.eventReader<{ type: string; accountId?: string; to?: string }>(gateway.partitionOf(thinId), 1);
+      try {
+        return (await reader.read(10_000)).map((m) => m.body).filter((e) => e.accountId === thinId);
+      } finally {
+        await reader.close();
+      }
+    };
+    const thin = await thinEvents();
+    expect(thin.some((e) => e.type === 'state-transition' && e.to === 'liquidation')).toBe(true);
+    ids.push(thinId);
+    await reference.upsertAccount({ account: thinId, currency: 'USD', positions: [], collateral: { USDC: 1_000 } });
+    await reference.applyTrade(thinId, 'BTC_USDC-PERPETUAL', 1);
     const same = async () => {
       for (const id of ids) expect(await gateway.margin<ReportedFigures>(id), id).toEqual(reference.marginFigures(id));
     };
@@ -101,6 +123,10 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     expect(await writer.write({ kind: 'trade', accountId: moved, instrument: 'BTC_USDC-PERPETUAL', quantity: -1 }, `t2-${moved}`)).toMatchObject({ ok: true });
     await reference.applyTrade(moved, 'BTC_USDC-PERPETUAL', -1);
     await same();
+    // The new owner replayed the partitions it took (the thin account's among them): the same events under the same
+    // ids, not published twice.
+    expect(fromB).toContain(gateway.partitionOf(thinId));
+    expect(await thinEvents()).toEqual(thin);
     await stopA();
     await stopB();
   }, 120_000);

@@ -91,7 +91,8 @@ export class JetStreamBus {
       const common = { num_replicas: topology.replicas, storage: StorageType.File, retention: RetentionPolicy.Limits };
       await ensureStream(jsm, { ...common, name: STREAMS.inputs, subjects: ['cm.in.*'], duplicate_window: nanos(topology.duplicateWindowMs) });
       await ensureStream(jsm, { ...common, name: STREAMS.market, subjects: ['cm.market'] });
-      await ensureStream(jsm, { ...common, name: STREAMS.events, subjects: ['cm.ev.*'] });
+      // Events are deduplicated too: a new owner replaying a partition makes the same events under the same ids.
+      await ensureStream(jsm, { ...common, name: STREAMS.events, subjects: ['cm.ev.*'], duplicate_window: nanos(topology.duplicateWindowMs) });
       const js = jetstream(nc);
       const kvm = new Kvm(js);
       // Every bucket is read through its stream's leader, not by direct get, which any replica may answer before it
@@ -149,6 +150,30 @@ export class JetStreamBus {
    * new consumer from the next position it has not returned.
    */
   reader<T>(partition: number, fromSeq: number): PartitionReader<T> {
+    return this.logReader<T>(STREAMS.inputs, `cm.in.${partition}`, fromSeq);
+  }
+
+  /**
+   * Publishes events of accounts (engine events: state transitions, margin calls, liquidations) to their partitions'
+   * event subjects `cm.ev.<p>`, each under its id (repeats dropped within the window); events of no account (the
+   * market's) go to `cm.ev.market`.
+   */
+  async publishEvents(events: readonly { readonly id: string; readonly event: object }[]): Promise<void> {
+    await Promise.all(
+      events.map(({ id, event }) => {
+        const accountId = 'accountId' in event && typeof event.accountId === 'string' ? event.accountId : undefined;
+        const subject = `cm.ev.${accountId === undefined ? 'market' : this.partitionOf(accountId)}`;
+        return this.retried(`publishing event ${id}`, () => this.js.publish(subject, JSON.stringify(event), { msgID: id, timeout: 2_000 }));
+      }),
+    );
+  }
+
+  /** A reader of `partition`'s events ('market': the market's) from stream position `fromSeq` on. */
+  eventReader<T>(partition: number | 'market', fromSeq: number): PartitionReader<T> {
+    return this.logReader<T>(STREAMS.events, `cm.ev.${partition}`, fromSeq);
+  }
+
+  private logReader<T>(stream: string, subject: string, fromSeq: number): PartitionReader<T> {
     let next = Math.max(1, fromSeq);
     let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | undefined;
     const drop = async (): Promise<void> => {
@@ -158,9 +183,9 @@ export class JetStreamBus {
     };
     return {
       read: (max) =>
-        this.retried(`reading partition ${partition}`, async () => {
+        this.retried(`reading ${subject}`, async () => {
           try {
-            consumer ??= await this.js.consumers.get(STREAMS.inputs, { filter_subjects: `cm.in.${partition}`, opt_start_seq: next });
+            consumer ??= await this.js.consumers.get(stream, { filter_subjects: subject, opt_start_seq: next });
             const out: LoggedInput<T>[] = [];
             const wanted = Math.min(max, (await consumer.info(false)).num_pending);
             if (wanted === 0) return out;

@@ -2,8 +2,10 @@ import type { JetStreamBus, PartitionReader } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
 import { toCrossmarginError } from '../../core/errors.js';
+import type { EngineEvent } from '../../engine/live/engine-event.js';
 import type { LiveEngine } from '../../engine/live/live-engine.js';
 import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
+import type { CollectedEvents } from './collected-events.js';
 
 export interface PartitionWorkerOptions {
   /** This worker's id (the leases' owner). */
@@ -12,6 +14,8 @@ export interface PartitionWorkerOptions {
   readonly engine: LiveEngine;
   /** Lease time, ms (docs/scale-out.md: longer than a heartbeat plus the clock skew between workers). */
   readonly leaseMs: number;
+  /** The engine's event sink, when its events are to be published (`cm.ev.<partition>`). */
+  readonly events?: CollectedEvents;
   /** Inputs applied per partition per step. */
   readonly batch?: number;
   readonly now?: () => number;
@@ -70,8 +74,10 @@ export class PartitionWorker {
   private async applyMarket(): Promise<void> {
     const latest = await this.bus.latestMarket<MarketSnapshotFile>();
     if (latest === undefined || latest.seq <= this.marketSeq) return;
+    this.options.events?.take();
     const result = await this.options.engine.onMarket(latest.snapshot);
     this.marketSeq = latest.seq;
+    await this.bus.publishEvents(this.eventsOf(`market.${latest.seq}`));
     await this.inFlight(result.recomputed, (accountId) => this.publishMargin(accountId));
   }
 
@@ -117,6 +123,8 @@ export class PartitionWorker {
     if (inputs.length === 0) return;
     const touched = new Set<string>();
     const outcomes: [string, InputOutcome][] = [];
+    const events: { id: string; event: EngineEvent }[] = [];
+    this.options.events?.take();
     for (const input of inputs) {
       const parsed = ClusterInputSchema.safeParse(input.body);
       let outcome: InputOutcome;
@@ -128,6 +136,7 @@ export class PartitionWorker {
         touched.add(parsed.data.accountId);
       }
       outcomes.push([input.msgId, outcome]);
+      events.push(...this.eventsOf(input.msgId));
     }
     // Still the owner? A worker paused past its lease (a long GC, a stopped VM) must not write over its successor's
     // figures: the lease is renewed, by compare-and-set, before the batch's figures and progress are written. (The
@@ -140,6 +149,7 @@ export class PartitionWorker {
     owned.lease = renewed;
     // Outcomes and margins in flight together (independent keys; JetStream pipelines them), all stored before the
     // progress that tells a gateway the batch is applied.
+    await this.bus.publishEvents(events);
     await this.inFlight(outcomes, ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome));
     await this.inFlight([...touched], (accountId) => this.publishMargin(accountId));
     const last = inputs[inputs.length - 1]!.seq;
@@ -158,6 +168,20 @@ export class PartitionWorker {
       const e = toCrossmarginError(error);
       return { ok: false, code: e.code, message: e.message, field: e.field };
     }
+  }
+
+  /**
+   * The events the engine made since the last take, each with an id from what made it (`<input id>#<k>`, or
+   * `market.<seq>.<account>#<k>`): a replay by another owner makes the same ids, which the event stream drops.
+   */
+  private eventsOf(source: string): { id: string; event: EngineEvent }[] {
+    const counts = new Map<string, number>();
+    return (this.options.events?.take() ?? []).map((event) => {
+      const key = source.startsWith('market.') ? `${source}.${'accountId' in event ? event.accountId : ''}` : source;
+      const k = counts.get(key) ?? 0;
+      counts.set(key, k + 1);
+      return { id: `${key}#${k}`, event };
+    });
   }
 
   /** `work` on every item, at most 256 in flight (JetStream pipelines the writes; a bound keeps memory flat). */

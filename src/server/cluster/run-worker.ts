@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { JetStreamBus, type BusTopology } from '../../bus/jetstream-bus.js';
 import { LiveEngine } from '../../engine/live/live-engine.js';
+import { CollectedEvents } from './collected-events.js';
 import { PartitionWorker } from './partition-worker.js';
 
 export interface WorkerSettings {
@@ -32,8 +33,9 @@ export interface RunningWorker {
 export async function runWorker(settings: WorkerSettings): Promise<RunningWorker> {
   const bus = await JetStreamBus.open(settings.servers, settings.topology);
   const id = settings.id ?? `${hostname()}-${process.pid}`;
-  const engine = new LiveEngine({ model: settings.model, clock: { now: () => Date.now() }, staleAfterMs: settings.staleAfterMs, spikeBand: 0.25, sink: { append: () => undefined } });
-  const worker = new PartitionWorker(bus, { owner: id, engine, leaseMs: settings.leaseMs });
+  const events = new CollectedEvents();
+  const engine = new LiveEngine({ model: settings.model, clock: { now: () => Date.now() }, staleAfterMs: settings.staleAfterMs, spikeBand: 0.25, sink: events });
+  const worker = new PartitionWorker(bus, { owner: id, engine, leaseMs: settings.leaseMs, events });
   let stopped = false;
   let last = '';
   const loop = (async () => {
