@@ -63,6 +63,9 @@ describe.skipIf(!available)('JetStream bus on a three-node cluster', () => {
     expect(taken?.owner).toBe(loser.owner);
     expect(await winner.renew(renewed!)).toBeUndefined();
     expect(await winner.read(5)).toMatchObject({ owner: loser.owner });
+    // Heartbeats: each live worker once, however often it writes while the keys are listed; an expired one is gone.
+    await Promise.all([a.heartbeat(), b.heartbeat(), ...Array.from({ length: 20 }, () => a.heartbeat()), a.liveOwners(), b.liveOwners()]);
+    expect(await Promise.all([a.liveOwners(), ...Array.from({ length: 5 }, () => Promise.all([a.heartbeat(), b.liveOwners()]).then(([, l]) => l))])).toEqual(Array(6).fill(['worker-a', 'worker-b']));
     // A clean release frees it at once.
     expect(await loser.release(taken!)).toBe(true);
     expect(await winner.acquire(5)).toMatchObject({ owner: winner.owner });

@@ -76,16 +76,20 @@ export class PartitionLeases {
     await this.kv.put(`w.${this.owner}`, JSON.stringify({ owner: this.owner, expiresAt: this.now() + this.leaseMs } satisfies Lease));
   }
 
-  /** Workers whose heartbeat has not expired, this one included once it has sent one. */
+  /**
+   * Workers whose heartbeat has not expired, this one included once it has sent one, each once: the bucket's key
+   * listing repeats a key written while it runs (seen as a fair share of 3 with two workers, and partitions flapping
+   * between them, each flap a replay of the partition's log).
+   */
   async liveOwners(): Promise<string[]> {
-    const live: string[] = [];
+    const live = new Set<string>();
     for await (const key of await this.kv.keys('w.*')) {
       const entry = await this.kv.get(key);
       if (entry === null || entry.operation !== 'PUT') continue;
       const lease = entry.json<Lease>();
-      if (lease.expiresAt > this.now()) live.push(lease.owner);
+      if (lease.expiresAt > this.now()) live.add(lease.owner);
     }
-    return live.sort();
+    return [...live].sort();
   }
 
   /** The lease of `partition` as stored, or undefined. */
