@@ -73,6 +73,7 @@ import type {
 } from './live-engine-types.js';
 import { selectAccounts } from './select-accounts.js';
 import { fastWhatIf } from './what-if.js';
+import { lazyProperty } from './lazy-property.js';
 import type { SpikeState } from './spike-guard.js';
 
 export type {
@@ -1128,49 +1129,10 @@ function expiredError(spec: InstrumentSpec, field: string, asOf: string): Crossm
 /**
  * `fields` with a `result` made on first read and kept (an enumerable property, so JSON sees it): reading an
  * account's state costs no explanation; the explained MarginResult is made when someone looks at it.
- *
- * The accessor is one shared function that finds its maker under a non-enumerable symbol: V8 keeps an object's
- * accessors in its hidden class, so a fresh closure per object made a new hidden class on every call — on the
- * what-if path that was kilobytes per call promoted to the old generation and a third of the time in GC.
+ * (lazy-property.ts: one shared getter, no hidden class per object.)
  */
 function lazyResult<T extends object>(fields: T, explain: () => MarginResult): T & { readonly result: MarginResult } {
   return lazyProperty(fields, 'result', explain) as T & { readonly result: MarginResult };
-}
-
-/** Makers of lazy properties, by property name, on the object (not enumerable: JSON and equality ignore them). */
-const LAZY = Symbol('lazy properties');
-
-type LazyHost = { [LAZY]?: Record<string, { make: (() => unknown) | undefined; made: unknown }> };
-
-/** One getter per property name, shared by every object: see lazyResult. */
-const LAZY_GETTERS = new Map<string, () => unknown>();
-
-function lazyGetter(name: string): () => unknown {
-  let getter = LAZY_GETTERS.get(name);
-  if (getter === undefined) {
-    getter = function (this: LazyHost): unknown {
-      const slot = this[LAZY]![name]!;
-      if (slot.make !== undefined) {
-        slot.made = slot.make();
-        slot.make = undefined;
-      }
-      return slot.made;
-    };
-    LAZY_GETTERS.set(name, getter);
-  }
-  return getter;
-}
-
-/** Defines `name` on `target` as an enumerable property made by `make` on first read and kept. */
-function lazyProperty<T extends object>(target: T, name: string, make: () => unknown): T {
-  const host = target as T & LazyHost;
-  let slots = host[LAZY];
-  if (slots === undefined) {
-    slots = {};
-    Object.defineProperty(host, LAZY, { value: slots, enumerable: false });
-  }
-  slots[name] = { make, made: undefined };
-  return Object.defineProperty(target, name, { enumerable: true, configurable: true, get: lazyGetter(name) });
 }
 
 function isSnapshot(input: MarketSnapshot | MarketUpdateFile): input is MarketSnapshot {
