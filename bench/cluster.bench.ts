@@ -71,7 +71,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     for (let w = 0; w < workerCount; w++) {
       workers.push(spawn('node', [bin, 'worker', '--nats', cluster.servers.join(','), '--partitions', String(partitions), '--lease-ms', String(leaseMs), '--id', `w${w + 1}`, '--idle-ms', '5'], { stdio: 'ignore' }));
     }
-    const leases = new PartitionLeases(bus.leases, 'bench', leaseMs);
+    const leases = new PartitionLeases(bus.leaseBucket, 'bench', leaseMs);
     const owners = async (): Promise<string[]> => Promise.all(Array.from({ length: partitions }, async (_, p) => (await leases.read(p))?.owner ?? ''));
     const settle = Date.now() + 60_000;
     while (Date.now() < settle && new Set((await owners()).filter((o) => o !== '')).size < workerCount) await new Promise((r) => setTimeout(r, 100));

@@ -48,8 +48,8 @@ describe.skipIf(!available)('JetStream bus on a three-node cluster', () => {
 
   it('leases: of two workers racing, one owns a partition; the other takes it only once it expires, and the first cannot renew', async () => {
     let now = 1_000_000;
-    const a = new PartitionLeases(bus.leases, 'worker-a', 10_000, () => now);
-    const b = new PartitionLeases(bus.leases, 'worker-b', 10_000, () => now);
+    const a = new PartitionLeases(bus.leaseBucket, 'worker-a', 10_000, () => now);
+    const b = new PartitionLeases(bus.leaseBucket, 'worker-b', 10_000, () => now);
     const [la, lb] = await Promise.all([a.acquire(5), b.acquire(5)]);
     expect([la, lb].filter((l) => l !== undefined)).toHaveLength(1);
     const [winner, loser, held] = la !== undefined ? [a, b, la] : [b, a, lb!];

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { CrossmarginError } from '../core/errors.js';
 import { partitionOf } from './partition-of.js';
@@ -63,6 +63,17 @@ export interface PublishedInput {
 
 const nanos = (ms: number): number => ms * 1_000_000;
 
+/** A key-value bucket and a listing of its keys that needs no consumer (PartitionLeases; see JetStreamBus.keysOf). */
+export interface ListedBucket {
+  readonly kv: KV;
+  keys(filter: string): Promise<string[]>;
+}
+
+/** How long a consumer's creation may take before a read goes message by message for the round, ms (logReader). */
+const CONSUMER_CREATE_MS = 1_500;
+/** Messages read one by one in a round without a consumer (each is a request to the stream leader). */
+const MESSAGE_READ_MAX = 100;
+
 /** A connection to the cluster's streams and buckets. */
 export class JetStreamBus {
   private constructor(
@@ -74,6 +85,8 @@ export class JetStreamBus {
     readonly leases: KV,
     private readonly progress: KV,
     private readonly outcomes: KV,
+    /** The client for consumer creation, with a short timeout (logReader). */
+    private readonly jsQuick: JetStreamClient,
     /** How long a write is retried through a node failure before it is refused, ms. */
     private readonly retryMs = 20_000,
   ) {}
@@ -104,11 +117,28 @@ export class JetStreamBus {
       const progress = await kvm.create(BUCKETS.progress, bucket);
       const outcomes = await kvm.create(BUCKETS.outcomes, { ...bucket, ttl: OUTCOME_TTL_MS });
       await agreeOnPartitions(leases, topology.partitions);
-      return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes);
+      return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes, jetstream(nc, { timeout: CONSUMER_CREATE_MS }));
     } catch (error) {
       await nc.close();
       throw error instanceof CrossmarginError ? error : new CrossmarginError('INTERNAL', `NATS JetStream: ${(error as Error).message}`, { field: 'nats', cause: error });
     }
+  }
+
+  /** The leases bucket with its key listing (PartitionLeases). */
+  get leaseBucket(): ListedBucket {
+    return { kv: this.leases, keys: (filter) => this.keysOf(BUCKETS.leases, filter) };
+  }
+
+  /**
+   * Keys of `bucket` matching `filter` (a subject pattern: `w.*`), from its stream's subject counts: one request to
+   * the stream's leader. Not the client's kv.keys(), which makes an ordered consumer, and on nats-server 2.9 such a
+   * consumer's creation fails about one time in three for minutes after a node is lost (logReader). A key whose last
+   * entry is a delete is listed too: read it to know.
+   */
+  async keysOf(bucket: string, filter: string): Promise<string[]> {
+    const prefix = `$KV.${bucket}.`;
+    const info = await this.jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}${filter}` });
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
   }
 
   partitionOf(accountId: string): number {
@@ -173,6 +203,13 @@ export class JetStreamBus {
     return this.logReader<T>(STREAMS.events, `cm.ev.${partition}`, fromSeq);
   }
 
+  /**
+   * Reads `subject` of `stream` in order from `fromSeq` on through an ordered consumer kept between reads. A
+   * consumer is made with a short timeout (CONSUMER_CREATE_MS): on nats-server 2.9 (Debian bookworm's), after a node
+   * is lost, about one creation in three is placed on the dead node and never answers, for minutes; a read whose
+   * consumer cannot be made reads that round message by message instead (the stream leader's message API, which
+   * answers once a new leader is elected), and the next read tries a consumer again.
+   */
   private logReader<T>(stream: string, subject: string, fromSeq: number): PartitionReader<T> {
     let next = Math.max(1, fromSeq);
     let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>> | undefined;
@@ -181,18 +218,28 @@ export class JetStreamBus {
       consumer = undefined;
       await c?.delete().catch(() => undefined);
     };
+    const read = async (max: number): Promise<LoggedInput<T>[]> => {
+      if (consumer === undefined) {
+        try {
+          consumer = await this.jsQuick.consumers.get(stream, { filter_subjects: subject, opt_start_seq: next });
+        } catch {
+          return this.readByMessage<T>(stream, subject, next, Math.min(max, MESSAGE_READ_MAX));
+        }
+      }
+      const out: LoggedInput<T>[] = [];
+      const wanted = Math.min(max, (await consumer.info(false)).num_pending);
+      if (wanted === 0) return out;
+      for await (const m of await consumer.fetch({ max_messages: wanted, expires: 2_000 })) {
+        out.push({ seq: m.seq, msgId: m.headers?.get('Nats-Msg-Id') ?? '', body: m.json<T>() });
+        if (out.length >= wanted) break;
+      }
+      return out;
+    };
     return {
       read: (max) =>
         this.retried(`reading ${subject}`, async () => {
           try {
-            consumer ??= await this.js.consumers.get(stream, { filter_subjects: subject, opt_start_seq: next });
-            const out: LoggedInput<T>[] = [];
-            const wanted = Math.min(max, (await consumer.info(false)).num_pending);
-            if (wanted === 0) return out;
-            for await (const m of await consumer.fetch({ max_messages: wanted, expires: 2_000 })) {
-              out.push({ seq: m.seq, msgId: m.headers?.get('Nats-Msg-Id') ?? '', body: m.json<T>() });
-              if (out.length >= wanted) break;
-            }
+            const out = await read(max);
             if (out.length > 0) next = out[out.length - 1]!.seq + 1;
             return out;
           } catch (error) {
@@ -202,6 +249,20 @@ export class JetStreamBus {
         }),
       close: drop,
     };
+  }
+
+  /** Up to `max` messages of `subject` from `fromSeq` on, one stream-message request each (no consumer). */
+  private async readByMessage<T>(stream: string, subject: string, fromSeq: number, max: number): Promise<LoggedInput<T>[]> {
+    const out: LoggedInput<T>[] = [];
+    let seq = fromSeq;
+    while (out.length < max) {
+      // nats-server ≥ 2.9 takes next_by_subj on this API too; the client types it for direct gets only.
+      const m = await this.jsm.streams.getMessage(stream, { seq, next_by_subj: subject } as unknown as MsgRequest);
+      if (m === null) break;
+      out.push({ seq: m.seq, msgId: m.header?.get('Nats-Msg-Id') ?? '', body: m.json<T>() });
+      seq = m.seq + 1;
+    }
+    return out;
   }
 
   /** `work` retried with backoff until it succeeds or `retryMs` have passed (then a coded error naming `what`). */

@@ -1,4 +1,5 @@
 import type { KV } from '@nats-io/kv';
+import type { ListedBucket } from './jetstream-bus.js';
 
 /** A lease as the bucket holds it: who owns the partition until when (epoch ms, the owner's clock). */
 export interface Lease {
@@ -22,12 +23,16 @@ export interface HeldLease extends Lease {
  * between workers plus a heartbeat (docs/scale-out.md: lease 10 s, heartbeat 2 s by default).
  */
 export class PartitionLeases {
+  private readonly kv: KV;
+
   constructor(
-    private readonly kv: KV,
+    private readonly bucket: ListedBucket,
     readonly owner: string,
     private readonly leaseMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.kv = bucket.kv;
+  }
 
   /** Takes `partition` when it is free or its lease has expired (or renews it when this worker holds it). */
   async acquire(partition: number): Promise<HeldLease | undefined> {
@@ -77,13 +82,13 @@ export class PartitionLeases {
   }
 
   /**
-   * Workers whose heartbeat has not expired, this one included once it has sent one, each once: the bucket's key
-   * listing repeats a key written while it runs (seen as a fair share of 3 with two workers, and partitions flapping
-   * between them, each flap a replay of the partition's log).
+   * Workers whose heartbeat has not expired, this one included once it has sent one, each once (a key listing by a
+   * consumer repeats a key written while it runs: seen as a fair share of 3 with two workers, and partitions
+   * flapping between them, each flap a replay of the partition's log).
    */
   async liveOwners(): Promise<string[]> {
     const live = new Set<string>();
-    for await (const key of await this.kv.keys('w.*')) {
+    for (const key of await this.bucket.keys('w.*')) {
       const entry = await this.kv.get(key);
       if (entry === null || entry.operation !== 'PUT') continue;
       const lease = entry.json<Lease>();

@@ -6,6 +6,9 @@ import { parseWithSchema } from '../../core/validate.js';
 /** A write the cluster has applied: where it is in its partition's log, and its outcome. */
 export type AppliedWrite = PublishedInput & InputOutcome;
 
+/** How often a waiting write reads its partition's progress besides the watch, ms (appliedBy). */
+const POLL_MS = 250;
+
 /**
  * The gateway's write path (issue 17 §2): an input is published to its account's partition log and acknowledged to
  * the caller only once the partition's owner has applied it durably (its recorded progress reaches the input's log
@@ -52,23 +55,33 @@ export class ClusterWriter {
     this.watching = undefined;
   }
 
-  /** True once `partition`'s progress reaches `seq`, false after the timeout. */
+  /**
+   * True once `partition`'s progress reaches `seq`, false after the timeout. The progress bucket's watch tells at
+   * once; while a write waits, its partition's progress is also read every POLL_MS, because the watch is an ordered
+   * consumer, and after a NATS node is lost it can stay silent for minutes (nats-server 2.9: see
+   * JetStreamBus.logReader). The read goes to the bucket's stream leader, which a new election restores.
+   */
   private appliedBy(partition: number, seq: number): Promise<boolean> {
     if ((this.applied.get(partition) ?? 0) >= seq) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const waiter = {
-        partition,
-        seq,
-        done: () => {
-          clearTimeout(timer);
-          this.waiting.delete(waiter);
-          resolve(true);
-        },
-      };
-      const timer = setTimeout(() => {
+      const finish = (applied: boolean): void => {
+        clearTimeout(timer);
+        clearInterval(poll);
         this.waiting.delete(waiter);
-        resolve(false);
-      }, this.timeoutMs);
+        resolve(applied);
+      };
+      const waiter = { partition, seq, done: () => finish(true) };
+      const timer = setTimeout(() => finish(false), this.timeoutMs);
+      let reading = false;
+      const poll = setInterval(() => {
+        if (reading) return;
+        reading = true;
+        this.bus
+          .appliedSeq(partition)
+          .then((applied) => this.progressed(partition, applied))
+          .catch(() => undefined)
+          .finally(() => (reading = false));
+      }, POLL_MS);
       this.waiting.add(waiter);
     });
   }

@@ -49,7 +49,7 @@ export class PartitionWorker {
     private readonly bus: JetStreamBus,
     private readonly options: PartitionWorkerOptions,
   ) {
-    this.leases = new PartitionLeases(bus.leases, options.owner, options.leaseMs, options.now);
+    this.leases = new PartitionLeases(bus.leaseBucket, options.owner, options.leaseMs, options.now);
   }
 
   /** Partitions owned now, ascending. */
