@@ -338,6 +338,42 @@ export class JetStreamBus {
     return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<T>();
   }
 
+  /**
+   * The current margins of up to `limit` accounts, in key order, with the account ids: the bucket's keys from its
+   * stream's subjects (keysOf), then each entry read. For overviews of a demo-sized book; a venue's millions of
+   * accounts are read by id.
+   */
+  async listMargins<T>(limit: number): Promise<{ accountId: string; margin: T }[]> {
+    const keys = (await this.retried('listing margins', () => this.keysOf(BUCKETS.margins, 'a.*'))).sort().slice(0, limit);
+    const out = await Promise.all(
+      keys.map(async (key) => {
+        const entry = await this.retried(`reading ${key}`, () => this.margins.get(key));
+        return entry === null || entry.operation !== 'PUT' ? undefined : { accountId: Buffer.from(key.slice(2), 'base64url').toString('utf8'), margin: entry.json<T>() };
+      }),
+    );
+    return out.filter((m) => m !== undefined);
+  }
+
+  /**
+   * Calls `onEvent(partition, event)` for every event published from now on ('market' for the market's), until the
+   * returned stop is called: a plain subscription to the event subjects, which JetStream's publishes also reach (the
+   * live feed of a gateway's WebSocket; the stream keeps them for reads from a position).
+   */
+  subscribeEvents(onEvent: (partition: number | 'market', event: unknown) => void): () => void {
+    const subscription = this.nc.subscribe('cm.ev.*', {
+      callback: (error, message) => {
+        if (error !== null) return;
+        const tail = message.subject.slice('cm.ev.'.length);
+        try {
+          onEvent(tail === 'market' ? 'market' : Number(tail), message.json());
+        } catch {
+          // A message that is not JSON is not an event of this cluster's: skipped.
+        }
+      },
+    });
+    return () => subscription.unsubscribe();
+  }
+
   async deleteMargin(accountId: string): Promise<void> {
     await this.retried(`deleting the margin of ${accountId}`, () => this.margins.delete(accountKey(accountId)));
   }

@@ -9,17 +9,11 @@ import type { EventRecord } from '../store/store.js';
 import {
   AccountIdParamsSchema,
   AccountSchema,
-  ApiKeySchema,
-  AuditQuerySchema,
-  AuditSchema,
   CollateralListSchema,
   CreateAccountBodySchema,
-  CreatedKeySchema,
-  CreateKeyBodySchema,
   EventSchema,
   EventsQuerySchema,
   HealthSchema,
-  KeyIdParamsSchema,
   LiquidationPlanViewSchema,
   LiveMarginSchema,
   MarketPushResultSchema,
@@ -39,6 +33,7 @@ import {
 } from './api-schemas.js';
 import { canSeeAccount, requireRole } from './authenticate.js';
 import type { MarginService } from './margin-service.js';
+import { registerKeyRoutes } from './key-routes.js';
 import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin, wireWhatIf } from './route-helpers.js';
 
 export interface ApiRouteDeps {
@@ -232,30 +227,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
       .slice(0, q.limit);
   });
 
-  app.get('/audit', { schema: { tags: ['audit'], querystring: AuditQuerySchema, response: { 200: z.array(AuditSchema), ...errors } } }, async (request) => {
-    requireRole(principalOf(request), ['admin', 'risk-officer'], 'read the audit log');
-    return service.store.listAudit(request.query);
-  });
-
-  // ---- API keys (admin) --------------------------------------------------------------------------------------
-
-  app.post('/keys', { schema: { tags: ['keys'], body: CreateKeyBodySchema, response: { 201: CreatedKeySchema, ...errors } } }, async (request, reply) => {
-    const p = principalOf(request);
-    requireRole(p, ['admin'], 'manage API keys');
-    return reply.code(201).send(await service.createKey(request.body, actor(p)));
-  });
-
-  app.get('/keys', { schema: { tags: ['keys'], response: { 200: z.array(ApiKeySchema), ...errors } } }, async (request) => {
-    requireRole(principalOf(request), ['admin'], 'manage API keys');
-    return service.store.listApiKeys();
-  });
-
-  app.delete('/keys/:id', { schema: { tags: ['keys'], params: KeyIdParamsSchema, response: { 200: ApiKeySchema, ...errors } } }, async (request) => {
-    const p = principalOf(request);
-    requireRole(p, ['admin'], 'manage API keys');
-    const record = await service.revokeKey(request.params.id, actor(p));
-    return record;
-  });
+  registerKeyRoutes(root, { store: service.store, createKey: (input, by) => service.createKey(input, by), revokeKey: (id, by) => service.revokeKey(id, by) });
 }
 
 /**

@@ -1,66 +1,26 @@
-import { helmetHeaders } from './helmet-headers.js';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import {
-  hasZodFastifySchemaValidationErrors,
-  isResponseSerializationError,
-  jsonSchemaTransform,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
-import { CrossmarginError } from '../core/errors.js';
+import type { FastifyInstance } from 'fastify';
 import type { LiveEngine } from '../engine/live/live-engine.js';
-import type { Store } from '../store/store.js';
 import { registerApiRoutes } from './api-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
-import { isDashboardPath, registerDashboard } from './dashboard-static.js';
+import { registerDashboard } from './dashboard-static.js';
+import { EngineHost } from './engine-host.js';
+import { buildHttpFace, type HttpFaceOptions } from './http-face.js';
 import { registerLabRoutes } from './lab-routes.js';
 import { LabRunner } from './lab-runner.js';
 import { LiquidationDriver, type LiquidationDriverOptions } from './liquidation-driver.js';
-import { WindowLimiter } from './window-limiter.js';
-import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
-import { EngineHost } from './engine-host.js';
-import type { ActiveParameterSet } from './restore-engine.js';
-import { firstPath, hasNulCharacter } from './first-path.js';
-import { redactingLoggerOption, redactSecrets } from './log-redaction.js';
 import { DEFAULT_ADMISSION, MarginService, type AdmissionPolicy } from './margin-service.js';
+import type { ActiveParameterSet } from './restore-engine.js';
 import { registerStreamRoute } from './stream-route.js';
-import { CHECK_RESPONSES_ENV, responseSerializerCompiler } from './response-serializer.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The verified API key of the request (undefined on public routes). */
-    principal: Principal | undefined;
-  }
-}
+export { DEFAULT_LIMITS, type ServerLimits } from './http-face.js';
 
-export interface ServerLimits {
-  /** Largest request body, bytes (413 beyond). */
-  readonly bodyLimit: number;
-  /** Requests per verified API key per `rateWindowMs`. */
-  readonly rateLimit: number;
-  /**
-   * Requests without a valid key (none, malformed, unknown, revoked, wrong secret) per client address per
-   * `rateWindowMs`; past it the address gets 429 without its keys being checked, valid ones included.
-   */
-  readonly authFailureLimit: number;
-  readonly rateWindowMs: number;
-}
-
-export const DEFAULT_LIMITS: ServerLimits = { bodyLimit: 1024 * 1024, rateLimit: 600, authFailureLimit: 30, rateWindowMs: 60_000 };
-
-export interface BuildServerOptions {
-  readonly store: Store;
+export interface BuildServerOptions extends HttpFaceOptions {
   /** The running engine, or a host that lets it be rebuilt when a parameter set is activated. */
   readonly engine: LiveEngine | EngineHost;
   /** Rebuilds the engine from the store (start-service passes restoreEngine); without it activation does not swap. */
   readonly rebuildEngine?: (active?: ActiveParameterSet) => Promise<LiveEngine>;
   /** Model id of the engine, reported by /healthz and used to know when an activation concerns it. */
   readonly model?: string;
-  /** pino logger options or instance; default: no logging (tests). API keys are redacted (log-redaction.ts). */
-  readonly logger?: boolean | FastifyBaseLogger | Record<string, unknown>;
-  readonly limits?: Partial<ServerLimits>;
   /** Admission limits (largest quantity and balance, fill-price band); docs/service.md "Admission". */
   readonly admission?: Partial<AdmissionPolicy>;
   /** Built dashboard to serve at `/` (default dist/web of the package). */
@@ -71,224 +31,19 @@ export interface BuildServerOptions {
    * signal (the state and event only). `crossmargin serve` turns it on.
    */
   readonly liquidation?: LiquidationDriverOptions | undefined;
-  /**
-   * Check every answer against its response schema (response-serializer.ts). Default: on when the environment has
-   * CROSSMARGIN_CHECK_RESPONSES=1 (the test suite), off in service.
-   */
-  readonly checkResponses?: boolean;
 }
 
 /**
- * The dashboard and swagger UI load scripts, styles, fonts and images only from the service itself (Vite bundles
- * everything). Styles allow 'unsafe-inline' because ECharts and swagger UI render markup with style attributes;
- * scripts never run inline. `connect-src 'self'` covers fetch and the same-origin WebSocket. No
- * upgrade-insecure-requests: the service is plain HTTP unless a proxy in front terminates TLS.
- */
-const CONTENT_SECURITY_POLICY = {
-  defaultSrc: ["'self'"],
-  baseUri: ["'self'"],
-  connectSrc: ["'self'"],
-  fontSrc: ["'self'", 'data:'],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
-  imgSrc: ["'self'", 'data:'],
-  objectSrc: ["'none'"],
-  scriptSrc: ["'self'"],
-  scriptSrcAttr: ["'none'"],
-  styleSrc: ["'self'", "'unsafe-inline'"],
-};
-
-/**
- * The key a request presents: `Authorization: Bearer <key>`, or on `/stream` the `cmk.<key>` WebSocket sub-protocol
- * (browsers cannot set other headers on a WebSocket). A key in the URL is refused: URLs end up in logs and histories.
- */
-function requestKey(headers: FastifyRequest['headers'], path: string, query: unknown): string | undefined {
-  const bearer = bearerKey(headers.authorization);
-  if (path !== '/stream') return bearer;
-  if (typeof query === 'object' && query !== null && 'key' in query) {
-    throw new CrossmarginError('UNAUTHENTICATED', `an API key in the URL (?key=) is refused, as URLs are logged: offer the WebSocket sub-protocols "${STREAM_PROTOCOL}" and "cmk.<key>"`, { field: 'key' });
-  }
-  const offered = protocolKey(headers['sec-websocket-protocol']);
-  if (offered !== undefined && !(headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim() === STREAM_PROTOCOL)) {
-    throw new CrossmarginError('UNAUTHENTICATED', `offer the sub-protocol "${STREAM_PROTOCOL}" with "cmk.<key>" (it is the one the server answers with)`, { field: 'sec-websocket-protocol' });
-  }
-  return bearer ?? offered;
-}
-
-/** A request string holding a NUL character, refused naming where (params, querystring, body, url) and the field. */
-function nulRefusal(where: string, at: string): CrossmarginError {
-  return new CrossmarginError('SCHEMA_INVALID', `${where}: ${at}: must not contain a NUL character`, { field: at === '(root)' ? where : at, details: { location: where } });
-}
-
-/** Routes that need no key: health, the API documentation and the dashboard's static files. */
-function isPublic(url: string): boolean {
-  return url === '/healthz' || url === '/docs' || url.startsWith('/docs/') || isDashboardPath(url);
-}
-
-/**
- * The HTTP/WebSocket face of the margin service (docs/service.md). Zod schemas validate every request and generate
- * the OpenAPI document (`/docs/json`, UI at `/docs`); errors leave as coded CrossmarginError bodies.
+ * The single-process margin service over HTTP/WebSocket (docs/service.md): the shared face (http-face.ts: validation,
+ * OpenAPI, errors, security headers, authentication) with the engine's routes, the dashboard and its data, the lab,
+ * the liquidation driver and the event stream.
  */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const app = Fastify({
-    bodyLimit: limits.bodyLimit,
-    ...redactingLoggerOption(options.logger ?? false),
-    // Stop accepting at close, but let requests in flight finish (graceful shutdown).
-    return503OnClosing: true,
-    // URL errors found before routing (an undecodable path, an over-long path parameter) never reach the error
-    // handler: answer them with a coded body too, naming no internals.
-    frameworkErrors: (error, _request, reply) => {
-      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'url: a path parameter is too long' : 'url: the path cannot be decoded';
-      // The reply of a framework error is untyped at this point (no route, no schema).
-      const raw = reply as unknown as { code(status: number): { send(body: unknown): void } };
-      raw.code(status).send(new CrossmarginError('USAGE_INVALID', message, { field: 'url', details: { reason: error.code } }).toJSON());
-    },
-  });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(responseSerializerCompiler(options.checkResponses ?? process.env[CHECK_RESPONSES_ENV] === '1'));
-  app.decorateRequest('principal', undefined);
-
+  const app = await buildHttpFace(options);
   const host = options.engine instanceof EngineHost ? options.engine : new EngineHost(options.engine);
   const service = new MarginService(options.store, host, options.rebuildEngine, options.model, { ...DEFAULT_ADMISSION, ...options.admission });
-  const verifier = new KeyVerifier(options.store);
-  // The two rate limits (window-limiter.ts): failed authentications per client address, requests per verified key.
-  const authFailures = new WindowLimiter(limits.authFailureLimit, limits.rateWindowMs);
-  const keyRequests = new WindowLimiter(limits.rateLimit, limits.rateWindowMs);
   // start-service pushes feeds through the same service (same ordering, same audit) as the routes.
   app.decorate('marginService', service);
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof CrossmarginError) {
-      // A non-finite figure met by the response serialiser (finiteJson): a model produced it, the log says where.
-      if ((error as CrossmarginError & { serialization?: unknown }).serialization !== undefined) request.log.error({ field: error.field }, 'non-finite figure in a response');
-      if (error.code === 'INTERNAL') {
-        // Logged in full server-side; the client gets no internal message (a database's text, a stack).
-        request.log.error({ err: error }, 'internal error');
-        return reply.code(500).send(new CrossmarginError('INTERNAL', 'Internal error').toJSON());
-      }
-      return reply.code(error.httpStatus).send(error.toJSON());
-    }
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const where = error.validationContext ?? 'body';
-      const first = error.validation[0];
-      const field = (first?.instancePath ?? '').split('/').filter((p) => p !== '').join('.');
-      const shown = field === '' ? `${where} (root)` : field;
-      const e = new CrossmarginError('SCHEMA_INVALID', `${where}: ${shown}: ${first?.message ?? 'invalid'}`, {
-        field: field === '' ? where : field,
-        details: { location: where, issues: error.validation.map((v) => ({ path: v.instancePath.split('/').filter((p) => p !== '').join('.'), message: v.message })) },
-      });
-      return reply.code(e.httpStatus).send(e.toJSON());
-    }
-    if (isResponseSerializationError(error)) {
-      request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema');
-      return reply.code(500).send(new CrossmarginError('INTERNAL', 'Internal error').toJSON());
-    }
-    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) {
-      // fastify's own client errors (bad JSON, body too large, wrong content type, rate limited): keep their status,
-      // give them the coded body of the nearest catalogue code.
-      const code = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'JSON_MALFORMED' : 'USAGE_INVALID';
-      return reply.code(status).send(new CrossmarginError(code, error.message, { details: { reason: error.code ?? 'client-error' } }).toJSON());
-    }
-    request.log.error({ err: error }, 'unexpected error');
-    // Never leak a stack or an internal message to the client.
-    return reply.code(500).send(new CrossmarginError('INTERNAL', 'Internal error').toJSON());
-  });
-
-  // Security headers on every answer (the dashboard, /docs and the API alike), set first by the one onRequest hook
-  // below so that 400, 401 and 429 answers carry them too. helmet computes them once (helmet-headers.ts): they do not
-  // depend on the request, and @fastify/helmet would run helmet's middleware, and two hooks of its own, on every
-  // request. Through fastify's own header list, not the raw response's setHeader: node then checks each header once,
-  // when the answer is written, instead of twice.
-  const securityHeaders = Object.fromEntries(helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } }));
-
-  // A coded 404 instead of fastify's default, which logs and answers the full URL (query and all): a key pasted into
-  // a path or query must not reach the log through it.
-  app.setNotFoundHandler((request) => {
-    throw new CrossmarginError('NOT_FOUND', `no route ${request.method} ${redactSecrets(request.url.split('?')[0] ?? '')}`, { field: 'url' });
-  });
-
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'crossmargin margin service', version: '0.1.0', description: 'Accounts, positions, collateral and market data in; margins, margin calls and liquidation signals out.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer cmk_…' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  // The only sub-protocol ever selected is crossmargin.v1: ws would otherwise echo the first offered one, which may
-  // be the `cmk.<key>` protocol carrying the key.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) } });
-
-  // No NUL character in any request string: PostgreSQL text cannot hold one, and no name or key needs one. A JSON body
-  // can carry one only as the escape \u0000 (JSON refuses the raw character), so the body's text is searched, and only
-  // a body containing it is walked for the field's path; the URL is searched in the onRequest hook below. (Each
-  // fastify hook costs every request its runner: issue 15 measured the three hooks this replaces at a sixth of a
-  // what-if request's server time.)
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parseJson(request, body as string, (error: Error | null, parsed?: unknown) => {
-      if (error !== null) return done(error);
-      const at = (body as string).includes('\\u0000') ? firstPath(parsed, hasNulCharacter) : undefined;
-      if (at !== undefined) return done(nulRefusal('body', at));
-      done(null, parsed);
-    });
-  });
-
-  // Fail closed on figures: a success answer carrying a non-finite number (a model that produced one) is refused with
-  // a coded 422 naming it, never serialised into a 500 or a null. The response serialisers check it (response-
-  // serializer.ts), so every route must have a response schema: refused at start-up otherwise.
-  app.addHook('onRoute', (route) => {
-    // Exempt: files (the dashboard's, the API documentation's) and the WebSocket stream, which are not JSON answers.
-    const exempt = route.websocket === true || isDashboardPath(route.url) || route.url === '/docs' || route.url.startsWith('/docs/');
-    if (!exempt && route.schema?.response === undefined) {
-      throw new CrossmarginError('INTERNAL', `route ${String(route.method)} ${route.url} has no response schema: its answers could not be checked for non-finite figures`, { field: 'schema.response' });
-    }
-  });
-
-  // The one onRequest hook: security headers on every answer (first, so that 400, 401 and 429 answers carry them too),
-  // no NUL character in the URL (its params and query), then the API key.
-  app.addHook('onRequest', async (request, reply) => {
-    reply.headers(securityHeaders);
-    if (request.url.includes('%00') || request.url.includes('\u0000')) {
-      for (const [where, value] of [['params', request.params], ['querystring', request.query]] as const) {
-        const at = firstPath(value, hasNulCharacter);
-        if (at !== undefined) throw nulRefusal(where, at);
-      }
-      throw nulRefusal('url', '(root)');
-    }
-    const path = request.url.split('?')[0] ?? '';
-    if (isPublic(path)) return;
-    const blockedMs = authFailures.blockedFor(request.ip);
-    if (blockedMs > 0) {
-      void reply.header('retry-after', Math.ceil(blockedMs / 1000));
-      throw new CrossmarginError('RATE_LIMITED', `too many requests without a valid API key from this address: retry in ${Math.ceil(blockedMs / 1000)} s`, {
-        field: 'authorization',
-        details: { scope: 'address', limit: authFailures.limit, retryAfterMs: blockedMs },
-      });
-    }
-    let principal: Principal;
-    try {
-      principal = await verifier.verify(requestKey(request.headers, path, request.query));
-    } catch (error) {
-      authFailures.charge(request.ip);
-      throw error;
-    }
-    // Charged to the key id the request proved (a varied secret buys nothing); a refused request counts too.
-    const waitMs = keyRequests.take(principal.key.id);
-    if (waitMs > 0) {
-      void reply.header('retry-after', Math.ceil(waitMs / 1000));
-      throw new CrossmarginError('RATE_LIMITED', `rate limit exceeded: at most ${keyRequests.limit} requests per ${keyRequests.windowMs / 1000} s for this API key`, {
-        field: 'authorization',
-        details: { scope: 'key', limit: keyRequests.limit, retryAfterMs: waitMs },
-      });
-    }
-    request.principal = principal;
-  });
 
   registerApiRoutes(app, { service, model: options.model });
   registerDashboardRoutes(app, { service });

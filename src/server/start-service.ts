@@ -165,7 +165,7 @@ function serviceOf(app: FastifyInstance): MarginService {
  * First start: no live admin key exists, so one is created and returned (the caller prints it once; only its hash
  * is stored). A key given by the operator that verifies as an admin key stands in for it.
  */
-async function bootstrapAdminKey(store: Store, given: string | undefined): Promise<string | undefined> {
+export async function bootstrapAdminKey(store: Store, given: string | undefined): Promise<string | undefined> {
   if (given !== undefined && given !== '') {
     const record = await store.verifyApiKey(given);
     if (record?.role === 'admin') return undefined;

@@ -6,6 +6,9 @@ import { DEFAULT_ADMISSION } from '../../server/margin-service.js';
 import { startService } from '../../server/start-service.js';
 import { DEFAULT_SQLITE_FILE } from '../../store/open-store.js';
 import type { CliIo } from '../cli-io.js';
+import { integerOption } from '../integer-option.js';
+import { DEFAULT_TOPOLOGY } from '../../bus/jetstream-bus.js';
+import { startGateway } from '../../server/cluster/start-gateway.js';
 
 interface ServeOptions {
   port: string;
@@ -22,6 +25,10 @@ interface ServeOptions {
   maxQuantity: string;
   quiet?: boolean;
   logLevel: string;
+  nats?: string;
+  partitions: string;
+  replicas: string;
+  writeTimeoutMs: string;
 }
 
 /** pino's levels: requests are logged at `info`. */
@@ -42,6 +49,41 @@ export function newAdminKeyCommand(db: string | undefined): string {
   return `crossmargin keys create --role admin --db ${/\s/.test(where) && !where.startsWith('<') ? JSON.stringify(where) : where}`;
 }
 
+/** `serve --nats`: a cluster gateway instead of the single-process service, until SIGINT or SIGTERM. */
+async function serveGateway(opts: ServeOptions, port: number, io: CliIo): Promise<void> {
+  // Options of the single-process engine have no meaning on a gateway: refused rather than ignored.
+  for (const [flag, given] of [['--demo', opts.demo], ['--feed-file', opts.feedFile], ['--market-bounds', opts.marketBounds]] as const) {
+    if (given !== undefined) throw new CrossmarginError('USAGE_INVALID', `${flag}: not for a gateway (--nats): its workers hold the engine`, { field: flag });
+  }
+  const servers = (opts.nats ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (servers.length === 0) throw new CrossmarginError('USAGE_INVALID', '--nats: expected at least one URL', { field: '--nats' });
+  const gateway = await startGateway({
+    servers,
+    topology: { ...DEFAULT_TOPOLOGY, partitions: integerOption(opts.partitions, '--partitions', 1, 65_536), replicas: integerOption(opts.replicas, '--replicas', 1, 5) },
+    db: opts.db,
+    host: opts.host,
+    port,
+    adminKey: process.env.CROSSMARGIN_ADMIN_KEY,
+    writeTimeoutMs: integerOption(opts.writeTimeoutMs, '--write-timeout-ms', 100, 600_000),
+    logger: opts.quiet !== true,
+    logLevel: opts.logLevel,
+  });
+  if (gateway.createdAdminKey !== undefined) io.out(`admin API key (shown once, only its hash is stored): ${gateway.createdAdminKey}\n`);
+  io.out(`crossmargin cluster gateway listening on ${gateway.url} (NATS ${servers.join(', ')}, ${gateway.bus.topology.partitions} partitions)\n`);
+  io.out(`API documentation: ${gateway.url}/docs\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      io.out(`${signal}: shutting down\n`);
+      gateway.close().then(resolve, (error: unknown) => {
+        io.err(`error during shutdown: ${String(error)}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
 export function registerServeCommand(program: Command, io: CliIo): void {
   program
     .command('serve')
@@ -60,11 +102,16 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .option('--max-quantity <contracts>', 'largest |quantity| of a trade or position', String(DEFAULT_ADMISSION.maxQuantity))
     .option('--quiet', 'no log at all (as --log-level silent)')
     .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')}); requests are logged at info, JSON lines on stdout`, 'warn')
+    .option('--nats <urls>', 'run as a gateway of a partitioned cluster: NATS server URLs, comma-separated (docs/scale-out.md); --db then holds keys, audit and account registrations')
+    .option('--partitions <n>', 'with --nats: partitions of the cluster (as its workers)', String(DEFAULT_TOPOLOGY.partitions))
+    .option('--replicas <n>', 'with --nats: copies of every stream and bucket', String(DEFAULT_TOPOLOGY.replicas))
+    .option('--write-timeout-ms <ms>', 'with --nats: how long a write waits for its partition before it is refused (503)', '10000')
     .action(async (opts: ServeOptions) => {
       const port = number(opts.port, '--port', 0);
       if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
         throw new CrossmarginError('USAGE_INVALID', `--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${opts.logLevel}"`, { field: '--log-level' });
       }
+      if (opts.nats !== undefined) return serveGateway(opts, port, io);
       const service = await startService({
         db: opts.db,
         host: opts.host,

@@ -3,6 +3,7 @@ import { CrossmarginError } from '../../core/errors.js';
 import { DEFAULT_TOPOLOGY } from '../../bus/jetstream-bus.js';
 import { runWorker } from '../../server/cluster/run-worker.js';
 import type { CliIo } from '../cli-io.js';
+import { integerOption } from '../integer-option.js';
 
 interface WorkerOptions {
   nats: string;
@@ -13,12 +14,6 @@ interface WorkerOptions {
   leaseMs: string;
   idleMs: string;
   staleAfter: string;
-}
-
-function integer(value: string, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CrossmarginError('USAGE_INVALID', `${flag}: expected an integer from ${min} to ${max}, got "${value}"`, { field: flag });
-  return n;
 }
 
 export function registerWorkerCommand(program: Command, io: CliIo): void {
@@ -38,12 +33,12 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
       if (servers.length === 0) throw new CrossmarginError('USAGE_INVALID', '--nats: expected at least one URL', { field: '--nats' });
       const worker = await runWorker({
         servers,
-        topology: { ...DEFAULT_TOPOLOGY, partitions: integer(opts.partitions, '--partitions', 1, 65_536), replicas: integer(opts.replicas, '--replicas', 1, 5) },
+        topology: { ...DEFAULT_TOPOLOGY, partitions: integerOption(opts.partitions, '--partitions', 1, 65_536), replicas: integerOption(opts.replicas, '--replicas', 1, 5) },
         model: opts.model,
         ...(opts.id === undefined ? {} : { id: opts.id }),
-        leaseMs: integer(opts.leaseMs, '--lease-ms', 100, 600_000),
-        idleMs: integer(opts.idleMs, '--idle-ms', 0, 60_000),
-        staleAfterMs: integer(opts.staleAfter, '--stale-after', 1, 86_400_000),
+        leaseMs: integerOption(opts.leaseMs, '--lease-ms', 100, 600_000),
+        idleMs: integerOption(opts.idleMs, '--idle-ms', 0, 60_000),
+        staleAfterMs: integerOption(opts.staleAfter, '--stale-after', 1, 86_400_000),
         onError: (error) => io.err(`worker: ${(error as Error).message}\n`),
         onPartitions: (partitions) => io.err(`worker: owns partitions [${partitions.join(', ')}]\n`),
       });

@@ -1,7 +1,7 @@
 import type { JetStreamBus, PartitionReader } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
-import { toCrossmarginError } from '../../core/errors.js';
+import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
 import type { EngineEvent } from '../../engine/live/engine-event.js';
 import type { LiveEngine } from '../../engine/live/live-engine.js';
 import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
@@ -25,6 +25,11 @@ export interface PartitionWorkerOptions {
 interface Owned {
   lease: HeldLease;
   nextSeq: number;
+  /**
+   * The partition's recorded progress when this worker took it: inputs up to it were decided by an earlier owner,
+   * and are replayed as decided (apply).
+   */
+  readonly decidedUntil: number;
   readonly accounts: Set<string>;
   readonly reader: PartitionReader<unknown>;
 }
@@ -106,7 +111,7 @@ export class PartitionWorker {
       const lease = await this.leases.read(p);
       if (lease !== undefined && lease.owner !== '' && lease.expiresAt > now) continue;
       const taken = await this.leases.acquire(p);
-      if (taken !== undefined) this.owned.set(p, { lease: taken, nextSeq: 1, accounts: new Set(), reader: this.bus.reader(p, 1) });
+      if (taken !== undefined) this.owned.set(p, { lease: taken, nextSeq: 1, decidedUntil: await this.bus.appliedSeq(p), accounts: new Set(), reader: this.bus.reader(p, 1) });
     }
   }
 
@@ -131,7 +136,7 @@ export class PartitionWorker {
       if (!parsed.success) {
         outcome = { ok: false, code: 'SCHEMA_INVALID', message: parsed.error.issues[0]?.message ?? 'invalid input', field: parsed.error.issues[0]?.path.join('.') };
       } else {
-        outcome = await this.apply(parsed.data);
+        outcome = await this.apply(parsed.data, input.seq <= owned.decidedUntil ? await this.bus.outcome<InputOutcome>(input.msgId) : undefined);
         owned.accounts.add(parsed.data.accountId);
         touched.add(parsed.data.accountId);
       }
@@ -157,12 +162,25 @@ export class PartitionWorker {
     owned.nextSeq = last + 1;
   }
 
-  private async apply(input: ClusterInput): Promise<InputOutcome> {
+  /**
+   * Applies an input to the engine, after the admission the single-process service makes (MarginService): an account
+   * or a trade that would leave the account unmarginable is refused with the engine's coded error, and changes
+   * nothing. Admission depends on the market of the moment, so an input an earlier owner decided (`decided`, its
+   * recorded outcome) is replayed as it was decided: a refused one stays refused, an applied one is applied again.
+   */
+  private async apply(input: ClusterInput, decided: InputOutcome | undefined): Promise<InputOutcome> {
+    if (decided !== undefined && !decided.ok) return decided;
     const engine = this.options.engine;
     try {
-      if (input.kind === 'account') await engine.upsertAccount(input.document);
-      else if (input.kind === 'trade') await engine.applyTrade(input.accountId, input.instrument, input.quantity);
-      else await engine.setCollateral(input.accountId, input.currency, input.balance);
+      if (input.kind === 'account') {
+        if (decided === undefined) engine.admit(input.document);
+        await engine.upsertAccount(input.document);
+      } else if (input.kind === 'trade') {
+        if (decided === undefined && engine.hasAccount(input.accountId)) admitTrade(engine, input);
+        await engine.applyTrade(input.accountId, input.instrument, input.quantity);
+      } else {
+        await engine.setCollateral(input.accountId, input.currency, input.balance);
+      }
       return { ok: true };
     } catch (error) {
       const e = toCrossmarginError(error);
@@ -199,5 +217,19 @@ export class PartitionWorker {
       // No margin yet (no market): nothing to publish; any other failure is the bus's and propagates.
       if (toCrossmarginError(error).code !== 'USAGE_INVALID') throw error;
     }
+  }
+}
+
+/**
+ * A trade must leave its account marginable on the current market (as MarginService admits one): the what-if of the
+ * trade is evaluated, and an error refuses it naming the trade's instrument. No market yet: nothing to check.
+ */
+function admitTrade(engine: LiveEngine, trade: Extract<ClusterInput, { kind: 'trade' }>): void {
+  if (engine.currentMarket() === undefined) return;
+  try {
+    engine.whatIf(trade.accountId, [{ instrument: trade.instrument, quantity: trade.quantity }]);
+  } catch (error) {
+    const e = toCrossmarginError(error);
+    throw new CrossmarginError(e.code === 'INTERNAL' ? 'ACCOUNT_UNMARGINABLE' : e.code, `instrument: refused, the account could not be margined after this trade: ${e.message}`, { field: 'instrument', details: { cause: { code: e.code, ...(e.field === undefined ? {} : { field: e.field }) } } });
   }
 }

@@ -1,0 +1,142 @@
+/**
+ * The cluster gateway (`serve --nats`, issue 17 §2) on a real three-node NATS JetStream cluster with two engine
+ * workers: the HTTP API over loopback with API keys and roles as on the single-process service, writes acknowledged
+ * once their partition applied them (the margins equal one engine's fed the same inputs), a repeated idempotency key
+ * applied once, a write the engine refuses answered with its coded error and nothing changed, the audit log, the
+ * cluster status and the WebSocket event stream. Bounded; every process and server stopped at the end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
+import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
+import { runWorker, type RunningWorker } from '../src/server/cluster/run-worker.js';
+import { startGateway, type RunningGateway } from '../src/server/cluster/start-gateway.js';
+
+const available = natsServerBinary() !== undefined;
+const TOPOLOGY = { partitions: 8, replicas: 3, duplicateWindowMs: 600_000 };
+const MARKET = { asOf: '2025-09-23T12:00:00Z', underlyings: { BTC: { index: 112_000, vol: { atm: 0.45 } }, ETH: { index: 4_160, vol: { atm: 0.65 } } }, fx: { USDC: 1 } };
+
+interface WsClient {
+  on(event: 'message', listener: (data: Buffer) => void): void;
+  on(event: 'open' | 'close', listener: () => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  close(): void;
+}
+type WsConstructor = new (url: string, protocols?: string[]) => WsClient;
+
+describe.skipIf(!available)('cluster gateway over HTTP', () => {
+  let cluster: NatsCluster;
+  let gateway: RunningGateway;
+  const workers: RunningWorker[] = [];
+  let admin: string;
+  const call = async (method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & { code?: string; field?: string } }> => {
+    const res = await fetch(`${gateway.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    cluster = await NatsCluster.start();
+    for (const id of ['gw-w1', 'gw-w2']) {
+      workers.push(await runWorker({ servers: cluster.servers, topology: TOPOLOGY, model: 'scenario-grid', id, leaseMs: 5_000, idleMs: 5, staleAfterMs: 3_600_000 }));
+    }
+    gateway = await startGateway({ servers: cluster.servers, topology: TOPOLOGY, db: ':memory:', host: '127.0.0.1', port: 0, logger: false, writeTimeoutMs: 30_000 });
+    admin = gateway.createdAdminKey!;
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.close();
+    for (const w of workers) await w.stop();
+    await cluster?.stop();
+  }, 60_000);
+
+  it('writes through the gateway are applied by the owning partitions, with keys, roles, refusals and audit', async () => {
+    expect((await fetch(`${gateway.url}/healthz`).then((r) => r.json())) as unknown).toMatchObject({ status: 'ok', mode: 'cluster', partitions: 8 });
+    // The engine's clock is the wall clock in a worker: the market is dated now, so nothing is stale.
+    const market = { ...MARKET, asOf: new Date().toISOString() };
+    expect(await call('POST', '/market', admin, market)).toMatchObject({ status: 200, body: { asOf: market.asOf } });
+    const reference = new LiveEngine({ model: 'scenario-grid', clock: { now: () => Date.parse(market.asOf) }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink: { append: () => undefined } });
+    await reference.onMarket(market);
+
+    const ids = Array.from({ length: 6 }, (_, i) => `gw-${i}`);
+    for (const id of ids) {
+      const created = await call('POST', '/accounts', admin, { id, currency: 'USD', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 40_000 } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      await reference.upsertAccount({ account: id, currency: 'USD', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 40_000 } });
+    }
+    expect(await call('POST', '/accounts', admin, { id: 'gw-0', currency: 'USD', collateral: {} })).toMatchObject({ status: 409, body: { code: 'CONFLICT' } });
+
+    for (const [i, id] of ids.entries()) {
+      const traded = await call('POST', `/accounts/${id}/trades`, admin, { instrument: 'ETH_USDC-PERPETUAL', quantity: i + 1, idempotencyKey: `t-${id}` });
+      expect(traded.status, JSON.stringify(traded.body)).toBe(200);
+      await reference.applyTrade(id, 'ETH_USDC-PERPETUAL', i + 1);
+    }
+    // A retry of the same trade: answered as a repeat, not applied again.
+    expect(await call('POST', '/accounts/gw-0/trades', admin, { instrument: 'ETH_USDC-PERPETUAL', quantity: 1, idempotencyKey: 't-gw-0' })).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect((await call('PUT', '/accounts/gw-1/collateral', admin, { collateral: { USDC: 55_000 }, idempotencyKey: 'c-1' })).status).toBe(200);
+    await reference.setCollateral('gw-1', 'USDC', 55_000);
+
+    // Refused by the owning engine: its coded error, and the account unchanged.
+    const before = await call('GET', '/accounts/gw-2/margin', admin);
+    const refused = await call('POST', '/accounts/gw-2/trades', admin, { instrument: 'DOGE_USDC-PERPETUAL', quantity: 1, idempotencyKey: 'bad-1' });
+    expect(refused).toMatchObject({ status: 422, body: { code: 'MARKET_UNDERLYING_MISSING', field: 'instrument' } });
+    expect(await call('GET', '/accounts/gw-2/margin', admin)).toEqual(before);
+    // Refused by the gateway: an explicit fill price (the cluster fills at the mark), an unknown account.
+    expect(await call('POST', '/accounts/gw-2/trades', admin, { instrument: 'BTC_USDC-PERPETUAL', quantity: 1, price: 110_000, idempotencyKey: 'p-1' })).toMatchObject({ status: 422, body: { code: 'SCHEMA_INVALID', field: 'price' } });
+    expect(await call('POST', '/accounts/nobody/trades', admin, { instrument: 'BTC_USDC-PERPETUAL', quantity: 1, idempotencyKey: 'n-1' })).toMatchObject({ status: 404 });
+
+    for (const id of ids) {
+      const margin = await call('GET', `/accounts/${id}/margin`, admin);
+      const expected: ReportedFigures = reference.marginFigures(id);
+      expect(margin.body, id).toEqual({ accountId: id, partition: gateway.bus.partitionOf(id), ...expected });
+    }
+    const overview = await call('GET', '/margins', admin);
+    expect((overview.body as unknown as { accountId: string }[]).map((m) => m.accountId).sort()).toEqual([...ids].sort());
+
+    // An account holder sees and trades its own account only; a risk officer reads but does not trade.
+    const holder = await call('POST', '/keys', admin, { role: 'account-holder', accountIds: ['gw-3'] });
+    const holderKey = holder.body.plaintext as string;
+    expect((await call('GET', '/accounts/gw-3/margin', holderKey)).status).toBe(200);
+    expect((await call('GET', '/accounts/gw-4/margin', holderKey)).status).toBe(404);
+    expect((await call('POST', '/accounts/gw-3/trades', holderKey, { instrument: 'BTC_USDC-PERPETUAL', quantity: -1, idempotencyKey: 'h-1' })).status).toBe(200);
+    await reference.applyTrade('gw-3', 'BTC_USDC-PERPETUAL', -1);
+    expect((await call('GET', '/accounts/gw-3/margin', holderKey)).body).toMatchObject(reference.marginFigures('gw-3'));
+    expect((await call('GET', '/margins', holderKey)).body).toHaveLength(1);
+    expect((await call('POST', '/market', holderKey, market)).status).toBe(403);
+    const officer = (await call('POST', '/keys', admin, { role: 'risk-officer' })).body.plaintext as string;
+    expect((await call('POST', '/accounts/gw-3/trades', officer, { instrument: 'BTC_USDC-PERPETUAL', quantity: 1, idempotencyKey: 'o-1' })).status).toBe(403);
+    expect((await call('GET', '/cluster', holderKey)).status).toBe(403);
+    expect((await fetch(`${gateway.url}/margins`)).status).toBe(401);
+
+    const status = await call('GET', '/cluster', officer);
+    const partitions = status.body.partitions as { owner: string; appliedSeq: number }[];
+    expect(new Set(partitions.map((p) => p.owner))).toEqual(new Set(['gw-w1', 'gw-w2']));
+    expect(status.body.workers).toEqual(['gw-w1', 'gw-w2']);
+    const audit = (await call('GET', '/audit', admin)).body as unknown as { action: string; target: string }[];
+    const actions = audit.map((a) => `${a.action} ${a.target}`);
+    for (const expected of ['account.create gw-0', 'trade gw-5', 'collateral.set gw-1', 'trade gw-3', `market.push ${market.asOf}`]) expect(actions).toContain(expected);
+    // The repeat and the refusals wrote no audit entry.
+    expect(actions.filter((a) => a === 'trade gw-0')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'trade gw-2')).toHaveLength(1);
+  }, 120_000);
+
+  it('streams the partitions\' events over WebSocket to the keys that may see them', async () => {
+    const WebSocketClient = ((await import('ws' as string)) as { default: WsConstructor }).default;
+    const messages: { type: string; event?: { type: string; accountId?: string } }[] = [];
+    const ws = new WebSocketClient(gateway.url.replace('http://', 'ws://') + '/stream', ['crossmargin.v1', `cmk.${admin}`]);
+    await new Promise<void>((resolve, reject) => {
+      ws.on('message', (data) => {
+        messages.push(JSON.parse(data.toString()));
+        resolve();
+      });
+      ws.on('error', reject);
+    });
+    expect(messages[0]).toMatchObject({ type: 'hello', role: 'admin' });
+    // A price rise that lifts the levered account's margin (15 % of notional) above its equity: its partition's owner
+    // publishes the state transition. Positions opened without an entry price carry no P&L, so equity stays 52,000.
+    expect((await call('POST', '/accounts', admin, { id: 'gw-levered', currency: 'USD', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 3 }], collateral: { USDC: 52_000 } })).status).toBe(201);
+    const rise = { ...MARKET, asOf: new Date().toISOString(), underlyings: { ...MARKET.underlyings, BTC: { index: 120_000, vol: { atm: 0.45 } } } };
+    expect((await call('POST', '/market', admin, rise)).status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !messages.some((m) => m.type === 'event' && m.event?.accountId === 'gw-levered')) await new Promise((r) => setTimeout(r, 50));
+    ws.close();
+    expect(messages.some((m) => m.type === 'event' && m.event?.accountId === 'gw-levered'), JSON.stringify(messages.slice(0, 5))).toBe(true);
+  }, 60_000);
+});
