@@ -187,6 +187,28 @@ describe('LiveEngine current-state rows (fail closed)', () => {
     expect([m.initialMargin, m.maintenanceMargin]).toEqual([9000, 4500]);
     expect(m.result.details?.['staleFloor']).toMatchObject({ recomputedInitialMargin: 6600, floorInitialMargin: 9000 });
   });
+
+  it('holdFloors: an account taken over from another owner keeps that owner\'s floor while stale, and only then', async () => {
+    const clock = new ManualClock();
+    const engine = new LiveEngine({ model: 'isolated-simple', clock, staleAfterMs: 60_000, spikeBand: 0.25, sink: { append: () => undefined } });
+    await engine.onMarket(liveTestMarket({ BTC: 66000 }));
+    await engine.upsertAccount(btcAccount('btc-1', 1, 20000));
+    await engine.upsertAccount(btcAccount('btc-2', 1, 20000));
+    const fresh = engine.marginFigures('btc-1');
+    // The previous owner reported more (figures it floored at while the market was stale).
+    const row = engine.accountState('btc-1')!;
+    const floorFields = { initialMargin: 9000, maintenanceMargin: 4500, equity: row.equity, currency: row.currency, state: row.state, asOf: row.asOf };
+    // Fresh market here: the floor seeds the hysteresis but does not hold the figures.
+    await engine.holdFloors({ 'btc-1': floorFields, 'not-here': floorFields });
+    expect(engine.marginFigures('btc-1')).toEqual(fresh);
+    clock.advance(120_000);
+    await engine.holdFloors({ 'btc-1': floorFields });
+    const held = engine.margin('btc-1');
+    expect(held.stale).toBe(true);
+    expect([held.initialMargin, held.maintenanceMargin]).toEqual([9000, 4500]);
+    // An account without a floor given is margined as before.
+    expect(engine.marginFigures('btc-2').initialMargin).toBe(fresh.initialMargin);
+  });
 });
 
 describe('LiveEngine oracle-spike guard', () => {

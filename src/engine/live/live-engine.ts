@@ -400,6 +400,11 @@ export class LiveEngine {
     return this.checkpointOf(this.guard, this.lastUpdate);
   }
 
+  /** The account's current-state row (the figures a restart or a new owner floors at); undefined before its first margin. */
+  accountState(accountId: string): AccountStateRow | undefined {
+    return this.accounts.has(accountId) ? stateRowOf(accountId, this.entry(accountId)) : undefined;
+  }
+
   /** Every account's current-state row (the figures a restart floors at), for a full write. */
   accountStates(): AccountStateRow[] {
     const rows: AccountStateRow[] = [];
@@ -422,29 +427,47 @@ export class LiveEngine {
     if (checkpoint === undefined) return this.onMarket(parseMarketSnapshot(file, 'stored market')).then(() => undefined);
     return this.exclusive(() => {
       const market = parseMarketSnapshot(file, 'stored market');
-      const now = this.clock.now();
       const guard = new Map<string, SpikeState>(Object.entries(checkpoint.guard).map(([name, g]) => [name, { lastAccepted: g.lastAccepted, held: g.held }]));
       const lastUpdate = new Map(Object.entries(checkpoint.lastUpdate));
-      const stored = floors ?? checkpoint.floors ?? {};
-      const ids = [...this.accounts.keys()];
-      const seeded = ids.map((id) => {
-        const entry = this.entry(id);
-        const floor = Object.hasOwn(stored, id) ? stored[id] : undefined;
-        if (floor === undefined) return entry;
-        return { ...entry, view: this.floorView(floor, market), seedState: floor.state, unmarginable: floor.unmarginable };
-      });
-      const slots = Int32Array.from(ids, (id) => this.book.slot(id) as number);
-      const raw = this.remargin(slots, market, new Map(), new Map());
-      const staleFlags = this.staleKeyFlags(now, lastUpdate, market);
-      seeded.forEach((entry, i) => {
-        const stale = this.book.exposedTo(slots[i]!, staleFlags);
-        // A restart never lowers a held figure: an account that was unmarginable and is still not margined keeps it.
-        this.store(ids[i]!, nextEntry(entry, figuresAt(raw, i), market.asOf, now, stale, this.accountParams));
-      });
+      this.seedFloors([...this.accounts.keys()], floors ?? checkpoint.floors ?? {}, market, lastUpdate);
       this.market = market;
       this.marks = undefined;
       this.guard = guard;
       this.lastUpdate = lastUpdate;
+    });
+  }
+
+  /**
+   * Accounts added to this engine that were margined elsewhere before (a partition taken over from another worker,
+   * issue 17) start from the figures last reported there, as restore() seeds them after a restart: a stale account's
+   * margin is floored at its floor, an unmarginable one holds it, the hysteresis goes on from its state. On the
+   * current market; accounts this engine does not have, and every account when there is no market yet, are skipped.
+   * No event is made (the states were announced by the previous owner).
+   */
+  holdFloors(floors: Readonly<Record<string, AccountFloor>>): Promise<void> {
+    return this.exclusive(() => {
+      const market = this.market;
+      if (market === undefined) return;
+      this.seedFloors(Object.keys(floors).filter((id) => this.accounts.has(id)), floors, market, this.lastUpdate);
+    });
+  }
+
+  /** restore() and holdFloors(): the accounts `ids` seeded with their floors, then margined on `market`. */
+  private seedFloors(ids: readonly string[], floors: Readonly<Record<string, AccountFloor>>, market: MarketSnapshot, lastUpdate: ReadonlyMap<string, number>): void {
+    const now = this.clock.now();
+    const seeded = ids.map((id) => {
+      const entry = this.entry(id);
+      const floor = Object.hasOwn(floors, id) ? floors[id] : undefined;
+      if (floor === undefined) return entry;
+      return { ...entry, view: this.floorView(floor, market), seedState: floor.state, unmarginable: floor.unmarginable };
+    });
+    const slots = Int32Array.from(ids, (id) => this.book.slot(id) as number);
+    const raw = this.remargin(slots, market, new Map(), new Map());
+    const staleFlags = this.staleKeyFlags(now, lastUpdate, market);
+    seeded.forEach((entry, i) => {
+      const stale = this.book.exposedTo(slots[i]!, staleFlags);
+      // A restart never lowers a held figure: an account that was unmarginable and is still not margined keeps it.
+      this.store(ids[i]!, nextEntry(entry, figuresAt(raw, i), market.asOf, now, stale, this.accountParams));
     });
   }
 

@@ -3,7 +3,8 @@ import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
 import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
 import type { EngineEvent } from '../../engine/live/engine-event.js';
-import type { LiveEngine } from '../../engine/live/live-engine.js';
+import type { AccountFloor } from '../../engine/live/engine-checkpoint.js';
+import type { LiveEngine, ReportedFigures } from '../../engine/live/live-engine.js';
 import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
 import type { CollectedEvents } from './collected-events.js';
 
@@ -21,6 +22,12 @@ export interface PartitionWorkerOptions {
   readonly now?: () => number;
 }
 
+/**
+ * What the margins bucket holds per account: the reported figures (the gateway's answer) and the account's floor
+ * (its current-state row), which a new owner of the partition holds (holdPreviousFloors).
+ */
+export type PublishedMargin = ReportedFigures & { readonly floor?: AccountFloor };
+
 /** A partition this worker owns: its lease, the next log position to apply, its accounts. */
 interface Owned {
   lease: HeldLease;
@@ -30,6 +37,8 @@ interface Owned {
    * and are replayed as decided (apply).
    */
   readonly decidedUntil: number;
+  /** The previous owner's floors are held (holdPreviousFloors): this owner's figures may be published. */
+  floorsHeld: boolean;
   readonly accounts: Set<string>;
   readonly reader: PartitionReader<unknown>;
 }
@@ -111,7 +120,9 @@ export class PartitionWorker {
       const lease = await this.leases.read(p);
       if (lease !== undefined && lease.owner !== '' && lease.expiresAt > now) continue;
       const taken = await this.leases.acquire(p);
-      if (taken !== undefined) this.owned.set(p, { lease: taken, nextSeq: 1, decidedUntil: await this.bus.appliedSeq(p), accounts: new Set(), reader: this.bus.reader(p, 1) });
+      if (taken === undefined) continue;
+      const decidedUntil = await this.bus.appliedSeq(p);
+      this.owned.set(p, { lease: taken, nextSeq: 1, decidedUntil, floorsHeld: decidedUntil === 0, accounts: new Set(), reader: this.bus.reader(p, 1) });
     }
   }
 
@@ -125,10 +136,22 @@ export class PartitionWorker {
 
   private async applyInputs(partition: number, owned: Owned): Promise<void> {
     const inputs = await owned.reader.read(this.options.batch ?? 500);
-    if (inputs.length === 0) return;
+    if (inputs.length === 0) {
+      if (!owned.floorsHeld && owned.nextSeq > owned.decidedUntil) await this.holdPreviousFloors(owned);
+      return;
+    }
     const touched = new Set<string>();
     const outcomes: [string, InputOutcome][] = [];
     const events: { id: string; event: EngineEvent }[] = [];
+    // The outcomes the previous owner recorded for what it decided, read together (apply replays them).
+    const decided = new Map<string, InputOutcome>();
+    await this.inFlight(
+      inputs.filter((i) => i.seq <= owned.decidedUntil),
+      async (i) => {
+        const outcome = await this.bus.outcome<InputOutcome>(i.msgId);
+        if (outcome !== undefined) decided.set(i.msgId, outcome);
+      },
+    );
     this.options.events?.take();
     for (const input of inputs) {
       const parsed = ClusterInputSchema.safeParse(input.body);
@@ -136,12 +159,20 @@ export class PartitionWorker {
       if (!parsed.success) {
         outcome = { ok: false, code: 'SCHEMA_INVALID', message: parsed.error.issues[0]?.message ?? 'invalid input', field: parsed.error.issues[0]?.path.join('.') };
       } else {
-        outcome = await this.apply(parsed.data, input.seq <= owned.decidedUntil ? await this.bus.outcome<InputOutcome>(input.msgId) : undefined);
+        outcome = await this.apply(parsed.data, decided.get(input.msgId));
         owned.accounts.add(parsed.data.accountId);
         touched.add(parsed.data.accountId);
       }
       outcomes.push([input.msgId, outcome]);
       events.push(...this.eventsOf(input.msgId));
+    }
+    const last = inputs[inputs.length - 1]!.seq;
+    owned.nextSeq = last + 1;
+    // A replay of what the previous owner applied and published: nothing to write (its outcomes, events and
+    // figures are out already, and this owner's replayed figures must not replace the floors it reported).
+    if (last <= owned.decidedUntil) {
+      if (last === owned.decidedUntil) await this.holdPreviousFloors(owned);
+      return;
     }
     // Still the owner? A worker paused past its lease (a long GC, a stopped VM) must not write over its successor's
     // figures: the lease is renewed, by compare-and-set, before the batch's figures and progress are written. (The
@@ -152,14 +183,29 @@ export class PartitionWorker {
       return;
     }
     owned.lease = renewed;
+    if (!owned.floorsHeld) await this.holdPreviousFloors(owned);
     // Outcomes and margins in flight together (independent keys; JetStream pipelines them), all stored before the
     // progress that tells a gateway the batch is applied.
     await this.bus.publishEvents(events);
     await this.inFlight(outcomes, ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome));
     await this.inFlight([...touched], (accountId) => this.publishMargin(accountId));
-    const last = inputs[inputs.length - 1]!.seq;
     await this.bus.setAppliedSeq(partition, last);
-    owned.nextSeq = last + 1;
+  }
+
+  /**
+   * Once a partition taken over is replayed up to its previous owner's progress: its accounts start from the figures
+   * that owner last published (their floors: a stale account's margin is not lowered, an unmarginable one holds its
+   * figures, hysteresis goes on), then this owner publishes its own. Issue 17 §3: no margin lowered by a move.
+   */
+  private async holdPreviousFloors(owned: Owned): Promise<void> {
+    const floors: Record<string, AccountFloor> = {};
+    await this.inFlight([...owned.accounts], async (accountId) => {
+      const published = await this.bus.margin<PublishedMargin>(accountId);
+      if (published?.floor !== undefined) floors[accountId] = published.floor;
+    });
+    await this.options.engine.holdFloors(floors);
+    owned.floorsHeld = true;
+    await this.inFlight([...owned.accounts], (accountId) => this.publishMargin(accountId));
   }
 
   /**
@@ -212,7 +258,7 @@ export class PartitionWorker {
     const engine = this.options.engine;
     if (!engine.hasAccount(accountId)) return this.bus.deleteMargin(accountId);
     try {
-      await this.bus.putMargin(accountId, engine.marginFigures(accountId));
+      await this.bus.putMargin(accountId, publishedMargin(engine, accountId));
     } catch (error) {
       // No margin yet (no market): nothing to publish; any other failure is the bus's and propagates.
       if (toCrossmarginError(error).code !== 'USAGE_INVALID') throw error;
@@ -232,4 +278,16 @@ function admitTrade(engine: LiveEngine, trade: Extract<ClusterInput, { kind: 'tr
     const e = toCrossmarginError(error);
     throw new CrossmarginError(e.code === 'INTERNAL' ? 'ACCOUNT_UNMARGINABLE' : e.code, `instrument: refused, the account could not be margined after this trade: ${e.message}`, { field: 'instrument', details: { cause: { code: e.code, ...(e.field === undefined ? {} : { field: e.field }) } } });
   }
+}
+
+/**
+ * What the owner of `accountId`'s partition publishes for it: the reported figures and its floor, the current-state
+ * row without the id (the bucket's key names the account). Throws as marginFigures does when there is no margin yet.
+ */
+export function publishedMargin(engine: LiveEngine, accountId: string): PublishedMargin {
+  const figures = engine.marginFigures(accountId);
+  const row = engine.accountState(accountId);
+  if (row === undefined) return figures;
+  const floor: AccountFloor = { initialMargin: row.initialMargin, maintenanceMargin: row.maintenanceMargin, equity: row.equity, currency: row.currency, state: row.state, asOf: row.asOf, ...(row.unmarginable === undefined ? {} : { unmarginable: row.unmarginable }) };
+  return { ...figures, floor };
 }
