@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { CrossmarginError } from '../core/errors.js';
-import { partitionOf } from './partition-of.js';
+import { marginPageOf, partitionOf } from './partition-of.js';
 
 /**
  * The cluster's layout on NATS JetStream (issue 17, docs/scale-out.md "Streams and buckets"):
@@ -11,7 +11,9 @@ import { partitionOf } from './partition-of.js';
  *   One stream filtered by subject rather than one stream per partition: one replicated log instead of 64 raft groups.
  * - `CM_MARKET`, subject `cm.market`: market snapshots, read by every worker.
  * - `CM_EVENTS`, subjects `cm.ev.<partition>`: margins, states and events published by partition owners.
- * - key-value buckets `cm-margins` (the current margin of each account) and `cm-leases` (partition ownership).
+ * - key-value buckets `cm-margins` (the current margin of each account, by pages of a partition: marginPageOf),
+ *   `cm-leases` (partition ownership), `cm-progress` (how far each partition is applied) and `cm-outcomes` (the
+ *   refusals of inputs, for an hour).
  */
 export interface BusTopology {
   /** Partitions accounts hash into (partitionOf); fixed for the life of a cluster. */
@@ -29,11 +31,6 @@ export const BUCKETS = { margins: 'cm-margins', leases: 'cm-leases', progress: '
 
 /** How long an input's outcome stays readable by the gateway that wrote it, ms. */
 const OUTCOME_TTL_MS = 60 * 60_000;
-
-/** A bucket key for an account id (keys allow only [-/_=.a-zA-Z0-9]: the id's UTF-8 bytes in base64url). */
-export function accountKey(accountId: string): string {
-  return `a.${Buffer.from(accountId, 'utf8').toString('base64url')}`;
-}
 
 /** A bucket key for an input id (an idempotency key: any string). */
 function inputKey(msgId: string): string {
@@ -328,30 +325,46 @@ export class JetStreamBus {
     return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<T>();
   }
 
-  /** The current margin of an account as its partition's owner published it. */
-  async putMargin(accountId: string, margin: unknown): Promise<void> {
-    await this.retried(`writing the margin of ${accountId}`, () => this.margins.put(accountKey(accountId), JSON.stringify(margin)));
-  }
-
-  async margin<T>(accountId: string): Promise<T | undefined> {
-    const entry = await this.retried(`reading the margin of ${accountId}`, () => this.margins.get(accountKey(accountId)));
-    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<T>();
+  /** The page of its partition `accountId`'s margin is published in (marginPageOf). */
+  marginPageOf(accountId: string): number {
+    return marginPageOf(accountId, this.topology.partitions);
   }
 
   /**
-   * The current margins of up to `limit` accounts, in key order, with the account ids: the bucket's keys from its
-   * stream's subjects (keysOf), then each entry read. For overviews of a demo-sized book; a venue's millions of
-   * accounts are read by id.
+   * Publishes one page of a partition's margins whole (key `m.<partition>.<page>`, value account id → margin): its
+   * owner rebuilds the page from its engine, so no read is needed and a page never mixes two owners' writes.
+   */
+  async putMarginPage(partition: number, page: number, margins: Readonly<Record<string, unknown>>): Promise<void> {
+    await this.retried(`writing margins page ${partition}.${page}`, () => this.margins.put(`m.${partition}.${page}`, JSON.stringify(margins)));
+  }
+
+  /** The current margin of an account as its partition's owner published it. */
+  async margin<T>(accountId: string): Promise<T | undefined> {
+    const page = await this.marginPage<T>(this.partitionOf(accountId), this.marginPageOf(accountId));
+    return Object.hasOwn(page, accountId) ? page[accountId] : undefined;
+  }
+
+  /** One page of a partition's published margins (empty when none was published). */
+  async marginPage<T>(partition: number, page: number): Promise<Record<string, T>> {
+    const entry = await this.retried(`reading margins page ${partition}.${page}`, () => this.margins.get(`m.${partition}.${page}`));
+    return entry === null || entry.operation !== 'PUT' ? {} : entry.json<Record<string, T>>();
+  }
+
+  /**
+   * The current margins of up to `limit` accounts with their ids, in page order: for overviews of a demo-sized book
+   * (a venue's millions of accounts are read by id).
    */
   async listMargins<T>(limit: number): Promise<{ accountId: string; margin: T }[]> {
-    const keys = (await this.retried('listing margins', () => this.keysOf(BUCKETS.margins, 'a.*'))).sort().slice(0, limit);
-    const out = await Promise.all(
-      keys.map(async (key) => {
-        const entry = await this.retried(`reading ${key}`, () => this.margins.get(key));
-        return entry === null || entry.operation !== 'PUT' ? undefined : { accountId: Buffer.from(key.slice(2), 'base64url').toString('utf8'), margin: entry.json<T>() };
-      }),
-    );
-    return out.filter((m) => m !== undefined);
+    const out: { accountId: string; margin: T }[] = [];
+    const keys = (await this.retried('listing margins', () => this.keysOf(BUCKETS.margins, 'm.*.*'))).sort();
+    for (const key of keys) {
+      const [, partition, page] = key.split('.');
+      for (const [accountId, margin] of Object.entries(await this.marginPage<T>(Number(partition), Number(page)))) {
+        if (out.length >= limit) return out;
+        out.push({ accountId, margin });
+      }
+    }
+    return out;
   }
 
   /**
@@ -372,10 +385,6 @@ export class JetStreamBus {
       },
     });
     return () => subscription.unsubscribe();
-  }
-
-  async deleteMargin(accountId: string): Promise<void> {
-    await this.retried(`deleting the margin of ${accountId}`, () => this.margins.delete(accountKey(accountId)));
   }
 
   async close(): Promise<void> {

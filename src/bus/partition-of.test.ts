@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { partitionOf } from './partition-of.js';
+import { MARGIN_PAGES, marginPageOf, partitionOf } from './partition-of.js';
 
 describe('partitionOf', () => {
   it('is FNV-1a 32 of the UTF-8 bytes modulo the count (published FNV test vectors)', () => {
@@ -24,5 +24,14 @@ describe('partitionOf', () => {
 
   it('refuses a partition count that is not a positive integer', () => {
     for (const n of [0, -1, 1.5, Number.NaN, 70_000]) expect(() => partitionOf('a', n)).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: 'partitions' }));
+  });
+
+  it('marginPageOf: the quotient of the same hash, so one partition\'s accounts spread over every page', () => {
+    expect(marginPageOf('foobar', 1000)).toBe(Math.floor(0xbf9cf968 / 1000) % MARGIN_PAGES);
+    // 64 partitions of 64 pages: the accounts of partition 0 (about 1,000 of 64,000) use nearly all its pages.
+    const pages = new Set<number>();
+    for (let a = 0; a < 64_000; a++) if (partitionOf(`a${a}`, 64) === 0) pages.add(marginPageOf(`a${a}`, 64));
+    expect(pages.size).toBeGreaterThan(60);
+    expect(() => marginPageOf('a', 0)).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: 'partitions' }));
   });
 });

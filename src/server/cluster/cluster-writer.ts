@@ -22,6 +22,8 @@ export class ClusterWriter {
   /** Writes waiting for their partition's progress: resolved when it reaches their position. */
   private readonly waiting = new Set<{ partition: number; seq: number; done: () => void }>();
   private watching: Promise<() => void> | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private reading = false;
 
   constructor(
     private readonly bus: JetStreamBus,
@@ -42,48 +44,56 @@ export class ClusterWriter {
         details: { partition: published.partition, seq: published.seq },
       });
     }
-    const outcome = await this.bus.outcome<InputOutcome>(idempotencyKey);
-    if (outcome === undefined) {
-      throw new CrossmarginError('UNAVAILABLE', `input ${idempotencyKey} is applied but its outcome is gone (older than an hour?)`, { field: 'idempotencyKey' });
-    }
+    // Owners record refusals only, before the progress: none recorded means applied.
+    const outcome: InputOutcome = (await this.bus.outcome<InputOutcome>(idempotencyKey)) ?? { ok: true };
     return { ...published, ...outcome };
   }
 
   /** Stops watching the progress bucket. */
   async close(): Promise<void> {
+    clearInterval(this.poll);
+    this.poll = undefined;
     (await this.watching)?.();
     this.watching = undefined;
   }
 
   /**
    * True once `partition`'s progress reaches `seq`, false after the timeout. The progress bucket's watch tells at
-   * once; while a write waits, its partition's progress is also read every POLL_MS, because the watch is an ordered
-   * consumer, and after a NATS node is lost it can stay silent for minutes (nats-server 2.9: see
-   * JetStreamBus.logReader). The read goes to the bucket's stream leader, which a new election restores.
+   * once; while writes wait, their partitions' progress is also read every POLL_MS (one read per partition, whatever
+   * the writes in flight), because the watch is an ordered consumer, and after a NATS node is lost it can stay silent
+   * for minutes (nats-server 2.9: see JetStreamBus.logReader). The read goes to the bucket's stream leader.
    */
   private appliedBy(partition: number, seq: number): Promise<boolean> {
     if ((this.applied.get(partition) ?? 0) >= seq) return Promise.resolve(true);
     return new Promise((resolve) => {
       const finish = (applied: boolean): void => {
         clearTimeout(timer);
-        clearInterval(poll);
         this.waiting.delete(waiter);
+        if (this.waiting.size === 0) {
+          clearInterval(this.poll);
+          this.poll = undefined;
+        }
         resolve(applied);
       };
       const waiter = { partition, seq, done: () => finish(true) };
       const timer = setTimeout(() => finish(false), this.timeoutMs);
-      let reading = false;
-      const poll = setInterval(() => {
-        if (reading) return;
-        reading = true;
-        this.bus
-          .appliedSeq(partition)
-          .then((applied) => this.progressed(partition, applied))
-          .catch(() => undefined)
-          .finally(() => (reading = false));
-      }, POLL_MS);
       this.waiting.add(waiter);
+      this.poll ??= setInterval(() => void this.readProgress(), POLL_MS);
     });
+  }
+
+  /** One read of each waited-for partition's progress (appliedBy), skipped while the previous is still going. */
+  private async readProgress(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
+    try {
+      const partitions = new Set([...this.waiting].map((w) => w.partition));
+      await Promise.all([...partitions].map(async (p) => this.progressed(p, await this.bus.appliedSeq(p))));
+    } catch {
+      // The next tick reads again; the watch may tell first.
+    } finally {
+      this.reading = false;
+    }
   }
 
   private progressed(partition: number, seq: number): void {

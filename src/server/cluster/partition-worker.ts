@@ -40,6 +40,8 @@ interface Owned {
   /** The previous owner's floors are held (holdPreviousFloors): this owner's figures may be published. */
   floorsHeld: boolean;
   readonly accounts: Set<string>;
+  /** The partition's accounts by the page their margins are published in (JetStreamBus.marginPageOf). */
+  readonly pages: Map<number, Set<string>>;
   readonly reader: PartitionReader<unknown>;
 }
 
@@ -92,7 +94,15 @@ export class PartitionWorker {
     const result = await this.options.engine.onMarket(latest.snapshot);
     this.marketSeq = latest.seq;
     await this.bus.publishEvents(this.eventsOf(`market.${latest.seq}`));
-    await this.inFlight(result.recomputed, (accountId) => this.publishMargin(accountId));
+    const byPartition = new Map<number, string[]>();
+    for (const accountId of result.recomputed) {
+      const partition = this.bus.partitionOf(accountId);
+      if (!this.owned.has(partition)) continue;
+      const list = byPartition.get(partition) ?? [];
+      list.push(accountId);
+      byPartition.set(partition, list);
+    }
+    for (const [partition, accounts] of byPartition) await this.publishMargins(partition, this.owned.get(partition)!, accounts);
   }
 
   /**
@@ -122,7 +132,7 @@ export class PartitionWorker {
       const taken = await this.leases.acquire(p);
       if (taken === undefined) continue;
       const decidedUntil = await this.bus.appliedSeq(p);
-      this.owned.set(p, { lease: taken, nextSeq: 1, decidedUntil, floorsHeld: decidedUntil === 0, accounts: new Set(), reader: this.bus.reader(p, 1) });
+      this.owned.set(p, { lease: taken, nextSeq: 1, decidedUntil, floorsHeld: decidedUntil === 0, accounts: new Set(), pages: new Map(), reader: this.bus.reader(p, 1) });
     }
   }
 
@@ -137,7 +147,7 @@ export class PartitionWorker {
   private async applyInputs(partition: number, owned: Owned): Promise<void> {
     const inputs = await owned.reader.read(this.options.batch ?? 500);
     if (inputs.length === 0) {
-      if (!owned.floorsHeld && owned.nextSeq > owned.decidedUntil) await this.holdPreviousFloors(owned);
+      if (!owned.floorsHeld && owned.nextSeq > owned.decidedUntil) await this.holdPreviousFloors(partition, owned);
       return;
     }
     const touched = new Set<string>();
@@ -160,7 +170,7 @@ export class PartitionWorker {
         outcome = { ok: false, code: 'SCHEMA_INVALID', message: parsed.error.issues[0]?.message ?? 'invalid input', field: parsed.error.issues[0]?.path.join('.') };
       } else {
         outcome = await this.apply(parsed.data, decided.get(input.msgId));
-        owned.accounts.add(parsed.data.accountId);
+        this.track(owned, parsed.data.accountId);
         touched.add(parsed.data.accountId);
       }
       outcomes.push([input.msgId, outcome]);
@@ -171,7 +181,7 @@ export class PartitionWorker {
     // A replay of what the previous owner applied and published: nothing to write (its outcomes, events and
     // figures are out already, and this owner's replayed figures must not replace the floors it reported).
     if (last <= owned.decidedUntil) {
-      if (last === owned.decidedUntil) await this.holdPreviousFloors(owned);
+      if (last === owned.decidedUntil) await this.holdPreviousFloors(partition, owned);
       return;
     }
     // Still the owner? A worker paused past its lease (a long GC, a stopped VM) must not write over its successor's
@@ -183,12 +193,16 @@ export class PartitionWorker {
       return;
     }
     owned.lease = renewed;
-    if (!owned.floorsHeld) await this.holdPreviousFloors(owned);
+    if (!owned.floorsHeld) await this.holdPreviousFloors(partition, owned);
     // Outcomes and margins in flight together (independent keys; JetStream pipelines them), all stored before the
     // progress that tells a gateway the batch is applied.
     await this.bus.publishEvents(events);
-    await this.inFlight(outcomes, ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome));
-    await this.inFlight([...touched], (accountId) => this.publishMargin(accountId));
+    // Only refusals are recorded: an input at or below the progress without one was applied (ClusterWriter).
+    await this.inFlight(
+      outcomes.filter(([, outcome]) => !outcome.ok),
+      ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome),
+    );
+    await this.publishMargins(partition, owned, [...touched]);
     await this.bus.setAppliedSeq(partition, last);
   }
 
@@ -197,15 +211,26 @@ export class PartitionWorker {
    * that owner last published (their floors: a stale account's margin is not lowered, an unmarginable one holds its
    * figures, hysteresis goes on), then this owner publishes its own. Issue 17 §3: no margin lowered by a move.
    */
-  private async holdPreviousFloors(owned: Owned): Promise<void> {
+  private async holdPreviousFloors(partition: number, owned: Owned): Promise<void> {
     const floors: Record<string, AccountFloor> = {};
-    await this.inFlight([...owned.accounts], async (accountId) => {
-      const published = await this.bus.margin<PublishedMargin>(accountId);
-      if (published?.floor !== undefined) floors[accountId] = published.floor;
+    await this.inFlight([...owned.pages.keys()], async (page) => {
+      for (const [accountId, published] of Object.entries(await this.bus.marginPage<PublishedMargin>(partition, page))) {
+        if (published.floor !== undefined && owned.accounts.has(accountId)) floors[accountId] = published.floor;
+      }
     });
     await this.options.engine.holdFloors(floors);
     owned.floorsHeld = true;
-    await this.inFlight([...owned.accounts], (accountId) => this.publishMargin(accountId));
+    await this.publishMargins(partition, owned, [...owned.accounts]);
+  }
+
+  /** Notes an account of an owned partition, with its margins page. */
+  private track(owned: Owned, accountId: string): void {
+    if (owned.accounts.has(accountId)) return;
+    owned.accounts.add(accountId);
+    const page = this.bus.marginPageOf(accountId);
+    const accounts = owned.pages.get(page) ?? new Set<string>();
+    accounts.add(accountId);
+    owned.pages.set(page, accounts);
   }
 
   /**
@@ -253,16 +278,28 @@ export class PartitionWorker {
     for (let i = 0; i < items.length; i += 256) await Promise.all(items.slice(i, i + 256).map(work));
   }
 
-  /** The account's reported figures into the margins bucket (gone from it when the engine no longer has it). */
-  private async publishMargin(accountId: string): Promise<void> {
+  /**
+   * Publishes the margins pages holding `accountIds`, each rebuilt whole from the engine (every account of the page
+   * this worker has, with its figures and floor; an account without a margin yet, before the first market, is left
+   * out). A page per key-value write: a market tick writes at most MARGIN_PAGES entries per partition.
+   */
+  private async publishMargins(partition: number, owned: Owned, accountIds: readonly string[]): Promise<void> {
     const engine = this.options.engine;
-    if (!engine.hasAccount(accountId)) return this.bus.deleteMargin(accountId);
-    try {
-      await this.bus.putMargin(accountId, publishedMargin(engine, accountId));
-    } catch (error) {
-      // No margin yet (no market): nothing to publish; any other failure is the bus's and propagates.
-      if (toCrossmarginError(error).code !== 'USAGE_INVALID') throw error;
-    }
+    const pages = new Set(accountIds.map((accountId) => this.bus.marginPageOf(accountId)));
+    await this.inFlight([...pages], async (page) => {
+      const margins: Record<string, PublishedMargin> = {};
+      for (const accountId of owned.pages.get(page) ?? []) {
+        if (!engine.hasAccount(accountId)) continue;
+        try {
+          margins[accountId] = publishedMargin(engine, accountId);
+        } catch (error) {
+          // No margin to publish: none yet (no market), or never margined (unmarginable from the start).
+          const code = toCrossmarginError(error).code;
+          if (code !== 'USAGE_INVALID' && code !== 'ACCOUNT_UNMARGINABLE') throw error;
+        }
+      }
+      await this.bus.putMarginPage(partition, page, margins);
+    });
   }
 }
 
