@@ -25,6 +25,8 @@ export interface ClusterBenchOptions {
   readonly partitions?: number;
   readonly concurrency?: number;
   readonly leaseMs?: number;
+  /** Result name prefix (default cluster-jetstream). */
+  readonly name?: string;
 }
 
 const market = (asOf: string, btc: number, eth: number) => ({ asOf, underlyings: { BTC: { index: btc, vol: { atm: 0.45 } }, ETH: { index: eth, vol: { atm: 0.65 } } }, fx: { USDC: 1 } });
@@ -58,8 +60,9 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
   const partitions = options.partitions ?? 16;
   const concurrency = options.concurrency ?? 64;
   const leaseMs = options.leaseMs ?? 10_000;
+  const name = options.name ?? 'cluster-jetstream';
   if (natsServerBinary() === undefined) {
-    return [{ name: 'cluster-jetstream', workload: 'skipped: nats-server is not installed (apt-get install nats-server)', opsPerSecond: 0 }];
+    return [{ name, workload: 'skipped: nats-server is not installed (apt-get install nats-server)', opsPerSecond: 0 }];
   }
   const cluster = await NatsCluster.start();
   const workers: ChildProcess[] = [];
@@ -69,16 +72,20 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
   try {
     bus = await JetStreamBus.open(cluster.servers, { partitions, replicas: 3, duplicateWindowMs: 10 * 60_000 });
     for (let w = 0; w < workerCount; w++) {
-      workers.push(spawn('node', [bin, 'worker', '--nats', cluster.servers.join(','), '--partitions', String(partitions), '--lease-ms', String(leaseMs), '--id', `w${w + 1}`, '--idle-ms', '5'], { stdio: 'ignore' }));
+      workers.push(spawn('node', [bin, 'worker', '--nats', cluster.servers.join(','), '--partitions', String(partitions), '--lease-ms', String(leaseMs), '--id', `w${w + 1}`, '--idle-ms', '5', '--stale-after', '86400000'], { stdio: 'ignore' }));
     }
     const leases = new PartitionLeases(bus.leaseBucket, 'bench', leaseMs);
     const owners = async (): Promise<string[]> => Promise.all(Array.from({ length: partitions }, async (_, p) => (await leases.read(p))?.owner ?? ''));
     const settle = Date.now() + 60_000;
     while (Date.now() < settle && new Set((await owners()).filter((o) => o !== '')).size < workerCount) await new Promise((r) => setTimeout(r, 100));
-    await bus.publishMarket(market('2025-09-23T12:00:00Z', 112_000, 4_160));
+    // Dated now, with an option expiring in a year: workers judge expiry and staleness on the wall clock.
+    const opened = Date.now();
+    await bus.publishMarket(market(new Date(opened).toISOString(), 112_000, 4_160));
     const writer = new ClusterWriter(bus, 60_000);
     const id = (i: number): string => `acct-${i}`;
-    const universe = ['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', 'BTC_USDC-26DEC25-110000-C'];
+    const expiry = new Date(opened + 365 * 86_400_000);
+    const option = `BTC_USDC-${expiry.getUTCDate()}${['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'][expiry.getUTCMonth()]}${String(expiry.getUTCFullYear()).slice(2)}-110000-C`;
+    const universe = ['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', option];
     const created = await inFlight(accounts, concurrency, async (i) => {
       const r = await writer.write({ kind: 'account', accountId: id(i), document: { account: id(i), currency: 'USD', positions: [{ instrument: universe[i % 3]!, quantity: 1 + (i % 5) }], collateral: { USDC: 100_000 } } }, `open-${i}`);
       if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: account ${id(i)} refused: ${r.code}`);
@@ -89,7 +96,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     });
     // One market tick moving both underlyings (every account is exposed to one): done when a sample of accounts spread over every
     // partition all carry the new asOf (their partitions' owners re-margined and published them).
-    const asOf = '2025-09-23T12:01:00Z';
+    const asOf = new Date(Date.now()).toISOString();
     const sample = Array.from({ length: 256 }, (_, k) => id(Math.floor((k * accounts) / 256)));
     const tickStart = performance.now();
     await bus.publishMarket(market(asOf, 113_000, 4_200));
@@ -113,7 +120,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     const setup = `a three-node NATS JetStream cluster on loopback (Debian's nats-server, streams and buckets ×3), ${workerCount} \`crossmargin worker\` processes (scenario-grid), ${partitions} partitions, the writer in the bench process with ${concurrency} writes in flight, each acknowledged once applied`;
     return [
       {
-        name: 'cluster-jetstream-writes',
+        name: `${name}-writes`,
         workload: `${setup}: ${accounts.toLocaleString('en-US')} accounts created (one position each) then ${trades.toLocaleString('en-US')} trades; opsPerSecond = trades per second`,
         opsPerSecond: trades / (traded.wallMs / 1000),
         meanMs: traded.latencies.reduce((a, b) => a + b, 0) / traded.latencies.length,
@@ -129,14 +136,14 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
         },
       },
       {
-        name: 'cluster-jetstream-tick',
+        name: `${name}-tick`,
         workload: `${setup}: one market tick moving BTC and ETH re-margins every account (${accounts.toLocaleString('en-US')}); timed from the publish until 256 sample accounts over every partition carry the new asOf in the margins bucket`,
         opsPerSecond: accounts / (tickMs / 1000),
         meanMs: tickMs,
         extra: { tickMs, accounts },
       },
       {
-        name: 'cluster-jetstream-failover',
+        name: `${name}-failover`,
         workload: `${setup}: SIGKILL of one worker, timed until a write to one of its partitions is applied by the other (lease ${leaseMs} ms)`,
         opsPerSecond: 1000 / failoverMs,
         meanMs: failoverMs,

@@ -85,7 +85,7 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     for (const id of ids) {
       const margin = await call('GET', `/accounts/${id}/margin`, admin);
       const expected: ReportedFigures = reference.marginFigures(id);
-      expect(margin.body, id).toEqual({ accountId: id, partition: gateway.bus.partitionOf(id), ...expected });
+      expect(margin.body, id).toEqual({ accountId: id, partition: gateway.bus.partitionOf(id), currency: 'USD', ...expected });
     }
     const overview = await call('GET', '/margins', admin);
     expect((overview.body as unknown as { accountId: string }[]).map((m) => m.accountId).sort()).toEqual([...ids].sort());

@@ -14,6 +14,7 @@ import { canSeeAccount, requireRole } from '../authenticate.js';
 import { notFound } from '../margin-service.js';
 import { actor, errors, principalOf, visibleAccount } from '../route-helpers.js';
 import type { AppliedWrite, ClusterWriter } from './cluster-writer.js';
+import type { PublishedMargin } from './partition-worker.js';
 
 /** An account's current margin as its partition's owner published it (ReportedFigures), with where it lives. */
 export const ClusterMarginSchema = z.object({
@@ -24,6 +25,8 @@ export const ClusterMarginSchema = z.object({
   equity: z.number(),
   /** equity − initial margin. */
   excess: z.number(),
+  /** The account currency the figures are in. */
+  currency: z.string(),
   state: z.enum(LIVE_ACCOUNT_STATES),
   /** asOf of the market the figures were computed on. */
   asOf: z.string(),
@@ -153,7 +156,7 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
 
   app.get('/margins', { schema: { tags: ['margin'], querystring: ClusterMarginsQuerySchema, response: { 200: z.array(ClusterMarginSchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
-    const listed = await bus.listMargins<ReportedFigures>(request.query.limit);
+    const listed = await bus.listMargins<PublishedMargin>(request.query.limit);
     return listed.filter((m) => canSeeAccount(p, m.accountId)).map((m) => ({ accountId: m.accountId, partition: bus.partitionOf(m.accountId), ...figures(m.margin) }));
   });
 
@@ -179,12 +182,12 @@ async function requireRegistered(store: Store, accountId: string): Promise<void>
   if ((await store.getAccount(accountId)) === undefined) throw notFound(accountId);
 }
 
-function figures(m: ReportedFigures): Omit<ReportedFigures, never> {
-  return { initialMargin: m.initialMargin, maintenanceMargin: m.maintenanceMargin, equity: m.equity, excess: m.excess, state: m.state, asOf: m.asOf };
+function figures(m: PublishedMargin): ReportedFigures & { currency: string } {
+  return { initialMargin: m.initialMargin, maintenanceMargin: m.maintenanceMargin, equity: m.equity, excess: m.excess, currency: m.currency, state: m.state, asOf: m.asOf };
 }
 
 async function marginOf(bus: JetStreamBus, accountId: string): Promise<z.output<typeof ClusterMarginSchema> | undefined> {
-  const margin = await bus.margin<ReportedFigures>(accountId);
+  const margin = await bus.margin<PublishedMargin>(accountId);
   return margin === undefined ? undefined : { accountId, partition: bus.partitionOf(accountId), ...figures(margin) };
 }
 

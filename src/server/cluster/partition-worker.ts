@@ -1,4 +1,4 @@
-import type { JetStreamBus, PartitionReader } from '../../bus/jetstream-bus.js';
+import type { JetStreamBus, LoggedInput, PartitionReader } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
 import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
@@ -23,10 +23,29 @@ export interface PartitionWorkerOptions {
 }
 
 /**
- * What the margins bucket holds per account: the reported figures (the gateway's answer) and the account's floor
- * (its current-state row), which a new owner of the partition holds (holdPreviousFloors).
+ * What the margins bucket holds per account: the reported figures (the gateway's answer), the account's currency,
+ * and what else its floor (current-state row) needs, which a new owner of the partition holds (holdPreviousFloors):
+ * the state the floor carries when it is not the reported one, and why the account is unmarginable.
  */
-export type PublishedMargin = ReportedFigures & { readonly floor?: AccountFloor };
+export type PublishedMargin = ReportedFigures & { readonly currency: string; readonly floorState?: AccountFloor['state']; readonly unmarginable?: AccountFloor['unmarginable'] };
+
+/** A partition's next inputs (PartitionWorker.readBatch). */
+interface Batch {
+  readonly partition: number;
+  readonly owned: Owned;
+  readonly inputs: readonly LoggedInput<unknown>[];
+  readonly decided: ReadonlyMap<string, InputOutcome>;
+}
+
+/** What applying a batch made, to be written (PartitionWorker.writeBatch); `last` undefined: no input. */
+interface AppliedBatch {
+  readonly partition: number;
+  readonly owned: Owned;
+  readonly last: number | undefined;
+  readonly touched: ReadonlySet<string>;
+  readonly outcomes: readonly [string, InputOutcome][];
+  readonly events: readonly { id: string; event: EngineEvent }[];
+}
 
 /** A partition this worker owns: its lease, the next log position to apply, its accounts. */
 interface Owned {
@@ -73,10 +92,18 @@ export class PartitionWorker {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
+  /**
+   * One round: the market, the leases, then every owned partition's next batch — read together, applied to the
+   * engine one partition after another (the engine's events are attributed to the input that made them), and written
+   * together (the reads and writes of many partitions overlap on the bus).
+   */
   async step(): Promise<void> {
     await this.applyMarket();
     await this.holdLeases();
-    for (const [partition, owned] of this.owned) await this.applyInputs(partition, owned);
+    const batches = await Promise.all([...this.owned].map(([partition, owned]) => this.readBatch(partition, owned)));
+    const applied: AppliedBatch[] = [];
+    for (const batch of batches) applied.push(await this.applyBatch(batch));
+    await Promise.all(applied.map((batch) => this.writeBatch(batch)));
   }
 
   /** Gives every lease up (a clean shutdown: the partitions move at once instead of after the lease time). */
@@ -144,16 +171,10 @@ export class PartitionWorker {
     for (const accountId of owned?.accounts ?? []) await this.options.engine.removeAccount(accountId);
   }
 
-  private async applyInputs(partition: number, owned: Owned): Promise<void> {
+  /** A partition's next inputs, with the outcomes an earlier owner recorded for those it decided. */
+  private async readBatch(partition: number, owned: Owned): Promise<Batch> {
     const inputs = await owned.reader.read(this.options.batch ?? 500);
-    if (inputs.length === 0) {
-      if (!owned.floorsHeld && owned.nextSeq > owned.decidedUntil) await this.holdPreviousFloors(partition, owned);
-      return;
-    }
-    const touched = new Set<string>();
-    const outcomes: [string, InputOutcome][] = [];
-    const events: { id: string; event: EngineEvent }[] = [];
-    // The outcomes the previous owner recorded for what it decided, read together (apply replays them).
+    // Refusals are the only outcomes recorded; those of inputs the previous owner decided are replayed (apply).
     const decided = new Map<string, InputOutcome>();
     await this.inFlight(
       inputs.filter((i) => i.seq <= owned.decidedUntil),
@@ -162,6 +183,14 @@ export class PartitionWorker {
         if (outcome !== undefined) decided.set(i.msgId, outcome);
       },
     );
+    return { partition, owned, inputs, decided };
+  }
+
+  /** Applies a batch to the engine, in log order, collecting each input's outcome and events. */
+  private async applyBatch({ partition, owned, inputs, decided }: Batch): Promise<AppliedBatch> {
+    const touched = new Set<string>();
+    const outcomes: [string, InputOutcome][] = [];
+    const events: { id: string; event: EngineEvent }[] = [];
     this.options.events?.take();
     for (const input of inputs) {
       const parsed = ClusterInputSchema.safeParse(input.body);
@@ -176,12 +205,20 @@ export class PartitionWorker {
       outcomes.push([input.msgId, outcome]);
       events.push(...this.eventsOf(input.msgId));
     }
-    const last = inputs[inputs.length - 1]!.seq;
-    owned.nextSeq = last + 1;
-    // A replay of what the previous owner applied and published: nothing to write (its outcomes, events and
-    // figures are out already, and this owner's replayed figures must not replace the floors it reported).
-    if (last <= owned.decidedUntil) {
-      if (last === owned.decidedUntil) await this.holdPreviousFloors(partition, owned);
+    const last = inputs.at(-1)?.seq;
+    if (last !== undefined) owned.nextSeq = last + 1;
+    return { partition, owned, last, touched, outcomes, events };
+  }
+
+  /**
+   * Writes what a batch made: its events, its refusals, the margins pages of its accounts, then the progress a
+   * gateway waits for — after renewing the lease. A replay of what the previous owner applied writes nothing.
+   */
+  private async writeBatch({ partition, owned, last, touched, outcomes, events }: AppliedBatch): Promise<void> {
+    if (last === undefined || last <= owned.decidedUntil) {
+      // Nothing new, or a replay of what the previous owner applied and published: its outcomes, events and figures
+      // are out already, and this owner's replayed figures must not replace the floors it reported.
+      if (!owned.floorsHeld && owned.nextSeq > owned.decidedUntil) await this.holdPreviousFloors(partition, owned);
       return;
     }
     // Still the owner? A worker paused past its lease (a long GC, a stopped VM) must not write over its successor's
@@ -194,15 +231,17 @@ export class PartitionWorker {
     }
     owned.lease = renewed;
     if (!owned.floorsHeld) await this.holdPreviousFloors(partition, owned);
-    // Outcomes and margins in flight together (independent keys; JetStream pipelines them), all stored before the
-    // progress that tells a gateway the batch is applied.
-    await this.bus.publishEvents(events);
-    // Only refusals are recorded: an input at or below the progress without one was applied (ClusterWriter).
-    await this.inFlight(
-      outcomes.filter(([, outcome]) => !outcome.ok),
-      ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome),
-    );
-    await this.publishMargins(partition, owned, [...touched]);
+    // Events, refusals and margins in flight together (independent keys; JetStream pipelines them), all stored before
+    // the progress that tells a gateway the batch is applied. Only refusals are recorded: an input at or below the
+    // progress without one was applied (ClusterWriter).
+    await Promise.all([
+      this.bus.publishEvents(events),
+      this.inFlight(
+        outcomes.filter(([, outcome]) => !outcome.ok),
+        ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome),
+      ),
+      this.publishMargins(partition, owned, [...touched]),
+    ]);
     await this.bus.setAppliedSeq(partition, last);
   }
 
@@ -215,7 +254,7 @@ export class PartitionWorker {
     const floors: Record<string, AccountFloor> = {};
     await this.inFlight([...owned.pages.keys()], async (page) => {
       for (const [accountId, published] of Object.entries(await this.bus.marginPage<PublishedMargin>(partition, page))) {
-        if (published.floor !== undefined && owned.accounts.has(accountId)) floors[accountId] = published.floor;
+        if (owned.accounts.has(accountId)) floors[accountId] = floorOf(published);
       }
     });
     await this.options.engine.holdFloors(floors);
@@ -318,13 +357,22 @@ function admitTrade(engine: LiveEngine, trade: Extract<ClusterInput, { kind: 'tr
 }
 
 /**
- * What the owner of `accountId`'s partition publishes for it: the reported figures and its floor, the current-state
- * row without the id (the bucket's key names the account). Throws as marginFigures does when there is no margin yet.
+ * What the owner of `accountId`'s partition publishes for it (PublishedMargin). Throws as marginFigures does when
+ * there is no margin yet.
  */
 export function publishedMargin(engine: LiveEngine, accountId: string): PublishedMargin {
   const figures = engine.marginFigures(accountId);
   const row = engine.accountState(accountId);
-  if (row === undefined) return figures;
-  const floor: AccountFloor = { initialMargin: row.initialMargin, maintenanceMargin: row.maintenanceMargin, equity: row.equity, currency: row.currency, state: row.state, asOf: row.asOf, ...(row.unmarginable === undefined ? {} : { unmarginable: row.unmarginable }) };
-  return { ...figures, floor };
+  if (row === undefined) return { ...figures, currency: engine.account(accountId).currency };
+  return {
+    ...figures,
+    currency: row.currency,
+    ...(row.state === figures.state ? {} : { floorState: row.state }),
+    ...(row.unmarginable === undefined ? {} : { unmarginable: row.unmarginable }),
+  };
+}
+
+/** The floor a published margin carries (the current-state row it was published from, without the id). */
+function floorOf(m: PublishedMargin): AccountFloor {
+  return { initialMargin: m.initialMargin, maintenanceMargin: m.maintenanceMargin, equity: m.equity, currency: m.currency, state: m.floorState ?? m.state, asOf: m.asOf, ...(m.unmarginable === undefined ? {} : { unmarginable: m.unmarginable }) };
 }
