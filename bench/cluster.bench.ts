@@ -8,6 +8,7 @@
  * result saying so, when nats-server is not installed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CrossmarginError } from '../src/core/errors.js';
@@ -36,7 +37,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Runs `count` jobs with at most `concurrency` in flight; returns each job's latency (ms) and the wall time. */
-async function inFlight(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ latencies: number[]; wallMs: number }> {
+async function inFlight(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ latencies: number[]; wallMs: number; started: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -50,7 +51,7 @@ async function inFlight(count: number, concurrency: number, job: (i: number) => 
       }
     }),
   );
-  return { latencies: latencies.sort((a, b) => a - b), wallMs: performance.now() - started };
+  return { latencies: latencies.sort((a, b) => a - b), wallMs: performance.now() - started, started };
 }
 
 export async function benchCluster(options: ClusterBenchOptions = {}): Promise<BenchResult[]> {
@@ -86,10 +87,22 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     const expiry = new Date(opened + 365 * 86_400_000);
     const option = `BTC_USDC-${expiry.getUTCDate()}${['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'][expiry.getUTCMonth()]}${String(expiry.getUTCFullYear()).slice(2)}-110000-C`;
     const universe = ['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', option];
-    const created = await inFlight(accounts, concurrency, async (i) => {
-      const r = await writer.write({ kind: 'account', accountId: id(i), document: { account: id(i), currency: 'USD', positions: [{ instrument: universe[i % 3]!, quantity: 1 + (i % 5) }], collateral: { USDC: 100_000 } } }, `open-${i}`);
-      if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: account ${id(i)} refused: ${r.code}`);
+    // The book is loaded as a venue would bulk-load it: inputs published to the partitions' logs with many in flight,
+    // without waiting for each to be applied, then timed until every partition's owner has applied its last one.
+    const lastSeq = new Map<number, number>();
+    const created = await inFlight(accounts, Math.max(concurrency, 4_096), async (i) => {
+      const published = await bus!.publishInput(id(i), `open-${i}`, { kind: 'account', accountId: id(i), document: { account: id(i), currency: 'USD', positions: [{ instrument: universe[i % 3]!, quantity: 1 + (i % 5) }], collateral: { USDC: 100_000 } } });
+      lastSeq.set(published.partition, Math.max(lastSeq.get(published.partition) ?? 0, published.seq));
     });
+    const loadDeadline = Date.now() + 60 * 60_000;
+    for (const [partition, seq] of lastSeq) {
+      while ((await bus.appliedSeq(partition)) < seq) {
+        if (Date.now() > loadDeadline) throw new CrossmarginError('INTERNAL', `bench: partition ${partition} did not apply the book within an hour`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    const loadMs = performance.now() - created.started;
+    for (const i of [0, accounts - 1]) if ((await bus.margin<ReportedFigures>(id(i))) === undefined) throw new CrossmarginError('INTERNAL', `bench: account ${id(i)} has no margin after the load`);
     const traded = await inFlight(trades, concurrency, async (i) => {
       const r = await writer.write({ kind: 'trade', accountId: id((i * 7919) % accounts), instrument: universe[i % 2]!, quantity: 1 }, `trade-${i}`);
       if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: trade ${i} refused: ${r.code}`);
@@ -107,6 +120,11 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
       if (pending.size > 0) await new Promise((r) => setTimeout(r, 5));
     }
     const tickMs = performance.now() - tickStart;
+    // Each worker's resident memory after the tick (MiB), for the sizing arithmetic (docs/scale-out.md).
+    const workerRssMiB = workers.map((w) => {
+      const status = w.pid === undefined ? '' : readFileSync(`/proc/${w.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+    });
     // Failover: SIGKILL the first worker, then write to one of its partitions until applied.
     const held = await owners();
     const victim = Math.max(0, workers.findIndex((_, w) => held.includes(`w${w + 1}`)));
@@ -121,12 +139,14 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     return [
       {
         name: `${name}-writes`,
-        workload: `${setup}: ${accounts.toLocaleString('en-US')} accounts created (one position each) then ${trades.toLocaleString('en-US')} trades; opsPerSecond = trades per second`,
+        workload: `${setup}: ${accounts.toLocaleString('en-US')} accounts bulk-loaded (published to the logs, timed until every partition applied them: accountsPerSecond) then ${trades.toLocaleString('en-US')} trades through the gateway's writer, each acknowledged once applied; opsPerSecond = trades per second`,
         opsPerSecond: trades / (traded.wallMs / 1000),
         meanMs: traded.latencies.reduce((a, b) => a + b, 0) / traded.latencies.length,
         extra: {
           accounts,
-          accountsPerSecond: accounts / (created.wallMs / 1000),
+          accountsPerSecond: accounts / (loadMs / 1000),
+          loadSeconds: loadMs / 1000,
+          publishSeconds: created.wallMs / 1000,
           tradesPerSecond: trades / (traded.wallMs / 1000),
           tradeP50Ms: percentile(traded.latencies, 0.5),
           tradeP99Ms: percentile(traded.latencies, 0.99),
@@ -140,7 +160,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
         workload: `${setup}: one market tick moving BTC and ETH re-margins every account (${accounts.toLocaleString('en-US')}); timed from the publish until 256 sample accounts over every partition carry the new asOf in the margins bucket`,
         opsPerSecond: accounts / (tickMs / 1000),
         meanMs: tickMs,
-        extra: { tickMs, accounts },
+        extra: { tickMs, accounts, workerRssMaxMiB: Math.max(...workerRssMiB), workerRssTotalMiB: workerRssMiB.reduce((a, b) => a + b, 0) },
       },
       {
         name: `${name}-failover`,

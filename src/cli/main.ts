@@ -18,6 +18,7 @@ import { registerSamplesCommand } from './commands/samples-command.js';
 import { registerSchemaCommand } from './commands/schema-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
+import { registerClusterDemoCommand } from './commands/cluster-demo-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerStressCommand } from './commands/stress-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
@@ -66,6 +67,7 @@ export function buildProgram(io: CliIo): Command {
   registerCascadeCommand(program, io);
   registerServeCommand(program, io);
   registerWorkerCommand(program, io);
+  registerClusterDemoCommand(program, io);
   registerStressCommand(program, io);
   registerWhatIfCommand(program, io);
   registerKeysCommand(program, io);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { LiquidationPlanViewSchema, LiveMarginSchema, WhatIfResultSchema } from '../../src/server/api-schemas.js';
+import type { HealthSchema, LiquidationPlanViewSchema, LiveMarginSchema, WhatIfResultSchema } from '../../src/server/api-schemas.js';
+import type { LiveAccountState } from '../../src/engine/account/account-state.js';
 import type { CurrentMarketSchema, MarginSummary, ModelComparisonSchema, ProfileSchema } from '../../src/server/dashboard-schemas.js';
 import type { LabBacktest, LabCalibration, LabStress, ReverseStress } from '../../src/server/lab-schemas.js';
 
@@ -12,6 +13,37 @@ export type LiquidationPlanView = z.infer<typeof LiquidationPlanViewSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 export type ModelComparison = z.infer<typeof ModelComparisonSchema>;
 export type CurrentMarket = z.infer<typeof CurrentMarketSchema>;
+// The gateway's answers (src/server/cluster/gateway-routes.ts ClusterHealthSchema, ClusterStatusSchema,
+// ClusterMarginSchema), written out: a type import of that file drags the server's request augmentation into this build.
+export interface ClusterHealth {
+  status: 'ok';
+  mode: 'cluster';
+  store: string;
+  partitions: number;
+  marketAsOf?: string;
+}
+/** `/healthz`: a gateway says `mode: 'cluster'` (docs/dashboard.md "Cluster mode"); the single-process service has no mode. */
+export type Health = z.infer<typeof HealthSchema> | ClusterHealth;
+export interface ClusterStatus {
+  /** `owner` is '' for a free partition; `expiresAt` is its lease's end, epoch ms; `appliedSeq` its last applied log position. */
+  partitions: { partition: number; owner: string; expiresAt: number; appliedSeq: number }[];
+  /** Workers whose heartbeat is current. */
+  workers: string[];
+  marketAsOf?: string;
+}
+/** An account's margin as its partition's owner published it; amounts in the account currency. */
+export interface ClusterMargin {
+  accountId: string;
+  partition: number;
+  initialMargin: number;
+  maintenanceMargin: number;
+  equity: number;
+  excess: number;
+  /** The account currency the figures are in. */
+  currency: string;
+  state: LiveAccountState;
+  asOf: string;
+}
 export interface AccountView {
   id: string;
   currency: string;
@@ -91,4 +123,8 @@ export class Api {
       `/accounts/${encodeURIComponent(id)}/max-order?instrument=${encodeURIComponent(instrument)}&side=${side}`,
     );
   models = () => this.request<{ id: string; description: string }[]>('GET', '/models');
+  health = () => this.request<Health>('GET', '/healthz');
+  // The gateway's routes (docs/scale-out.md "Gateway"): same paths as some single-process ones, other answers.
+  cluster = () => this.request<ClusterStatus>('GET', '/cluster');
+  clusterMargins = (limit = 1_000) => this.request<ClusterMargin[]>('GET', `/margins?limit=${limit}`);
 }

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Api, storeKey, takeKey, type CurrentMarket } from './api.js';
+import { Api, storeKey, takeKey, type CurrentMarket, type Health } from './api.js';
 import { money, utcAsOf } from './format.js';
 import { AccountPage } from './pages/account-page.js';
+import { ClusterPage } from './pages/cluster-page.js';
 import { LabPage } from './pages/lab-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 
@@ -72,10 +73,53 @@ function MarketStrip({ api }: { api: Api }) {
   );
 }
 
+/** The gateway has no `/market` to read: its clock is the latest market's asOf from `/healthz`. */
+function ClusterMarketStrip({ api }: { api: Api }) {
+  const [health, setHealth] = useState<Health | undefined>();
+  useEffect(() => {
+    let alive = true;
+    const load = () => api.health().then((h) => alive && setHealth(h), () => undefined);
+    load();
+    const timer = window.setInterval(load, 2_000);
+    return () => {
+      alive = false;
+      window.clearInterval(timer);
+    };
+  }, [api]);
+  if (health?.marketAsOf === undefined) return <span className="muted market">no market yet</span>;
+  return (
+    <span className="market" data-testid="market">
+      <span className="muted">Market as of</span> <span data-testid="market-as-of">{utcAsOf(health.marketAsOf)}</span>
+    </span>
+  );
+}
+
+/**
+ * Which service the page talks to: a cluster gateway says `mode: 'cluster'` on `/healthz` and has none of the
+ * single-process routes the other pages read. Undefined until it answers; a failed probe means single-process, as
+ * before this check existed.
+ */
+function useMode(api: Api | undefined): 'single' | 'cluster' | undefined {
+  const [mode, setMode] = useState<'single' | 'cluster' | undefined>();
+  useEffect(() => {
+    if (api === undefined) return;
+    let alive = true;
+    api.health().then(
+      (h) => alive && setMode('mode' in h && h.mode === 'cluster' ? 'cluster' : 'single'),
+      () => alive && setMode('single'),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [api]);
+  return mode;
+}
+
 export function App() {
   const [key, setKey] = useState<string | undefined>(() => takeKey());
   const [route, go] = useRoute();
   const api = useMemo(() => (key === undefined ? undefined : new Api(key)), [key]);
+  const mode = useMode(api);
   if (api === undefined) {
     return (
       <KeyForm
@@ -90,15 +134,23 @@ export function App() {
     <div className="app">
       <header>
         <strong className="brand">crossmargin</strong>
-        <nav>
-          <a href="#/" className={route.page === 'overview' ? 'active' : undefined}>
-            Overview
-          </a>
-          <a href="#/lab" className={route.page === 'lab' ? 'active' : undefined}>
-            Model lab
-          </a>
-        </nav>
-        <MarketStrip api={api} />
+        {mode === 'cluster' ? (
+          <nav>
+            <a href="#/" className="active">
+              Cluster
+            </a>
+          </nav>
+        ) : mode === 'single' ? (
+          <nav>
+            <a href="#/" className={route.page === 'overview' ? 'active' : undefined}>
+              Overview
+            </a>
+            <a href="#/lab" className={route.page === 'lab' ? 'active' : undefined}>
+              Model lab
+            </a>
+          </nav>
+        ) : null}
+        {mode === 'cluster' ? <ClusterMarketStrip api={api} /> : mode === 'single' ? <MarketStrip api={api} /> : null}
         <button
           type="button"
           className="link"
@@ -111,9 +163,11 @@ export function App() {
         </button>
       </header>
       <main>
-        {route.page === 'overview' ? <OverviewPage api={api} open={(id) => go(`#/account/${encodeURIComponent(id)}`)} /> : null}
-        {route.page === 'account' ? <AccountPage key={route.id} api={api} accountId={route.id} /> : null}
-        {route.page === 'lab' ? <LabPage api={api} /> : null}
+        {mode === undefined ? <p className="muted">Connecting…</p> : null}
+        {mode === 'cluster' ? <ClusterPage api={api} /> : null}
+        {mode === 'single' && route.page === 'overview' ? <OverviewPage api={api} open={(id) => go(`#/account/${encodeURIComponent(id)}`)} /> : null}
+        {mode === 'single' && route.page === 'account' ? <AccountPage key={route.id} api={api} accountId={route.id} /> : null}
+        {mode === 'single' && route.page === 'lab' ? <LabPage api={api} /> : null}
       </main>
     </div>
   );

@@ -71,10 +71,15 @@ async function serveGateway(opts: ServeOptions, port: number, io: CliIo): Promis
   if (gateway.createdAdminKey !== undefined) io.out(`admin API key (shown once, only its hash is stored): ${gateway.createdAdminKey}\n`);
   io.out(`crossmargin cluster gateway listening on ${gateway.url} (NATS ${servers.join(', ')}, ${gateway.bus.topology.partitions} partitions)\n`);
   io.out(`API documentation: ${gateway.url}/docs\n`);
-  await new Promise<void>((resolve) => {
+  await closeOnSignal(() => gateway.close(), io);
+}
+
+/** Waits for SIGTERM or SIGINT, then a graceful `close` (stop accepting, finish requests in flight, close stores). */
+function closeOnSignal(close: () => Promise<void>, io: CliIo): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       io.out(`${signal}: shutting down\n`);
-      gateway.close().then(resolve, (error: unknown) => {
+      close().then(resolve, (error: unknown) => {
         io.err(`error during shutdown: ${String(error)}\n`);
         resolve();
       });
@@ -141,17 +146,6 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           ? `risk dashboard: ${service.url}/ (sign in with an API key; lost the admin key? \`${newAdminKeyCommand(opts.db)}\` makes another)\n`
           : `risk dashboard: ${service.url}/#key=${encodeURIComponent(service.createdAdminKey)}\n`,
       );
-      // Graceful shutdown: stop accepting, finish requests in flight, close the store.
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          io.out(`${signal}: shutting down\n`);
-          service.close().then(resolve, (error: unknown) => {
-            io.err(`error during shutdown: ${String(error)}\n`);
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await closeOnSignal(() => service.close(), io);
     });
 }
