@@ -121,15 +121,17 @@ export class PartitionWorker {
     const result = await this.options.engine.onMarket(latest.snapshot);
     this.marketSeq = latest.seq;
     await this.bus.publishEvents(this.eventsOf(`market.${latest.seq}`));
+    // The recomputed accounts' pages, partitions together. Not those of a partition still replaying up to its previous
+    // owner's progress: that owner's published figures are the floors this one will hold (holdPreviousFloors).
     const byPartition = new Map<number, string[]>();
     for (const accountId of result.recomputed) {
       const partition = this.bus.partitionOf(accountId);
-      if (!this.owned.has(partition)) continue;
+      if (this.owned.get(partition)?.floorsHeld !== true) continue;
       const list = byPartition.get(partition) ?? [];
       list.push(accountId);
       byPartition.set(partition, list);
     }
-    for (const [partition, accounts] of byPartition) await this.publishMargins(partition, this.owned.get(partition)!, accounts);
+    await Promise.all([...byPartition].map(([partition, accounts]) => this.publishMargins(partition, this.owned.get(partition)!, accounts)));
   }
 
   /**
