@@ -10,18 +10,12 @@ import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js'
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
 import { runWorker, type RunningWorker } from '../src/server/cluster/run-worker.js';
 import { startGateway, type RunningGateway } from '../src/server/cluster/start-gateway.js';
+import { loadWsClient } from './ws-client.js';
 
 const available = natsServerBinary() !== undefined;
 const TOPOLOGY = { partitions: 8, replicas: 3, duplicateWindowMs: 600_000 };
 const MARKET = { asOf: '2025-09-23T12:00:00Z', underlyings: { BTC: { index: 112_000, vol: { atm: 0.45 } }, ETH: { index: 4_160, vol: { atm: 0.65 } } }, fx: { USDC: 1 } };
 
-interface WsClient {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'open' | 'close', listener: () => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  close(): void;
-}
-type WsConstructor = new (url: string, protocols?: string[]) => WsClient;
 
 describe.skipIf(!available)('cluster gateway over HTTP', () => {
   let cluster: NatsCluster;
@@ -118,7 +112,7 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
   }, 120_000);
 
   it('streams the partitions\' events over WebSocket to the keys that may see them', async () => {
-    const WebSocketClient = ((await import('ws' as string)) as { default: WsConstructor }).default;
+    const WebSocketClient = await loadWsClient();
     const messages: { type: string; event?: { type: string; accountId?: string } }[] = [];
     const ws = new WebSocketClient(gateway.url.replace('http://', 'ws://') + '/stream', ['crossmargin.v1', `cmk.${admin}`]);
     await new Promise<void>((resolve, reject) => {

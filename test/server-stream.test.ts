@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testMarket, type TestServer } from './server-helpers.js';
+import { loadWsClient, type WsConstructor } from './ws-client.js';
 
-/** The `ws` client (a dependency of @fastify/websocket; Node 20 has no global WebSocket), typed as far as used here. */
-interface WsClient {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'open' | 'close', listener: () => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  close(): void;
-}
-type WsConstructor = new (url: string, protocols?: string[]) => WsClient;
 
 /** The sub-protocols a client offers: the key travels in one, never in the URL. */
 const protocols = (key: string): string[] => ['crossmargin.v1', `cmk.${key}`];
@@ -18,7 +11,7 @@ let base: string;
 let WebSocketClient: WsConstructor;
 
 beforeAll(async () => {
-  WebSocketClient = ((await import('ws' as string)) as { default: WsConstructor }).default;
+  WebSocketClient = await loadWsClient();
   s = await startTestServer();
   const admin = s.auth(s.adminKey);
   await s.app.inject({ method: 'POST', url: '/market', headers: admin, payload: testMarket(66_000, 3_500) });

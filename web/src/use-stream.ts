@@ -6,8 +6,11 @@ export type StreamStatus = 'connecting' | 'live' | 'closed';
 interface StreamHandlers {
   /** Fresh overview rows of recomputed accounts (`margins` messages, coalesced by the server). */
   onMargins?: (rows: MarginSummary[]) => void;
-  /** Engine events (state transitions, margin calls, liquidations, staleness, spikes). */
-  onEvent?: (event: Record<string, unknown>) => void;
+  /**
+   * Engine events (state transitions, margin calls, liquidations, staleness, spikes); on a cluster gateway with the
+   * partition that published them ('market' for the market's).
+   */
+  onEvent?: (event: Record<string, unknown>, partition: number | 'market' | undefined) => void;
 }
 
 /**
@@ -40,12 +43,12 @@ export function useStream(key: string, handlers: StreamHandlers): StreamStatus {
       }
       setStatus('connecting');
       socket.onmessage = (message) => {
-        const data = JSON.parse(String(message.data)) as { type: string; margins?: MarginSummary[]; event?: Record<string, unknown> };
+        const data = JSON.parse(String(message.data)) as { type: string; margins?: MarginSummary[]; event?: Record<string, unknown>; partition?: number | 'market' };
         if (data.type === 'hello') {
           setStatus('live');
           delay = 500;
         } else if (data.type === 'margins' && data.margins !== undefined) ref.current.onMargins?.(data.margins);
-        else if (data.type === 'event' && data.event !== undefined) ref.current.onEvent?.(data.event);
+        else if (data.type === 'event' && data.event !== undefined) ref.current.onEvent?.(data.event, data.partition);
       };
       socket.onclose = () => {
         setStatus('closed');

@@ -4,7 +4,7 @@ import { EChart, type EChartOption } from '../charts/echart.js';
 import { ErrorBox } from '../components/error-box.js';
 import { StateBadge } from '../components/state-badge.js';
 import { money, utcAsOf } from '../format.js';
-import type { StreamStatus } from '../use-stream.js';
+import { useStream } from '../use-stream.js';
 
 /** Distinct worker colours, given out in the order workers are first seen so a survivor keeps its colour. */
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#d62728', '#7f7f7f'];
@@ -18,51 +18,6 @@ interface EventRow {
   partition: number;
   type: string;
   accountId: string | undefined;
-}
-
-/**
- * The gateway's event stream, with its partition: the shared useStream hands only the event on. Same protocols
- * (`crossmargin.v1`, `cmk.<key>`: the key never goes in the URL) and the same back-off on drops.
- */
-function useClusterEvents(key: string, onEvent: (partition: number, event: Record<string, unknown>) => void): StreamStatus {
-  const [status, setStatus] = useState<StreamStatus>('connecting');
-  const handler = useRef(onEvent);
-  handler.current = onEvent;
-  useEffect(() => {
-    let socket: WebSocket | undefined;
-    let retry: number | undefined;
-    let delay = 500;
-    let stopped = false;
-    const connect = (): void => {
-      try {
-        socket = new WebSocket(`${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/stream`, ['crossmargin.v1', `cmk.${key}`]);
-      } catch {
-        setStatus('closed'); // a key no protocol token may hold cannot be valid: no retry
-        return;
-      }
-      setStatus('connecting');
-      socket.onmessage = (message) => {
-        const data = JSON.parse(String(message.data)) as { type: string; partition?: number; event?: Record<string, unknown> };
-        if (data.type === 'hello') {
-          setStatus('live');
-          delay = 500;
-        } else if (data.type === 'event' && data.event !== undefined) handler.current(data.partition ?? -1, data.event);
-      };
-      socket.onclose = () => {
-        setStatus('closed');
-        if (stopped) return;
-        retry = window.setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 10_000);
-      };
-    };
-    connect();
-    return () => {
-      stopped = true;
-      window.clearTimeout(retry);
-      socket?.close();
-    };
-  }, [key]);
-  return status;
 }
 
 /** Calls `load` now and REFRESH_MS after each answer (never two in flight, however slow the gateway). */
@@ -110,16 +65,18 @@ export function ClusterPage({ api }: { api: Api }) {
   );
   usePoll(loadStatus);
   usePoll(loadMargins);
-  const stream = useClusterEvents(api.key, (partition, e) => {
+  const stream = useStream(api.key, {
+    onEvent: (e, partition) => {
     const row: EventRow = {
       n: counter.current++,
       at: typeof e.at === 'number' ? e.at : undefined,
-      partition,
+      partition: typeof partition === 'number' ? partition : -1,
       // A transition names the state entered: the one thing in it worth a glance.
       type: e.type === 'state-transition' && typeof e.to === 'string' ? `state-transition → ${e.to}` : String(e.type),
       accountId: typeof e.accountId === 'string' ? e.accountId : undefined,
     };
     setEvents((old) => [row, ...old].slice(0, EVENTS_KEPT));
+    },
   });
 
   const colourOf = (owner: string): string => {
