@@ -248,12 +248,24 @@ describe('security headers', () => {
     for (const [name, r] of Object.entries(answers)) {
       expect(r.headers['x-content-type-options'], name).toBe('nosniff');
       expect(r.headers['x-frame-options'], name).toBe('DENY');
+      expect(r.headers['referrer-policy'], name).toBe('no-referrer');
+      expect(r.headers['strict-transport-security'], name).toContain('max-age=');
       const csp = String(r.headers['content-security-policy']);
       expect(csp, name).toContain("frame-ancestors 'none'");
-      expect(csp, name).toContain("script-src 'self';");
-      expect(csp, name).toContain("default-src 'self'");
       expect(csp, name).not.toContain('unsafe-eval');
-      expect(r.headers['referrer-policy'], name).toBe('no-referrer');
+    }
+    // Documents (dashboard, swagger UI) load the service's own scripts and nothing inline.
+    for (const name of ['dashboard', 'docs'] as const) {
+      const csp = String(answers[name].headers['content-security-policy']);
+      expect(csp, name).toContain("default-src 'self'");
+      expect(csp, name).toContain("script-src 'self';");
+      expect(csp, name).toContain("script-src-attr 'none'");
+    }
+    // JSON answers (the API and its errors) load nothing and are not cached (OWASP REST Security Cheat Sheet).
+    for (const name of ['api', 'unauthenticated'] as const) {
+      expect(answers[name].headers['content-security-policy'], name).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(answers[name].headers['cache-control'], name).toBe('no-store');
+      expect(answers[name].headers['cross-origin-resource-policy'], name).toBe('same-origin');
     }
   });
 });

@@ -222,6 +222,29 @@ describe.each(TEST_BACKENDS)('fail closed on $name', (backend) => {
 });
 
 describe('found by the fuzzer', () => {
+  it('refuses prototype-poisoning JSON bodies however the key is written, changing nothing', async () => {
+    const s = await startTestServer();
+    const call = client(s);
+    await call('POST', '/market', testMarket(66_000, 3_500));
+    const audit = (await s.store.listAudit({ limit: 1000 })).length;
+    const bodies = [
+      '{"id":"p1","collateral":{"USDC":1},"__proto__":{"admin":true}}',
+      '{"id":"p1","collateral":{"USDC":1},"constructor":{"prototype":{"admin":true}}}',
+      '{"id":"p1","collateral":{"USDC":1},"\\u005f_proto__":{"admin":true}}',
+    ];
+    for (const payload of bodies) {
+      const res = await s.app.inject({ method: 'POST', url: '/accounts', headers: { ...s.auth(s.adminKey), 'content-type': 'application/json' }, payload });
+      expect(res.statusCode, payload).toBe(400);
+      expect(res.json(), payload).toMatchObject({ code: 'JSON_MALFORMED' });
+    }
+    // An escape that is not a poisoned key goes through the full parser and is accepted.
+    const escaped = await s.app.inject({ method: 'POST', url: '/accounts', headers: { ...s.auth(s.adminKey), 'content-type': 'application/json' }, payload: '{"id":"p\\u0032","collateral":{"USDC":1}}' });
+    expect(escaped.statusCode).toBe(201);
+    expect(escaped.json().id).toBe('p2');
+    expect((await s.store.listAudit({ limit: 1000 })).length).toBe(audit + 1);
+    expect((await s.store.listAccounts()).map((a) => a.id)).toEqual(['p2']);
+  });
+
   it('refuses reserved, dot-only and over-long account ids, unpriced account currencies and NUL characters, writing nothing', async () => {
     const s = await startTestServer();
     const call = client(s);

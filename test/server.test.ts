@@ -136,7 +136,14 @@ describe.each(TEST_BACKENDS)('on $name', (backend) => {
       const before = (await s.app.inject({ method: 'GET', url: '/accounts/a1/margin', headers: s.auth(holderKey) })).json();
       const w = await s.app.inject({ method: 'POST', url: '/accounts/a1/what-if', headers: s.auth(holderKey), payload: { trades: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 2 }] } });
       expect(w.statusCode).toBe(200);
-      expect(w.json().result.initialMargin).toBeCloseTo(3.5 * 6_600, 6);
+      expect(w.json().initialMargin).toBeCloseTo(3.5 * 6_600, 6);
+      // The model's explanation only when asked for; the figures are the same either way.
+      expect(w.json()).not.toHaveProperty('result');
+      const explained = await s.app.inject({ method: 'POST', url: '/accounts/a1/what-if', headers: s.auth(holderKey), payload: { trades: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 2 }], explain: true } });
+      expect(explained.statusCode).toBe(200);
+      expect(explained.json().result.initialMargin).toBeCloseTo(3.5 * 6_600, 6);
+      expect(explained.json().result.positions.map((p: { instrument: string }) => p.instrument).sort()).toEqual(['BTC_USDC-PERPETUAL']);
+      expect({ ...explained.json(), result: undefined }).toEqual({ ...w.json(), result: undefined });
       const after = (await s.app.inject({ method: 'GET', url: '/accounts/a1/margin', headers: s.auth(holderKey) })).json();
       expect(after).toEqual(before);
       expect((await s.store.listPositions('a1'))[0]?.quantity).toBe(1.5);

@@ -12,8 +12,8 @@ import { marginPageOf, partitionOf } from './partition-of.js';
  * - `CM_MARKET`, subject `cm.market`: market snapshots, read by every worker.
  * - `CM_EVENTS`, subjects `cm.ev.<partition>`: margins, states and events published by partition owners.
  * - key-value buckets `cm-margins` (the current margin of each account, by pages of a partition: marginPageOf),
- *   `cm-leases` (partition ownership), `cm-progress` (how far each partition is applied) and `cm-outcomes` (the
- *   refusals of inputs, for an hour).
+ *   `cm-leases` (partition ownership), `cm-progress` (how far each partition is applied), `cm-outcomes` (the
+ *   refusals of inputs, for an hour) and `cm-snapshots` (each partition's latest snapshot, in chunks).
  */
 export interface BusTopology {
   /** Partitions accounts hash into (partitionOf); fixed for the life of a cluster. */
@@ -27,7 +27,10 @@ export interface BusTopology {
 export const DEFAULT_TOPOLOGY: BusTopology = { partitions: 64, replicas: 3, duplicateWindowMs: 10 * 60_000 };
 
 export const STREAMS = { inputs: 'CM_INPUTS', market: 'CM_MARKET', events: 'CM_EVENTS' } as const;
-export const BUCKETS = { margins: 'cm-margins', leases: 'cm-leases', progress: 'cm-progress', outcomes: 'cm-outcomes' } as const;
+export const BUCKETS = { margins: 'cm-margins', leases: 'cm-leases', progress: 'cm-progress', outcomes: 'cm-outcomes', snapshots: 'cm-snapshots' } as const;
+
+/** Bytes per chunk of a partition snapshot (JetStreamBus.putSnapshot): under NATS's default 1 MiB message limit. */
+const SNAPSHOT_CHUNK = 512 * 1024;
 
 /** How long an input's outcome stays readable by the gateway that wrote it, ms. */
 const OUTCOME_TTL_MS = 60 * 60_000;
@@ -35,6 +38,31 @@ const OUTCOME_TTL_MS = 60 * 60_000;
 /** A bucket key for an input id (an idempotency key: any string). */
 function inputKey(msgId: string): string {
   return `i.${Buffer.from(msgId, 'utf8').toString('base64url')}`;
+}
+
+/**
+ * What a published margin includes: [the market stream's sequence, the partition's last applied input sequence] when
+ * it was computed. Both only grow, for an owner and from one owner to the next (a new owner writes nothing before it
+ * has replayed its predecessor's inputs), so of two entries for an account the greater, compared in that order, is
+ * the newer.
+ */
+export type MarginVersion = readonly [market: number, input: number];
+
+/** A margin with its version (JetStreamBus.putAccountMargin). */
+export interface VersionedMargin<T> {
+  readonly v: MarginVersion;
+  readonly margin: T;
+}
+
+/** The newer of two versioned margins (either may be missing); the first when equal. */
+export function newer<T>(a: VersionedMargin<T> | undefined, b: VersionedMargin<T> | undefined): VersionedMargin<T> | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return b.v[0] > a.v[0] || (b.v[0] === a.v[0] && b.v[1] > a.v[1]) ? b : a;
+}
+
+/** An account's own margin key: `a.<partition>.<id as base64url>` (a key may hold only [-/_=.a-zA-Z0-9]). */
+function accountKey(partition: number, accountId: string): string {
+  return `a.${partition}.${Buffer.from(accountId, 'utf8').toString('base64url')}`;
 }
 
 /** An input as the partition's log holds it: its stream sequence (the log position) and its body. */
@@ -82,6 +110,7 @@ export class JetStreamBus {
     readonly leases: KV,
     private readonly progress: KV,
     private readonly outcomes: KV,
+    private readonly snapshots: KV,
     /** The client for consumer creation, with a short timeout (logReader). */
     private readonly jsQuick: JetStreamClient,
     /** How long a write is retried through a node failure before it is refused, ms. */
@@ -113,8 +142,9 @@ export class JetStreamBus {
       const leases = await kvm.create(BUCKETS.leases, bucket);
       const progress = await kvm.create(BUCKETS.progress, bucket);
       const outcomes = await kvm.create(BUCKETS.outcomes, { ...bucket, ttl: OUTCOME_TTL_MS });
+      const snapshots = await kvm.create(BUCKETS.snapshots, bucket);
       await agreeOnPartitions(leases, topology.partitions);
-      return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes, jetstream(nc, { timeout: CONSUMER_CREATE_MS }));
+      return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes, snapshots, jetstream(nc, { timeout: CONSUMER_CREATE_MS }));
     } catch (error) {
       await nc.close();
       throw error instanceof CrossmarginError ? error : new CrossmarginError('INTERNAL', `NATS JetStream: ${(error as Error).message}`, { field: 'nats', cause: error });
@@ -325,42 +355,127 @@ export class JetStreamBus {
     return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<T>();
   }
 
+  /**
+   * Writes a partition's snapshot (issue 17 §3), replacing the previous one: its JSON in chunks of SNAPSHOT_CHUNK
+   * bytes (`s.<partition>.<id>.<n>`; a message may hold at most a megabyte), then the entry naming them
+   * (`s.<partition>`), then the previous snapshot's chunks are deleted. A reader follows the entry, so it never sees
+   * a snapshot half written; `id` (the snapshot's log position) keeps two snapshots' chunks apart. Through plain
+   * key-value reads, not the object store, whose reads go through a consumer (see keysOf).
+   */
+  async putSnapshot(partition: number, id: number, snapshot: object): Promise<void> {
+    const bytes = Buffer.from(JSON.stringify(snapshot), 'utf8');
+    const chunks = Math.max(1, Math.ceil(bytes.length / SNAPSHOT_CHUNK));
+    for (let n = 0; n < chunks; n += 8) {
+      await Promise.all(
+        Array.from({ length: Math.min(8, chunks - n) }, (_, k) =>
+          this.retried(`writing snapshot ${partition}.${id}`, () => this.snapshots.put(`s.${partition}.${id}.${n + k}`, bytes.subarray((n + k) * SNAPSHOT_CHUNK, (n + k + 1) * SNAPSHOT_CHUNK))),
+        ),
+      );
+    }
+    const previous = await this.snapshotEntry(partition);
+    await this.retried(`writing snapshot ${partition}.${id}`, () => this.snapshots.put(`s.${partition}`, JSON.stringify({ id, chunks, bytes: bytes.length })));
+    if (previous !== undefined && previous.id !== id) {
+      for (let n = 0; n < previous.chunks; n++) await this.retried(`deleting snapshot ${partition}.${previous.id}`, () => this.snapshots.delete(`s.${partition}.${previous.id}.${n}`));
+    }
+  }
+
+  /** A partition's latest snapshot (putSnapshot), or undefined when it has none. */
+  async snapshot<T>(partition: number): Promise<T | undefined> {
+    const entry = await this.snapshotEntry(partition);
+    if (entry === undefined) return undefined;
+    const parts: Uint8Array[] = [];
+    for (let n = 0; n < entry.chunks; n++) {
+      const chunk = await this.retried(`reading snapshot ${partition}.${entry.id}`, () => this.snapshots.get(`s.${partition}.${entry.id}.${n}`));
+      if (chunk === null || chunk.operation !== 'PUT') throw new CrossmarginError('INTERNAL', `snapshot ${partition}.${entry.id}: chunk ${n} of ${entry.chunks} is missing`, { field: 'snapshot' });
+      parts.push(chunk.value);
+    }
+    const bytes = Buffer.concat(parts);
+    if (bytes.length !== entry.bytes) throw new CrossmarginError('INTERNAL', `snapshot ${partition}.${entry.id}: ${bytes.length} bytes, ${entry.bytes} expected`, { field: 'snapshot' });
+    return JSON.parse(bytes.toString('utf8')) as T;
+  }
+
+  private async snapshotEntry(partition: number): Promise<{ id: number; chunks: number; bytes: number } | undefined> {
+    const entry = await this.retried(`reading snapshot ${partition}`, () => this.snapshots.get(`s.${partition}`));
+    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<{ id: number; chunks: number; bytes: number }>();
+  }
+
   /** The page of its partition `accountId`'s margin is published in (marginPageOf). */
   marginPageOf(accountId: string): number {
     return marginPageOf(accountId, this.topology.partitions);
   }
 
   /**
-   * Publishes one page of a partition's margins whole (key `m.<partition>.<page>`, value account id → margin): its
-   * owner rebuilds the page from its engine, so no read is needed and a page never mixes two owners' writes.
+   * Publishes one page of a partition's margins whole (key `m.<partition>.<page>`, value {v, margins: account id →
+   * margin}): its owner rebuilds the page from its engine (a market tick, a takeover), so no read is needed and a page
+   * never mixes two owners' writes. `version` says what the figures include (MarginVersion).
    */
-  async putMarginPage(partition: number, page: number, margins: Readonly<Record<string, unknown>>): Promise<void> {
-    await this.retried(`writing margins page ${partition}.${page}`, () => this.margins.put(`m.${partition}.${page}`, JSON.stringify(margins)));
-  }
-
-  /** The current margin of an account as its partition's owner published it. */
-  async margin<T>(accountId: string): Promise<T | undefined> {
-    const page = await this.marginPage<T>(this.partitionOf(accountId), this.marginPageOf(accountId));
-    return Object.hasOwn(page, accountId) ? page[accountId] : undefined;
-  }
-
-  /** One page of a partition's published margins (empty when none was published). */
-  async marginPage<T>(partition: number, page: number): Promise<Record<string, T>> {
-    const entry = await this.retried(`reading margins page ${partition}.${page}`, () => this.margins.get(`m.${partition}.${page}`));
-    return entry === null || entry.operation !== 'PUT' ? {} : entry.json<Record<string, T>>();
+  async putMarginPage(partition: number, page: number, version: MarginVersion, margins: Readonly<Record<string, unknown>>): Promise<void> {
+    await this.retried(`writing margins page ${partition}.${page}`, () => this.margins.put(`m.${partition}.${page}`, JSON.stringify({ v: version, margins })));
   }
 
   /**
-   * The current margins of up to `limit` accounts with their ids, in page order: for overviews of a demo-sized book
-   * (a venue's millions of accounts are read by id).
+   * Publishes one account's margin after an input changed it (key `a.<partition>.<id>`, value {v, margin}): a batch
+   * of inputs writes the accounts it touched, not their pages (issue 17: rewriting whole pages for a few accounts was
+   * what kept a million-account load from finishing). A reader takes the newer of the account's entry and its page.
+   */
+  async putAccountMargin(partition: number, accountId: string, version: MarginVersion, margin: unknown): Promise<void> {
+    await this.retried(`writing the margin of ${accountId}`, () => this.margins.put(accountKey(partition, accountId), JSON.stringify({ v: version, margin })));
+  }
+
+  /** The current margin of an account as its partition's owner published it: the newer of its entry and its page's. */
+  async margin<T>(accountId: string): Promise<T | undefined> {
+    const partition = this.partitionOf(accountId);
+    const [page, own] = await Promise.all([this.marginPage<T>(partition, this.marginPageOf(accountId)), this.accountMargin<T>(partition, accountId)]);
+    const paged = Object.hasOwn(page.margins, accountId) ? { v: page.v, margin: page.margins[accountId]! } : undefined;
+    return newer(paged, own)?.margin;
+  }
+
+  /** One page of a partition's published margins, with its version (empty at version [0, 0] when none was published). */
+  async marginPage<T>(partition: number, page: number): Promise<{ v: MarginVersion; margins: Record<string, T> }> {
+    const entry = await this.retried(`reading margins page ${partition}.${page}`, () => this.margins.get(`m.${partition}.${page}`));
+    return entry === null || entry.operation !== 'PUT' ? { v: [0, 0], margins: {} } : entry.json<{ v: MarginVersion; margins: Record<string, T> }>();
+  }
+
+  /** An account's own margin entry (putAccountMargin), if any. */
+  async accountMargin<T>(partition: number, accountId: string): Promise<VersionedMargin<T> | undefined> {
+    const entry = await this.retried(`reading the margin of ${accountId}`, () => this.margins.get(accountKey(partition, accountId)));
+    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<VersionedMargin<T>>();
+  }
+
+  /**
+   * Every margin of a partition as published, each the newer of its page's and its own entry (a new owner's floors:
+   * PartitionWorker.holdPreviousFloors): the pages, then the accounts' own entries, read at most 256 at a time.
+   */
+  async partitionMargins<T>(partition: number): Promise<Map<string, T>> {
+    const merged = new Map<string, VersionedMargin<T>>();
+    const pages = await this.retried(`listing margins of partition ${partition}`, () => this.keysOf(BUCKETS.margins, `m.${partition}.*`));
+    for (const key of pages) {
+      const page = await this.marginPage<T>(partition, Number(key.split('.')[2]));
+      for (const [accountId, margin] of Object.entries(page.margins)) merged.set(accountId, { v: page.v, margin });
+    }
+    const own = await this.retried(`listing margins of partition ${partition}`, () => this.keysOf(BUCKETS.margins, `a.${partition}.*`));
+    for (let i = 0; i < own.length; i += 256) {
+      await Promise.all(
+        own.slice(i, i + 256).map(async (key) => {
+          const accountId = Buffer.from(key.split('.')[2] ?? '', 'base64url').toString('utf8');
+          const entry = await this.accountMargin<T>(partition, accountId);
+          const kept = newer(merged.get(accountId), entry);
+          if (kept !== undefined) merged.set(accountId, kept);
+        }),
+      );
+    }
+    return new Map([...merged].map(([accountId, m]) => [accountId, m.margin]));
+  }
+
+  /**
+   * The current margins of up to `limit` accounts with their ids, partition by partition: for overviews of a
+   * demo-sized book (a venue's millions of accounts are read by id).
    */
   async listMargins<T>(limit: number): Promise<{ accountId: string; margin: T }[]> {
     const out: { accountId: string; margin: T }[] = [];
-    const keys = (await this.retried('listing margins', () => this.keysOf(BUCKETS.margins, 'm.*.*'))).sort();
-    for (const key of keys) {
-      const [, partition, page] = key.split('.');
-      for (const [accountId, margin] of Object.entries(await this.marginPage<T>(Number(partition), Number(page)))) {
-        if (out.length >= limit) return out;
+    for (let partition = 0; partition < this.topology.partitions && out.length < limit; partition++) {
+      for (const [accountId, margin] of await this.partitionMargins<T>(partition)) {
+        if (out.length >= limit) break;
         out.push({ accountId, margin });
       }
     }

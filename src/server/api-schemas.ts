@@ -162,6 +162,11 @@ export const LiveMarginSchema = z.object({
 export const WhatIfBodySchema = z.strictObject({
   /** Hypothetical trades, signed contracts (buy positive). */
   trades: z.array(OrderInputSchema).min(1),
+  /**
+   * Also answer `result`, the model's explanation of the after-state (components, worst scenario, contributions).
+   * Off by default: a pre-trade check needs the figures, and the explanation is most of the answer's bytes.
+   */
+  explain: z.boolean().optional(),
 });
 
 /** One side of a what-if, in the account's currency (the reported figures: after floors and hysteresis). */
@@ -179,6 +184,8 @@ const WhatIfSideSchema = z.object({
  * on one market snapshot, the one `asOf` names, so `change` is `after − before` exactly and only the trades' effect.
  */
 export const WhatIfResultSchema = LiveMarginSchema.omit({ computedAt: true, error: true }).extend({
+  /** The model's explanation of the after-state, only when the request asked for it (`explain: true`). */
+  result: MarginResultSchema.optional(),
   positions: z.array(z.looseObject({ quantity: z.number() })),
   /** Value of the traded quantities at the mark (option premiums, spot), taken out of equity; account currency. */
   tradeValue: z.number(),

@@ -35,13 +35,26 @@ export class KeyVerifier {
   constructor(private readonly store: Store) {}
 
   async verify(plaintext: string | undefined): Promise<Principal> {
-    if (plaintext === undefined) {
-      throw new CrossmarginError('UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer <key>"', { field: 'authorization' });
-    }
-    const record = await this.store.verifyApiKey(plaintext);
+    const record = await this.store.verifyApiKey(present(plaintext));
     if (record === undefined) throw new CrossmarginError('UNAUTHENTICATED', 'invalid or revoked API key', { field: 'authorization' });
     return { key: record };
   }
+
+  /**
+   * The principal at once when the store verified this key since its last commit (Store.verifiedApiKey), else
+   * undefined: then `verify`. Lets the request hook skip a promise on nearly every request.
+   */
+  verified(plaintext: string | undefined): Principal | undefined {
+    const record = this.store.verifiedApiKey(present(plaintext));
+    return record === undefined ? undefined : { key: record };
+  }
+}
+
+function present(plaintext: string | undefined): string {
+  if (plaintext === undefined) {
+    throw new CrossmarginError('UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer <key>"', { field: 'authorization' });
+  }
+  return plaintext;
 }
 
 /** Admin and risk officer see every account; an account holder its own. */

@@ -11,7 +11,7 @@ import {
   verifyLegacyApiKeySecret,
   type ApiKeyHash,
 } from './api-key-hash.js';
-import { VerifiedKeys } from './verified-keys.js';
+import { VerifiedKeys, type KeysVersion } from './verified-keys.js';
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
 import type {
   AccountMode,
@@ -651,12 +651,23 @@ export class SqlStore implements Store {
    * checked with scrypt (through the guard: not again for a while after a wrong secret) and, when the secret is right,
    * rewritten to the HMAC scheme in the same call, so each legacy key pays scrypt once.
    */
+  verifiedApiKey(plaintext: string): ApiKeyRecord | undefined {
+    const parsed = parseApiKey(plaintext);
+    const version = this.#keysVersion();
+    return parsed === undefined || version === undefined ? undefined : this.#verifiedKeys.get(parsed.id, parsed.secret, version);
+  }
+
+  /** The database's version for verified keys (verified-keys.ts), or undefined when the driver cannot tell it. */
+  #keysVersion(): KeysVersion | undefined {
+    const elsewhere = this.#driver.changesElsewhere();
+    return elsewhere === undefined ? undefined : { ownWrites: this.#ownWrites, elsewhere };
+  }
+
   async verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined> {
     const parsed = parseApiKey(plaintext);
     if (parsed === undefined) return undefined;
     // A key verified since the last commit anywhere needs no read (verified-keys.ts); the version is taken first.
-    const elsewhere = this.#driver.changesElsewhere();
-    const version = elsewhere === undefined ? undefined : { ownWrites: this.#ownWrites, elsewhere };
+    const version = this.#keysVersion();
     const known = version === undefined ? undefined : this.#verifiedKeys.get(parsed.id, parsed.secret, version);
     if (known !== undefined) return known;
     // A retry follows a concurrent legacy check of the same id (the row may just have been upgraded); a few suffice.

@@ -444,6 +444,12 @@ export interface Store {
   createApiKey(key: NewApiKey, audit?: AuditFor<ApiKeyRecord>): Promise<CreatedApiKey>;
   /** The key's record when the plaintext is a live (unrevoked) key, else `undefined`; upgrades a legacy scrypt row on success. */
   verifyApiKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * The key's record when this plaintext was verified in full and nothing has been committed since, by this store or
+   * any other connection; else `undefined` (which says nothing about the key: verify it with verifyApiKey). Read
+   * nothing, so it answers at once: the common case of every authenticated request.
+   */
+  verifiedApiKey(plaintext: string): ApiKeyRecord | undefined;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string, at: string, audit?: AuditFor<ApiKeyRecord>): Promise<ApiKeyRecord>;
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from './migrations/run-migrations.js';
 import { SqliteDriver } from './sqlite-store.js';
 import { SqlStore } from './sql-store.js';
-import { VerifiedKeys } from './verified-keys.js';
+import { sameSecret, VerifiedKeys } from './verified-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crossmargin-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,6 +21,15 @@ describe('VerifiedKeys', () => {
     expect(keys.get('k1', 'secret-1', { ...v, ownWrites: 4 })).toBeUndefined();
     expect(keys.get('k1', 'secret-1', { ...v, elsewhere: 8 })).toBeUndefined();
     expect(keys.get('k2', 'secret-1', v)).toBeUndefined();
+  });
+
+  it('compares secrets character by character, at any position', () => {
+    expect(sameSecret('abcdef', 'abcdef')).toBe(true);
+    expect(sameSecret('', '')).toBe(true);
+    expect(sameSecret('xbcdef', 'abcdef')).toBe(false);
+    expect(sameSecret('abcdex', 'abcdef')).toBe(false);
+    expect(sameSecret('abcde', 'abcdef')).toBe(false);
+    expect(sameSecret('é', 'e\u0301')).toBe(false);
   });
 
   it('keeps at most its capacity, dropping the oldest id', () => {

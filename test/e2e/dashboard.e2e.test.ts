@@ -228,11 +228,13 @@ describe.skipIf(!ready)('dashboard in Chromium', () => {
     await panel.getByLabel('quantity 1').fill('2');
     await panel.getByRole('button', { name: 'Run what-if' }).click();
     await page.getByTestId('what-if-result').waitFor();
-    const expected = await api<{ result: { initialMargin: number; maintenanceMargin: number } }>('POST', '/accounts/e2e-short-call/what-if', {
+    const expected = await api<{ initialMargin: number; maintenanceMargin: number }>('POST', '/accounts/e2e-short-call/what-if', {
       trades: [{ instrument: 'BTC-27DEC24-70000-C', quantity: 2 }],
     });
-    expect(await page.getByTestId('whatif-initialMargin').textContent()).toBe(money(expected.result.initialMargin));
-    expect(await page.getByTestId('whatif-maintenanceMargin').textContent()).toBe(money(expected.result.maintenanceMargin));
+    expect(await page.getByTestId('whatif-initialMargin').textContent()).toBe(money(expected.initialMargin));
+    expect(await page.getByTestId('whatif-maintenanceMargin').textContent()).toBe(money(expected.maintenanceMargin));
+    // The panel asks for the model's explanation and names the model.
+    expect(await page.getByTestId('what-if-as-of').textContent()).toContain('model scenario-grid');
     const account = await api<{ positions: { instrument: string; quantity: number }[] }>('GET', '/accounts/e2e-short-call');
     expect(account.positions).toEqual([{ instrument: 'BTC-27DEC24-70000-C', quantity: -3 }]);
     // Nor did the liquidation driver touch it: never in liquidation on these markets, so it never had a plan.

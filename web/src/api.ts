@@ -110,7 +110,8 @@ export class Api {
   liquidationPlan = (id: string) => this.request<LiquidationPlanView>('GET', `/accounts/${encodeURIComponent(id)}/liquidation-plan`);
   compare = (id: string) => this.request<ModelComparison>('GET', `/accounts/${encodeURIComponent(id)}/compare`);
   whatIf = (id: string, trades: { instrument: string; quantity: number }[]) =>
-    this.request<WhatIfResult>('POST', `/accounts/${encodeURIComponent(id)}/what-if`, { trades });
+    // explain: the panel names the model of the after-state (the answer's `result`, sent only when asked).
+    this.request<WhatIfResult>('POST', `/accounts/${encodeURIComponent(id)}/what-if`, { trades, explain: true });
   backtest = (account: string, models: string[], days: number) =>
     this.request<LabBacktest>('GET', `/lab/backtest?account=${encodeURIComponent(account)}&models=${models.join(',')}&days=${days}`);
   calibration = (underlyings: string[], points: number, step: number) =>

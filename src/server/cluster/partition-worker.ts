@@ -1,4 +1,4 @@
-import type { JetStreamBus, LoggedInput, PartitionReader } from '../../bus/jetstream-bus.js';
+import type { JetStreamBus, LoggedInput, MarginVersion, PartitionReader } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
 import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
@@ -6,6 +6,7 @@ import type { EngineEvent } from '../../engine/live/engine-event.js';
 import type { AccountFloor } from '../../engine/live/engine-checkpoint.js';
 import type { LiveEngine, ReportedFigures } from '../../engine/live/live-engine.js';
 import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
+import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import type { CollectedEvents } from './collected-events.js';
 
 export interface PartitionWorkerOptions {
@@ -19,6 +20,11 @@ export interface PartitionWorkerOptions {
   readonly events?: CollectedEvents;
   /** Inputs applied per partition per step. */
   readonly batch?: number;
+  /**
+   * A partition's snapshot is written once this many ms have passed since its last one and inputs were applied since
+   * (default SNAPSHOT_EVERY_MS); also after SNAPSHOT_EVERY_INPUTS inputs.
+   */
+  readonly snapshotMs?: number;
   readonly now?: () => number;
 }
 
@@ -28,6 +34,25 @@ export interface PartitionWorkerOptions {
  * the state the floor carries when it is not the reported one, and why the account is unmarginable.
  */
 export type PublishedMargin = ReportedFigures & { readonly currency: string; readonly floorState?: AccountFloor['state']; readonly unmarginable?: AccountFloor['unmarginable'] };
+
+/**
+ * Default time between a partition's snapshots, ms. Under the hour for which refusals stay recorded (JetStreamBus):
+ * a replay from the latest snapshot finds the outcome of every input it replays.
+ */
+export const SNAPSHOT_EVERY_MS = 5 * 60_000;
+/** Inputs after which a partition's snapshot is written whatever the time: bounds a takeover's replay. */
+export const SNAPSHOT_EVERY_INPUTS = 20_000;
+
+/**
+ * A partition's snapshot (issue 17 §3): the documents of its accounts (positions with entry prices, collateral) after
+ * every input up to `seq` is applied. A new owner loads it and replays the log from `seq + 1`; the floors it holds come
+ * from the published margins (holdPreviousFloors), which are as new as the last input its predecessor published.
+ */
+export interface PartitionSnapshot {
+  readonly partition: number;
+  readonly seq: number;
+  readonly accounts: readonly PortfolioFile[];
+}
 
 /** A partition's next inputs (PartitionWorker.readBatch). */
 interface Batch {
@@ -59,6 +84,9 @@ interface Owned {
   /** The previous owner's floors are held (holdPreviousFloors): this owner's figures may be published. */
   floorsHeld: boolean;
   readonly accounts: Set<string>;
+  /** The log position of the partition's latest snapshot, and when (ms) this worker took or wrote it. */
+  snapshotSeq: number;
+  snapshotAt: number;
   /** The partition's accounts by the page their margins are published in (JetStreamBus.marginPageOf). */
   readonly pages: Map<number, Set<string>>;
   readonly reader: PartitionReader<unknown>;
@@ -70,8 +98,8 @@ interface Owned {
  * outcome, and how far each partition is applied (what a gateway waits for before acknowledging a write).
  *
  * One `step` is a round: the latest market, the leases (renewed, expired ones taken up to a fair share, lost ones
- * dropped at once), then a batch of each partition's inputs. A partition taken over is rebuilt by replaying its log
- * from the start (snapshots, which bound that replay, are a later part of issue 17). Every write an input makes is
+ * dropped at once), then a batch of each partition's inputs. A partition taken over is rebuilt from its latest
+ * snapshot and the log after it (snapshotIfDue writes them). Every write an input makes is
  * deterministic, so a replay rewrites the same figures; the log position is recorded only after them, so a worker
  * killed mid-batch leaves its successor to apply that batch again, giving the same figures, never a gap.
  */
@@ -161,8 +189,56 @@ export class PartitionWorker {
       const taken = await this.leases.acquire(p);
       if (taken === undefined) continue;
       const decidedUntil = await this.bus.appliedSeq(p);
-      this.owned.set(p, { lease: taken, nextSeq: 1, decidedUntil, floorsHeld: decidedUntil === 0, accounts: new Set(), pages: new Map(), reader: this.bus.reader(p, 1) });
+      const snapshot = await this.loadSnapshot(p);
+      const from = snapshot?.seq ?? 0;
+      const owned: Owned = {
+        lease: taken,
+        nextSeq: from + 1,
+        decidedUntil,
+        floorsHeld: decidedUntil === 0,
+        accounts: new Set(),
+        pages: new Map(),
+        reader: this.bus.reader(p, from + 1),
+        snapshotSeq: from,
+        snapshotAt: now,
+      };
+      this.owned.set(p, owned);
+      for (const document of snapshot?.accounts ?? []) {
+        await this.options.engine.upsertAccount(document);
+        this.track(owned, document.account);
+      }
+      // One snapshot loaded per round: loading one takes time (every account margined), and the leases held must be
+      // renewed (next round) before they run out. The other free partitions are taken in the next rounds.
+      if (snapshot !== undefined) break;
     }
+  }
+
+  /**
+   * A partition's latest snapshot, or undefined: none yet, or it cannot be read (then the whole log is replayed,
+   * which gives the same state, only later). One written at a position past the recorded progress is not used.
+   */
+  private async loadSnapshot(partition: number): Promise<PartitionSnapshot | undefined> {
+    try {
+      const snapshot = await this.bus.snapshot<PartitionSnapshot>(partition);
+      return snapshot !== undefined && snapshot.partition === partition && snapshot.seq <= (await this.bus.appliedSeq(partition)) ? snapshot : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Writes a partition's snapshot when one is due (SNAPSHOT_EVERY_MS, SNAPSHOT_EVERY_INPUTS), after the batch up to
+   * `last` is applied and its progress recorded: the engine then holds exactly the inputs up to `last`.
+   */
+  private async snapshotIfDue(partition: number, owned: Owned, last: number): Promise<void> {
+    const now = (this.options.now ?? Date.now)();
+    const due = last - owned.snapshotSeq >= SNAPSHOT_EVERY_INPUTS || (last > owned.snapshotSeq && now - owned.snapshotAt >= (this.options.snapshotMs ?? SNAPSHOT_EVERY_MS));
+    if (!due) return;
+    const engine = this.options.engine;
+    const accounts = [...owned.accounts].filter((id) => engine.hasAccount(id)).map((id) => engine.account(id));
+    await this.bus.putSnapshot(partition, last, { partition, seq: last, accounts } satisfies PartitionSnapshot);
+    owned.snapshotSeq = last;
+    owned.snapshotAt = now;
   }
 
   /** Forgets a partition's accounts (another worker owns them now, or will). */
@@ -242,9 +318,10 @@ export class PartitionWorker {
         outcomes.filter(([, outcome]) => !outcome.ok),
         ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome),
       ),
-      this.publishMargins(partition, owned, [...touched]),
+      this.publishAccountMargins(partition, [this.marketSeq, last], [...touched]),
     ]);
     await this.bus.setAppliedSeq(partition, last);
+    await this.snapshotIfDue(partition, owned, last);
   }
 
   /**
@@ -254,11 +331,9 @@ export class PartitionWorker {
    */
   private async holdPreviousFloors(partition: number, owned: Owned): Promise<void> {
     const floors: Record<string, AccountFloor> = {};
-    await this.inFlight([...owned.pages.keys()], async (page) => {
-      for (const [accountId, published] of Object.entries(await this.bus.marginPage<PublishedMargin>(partition, page))) {
-        if (owned.accounts.has(accountId)) floors[accountId] = floorOf(published);
-      }
-    });
+    for (const [accountId, published] of await this.bus.partitionMargins<PublishedMargin>(partition)) {
+      if (owned.accounts.has(accountId)) floors[accountId] = floorOf(published);
+    }
     await this.options.engine.holdFloors(floors);
     owned.floorsHeld = true;
     await this.publishMargins(partition, owned, [...owned.accounts]);
@@ -320,27 +395,42 @@ export class PartitionWorker {
   }
 
   /**
-   * Publishes the margins pages holding `accountIds`, each rebuilt whole from the engine (every account of the page
-   * this worker has, with its figures and floor; an account without a margin yet, before the first market, is left
-   * out). A page per key-value write: a market tick writes at most MARGIN_PAGES entries per partition.
+   * Publishes the margins pages holding `accountIds` (a market tick's, a takeover's), each rebuilt whole from the
+   * engine, at the version of everything the engine has applied: a page per key-value write, so a tick writes at most
+   * MARGIN_PAGES entries per partition.
    */
   private async publishMargins(partition: number, owned: Owned, accountIds: readonly string[]): Promise<void> {
-    const engine = this.options.engine;
+    const version: MarginVersion = [this.marketSeq, owned.nextSeq - 1];
     const pages = new Set(accountIds.map((accountId) => this.bus.marginPageOf(accountId)));
     await this.inFlight([...pages], async (page) => {
       const margins: Record<string, PublishedMargin> = {};
       for (const accountId of owned.pages.get(page) ?? []) {
-        if (!engine.hasAccount(accountId)) continue;
-        try {
-          margins[accountId] = publishedMargin(engine, accountId);
-        } catch (error) {
-          // No margin to publish: none yet (no market), or never margined (unmarginable from the start).
-          const code = toCrossmarginError(error).code;
-          if (code !== 'USAGE_INVALID' && code !== 'ACCOUNT_UNMARGINABLE') throw error;
-        }
+        const margin = this.published(accountId);
+        if (margin !== undefined) margins[accountId] = margin;
       }
-      await this.bus.putMarginPage(partition, page, margins);
+      await this.bus.putMarginPage(partition, page, version, margins);
     });
+  }
+
+  /** Publishes the margins of the accounts a batch of inputs touched, one entry each (JetStreamBus.putAccountMargin). */
+  private async publishAccountMargins(partition: number, version: MarginVersion, accountIds: readonly string[]): Promise<void> {
+    await this.inFlight(accountIds, async (accountId) => {
+      const margin = this.published(accountId);
+      if (margin !== undefined) await this.bus.putAccountMargin(partition, accountId, version, margin);
+    });
+  }
+
+  /** What to publish for an account; undefined when it has no margin: none yet (no market), or never margined. */
+  private published(accountId: string): PublishedMargin | undefined {
+    const engine = this.options.engine;
+    if (!engine.hasAccount(accountId)) return undefined;
+    try {
+      return publishedMargin(engine, accountId);
+    } catch (error) {
+      const code = toCrossmarginError(error).code;
+      if (code !== 'USAGE_INVALID' && code !== 'ACCOUNT_UNMARGINABLE') throw error;
+      return undefined;
+    }
   }
 }
 

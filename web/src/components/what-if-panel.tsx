@@ -178,7 +178,8 @@ export function WhatIfPanel({
             </tbody>
           </table>
           <p className="muted panel-basis" data-testid="what-if-as-of">
-            {result.currency}, all three columns on the market as of {utcAsOf(result.asOf)}, model {result.result.model}
+            {result.currency}, all three columns on the market as of {utcAsOf(result.asOf)}
+            {result.result === undefined ? '' : `, model ${result.result.model}`}
             {current !== undefined && current.asOf !== result.asOf ? ` (the cards above are as of ${utcAsOf(current.asOf)})` : ''}
           </p>
         </>
