@@ -39,7 +39,7 @@ const BENCHMARKS: readonly [string, () => Promise<BenchResult | BenchResult[]>][
   ['api-key-verify', () => benchApiKeyVerify()],
   ['peer-workloads', () => benchPeerWorkloads()],
   ['cluster-jetstream', () => benchCluster()],
-  ['cluster-jetstream-1m', () => benchCluster({ accounts: 1_000_000, trades: 10_000, workers: 4, partitions: 64, concurrency: 2_048, name: 'cluster-jetstream-1m' })],
+  ['cluster-jetstream-1m', () => benchCluster({ accounts: 1_000_000, trades: 10_000, workers: 4, partitions: 64, concurrency: 2_048, loadInFlight: 1_024, name: 'cluster-jetstream-1m' })],
 ];
 
 // `npm run bench -- service-load-http live-engine-10k-accounts` runs only the named ones (all by default).

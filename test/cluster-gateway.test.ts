@@ -79,7 +79,7 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     for (const id of ids) {
       const margin = await call('GET', `/accounts/${id}/margin`, admin);
       const expected: ReportedFigures = reference.marginFigures(id);
-      expect(margin.body, id).toEqual({ accountId: id, partition: gateway.bus.partitionOf(id), currency: 'USD', ...expected });
+      expect(margin.body, id).toEqual({ accountId: id, partition: gateway.bus.partitionOf(id), currency: 'USD', ...expected, stale: false, staleReasons: [] });
     }
     const overview = await call('GET', '/margins', admin);
     expect((overview.body as unknown as { accountId: string }[]).map((m) => m.accountId).sort()).toEqual([...ids].sort());
@@ -132,5 +132,18 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     while (Date.now() < deadline && !messages.some((m) => m.type === 'event' && m.event?.accountId === 'gw-levered')) await new Promise((r) => setTimeout(r, 50));
     ws.close();
     expect(messages.some((m) => m.type === 'event' && m.event?.accountId === 'gw-levered'), JSON.stringify(messages.slice(0, 5))).toBe(true);
+
+    // Every worker stops (leases released): the gateway still answers the last figures, held and said to be so.
+    const held = await call('GET', '/accounts/gw-levered/margin', admin);
+    expect(held.body).toMatchObject({ stale: false, staleReasons: [] });
+    for (const w of workers.splice(0)) await w.stop();
+    const orphaned = await call('GET', '/accounts/gw-levered/margin', admin);
+    expect(orphaned.body).toEqual({ ...held.body, stale: true, staleReasons: ['no-owner'] });
+    // A market no worker applies: the figures are behind it too.
+    expect((await call('POST', '/market', admin, { ...rise, asOf: new Date(Date.now() + 1_000).toISOString() })).status).toBe(200);
+    expect((await call('GET', '/accounts/gw-levered/margin', admin)).body).toMatchObject({ initialMargin: held.body.initialMargin, stale: true, staleReasons: ['no-owner', 'behind-market'] });
+    const overview = (await call('GET', '/margins', admin)).body as unknown as { stale: boolean }[];
+    expect(overview.length).toBeGreaterThan(0);
+    expect(overview.every((m) => m.stale)).toBe(true);
   }, 60_000);
 });

@@ -163,4 +163,50 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     await late.step();
     expect(late.partitions()).toEqual([]);
   }, 60_000);
+
+  it('a batch whose writes fail is given up and decided again: a refusal is never acknowledged as applied', async () => {
+    const bus = await open();
+    const gateway = await open();
+    // The bus of a worker whose next progress write fails (as after a NATS outage outlasting the retries).
+    let failNext = false;
+    let failures = 0;
+    const flaky = Object.create(bus) as JetStreamBus;
+    flaky.setAppliedSeq = async (partition: number, seq: number) => {
+      if (failNext) {
+        failNext = false;
+        failures++;
+        throw new Error('injected: the progress write failed');
+      }
+      return bus.setAppliedSeq(partition, seq);
+    };
+    // Past every lease the tests above left: this worker takes every partition (one snapshot loaded per round).
+    const worker = new PartitionWorker(flaky, { owner: 'flaky', engine: engine(), leaseMs: LEASE_MS, now: () => 9_000_000 });
+    for (let round = 0; round < 9 && worker.partitions().length < 8; round++) await worker.step();
+    expect(worker.partitions()).toHaveLength(8);
+    let stepping = true;
+    const loop = (async () => {
+      while (stepping) {
+        await worker.step().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    try {
+      // A trade on an unknown account (refused) and, right behind it in the same partition, an account that is applied:
+      // the first batch's progress write fails; had the worker carried on, the second input's progress would have
+      // covered the refused one with no refusal recorded, and its writer would have been told "applied".
+      const ghost = 'ghost-0';
+      const other = Array.from({ length: 500 }, (_, k) => `after-ghost-${k}`).find((id) => gateway.partitionOf(id) === gateway.partitionOf(ghost))!;
+      const writer = new ClusterWriter(gateway, 30_000);
+      failNext = true;
+      const refused = writer.write({ kind: 'trade', accountId: ghost, instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, 'ghost-trade');
+      const opened = writer.write({ kind: 'account', accountId: other, document: { account: other, currency: 'USD', positions: [], collateral: { USDC: 1_000 } } }, `open-${other}`);
+      expect(await refused).toMatchObject({ ok: false, code: 'USAGE_INVALID' });
+      expect(await opened).toMatchObject({ ok: true });
+      expect(failures).toBe(1);
+      expect(await gateway.margin<ReportedFigures>(other)).toBeDefined();
+    } finally {
+      stepping = false;
+      await loop;
+    }
+  }, 90_000);
 });

@@ -29,6 +29,9 @@ export const DEFAULT_TOPOLOGY: BusTopology = { partitions: 64, replicas: 3, dupl
 export const STREAMS = { inputs: 'CM_INPUTS', market: 'CM_MARKET', events: 'CM_EVENTS' } as const;
 export const BUCKETS = { margins: 'cm-margins', leases: 'cm-leases', progress: 'cm-progress', outcomes: 'cm-outcomes', snapshots: 'cm-snapshots' } as const;
 
+/** How long a bus read or write is retried through a node failure before it is refused, ms (JetStreamBus.open). */
+const DEFAULT_RETRY_MS = 20_000;
+
 /** Bytes per chunk of a partition snapshot (JetStreamBus.putSnapshot): under NATS's default 1 MiB message limit. */
 const SNAPSHOT_CHUNK = 512 * 1024;
 
@@ -114,11 +117,15 @@ export class JetStreamBus {
     /** The client for consumer creation, with a short timeout (logReader). */
     private readonly jsQuick: JetStreamClient,
     /** How long a write is retried through a node failure before it is refused, ms. */
-    private readonly retryMs = 20_000,
+    private readonly retryMs = DEFAULT_RETRY_MS,
   ) {}
 
   /** Connects to `servers` and makes sure the streams and buckets exist (creating them on first use). */
-  static async open(servers: readonly string[], topology: BusTopology = DEFAULT_TOPOLOGY): Promise<JetStreamBus> {
+  /**
+   * `retryMs`: how long a read or write is retried through a node failure (a leader election) before it is refused
+   * (default 20 s); a bulk load on an overloaded machine may need longer.
+   */
+  static async open(servers: readonly string[], topology: BusTopology = DEFAULT_TOPOLOGY, options: { retryMs?: number } = {}): Promise<JetStreamBus> {
     let nc: NatsConnection;
     try {
       nc = await connect({ servers: [...servers], name: 'crossmargin', maxReconnectAttempts: -1 });
@@ -144,7 +151,7 @@ export class JetStreamBus {
       const outcomes = await kvm.create(BUCKETS.outcomes, { ...bucket, ttl: OUTCOME_TTL_MS });
       const snapshots = await kvm.create(BUCKETS.snapshots, bucket);
       await agreeOnPartitions(leases, topology.partitions);
-      return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes, snapshots, jetstream(nc, { timeout: CONSUMER_CREATE_MS }));
+      return new JetStreamBus(topology, nc, js, jsm, margins, leases, progress, outcomes, snapshots, jetstream(nc, { timeout: CONSUMER_CREATE_MS }), options.retryMs);
     } catch (error) {
       await nc.close();
       throw error instanceof CrossmarginError ? error : new CrossmarginError('INTERNAL', `NATS JetStream: ${(error as Error).message}`, { field: 'nats', cause: error });

@@ -49,6 +49,8 @@ export class NatsCluster {
     private readonly binary: string,
     private readonly nodes: Node[],
     private readonly root: string,
+    /** Each node's JetStream disk limit (nats-server's size syntax). */
+    private readonly maxFileStore: string,
   ) {}
 
   /** Client URLs of every node. */
@@ -56,8 +58,14 @@ export class NatsCluster {
     return this.nodes.map((n) => `nats://127.0.0.1:${n.clientPort}`);
   }
 
-  /** Starts `size` nodes (default 3) and waits until JetStream answers. */
-  static async start(options: { size?: number; startMs?: number } = {}): Promise<NatsCluster> {
+  /**
+   * Starts `size` nodes (default 3) and waits until JetStream answers. `maxFileStore` is each node's JetStream disk
+   * limit (nats-server's size syntax; default 1GB): a million-account book needs several (bench/cluster.bench.ts).
+   */
+  static async start(options: { size?: number; startMs?: number; maxFileStore?: string } = {}): Promise<NatsCluster> {
+    if (options.maxFileStore !== undefined && !/^\d+(MB|GB)$/.test(options.maxFileStore)) {
+      throw new CrossmarginError('USAGE_INVALID', `maxFileStore: expected a size such as 1GB or 512MB, got "${options.maxFileStore}"`, { field: 'maxFileStore' });
+    }
     const binary = natsServerBinary();
     if (binary === undefined) throw new CrossmarginError('USAGE_INVALID', 'nats-server is not installed (apt-get install nats-server)', { field: 'nats-server' });
     const root = mkdtempSync(join(tmpdir(), 'crossmargin-nats-'));
@@ -65,7 +73,7 @@ export class NatsCluster {
     for (let i = 0; i < (options.size ?? 3); i++) {
       nodes.push({ name: `n${i + 1}`, clientPort: await freePort(), routePort: await freePort(), dir: join(root, `n${i + 1}`), process: undefined });
     }
-    const cluster = new NatsCluster(binary, nodes, root);
+    const cluster = new NatsCluster(binary, nodes, root, options.maxFileStore ?? '1GB');
     try {
       for (const node of nodes) cluster.launch(node);
       await cluster.waitForJetStream(options.startMs ?? 30_000);
@@ -84,7 +92,7 @@ export class NatsCluster {
       [
         `server_name: ${node.name}`,
         `listen: 127.0.0.1:${node.clientPort}`,
-        `jetstream { store_dir: "${node.dir}", max_memory_store: 64MB, max_file_store: 1GB }`,
+        `jetstream { store_dir: "${node.dir}", max_memory_store: 64MB, max_file_store: ${this.maxFileStore} }`,
         `cluster { name: crossmargin, listen: 127.0.0.1:${node.routePort}, routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`,
       ].join('\n'),
     );

@@ -43,6 +43,10 @@ export interface ClusterMargin {
   currency: string;
   state: LiveAccountState;
   asOf: string;
+  /** The figures may be out of date (held, never lowered): why in staleReasons. */
+  stale: boolean;
+  staleReasons: ('underlying' | 'no-owner' | 'behind-market')[];
+  staleUnderlyings?: string[];
 }
 export interface AccountView {
   id: string;

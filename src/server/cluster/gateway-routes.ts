@@ -16,6 +16,9 @@ import { actor, errors, principalOf, visibleAccount } from '../route-helpers.js'
 import type { AppliedWrite, ClusterWriter } from './cluster-writer.js';
 import type { PublishedMargin } from './partition-worker.js';
 
+/** Why a gateway's figures may be out of date (ClusterMarginSchema.staleReasons). */
+export const STALE_REASONS = ['underlying', 'no-owner', 'behind-market'] as const;
+
 /** An account's current margin as its partition's owner published it (ReportedFigures), with where it lives. */
 export const ClusterMarginSchema = z.object({
   accountId: z.string(),
@@ -30,6 +33,19 @@ export const ClusterMarginSchema = z.object({
   state: z.enum(LIVE_ACCOUNT_STATES),
   /** asOf of the market the figures were computed on. */
   asOf: z.string(),
+  /**
+   * True when the figures may be out of date (fail closed: they are the last ones published, held, never lowered, and
+   * not to be read as current): `staleReasons` says why.
+   */
+  stale: z.boolean(),
+  /**
+   * `underlying`: a price of the account is stale on its owner's engine (`staleUnderlyings`); `no-owner`: no live
+   * worker owns the account's partition (its lease ran out: a failover is under way, or every worker is down);
+   * `behind-market`: a newer market has been published than the one the figures were computed on (the owner has not
+   * re-margined the account yet).
+   */
+  staleReasons: z.array(z.enum(STALE_REASONS)),
+  staleUnderlyings: z.array(z.string()).optional(),
 });
 
 /** A write the cluster applied: its partition and log position, whether it repeated an earlier one, the margin after. */
@@ -156,8 +172,8 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
 
   app.get('/margins', { schema: { tags: ['margin'], querystring: ClusterMarginsQuerySchema, response: { 200: z.array(ClusterMarginSchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
-    const listed = await bus.listMargins<PublishedMargin>(request.query.limit);
-    return listed.filter((m) => canSeeAccount(p, m.accountId)).map((m) => ({ accountId: m.accountId, partition: bus.partitionOf(m.accountId), ...figures(m.margin) }));
+    const [listed, freshness] = await Promise.all([bus.listMargins<PublishedMargin>(request.query.limit), Freshness.read(bus)]);
+    return listed.filter((m) => canSeeAccount(p, m.accountId)).map((m) => wireMargin(bus, m.accountId, m.margin, freshness));
   });
 
   app.post('/market', { schema: { tags: ['market'], body: MarketSnapshotSchema, response: { 200: ClusterMarketResultSchema, ...errors } } }, async (request) => {
@@ -182,13 +198,66 @@ async function requireRegistered(store: Store, accountId: string): Promise<void>
   if ((await store.getAccount(accountId)) === undefined) throw notFound(accountId);
 }
 
-function figures(m: PublishedMargin): ReportedFigures & { currency: string } {
-  return { initialMargin: m.initialMargin, maintenanceMargin: m.maintenanceMargin, equity: m.equity, excess: m.excess, currency: m.currency, state: m.state, asOf: m.asOf };
+/**
+ * What a gateway knows of the cluster's freshness when it answers: the latest market published, and which partitions
+ * have a live owner (a lease not run out), read once per request.
+ */
+class Freshness {
+  private constructor(
+    readonly marketAsOf: string | undefined,
+    private readonly owned: ReadonlySet<number>,
+  ) {}
+
+  /** Read for `partitions` (all of them by default). */
+  static async read(bus: JetStreamBus, partitions?: readonly number[]): Promise<Freshness> {
+    const leases = new PartitionLeases(bus.leaseBucket, 'gateway', 1);
+    const now = Date.now();
+    const which = partitions ?? Array.from({ length: bus.topology.partitions }, (_, p) => p);
+    const [market, owned] = await Promise.all([
+      bus.latestMarket<{ asOf: string }>(),
+      Promise.all(
+        which.map(async (p) => {
+          const lease = await leases.read(p);
+          return lease !== undefined && lease.owner !== '' && lease.expiresAt > now ? p : -1;
+        }),
+      ),
+    ]);
+    return new Freshness(market?.snapshot.asOf, new Set(owned.filter((p) => p >= 0)));
+  }
+
+  /** Why figures of `partition` computed on the market of `asOf`, with these stale underlyings, may be out of date. */
+  reasons(partition: number, asOf: string, staleUnderlyings: readonly string[] | undefined): (typeof STALE_REASONS)[number][] {
+    const reasons: (typeof STALE_REASONS)[number][] = [];
+    if (staleUnderlyings !== undefined && staleUnderlyings.length > 0) reasons.push('underlying');
+    if (!this.owned.has(partition)) reasons.push('no-owner');
+    if (this.marketAsOf !== undefined && Date.parse(asOf) < Date.parse(this.marketAsOf)) reasons.push('behind-market');
+    return reasons;
+  }
+}
+
+/** A published margin as the gateway answers it: its figures, where it lives, and whether it may be out of date. */
+function wireMargin(bus: JetStreamBus, accountId: string, m: PublishedMargin, freshness: Freshness): z.output<typeof ClusterMarginSchema> {
+  const partition = bus.partitionOf(accountId);
+  const staleReasons = freshness.reasons(partition, m.asOf, m.staleUnderlyings);
+  return {
+    accountId,
+    partition,
+    initialMargin: m.initialMargin,
+    maintenanceMargin: m.maintenanceMargin,
+    equity: m.equity,
+    excess: m.excess,
+    currency: m.currency,
+    state: m.state,
+    asOf: m.asOf,
+    stale: staleReasons.length > 0,
+    staleReasons,
+    ...(m.staleUnderlyings === undefined ? {} : { staleUnderlyings: [...m.staleUnderlyings] }),
+  };
 }
 
 async function marginOf(bus: JetStreamBus, accountId: string): Promise<z.output<typeof ClusterMarginSchema> | undefined> {
-  const margin = await bus.margin<PublishedMargin>(accountId);
-  return margin === undefined ? undefined : { accountId, partition: bus.partitionOf(accountId), ...figures(margin) };
+  const [margin, freshness] = await Promise.all([bus.margin<PublishedMargin>(accountId), Freshness.read(bus, [bus.partitionOf(accountId)])]);
+  return margin === undefined ? undefined : wireMargin(bus, accountId, margin, freshness);
 }
 
 async function written(bus: JetStreamBus, accountId: string, applied: readonly AppliedWrite[]): Promise<z.output<typeof ClusterWriteSchema>> {

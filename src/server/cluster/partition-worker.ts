@@ -33,7 +33,13 @@ export interface PartitionWorkerOptions {
  * and what else its floor (current-state row) needs, which a new owner of the partition holds (holdPreviousFloors):
  * the state the floor carries when it is not the reported one, and why the account is unmarginable.
  */
-export type PublishedMargin = ReportedFigures & { readonly currency: string; readonly floorState?: AccountFloor['state']; readonly unmarginable?: AccountFloor['unmarginable'] };
+export type PublishedMargin = ReportedFigures & {
+  readonly currency: string;
+  readonly floorState?: AccountFloor['state'];
+  readonly unmarginable?: AccountFloor['unmarginable'];
+  /** Underlyings of the account whose price is stale on the owner's engine (its figures are held): absent when none. */
+  readonly staleUnderlyings?: readonly string[];
+};
 
 /**
  * Default time between a partition's snapshots, ms. Under the hour for which refusals stay recorded (JetStreamBus):
@@ -131,7 +137,33 @@ export class PartitionWorker {
     const batches = await Promise.all([...this.owned].map(([partition, owned]) => this.readBatch(partition, owned)));
     const applied: AppliedBatch[] = [];
     for (const batch of batches) applied.push(await this.applyBatch(batch));
-    await Promise.all(applied.map((batch) => this.writeBatch(batch)));
+    const failures = await Promise.all(
+      applied.map((batch) =>
+        this.writeBatch(batch).then(
+          () => undefined,
+          async (error: unknown) => {
+            await this.abandon(batch.partition);
+            return error;
+          },
+        ),
+      ),
+    );
+    const failed = failures.find((error) => error !== undefined);
+    if (failed !== undefined) throw failed;
+  }
+
+  /**
+   * Gives up a partition whose batch could not be written (the bus refused a write after its retries): the engine has
+   * applied inputs whose refusals, margins or progress are not recorded, so its state is no longer the log's as
+   * published. Fail closed: the partition is dropped and its lease released (or left to expire), and whoever takes it
+   * next rebuilds it from its snapshot and log, deciding the unrecorded inputs again; a gateway waiting for them sees
+   * no progress until then, never a progress past a refusal that was not recorded.
+   */
+  private async abandon(partition: number): Promise<void> {
+    const owned = this.owned.get(partition);
+    if (owned === undefined) return;
+    await this.drop(partition).catch(() => undefined);
+    await this.leases.release(owned.lease).catch(() => undefined);
   }
 
   /** Gives every lease up (a clean shutdown: the partitions move at once instead of after the lease time). */
@@ -454,10 +486,13 @@ function admitTrade(engine: LiveEngine, trade: Extract<ClusterInput, { kind: 'tr
  */
 export function publishedMargin(engine: LiveEngine, accountId: string): PublishedMargin {
   const figures = engine.marginFigures(accountId);
+  const live = engine.margin(accountId);
+  const stale = live.stale ? { staleUnderlyings: live.staleUnderlyings } : {};
   const row = engine.accountState(accountId);
-  if (row === undefined) return { ...figures, currency: engine.account(accountId).currency };
+  if (row === undefined) return { ...figures, currency: engine.account(accountId).currency, ...stale };
   return {
     ...figures,
+    ...stale,
     currency: row.currency,
     ...(row.state === figures.state ? {} : { floorState: row.state }),
     ...(row.unmarginable === undefined ? {} : { unmarginable: row.unmarginable }),

@@ -37,6 +37,18 @@ function usePoll(load: () => Promise<void>): void {
 const clock = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().slice(11, 19));
 
 /** The partitioned service (`serve --nats`): who owns which partition, the workers, the accounts' margins, the events. */
+/** The tooltip of a held margin: each reason in words. */
+const STALE_TITLES = (m: ClusterMargin): string =>
+  m.staleReasons
+    .map((r) =>
+      r === 'no-owner'
+        ? "no live worker owns this account's partition (failover under way)"
+        : r === 'behind-market'
+          ? 'a newer market is published; its owner has not re-margined this account yet'
+          : `stale price: ${(m.staleUnderlyings ?? []).join(', ')}`,
+    )
+    .join('; ');
+
 export function ClusterPage({ api }: { api: Api }) {
   const [status, setStatus] = useState<ClusterStatus | undefined>();
   const [statusError, setStatusError] = useState<unknown>();
@@ -168,7 +180,10 @@ export function ClusterPage({ api }: { api: Api }) {
       <div className="overview-body cluster-body">
         <section className="panel table-scroll" aria-labelledby="margins-title">
           <h3 id="margins-title">Accounts, worst excess first</h3>
-          <p className="muted panel-basis">Amounts in each account's currency (shown with each figure); excess = equity − initial margin.</p>
+          <p className="muted panel-basis">
+            Amounts in each account's currency (shown with each figure); excess = equity − initial margin. "held" marks figures that may be out of
+            date (the last ones published, never lowered): no live owner, a newer market not yet applied, or a stale price.
+          </p>
           <ErrorBox error={marginsError} />
           <table className="grid" data-testid="cluster-margins" aria-labelledby="margins-title">
             <thead>
@@ -184,11 +199,17 @@ export function ClusterPage({ api }: { api: Api }) {
             </thead>
             <tbody>
               {sorted.map((m) => (
-                <tr key={m.accountId} data-account={m.accountId} className={m.state === 'unmarginable' ? 'unmarginable' : undefined}>
+                <tr key={m.accountId} data-account={m.accountId} className={m.state === "unmarginable" ? "unmarginable" : m.stale ? "stale" : undefined}>
                   <td>{m.accountId}</td>
                   <td className="num" data-field="partition">{m.partition}</td>
-                  <td>
+                  <td data-field="state">
                     <StateBadge state={m.state} />
+                    {m.stale ? (
+                      <span className="stale-tag" data-field="stale" title={STALE_TITLES(m)}>
+                        {' '}
+                        held: {m.staleReasons.join(', ')}
+                      </span>
+                    ) : null}
                   </td>
                   <td className="num" data-field="initialMargin">{money(m.initialMargin)} {m.currency}</td>
                   <td className="num" data-field="equity">{money(m.equity)} {m.currency}</td>
