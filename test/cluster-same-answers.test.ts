@@ -7,10 +7,10 @@
  * service's engine does; the service's liquidation driver, which acts on the engine's signals, is not part of the
  * cluster yet (docs/scale-out.md), so the comparison stops at the engine's figures, states and events.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { marketFromHistory } from '../src/backtest/history-market.js';
-import { JetStreamBus } from '../src/bus/jetstream-bus.js';
-import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
+import { natsServerBinary } from '../src/bus/local-nats-cluster.js';
+import { suiteNatsCluster } from './nats-suite-cluster.js';
 import type { EngineEvent } from '../src/engine/live/engine-event.js';
 import { LiveEngine } from '../src/engine/live/live-engine.js';
 import type { MarketSnapshotFile } from '../src/market/market-snapshot-schema.js';
@@ -26,28 +26,12 @@ const DAYS = 40;
 const PARTITIONS = 8;
 
 /** An event as both sides make it, without the engine's own sequence number. */
-const unsequenced = (event: EngineEvent): Omit<EngineEvent, 'seq'> => {
-  const { seq: _seq, ...rest } = event;
-  return rest;
-};
+const unsequenced = (event: EngineEvent): Omit<EngineEvent, 'seq'> => Object.fromEntries(Object.entries(event).filter(([key]) => key !== 'seq')) as Omit<EngineEvent, 'seq'>;
 
 describe.skipIf(!available)('the cluster answers as one engine on a replay of the demo', () => {
-  let cluster: NatsCluster;
-  const buses: JetStreamBus[] = [];
-  beforeAll(async () => {
-    cluster = await NatsCluster.start();
-  }, 60_000);
-  afterAll(async () => {
-    for (const bus of buses) await bus.close();
-    await cluster?.stop();
-  }, 30_000);
+  const { open } = suiteNatsCluster(PARTITIONS);
 
   it('margins, states and events equal day by day', async () => {
-    const open = async (): Promise<JetStreamBus> => {
-      const bus = await JetStreamBus.open(cluster.servers, { partitions: PARTITIONS, replicas: 3, duplicateWindowMs: 60_000 });
-      buses.push(bus);
-      return bus;
-    };
     const history = loadMarketHistory(['BTC', 'ETH']);
     const days: MarketSnapshotFile[] = [];
     for (let i = DEMO_REPLAY_WARMUP_DAYS; i < Math.min(history.dates.length, DEMO_REPLAY_WARMUP_DAYS + DAYS); i++) days.push(marketFromHistory(history, i).toJSON());

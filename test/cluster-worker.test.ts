@@ -4,17 +4,18 @@
  * equal a single engine's fed the same inputs, a repeated idempotency key is applied once, and when a worker dies
  * (no release) its partitions move to the other after the lease time, rebuilt from their logs with the same figures.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClusterInput } from '../src/bus/cluster-input.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { JetStreamBus, STREAMS } from '../src/bus/jetstream-bus.js';
+import { STREAMS, type JetStreamBus } from '../src/bus/jetstream-bus.js';
 import type { EventSink } from '../src/engine/live/engine-event.js';
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
 import { CollectedEvents } from '../src/server/cluster/collected-events.js';
 import { ClusterWriter } from '../src/server/cluster/cluster-writer.js';
 import { PartitionWorker, publishedMargin, type PartitionSnapshot } from '../src/server/cluster/partition-worker.js';
-import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
+import { natsServerBinary } from '../src/bus/local-nats-cluster.js';
+import { suiteNatsCluster } from './nats-suite-cluster.js';
 
 const available = natsServerBinary() !== undefined;
 const LEASE_MS = 10_000;
@@ -37,20 +38,7 @@ function running(worker: PartitionWorker): () => Promise<void> {
 }
 
 describe.skipIf(!available)('engine workers on a three-node JetStream cluster', () => {
-  let cluster: NatsCluster;
-  const buses: JetStreamBus[] = [];
-  const open = async () => {
-    const bus = await JetStreamBus.open(cluster.servers, { partitions: 8, replicas: 3, duplicateWindowMs: 60_000 });
-    buses.push(bus);
-    return bus;
-  };
-  beforeAll(async () => {
-    cluster = await NatsCluster.start();
-  }, 60_000);
-  afterAll(async () => {
-    for (const bus of buses) await bus.close();
-    await cluster?.stop();
-  }, 30_000);
+  const { servers, open } = suiteNatsCluster(8);
 
   it('partitioned writes applied before they are acknowledged; the same margins as one engine; a dead worker\'s partitions move', async () => {
     let now = 1_000_000;
@@ -119,7 +107,7 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     expect(fromB.length).toBeGreaterThan(0);
     // Each of B's partitions has a snapshot at its recorded progress. The log up to it is purged: A can rebuild them
     // only from the snapshots (the trade on a moved account below needs the account).
-    const nc = await connect({ servers: [...cluster.servers] });
+    const nc = await connect({ servers: servers() });
     const jsm = await jetstreamManager(nc);
     for (const p of fromB) {
       const applied = await gateway.appliedSeq(p);
