@@ -159,13 +159,13 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     let failNext = false;
     let failures = 0;
     const flaky = Object.create(bus) as JetStreamBus;
-    flaky.setAppliedSeq = async (partition: number, seq: number) => {
+    flaky.setAppliedSeq = async (partition: number, seq: number, revision: number) => {
       if (failNext) {
         failNext = false;
         failures++;
         throw new Error('injected: the progress write failed');
       }
-      return bus.setAppliedSeq(partition, seq);
+      return bus.setAppliedSeq(partition, seq, revision);
     };
     // Past every lease the tests above left: this worker takes every partition (one snapshot loaded per round).
     const worker = new PartitionWorker(flaky, { owner: 'flaky', engine: engine(), leaseMs: LEASE_MS, now: () => 9_000_000 });
@@ -197,4 +197,18 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
       await loop;
     }
   }, 90_000);
+
+  // Last in the file: it moves a partition's progress past its log.
+  it('fences the progress: a write at a stale revision is refused, a repeat of a write that landed is taken', async () => {
+    const bus = await open();
+    const partition = 7;
+    const start = await bus.progressOf(partition);
+    const mine = await bus.setAppliedSeq(partition, start.seq + 1_000, start.revision);
+    expect(mine).toBeGreaterThan(start.revision);
+    // The same write again (its answer lost on the way): the value found is its own, so it is taken.
+    expect(await bus.setAppliedSeq(partition, start.seq + 1_000, start.revision)).toBe(mine);
+    // An owner that read the progress before it moved (one paused past its lease): refused, the progress unchanged.
+    await expect(bus.setAppliedSeq(partition, start.seq + 2_000, start.revision)).rejects.toMatchObject({ code: 'CONFLICT', field: 'partition' });
+    expect(await bus.appliedSeq(partition)).toBe(start.seq + 1_000);
+  }, 30_000);
 });

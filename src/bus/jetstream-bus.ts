@@ -330,13 +330,38 @@ export class JetStreamBus {
 
   /** The log position a partition's owner has applied up to (0: nothing yet). */
   async appliedSeq(partition: number): Promise<number> {
-    const entry = await this.retried(`reading partition ${partition}'s progress`, () => this.progress.get(`p.${partition}`));
-    return entry === null || entry.operation !== 'PUT' ? 0 : Number(entry.string());
+    return (await this.progressOf(partition)).seq;
   }
 
-  /** Records that a partition's inputs are applied up to `seq` (after their margins and outcomes are written). */
-  async setAppliedSeq(partition: number, seq: number): Promise<void> {
-    await this.retried(`writing partition ${partition}'s progress`, () => this.progress.put(`p.${partition}`, String(seq)));
+  /** A partition's progress with the revision of its entry (0: none yet), for setAppliedSeq's compare-and-set. */
+  async progressOf(partition: number): Promise<{ seq: number; revision: number }> {
+    const entry = await this.retried(`reading partition ${partition}'s progress`, () => this.progress.get(`p.${partition}`));
+    return entry === null || entry.operation !== 'PUT' ? { seq: 0, revision: entry?.revision ?? 0 } : { seq: Number(entry.string()), revision: entry.revision };
+  }
+
+  /**
+   * Records that a partition's inputs are applied up to `seq` (after their margins and outcomes are written), only if
+   * its progress entry is still at `revision` (the one its owner read at takeover or last wrote); returns the new
+   * revision. Fencing (issue 17 §3): an owner paused past its lease, whose successor has recorded progress since, is
+   * refused (CONFLICT, field `partition`) instead of moving the progress a gateway trusts. A retry after a write that
+   * did land (its answer lost) finds its own value and takes it.
+   */
+  async setAppliedSeq(partition: number, seq: number, revision: number): Promise<number> {
+    const key = `p.${partition}`;
+    const deadline = Date.now() + this.retryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return revision === 0 ? await this.progress.create(key, String(seq)) : await this.progress.update(key, String(seq), revision);
+      } catch (error) {
+        const now = await this.retried(`reading partition ${partition}'s progress`, () => this.progress.get(key));
+        if (now !== null && now.revision !== revision) {
+          if (now.operation === 'PUT' && now.string() === String(seq)) return now.revision;
+          throw new CrossmarginError('CONFLICT', `partition ${partition}: its progress was recorded by another owner (revision ${now.revision}, not ${revision}): this worker no longer owns it`, { field: 'partition', details: { partition } });
+        }
+        if (Date.now() >= deadline) throw new CrossmarginError('INTERNAL', `NATS JetStream: writing partition ${partition}'s progress failed for ${this.retryMs} ms: ${(error as Error).message}`, { field: 'nats', cause: error });
+        await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * 2 ** attempt)));
+      }
+    }
   }
 
   /**

@@ -90,6 +90,8 @@ interface Owned {
   /** The previous owner's floors are held (holdPreviousFloors): this owner's figures may be published. */
   floorsHeld: boolean;
   readonly accounts: Set<string>;
+  /** The revision of the partition's progress entry as this owner last read or wrote it (fencing: setAppliedSeq). */
+  progressRevision: number;
   /** The log position of the partition's latest snapshot, and when (ms) this worker took or wrote it. */
   snapshotSeq: number;
   snapshotAt: number;
@@ -220,7 +222,7 @@ export class PartitionWorker {
       if (lease !== undefined && lease.owner !== '' && lease.expiresAt > now) continue;
       const taken = await this.leases.acquire(p);
       if (taken === undefined) continue;
-      const decidedUntil = await this.bus.appliedSeq(p);
+      const { seq: decidedUntil, revision: progressRevision } = await this.bus.progressOf(p);
       const snapshot = await this.loadSnapshot(p);
       const from = snapshot?.seq ?? 0;
       const owned: Owned = {
@@ -233,6 +235,7 @@ export class PartitionWorker {
         reader: this.bus.reader(p, from + 1),
         snapshotSeq: from,
         snapshotAt: now,
+        progressRevision,
       };
       this.owned.set(p, owned);
       for (const document of snapshot?.accounts ?? []) {
@@ -352,7 +355,7 @@ export class PartitionWorker {
       ),
       this.publishAccountMargins(partition, [this.marketSeq, last], [...touched]),
     ]);
-    await this.bus.setAppliedSeq(partition, last);
+    owned.progressRevision = await this.bus.setAppliedSeq(partition, last, owned.progressRevision);
     await this.snapshotIfDue(partition, owned, last);
   }
 
