@@ -237,11 +237,20 @@ export class PartitionWorker {
         snapshotAt: now,
         progressRevision,
       };
-      this.owned.set(p, owned);
-      for (const document of snapshot?.accounts ?? []) {
-        await this.options.engine.upsertAccount(document);
-        this.track(owned, document.account);
+      // The snapshot's accounts into the engine before the partition counts as owned: a load that fails part way
+      // leaves nothing behind (a partition missing accounts would refuse their trades as unknown).
+      try {
+        for (const document of snapshot?.accounts ?? []) {
+          this.track(owned, document.account);
+          await this.options.engine.upsertAccount(document);
+        }
+      } catch (error) {
+        for (const accountId of owned.accounts) await this.options.engine.removeAccount(accountId).catch(() => undefined);
+        await owned.reader.close().catch(() => undefined);
+        await this.leases.release(taken);
+        throw error;
       }
+      this.owned.set(p, owned);
       // One snapshot loaded per round: loading one takes time (every account margined), and the leases held must be
       // renewed (next round) before they run out. The other free partitions are taken in the next rounds.
       if (snapshot !== undefined) break;
@@ -280,8 +289,9 @@ export class PartitionWorker {
   private async drop(partition: number): Promise<void> {
     const owned = this.owned.get(partition);
     this.owned.delete(partition);
-    await owned?.reader.close();
+    // The accounts first: a reader that cannot be closed (the bus in trouble) must not leave them in the engine.
     for (const accountId of owned?.accounts ?? []) await this.options.engine.removeAccount(accountId);
+    await owned?.reader.close().catch(() => undefined);
   }
 
   /** A partition's next inputs, with the outcomes an earlier owner recorded for those it decided. */
