@@ -111,7 +111,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     for (const i of [0, accounts - 1]) if ((await bus.margin<ReportedFigures>(id(i))) === undefined) throw new CrossmarginError('INTERNAL', `bench: account ${id(i)} has no margin after the load`);
     const traded = await inFlight(trades, concurrency, async (i) => {
       const r = await writer.write({ kind: 'trade', accountId: id((i * 7919) % accounts), instrument: universe[i % 2]!, quantity: 1 }, `trade-${i}`);
-      if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: trade ${i} refused: ${r.code}`);
+      if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: trade ${i} on ${id((i * 7919) % accounts)} refused: ${r.code} ${r.message}`);
     });
     // One market tick moving both underlyings (every account is exposed to one): done when a sample of accounts spread over every
     // partition all carry the new asOf (their partitions' owners re-margined and published them).
