@@ -198,6 +198,39 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     }
   }, 90_000);
 
+  it('a new owner applies what its predecessor applied without admitting it again (the market or the clock may have moved)', async () => {
+    const gateway = await open();
+    let clock = Date.parse(MARKET.asOf);
+    const engineAt = () => new LiveEngine({ model: 'scenario-grid', clock: { now: () => clock }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink: { append: () => undefined } });
+    // Past every lease the tests above left (their clocks stop below 10,000,000).
+    let leaseClock = 20_000_000;
+    const first = new PartitionWorker(await open(), { owner: 'admit-a', engine: engineAt(), leaseMs: LEASE_MS, now: () => leaseClock });
+    for (let round = 0; round < 9 && first.partitions().length < 8; round++) await first.step();
+    expect(first.partitions()).toHaveLength(8);
+    // An account holding an option that expires the next morning: admitted now.
+    const id = 'expiring-1';
+    const writing = new ClusterWriter(gateway, 30_000).write(
+      { kind: 'account', accountId: id, document: { account: id, currency: 'USD', positions: [{ instrument: 'BTC_USDC-24SEP25-110000-C', quantity: 1 }], collateral: { USDC: 100_000 } } },
+      'open-expiring-1',
+    );
+    let applied: Awaited<typeof writing> | undefined;
+    void writing.then((r) => (applied = r));
+    for (let round = 0; round < 50 && applied === undefined; round++) {
+      await first.step();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(applied).toMatchObject({ ok: true });
+    // The first owner dies; the option has expired by the time its successor replays the partition. Admitting the
+    // account again would now refuse it (INSTRUMENT_EXPIRED): an account acknowledged as opened would vanish.
+    clock = Date.parse('2025-09-25T12:00:00Z');
+    leaseClock += LEASE_MS + 1;
+    const engine = engineAt();
+    const next = new PartitionWorker(await open(), { owner: 'admit-b', engine, leaseMs: LEASE_MS, now: () => leaseClock });
+    for (let round = 0; round < 30 && !engine.hasAccount(id); round++) await next.step();
+    expect(next.partitions()).toContain(gateway.partitionOf(id));
+    expect(engine.hasAccount(id)).toBe(true);
+  }, 90_000);
+
   // Last in the file: it moves a partition's progress past its log.
   it('fences the progress: a write at a stale revision is refused, a repeat of a write that landed is taken', async () => {
     const bus = await open();

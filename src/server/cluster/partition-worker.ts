@@ -297,13 +297,14 @@ export class PartitionWorker {
   /** A partition's next inputs, with the outcomes an earlier owner recorded for those it decided. */
   private async readBatch(partition: number, owned: Owned): Promise<Batch> {
     const inputs = await owned.reader.read(this.options.batch ?? 500);
-    // Refusals are the only outcomes recorded; those of inputs the previous owner decided are replayed (apply).
+    // Inputs up to the previous owner's progress were decided by it: refusals are the only outcomes recorded, so one
+    // without a refusal was applied, and is applied again without being admitted again (admission depends on the
+    // market of the moment: deciding it anew could refuse what a gateway acknowledged as applied).
     const decided = new Map<string, InputOutcome>();
     await this.inFlight(
       inputs.filter((i) => i.seq <= owned.decidedUntil),
       async (i) => {
-        const outcome = await this.bus.outcome<InputOutcome>(i.msgId);
-        if (outcome !== undefined) decided.set(i.msgId, outcome);
+        decided.set(i.msgId, (await this.bus.outcome<InputOutcome>(i.msgId)) ?? { ok: true });
       },
     );
     return { partition, owned, inputs, decided };
@@ -342,6 +343,9 @@ export class PartitionWorker {
       // Nothing new, or a replay of what the previous owner applied and published: its outcomes, events and figures
       // are out already, and this owner's replayed figures must not replace the floors it reported.
       if (!owned.floorsHeld && owned.nextSeq > owned.decidedUntil) await this.holdPreviousFloors(partition, owned);
+      // A quiet partition's last inputs get into a snapshot too, within snapshotMs: a replay never needs the outcome
+      // of an input older than that (refusals are kept an hour).
+      if (owned.floorsHeld) await this.snapshotIfDue(partition, owned, owned.nextSeq - 1);
       return;
     }
     // Still the owner? A worker paused past its lease (a long GC, a stopped VM) must not write over its successor's
