@@ -111,7 +111,11 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     for (const i of [0, accounts - 1]) if ((await bus.margin<ReportedFigures>(id(i))) === undefined) throw new CrossmarginError('INTERNAL', `bench: account ${id(i)} has no margin after the load`);
     const traded = await inFlight(trades, concurrency, async (i) => {
       const r = await writer.write({ kind: 'trade', accountId: id((i * 7919) % accounts), instrument: universe[i % 2]!, quantity: 1 }, `trade-${i}`);
-      if (!r.ok) throw new CrossmarginError('INTERNAL', `bench: trade ${i} on ${id((i * 7919) % accounts)} refused: ${r.code} ${r.message}`);
+      if (!r.ok) {
+        // What became of the account's creation (its refusal, if one was recorded), to tell a refused load from a lost one.
+        const opened = await bus!.outcome<object>(`open-${(i * 7919) % accounts}`);
+        throw new CrossmarginError('INTERNAL', `bench: trade ${i} on ${id((i * 7919) % accounts)} refused: ${r.code} ${r.message}; the account's creation: ${opened === undefined ? 'no refusal recorded' : JSON.stringify(opened)}`);
+      }
     });
     // One market tick moving both underlyings (every account is exposed to one): done when a sample of accounts spread over every
     // partition all carry the new asOf (their partitions' owners re-margined and published them).
