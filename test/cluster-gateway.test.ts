@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
 import { runWorker, type RunningWorker } from '../src/server/cluster/run-worker.js';
+import { whatIfWithBefore } from '../src/server/margin-service.js';
+import { wireWhatIf } from '../src/server/route-helpers.js';
 import { startGateway, type RunningGateway } from '../src/server/cluster/start-gateway.js';
 import { loadWsClient } from './ws-client.js';
 
@@ -110,6 +112,41 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     expect(actions.filter((a) => a === 'trade gw-0')).toHaveLength(1);
     expect(actions.filter((a) => a === 'trade gw-2')).toHaveLength(1);
   }, 120_000);
+
+  it('asks what-if and maximum order of the account\'s owner: the single-process answers, refusals coded', async () => {
+    const market = { ...MARKET, asOf: new Date().toISOString() };
+    expect((await call('POST', '/market', admin, market)).status).toBe(200);
+    const reference = new LiveEngine({ model: 'scenario-grid', clock: { now: () => Date.parse(market.asOf) }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink: { append: () => undefined } });
+    await reference.onMarket(market);
+    const document = { currency: 'USD', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, { instrument: 'ETH_USDC-PERPETUAL', quantity: -5 }], collateral: { USDC: 30_000 } };
+    const ids = ['wi-0', 'wi-1', 'wi-2'];
+    for (const id of ids) {
+      expect((await call('POST', '/accounts', admin, { id, ...document })).status).toBe(201);
+      await reference.upsertAccount({ account: id, ...document });
+    }
+    // The owners have taken the market (their published figures are on it) before the answers are compared.
+    for (let i = 0; i < 200 && (await Promise.all(ids.map((id) => call('GET', `/accounts/${id}/margin`, admin)))).some((m) => m.body.asOf !== market.asOf); i++) await new Promise((r) => setTimeout(r, 25));
+    const trades = [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 2 }];
+    const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    for (const id of ids) {
+      const asked = await call('POST', `/accounts/${id}/what-if`, admin, { trades });
+      const { before, after } = whatIfWithBefore(reference, id, trades);
+      expect(asked, id).toEqual({ status: 200, body: json(wireWhatIf(after, before, false)) });
+      const limit = await call('GET', `/accounts/${id}/max-order?instrument=BTC_USDC-PERPETUAL&side=buy`, admin);
+      expect(limit, id).toEqual({ status: 200, body: json(reference.maxOrderSize(id, 'BTC_USDC-PERPETUAL', 'buy')) });
+    }
+    const explained = await call('POST', '/accounts/wi-0/what-if', admin, { trades, explain: true });
+    expect(explained.body.result).toMatchObject({ model: 'scenario-grid' });
+    // Refusals: the owner's coded error (as the single-process service's), the gateway's own, roles.
+    expect(await call('POST', '/accounts/wi-0/what-if', admin, { trades: [{ instrument: 'DOGE_USDC-PERPETUAL', quantity: 1 }] })).toMatchObject({ status: 422, body: { code: 'MARKET_UNDERLYING_MISSING' } });
+    expect(await call('GET', '/accounts/wi-0/max-order?instrument=BTC_USDC-PERPETUAL&side=up', admin)).toMatchObject({ status: 422, body: { code: 'SCHEMA_INVALID', field: 'side' } });
+    expect(await call('POST', '/accounts/nobody/what-if', admin, { trades })).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    const holderKey = (await call('POST', '/keys', admin, { role: 'account-holder', accountIds: ['wi-1'] })).body.plaintext as string;
+    expect((await call('POST', '/accounts/wi-1/what-if', holderKey, { trades })).status).toBe(200);
+    expect((await call('POST', '/accounts/wi-2/what-if', holderKey, { trades })).status).toBe(404);
+    // A worker that does not answer: UNAVAILABLE, never a guess.
+    await expect(gateway.bus.request('no-such-worker', { op: 'what-if' }, 200, 'id')).rejects.toMatchObject({ code: 'UNAVAILABLE', field: 'id' });
+  }, 60_000);
 
   it('streams the partitions\' events over WebSocket to the keys that may see them', async () => {
     const WebSocketClient = await loadWsClient();

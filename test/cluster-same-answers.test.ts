@@ -4,7 +4,7 @@
  * the margins, states and events of one engine fed the same inputs in the same order.
  *
  * Both sides run the live engine with the same settings and the same clock (each day's asOf), as the single-process
- * service's engine does; the service's liquidation driver, which acts on the engine's signals, is not part of the
+ * service's engine does, and take each market stamped with the time the stream stored it; the service's liquidation driver, which acts on the engine's signals, is not part of the
  * cluster yet (docs/scale-out.md), so the comparison stops at the engine's figures, states and events.
  */
 import { describe, expect, it } from 'vitest';
@@ -53,10 +53,18 @@ describe.skipIf(!available)('the cluster answers as one engine on a replay of th
     for (let i = 0; i < 4; i++) await step();
     expect(workers.map((w) => w.partitions().length)).toEqual([PARTITIONS / 2, PARTITIONS / 2]);
 
+    // A market message is stamped with the time the stream stored it (every worker judges it alike); the reference
+    // engine takes each day's market stamped with the same time, as the single-process service stamps its receipt.
+    const publish = async (day: MarketSnapshotFile): Promise<number> => {
+      const reader = gateway.marketReader<MarketSnapshotFile>(await gateway.publishMarket(day));
+      const [message] = await reader.read(1);
+      await reader.close();
+      return message!.at;
+    };
     // The first day's market, then the accounts through the gateway's write path (each acknowledged once applied).
-    await gateway.publishMarket(days[0]!);
+    const at = await publish(days[0]!);
     await step();
-    await reference.onMarket(days[0]!);
+    await reference.onMarket(days[0]!, { at });
     const writer = new ClusterWriter(gateway, 30_000);
     let stepping = true;
     const loop = (async () => {
@@ -81,8 +89,7 @@ describe.skipIf(!available)('the cluster answers as one engine on a replay of th
     for (const day of days) {
       now = Date.parse(day.asOf);
       if (day !== days[0]) {
-        await gateway.publishMarket(day);
-        await reference.onMarket(day);
+        await reference.onMarket(day, { at: await publish(day) });
         await step();
       }
       // Every account's published margin is the reference engine's, on this day's market.

@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { randomBytes } from 'node:crypto';
 import { CrossmarginError } from '../core/errors.js';
 import { marginPageOf, partitionOf } from './partition-of.js';
 
@@ -73,6 +74,8 @@ export interface LoggedInput<T> {
   readonly seq: number;
   readonly msgId: string;
   readonly body: T;
+  /** When the stream stored it, epoch ms (the leader's clock). */
+  readonly at: number;
 }
 
 /** Reads one partition's log in order (JetStreamBus.reader). */
@@ -99,6 +102,11 @@ export interface ListedBucket {
 
 /** Messages a log read takes at most (logReader): each is a request to the stream leader. */
 const MESSAGE_READ_MAX = 250;
+
+/** A worker id as one subject token (base64url: an id may hold dots, spaces or wildcards). */
+function requestToken(owner: string): string {
+  return Buffer.from(owner, 'utf8').toString('base64url');
+}
 
 /** A connection to the cluster's streams and buckets. */
 export class JetStreamBus {
@@ -204,11 +212,7 @@ export class JetStreamBus {
     }
   }
 
-  /**
-   * A reader of `partition`'s log from `fromSeq` on that keeps its ordered consumer between reads (an owner reads
-   * its partitions every round: making a consumer each time cost more than the reads). After a failure it makes a
-   * new consumer from the next position it has not returned.
-   */
+  /** A reader of `partition`'s log from `fromSeq` on, in order (logReader). */
   reader<T>(partition: number, fromSeq: number): PartitionReader<T> {
     return this.logReader<T>(STREAMS.inputs, `cm.in.${partition}`, fromSeq);
   }
@@ -263,7 +267,7 @@ export class JetStreamBus {
       // nats-server ≥ 2.9 takes next_by_subj on this API too; the client types it for direct gets only.
       const m = await this.jsm.streams.getMessage(stream, { seq, next_by_subj: subject } as unknown as MsgRequest);
       if (m === null) break;
-      out.push({ seq: m.seq, msgId: m.header?.get('Nats-Msg-Id') ?? '', body: m.json<T>() });
+      out.push({ seq: m.seq, msgId: m.header?.get('Nats-Msg-Id') ?? '', body: m.json<T>(), at: m.time.getTime() });
       seq = m.seq + 1;
     }
     return out;
@@ -286,6 +290,14 @@ export class JetStreamBus {
   async publishMarket(snapshot: { readonly asOf: string }): Promise<number> {
     const data = JSON.stringify(snapshot);
     return this.retried(`publishing the market of ${snapshot.asOf}`, async () => (await this.js.publish('cm.market', data, { msgID: `market.${snapshot.asOf}`, timeout: 2_000 })).seq);
+  }
+
+  /**
+   * A reader of the market stream from `fromSeq` on, in order, each snapshot with the time the stream stored it (a
+   * worker takes every one through its spike guard, stamped with that time: every worker judges them alike).
+   */
+  marketReader<T>(fromSeq: number): PartitionReader<T> {
+    return this.logReader<T>(STREAMS.market, 'cm.market', fromSeq);
   }
 
   /** The latest market snapshot and its sequence, or undefined when none was published. */
@@ -366,39 +378,97 @@ export class JetStreamBus {
    */
   async putSnapshot(partition: number, id: number, snapshot: object): Promise<void> {
     const bytes = Buffer.from(JSON.stringify(snapshot), 'utf8');
-    const chunks = Math.max(1, Math.ceil(bytes.length / SNAPSHOT_CHUNK));
-    for (let n = 0; n < chunks; n += 8) {
-      await Promise.all(
-        Array.from({ length: Math.min(8, chunks - n) }, (_, k) =>
-          this.retried(`writing snapshot ${partition}.${id}`, () => this.snapshots.put(`s.${partition}.${id}.${n + k}`, bytes.subarray((n + k) * SNAPSHOT_CHUNK, (n + k + 1) * SNAPSHOT_CHUNK))),
-        ),
-      );
-    }
-    const previous = await this.snapshotEntry(partition);
+    const chunks = await this.writeChunks(`s.${partition}.${id}`, bytes);
+    const previous = await this.snapshotEntry(`s.${partition}`);
     await this.retried(`writing snapshot ${partition}.${id}`, () => this.snapshots.put(`s.${partition}`, JSON.stringify({ id, chunks, bytes: bytes.length })));
-    if (previous !== undefined && previous.id !== id) {
-      for (let n = 0; n < previous.chunks; n++) await this.retried(`deleting snapshot ${partition}.${previous.id}`, () => this.snapshots.delete(`s.${partition}.${previous.id}.${n}`));
-    }
+    if (previous !== undefined && previous.value.id !== id) await this.deleteChunks(`s.${partition}.${previous.value.id}`, previous.value.chunks);
   }
 
   /** A partition's latest snapshot (putSnapshot), or undefined when it has none. */
   async snapshot<T>(partition: number): Promise<T | undefined> {
-    const entry = await this.snapshotEntry(partition);
+    const entry = await this.snapshotEntry(`s.${partition}`);
     if (entry === undefined) return undefined;
-    const parts: Uint8Array[] = [];
-    for (let n = 0; n < entry.chunks; n++) {
-      const chunk = await this.retried(`reading snapshot ${partition}.${entry.id}`, () => this.snapshots.get(`s.${partition}.${entry.id}.${n}`));
-      if (chunk === null || chunk.operation !== 'PUT') throw new CrossmarginError('INTERNAL', `snapshot ${partition}.${entry.id}: chunk ${n} of ${entry.chunks} is missing`, { field: 'snapshot' });
-      parts.push(chunk.value);
-    }
-    const bytes = Buffer.concat(parts);
-    if (bytes.length !== entry.bytes) throw new CrossmarginError('INTERNAL', `snapshot ${partition}.${entry.id}: ${bytes.length} bytes, ${entry.bytes} expected`, { field: 'snapshot' });
-    return JSON.parse(bytes.toString('utf8')) as T;
+    const { id, chunks, bytes } = entry.value;
+    const data = await this.readChunks(`s.${partition}.${id}`, chunks, bytes);
+    if (data === undefined) throw new CrossmarginError('INTERNAL', `snapshot ${partition}.${id}: a chunk of ${chunks} is missing`, { field: 'snapshot' });
+    return JSON.parse(data.toString('utf8')) as T;
   }
 
-  private async snapshotEntry(partition: number): Promise<{ id: number; chunks: number; bytes: number } | undefined> {
-    const entry = await this.retried(`reading snapshot ${partition}`, () => this.snapshots.get(`s.${partition}`));
-    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<{ id: number; chunks: number; bytes: number }>();
+  /**
+   * Offers the market side of the engines' state after market message `seq` (the merged market, the spike guard, the
+   * update times; issue 17 §3 "spike holds travel"): written only when newer than the one stored, by compare-and-set
+   * on the entry, so of several workers writing the same sequence one wins and an older one never replaces a newer.
+   * Chunked as putSnapshot, under a tag of its own per writer. Returns whether it was written. Every worker derives
+   * the same state from the same messages, so which one writes does not matter.
+   */
+  async putMarketState(seq: number, state: object): Promise<boolean> {
+    const current = await this.snapshotEntry('s.market');
+    if (current !== undefined && current.value.id >= seq) return false;
+    const bytes = Buffer.from(JSON.stringify(state), 'utf8');
+    const tag = `${seq}-${randomBytes(6).toString('hex')}`;
+    const chunks = await this.writeChunks(`s.market.${tag}`, bytes);
+    const value = JSON.stringify({ id: seq, tag, chunks, bytes: bytes.length });
+    try {
+      // Not retried: a refusal is most likely another writer's newer entry, and the next offer comes soon.
+      if (current === undefined) await this.snapshots.create('s.market', value);
+      else await this.snapshots.update('s.market', value, current.revision);
+    } catch {
+      await this.deleteChunks(`s.market.${tag}`, chunks).catch(() => undefined);
+      return false;
+    }
+    if (current?.value.tag !== undefined) await this.deleteChunks(`s.market.${current.value.tag}`, current.value.chunks).catch(() => undefined);
+    return true;
+  }
+
+  /**
+   * The latest market state (putMarketState) with its market sequence, or undefined when none was written. A newer
+   * writer may delete the chunks between the entry's read and theirs: the entry is read again then.
+   */
+  async marketState<T>(): Promise<{ seq: number; state: T } | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const entry = await this.snapshotEntry('s.market');
+      if (entry === undefined) return undefined;
+      const { id, tag, chunks, bytes } = entry.value;
+      const data = await this.readChunks(`s.market.${tag ?? id}`, chunks, bytes);
+      if (data !== undefined) return { seq: id, state: JSON.parse(data.toString('utf8')) as T };
+    }
+    throw new CrossmarginError('INTERNAL', 'the market state changed under every one of 5 reads', { field: 'snapshot' });
+  }
+
+  /** The entry naming a chunked value (`s.<partition>`, `s.market`), with its revision. */
+  private async snapshotEntry(key: string): Promise<{ revision: number; value: { id: number; tag?: string; chunks: number; bytes: number } } | undefined> {
+    const entry = await this.retried(`reading snapshot entry ${key}`, () => this.snapshots.get(key));
+    return entry === null || entry.operation !== 'PUT' ? undefined : { revision: entry.revision, value: entry.json() };
+  }
+
+  /** Writes `bytes` as chunks `<prefix>.<n>` of SNAPSHOT_CHUNK bytes, 8 at a time; returns how many. */
+  private async writeChunks(prefix: string, bytes: Buffer): Promise<number> {
+    const chunks = Math.max(1, Math.ceil(bytes.length / SNAPSHOT_CHUNK));
+    for (let n = 0; n < chunks; n += 8) {
+      await Promise.all(
+        Array.from({ length: Math.min(8, chunks - n) }, (_, k) =>
+          this.retried(`writing ${prefix}.${n + k}`, () => this.snapshots.put(`${prefix}.${n + k}`, bytes.subarray((n + k) * SNAPSHOT_CHUNK, (n + k + 1) * SNAPSHOT_CHUNK))),
+        ),
+      );
+    }
+    return chunks;
+  }
+
+  /** The chunks `<prefix>.<n>` joined; undefined when one is missing. A wrong total length is an error. */
+  private async readChunks(prefix: string, chunks: number, bytes: number): Promise<Buffer | undefined> {
+    const parts: Uint8Array[] = [];
+    for (let n = 0; n < chunks; n++) {
+      const chunk = await this.retried(`reading ${prefix}.${n}`, () => this.snapshots.get(`${prefix}.${n}`));
+      if (chunk === null || chunk.operation !== 'PUT') return undefined;
+      parts.push(chunk.value);
+    }
+    const data = Buffer.concat(parts);
+    if (data.length !== bytes) throw new CrossmarginError('INTERNAL', `${prefix}: ${data.length} bytes, ${bytes} expected`, { field: 'snapshot' });
+    return data;
+  }
+
+  private async deleteChunks(prefix: string, chunks: number): Promise<void> {
+    for (let n = 0; n < chunks; n++) await this.retried(`deleting ${prefix}.${n}`, () => this.snapshots.delete(`${prefix}.${n}`));
   }
 
   /** The page of its partition `accountId`'s margin is published in (marginPageOf). */
@@ -482,6 +552,40 @@ export class JetStreamBus {
       }
     }
     return out;
+  }
+
+  /**
+   * Answers requests sent to worker `owner` (`cm.rq.<owner>`, core NATS request–reply: nothing stored) with what
+   * `answer` returns for each request's JSON body, as JSON; a request is answered once, by whichever of the worker's
+   * subscriptions takes it. Returns a stop. The gateway's engine routes (what-if, maximum order: docs/scale-out.md)
+   * are asked of a partition's owner this way.
+   */
+  answerRequests(owner: string, answer: (body: unknown) => unknown): () => void {
+    const subscription = this.nc.subscribe(`cm.rq.${requestToken(owner)}`, {
+      callback: (error, message) => {
+        if (error !== null) return;
+        let reply: unknown;
+        try {
+          reply = answer(message.json());
+        } catch (e) {
+          reply = { ok: false, code: 'INTERNAL', message: (e as Error).message };
+        }
+        message.respond(JSON.stringify(reply));
+      },
+    });
+    return () => subscription.unsubscribe();
+  }
+
+  /**
+   * Sends `body` to worker `owner` (answerRequests) and returns its answer; no answer within `timeoutMs` (the worker
+   * is gone, or too busy): UNAVAILABLE naming `field`, never a guess.
+   */
+  async request<T>(owner: string, body: unknown, timeoutMs: number, field: string): Promise<T> {
+    try {
+      return (await this.nc.request(`cm.rq.${requestToken(owner)}`, JSON.stringify(body), { timeout: timeoutMs })).json<T>();
+    } catch (error) {
+      throw new CrossmarginError('UNAVAILABLE', `the owner of this account (worker ${owner}) did not answer within ${timeoutMs} ms: ${(error as Error).message}; retry`, { field, cause: error });
+    }
   }
 
   /**

@@ -42,7 +42,7 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { summary: 'Too many requests: wait and retry', httpStatus: 429, exitCode: 9 },
   NOT_FOUND: { summary: 'The record does not exist', httpStatus: 404, exitCode: 8 },
   CONFLICT: { summary: 'The request conflicts with stored state', httpStatus: 409, exitCode: 8 },
-  UNAVAILABLE: { summary: 'The write was not applied in time (a partition is moving): retry with the same idempotency key', httpStatus: 503, exitCode: 10 },
+  UNAVAILABLE: { summary: 'The cluster did not answer in time (a partition is moving, a worker is gone): retry (a write with the same idempotency key)', httpStatus: 503, exitCode: 10 },
   INTERNAL: { summary: 'Internal error', httpStatus: 500, exitCode: 70 },
 } as const satisfies Record<string, ErrorDefinition>;
 

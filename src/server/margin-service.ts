@@ -261,23 +261,7 @@ export class MarginService {
    * what-if's market with no trades (what the next update touching it would report).
    */
   whatIfWithBefore(accountId: string, trades: readonly EngineTradeInput[]): { before: ReportedFigures; after: WhatIfResult } {
-    // The answer carries the explained result: evaluated once, with the figures (WhatIfOptions.explained).
-    const after = this.engine.whatIf(accountId, trades, { explained: true });
-    let before: ReportedFigures = this.engine.marginFigures(accountId);
-    if (before.asOf !== after.asOf) {
-      try {
-        const now = this.engine.whatIf(accountId, []);
-        before = { initialMargin: now.initialMargin, maintenanceMargin: now.maintenanceMargin, equity: now.equity, excess: now.status.excess, state: now.state, asOf: now.asOf };
-      } catch {
-        // Not evaluable with no trades (unmarginable as it stands): refused below, with both asOfs.
-      }
-    }
-    if (before.asOf !== after.asOf) {
-      throw new CrossmarginError('CONFLICT', `what-if: the account's margin (as of ${before.asOf}) and the what-if (as of ${after.asOf}) are on different markets; retry`, {
-        details: { accountId, beforeAsOf: before.asOf, afterAsOf: after.asOf },
-      });
-    }
-    return { before, after };
+    return whatIfWithBefore(this.engine, accountId, trades);
   }
 
   maxOrder(accountId: string, instrument: string, side: 'buy' | 'sell'): MaxOrderSize {
@@ -562,4 +546,25 @@ function splitEvents(commit: MarketCommit): { events: NewEvent[]; audits: NewAud
     else audits.push(stored.audit);
   }
   return { events, audits };
+}
+
+/** MarginService.whatIfWithBefore on `engine` (a cluster worker answers a gateway's what-if with it too). */
+export function whatIfWithBefore(engine: LiveEngine, accountId: string, trades: readonly EngineTradeInput[]): { before: ReportedFigures; after: WhatIfResult } {
+  // The answer carries the explained result: evaluated once, with the figures (WhatIfOptions.explained).
+  const after = engine.whatIf(accountId, trades, { explained: true });
+  let before: ReportedFigures = engine.marginFigures(accountId);
+  if (before.asOf !== after.asOf) {
+    try {
+      const now = engine.whatIf(accountId, []);
+      before = { initialMargin: now.initialMargin, maintenanceMargin: now.maintenanceMargin, equity: now.equity, excess: now.status.excess, state: now.state, asOf: now.asOf };
+    } catch {
+      // Not evaluable with no trades (unmarginable as it stands): refused below, with both asOfs.
+    }
+  }
+  if (before.asOf !== after.asOf) {
+    throw new CrossmarginError('CONFLICT', `what-if: the account's margin (as of ${before.asOf}) and the what-if (as of ${after.asOf}) are on different markets; retry`, {
+      details: { accountId, beforeAsOf: before.asOf, afterAsOf: after.asOf },
+    });
+  }
+  return { before, after };
 }

@@ -158,8 +158,8 @@ export interface MarketUpdateResult {
 
 /** Wall time of each stage of a tick, ms. */
 export interface TickTimings {
+  /** Admitting the updates and merging them into the market (stages 1 and 2). */
   readonly admit: number;
-  readonly merge: number;
   /** Finding the exposed accounts and settling expired positions. */
   readonly select: number;
   /** Revaluation and re-margining (the batch kernels, equity, the per-account path for the rest). */
@@ -199,6 +199,12 @@ export interface MarketCommit {
 
 export interface MarketUpdateOptions {
   readonly commit?: (commit: MarketCommit) => Promise<void>;
+  /**
+   * When the update was published, epoch ms (default: the engine clock's now): its underlyings' staleness counts
+   * from then, and the tick's events carry it. A cluster worker passes the market stream's timestamp, so every worker
+   * judges the same update alike (issue 17).
+   */
+  readonly at?: number;
 }
 
 /** What staleTick found: the stale accounts (as tick()) and the `stale` events it persisted and published. */

@@ -18,7 +18,7 @@ import { accountEquity } from '../account/account-equity.js';
 import { parseAccountParams, type AccountParams } from '../account/account-params.js';
 import { classifyAccount, LIVE_ACCOUNT_STATES, type LiveAccountState } from '../account/account-state.js';
 import { equityMarks, type EquityMarks } from './account-equities.js';
-import { admitMarket } from './admit-market.js';
+import { admitMarkets, type AdmittedMarkets, type TimedMarketUpdate } from './admit-markets.js';
 import { applyTrades, positionOf, realisedPnl, type FillPrice, type InstrumentInput, type TradeInput } from './apply-trades.js';
 import { AccountFigures, PRESENT, STALE_NOTIFIED, UNMARGINABLE } from './account-figures.js';
 import {
@@ -41,7 +41,6 @@ import type { EngineEvent, EngineListener, EventDraft, EventSink } from './engin
 import type { AccountFloor, EngineCheckpoint } from './engine-checkpoint.js';
 import { largestFeasible } from './largest-feasible.js';
 import { exposed, keyFilter, LiveBook } from './live-book.js';
-import { mergeMarket } from './merge-market.js';
 import {
   evaluateWithGeneration,
   figuresAt,
@@ -317,23 +316,34 @@ export class LiveEngine {
    * or outside the bounds; nothing changes then.
    */
   onMarket(input: MarketSnapshot | MarketUpdateFile, options: MarketUpdateOptions = {}): Promise<MarketUpdateResult> {
+    return this.onMarkets([{ update: isSnapshot(input) ? input.toJSON() : input, at: options.at }], options).then((result) => {
+      if (result.refused.length > 0) throw result.refused[0]!.error;
+      return result;
+    });
+  }
+
+  /**
+   * Several market updates in one tick (a cluster worker that fell behind the market stream, issue 17): each is
+   * admitted in order as onMarket would (bounds, spike guard, stamped with its own `at`), then the accounts they
+   * expose are re-margined once on the market after them all. An update refused is skipped and reported in
+   * `refused` (it changes nothing); when every one is refused, nothing changes.
+   */
+  onMarkets(updates: readonly TimedMarketUpdate[], options: Omit<MarketUpdateOptions, 'at'> = {}): Promise<MarketUpdateResult & { readonly refused: AdmittedMarkets['refused'] }> {
     return this.exclusive(async () => {
-      const now = this.clock.now();
       const t0 = performance.now();
-      const update: MarketUpdateFile = isSnapshot(input) ? input.toJSON() : input;
-      // 1. admit
-      const admission = admitMarket(update, { market: this.market, guard: this.guard, lastUpdate: this.lastUpdate, bounds: this.marketBounds, spikeBand: this.spikeBand, now });
+      // 1. admit, 2. merge
+      const admission = admitMarkets(updates, { market: this.market, guard: this.guard, lastUpdate: this.lastUpdate, bounds: this.marketBounds, spikeBand: this.spikeBand, clockNow: this.clock.now() });
       const t1 = performance.now();
-      // 2. merge
-      const merged = mergeMarket(this.market, update, admission);
-      const t2 = performance.now();
-      const market = merged.market;
+      const zero = { admit: t1 - t0, select: 0, remargin: 0, derive: 0, persist: 0, apply: 0 };
+      if (admission.admitted === 0) return { recomputed: [], accepted: [], held: [], events: [], settled: [], timings: zero, refused: admission.refused };
+      const now = admission.now;
+      const market = admission.market;
       const events: EventDraft[] = [...admission.events];
       const newMarket = market !== undefined && market !== this.market;
 
       // Which accounts to re-margin, by key flags and slot (no per-account sets, no map lookups).
       const keyCount = this.book.keys.names.length;
-      const changedKeys = this.keyFlags(merged.changed, keyCount);
+      const changedKeys = this.keyFlags(admission.changed, keyCount);
       const acceptedKeys = this.keyFlags(admission.accepted, keyCount);
       const staleBefore = this.staleKeyFlags(now, this.lastUpdate, this.market);
       // 3. select
@@ -368,10 +378,10 @@ export class LiveEngine {
 
       // 6. persist
       let persisted: EngineEvent[];
-      if (options.commit !== undefined && merged.file !== undefined) {
+      if (options.commit !== undefined && admission.file !== undefined) {
         persisted = events.map((draft, i) => ({ ...draft, seq: this.seq + i + 1 }) as EngineEvent);
         try {
-          await options.commit({ market: merged.file, checkpoint: this.checkpointOf(admission.guard, admission.lastUpdate), accountStates: rows, settled, events: persisted });
+          await options.commit({ market: admission.file, checkpoint: this.checkpointOf(admission.guard, admission.lastUpdate), accountStates: rows, settled, events: persisted });
         } catch (error) {
           throw toCrossmarginError(error);
         }
@@ -390,8 +400,8 @@ export class LiveEngine {
       const t7 = performance.now();
       // 7. publish
       this.publish(persisted);
-      const timings = { admit: t1 - t0, merge: t2 - t1, select: t3 - t2, remargin: t4 - t3, derive: t5 - t4, persist: t6 - t5, apply: t7 - t6 };
-      return { recomputed: targets, accepted: admission.accepted, held: admission.held, events: persisted, settled, timings };
+      const timings = { admit: t1 - t0, select: t3 - t1, remargin: t4 - t3, derive: t5 - t4, persist: t6 - t5, apply: t7 - t6 };
+      return { recomputed: targets, accepted: admission.accepted, held: admission.held, events: persisted, settled, timings, refused: admission.refused };
     });
   }
 

@@ -9,11 +9,12 @@ import { LIVE_ACCOUNT_STATES } from '../../engine/account/account-state.js';
 import type { ReportedFigures } from '../../engine/live/live-engine.js';
 import { MarketSnapshotSchema } from '../../market/market-snapshot-schema.js';
 import type { Store } from '../../store/store.js';
-import { AccountIdParamsSchema, CreateAccountBodySchema, SetCollateralBodySchema, TradeBodySchema } from '../api-schemas.js';
+import { AccountIdParamsSchema, CreateAccountBodySchema, MaxOrderQuerySchema, MaxOrderResultSchema, SetCollateralBodySchema, TradeBodySchema, WhatIfBodySchema, WhatIfResultSchema } from '../api-schemas.js';
 import { canSeeAccount, requireRole } from '../authenticate.js';
 import { notFound } from '../margin-service.js';
 import { actor, errors, principalOf, visibleAccount } from '../route-helpers.js';
 import type { AppliedWrite, ClusterWriter } from './cluster-writer.js';
+import { answerOf, type EngineAnswer, type EngineRequest } from './engine-request.js';
 import type { PublishedMargin } from './partition-worker.js';
 
 /** Why a gateway's figures may be out of date (ClusterMarginSchema.staleReasons). */
@@ -176,6 +177,27 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
     return listed.filter((m) => canSeeAccount(p, m.accountId)).map((m) => wireMargin(bus, m.accountId, m.margin, freshness));
   });
 
+  // Engine routes: asked of the account's owner (engine-request.ts), answered as on the single-process service.
+  app.post(
+    '/accounts/:id/what-if',
+    { schema: { tags: ['margin'], params: AccountIdParamsSchema, body: WhatIfBodySchema, response: { 200: WhatIfResultSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireRegistered(store, request.params.id);
+      return askOwner<z.output<typeof WhatIfResultSchema>>(bus, { op: 'what-if', accountId: request.params.id, ...request.body });
+    },
+  );
+
+  app.get(
+    '/accounts/:id/max-order',
+    { schema: { tags: ['margin'], params: AccountIdParamsSchema, querystring: MaxOrderQuerySchema, response: { 200: MaxOrderResultSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireRegistered(store, request.params.id);
+      return askOwner<z.output<typeof MaxOrderResultSchema>>(bus, { op: 'max-order', accountId: request.params.id, ...request.query });
+    },
+  );
+
   app.post('/market', { schema: { tags: ['market'], body: MarketSnapshotSchema, response: { 200: ClusterMarketResultSchema, ...errors } } }, async (request) => {
     const p = principalOf(request);
     requireRole(p, ['admin', 'risk-officer'], 'push market data');
@@ -191,6 +213,24 @@ async function applyOrRefuse(writer: ClusterWriter, input: ClusterInput, key: st
   if (applied.ok) return applied;
   const code: ErrorCode = applied.code in ERROR_CATALOGUE ? (applied.code as ErrorCode) : 'INTERNAL';
   throw new CrossmarginError(code, applied.message, { ...(applied.field === undefined ? {} : { field: applied.field }), details: { partition: applied.partition, seq: applied.seq } });
+}
+
+/** How long a gateway waits for an owner's answer to an engine request, ms. */
+export const ENGINE_REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * Asks the owner of the request's account (its partition's lease holder) and returns its answer, or its coded error.
+ * No live owner (a failover under way, every worker down) or no answer in time: UNAVAILABLE, 503, to retry — never an
+ * answer computed without the account's state.
+ */
+async function askOwner<T>(bus: JetStreamBus, request: EngineRequest): Promise<T> {
+  const partition = bus.partitionOf(request.accountId);
+  const lease = await new PartitionLeases(bus.leaseBucket, 'gateway', 1).read(partition);
+  if (lease === undefined || lease.owner === '' || lease.expiresAt <= Date.now()) {
+    throw new CrossmarginError('UNAVAILABLE', `no live worker owns partition ${partition} of account "${request.accountId}" (a failover is under way, or every worker is down); retry`, { field: 'id', details: { partition } });
+  }
+  // The owner's answer is the single-process route's, checked against the route's response schema when sent.
+  return answerOf(await bus.request<EngineAnswer>(lease.owner, request, ENGINE_REQUEST_TIMEOUT_MS, 'id')) as T;
 }
 
 /** An account the gateways' database does not know answers 404, like an unknown one on the single-process service. */

@@ -3,11 +3,12 @@ import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
 import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
 import type { EngineEvent } from '../../engine/live/engine-event.js';
-import type { AccountFloor } from '../../engine/live/engine-checkpoint.js';
+import { parseEngineCheckpoint, type AccountFloor, type EngineCheckpoint } from '../../engine/live/engine-checkpoint.js';
 import type { LiveEngine, ReportedFigures } from '../../engine/live/live-engine.js';
 import type { MarketSnapshotFile } from '../../market/market-snapshot-schema.js';
 import type { PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import type { CollectedEvents } from './collected-events.js';
+import { answerEngineRequest } from './engine-request.js';
 
 export interface PartitionWorkerOptions {
   /** This worker's id (the leases' owner). */
@@ -26,6 +27,19 @@ export interface PartitionWorkerOptions {
    */
   readonly snapshotMs?: number;
   readonly now?: () => number;
+  /** Told of a market message the engine refused (older than its market, outside the bounds): it is skipped. */
+  readonly onRefusedMarket?: (seq: number, error: CrossmarginError) => void;
+}
+
+/** Market messages a round takes at most (each through the spike guard; one re-margin for them all). */
+export const MARKET_READ_MAX = 100;
+/** How often a worker offers its market state for workers started later (JetStreamBus.putMarketState), ms. */
+export const MARKET_STATE_EVERY_MS = 1_000;
+
+/** The market side of the engines' state after a market message (JetStreamBus.putMarketState). */
+export interface MarketState {
+  readonly market: MarketSnapshotFile;
+  readonly checkpoint: EngineCheckpoint;
 }
 
 /**
@@ -115,6 +129,10 @@ export class PartitionWorker {
   private readonly leases: PartitionLeases;
   private readonly owned = new Map<number, Owned>();
   private marketSeq = 0;
+  /** The market stream from marketSeq on (undefined until the first round has loaded the market state). */
+  private marketReader: PartitionReader<MarketSnapshotFile> | undefined;
+  /** When this worker last offered its market state (putMarketState), ms. */
+  private marketStateAt = 0;
 
   constructor(
     private readonly bus: JetStreamBus,
@@ -168,6 +186,19 @@ export class PartitionWorker {
     await this.leases.release(owned.lease).catch(() => undefined);
   }
 
+  /**
+   * Answers the gateways' engine requests (what-if, maximum order: engine-request.ts) for the accounts of the
+   * partitions this worker owns with their state complete (a lease not run out on its clock, a takeover's replay
+   * done), until the returned stop; others are answered UNAVAILABLE for the gateway to retry.
+   */
+  answerRequests(): () => void {
+    const owns = (accountId: string): boolean => {
+      const owned = this.owned.get(this.bus.partitionOf(accountId));
+      return owned !== undefined && owned.floorsHeld && owned.lease.expiresAt > (this.options.now ?? Date.now)();
+    };
+    return this.bus.answerRequests(this.options.owner, (body) => answerEngineRequest(this.options.engine, owns, body));
+  }
+
   /** Gives every lease up (a clean shutdown: the partitions move at once instead of after the lease time). */
   async release(): Promise<void> {
     for (const [partition, owned] of this.owned) {
@@ -176,13 +207,37 @@ export class PartitionWorker {
     }
   }
 
+  /**
+   * Takes the market messages published since the last round, every one in order (at most MARKET_READ_MAX a round),
+   * through the engine's spike guard, each stamped with the time the stream stored it, then re-margins once
+   * (LiveEngine.onMarkets): every worker reading the same messages holds the same spikes and judges the same
+   * staleness, whenever it reads them. A worker's first round starts from the market state the workers last wrote
+   * (JetStreamBus.marketState: the merged market, the guard, the update times), so a worker started later holds a
+   * spike held before it started; it offers its own state every MARKET_STATE_EVERY_MS.
+   */
   private async applyMarket(): Promise<void> {
-    const latest = await this.bus.latestMarket<MarketSnapshotFile>();
-    if (latest === undefined || latest.seq <= this.marketSeq) return;
+    const engine = this.options.engine;
+    if (this.marketReader === undefined) {
+      const stored = await this.bus.marketState<MarketState>();
+      if (stored !== undefined) {
+        await engine.restore(stored.state.market, parseEngineCheckpoint(stored.state.checkpoint, 'market state'));
+        this.marketSeq = stored.seq;
+      }
+      this.marketReader = this.bus.marketReader<MarketSnapshotFile>(this.marketSeq + 1);
+    }
+    const messages = await this.marketReader.read(MARKET_READ_MAX);
+    if (messages.length === 0) return;
     this.options.events?.take();
-    const result = await this.options.engine.onMarket(latest.snapshot);
-    this.marketSeq = latest.seq;
-    await this.bus.publishEvents(this.eventsOf(`market.${latest.seq}`));
+    const result = await engine.onMarkets(messages.map((m) => ({ update: m.body, at: m.at })));
+    const seq = messages[messages.length - 1]!.seq;
+    this.marketSeq = seq;
+    for (const { index, error } of result.refused) this.options.onRefusedMarket?.(messages[index]!.seq, error);
+    await this.bus.publishEvents(this.eventsOf(`market.${seq}`));
+    const now = (this.options.now ?? Date.now)();
+    if (now - this.marketStateAt >= MARKET_STATE_EVERY_MS && engine.currentMarket() !== undefined) {
+      this.marketStateAt = now;
+      await this.bus.putMarketState(seq, { market: engine.currentMarket()!.toJSON(), checkpoint: engine.checkpoint() } satisfies MarketState);
+    }
     // The recomputed accounts' pages, partitions together. Not those of a partition still replaying up to its previous
     // owner's progress: that owner's published figures are the floors this one will hold (holdPreviousFloors).
     const byPartition = new Map<number, string[]>();
@@ -431,7 +486,9 @@ export class PartitionWorker {
   private eventsOf(source: string): { id: string; event: EngineEvent }[] {
     const counts = new Map<string, number>();
     return (this.options.events?.take() ?? []).map((event) => {
-      const key = source.startsWith('market.') ? `${source}.${'accountId' in event ? event.accountId : ''}` : source;
+      // A market's own events (the spike guard's) by the time of the message that made them: every worker makes them
+      // alike however it batched the messages, and the event stream keeps one of each.
+      const key = !source.startsWith('market.') ? source : 'accountId' in event ? `${source}.${event.accountId}` : `market@${event.at}`;
       const k = counts.get(key) ?? 0;
       counts.set(key, k + 1);
       return { id: `${key}#${k}`, event };

@@ -35,7 +35,8 @@ export async function runWorker(settings: WorkerSettings): Promise<RunningWorker
   const id = settings.id ?? `${hostname()}-${process.pid}`;
   const events = new CollectedEvents();
   const engine = new LiveEngine({ model: settings.model, clock: { now: () => Date.now() }, staleAfterMs: settings.staleAfterMs, spikeBand: 0.25, sink: events });
-  const worker = new PartitionWorker(bus, { owner: id, engine, leaseMs: settings.leaseMs, events });
+  const worker = new PartitionWorker(bus, { owner: id, engine, leaseMs: settings.leaseMs, events, onRefusedMarket: (seq, error) => settings.onError?.(new Error(`market message ${seq} refused, skipped: ${error.message}`)) });
+  const stopAnswering = worker.answerRequests();
   let stopped = false;
   let last = '';
   const loop = (async () => {
@@ -56,6 +57,7 @@ export async function runWorker(settings: WorkerSettings): Promise<RunningWorker
     partitions: () => worker.partitions(),
     stop: async () => {
       stopped = true;
+      stopAnswering();
       await loop;
       await worker.release().catch((error: unknown) => settings.onError?.(error));
       await bus.close();
