@@ -113,7 +113,9 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
       const r = await writer.write({ kind: 'trade', accountId: id((i * 7919) % accounts), instrument: universe[i % 2]!, quantity: 1 }, `trade-${i}`);
       if (!r.ok) {
         // What became of the account's creation (its refusal, if one was recorded), to tell a refused load from a lost one.
-        const opened = await bus!.outcome<object>(`open-${(i * 7919) % accounts}`);
+        const key = `open-${(i * 7919) % accounts}`;
+        const progress = await bus!.progressOf(bus!.partitionOf(id((i * 7919) % accounts)));
+        const opened = await bus!.outcome<object>(key, progress.owners.at(-1)?.[0] ?? 0);
         throw new CrossmarginError('INTERNAL', `bench: trade ${i} on ${id((i * 7919) % accounts)} refused: ${r.code} ${r.message}; the account's creation: ${opened === undefined ? 'no refusal recorded' : JSON.stringify(opened)}`);
       }
     });

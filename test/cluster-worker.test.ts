@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterInput } from '../src/bus/cluster-input.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { STREAMS, type JetStreamBus } from '../src/bus/jetstream-bus.js';
+import { STREAMS, type JetStreamBus, type Progress } from '../src/bus/jetstream-bus.js';
 import type { EventSink } from '../src/engine/live/engine-event.js';
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
 import { CollectedEvents } from '../src/server/cluster/collected-events.js';
@@ -159,13 +159,13 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     let failNext = false;
     let failures = 0;
     const flaky = Object.create(bus) as JetStreamBus;
-    flaky.setAppliedSeq = async (partition: number, seq: number, revision: number) => {
+    flaky.setAppliedSeq = async (partition: number, progress: Progress, revision: number) => {
       if (failNext) {
         failNext = false;
         failures++;
         throw new Error('injected: the progress write failed');
       }
-      return bus.setAppliedSeq(partition, seq, revision);
+      return bus.setAppliedSeq(partition, progress, revision);
     };
     // Past every lease the tests above left: this worker takes every partition (one snapshot loaded per round).
     const worker = new PartitionWorker(flaky, { owner: 'flaky', engine: engine(), leaseMs: LEASE_MS, now: () => 9_000_000 });
@@ -231,17 +231,54 @@ describe.skipIf(!available)('engine workers on a three-node JetStream cluster', 
     expect(engine.hasAccount(id)).toBe(true);
   }, 90_000);
 
+  it('fences a paused owner\'s late writes: its refusal of an input its successor applied is not read, its figures lose', async () => {
+    const gateway = await open();
+    // Past every lease the tests above left (their clocks stop below 30,000,000).
+    const worker = new PartitionWorker(await open(), { owner: 'fenced', engine: engine(), leaseMs: LEASE_MS, now: () => 40_000_000 });
+    for (let round = 0; round < 9 && worker.partitions().length < 8; round++) await worker.step();
+    expect(worker.partitions()).toHaveLength(8);
+    const stop = running(worker);
+    try {
+      const id = 'fenced-1';
+      const partition = gateway.partitionOf(id);
+      const epoch = (await gateway.progressOf(partition)).owners.at(-1)?.[0] ?? 0;
+      // A predecessor paused past its lease wakes and writes what it decided before it lost the partition: a refusal of
+      // the input about to be applied by its successor, under its own (earlier) epoch.
+      await gateway.putOutcome('open-fenced-1', 1, { ok: false, code: 'USAGE_INVALID', message: 'decided by a paused owner', field: 'account' });
+      const applied = await new ClusterWriter(gateway, 30_000).write({ kind: 'account', accountId: id, document: { account: id, currency: 'USD', positions: [{ instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }], collateral: { USDC: 50_000 } } }, 'open-fenced-1');
+      expect(applied).toMatchObject({ ok: true, duplicate: false });
+      const progress = await gateway.progressOf(partition);
+      expect(progress.owners.at(-1)?.[0]).toBeGreaterThan(epoch);
+      const figures = await gateway.margin<ReportedFigures>(id);
+      expect(figures?.initialMargin).toBeGreaterThan(0);
+      // Its figures, written late with sequences ahead of everything, over the account's own entry: they show until the
+      // successor next writes the account or its page (here the next tick), which, of a later epoch, wins.
+      await gateway.putAccountMargin(partition, id, [1e9, 1e9, 1], { ...figures, initialMargin: 0, maintenanceMargin: 0 });
+      const asOf = '2025-09-23T12:05:00Z';
+      const next = { ...MARKET, asOf, underlyings: { ...MARKET.underlyings, BTC: { ...MARKET.underlyings.BTC, index: 112_500 } } };
+      await gateway.publishMarket(next);
+      const deadline = Date.now() + 20_000;
+      while ((await gateway.margin<ReportedFigures>(id))?.asOf !== asOf && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const after = await gateway.margin<ReportedFigures>(id);
+      expect(after?.asOf).toBe(asOf);
+      expect(after!.initialMargin).toBeGreaterThan(figures!.initialMargin);
+    } finally {
+      await stop();
+    }
+  }, 60_000);
+
   // Last in the file: it moves a partition's progress past its log.
   it('fences the progress: a write at a stale revision is refused, a repeat of a write that landed is taken', async () => {
     const bus = await open();
     const partition = 7;
     const start = await bus.progressOf(partition);
-    const mine = await bus.setAppliedSeq(partition, start.seq + 1_000, start.revision);
+    const at = (seq: number) => ({ seq, owners: start.owners });
+    const mine = await bus.setAppliedSeq(partition, at(start.seq + 1_000), start.revision);
     expect(mine).toBeGreaterThan(start.revision);
     // The same write again (its answer lost on the way): the value found is its own, so it is taken.
-    expect(await bus.setAppliedSeq(partition, start.seq + 1_000, start.revision)).toBe(mine);
+    expect(await bus.setAppliedSeq(partition, at(start.seq + 1_000), start.revision)).toBe(mine);
     // An owner that read the progress before it moved (one paused past its lease): refused, the progress unchanged.
-    await expect(bus.setAppliedSeq(partition, start.seq + 2_000, start.revision)).rejects.toMatchObject({ code: 'CONFLICT', field: 'partition' });
+    await expect(bus.setAppliedSeq(partition, at(start.seq + 2_000), start.revision)).rejects.toMatchObject({ code: 'CONFLICT', field: 'partition' });
     expect(await bus.appliedSeq(partition)).toBe(start.seq + 1_000);
   }, 30_000);
 });

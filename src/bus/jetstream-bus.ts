@@ -13,8 +13,10 @@ import { marginPageOf, partitionOf } from './partition-of.js';
  * - `CM_MARKET`, subject `cm.market`: market snapshots, read by every worker.
  * - `CM_EVENTS`, subjects `cm.ev.<partition>`: margins, states and events published by partition owners.
  * - key-value buckets `cm-margins` (the current margin of each account, by pages of a partition: marginPageOf),
- *   `cm-leases` (partition ownership), `cm-progress` (how far each partition is applied), `cm-outcomes` (the
- *   refusals of inputs, for an hour) and `cm-snapshots` (each partition's latest snapshot, in chunks).
+ *   `cm-leases` (partition ownership), `cm-progress` (how far each partition is applied, and by which owners),
+ *   `cm-outcomes` (the refusals of inputs by their deciding owner's epoch, for an hour) and `cm-snapshots` (each
+ *   partition's latest snapshot, and the workers' market state, in chunks).
+ * - core NATS subjects `cm.rq.<worker>`: the gateways' engine requests to a partition's owner (answerRequests).
  */
 export interface BusTopology {
   /** Partitions accounts hash into (partitionOf); fixed for the life of a cluster. */
@@ -45,12 +47,15 @@ function inputKey(msgId: string): string {
 }
 
 /**
- * What a published margin includes: [the market stream's sequence, the partition's last applied input sequence] when
- * it was computed. Both only grow, for an owner and from one owner to the next (a new owner writes nothing before it
- * has replayed its predecessor's inputs), so of two entries for an account the greater, compared in that order, is
- * the newer.
+ * What a published margin includes: [the market stream's sequence, the partition's last applied input sequence, the
+ * epoch of the owner that computed it] (the epoch: the lease revision at which it took the partition, which only
+ * grows from one owner to the next). Of two entries for an account the newer is the one of the later owner, then of
+ * the greater market and input sequences: both only grow for an owner and from one owner to the next (a new owner
+ * writes nothing before it has replayed its predecessor's inputs), and the epoch first fences an owner paused past
+ * its lease, whose late writes lose to its successor's (docs/scale-out.md "Fencing"). An entry written before epochs
+ * has none: 0.
  */
-export type MarginVersion = readonly [market: number, input: number];
+export type MarginVersion = readonly [market: number, input: number, epoch?: number];
 
 /** A margin with its version (JetStreamBus.putAccountMargin). */
 export interface VersionedMargin<T> {
@@ -61,7 +66,38 @@ export interface VersionedMargin<T> {
 /** The newer of two versioned margins (either may be missing); the first when equal. */
 export function newer<T>(a: VersionedMargin<T> | undefined, b: VersionedMargin<T> | undefined): VersionedMargin<T> | undefined {
   if (a === undefined || b === undefined) return a ?? b;
+  const ea = a.v[2] ?? 0;
+  const eb = b.v[2] ?? 0;
+  if (ea !== eb) return eb > ea ? b : a;
   return b.v[0] > a.v[0] || (b.v[0] === a.v[0] && b.v[1] > a.v[1]) ? b : a;
+}
+
+/**
+ * A partition's recorded progress: applied up to `seq`, and which owner decided which inputs — `owners`, each
+ * [epoch, first log position it decided], in order (the last OWNER_HISTORY). An input's outcome is the one its
+ * deciding owner recorded (JetStreamBus.outcome by epoch): a refusal written late by an owner paused past its lease,
+ * for an input its successor decided again, is never read.
+ */
+export interface Progress {
+  readonly seq: number;
+  readonly owners: readonly (readonly [epoch: number, from: number])[];
+}
+
+/** Owners a progress entry remembers: far more than a partition sees within the hour its outcomes are kept. */
+export const OWNER_HISTORY = 64;
+
+/** The epoch of the owner that decided log position `seq` (0 when the progress names none: written before epochs). */
+export function decidingEpoch(progress: Progress, seq: number): number {
+  let epoch = 0;
+  for (const [e, from] of progress.owners) if (from <= seq) epoch = e;
+  return epoch;
+}
+
+/** A progress entry's value: JSON, or a bare number as written before owners were recorded. */
+function parseProgress(text: string): Progress {
+  if (/^\d+$/.test(text)) return { seq: Number(text), owners: [] };
+  const value = JSON.parse(text) as Progress;
+  return { seq: value.seq, owners: value.owners ?? [] };
 }
 
 /** An account's own margin key: `a.<partition>.<id as base64url>` (a key may hold only [-/_=.a-zA-Z0-9]). */
@@ -316,9 +352,9 @@ export class JetStreamBus {
   }
 
   /** A partition's progress with the revision of its entry (0: none yet), for setAppliedSeq's compare-and-set. */
-  async progressOf(partition: number): Promise<{ seq: number; revision: number }> {
+  async progressOf(partition: number): Promise<Progress & { revision: number }> {
     const entry = await this.retried(`reading partition ${partition}'s progress`, () => this.progress.get(`p.${partition}`));
-    return entry === null || entry.operation !== 'PUT' ? { seq: 0, revision: entry?.revision ?? 0 } : { seq: Number(entry.string()), revision: entry.revision };
+    return entry === null || entry.operation !== 'PUT' ? { seq: 0, owners: [], revision: entry?.revision ?? 0 } : { ...parseProgress(entry.string()), revision: entry.revision };
   }
 
   /**
@@ -328,16 +364,17 @@ export class JetStreamBus {
    * refused (CONFLICT, field `partition`) instead of moving the progress a gateway trusts. A retry after a write that
    * did land (its answer lost) finds its own value and takes it.
    */
-  async setAppliedSeq(partition: number, seq: number, revision: number): Promise<number> {
+  async setAppliedSeq(partition: number, progress: Progress, revision: number): Promise<number> {
     const key = `p.${partition}`;
+    const value = JSON.stringify({ seq: progress.seq, owners: progress.owners.slice(-OWNER_HISTORY) });
     const deadline = Date.now() + this.retryMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return revision === 0 ? await this.progress.create(key, String(seq)) : await this.progress.update(key, String(seq), revision);
+        return revision === 0 ? await this.progress.create(key, value) : await this.progress.update(key, value, revision);
       } catch (error) {
         const now = await this.retried(`reading partition ${partition}'s progress`, () => this.progress.get(key));
         if (now !== null && now.revision !== revision) {
-          if (now.operation === 'PUT' && now.string() === String(seq)) return now.revision;
+          if (now.operation === 'PUT' && now.string() === value) return now.revision;
           throw new CrossmarginError('CONFLICT', `partition ${partition}: its progress was recorded by another owner (revision ${now.revision}, not ${revision}): this worker no longer owns it`, { field: 'partition', details: { partition } });
         }
         if (Date.now() >= deadline) throw new CrossmarginError('INTERNAL', `NATS JetStream: writing partition ${partition}'s progress failed for ${this.retryMs} ms: ${(error as Error).message}`, { field: 'nats', cause: error });
@@ -350,22 +387,24 @@ export class JetStreamBus {
    * Calls `onProgress(partition, seq)` with every partition's current progress and then on every change, until the
    * returned stop is called (a gateway waits on this instead of polling the bucket for each write).
    */
-  async watchProgress(onProgress: (partition: number, seq: number) => void): Promise<() => void> {
+  async watchProgress(onProgress: (partition: number, progress: Progress) => void): Promise<() => void> {
     const watch = await this.retried('watching progress', () => this.progress.watch({ key: 'p.*' }));
     void (async () => {
       for await (const entry of watch) {
-        if (entry.operation === 'PUT') onProgress(Number(entry.key.slice(2)), Number(entry.string()));
+        if (entry.operation === 'PUT') onProgress(Number(entry.key.slice(2)), parseProgress(entry.string()));
       }
     })();
     return () => watch.stop();
   }
 
-  async putOutcome(msgId: string, outcome: unknown): Promise<void> {
-    await this.retried(`writing the outcome of ${msgId}`, () => this.outcomes.put(inputKey(msgId), JSON.stringify(outcome)));
+  /** Records the outcome of input `msgId` as decided by the owner of `epoch` (only refusals are recorded). */
+  async putOutcome(msgId: string, epoch: number, outcome: unknown): Promise<void> {
+    await this.retried(`writing the outcome of ${msgId}`, () => this.outcomes.put(`${inputKey(msgId)}.${epoch}`, JSON.stringify(outcome)));
   }
 
-  async outcome<T>(msgId: string): Promise<T | undefined> {
-    const entry = await this.retried(`reading the outcome of ${msgId}`, () => this.outcomes.get(inputKey(msgId)));
+  /** The outcome the owner of `epoch` recorded for input `msgId` (decidingEpoch: the one that decided it), if any. */
+  async outcome<T>(msgId: string, epoch: number): Promise<T | undefined> {
+    const entry = await this.retried(`reading the outcome of ${msgId}`, () => this.outcomes.get(`${inputKey(msgId)}.${epoch}`));
     return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<T>();
   }
 
@@ -652,6 +691,19 @@ async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamM
     if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
     exists = false;
   }
-  if (exists) await jsm.streams.update(config.name, config);
-  else await jsm.streams.add(config);
+  // A cluster just started (or under load) may not have its JetStream peers yet: "no suitable peers for placement"
+  // (10005) is retried for up to 20 s, anything else refused at once.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (exists) await jsm.streams.update(config.name, config);
+      else await jsm.streams.add(config);
+      return;
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError && error.code === NO_PEERS) || attempt >= 40) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
+
+/** JetStream's "no suitable peers for placement" (a cluster whose peers are not all up yet). */
+const NO_PEERS = 10005;

@@ -1,4 +1,4 @@
-import type { JetStreamBus, PublishedInput } from '../../bus/jetstream-bus.js';
+import { decidingEpoch, type JetStreamBus, type Progress, type PublishedInput } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { CrossmarginError } from '../../core/errors.js';
 import { parseWithSchema } from '../../core/validate.js';
@@ -17,8 +17,8 @@ const POLL_MS = 250;
  * still be applied later, so the caller retries with the same key, which is safe.
  */
 export class ClusterWriter {
-  /** Each partition's applied log position, as the progress bucket's watch last told. */
-  private readonly applied = new Map<number, number>();
+  /** Each partition's progress (applied log position, owners), as the progress bucket's watch or a read last told. */
+  private readonly applied = new Map<number, Progress>();
   /** Writes waiting for their partition's progress: resolved when it reaches their position. */
   private readonly waiting = new Set<{ partition: number; seq: number; done: () => void }>();
   private watching: Promise<() => void> | undefined;
@@ -35,7 +35,7 @@ export class ClusterWriter {
     if (typeof idempotencyKey !== 'string' || idempotencyKey === '' || idempotencyKey.length > 200) {
       throw new CrossmarginError('SCHEMA_INVALID', 'idempotencyKey: expected 1 to 200 characters', { field: 'idempotencyKey' });
     }
-    this.watching ??= this.bus.watchProgress((partition, seq) => this.progressed(partition, seq));
+    this.watching ??= this.bus.watchProgress((partition, progress) => this.progressed(partition, progress));
     await this.watching;
     const published = await this.bus.publishInput(checked.accountId, idempotencyKey, checked);
     if (!(await this.appliedBy(published.partition, published.seq))) {
@@ -44,8 +44,12 @@ export class ClusterWriter {
         details: { partition: published.partition, seq: published.seq },
       });
     }
-    // Owners record refusals only, before the progress: none recorded means applied.
-    const outcome: InputOutcome = (await this.bus.outcome<InputOutcome>(idempotencyKey)) ?? { ok: true };
+    // Owners record refusals only, before the progress: none recorded by the owner that decided the input means
+    // applied. That owner is the one the progress names for its position (a progress that covers it names it for
+    // good): a refusal written late by an owner paused past its lease, whose successor decided the input again, is
+    // under another epoch and not read.
+    const epoch = decidingEpoch(this.applied.get(published.partition)!, published.seq);
+    const outcome: InputOutcome = (await this.bus.outcome<InputOutcome>(idempotencyKey, epoch)) ?? { ok: true };
     return { ...published, ...outcome };
   }
 
@@ -64,7 +68,7 @@ export class ClusterWriter {
    * for minutes (nats-server 2.9: see JetStreamBus.logReader). The read goes to the bucket's stream leader.
    */
   private appliedBy(partition: number, seq: number): Promise<boolean> {
-    if ((this.applied.get(partition) ?? 0) >= seq) return Promise.resolve(true);
+    if ((this.applied.get(partition)?.seq ?? 0) >= seq) return Promise.resolve(true);
     return new Promise((resolve) => {
       const finish = (applied: boolean): void => {
         clearTimeout(timer);
@@ -88,7 +92,7 @@ export class ClusterWriter {
     this.reading = true;
     try {
       const partitions = new Set([...this.waiting].map((w) => w.partition));
-      await Promise.all([...partitions].map(async (p) => this.progressed(p, await this.bus.appliedSeq(p))));
+      await Promise.all([...partitions].map(async (p) => this.progressed(p, await this.bus.progressOf(p))));
     } catch {
       // The next tick reads again; the watch may tell first.
     } finally {
@@ -96,10 +100,10 @@ export class ClusterWriter {
     }
   }
 
-  private progressed(partition: number, seq: number): void {
+  private progressed(partition: number, progress: Progress): void {
     // Progress only counts upwards here: a new owner replaying a partition rewrites lower positions first.
-    if (seq <= (this.applied.get(partition) ?? 0)) return;
-    this.applied.set(partition, seq);
-    for (const waiter of [...this.waiting]) if (waiter.partition === partition && waiter.seq <= seq) waiter.done();
+    if (progress.seq <= (this.applied.get(partition)?.seq ?? 0)) return;
+    this.applied.set(partition, { seq: progress.seq, owners: progress.owners });
+    for (const waiter of [...this.waiting]) if (waiter.partition === partition && waiter.seq <= progress.seq) waiter.done();
   }
 }

@@ -1,4 +1,4 @@
-import type { JetStreamBus, LoggedInput, MarginVersion, PartitionReader } from '../../bus/jetstream-bus.js';
+import { decidingEpoch, type JetStreamBus, type LoggedInput, type MarginVersion, type PartitionReader, type Progress } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
 import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
@@ -101,6 +101,12 @@ interface Owned {
    * and are replayed as decided (apply).
    */
   readonly decidedUntil: number;
+  /** The partition's progress when this worker took it: which earlier owner decided which inputs. */
+  readonly taken: Progress;
+  /** This owner's epoch: the lease revision it took the partition at (MarginVersion, outcomes, Progress.owners). */
+  readonly epoch: number;
+  /** The owners its progress records: the earlier ones, then this one from decidedUntil + 1. */
+  readonly owners: Progress['owners'];
   /** The previous owner's floors are held (holdPreviousFloors): this owner's figures may be published. */
   floorsHeld: boolean;
   readonly accounts: Set<string>;
@@ -277,13 +283,18 @@ export class PartitionWorker {
       if (lease !== undefined && lease.owner !== '' && lease.expiresAt > now) continue;
       const taken = await this.leases.acquire(p);
       if (taken === undefined) continue;
-      const { seq: decidedUntil, revision: progressRevision } = await this.bus.progressOf(p);
+      const { revision: progressRevision, ...progress } = await this.bus.progressOf(p);
+      const decidedUntil = progress.seq;
       const snapshot = await this.loadSnapshot(p);
       const from = snapshot?.seq ?? 0;
       const owned: Owned = {
         lease: taken,
         nextSeq: from + 1,
         decidedUntil,
+        taken: progress,
+        // The lease revision it was taken at: greater than every earlier owner's.
+        epoch: taken.revision,
+        owners: [...progress.owners, [taken.revision, decidedUntil + 1]],
         floorsHeld: decidedUntil === 0,
         accounts: new Set(),
         pages: new Map(),
@@ -359,7 +370,7 @@ export class PartitionWorker {
     await this.inFlight(
       inputs.filter((i) => i.seq <= owned.decidedUntil),
       async (i) => {
-        decided.set(i.msgId, (await this.bus.outcome<InputOutcome>(i.msgId)) ?? { ok: true });
+        decided.set(i.msgId, (await this.bus.outcome<InputOutcome>(i.msgId, decidingEpoch(owned.taken, i.seq))) ?? { ok: true });
       },
     );
     return { partition, owned, inputs, decided };
@@ -405,7 +416,8 @@ export class PartitionWorker {
     }
     // Still the owner? A worker paused past its lease (a long GC, a stopped VM) must not write over its successor's
     // figures: the lease is renewed, by compare-and-set, before the batch's figures and progress are written. (The
-    // window left, the time those writes take, closes with fencing by lease revision: docs/scale-out.md.)
+    // window left, the time those writes take, is fenced by epoch: the progress by compare-and-set, the margins and
+    // refusals by this owner's epoch, which readers rank below its successor's: docs/scale-out.md "Fencing".)
     const renewed = await this.leases.renew(owned.lease);
     if (renewed === undefined) {
       await this.drop(partition);
@@ -420,11 +432,11 @@ export class PartitionWorker {
       this.bus.publishEvents(events),
       this.inFlight(
         outcomes.filter(([, outcome]) => !outcome.ok),
-        ([msgId, outcome]) => this.bus.putOutcome(msgId, outcome),
+        ([msgId, outcome]) => this.bus.putOutcome(msgId, owned.epoch, outcome),
       ),
-      this.publishAccountMargins(partition, [this.marketSeq, last], [...touched]),
+      this.publishAccountMargins(partition, [this.marketSeq, last, owned.epoch], [...touched]),
     ]);
-    owned.progressRevision = await this.bus.setAppliedSeq(partition, last, owned.progressRevision);
+    owned.progressRevision = await this.bus.setAppliedSeq(partition, { seq: last, owners: owned.owners }, owned.progressRevision);
     await this.snapshotIfDue(partition, owned, last);
   }
 
@@ -506,7 +518,7 @@ export class PartitionWorker {
    * MARGIN_PAGES entries per partition.
    */
   private async publishMargins(partition: number, owned: Owned, accountIds: readonly string[]): Promise<void> {
-    const version: MarginVersion = [this.marketSeq, owned.nextSeq - 1];
+    const version: MarginVersion = [this.marketSeq, owned.nextSeq - 1, owned.epoch];
     const pages = new Set(accountIds.map((accountId) => this.bus.marginPageOf(accountId)));
     await this.inFlight([...pages], async (page) => {
       const margins: Record<string, PublishedMargin> = {};
