@@ -250,6 +250,9 @@ describe('LiveEngine oracle-spike guard', () => {
     await engine.onMarket(liveTestMarket({ BTC: 92400 }));
     clock.advance(20_000);
     expect(engine.margin('btc-1').stale).toBe(true);
+    // The staleness list alone (what a cluster worker publishes) is margin's.
+    expect(engine.staleUnderlyings('btc-1')).toEqual(['BTC']);
+    expect(engine.margin('btc-1').staleUnderlyings).toEqual(['BTC']);
   });
 });
 

@@ -538,6 +538,13 @@ export class LiveEngine {
     return { initialMargin: view.initialMargin, maintenanceMargin: view.maintenanceMargin, equity: view.equity, excess: status.excess, state, asOf: view.asOf };
   }
 
+  /** The underlyings of the account whose price is stale now (margin's `staleUnderlyings`, without the rest of it). */
+  staleUnderlyings(accountId: string): string[] {
+    // The stored entry as it is (entry() would copy it to attach a view); entry() names an unknown account.
+    const doc = (this.accounts.get(accountId) ?? this.entry(accountId)).doc;
+    return this.staleUnderlyingsOf(doc, this.clock.now(), this.lastUpdate, this.market);
+  }
+
   /** The account's entry and its reported view; refused when there is none yet (margin's errors). */
   private reported(accountId: string): { entry: StoredEntry; view: AccountView } {
     // The stored entry as it is, its view read from the figures (entry() copies it to attach the view: a cost on the

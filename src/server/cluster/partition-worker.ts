@@ -572,8 +572,8 @@ function admitTrade(engine: LiveEngine, trade: Extract<ClusterInput, { kind: 'tr
  */
 export function publishedMargin(engine: LiveEngine, accountId: string): PublishedMargin {
   const figures = engine.marginFigures(accountId);
-  const live = engine.margin(accountId);
-  const stale = live.stale ? { staleUnderlyings: live.staleUnderlyings } : {};
+  const staleUnderlyings = engine.staleUnderlyings(accountId);
+  const stale = staleUnderlyings.length > 0 ? { staleUnderlyings } : {};
   const row = engine.accountState(accountId);
   if (row === undefined) return { ...figures, currency: engine.account(accountId).currency, ...stale };
   return {
