@@ -19,7 +19,7 @@ export interface PartitionWorkerOptions {
   readonly leaseMs: number;
   /** The engine's event sink, when its events are to be published (`cm.ev.<partition>`). */
   readonly events?: CollectedEvents;
-  /** Inputs applied per partition per step. */
+  /** Inputs applied per partition per step at most (default 500; fewer when many partitions share ROUND_INPUTS). */
   readonly batch?: number;
   /**
    * A partition's snapshot is written once this many ms have passed since its last one and inputs were applied since
@@ -30,6 +30,10 @@ export interface PartitionWorkerOptions {
   /** Told of a market message the engine refused (older than its market, outside the bounds): it is skipped. */
   readonly onRefusedMarket?: (seq: number, error: CrossmarginError) => void;
 }
+
+/** Inputs a round applies at most over all its partitions (each partition at least MIN_BATCH). */
+export const ROUND_INPUTS = 4_000;
+const MIN_BATCH = 50;
 
 /** Market messages a round takes at most (each through the spike guard; one re-margin for them all). */
 export const MARKET_READ_MAX = 100;
@@ -205,6 +209,15 @@ export class PartitionWorker {
     return this.bus.answerRequests(this.options.owner, (body) => answerEngineRequest(this.options.engine, owns, body));
   }
 
+  /**
+   * Announces this worker as live (its heartbeat), besides the one each round sends: a worker process sends it on a
+   * timer too, so that a long round (a snapshot loaded, a large batch) does not make the others count one worker
+   * fewer, raise their fair share and take partitions it would then give back — each move a replay.
+   */
+  heartbeat(): Promise<void> {
+    return this.leases.heartbeat();
+  }
+
   /** Gives every lease up (a clean shutdown: the partitions move at once instead of after the lease time). */
   async release(): Promise<void> {
     for (const [partition, owned] of this.owned) {
@@ -362,7 +375,11 @@ export class PartitionWorker {
 
   /** A partition's next inputs, with the outcomes an earlier owner recorded for those it decided. */
   private async readBatch(partition: number, owned: Owned): Promise<Batch> {
-    const inputs = await owned.reader.read(this.options.batch ?? 500);
+    // A round's inputs are bounded as a whole, so that a worker owning many partitions still ends its rounds (and
+    // renews its leases) well within the lease time: rounds of 22 partitions × 500 inputs outlasted a 10 s lease in
+    // the 1,000,000-account load, and the partitions flapped between workers, each move a replay.
+    const perPartition = Math.max(MIN_BATCH, Math.floor(ROUND_INPUTS / Math.max(1, this.owned.size)));
+    const inputs = await owned.reader.read(Math.min(this.options.batch ?? 500, perPartition));
     // Inputs up to the previous owner's progress were decided by it: refusals are the only outcomes recorded, so one
     // without a refusal was applied, and is applied again without being admitted again (admission depends on the
     // market of the moment: deciding it anew could refuse what a gateway acknowledged as applied).

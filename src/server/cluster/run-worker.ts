@@ -37,11 +37,18 @@ export async function runWorker(settings: WorkerSettings): Promise<RunningWorker
   const engine = new LiveEngine({ model: settings.model, clock: { now: () => Date.now() }, staleAfterMs: settings.staleAfterMs, spikeBand: 0.25, sink: events });
   const worker = new PartitionWorker(bus, { owner: id, engine, leaseMs: settings.leaseMs, events, onRefusedMarket: (seq, error) => settings.onError?.(new Error(`market message ${seq} refused, skipped: ${error.message}`)) });
   const stopAnswering = worker.answerRequests();
+  // The heartbeat every quarter lease while the rounds go on (PartitionWorker.heartbeat): through a long round, but not
+  // for a loop stuck on one (a round running for two lease times), whose partitions the others must then take.
+  let roundStarted = Date.now();
+  const beat = setInterval(() => {
+    if (Date.now() - roundStarted < 2 * settings.leaseMs) void worker.heartbeat().catch((error: unknown) => settings.onError?.(error));
+  }, Math.max(50, settings.leaseMs / 4));
   let stopped = false;
   let last = '';
   const loop = (async () => {
     while (!stopped) {
       try {
+        roundStarted = Date.now();
         await worker.step();
         const now = worker.partitions().join(',');
         if (now !== last) settings.onPartitions?.(worker.partitions());
@@ -57,6 +64,7 @@ export async function runWorker(settings: WorkerSettings): Promise<RunningWorker
     partitions: () => worker.partitions(),
     stop: async () => {
       stopped = true;
+      clearInterval(beat);
       stopAnswering();
       await loop;
       await worker.release().catch((error: unknown) => settings.onError?.(error));
