@@ -8,7 +8,8 @@
  * result saying so, when nats-server is not installed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CrossmarginError } from '../src/core/errors.js';
@@ -72,6 +73,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
   // events of 1,000,000 accounts are a few gigabytes per node.
   const cluster = await NatsCluster.start({ maxFileStore: accounts > 200_000 ? '16GB' : '2GB' });
   const workers: ChildProcess[] = [];
+  const logDir = mkdtempSync(join(tmpdir(), `crossmargin-${name}-`));
   // The executable at the repository's root, from bench/ (sources) or dist/bench/ (built).
   const bin = join(fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url)), 'bin', 'crossmargin.js');
   let bus: JetStreamBus | undefined;
@@ -79,7 +81,11 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     // Retried for up to two minutes: on this 2-core machine a bulk load can starve the NATS nodes into leader elections.
     bus = await JetStreamBus.open(cluster.servers, { partitions, replicas: 3, duplicateWindowMs: 10 * 60_000 }, { retryMs: 120_000 });
     for (let w = 0; w < workerCount; w++) {
-      workers.push(spawn('node', [bin, 'worker', '--nats', cluster.servers.join(','), '--partitions', String(partitions), '--lease-ms', String(leaseMs), '--id', `w${w + 1}`, '--idle-ms', '5', '--stale-after', '86400000'], { stdio: 'ignore' }));
+      // Each worker's errors (what it logs to stderr) in a file of the run's, named in the results: a slow or failed
+      // run says why.
+      const log = openSync(join(logDir, `w${w + 1}.log`), 'w');
+      workers.push(spawn('node', [bin, 'worker', '--nats', cluster.servers.join(','), '--partitions', String(partitions), '--lease-ms', String(leaseMs), '--id', `w${w + 1}`, '--idle-ms', '5', '--stale-after', '86400000'], { stdio: ['ignore', 'ignore', log] }));
+      closeSync(log);
     }
     const leases = new PartitionLeases(bus.leaseBucket, 'bench', leaseMs);
     const owners = async (): Promise<string[]> => Promise.all(Array.from({ length: partitions }, async (_, p) => (await leases.read(p))?.owner ?? ''));
@@ -103,7 +109,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     const loadDeadline = Date.now() + 60 * 60_000;
     for (const [partition, seq] of lastSeq) {
       while ((await bus.appliedSeq(partition)) < seq) {
-        if (Date.now() > loadDeadline) throw new CrossmarginError('INTERNAL', `bench: partition ${partition} did not apply the book within an hour`);
+        if (Date.now() > loadDeadline) throw new CrossmarginError('INTERNAL', `bench: partition ${partition} did not apply the book within an hour (the workers' logs: ${logDir})`);
         await new Promise((r) => setTimeout(r, 250));
       }
     }
@@ -152,7 +158,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     return [
       {
         name: `${name}-writes`,
-        workload: `${setup}: ${accounts.toLocaleString('en-US')} accounts bulk-loaded (published to the logs with ${loadInFlight.toLocaleString('en-US')} in flight, timed until every partition applied them: accountsPerSecond) then ${trades.toLocaleString('en-US')} trades through the gateway's writer, each acknowledged once applied; opsPerSecond = trades per second`,
+        workload: `${setup} (their stderr in ${logDir}): ${accounts.toLocaleString('en-US')} accounts bulk-loaded (published to the logs with ${loadInFlight.toLocaleString('en-US')} in flight, timed until every partition applied them: accountsPerSecond) then ${trades.toLocaleString('en-US')} trades through the gateway's writer, each acknowledged once applied; opsPerSecond = trades per second`,
         opsPerSecond: trades / (traded.wallMs / 1000),
         meanMs: traded.latencies.reduce((a, b) => a + b, 0) / traded.latencies.length,
         extra: {
