@@ -160,6 +160,9 @@ export class JetStreamBus {
     private readonly retryMs = DEFAULT_RETRY_MS,
   ) {}
 
+  /** latestMarketAsOf's last read (shared by the requests within its age). */
+  private marketAsOf: { at: number; asOf: Promise<string | undefined> } | undefined;
+
   /** Connects to `servers` and makes sure the streams and buckets exist (creating them on first use). */
   /**
    * `retryMs`: how long a read or write is retried through a node failure (a leader election) before it is refused
@@ -325,7 +328,10 @@ export class JetStreamBus {
   /** Publishes a market snapshot for every worker (deduplicated by its asOf). */
   async publishMarket(snapshot: { readonly asOf: string }): Promise<number> {
     const data = JSON.stringify(snapshot);
-    return this.retried(`publishing the market of ${snapshot.asOf}`, async () => (await this.js.publish('cm.market', data, { msgID: `market.${snapshot.asOf}`, timeout: 2_000 })).seq);
+    const seq = await this.retried(`publishing the market of ${snapshot.asOf}`, async () => (await this.js.publish('cm.market', data, { msgID: `market.${snapshot.asOf}`, timeout: 2_000 })).seq);
+    // This connection's latestMarketAsOf knows it at once (the gateway that published it flags older figures at once).
+    this.marketAsOf = { at: Date.now(), asOf: Promise.resolve(snapshot.asOf) };
+    return seq;
   }
 
   /**
@@ -344,6 +350,23 @@ export class JetStreamBus {
       const m = await this.jsm.streams.getMessage(STREAMS.market, { last_by_subj: 'cm.market' });
       return m === null ? undefined : { seq: m.seq, snapshot: m.json<T>() };
     });
+  }
+
+  /**
+   * The asOf of the latest market published, read at most once per `maxAgeMs` (a gateway asks on every margin read,
+   * to flag figures computed on an older market; a flag late by that much is the price of not reading a whole
+   * snapshot per request). Undefined when none was published.
+   */
+  async latestMarketAsOf(maxAgeMs = 250): Promise<string | undefined> {
+    const now = Date.now();
+    if (this.marketAsOf === undefined || now - this.marketAsOf.at > maxAgeMs) {
+      const read = this.latestMarket<{ asOf: string }>().then((m) => m?.snapshot.asOf);
+      this.marketAsOf = { at: now, asOf: read };
+      read.catch(() => {
+        if (this.marketAsOf?.asOf === read) this.marketAsOf = undefined;
+      });
+    }
+    return this.marketAsOf.asOf;
   }
 
   /** The log position a partition's owner has applied up to (0: nothing yet). */

@@ -253,8 +253,8 @@ class Freshness {
     const leases = new PartitionLeases(bus.leaseBucket, 'gateway', 1);
     const now = Date.now();
     const which = partitions ?? Array.from({ length: bus.topology.partitions }, (_, p) => p);
-    const [market, owned] = await Promise.all([
-      bus.latestMarket<{ asOf: string }>(),
+    const [marketAsOf, owned] = await Promise.all([
+      bus.latestMarketAsOf(),
       Promise.all(
         which.map(async (p) => {
           const lease = await leases.read(p);
@@ -262,7 +262,7 @@ class Freshness {
         }),
       ),
     ]);
-    return new Freshness(market?.snapshot.asOf, new Set(owned.filter((p) => p >= 0)));
+    return new Freshness(marketAsOf, new Set(owned.filter((p) => p >= 0)));
   }
 
   /** Why figures of `partition` computed on the market of `asOf`, with these stale underlyings, may be out of date. */
