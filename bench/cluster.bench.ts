@@ -114,6 +114,9 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
       }
     }
     const loadMs = performance.now() - created.started;
+    // Each phase's figure as it is measured (stderr), so a run that fails later still tells what it measured.
+    const told = (line: string): void => void process.stderr.write(`\n${name}: ${line}\n`);
+    told(`${accounts} accounts loaded in ${(loadMs / 1000).toFixed(1)} s (${(accounts / (loadMs / 1000)).toFixed(0)} accounts/s)`);
     for (const i of [0, accounts - 1]) if ((await bus.margin<ReportedFigures>(id(i))) === undefined) throw new CrossmarginError('INTERNAL', `bench: account ${id(i)} has no margin after the load`);
     const traded = await inFlight(trades, concurrency, async (i) => {
       const r = await writer.write({ kind: 'trade', accountId: id((i * 7919) % accounts), instrument: universe[i % 2]!, quantity: 1 }, `trade-${i}`);
@@ -125,6 +128,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
         throw new CrossmarginError('INTERNAL', `bench: trade ${i} on ${id((i * 7919) % accounts)} refused: ${r.code} ${r.message}; the account's creation: ${opened === undefined ? 'no refusal recorded' : JSON.stringify(opened)}`);
       }
     });
+    told(`${trades} trades in ${(traded.wallMs / 1000).toFixed(1)} s (${(trades / (traded.wallMs / 1000)).toFixed(0)}/s, p99 ${percentile(traded.latencies, 0.99).toFixed(0)} ms)`);
     // One market tick moving both underlyings (every account is exposed to one): done when a sample of accounts spread over every
     // partition all carry the new asOf (their partitions' owners re-margined and published them).
     const asOf = new Date(Date.now()).toISOString();
@@ -139,6 +143,7 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
       if (pending.size > 0) await new Promise((r) => setTimeout(r, 5));
     }
     const tickMs = performance.now() - tickStart;
+    told(`a tick re-margined ${accounts} accounts in ${tickMs.toFixed(0)} ms`);
     // Each worker's resident memory after the tick (MiB), for the sizing arithmetic (docs/scale-out.md).
     const workerRssMiB = workers.map((w) => {
       const status = w.pid === undefined ? '' : readFileSync(`/proc/${w.pid}/status`, 'utf8');
@@ -152,8 +157,26 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
     if (victimAccount === undefined) throw new CrossmarginError('INTERNAL', `bench: no account in the partitions of worker ${victim + 1} (${victimPartitions.join(', ')})`);
     workers[victim]!.kill('SIGKILL');
     const killedAt = performance.now();
-    await writer.write({ kind: 'trade', accountId: victimAccount, instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, 'failover-1');
+    // Until every partition of the victim has a new owner (its lease taken: the snapshot loaded, the log replayed
+    // after), and until a write to one of them is applied. Waited up to 15 minutes: a partition of a million-account
+    // book is ~16,000 accounts to load, one snapshot per round per survivor.
+    let reownedMs = Number.NaN;
+    let written = false;
+    const watching = (async () => {
+      while (Number.isNaN(reownedMs) && !written) {
+        const now = await owners();
+        if (victimPartitions.every((p) => now[p] !== '' && now[p] !== `w${victim + 1}`)) reownedMs = performance.now() - killedAt;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await new ClusterWriter(bus, 15 * 60_000).write({ kind: 'trade', accountId: victimAccount, instrument: 'BTC_USDC-PERPETUAL', quantity: 1 }, 'failover-1');
+    } finally {
+      written = true;
+    }
     const failoverMs = performance.now() - killedAt;
+    await watching;
+    told(`failover: the victim's ${victimPartitions.length} partitions owned again after ${reownedMs.toFixed(0)} ms, a write to one applied after ${failoverMs.toFixed(0)} ms`);
     const setup = `a three-node NATS JetStream cluster on loopback (Debian's nats-server, streams and buckets ×3), ${workerCount} \`crossmargin worker\` processes (scenario-grid), ${partitions} partitions, the writer in the bench process with ${concurrency} writes in flight, each acknowledged once applied`;
     return [
       {
@@ -183,10 +206,10 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
       },
       {
         name: `${name}-failover`,
-        workload: `${setup}: SIGKILL of one worker, timed until a write to one of its partitions is applied by the other (lease ${leaseMs} ms)`,
+        workload: `${setup}: SIGKILL of one worker, timed until a write to one of its partitions is applied by another (lease ${leaseMs} ms); reownedMs: until every partition of it has a new owner`,
         opsPerSecond: 1000 / failoverMs,
         meanMs: failoverMs,
-        extra: { failoverMs, leaseMs },
+        extra: { failoverMs, reownedMs, partitionsMoved: victimPartitions.length, leaseMs },
       },
     ];
   } finally {
