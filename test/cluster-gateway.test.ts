@@ -24,6 +24,7 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
   let gateway: RunningGateway;
   const workers: RunningWorker[] = [];
   let admin: string;
+  const adminKey = (): string => admin;
   const call = async (method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & { code?: string; field?: string } }> => {
     const res = await fetch(`${gateway.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -114,6 +115,8 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
   }, 120_000);
 
   it('asks what-if and maximum order of the account\'s owner: the single-process answers, refusals coded', async () => {
+    // A key of its own: the rate limit of the suite's admin key is left to the other tests.
+    const admin = (await call('POST', '/keys', adminKey(), { role: 'admin' })).body.plaintext as string;
     const market = { ...MARKET, asOf: new Date().toISOString() };
     expect((await call('POST', '/market', admin, market)).status).toBe(200);
     const reference = new LiveEngine({ model: 'scenario-grid', clock: { now: () => Date.parse(market.asOf) }, staleAfterMs: 3_600_000, spikeBand: 0.25, sink: { append: () => undefined } });
