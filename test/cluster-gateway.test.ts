@@ -174,7 +174,9 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     ws.close();
     expect(messages.some((m) => m.type === 'event' && m.event?.accountId === 'gw-levered'), JSON.stringify(messages.slice(0, 5))).toBe(true);
 
-    // Every worker stops (leases released): the gateway still answers the last figures, held and said to be so.
+    // Every worker stops (leases released): the gateway still answers the last figures, held and said to be so. (The
+    // event may arrive before the figures it goes with are written: they are waited for, on the bucket.)
+    for (let i = 0; i < 400 && (await gateway.bus.margin<ReportedFigures>('gw-levered'))?.asOf !== rise.asOf; i++) await new Promise((r) => setTimeout(r, 25));
     const held = await call('GET', '/accounts/gw-levered/margin', admin);
     expect(held.body).toMatchObject({ stale: false, staleReasons: [] });
     for (const w of workers.splice(0)) await w.stop();
