@@ -577,23 +577,31 @@ export class JetStreamBus {
   }
 
   /**
-   * Every margin of a partition as published, each the newer of its page's and its own entry (a new owner's floors:
-   * PartitionWorker.holdPreviousFloors): the pages, then the accounts' own entries, read at most 256 at a time.
+   * Every margin of a partition as published, each the newer of its page's and its own entry, read at most 256 at a
+   * time: of the accounts `accountIds` when given (a new owner's floors, PartitionWorker.holdPreviousFloors: it knows
+   * its accounts from the snapshot and the log, and reads their pages and entries by key), else of every account the
+   * bucket lists (an overview: listing a partition's keys scans the subjects of the whole bucket, and at 1,000,000
+   * accounts timed out a takeover).
    */
-  async partitionMargins<T>(partition: number): Promise<Map<string, T>> {
+  async partitionMargins<T>(partition: number, accountIds?: readonly string[]): Promise<Map<string, T>> {
     const merged = new Map<string, VersionedMargin<T>>();
-    const pages = await this.retried(`listing margins of partition ${partition}`, () => this.keysOf(BUCKETS.margins, `m.${partition}.*`));
-    for (const key of pages) {
-      const page = await this.marginPage<T>(partition, Number(key.split('.')[2]));
-      for (const [accountId, margin] of Object.entries(page.margins)) merged.set(accountId, { v: page.v, margin });
+    const wanted = accountIds === undefined ? undefined : new Set(accountIds);
+    const pages =
+      accountIds === undefined
+        ? (await this.retried(`listing margins of partition ${partition}`, () => this.keysOf(BUCKETS.margins, `m.${partition}.*`))).map((key) => Number(key.split('.')[2]))
+        : [...new Set(accountIds.map((id) => this.marginPageOf(id)))];
+    for (let i = 0; i < pages.length; i += 256) {
+      for (const page of await Promise.all(pages.slice(i, i + 256).map((n) => this.marginPage<T>(partition, n)))) {
+        for (const [accountId, margin] of Object.entries(page.margins)) if (wanted === undefined || wanted.has(accountId)) merged.set(accountId, { v: page.v, margin });
+      }
     }
-    const own = await this.retried(`listing margins of partition ${partition}`, () => this.keysOf(BUCKETS.margins, `a.${partition}.*`));
+    const own =
+      accountIds ??
+      (await this.retried(`listing margins of partition ${partition}`, () => this.keysOf(BUCKETS.margins, `a.${partition}.*`))).map((key) => Buffer.from(key.split('.')[2] ?? '', 'base64url').toString('utf8'));
     for (let i = 0; i < own.length; i += 256) {
       await Promise.all(
-        own.slice(i, i + 256).map(async (key) => {
-          const accountId = Buffer.from(key.split('.')[2] ?? '', 'base64url').toString('utf8');
-          const entry = await this.accountMargin<T>(partition, accountId);
-          const kept = newer(merged.get(accountId), entry);
+        own.slice(i, i + 256).map(async (accountId) => {
+          const kept = newer(merged.get(accountId), await this.accountMargin<T>(partition, accountId));
           if (kept !== undefined) merged.set(accountId, kept);
         }),
       );

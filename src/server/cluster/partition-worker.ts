@@ -464,9 +464,7 @@ export class PartitionWorker {
    */
   private async holdPreviousFloors(partition: number, owned: Owned): Promise<void> {
     const floors: Record<string, AccountFloor> = {};
-    for (const [accountId, published] of await this.bus.partitionMargins<PublishedMargin>(partition)) {
-      if (owned.accounts.has(accountId)) floors[accountId] = floorOf(published);
-    }
+    for (const [accountId, published] of await this.bus.partitionMargins<PublishedMargin>(partition, [...owned.accounts])) floors[accountId] = floorOf(published);
     await this.options.engine.holdFloors(floors);
     owned.floorsHeld = true;
     await this.publishMargins(partition, owned, [...owned.accounts]);
