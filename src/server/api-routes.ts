@@ -32,7 +32,7 @@ import {
   WhatIfResultSchema,
 } from './api-schemas.js';
 import { canSeeAccount, requireRole } from './authenticate.js';
-import type { MarginService } from './margin-service.js';
+import { maxOrderAnswer, type MarginService } from './margin-service.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin, wireWhatIf } from './route-helpers.js';
 
@@ -142,9 +142,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireKnown(service, request.params.id);
-      const result = service.maxOrder(request.params.id, request.query.instrument, request.query.side);
-      const version = service.margin(request.params.id).parameterVersion;
-      return { ...result, ...(version === undefined ? {} : { parameterVersion: version }) };
+      return maxOrderAnswer(service.engine, request.params.id, request.query.instrument, request.query.side);
     },
   );
 

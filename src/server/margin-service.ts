@@ -264,10 +264,6 @@ export class MarginService {
     return whatIfWithBefore(this.engine, accountId, trades);
   }
 
-  maxOrder(accountId: string, instrument: string, side: 'buy' | 'sell'): MaxOrderSize {
-    return this.engine.maxOrderSize(accountId, instrument, side);
-  }
-
   async uploadParameterSet(model: string, version: string, json: unknown, actor: Actor) {
     return this.serial(async () => {
       return this.store.uploadParameterSet({ model, version, json }, this.audit(actor, 'parameter-set.upload', `${model}@${version}`, { model, version }));
@@ -567,4 +563,11 @@ export function whatIfWithBefore(engine: LiveEngine, accountId: string, trades: 
     });
   }
   return { before, after };
+}
+
+/** The maximum-order answer on `engine` (the single-process route's and a cluster worker's): its parameter version too. */
+export function maxOrderAnswer(engine: LiveEngine, accountId: string, instrument: string, side: 'buy' | 'sell'): MaxOrderSize & { parameterVersion?: string } {
+  const result = engine.maxOrderSize(accountId, instrument, side);
+  const version = engine.margin(accountId).parameterVersion;
+  return { ...result, ...(version === undefined ? {} : { parameterVersion: version }) };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CrossmarginError, ERROR_CATALOGUE, toCrossmarginError, type ErrorCode } from '../../core/errors.js';
 import type { LiveEngine } from '../../engine/live/live-engine.js';
 import { MaxOrderQuerySchema, WhatIfBodySchema } from '../api-schemas.js';
-import { notFound, whatIfWithBefore } from '../margin-service.js';
+import { maxOrderAnswer, notFound, whatIfWithBefore } from '../margin-service.js';
 import { wireWhatIf } from '../route-helpers.js';
 
 /**
@@ -39,9 +39,7 @@ export function answerEngineRequest(engine: LiveEngine, owns: (accountId: string
       const { before, after } = whatIfWithBefore(engine, request.accountId, request.trades);
       return { ok: true, answer: wireWhatIf(after, before, request.explain === true) };
     }
-    const result = engine.maxOrderSize(request.accountId, request.instrument, request.side);
-    const version = engine.margin(request.accountId).parameterVersion;
-    return { ok: true, answer: { ...result, ...(version === undefined ? {} : { parameterVersion: version }) } };
+    return { ok: true, answer: maxOrderAnswer(engine, request.accountId, request.instrument, request.side) };
   } catch (error) {
     const e = toCrossmarginError(error);
     return { ok: false, code: e.code, message: e.message, ...(e.field === undefined ? {} : { field: e.field }), ...(e.details === undefined ? {} : { details: { ...e.details } }) };
