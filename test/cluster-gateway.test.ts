@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsCluster, natsServerBinary } from '../src/bus/local-nats-cluster.js';
 import { LiveEngine, type ReportedFigures } from '../src/engine/live/live-engine.js';
 import { runWorker, type RunningWorker } from '../src/server/cluster/run-worker.js';
+import { parseMarketSnapshot } from '../src/market/market-snapshot.js';
+import { catalogueLoader, compareOf, currentMarketView, modelList, profileOf } from '../src/server/dashboard-routes.js';
 import { whatIfWithBefore } from '../src/server/margin-service.js';
 import { wireWhatIf } from '../src/server/route-helpers.js';
 import { startGateway, type RunningGateway } from '../src/server/cluster/start-gateway.js';
@@ -114,7 +116,7 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     expect(actions.filter((a) => a === 'trade gw-2')).toHaveLength(1);
   }, 120_000);
 
-  it('asks what-if and maximum order of the account\'s owner: the single-process answers, refusals coded', async () => {
+  it('asks what-if, maximum order, the book, profile and comparison of the account\'s owner: the single-process answers, refusals coded', async () => {
     // A key of its own: the rate limit of the suite's admin key is left to the other tests.
     const admin = (await call('POST', '/keys', adminKey(), { role: 'admin' })).body.plaintext as string;
     const market = { ...MARKET, asOf: new Date().toISOString() };
@@ -141,6 +143,18 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     }
     const explained = await call('POST', '/accounts/wi-0/what-if', admin, { trades, explain: true });
     expect(explained.body.result).toMatchObject({ model: 'scenario-grid' });
+    // The account's book, its scenario profile and its comparison under every model: the owner's engine, as one
+    // engine's; the models and the market from the gateway itself.
+    const account = await call('GET', '/accounts/wi-0', admin);
+    expect(account).toMatchObject({ status: 200, body: { id: 'wi-0', currency: 'USD', mode: 'cross', positions: document.positions, collateral: document.collateral } });
+    expect(typeof account.body.createdAt).toBe('string');
+    const profile = await call('GET', '/accounts/wi-1/profile?underlyings=BTC&priceMoves=-0.1,0,0.1&volMoves=0,0.15', admin);
+    expect(profile).toEqual({ status: 200, body: json(profileOf(reference, 'wi-1', { underlyings: ['BTC'], priceMoves: [-0.1, 0, 0.1], volMoves: [0, 0.15] })) });
+    expect(await call('GET', '/accounts/wi-1/compare', admin)).toEqual({ status: 200, body: json(compareOf(reference, 'wi-1', catalogueLoader())) });
+    expect(await call('GET', '/accounts/wi-1/profile?priceMoves=abc', admin)).toMatchObject({ status: 422, body: { code: 'SCHEMA_INVALID', field: 'priceMoves' } });
+    expect(await call('GET', '/accounts/nobody/compare', admin)).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(await call('GET', '/models', admin)).toEqual({ status: 200, body: json(modelList()) });
+    expect(await call('GET', '/market', admin)).toEqual({ status: 200, body: json(currentMarketView(parseMarketSnapshot(market))) });
     // Refusals: the owner's coded error (as the single-process service's), the gateway's own, roles.
     expect(await call('POST', '/accounts/wi-0/what-if', admin, { trades: [{ instrument: 'DOGE_USDC-PERPETUAL', quantity: 1 }] })).toMatchObject({ status: 422, body: { code: 'MARKET_UNDERLYING_MISSING' } });
     expect(await call('GET', '/accounts/wi-0/max-order?instrument=BTC_USDC-PERPETUAL&side=up', admin)).toMatchObject({ status: 422, body: { code: 'SCHEMA_INVALID', field: 'side' } });
@@ -148,6 +162,9 @@ describe.skipIf(!available)('cluster gateway over HTTP', () => {
     const holderKey = (await call('POST', '/keys', admin, { role: 'account-holder', accountIds: ['wi-1'] })).body.plaintext as string;
     expect((await call('POST', '/accounts/wi-1/what-if', holderKey, { trades })).status).toBe(200);
     expect((await call('POST', '/accounts/wi-2/what-if', holderKey, { trades })).status).toBe(404);
+    expect((await call('GET', '/accounts/wi-1', holderKey)).status).toBe(200);
+    expect((await call('GET', '/accounts/wi-2', holderKey)).status).toBe(404);
+    expect((await call('GET', '/accounts/wi-2/profile', holderKey)).status).toBe(404);
     // A worker that does not answer: UNAVAILABLE, never a guess.
     await expect(gateway.bus.request('no-such-worker', { op: 'what-if' }, 200, 'id')).rejects.toMatchObject({ code: 'UNAVAILABLE', field: 'id' });
   }, 60_000);

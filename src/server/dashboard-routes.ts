@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
@@ -52,11 +52,100 @@ function requireMarket(engine: LiveEngine): MarketSnapshot {
   return market;
 }
 
+/** `GET /market`: the market's date and each underlying's index and ATM vol. */
+export function currentMarketView(market: MarketSnapshot): z.output<typeof CurrentMarketSchema> {
+  const json = market.toJSON();
+  return {
+    asOf: json.asOf,
+    underlyings: Object.entries(json.underlyings).map(([name, u]) => ({ name, index: u.index, ...(u.vol?.atm === undefined ? {} : { atmVol: u.vol.atm }) })),
+  };
+}
+
+/** `GET /models`: every registered model with its fidelity. */
+export function modelList(): z.output<typeof ModelListSchema> {
+  return MODELS.map((m) => ({ id: m.id, description: m.description, fidelity: modelFidelity(m.id) }));
+}
+
+/**
+ * `GET /accounts/:id/profile` of a known account on `engine` (the single-process service's, or a partition owner's
+ * for a cluster gateway): the scenario P&L grid on the engine's market, the model's worst scenario and the
+ * liquidation price. 404 before any market.
+ */
+export function profileOf(engine: LiveEngine, accountId: string, q: ProfileQuery): z.output<typeof ProfileSchema> {
+  const market = requireMarket(engine);
+  const doc = engine.account(accountId);
+  const settings = engine.settings();
+  const profile = pnlProfile(doc, market, {
+    accountParams: settings.accountParams,
+    ...(q.underlyings === undefined ? {} : { underlyings: q.underlyings }),
+    ...(q.priceMoves === undefined ? {} : { priceMoves: q.priceMoves }),
+    ...(q.volMoves === undefined ? {} : { volMoves: q.volMoves }),
+  });
+  const report = evaluateAccount(doc, market, settings.model, {
+    accountParams: settings.accountParams,
+    ...(settings.params === undefined ? {} : { params: settings.params }),
+    ...(settings.historyLoader === undefined ? {} : { marginOptions: { historyLoader: settings.historyLoader } }),
+  });
+  return {
+    accountId,
+    model: settings.model,
+    ...profile,
+    underlyings: [...profile.underlyings],
+    priceMoves: [...profile.priceMoves],
+    volMoves: [...profile.volMoves],
+    pnl: profile.pnl.map((row) => [...row]),
+    ...(report.margin.worstScenario === undefined ? {} : { modelWorst: report.margin.worstScenario }),
+    liquidation: report.liquidation,
+  };
+}
+
+/** The profile's query once parsed (ProfileQuerySchema's output). */
+export interface ProfileQuery {
+  readonly underlyings?: readonly string[] | undefined;
+  readonly priceMoves?: readonly number[] | undefined;
+  readonly volMoves?: readonly number[] | undefined;
+}
+
+/**
+ * `GET /accounts/:id/compare` of a known account on `engine`: its book under every registered model on the engine's
+ * market (the live model with the live parameters), a model that cannot margin it answering its coded error.
+ */
+export function compareOf(engine: LiveEngine, accountId: string, history: (underlyings: readonly string[]) => MarketHistory): z.output<typeof ModelComparisonSchema> {
+  const market = requireMarket(engine);
+  const doc = engine.account(accountId);
+  const live = engine.settings();
+  const models = MODELS.map((model) => {
+    try {
+      const result = computeMargin({ document: doc }, market, model.id, {
+        historyLoader: history,
+        ...(model.id === live.model && live.params !== undefined ? { params: live.params } : {}),
+      });
+      // A non-finite figure is this model's coded error, never a response that fails to serialise (a 500).
+      for (const [field, value] of [['initialMargin', result.initialMargin], ['maintenanceMargin', result.maintenanceMargin], ...result.components.map((c, i) => [`components.${i}.value`, c.value] as const)] as const) {
+        if (!Number.isFinite(value)) throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `${field}: the model produced a non-finite figure (${String(value)})`, { field });
+      }
+      return {
+        model: model.id,
+        description: model.description,
+        currency: result.currency,
+        initialMargin: result.initialMargin,
+        maintenanceMargin: result.maintenanceMargin,
+        components: result.components,
+        fidelity: resultFidelity(model.id, result),
+      };
+    } catch (error) {
+      const e = toCrossmarginError(error);
+      return { model: model.id, description: model.description, fidelity: resultFidelity(model.id), error: { code: e.code, message: e.message } };
+    }
+  });
+  return { accountId, asOf: market.asOf, liveModel: live.model, models };
+}
+
 /**
  * History for the VaR family in comparisons: the bundled catalogue (data/history-catalogue.json), loaded once per set
  * of underlyings. The models cut it at the market date themselves (no look-ahead).
  */
-function catalogueLoader(): (underlyings: readonly string[]) => MarketHistory {
+export function catalogueLoader(): (underlyings: readonly string[]) => MarketHistory {
   const cache = new Map<string, MarketHistory>();
   return (underlyings) => {
     const key = [...underlyings].sort().join(',');
@@ -78,14 +167,6 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { service } = deps;
   const history = catalogueLoader();
-  /** A visible, known account's book on the engine's market (404 when unseen or unknown, or before any market). */
-  const accountOnMarket = async (request: FastifyRequest, id: string) => {
-    visibleAccount(request, id);
-    await requireKnown(service, id);
-    const engine = service.engine;
-    return { engine, market: requireMarket(engine), doc: engine.account(id) };
-  };
-
   app.get('/margins', { schema: { tags: ['dashboard'], response: { 200: z.array(MarginSummarySchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
     const engine = service.engine;
@@ -98,47 +179,21 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
 
   app.get('/market', { schema: { tags: ['market'], response: { 200: CurrentMarketSchema, ...errors } } }, async (request) => {
     principalOf(request);
-    const market = requireMarket(service.engine).toJSON();
-    return {
-      asOf: market.asOf,
-      underlyings: Object.entries(market.underlyings).map(([name, u]) => ({ name, index: u.index, ...(u.vol?.atm === undefined ? {} : { atmVol: u.vol.atm }) })),
-    };
+    return currentMarketView(requireMarket(service.engine));
   });
 
   app.get('/models', { schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async (request) => {
     principalOf(request);
-    return MODELS.map((m) => ({ id: m.id, description: m.description, fidelity: modelFidelity(m.id) }));
+    return modelList();
   });
 
   app.get(
     '/accounts/:id/profile',
     { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
     async (request) => {
-      const { engine, market, doc } = await accountOnMarket(request, request.params.id);
-      const settings = engine.settings();
-      const q = request.query;
-      const profile = pnlProfile(doc, market, {
-        accountParams: settings.accountParams,
-        ...(q.underlyings === undefined ? {} : { underlyings: q.underlyings }),
-        ...(q.priceMoves === undefined ? {} : { priceMoves: q.priceMoves }),
-        ...(q.volMoves === undefined ? {} : { volMoves: q.volMoves }),
-      });
-      const report = evaluateAccount(doc, market, settings.model, {
-        accountParams: settings.accountParams,
-        ...(settings.params === undefined ? {} : { params: settings.params }),
-        ...(settings.historyLoader === undefined ? {} : { marginOptions: { historyLoader: settings.historyLoader } }),
-      });
-      return {
-        accountId: request.params.id,
-        model: settings.model,
-        ...profile,
-        underlyings: [...profile.underlyings],
-        priceMoves: [...profile.priceMoves],
-        volMoves: [...profile.volMoves],
-        pnl: profile.pnl.map((row) => [...row]),
-        ...(report.margin.worstScenario === undefined ? {} : { modelWorst: report.margin.worstScenario }),
-        liquidation: report.liquidation,
-      };
+      visibleAccount(request, request.params.id);
+      await requireKnown(service, request.params.id);
+      return profileOf(service.engine, request.params.id, request.query);
     },
   );
 
@@ -146,33 +201,9 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
     '/accounts/:id/compare',
     { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
     async (request) => {
-      const { engine, market, doc } = await accountOnMarket(request, request.params.id);
-      const live = engine.settings();
-      const models = MODELS.map((model) => {
-        try {
-          const result = computeMargin({ document: doc }, market, model.id, {
-            historyLoader: history,
-            ...(model.id === live.model && live.params !== undefined ? { params: live.params } : {}),
-          });
-          // A non-finite figure is this model's coded error, never a response that fails to serialise (a 500).
-          for (const [field, value] of [['initialMargin', result.initialMargin], ['maintenanceMargin', result.maintenanceMargin], ...result.components.map((c, i) => [`components.${i}.value`, c.value] as const)] as const) {
-            if (!Number.isFinite(value)) throw new CrossmarginError('ACCOUNT_UNMARGINABLE', `${field}: the model produced a non-finite figure (${String(value)})`, { field });
-          }
-          return {
-            model: model.id,
-            description: model.description,
-            currency: result.currency,
-            initialMargin: result.initialMargin,
-            maintenanceMargin: result.maintenanceMargin,
-            components: result.components,
-            fidelity: resultFidelity(model.id, result),
-          };
-        } catch (error) {
-          const e = toCrossmarginError(error);
-          return { model: model.id, description: model.description, fidelity: resultFidelity(model.id), error: { code: e.code, message: e.message } };
-        }
-      });
-      return { accountId: request.params.id, asOf: market.asOf, liveModel: live.model, models };
+      visibleAccount(request, request.params.id);
+      await requireKnown(service, request.params.id);
+      return compareOf(service.engine, request.params.id, history);
     },
   );
 }

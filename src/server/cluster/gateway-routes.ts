@@ -9,12 +9,15 @@ import { LIVE_ACCOUNT_STATES } from '../../engine/account/account-state.js';
 import type { ReportedFigures } from '../../engine/live/live-engine.js';
 import { MarketSnapshotSchema } from '../../market/market-snapshot-schema.js';
 import type { Store } from '../../store/store.js';
-import { AccountIdParamsSchema, CreateAccountBodySchema, MaxOrderQuerySchema, MaxOrderResultSchema, SetCollateralBodySchema, TradeBodySchema, WhatIfBodySchema, WhatIfResultSchema } from '../api-schemas.js';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
+import { AccountIdParamsSchema, AccountSchema, CreateAccountBodySchema, MaxOrderQuerySchema, MaxOrderResultSchema, SetCollateralBodySchema, TradeBodySchema, WhatIfBodySchema, WhatIfResultSchema } from '../api-schemas.js';
 import { canSeeAccount, requireRole } from '../authenticate.js';
+import { currentMarketView, modelList } from '../dashboard-routes.js';
+import { CurrentMarketSchema, ModelComparisonSchema, ModelListSchema, ProfileQuerySchema, ProfileSchema } from '../dashboard-schemas.js';
 import { notFound } from '../margin-service.js';
 import { actor, errors, principalOf, visibleAccount } from '../route-helpers.js';
 import type { AppliedWrite, ClusterWriter } from './cluster-writer.js';
-import { answerOf, type EngineAnswer, type EngineRequest } from './engine-request.js';
+import { answerOf, type AccountHoldings, type EngineAnswer, type EngineRequest } from './engine-request.js';
 import type { PublishedMargin } from './partition-worker.js';
 
 /** Why a gateway's figures may be out of date (ClusterMarginSchema.staleReasons). */
@@ -83,8 +86,9 @@ export interface GatewayRouteDeps {
 
 /**
  * The routes of the cluster gateway (`crossmargin serve --nats`, docs/scale-out.md "Gateway"): writes go to the
- * owning partition's log and are answered once the owner has applied them (ClusterWriter); reads come from the
- * margins bucket. Roles as on the single-process service: admin does everything, a risk officer reads everything and
+ * owning partition's log and are answered once the owner has applied them (ClusterWriter); margins come from the
+ * margins bucket; what needs the account's engine state (what-if, maximum order, the book, profile, comparison) is
+ * asked of its partition's owner (engine-request.ts). Roles as on the single-process service: admin does everything, a risk officer reads everything and
  * pushes market data, an account holder reads and trades its own accounts. A write the owner refused answers the
  * engine's coded error; each applied write is audited in the store.
  */
@@ -197,6 +201,55 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
       return askOwner<z.output<typeof MaxOrderResultSchema>>(bus, { op: 'max-order', accountId: request.params.id, ...request.query });
     },
   );
+
+  app.get('/accounts/:id', { schema: { tags: ['accounts'], params: AccountIdParamsSchema, response: { 200: AccountSchema, ...errors } } }, async (request) => {
+    visibleAccount(request, request.params.id);
+    const record = await store.getAccount(request.params.id);
+    if (record === undefined) throw notFound(request.params.id);
+    // The registration from the gateways' database, the book from the partition's owner (its engine holds it).
+    const holdings = await askOwner<AccountHoldings>(bus, { op: 'account', accountId: request.params.id });
+    return { ...record, positions: holdings.positions, collateral: holdings.collateral };
+  });
+
+  app.get(
+    '/accounts/:id/profile',
+    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireRegistered(store, request.params.id);
+      const { underlyings, priceMoves, volMoves } = request.query;
+      return askOwner<z.output<typeof ProfileSchema>>(bus, {
+        op: 'profile',
+        accountId: request.params.id,
+        ...(underlyings === undefined ? {} : { underlyings }),
+        ...(priceMoves === undefined ? {} : { priceMoves }),
+        ...(volMoves === undefined ? {} : { volMoves }),
+      });
+    },
+  );
+
+  app.get(
+    '/accounts/:id/compare',
+    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
+    async (request) => {
+      visibleAccount(request, request.params.id);
+      await requireRegistered(store, request.params.id);
+      return askOwner<z.output<typeof ModelComparisonSchema>>(bus, { op: 'compare', accountId: request.params.id });
+    },
+  );
+
+  app.get('/models', { schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async (request) => {
+    principalOf(request);
+    return modelList();
+  });
+
+  app.get('/market', { schema: { tags: ['market'], response: { 200: CurrentMarketSchema, ...errors } } }, async (request) => {
+    principalOf(request);
+    // The latest snapshot published to the market stream (what every worker re-margins on next).
+    const latest = await bus.latestMarket<unknown>();
+    if (latest === undefined) throw new CrossmarginError('NOT_FOUND', 'no market data yet: push a market snapshot first', { field: 'market' });
+    return currentMarketView(parseMarketSnapshot(latest.snapshot));
+  });
 
   app.post('/market', { schema: { tags: ['market'], body: MarketSnapshotSchema, response: { 200: ClusterMarketResultSchema, ...errors } } }, async (request) => {
     const p = principalOf(request);

@@ -1,3 +1,4 @@
+import { catalogueLoader } from '../dashboard-routes.js';
 import { decidingEpoch, type JetStreamBus, type LoggedInput, type MarginVersion, type PartitionReader, type Progress } from '../../bus/jetstream-bus.js';
 import { ClusterInputSchema, type ClusterInput, type InputOutcome } from '../../bus/cluster-input.js';
 import { PartitionLeases, type HeldLease } from '../../bus/partition-leases.js';
@@ -197,7 +198,8 @@ export class PartitionWorker {
   }
 
   /**
-   * Answers the gateways' engine requests (what-if, maximum order: engine-request.ts) for the accounts of the
+   * Answers the gateways' engine requests (what-if, maximum order, the account's book, profile, comparison:
+   * engine-request.ts) for the accounts of the
    * partitions this worker owns with their state complete (a lease not run out on its clock, a takeover's replay
    * done), until the returned stop; others are answered UNAVAILABLE for the gateway to retry.
    */
@@ -206,7 +208,8 @@ export class PartitionWorker {
       const owned = this.owned.get(this.bus.partitionOf(accountId));
       return owned !== undefined && owned.floorsHeld && owned.lease.expiresAt > (this.options.now ?? Date.now)();
     };
-    return this.bus.answerRequests(this.options.owner, (body) => answerEngineRequest(this.options.engine, owns, body));
+    const history = catalogueLoader(); // for comparisons: the bundled catalogue, loaded once per set of underlyings
+    return this.bus.answerRequests(this.options.owner, (body) => answerEngineRequest(this.options.engine, owns, body, history));
   }
 
   /**
