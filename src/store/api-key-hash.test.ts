@@ -15,10 +15,10 @@ import {
   verifyLegacyApiKeySecret,
 } from './api-key-hash.js';
 import { runMigrations } from './migrations/run-migrations.js';
-import { PostgresDriver } from './postgres-store.js';
-import type { SqlDriver } from './sql-driver.js';
+import { openPostgresConnection } from './postgres-store.js';
 import { SqlStore } from './sql-store.js';
-import { SqliteDriver } from './sqlite-store.js';
+import { openSqliteConnection } from './sqlite-store.js';
+import type { StoreConnection } from './store-connection.js';
 
 /** Counts scrypt runs: a wrong secret must never reach scrypt for an HMAC row, nor twice in a row for a legacy one. */
 const crypto = vi.hoisted(() => ({ scryptCalls: 0, hmacCalls: 0 }));
@@ -139,7 +139,7 @@ afterAll(async () => {
   for (const schema of pgSchemas.splice(0)) await pgAdmin(`DROP SCHEMA ${schema} CASCADE`);
 });
 
-const backends: [string, () => Promise<SqlDriver>][] = [['SQLite', async () => new SqliteDriver(':memory:')]];
+const backends: [string, () => Promise<StoreConnection>][] = [['SQLite', async () => openSqliteConnection(':memory:')]];
 if (pgUrl !== undefined && pgUrl !== '') {
   backends.push([
     'PostgreSQL',
@@ -149,34 +149,34 @@ if (pgUrl !== undefined && pgUrl !== '') {
       pgSchemas.push(schema);
       const url = new URL(pgUrl);
       url.searchParams.set('options', `-c search_path=${schema}`);
-      return new PostgresDriver(url.toString(), 4);
+      return openPostgresConnection(url.toString(), 4);
     },
   ]);
 }
 
-describe.each(backends)('verifyApiKey on %s', (_name, openDriver) => {
+describe.each(backends)('verifyApiKey on %s', (_name, openConnection) => {
   let now = Date.parse('2024-06-17T08:00:00Z');
   const open = async () => {
-    const driver = await openDriver();
-    await runMigrations(driver);
-    return { driver, store: new SqlStore(driver, { now: () => new Date(now) }) };
+    const connection = await openConnection();
+    await runMigrations(connection);
+    return { connection, store: new SqlStore(connection, { now: () => new Date(now) }) };
   };
-  const row = async (driver: SqlDriver, id: string) => (await driver.read((tx) => tx.query('SELECT salt, hash, params FROM api_keys WHERE id = ?', [id])))[0];
+  const row = async (connection: StoreConnection, id: string) => connection.read((tx) => tx.selectFrom('api_keys').select(['salt', 'hash', 'params']).where('id', '=', id).executeTakeFirst());
   /** Turns a key's row back into what the scrypt scheme wrote, as in a database from before the HMAC scheme. */
-  const makeLegacy = async (driver: SqlDriver, plaintext: string) => {
+  const makeLegacy = async (connection: StoreConnection, plaintext: string) => {
     const { id, secret } = parseApiKey(plaintext)!;
     const legacy = await hashApiKeySecretScrypt(secret);
-    await driver.transaction((tx) => tx.execute('UPDATE api_keys SET salt = ?, hash = ?, params = ? WHERE id = ?', [legacy.salt, legacy.hash, legacy.params, id]));
+    await connection.write((tx) => tx.updateTable('api_keys').set({ salt: legacy.salt, hash: legacy.hash, params: legacy.params }).where('id', '=', id).execute());
     crypto.scryptCalls = 0;
     return id;
   };
   const wrongSecretFor = (plaintext: string) => `${plaintext.slice(0, 21)}${newApiKeySecret().secret}`;
 
   it('writes HMAC rows; a wrong secret for a known id, an unknown id or a revoked key never runs scrypt', async () => {
-    const { driver, store } = await open();
+    const { connection, store } = await open();
     try {
       const key = await store.createApiKey({ role: 'admin' });
-      expect(await row(driver, key.record.id)).toMatchObject({ params: HMAC_SCHEME });
+      expect(await row(connection, key.record.id)).toMatchObject({ params: HMAC_SCHEME });
       expect(await store.verifyApiKey(key.plaintext)).toMatchObject({ id: key.record.id, role: 'admin' });
       for (let i = 0; i < 5; i++) expect(await store.verifyApiKey(wrongSecretFor(key.plaintext))).toBeUndefined();
       expect(await store.verifyApiKey(`cmk_0123456789abcdef_${newApiKeySecret().secret}`)).toBeUndefined();
@@ -193,15 +193,15 @@ describe.each(backends)('verifyApiKey on %s', (_name, openDriver) => {
   });
 
   it('upgrades a legacy scrypt row on its first successful use: scrypt once, HMAC after', async () => {
-    const { driver, store } = await open();
+    const { connection, store } = await open();
     try {
       const key = await store.createApiKey({ role: 'risk-officer', label: 'old' });
-      const id = await makeLegacy(driver, key.plaintext);
-      const before = await row(driver, id);
+      const id = await makeLegacy(connection, key.plaintext);
+      const before = await row(connection, id);
       expect(before).toMatchObject({ params: 'scrypt$16384$8$1' });
       expect(await store.verifyApiKey(key.plaintext)).toMatchObject({ id, role: 'risk-officer', label: 'old' });
       expect(crypto.scryptCalls).toBe(1);
-      const after = await row(driver, id);
+      const after = await row(connection, id);
       expect(after).toMatchObject({ params: HMAC_SCHEME });
       expect(after?.['salt']).not.toBe(before?.['salt']);
       for (let i = 0; i < 3; i++) expect(await store.verifyApiKey(key.plaintext)).toMatchObject({ id });
@@ -213,10 +213,10 @@ describe.each(backends)('verifyApiKey on %s', (_name, openDriver) => {
   });
 
   it('concurrent first uses of a legacy key run scrypt once and all succeed', async () => {
-    const { driver, store } = await open();
+    const { connection, store } = await open();
     try {
       const key = await store.createApiKey({ role: 'admin' });
-      await makeLegacy(driver, key.plaintext);
+      await makeLegacy(connection, key.plaintext);
       const results = await Promise.all([1, 2, 3, 4].map(() => store.verifyApiKey(key.plaintext)));
       expect(results.map((r) => r?.id)).toEqual(Array(4).fill(key.record.id));
       expect(crypto.scryptCalls).toBe(1);
@@ -226,21 +226,21 @@ describe.each(backends)('verifyApiKey on %s', (_name, openDriver) => {
   });
 
   it('after a wrong secret against a legacy row, that id is not scrypt-checked until its cooldown ends', async () => {
-    const { driver, store } = await open();
+    const { connection, store } = await open();
     try {
       const key = await store.createApiKey({ role: 'admin' });
-      const id = await makeLegacy(driver, key.plaintext);
+      const id = await makeLegacy(connection, key.plaintext);
       expect(await store.verifyApiKey(wrongSecretFor(key.plaintext))).toBeUndefined();
       expect(crypto.scryptCalls).toBe(1);
       for (let i = 0; i < 10; i++) expect(await store.verifyApiKey(wrongSecretFor(key.plaintext))).toBeUndefined();
       // The right secret too is refused unchecked while the id cools down.
       expect(await store.verifyApiKey(key.plaintext)).toBeUndefined();
       expect(crypto.scryptCalls).toBe(1);
-      expect(await row(driver, id)).toMatchObject({ params: 'scrypt$16384$8$1' });
+      expect(await row(connection, id)).toMatchObject({ params: 'scrypt$16384$8$1' });
       now += LEGACY_FAILURE_COOLDOWN_MS;
       expect(await store.verifyApiKey(key.plaintext)).toMatchObject({ id });
       expect(crypto.scryptCalls).toBe(2);
-      expect(await row(driver, id)).toMatchObject({ params: HMAC_SCHEME });
+      expect(await row(connection, id)).toMatchObject({ params: HMAC_SCHEME });
     } finally {
       await store.close();
     }

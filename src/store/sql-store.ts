@@ -1,3 +1,4 @@
+import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
 import { parseWithSchema } from '../core/validate.js';
 import {
@@ -11,14 +12,25 @@ import {
   verifyLegacyApiKeySecret,
   type ApiKeyHash,
 } from './api-key-hash.js';
+import type {
+  AccountStatesTable,
+  AccountsTable,
+  ApiKeysTable,
+  CollateralTable,
+  Database,
+  InsuranceFundTable,
+  LiquidationFillsTable,
+  LiquidationPlansTable,
+  PositionsTable,
+} from './database.js';
+import { prepared, preparedBatch } from './prepared-query.js';
 import { VerifiedKeys, type KeysVersion } from './verified-keys.js';
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
+import type { StoreConnection } from './store-connection.js';
 import type {
   AccountMode,
   AccountRecord,
   AccountStateRecord,
   ApiKeyRecord,
-  ApiKeyRole,
   AuditFor,
   AuditQuery,
   AuditRecord,
@@ -48,7 +60,6 @@ import type {
   PositionRecord,
   PositionChange,
   Store,
-  StoredAccountState,
   StoredEventType,
   TradeInput,
   TradeResult,
@@ -80,14 +91,17 @@ export interface SqlStoreOptions {
   readonly now?: () => Date;
 }
 
+/** Where a store's statements run: the connection itself (one statement) or a transaction of it. */
+type Db = Kysely<Database>;
+
 /**
- * The `Store` semantics written once over a `SqlDriver`; `sqlite-store.ts` and `postgres-store.ts` only supply the
- * connection. Every write is one driver transaction, and every check (account exists, key unused) runs inside it, so
- * a rejected call has written nothing.
+ * The `Store` semantics written once over kysely, with one query code path for both databases: `sqlite-store.ts` and
+ * `postgres-store.ts` only create the connection (`store-connection.ts`). Every write is one transaction, and every
+ * check (account exists, key unused) runs inside it, so a rejected call has written nothing.
  */
 export class SqlStore implements Store {
   readonly backend: Store['backend'];
-  readonly #driver: SqlDriver;
+  readonly #connection: StoreConnection;
   readonly #now: () => Date;
   /** Bounds the scrypt work of wrong secrets against rows not yet upgraded from the legacy scheme. */
   readonly #legacyGuard: LegacyScryptGuard;
@@ -96,21 +110,26 @@ export class SqlStore implements Store {
   /** Write transactions begun and ended by this store (each bumps it twice): a verified key is kept only while it is unchanged. */
   #ownWrites = 0;
 
-  constructor(driver: SqlDriver, options: SqlStoreOptions = {}) {
-    this.#driver = driver;
-    this.backend = driver.dialect;
+  constructor(connection: StoreConnection, options: SqlStoreOptions = {}) {
+    this.#connection = connection;
+    this.backend = connection.backend;
     this.#now = options.now ?? (() => new Date());
     this.#legacyGuard = new LegacyScryptGuard(undefined, () => this.#now().getTime());
   }
 
   /** Every write of this store goes through here, so that a key verified before it is read again after it. */
-  async #transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async #transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
     this.#ownWrites++;
     try {
-      return await this.#driver.transaction(work);
+      return await this.#connection.write(work);
     } finally {
       this.#ownWrites++;
     }
+  }
+
+  /** One read statement: it sees one snapshot on its own (store-connection.ts `statement`). */
+  #select<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return this.#connection.statement(work);
   }
 
   async createAccount(account: NewAccount, audit?: AuditFor<AccountRecord>): Promise<AccountRecord> {
@@ -119,27 +138,21 @@ export class SqlStore implements Store {
     const balances = Object.entries(input.collateral ?? {}).map(([currency, amount]) => parse(CollateralSchema, { accountId: input.id, currency, amount }, 'account.collateral'));
     const createdAt = this.#nowIso();
     return this.#transaction(async (tx) => {
-      if ((await tx.query('SELECT id FROM accounts WHERE id = ?', [input.id])).length > 0) {
+      if ((await accountIds(tx, input.id)).rows.length > 0) {
         throw storeError('conflict', `account "${input.id}" already exists`, { field: 'id' });
       }
       if (input.ownerKeyId !== undefined) {
-        const key = await tx.query('SELECT role, revoked_at FROM api_keys WHERE id = ?', [input.ownerKeyId]);
-        if (key[0] === undefined || key[0]['revoked_at'] !== null) {
+        const key = await tx.selectFrom('api_keys').select(['role', 'revoked_at']).where('id', '=', input.ownerKeyId).executeTakeFirst();
+        if (key === undefined || key.revoked_at !== null) {
           throw storeError('not-found', `API key "${input.ownerKeyId}" not found`, { field: 'ownerKeyId' });
         }
-        if (key[0]['role'] !== 'account-holder') {
+        if (key.role !== 'account-holder') {
           throw storeError('invalid', `API key "${input.ownerKeyId}" is not an account-holder key`, { field: 'ownerKeyId' });
         }
       }
-      await tx.execute('INSERT INTO accounts (id, currency, mode, owner_key_id, created_at) VALUES (?, ?, ?, ?, ?)', [
-        input.id,
-        input.currency,
-        input.mode,
-        input.ownerKeyId ?? null,
-        createdAt,
-      ]);
+      await insertAccount(tx, input.id, input.currency, input.mode, input.ownerKeyId ?? null, createdAt);
       if (input.ownerKeyId !== undefined) {
-        await tx.execute('INSERT INTO api_key_accounts (key_id, account_id) VALUES (?, ?)', [input.ownerKeyId, input.id]);
+        await tx.insertInto('api_key_accounts').values({ key_id: input.ownerKeyId, account_id: input.id }).execute();
       }
       for (const p of positions) await writePosition(tx, p);
       for (const c of balances) await writeCollateral(tx, c);
@@ -150,13 +163,13 @@ export class SqlStore implements Store {
   }
 
   async listAccounts(): Promise<AccountRecord[]> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM accounts ORDER BY id'));
+    const rows = await this.#select((db) => db.selectFrom('accounts').selectAll().orderBy('id').execute());
     return rows.map(toAccount);
   }
 
   async getAccount(id: string): Promise<AccountRecord | undefined> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM accounts WHERE id = ?', [id]));
-    return rows[0] === undefined ? undefined : toAccount(rows[0]);
+    const [row] = (await this.#select((db) => accounts(db, id))).rows;
+    return row === undefined ? undefined : toAccount(row);
   }
 
   async setPosition(position: PositionRecord, audit?: AuditFor<PositionRecord>): Promise<PositionRecord> {
@@ -183,9 +196,7 @@ export class SqlStore implements Store {
   }
 
   async listPositions(accountId: string): Promise<PositionRecord[]> {
-    const rows = await this.#driver.read((tx) =>
-      tx.query('SELECT * FROM positions WHERE account_id = ? AND quantity <> 0 ORDER BY instrument', [accountId]),
-    );
+    const { rows } = await this.#select((db) => accountPositions(db, accountId));
     return rows.map(toPosition);
   }
 
@@ -196,27 +207,12 @@ export class SqlStore implements Store {
       await requireAccount(tx, input.accountId);
       // Claim the key first. On PostgreSQL a concurrent claim of the same key waits on the primary key until the
       // first transaction ends, then finds the row: the delta is applied by exactly one of them.
-      const claimed = await tx.query(
-        `INSERT INTO trades (account_id, idempotency_key, instrument, quantity, position, at) VALUES (?, ?, ?, ?, NULL, ?)
-         ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
-        [input.accountId, input.idempotencyKey, input.instrument, input.quantity, at],
-      );
-      if (claimed.length === 0) return replayTrade(tx, input);
-      const updated = await tx.query(
-        `INSERT INTO positions (account_id, instrument, quantity, entry_price) VALUES (?, ?, ?, ?)
-         ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = positions.quantity + excluded.quantity, entry_price = excluded.entry_price
-         RETURNING quantity`,
-        [input.accountId, input.instrument, input.quantity, input.entryPrice ?? null],
-      );
-      const position = updated[0] === undefined ? input.quantity : num(updated[0], 'quantity');
-      if (position === 0) {
-        await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [input.accountId, input.instrument]);
-      }
-      await tx.execute('UPDATE trades SET position = ? WHERE account_id = ? AND idempotency_key = ?', [
-        position,
-        input.accountId,
-        input.idempotencyKey,
-      ]);
+      const claimed = await claimTrade(tx, input.accountId, input.idempotencyKey, input.instrument, input.quantity, at);
+      if (claimed.rows.length === 0) return replayTrade(tx, input);
+      const [updated] = (await tradeIntoPosition(tx, input.accountId, input.instrument, input.quantity, input.entryPrice ?? null)).rows;
+      const position = updated === undefined ? input.quantity : updated.quantity;
+      if (position === 0) await removePosition(tx, input.accountId, input.instrument);
+      await tradePosition(tx, position, input.accountId, input.idempotencyKey);
       const result: TradeResult = { accountId: input.accountId, instrument: input.instrument, quantity: input.quantity, idempotencyKey: input.idempotencyKey, position, at, replayed: false };
       // A replay writes nothing, so it has no audit entry either. The audit keeps the input's entry price too.
       await writeAudit(tx, audit, { ...input, ...result });
@@ -225,10 +221,9 @@ export class SqlStore implements Store {
   }
 
   async getTrade(accountId: string, idempotencyKey: string): Promise<TradeResult | undefined> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM trades WHERE account_id = ? AND idempotency_key = ?', [accountId, idempotencyKey]));
-    const row = rows[0];
+    const [row] = (await this.#select((db) => trades(db, accountId, idempotencyKey))).rows;
     if (row === undefined) return undefined;
-    return { accountId, instrument: str(row, 'instrument'), quantity: num(row, 'quantity'), idempotencyKey, position: num(row, 'position'), at: str(row, 'at'), replayed: true };
+    return { accountId, instrument: row.instrument, quantity: row.quantity, idempotencyKey, position: present(row.position, 'position'), at: row.at, replayed: true };
   }
 
   async setCollateral(collateral: CollateralRecord, audit?: AuditFor<CollateralRecord>): Promise<CollateralRecord> {
@@ -260,15 +255,23 @@ export class SqlStore implements Store {
     return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
       // Claim the key first (as applyTrade does): a concurrent claim waits on the primary key, then finds the row.
-      const claimed = await tx.query(
-        `INSERT INTO collateral_requests (account_id, idempotency_key, payload, at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
-        [input.accountId, input.idempotencyKey, payload, at],
-      );
-      if (claimed.length === 0) {
-        const row = first(await tx.query('SELECT payload FROM collateral_requests WHERE account_id = ? AND idempotency_key = ?', [input.accountId, input.idempotencyKey]));
-        if (str(row, 'payload') !== payload) {
-          throw storeError('conflict', `idempotency key "${input.idempotencyKey}" was already used for a different collateral change (${str(row, 'payload')})`, {
+      const claimed = await tx
+        .insertInto('collateral_requests')
+        .values({ account_id: input.accountId, idempotency_key: input.idempotencyKey, payload, at })
+        .onConflict((oc) => oc.columns(['account_id', 'idempotency_key']).doNothing())
+        .returning('idempotency_key')
+        .executeTakeFirst();
+      if (claimed === undefined) {
+        const row = first(
+          await tx
+            .selectFrom('collateral_requests')
+            .select('payload')
+            .where('account_id', '=', input.accountId)
+            .where('idempotency_key', '=', input.idempotencyKey)
+            .executeTakeFirst(),
+        );
+        if (row.payload !== payload) {
+          throw storeError('conflict', `idempotency key "${input.idempotencyKey}" was already used for a different collateral change (${row.payload})`, {
             field: 'idempotencyKey',
           });
         }
@@ -281,7 +284,7 @@ export class SqlStore implements Store {
   }
 
   async listCollateral(accountId: string): Promise<CollateralRecord[]> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM collateral WHERE account_id = ? ORDER BY currency', [accountId]));
+    const { rows } = await this.#select((db) => accountCollateral(db, accountId));
     return rows.map(toCollateral);
   }
 
@@ -314,7 +317,7 @@ export class SqlStore implements Store {
       }
       for (const e of events) {
         await requireAccount(tx, e.accountId);
-        await tx.execute('INSERT INTO events (account_id, type, payload, at) VALUES (?, ?, ?, ?)', [e.accountId, e.type, JSON.stringify(e.payload), e.at]);
+        await insertEvent(tx, e.accountId, e.type, JSON.stringify(e.payload), e.at);
       }
       for (const a of audits) await insertAudit(tx, a);
       await upsertAccountStates(tx, states, 'accountStates');
@@ -323,11 +326,10 @@ export class SqlStore implements Store {
   }
 
   async latestMarketSnapshot(): Promise<MarketSnapshotRecord | undefined> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM market_snapshots ORDER BY id DESC LIMIT 1'));
-    const row = rows[0];
+    const row = await this.#select((db) => db.selectFrom('market_snapshots').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst());
     if (row === undefined) return undefined;
-    const engineState = row.engine_state === null || row.engine_state === undefined ? undefined : json(row, 'engine_state');
-    return { id: num(row, 'id'), asOf: str(row, 'as_of'), json: json(row, 'json'), storedAt: str(row, 'stored_at'), ...(engineState === undefined ? {} : { engineState }) };
+    const engineState = row.engine_state === null ? undefined : (JSON.parse(row.engine_state) as unknown);
+    return { id: Number(row.id), asOf: row.as_of, json: JSON.parse(row.json) as unknown, storedAt: row.stored_at, ...(engineState === undefined ? {} : { engineState }) };
   }
 
   async uploadParameterSet(set: NewParameterSet, audit?: AuditFor<ParameterSetRecord>): Promise<ParameterSetRecord> {
@@ -346,12 +348,7 @@ export class SqlStore implements Store {
           field: 'version',
         });
       }
-      await tx.execute('INSERT INTO parameter_sets (model, version, json, uploaded_at) VALUES (?, ?, ?, ?)', [
-        input.model,
-        input.version,
-        text,
-        uploadedAt,
-      ]);
+      await tx.insertInto('parameter_sets').values({ model: input.model, version: input.version, json: text, uploaded_at: uploadedAt }).execute();
       const record: ParameterSetRecord = { model: input.model, version: input.version, json: input.json, uploadedAt, active: false };
       await writeAudit(tx, audit, record);
       return record;
@@ -359,12 +356,11 @@ export class SqlStore implements Store {
   }
 
   async listParameterSets(model?: string): Promise<ParameterSetRecord[]> {
-    const rows = await this.#driver.read((tx) =>
-      tx.query(
-        `${PARAMETER_SET_SELECT} ${model === undefined ? '' : 'WHERE p.model = ?'} ORDER BY p.model, p.uploaded_at, p.version`,
-        model === undefined ? [] : [model],
-      ),
-    );
+    const rows = await this.#select((db) => {
+      let query = parameterSets(db);
+      if (model !== undefined) query = query.where('p.model', '=', model);
+      return query.orderBy('p.model').orderBy('p.uploaded_at').orderBy('p.version').execute();
+    });
     return rows.map(toParameterSet);
   }
 
@@ -372,10 +368,11 @@ export class SqlStore implements Store {
     return this.#transaction(async (tx) => {
       const existing = await selectParameterSet(tx, model, version);
       if (existing === undefined) throw storeError('not-found', `parameter set ${model} version "${version}" not found`, { field: 'version' });
-      await tx.execute(
-        'INSERT INTO active_parameter_sets (model, version) VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET version = excluded.version',
-        [model, version],
-      );
+      await tx
+        .insertInto('active_parameter_sets')
+        .values({ model, version })
+        .onConflict((oc) => oc.column('model').doUpdateSet((eb) => ({ version: eb.ref('excluded.version') })))
+        .execute();
       const record: ParameterSetRecord = { ...existing, active: true };
       await writeAudit(tx, audit, record);
       return record;
@@ -383,8 +380,8 @@ export class SqlStore implements Store {
   }
 
   async activeParameterSet(model: string): Promise<ParameterSetRecord | undefined> {
-    const rows = await this.#driver.read((tx) => tx.query(`${PARAMETER_SET_SELECT} WHERE p.model = ? AND a.version IS NOT NULL`, [model]));
-    return rows[0] === undefined ? undefined : toParameterSet(rows[0]);
+    const row = await this.#select((db) => parameterSets(db).where('p.model', '=', model).where('a.version', 'is not', null).executeTakeFirst());
+    return row === undefined ? undefined : toParameterSet(row);
   }
 
   async putAccountStates(rows: readonly AccountStateRecord[]): Promise<void> {
@@ -395,17 +392,17 @@ export class SqlStore implements Store {
   }
 
   async listAccountStates(): Promise<AccountStateRecord[]> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM account_states ORDER BY account_id'));
+    const rows = await this.#select((db) => db.selectFrom('account_states').selectAll().orderBy('account_id').execute());
     return rows.map(toAccountState);
   }
 
   async listAllPositions(): Promise<PositionRecord[]> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM positions WHERE quantity <> 0 ORDER BY account_id, instrument'));
+    const rows = await this.#select((db) => db.selectFrom('positions').selectAll().where('quantity', '<>', 0).orderBy('account_id').orderBy('instrument').execute());
     return rows.map(toPosition);
   }
 
   async listAllCollateral(): Promise<CollateralRecord[]> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM collateral ORDER BY account_id, currency'));
+    const rows = await this.#select((db) => db.selectFrom('collateral').selectAll().orderBy('account_id').orderBy('currency').execute());
     return rows.map(toCollateral);
   }
 
@@ -413,29 +410,37 @@ export class SqlStore implements Store {
     const input = parse(LiquidationPlanInputSchema, plan, 'liquidationPlan');
     const text = JSON.stringify(input.json);
     /** A plan id names one plan forever: a retry of the save is a no-op (and writes no audit entry). */
-    const resave = (existing: SqlRow): LiquidationPlanRecord => {
-      if (str(existing, 'account_id') === input.accountId && str(existing, 'json') === text) return toLiquidationPlan(existing);
+    const resave = (existing: Selectable<LiquidationPlansTable>): LiquidationPlanRecord => {
+      if (existing.account_id === input.accountId && existing.json === text) return toLiquidationPlan(existing);
       throw storeError('conflict', `liquidation plan "${input.id}" already exists with other content`, { field: 'id' });
     };
     return this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
-      const existing = (await tx.query('SELECT * FROM liquidation_plans WHERE id = ?', [input.id]))[0];
+      const existing = await selectLiquidationPlan(tx, input.id);
       if (existing !== undefined) return resave(existing);
       // (Not this id: on PostgreSQL a concurrent save of it may have committed since the read above.)
-      const active = (await tx.query("SELECT id FROM liquidation_plans WHERE account_id = ? AND status = 'active' AND id <> ?", [input.accountId, input.id]))[0];
+      const active = await tx
+        .selectFrom('liquidation_plans')
+        .select('id')
+        .where('account_id', '=', input.accountId)
+        .where('status', '=', 'active')
+        .where('id', '<>', input.id)
+        .executeTakeFirst();
       if (active !== undefined) {
-        throw storeError('conflict', `account "${input.accountId}" already has an active liquidation plan ("${str(active, 'id')}")`, {
+        throw storeError('conflict', `account "${input.accountId}" already has an active liquidation plan ("${active.id}")`, {
           field: 'accountId',
-          details: { activePlanId: str(active, 'id') },
+          details: { activePlanId: active.id },
         });
       }
       // On PostgreSQL a concurrent save of the same id waits on the primary key, then finds the row (a retry, no-op);
       // a concurrent save of another plan for the account fails on the one-active index (CONFLICT as well).
-      const inserted = await tx.query(
-        "INSERT INTO liquidation_plans (id, account_id, status, json, created_at) VALUES (?, ?, 'active', ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
-        [input.id, input.accountId, text, input.createdAt],
-      );
-      if (inserted.length === 0) return resave(first(await tx.query('SELECT * FROM liquidation_plans WHERE id = ?', [input.id])));
+      const inserted = await tx
+        .insertInto('liquidation_plans')
+        .values({ id: input.id, account_id: input.accountId, status: 'active', json: text, created_at: input.createdAt })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted === undefined) return resave(first(await selectLiquidationPlan(tx, input.id)));
       const record: LiquidationPlanRecord = { id: input.id, accountId: input.accountId, json: input.json, createdAt: input.createdAt, status: 'active' };
       await writeAudit(tx, audit, record);
       return record;
@@ -443,19 +448,28 @@ export class SqlStore implements Store {
   }
 
   async getLiquidationPlan(id: string): Promise<LiquidationPlanRecord | undefined> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM liquidation_plans WHERE id = ?', [id]));
-    return rows[0] === undefined ? undefined : toLiquidationPlan(rows[0]);
+    const row = await this.#select((db) => selectLiquidationPlan(db, id));
+    return row === undefined ? undefined : toLiquidationPlan(row);
   }
 
   async latestLiquidationPlan(accountId: string): Promise<LiquidationPlanRecord | undefined> {
-    const rows = await this.#driver.read((tx) =>
-      tx.query('SELECT * FROM liquidation_plans WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT 1', [accountId]),
+    const row = await this.#select((db) =>
+      db
+        .selectFrom('liquidation_plans')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
     );
-    return rows[0] === undefined ? undefined : toLiquidationPlan(rows[0]);
+    return row === undefined ? undefined : toLiquidationPlan(row);
   }
 
   async activeLiquidationPlans(): Promise<LiquidationPlanRecord[]> {
-    const rows = await this.#driver.read((tx) => tx.query("SELECT * FROM liquidation_plans WHERE status = 'active' ORDER BY created_at, id"));
+    const rows = await this.#select((db) =>
+      db.selectFrom('liquidation_plans').selectAll().where('status', '=', 'active').orderBy('created_at').orderBy('id').execute(),
+    );
     return rows.map(toLiquidationPlan);
   }
 
@@ -465,8 +479,8 @@ export class SqlStore implements Store {
       await requireAccount(tx, input.accountId);
       // Every fill and the completion of a plan lock its row first (PostgreSQL; SQLite runs one writer at a time), so
       // a retry racing the original waits and then finds the slice, and no fill lands on a plan being ended.
-      const plan = await this.#lockPlan(tx, input.planId);
-      const applied = (await tx.query('SELECT * FROM liquidation_fills WHERE plan_id = ? AND slice = ?', [input.planId, input.slice]))[0];
+      const plan = await lockPlan(tx, input.planId);
+      const applied = await tx.selectFrom('liquidation_fills').selectAll().where('plan_id', '=', input.planId).where('slice', '=', input.slice).executeTakeFirst();
       if (applied !== undefined) {
         const original = toLiquidationFill(applied, true);
         const differs = FILL_CONTENT.filter((key) => original[key] !== input[key]);
@@ -490,11 +504,23 @@ export class SqlStore implements Store {
       if (input.fundReceived > 0) {
         await insertFundEntry(tx, { currency: input.cashCurrency, amount: input.fundReceived, accountId: input.accountId, planId: input.planId, reason: 'penalty', at: input.at });
       }
-      await tx.execute(
-        `INSERT INTO liquidation_fills (plan_id, slice, account_id, instrument, quantity, price, cash_delta, cash_currency, fund_received, position, balance, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.planId, input.slice, input.accountId, input.instrument, input.quantity, input.price, input.cashDelta, input.cashCurrency, input.fundReceived, position, balance, input.at],
-      );
+      await tx
+        .insertInto('liquidation_fills')
+        .values({
+          plan_id: input.planId,
+          slice: input.slice,
+          account_id: input.accountId,
+          instrument: input.instrument,
+          quantity: input.quantity,
+          price: input.price,
+          cash_delta: input.cashDelta,
+          cash_currency: input.cashCurrency,
+          fund_received: input.fundReceived,
+          position,
+          balance,
+          at: input.at,
+        })
+        .execute();
       const record: LiquidationFillRecord = { ...input, position, balance, replayed: false };
       await writeAudit(tx, audit, record);
       return record;
@@ -502,7 +528,7 @@ export class SqlStore implements Store {
   }
 
   async listLiquidationFills(planId: string): Promise<LiquidationFillRecord[]> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT * FROM liquidation_fills WHERE plan_id = ? ORDER BY slice', [planId]));
+    const rows = await this.#select((db) => db.selectFrom('liquidation_fills').selectAll().where('plan_id', '=', planId).orderBy('slice').execute());
     return rows.map((row) => toLiquidationFill(row, false));
   }
 
@@ -510,13 +536,13 @@ export class SqlStore implements Store {
     const input = parse(LiquidationCompletionSchema, completion, 'liquidationCompletion');
     const outcome = JSON.stringify(input.outcome);
     return this.#transaction(async (tx) => {
-      const plan = await this.#lockPlan(tx, input.planId);
+      const plan = await lockPlan(tx, input.planId);
       if (plan.status !== 'active') {
         // A retry of the completion is a no-op (no audit entry); ending it the other way is refused.
         if (plan.status === input.status) return plan.record;
         throw storeError('conflict', `liquidation plan "${input.planId}" is already ${plan.status}`, { field: 'status', details: { status: plan.status } });
       }
-      await tx.execute('UPDATE liquidation_plans SET status = ?, completed_at = ?, outcome = ? WHERE id = ?', [input.status, input.at, outcome, input.planId]);
+      await tx.updateTable('liquidation_plans').set({ status: input.status, completed_at: input.at, outcome }).where('id', '=', input.planId).execute();
       const cover = input.fundCover;
       if (cover !== undefined && cover.amount > 0) {
         // The fund pays the account's deficit: one ledger line out, the same amount into the account's balance. The bad
@@ -531,15 +557,22 @@ export class SqlStore implements Store {
   }
 
   async insuranceFundBalances(): Promise<Record<string, number>> {
-    const rows = await this.#driver.read((tx) => tx.query('SELECT currency, SUM(amount) AS balance FROM insurance_fund GROUP BY currency ORDER BY currency'));
-    return Object.fromEntries(rows.map((row) => [str(row, 'currency'), num(row, 'balance')]));
+    const rows = await this.#select((db) =>
+      db
+        .selectFrom('insurance_fund')
+        .select((eb) => ['currency', eb.fn.sum<number | string>('amount').as('balance')])
+        .groupBy('currency')
+        .orderBy('currency')
+        .execute(),
+    );
+    return Object.fromEntries(rows.map((row) => [row.currency, toNumber(row.balance, 'balance')]));
   }
 
   async addInsuranceFundEntry(entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry> {
     const input = parse(InsuranceFundEntrySchema, entry, 'insuranceFundEntry');
     return this.#transaction(async (tx) => {
       if (input.accountId !== undefined) await requireAccount(tx, input.accountId);
-      if (input.planId !== undefined && (await tx.query('SELECT id FROM liquidation_plans WHERE id = ?', [input.planId])).length === 0) {
+      if (input.planId !== undefined && (await tx.selectFrom('liquidation_plans').select('id').where('id', '=', input.planId).executeTakeFirst()) === undefined) {
         throw storeError('not-found', `liquidation plan "${input.planId}" not found`, { field: 'planId' });
       }
       return insertFundEntry(tx, input);
@@ -548,51 +581,38 @@ export class SqlStore implements Store {
 
   async listInsuranceFund(query: { readonly accountId?: string | undefined; readonly afterId?: number | undefined; readonly limit?: number | undefined } = {}): Promise<InsuranceFundEntry[]> {
     const input = parse(InsuranceFundQuerySchema, query, 'insuranceFundQuery');
-    const { where, params } = filters([
-      ['account_id = ?', input.accountId],
-      ['id > ?', input.afterId],
-    ]);
-    const rows = await this.#driver.read((tx) => tx.query(`SELECT * FROM insurance_fund ${where} ORDER BY id ${limit(input.limit)}`, params));
+    const rows = await this.#select((db) => {
+      let select = db.selectFrom('insurance_fund').selectAll();
+      if (input.accountId !== undefined) select = select.where('account_id', '=', input.accountId);
+      if (input.afterId !== undefined) select = select.where('id', '>', input.afterId);
+      select = select.orderBy('id');
+      if (input.limit !== undefined) select = select.limit(input.limit);
+      return select.execute();
+    });
     return rows.map(toFundEntry);
-  }
-
-  /** The plan's row, locked until the transaction ends (PostgreSQL `FOR UPDATE`); NOT_FOUND naming `planId` if none. */
-  async #lockPlan(tx: SqlExecutor, planId: string): Promise<{ accountId: string; status: LiquidationPlanStatus; record: LiquidationPlanRecord }> {
-    const rows = await tx.query(`SELECT * FROM liquidation_plans WHERE id = ?${this.#driver.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [planId]);
-    if (rows[0] === undefined) throw storeError('not-found', `liquidation plan "${planId}" not found`, { field: 'planId' });
-    const record = toLiquidationPlan(rows[0]);
-    return { accountId: record.accountId, status: record.status, record };
   }
 
   async appendEvent(event: NewEvent): Promise<EventRecord> {
     const input = parse(EventInputSchema, event, 'event');
-    const rows = await this.#transaction(async (tx) => {
+    const row = await this.#transaction(async (tx) => {
       await requireAccount(tx, input.accountId);
-      return tx.query('INSERT INTO events (account_id, type, payload, at) VALUES (?, ?, ?, ?) RETURNING id', [
-        input.accountId,
-        input.type,
-        JSON.stringify(input.payload),
-        input.at,
-      ]);
+      return (await insertEvent(tx, input.accountId, input.type, JSON.stringify(input.payload), input.at)).rows[0];
     });
-    return { id: num(first(rows), 'id'), ...input };
+    return { id: toNumber(first(row).id, 'id'), ...input };
   }
 
   async listEvents(query: EventQuery = {}): Promise<EventRecord[]> {
     const input = parse(EventQuerySchema, query, 'eventQuery');
-    const { where, params } = filters([
-      ['account_id = ?', input.accountId],
-      ['at >= ?', input.since],
-      ['id > ?', input.afterId],
-    ]);
-    const rows = await this.#driver.read((tx) => tx.query(`SELECT * FROM events ${where} ORDER BY id ${limit(input.limit)}`, params));
-    return rows.map((row) => ({
-      id: num(row, 'id'),
-      accountId: str(row, 'account_id'),
-      type: str(row, 'type') as StoredEventType,
-      payload: json(row, 'payload'),
-      at: str(row, 'at'),
-    }));
+    const rows = await this.#select((db) => {
+      let select = db.selectFrom('events').selectAll();
+      if (input.accountId !== undefined) select = select.where('account_id', '=', input.accountId);
+      if (input.since !== undefined) select = select.where('at', '>=', input.since);
+      if (input.afterId !== undefined) select = select.where('id', '>', input.afterId);
+      select = select.orderBy('id');
+      if (input.limit !== undefined) select = select.limit(input.limit);
+      return select.execute();
+    });
+    return rows.map((row) => ({ id: toNumber(row.id, 'id'), accountId: row.account_id, type: row.type, payload: JSON.parse(row.payload) as unknown, at: row.at }));
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
@@ -602,20 +622,16 @@ export class SqlStore implements Store {
 
   async listAudit(query: AuditQuery = {}): Promise<AuditRecord[]> {
     const input = parse(AuditQuerySchema, query, 'auditQuery');
-    const { where, params } = filters([
-      ['key_id = ?', input.keyId],
-      ['at >= ?', input.since],
-      ['id > ?', input.afterId],
-    ]);
-    const rows = await this.#driver.read((tx) => tx.query(`SELECT * FROM audit_log ${where} ORDER BY id ${limit(input.limit)}`, params));
-    return rows.map((row) => ({
-      id: num(row, 'id'),
-      keyId: str(row, 'key_id'),
-      action: str(row, 'action'),
-      target: str(row, 'target'),
-      payload: json(row, 'payload'),
-      at: str(row, 'at'),
-    }));
+    const rows = await this.#select((db) => {
+      let select = db.selectFrom('audit_log').selectAll();
+      if (input.keyId !== undefined) select = select.where('key_id', '=', input.keyId);
+      if (input.since !== undefined) select = select.where('at', '>=', input.since);
+      if (input.afterId !== undefined) select = select.where('id', '>', input.afterId);
+      select = select.orderBy('id');
+      if (input.limit !== undefined) select = select.limit(input.limit);
+      return select.execute();
+    });
+    return rows.map((row) => ({ id: toNumber(row.id, 'id'), keyId: row.key_id, action: row.action, target: row.target, payload: JSON.parse(row.payload) as unknown, at: row.at }));
   }
 
   async createApiKey(key: NewApiKey, audit?: AuditFor<ApiKeyRecord>): Promise<CreatedApiKey> {
@@ -625,18 +641,13 @@ export class SqlStore implements Store {
     const createdAt = this.#nowIso();
     const accountIds = [...new Set(input.accountIds ?? [])].sort();
     const record = await this.#transaction(async (tx) => {
-      await tx.execute('INSERT INTO api_keys (id, role, label, salt, hash, params, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        id,
-        input.role,
-        input.label ?? null,
-        hashed.salt,
-        hashed.hash,
-        hashed.params,
-        createdAt,
-      ]);
+      await tx
+        .insertInto('api_keys')
+        .values({ id, role: input.role, label: input.label ?? null, salt: hashed.salt, hash: hashed.hash, params: hashed.params, created_at: createdAt })
+        .execute();
       for (const [i, accountId] of accountIds.entries()) {
         await requireAccount(tx, accountId, `accountIds.${i}`);
-        await tx.execute('INSERT INTO api_key_accounts (key_id, account_id) VALUES (?, ?)', [id, accountId]);
+        await tx.insertInto('api_key_accounts').values({ key_id: id, account_id: accountId }).execute();
       }
       const created: ApiKeyRecord = { id, role: input.role, accountIds, label: input.label, createdAt, revokedAt: undefined };
       await writeAudit(tx, audit, created);
@@ -657,9 +668,9 @@ export class SqlStore implements Store {
     return parsed === undefined || version === undefined ? undefined : this.#verifiedKeys.get(parsed.id, parsed.secret, version);
   }
 
-  /** The database's version for verified keys (verified-keys.ts), or undefined when the driver cannot tell it. */
+  /** The database's version for verified keys (verified-keys.ts), or undefined when the connection cannot tell it. */
   #keysVersion(): KeysVersion | undefined {
-    const elsewhere = this.#driver.changesElsewhere();
+    const elsewhere = this.#connection.changesElsewhere();
     return elsewhere === undefined ? undefined : { ownWrites: this.#ownWrites, elsewhere };
   }
 
@@ -673,16 +684,13 @@ export class SqlStore implements Store {
     // A retry follows a concurrent legacy check of the same id (the row may just have been upgraded); a few suffice.
     for (let attempt = 0; attempt < 3; attempt++) {
       // The key and its grants in one statement (one snapshot, no transaction): every request runs it.
-      const rows = await this.#driver.readOne(
-        'SELECT k.*, g.account_id AS granted_account FROM api_keys k LEFT JOIN api_key_accounts g ON g.key_id = k.id WHERE k.id = ? ORDER BY g.account_id',
-        [parsed.id],
-      );
-      const found = rows[0] === undefined ? undefined : { row: rows[0], accountIds: rows.flatMap((r) => (r['granted_account'] === null ? [] : [str(r, 'granted_account')])) };
-      if (found === undefined || found.row['revoked_at'] !== null) {
+      const { rows } = await this.#select((db) => keyWithGrants(db, parsed.id));
+      const found = rows[0] === undefined ? undefined : { row: rows[0], accountIds: rows.flatMap((r) => (r.granted_account === null ? [] : [r.granted_account])) };
+      if (found === undefined || found.row.revoked_at !== null) {
         verifyApiKeySecretDummy(parsed.secret);
         return undefined;
       }
-      const stored: ApiKeyHash = { salt: str(found.row, 'salt'), hash: str(found.row, 'hash'), params: str(found.row, 'params') };
+      const stored: ApiKeyHash = { salt: found.row.salt, hash: found.row.hash, params: found.row.params };
       if (!isLegacyApiKeyHash(stored)) {
         if (!this.#checkedSecrets.verify(parsed.id, parsed.secret, stored)) return undefined;
         // Frozen: the same record answers every request of the key until the next commit.
@@ -695,14 +703,13 @@ export class SqlStore implements Store {
         const upgraded = hashApiKeySecret(parsed.secret);
         // Only the row as read: a concurrent revocation or upgrade is not overwritten.
         await this.#transaction((tx) =>
-          tx.execute('UPDATE api_keys SET salt = ?, hash = ?, params = ? WHERE id = ? AND hash = ? AND params = ?', [
-            upgraded.salt,
-            upgraded.hash,
-            upgraded.params,
-            parsed.id,
-            stored.hash,
-            stored.params,
-          ]),
+          tx
+            .updateTable('api_keys')
+            .set({ salt: upgraded.salt, hash: upgraded.hash, params: upgraded.params })
+            .where('id', '=', parsed.id)
+            .where('hash', '=', stored.hash)
+            .where('params', '=', stored.params)
+            .execute(),
         );
         return true;
       });
@@ -712,13 +719,13 @@ export class SqlStore implements Store {
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
-    return this.#driver.read(async (tx) => {
-      const rows = await tx.query('SELECT * FROM api_keys ORDER BY created_at, id');
-      const grants = await tx.query('SELECT key_id, account_id FROM api_key_accounts ORDER BY account_id');
+    return this.#connection.read(async (tx) => {
+      const rows = await tx.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id').execute();
+      const grants = await tx.selectFrom('api_key_accounts').select(['key_id', 'account_id']).orderBy('account_id').execute();
       return rows.map((row) =>
         toApiKey(
           row,
-          grants.filter((g) => g['key_id'] === row['id']).map((g) => str(g, 'account_id')),
+          grants.filter((g) => g.key_id === row.id).map((g) => g.account_id),
         ),
       );
     });
@@ -727,18 +734,18 @@ export class SqlStore implements Store {
   async revokeApiKey(id: string, at: string, audit?: AuditFor<ApiKeyRecord>): Promise<ApiKeyRecord> {
     const revokedAt = parse(AuditInputSchema.shape.at, at, 'revokedAt');
     return this.#transaction(async (tx) => {
-      const changed = await tx.execute('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [revokedAt, id]);
-      const rows = await tx.query('SELECT * FROM api_keys WHERE id = ?', [id]);
-      if (rows[0] === undefined) throw storeError('not-found', `API key "${id}" not found`, { field: 'id' });
-      if (changed === 0) throw storeError('conflict', `API key "${id}" is already revoked`, { field: 'id' });
-      const record = toApiKey(rows[0], await keyAccounts(tx, id));
+      const changed = await tx.updateTable('api_keys').set({ revoked_at: revokedAt }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      const row = await tx.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      if (row === undefined) throw storeError('not-found', `API key "${id}" not found`, { field: 'id' });
+      if (changed.numUpdatedRows === 0n) throw storeError('conflict', `API key "${id}" is already revoked`, { field: 'id' });
+      const record = toApiKey(row, await keyAccounts(tx, id));
       await writeAudit(tx, audit, record);
       return record;
     });
   }
 
   close(): Promise<void> {
-    return this.#driver.close();
+    return this.#connection.close();
   }
 
   #nowIso(): string {
@@ -746,82 +753,183 @@ export class SqlStore implements Store {
   }
 }
 
-const PARAMETER_SET_SELECT = `SELECT p.model, p.version, p.json, p.uploaded_at, a.version AS active_version
-  FROM parameter_sets p LEFT JOIN active_parameter_sets a ON a.model = p.model AND a.version = p.version`;
-
 function parse<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
   return parseWithSchema(schema, value, `store ${source}`);
 }
 
+/** Parameter sets with whether each is its model's active version. */
+function parameterSets(db: Db) {
+  return db
+    .selectFrom('parameter_sets as p')
+    .leftJoin('active_parameter_sets as a', (join) => join.onRef('a.model', '=', 'p.model').onRef('a.version', '=', 'p.version'))
+    .select(['p.model', 'p.version', 'p.json', 'p.uploaded_at', 'a.version as active_version']);
+}
+
+async function selectParameterSet(tx: Db, model: string, version: string): Promise<ParameterSetRecord | undefined> {
+  const row = await parameterSets(tx).where('p.model', '=', model).where('p.version', '=', version).executeTakeFirst();
+  return row === undefined ? undefined : toParameterSet(row);
+}
+
+function selectLiquidationPlan(db: Db, id: string): Promise<Selectable<LiquidationPlansTable> | undefined> {
+  return db.selectFrom('liquidation_plans').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The plan's row, locked until the transaction ends (`FOR UPDATE`; SQLite's connection drops the clause, its writer
+ * holding the database's one write lock already); NOT_FOUND naming `planId` if none.
+ */
+async function lockPlan(tx: Db, planId: string): Promise<{ accountId: string; status: LiquidationPlanStatus; record: LiquidationPlanRecord }> {
+  const row = await tx.selectFrom('liquidation_plans').selectAll().where('id', '=', planId).forUpdate().executeTakeFirst();
+  if (row === undefined) throw storeError('not-found', `liquidation plan "${planId}" not found`, { field: 'planId' });
+  const record = toLiquidationPlan(row);
+  return { accountId: record.accountId, status: record.status, record };
+}
+
+/*
+ * The statements of the common calls (every write checks its account and most write an audit entry; trades, positions
+ * and balances are the most frequent writes; the key check runs on every request), compiled once (prepared-query.ts).
+ */
+
+const accountIds = prepared((db, id: string) => db.selectFrom('accounts').select('id').where('id', '=', id));
+
+const insertAccount = prepared((db, id: string, currency: string, mode: AccountMode, ownerKeyId: string | null, createdAt: string) =>
+  db.insertInto('accounts').values({ id, currency, mode, owner_key_id: ownerKeyId, created_at: createdAt }),
+);
+
+const accounts = prepared((db, id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
+
+const accountPositions = prepared((db, accountId: string) =>
+  db.selectFrom('positions').selectAll().where('account_id', '=', accountId).where('quantity', '<>', 0).orderBy('instrument'),
+);
+
+const accountCollateral = prepared((db, accountId: string) => db.selectFrom('collateral').selectAll().where('account_id', '=', accountId).orderBy('currency'));
+
+const upsertPosition = prepared((db, accountId: string, instrument: string, quantity: number, entryPrice: number | null) =>
+  db
+    .insertInto('positions')
+    .values({ account_id: accountId, instrument, quantity, entry_price: entryPrice })
+    .onConflict((oc) => oc.columns(['account_id', 'instrument']).doUpdateSet((eb) => ({ quantity: eb.ref('excluded.quantity'), entry_price: eb.ref('excluded.entry_price') }))),
+);
+
+const removePosition = prepared((db, accountId: string, instrument: string) =>
+  db.deleteFrom('positions').where('account_id', '=', accountId).where('instrument', '=', instrument),
+);
+
+const upsertCollateral = prepared((db, accountId: string, currency: string, amount: number) =>
+  db
+    .insertInto('collateral')
+    .values({ account_id: accountId, currency, amount })
+    .onConflict((oc) => oc.columns(['account_id', 'currency']).doUpdateSet((eb) => ({ amount: eb.ref('excluded.amount') }))),
+);
+
+const removeCollateral = prepared((db, accountId: string, currency: string) =>
+  db.deleteFrom('collateral').where('account_id', '=', accountId).where('currency', '=', currency),
+);
+
+const insertAuditEntry = prepared((db, keyId: string, action: string, target: string, payload: string, at: string) =>
+  db.insertInto('audit_log').values({ key_id: keyId, action, target, payload, at }).returning('id'),
+);
+
+const insertEvent = prepared((db, accountId: string, type: StoredEventType, payload: string, at: string) =>
+  db.insertInto('events').values({ account_id: accountId, type, payload, at }).returning('id'),
+);
+
+/** Claims a trade's idempotency key: a row back when this call is the first with it. */
+const claimTrade = prepared((db, accountId: string, idempotencyKey: string, instrument: string, quantity: number, at: string) =>
+  db
+    .insertInto('trades')
+    .values({ account_id: accountId, idempotency_key: idempotencyKey, instrument, quantity, position: null, at })
+    .onConflict((oc) => oc.columns(['account_id', 'idempotency_key']).doNothing())
+    .returning('idempotency_key'),
+);
+
+/** Adds a trade's quantity to its position (the trade's entry price, if any, replaces the position's). */
+const tradeIntoPosition = prepared((db, accountId: string, instrument: string, quantity: number, entryPrice: number | null) =>
+  db
+    .insertInto('positions')
+    .values({ account_id: accountId, instrument, quantity, entry_price: entryPrice })
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'instrument']).doUpdateSet((eb) => ({
+        quantity: eb('positions.quantity', '+', eb.ref('excluded.quantity')),
+        entry_price: eb.ref('excluded.entry_price'),
+      })),
+    )
+    .returning('quantity'),
+);
+
+const tradePosition = prepared((db, position: number, accountId: string, idempotencyKey: string) =>
+  db.updateTable('trades').set({ position }).where('account_id', '=', accountId).where('idempotency_key', '=', idempotencyKey),
+);
+
+const trades = prepared((db, accountId: string, idempotencyKey: string) =>
+  db.selectFrom('trades').selectAll().where('account_id', '=', accountId).where('idempotency_key', '=', idempotencyKey),
+);
+
+const insertSnapshot = prepared((db, asOf: string, json: string, storedAt: string, engineState: string | null) =>
+  db.insertInto('market_snapshots').values({ as_of: asOf, json, stored_at: storedAt, engine_state: engineState }).returning('id'),
+);
+
+/** A key and its grants in one statement (one snapshot, no transaction). */
+const keyWithGrants = prepared((db, id: string) =>
+  db
+    .selectFrom('api_keys as k')
+    .leftJoin('api_key_accounts as g', 'g.key_id', 'k.id')
+    .selectAll('k')
+    .select('g.account_id as granted_account')
+    .where('k.id', '=', id)
+    .orderBy('g.account_id'),
+);
+
+
 /** Absolute position; 0 removes it. */
-async function writePosition(tx: SqlExecutor, p: PositionRecord): Promise<void> {
+async function writePosition(tx: Db, p: PositionRecord): Promise<void> {
   if (p.quantity === 0) {
-    await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [p.accountId, p.instrument]);
+    await removePosition(tx, p.accountId, p.instrument);
     return;
   }
-  await tx.execute(
-    `INSERT INTO positions (account_id, instrument, quantity, entry_price) VALUES (?, ?, ?, ?)
-     ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = excluded.quantity, entry_price = excluded.entry_price`,
-    [p.accountId, p.instrument, p.quantity, p.entryPrice ?? null],
-  );
+  await upsertPosition(tx, p.accountId, p.instrument, p.quantity, p.entryPrice ?? null);
 }
 
 async function insertMarketSnapshot(
-  tx: SqlExecutor,
+  tx: Db,
   input: { asOf: string; json: unknown; engineState?: unknown },
   storedAt: string,
   audit: AuditFor<MarketSnapshotRecord> | undefined,
 ): Promise<MarketSnapshotRecord> {
-  const rows = await tx.query('INSERT INTO market_snapshots (as_of, json, stored_at, engine_state) VALUES (?, ?, ?, ?) RETURNING id', [
-    input.asOf,
-    JSON.stringify(input.json),
-    storedAt,
-    input.engineState === undefined ? null : JSON.stringify(input.engineState),
-  ]);
-  const record: MarketSnapshotRecord = { id: num(first(rows), 'id'), asOf: input.asOf, json: input.json, storedAt, ...(input.engineState === undefined ? {} : { engineState: input.engineState }) };
+  const [row] = (await insertSnapshot(tx, input.asOf, JSON.stringify(input.json), storedAt, input.engineState === undefined ? null : JSON.stringify(input.engineState))).rows;
+  const record: MarketSnapshotRecord = { id: toNumber(first(row).id, 'id'), asOf: input.asOf, json: input.json, storedAt, ...(input.engineState === undefined ? {} : { engineState: input.engineState }) };
   await writeAudit(tx, audit, record);
   return record;
 }
 
 /** Absolute balance; 0 removes it. */
-async function writeCollateral(tx: SqlExecutor, c: CollateralRecord): Promise<void> {
+async function writeCollateral(tx: Db, c: CollateralRecord): Promise<void> {
   if (c.amount === 0) {
-    await tx.execute('DELETE FROM collateral WHERE account_id = ? AND currency = ?', [c.accountId, c.currency]);
+    await removeCollateral(tx, c.accountId, c.currency);
     return;
   }
-  await tx.execute(
-    `INSERT INTO collateral (account_id, currency, amount) VALUES (?, ?, ?)
-     ON CONFLICT (account_id, currency) DO UPDATE SET amount = excluded.amount`,
-    [c.accountId, c.currency, c.amount],
-  );
+  await upsertCollateral(tx, c.accountId, c.currency, c.amount);
 }
 
-async function insertAudit(tx: SqlExecutor, input: NewAuditEntry): Promise<AuditRecord> {
-  const rows = await tx.query('INSERT INTO audit_log (key_id, action, target, payload, at) VALUES (?, ?, ?, ?, ?) RETURNING id', [
-    input.keyId,
-    input.action,
-    input.target,
-    JSON.stringify(input.payload),
-    input.at,
-  ]);
-  return { id: num(first(rows), 'id'), ...input };
+async function insertAudit(tx: Db, input: NewAuditEntry): Promise<AuditRecord> {
+  const [row] = (await insertAuditEntry(tx, input.keyId, input.action, input.target, JSON.stringify(input.payload), input.at)).rows;
+  return { id: toNumber(first(row).id, 'id'), ...input };
 }
 
 /** The audit entry of a change, in the change's transaction: a bad entry rolls the change back too. */
-async function writeAudit<R>(tx: SqlExecutor, audit: AuditFor<R> | undefined, result: R): Promise<void> {
+async function writeAudit<R>(tx: Db, audit: AuditFor<R> | undefined, result: R): Promise<void> {
   if (audit === undefined) return;
   const entry = typeof audit === 'function' ? audit(result) : audit;
   await insertAudit(tx, parse(AuditInputSchema, entry, 'audit'));
 }
 
-async function requireAccount(tx: SqlExecutor, accountId: string, field = 'accountId'): Promise<void> {
-  const rows = await tx.query('SELECT id FROM accounts WHERE id = ?', [accountId]);
-  if (rows.length === 0) throw storeError('not-found', `account "${accountId}" not found`, { field });
+async function requireAccount(tx: Db, accountId: string, field = 'accountId'): Promise<void> {
+  if ((await accountIds(tx, accountId)).rows.length === 0) throw storeError('not-found', `account "${accountId}" not found`, { field });
 }
 
-async function replayTrade(tx: SqlExecutor, input: TradeInput): Promise<TradeResult> {
-  const row = first(await tx.query('SELECT * FROM trades WHERE account_id = ? AND idempotency_key = ?', [input.accountId, input.idempotencyKey]));
-  const original = { instrument: str(row, 'instrument'), quantity: num(row, 'quantity') };
+async function replayTrade(tx: Db, input: TradeInput): Promise<TradeResult> {
+  const row = first((await trades(tx, input.accountId, input.idempotencyKey)).rows[0]);
+  const original = { instrument: row.instrument, quantity: row.quantity };
   if (original.instrument !== input.instrument || original.quantity !== input.quantity) {
     throw storeError(
       'conflict',
@@ -829,64 +937,30 @@ async function replayTrade(tx: SqlExecutor, input: TradeInput): Promise<TradeRes
       { field: 'idempotencyKey', details: { original } },
     );
   }
-  return { ...input, position: num(row, 'position'), at: str(row, 'at'), replayed: true };
+  return { ...input, position: present(row.position, 'position'), at: row.at, replayed: true };
 }
 
-async function selectParameterSet(tx: SqlExecutor, model: string, version: string): Promise<ParameterSetRecord | undefined> {
-  const rows = await tx.query(`${PARAMETER_SET_SELECT} WHERE p.model = ? AND p.version = ?`, [model, version]);
-  return rows[0] === undefined ? undefined : toParameterSet(rows[0]);
+async function keyAccounts(tx: Db, keyId: string): Promise<string[]> {
+  const rows = await tx.selectFrom('api_key_accounts').select('account_id').where('key_id', '=', keyId).orderBy('account_id').execute();
+  return rows.map((row) => row.account_id);
 }
 
-async function keyAccounts(tx: SqlExecutor, keyId: string): Promise<string[]> {
-  const rows = await tx.query('SELECT account_id FROM api_key_accounts WHERE key_id = ? ORDER BY account_id', [keyId]);
-  return rows.map((row) => str(row, 'account_id'));
-}
-
-function filters(clauses: readonly (readonly [string, SqlValue | undefined])[]): { where: string; params: SqlValue[] } {
-  const used = clauses.filter((clause): clause is readonly [string, SqlValue] => clause[1] !== undefined);
-  return {
-    where: used.length === 0 ? '' : `WHERE ${used.map(([sql]) => sql).join(' AND ')}`,
-    params: used.map(([, value]) => value),
-  };
-}
-
-/** `limit` is a validated positive integer, so inlining it is safe. */
-function limit(n: number | undefined): string {
-  return n === undefined ? '' : `LIMIT ${n}`;
-}
-
-function first(rows: readonly SqlRow[]): SqlRow {
-  const row = rows[0];
+function first<T>(row: T | undefined): T {
   if (row === undefined) throw storeError('internal', 'expected a row from the database, got none');
   return row;
 }
 
-function str(row: SqlRow, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw storeError('internal', `column ${column} is not text`);
+/** A column that is NULL only inside the transaction that fills it (trades.position). */
+function present(value: number | null, column: string): number {
+  if (value === null) throw storeError('internal', `column ${column} is not a number`);
   return value;
 }
 
-/** NULL becomes `undefined` here, at the database boundary. */
-function optStr(row: SqlRow, column: string): string | undefined {
-  const value = row[column];
-  return value === null || value === undefined ? undefined : String(value);
-}
-
-/** A nullable number column: NULL becomes `undefined` at the database boundary. */
-function optNum(row: SqlRow, column: string): number | undefined {
-  return row[column] === null || row[column] === undefined ? undefined : num(row, column);
-}
-
-/** PostgreSQL returns BIGINT as a string (it may exceed 2^53); ids stay far below that. */
-function num(row: SqlRow, column: string): number {
-  const value = Number(row[column]);
-  if (row[column] === null || !Number.isFinite(value)) throw storeError('internal', `column ${column} is not a number`);
-  return value;
-}
-
-function json(row: SqlRow, column: string): unknown {
-  return JSON.parse(str(row, column)) as unknown;
+/** Identity columns and sums: PostgreSQL returns BIGINT as a string (it may exceed 2^53); ids stay far below that. */
+function toNumber(value: number | string | bigint | null, column: string): number {
+  const n = Number(value);
+  if (value === null || !Number.isFinite(n)) throw storeError('internal', `column ${column} is not a number`);
+  return n;
 }
 
 /** Most rows one multi-row statement writes (9 columns: 4,500 parameters, within both databases' limits). */
@@ -894,7 +968,8 @@ const ROWS_PER_STATEMENT = 500;
 
 /**
  * Splits a batch for multi-row statements: full chunks of ROWS_PER_STATEMENT, then the rest in power-of-two chunks,
- * so that a batch of any size uses one of a few statement texts (the SQLite driver keeps each prepared).
+ * so that a batch of any size uses one of a few statements (each compiled once, `preparedBatch`, and kept prepared by
+ * the SQLite connection).
  */
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -909,11 +984,6 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-/** `?, ?, …` (n placeholders). */
-function marks(n: number): string {
-  return Array.from({ length: n }, () => '?').join(', ');
-}
-
 type AccountStateInput = z.output<typeof AccountStateSchema>;
 
 /**
@@ -921,13 +991,12 @@ type AccountStateInput = z.output<typeof AccountStateSchema>;
  * time, each chunk's accounts checked by one query first (NOT_FOUND naming `accountId`, as every write answers for an
  * unknown account). A later row of one account replaces an earlier one, as row-by-row upserts would.
  */
-async function upsertAccountStates(tx: SqlExecutor, rows: readonly AccountStateInput[], source: string): Promise<void> {
+async function upsertAccountStates(tx: Db, rows: readonly AccountStateInput[], source: string): Promise<void> {
   // One statement may not touch a row twice (PostgreSQL refuses), so only each account's last row is written.
   const latest = new Map<string, { row: AccountStateInput; index: number }>();
   rows.forEach((row, index) => latest.set(row.accountId, { row, index }));
   for (const chunk of chunks([...latest.values()])) {
-    const ids = chunk.map(({ row }) => row.accountId);
-    const found = new Set((await tx.query(`SELECT id FROM accounts WHERE id IN (${marks(ids.length)})`, ids)).map((row) => str(row, 'id')));
+    const found = new Set((await existingAccounts(tx, chunk.map(({ row }) => ({ id: row.accountId })))).rows.map((row) => row.id));
     const missing = chunk.find(({ row }) => !found.has(row.accountId));
     if (missing !== undefined) {
       throw storeError('not-found', `account "${missing.row.accountId}" not found (${source}.${missing.index})`, {
@@ -935,71 +1004,95 @@ async function upsertAccountStates(tx: SqlExecutor, rows: readonly AccountStateI
         details: { index: missing.index },
       });
     }
-    await tx.execute(
-      `INSERT INTO account_states (account_id, state, initial_margin, maintenance_margin, equity, currency, as_of, unmarginable, updated_at)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (account_id) DO UPDATE SET state = excluded.state, initial_margin = excluded.initial_margin,
-         maintenance_margin = excluded.maintenance_margin, equity = excluded.equity, currency = excluded.currency,
-         as_of = excluded.as_of, unmarginable = excluded.unmarginable, updated_at = excluded.updated_at`,
-      chunk.flatMap(({ row }) => [
-        row.accountId,
-        row.state,
-        row.initialMargin,
-        row.maintenanceMargin,
-        row.equity,
-        row.currency,
-        row.asOf,
-        row.unmarginable === undefined ? null : JSON.stringify(row.unmarginable),
-        row.updatedAt,
-      ]),
+    await upsertAccountStateRows(
+      tx,
+      chunk.map(({ row }) => ({
+        account_id: row.accountId,
+        state: row.state,
+        initial_margin: row.initialMargin,
+        maintenance_margin: row.maintenanceMargin,
+        equity: row.equity,
+        currency: row.currency,
+        as_of: row.asOf,
+        unmarginable: row.unmarginable === undefined ? null : JSON.stringify(row.unmarginable),
+        updated_at: row.updatedAt,
+      })),
     );
   }
 }
+
+/** Which of the listed accounts exist (one statement per chunk). */
+const existingAccounts = preparedBatch(['id'], (db, rows: readonly { id: string }[]) =>
+  db.selectFrom('accounts').select('id').where('id', 'in', rows.map((row) => row.id)),
+);
+
+const ACCOUNT_STATE_COLUMNS = ['account_id', 'state', 'initial_margin', 'maintenance_margin', 'equity', 'currency', 'as_of', 'unmarginable', 'updated_at'] as const;
+
+const upsertAccountStateRows = preparedBatch(ACCOUNT_STATE_COLUMNS, (db, rows: readonly Selectable<AccountStatesTable>[]) =>
+  db
+    .insertInto('account_states')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column('account_id').doUpdateSet((eb) => ({
+        state: eb.ref('excluded.state'),
+        initial_margin: eb.ref('excluded.initial_margin'),
+        maintenance_margin: eb.ref('excluded.maintenance_margin'),
+        equity: eb.ref('excluded.equity'),
+        currency: eb.ref('excluded.currency'),
+        as_of: eb.ref('excluded.as_of'),
+        unmarginable: eb.ref('excluded.unmarginable'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    ),
+);
 
 /**
  * Adds `quantity` to a position (as applyTrade does) and returns the position after; 0 removes the row. A fill carries
  * no entry price: a reduction keeps the position's entry (the rest's P&L is unchanged, entryAfterTrade), anything
  * else (opening, adding, crossing zero) leaves none, as a trade without an entry price does.
  */
-async function addToPosition(tx: SqlExecutor, accountId: string, instrument: string, quantity: number): Promise<number> {
-  const updated = await tx.query(
-    `INSERT INTO positions (account_id, instrument, quantity, entry_price) VALUES (?, ?, ?, NULL)
-     ON CONFLICT (account_id, instrument) DO UPDATE SET quantity = positions.quantity + excluded.quantity,
-       entry_price = CASE WHEN positions.quantity * (positions.quantity + excluded.quantity) > 0
-         AND abs(positions.quantity + excluded.quantity) <= abs(positions.quantity) THEN positions.entry_price END
-     RETURNING quantity`,
-    [accountId, instrument, quantity],
-  );
-  const position = num(first(updated), 'quantity');
-  if (position === 0) await tx.execute('DELETE FROM positions WHERE account_id = ? AND instrument = ?', [accountId, instrument]);
+async function addToPosition(tx: Db, accountId: string, instrument: string, quantity: number): Promise<number> {
+  const updated = await tx
+    .insertInto('positions')
+    .values({ account_id: accountId, instrument, quantity, entry_price: null })
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'instrument']).doUpdateSet((eb) => {
+        const before = eb.ref('positions.quantity');
+        const after = eb('positions.quantity', '+', eb.ref('excluded.quantity'));
+        // entry_price = CASE WHEN before * (after) > 0 AND abs(after) <= abs(before) THEN entry_price END (else NULL)
+        const reduced = eb.and([eb(eb(before, '*', eb.parens(after)), '>', eb.lit(0)), eb(eb.fn('abs', [after]), '<=', eb.fn('abs', [before]))]);
+        return { quantity: after, entry_price: eb.case().when(reduced).then(eb.ref('positions.entry_price')).end() };
+      }),
+    )
+    .returning('quantity')
+    .executeTakeFirst();
+  const position = first(updated).quantity;
+  if (position === 0) await removePosition(tx, accountId, instrument);
   return position;
 }
 
 /** Adds `delta` to a balance, never below 0 (0 removes the row, as everywhere), and returns the balance after. */
-async function addToBalance(tx: SqlExecutor, accountId: string, currency: string, delta: number): Promise<number> {
-  const updated = await tx.query(
-    `INSERT INTO collateral (account_id, currency, amount) VALUES (?, ?, ?)
-     ON CONFLICT (account_id, currency) DO UPDATE SET amount = collateral.amount + excluded.amount
-     RETURNING amount`,
-    [accountId, currency, delta],
-  );
-  const balance = num(first(updated), 'amount');
+async function addToBalance(tx: Db, accountId: string, currency: string, delta: number): Promise<number> {
+  const updated = await tx
+    .insertInto('collateral')
+    .values({ account_id: accountId, currency, amount: delta })
+    .onConflict((oc) => oc.columns(['account_id', 'currency']).doUpdateSet((eb) => ({ amount: eb('collateral.amount', '+', eb.ref('excluded.amount')) })))
+    .returning('amount')
+    .executeTakeFirst();
+  const balance = first(updated).amount;
   if (balance > 0) return balance;
-  await tx.execute('DELETE FROM collateral WHERE account_id = ? AND currency = ?', [accountId, currency]);
+  await removeCollateral(tx, accountId, currency);
   return 0;
 }
 
-async function insertFundEntry(tx: SqlExecutor, entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry> {
-  const rows = await tx.query('INSERT INTO insurance_fund (currency, amount, account_id, plan_id, reason, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id', [
-    entry.currency,
-    entry.amount,
-    entry.accountId ?? null,
-    entry.planId ?? null,
-    entry.reason,
-    entry.at,
-  ]);
+async function insertFundEntry(tx: Db, entry: Omit<InsuranceFundEntry, 'id'>): Promise<InsuranceFundEntry> {
+  const row = await tx
+    .insertInto('insurance_fund')
+    .values({ currency: entry.currency, amount: entry.amount, account_id: entry.accountId ?? null, plan_id: entry.planId ?? null, reason: entry.reason, at: entry.at })
+    .returning('id')
+    .executeTakeFirst();
   return {
-    id: num(first(rows), 'id'),
+    id: toNumber(first(row).id, 'id'),
     currency: entry.currency,
     amount: entry.amount,
     ...(entry.accountId === undefined ? {} : { accountId: entry.accountId }),
@@ -1012,103 +1105,83 @@ async function insertFundEntry(tx: SqlExecutor, entry: Omit<InsuranceFundEntry, 
 /** What a retried slice must repeat to be a replay (its `at` may differ: the stored one is answered). */
 const FILL_CONTENT = ['accountId', 'instrument', 'quantity', 'price', 'cashDelta', 'cashCurrency', 'fundReceived'] as const;
 
-function toPosition(row: SqlRow): PositionRecord {
-  const entryPrice = optNum(row, 'entry_price');
-  return { accountId: str(row, 'account_id'), instrument: str(row, 'instrument'), quantity: num(row, 'quantity'), ...(entryPrice === undefined ? {} : { entryPrice }) };
+/** NULL becomes `undefined` here, at the database boundary. */
+function optional<T>(value: T | null): T | undefined {
+  return value === null ? undefined : value;
 }
 
-function toCollateral(row: SqlRow): CollateralRecord {
-  return { accountId: str(row, 'account_id'), currency: str(row, 'currency'), amount: num(row, 'amount') };
+function toPosition(row: Selectable<PositionsTable>): PositionRecord {
+  return { accountId: row.account_id, instrument: row.instrument, quantity: row.quantity, ...(row.entry_price === null ? {} : { entryPrice: row.entry_price }) };
 }
 
-function toAccountState(row: SqlRow): AccountStateRecord {
-  const unmarginable = optStr(row, 'unmarginable');
+function toCollateral(row: Selectable<CollateralTable>): CollateralRecord {
+  return { accountId: row.account_id, currency: row.currency, amount: row.amount };
+}
+
+function toAccountState(row: Selectable<AccountStatesTable>): AccountStateRecord {
   return {
-    accountId: str(row, 'account_id'),
-    state: str(row, 'state') as StoredAccountState,
-    initialMargin: num(row, 'initial_margin'),
-    maintenanceMargin: num(row, 'maintenance_margin'),
-    equity: num(row, 'equity'),
-    currency: str(row, 'currency'),
-    asOf: str(row, 'as_of'),
-    ...(unmarginable === undefined ? {} : { unmarginable: JSON.parse(unmarginable) as AccountStateRecord['unmarginable'] }),
-    updatedAt: str(row, 'updated_at'),
+    accountId: row.account_id,
+    state: row.state,
+    initialMargin: row.initial_margin,
+    maintenanceMargin: row.maintenance_margin,
+    equity: row.equity,
+    currency: row.currency,
+    asOf: row.as_of,
+    ...(row.unmarginable === null ? {} : { unmarginable: JSON.parse(row.unmarginable) as AccountStateRecord['unmarginable'] }),
+    updatedAt: row.updated_at,
   };
 }
 
-function toLiquidationPlan(row: SqlRow): LiquidationPlanRecord {
-  const completedAt = optStr(row, 'completed_at');
-  const outcome = optStr(row, 'outcome');
+function toLiquidationPlan(row: Selectable<LiquidationPlansTable>): LiquidationPlanRecord {
   return {
-    id: str(row, 'id'),
-    accountId: str(row, 'account_id'),
-    json: json(row, 'json'),
-    createdAt: str(row, 'created_at'),
-    status: str(row, 'status') as LiquidationPlanStatus,
-    ...(completedAt === undefined ? {} : { completedAt }),
-    ...(outcome === undefined ? {} : { outcome: JSON.parse(outcome) as unknown }),
+    id: row.id,
+    accountId: row.account_id,
+    json: JSON.parse(row.json) as unknown,
+    createdAt: row.created_at,
+    status: row.status,
+    ...(row.completed_at === null ? {} : { completedAt: row.completed_at }),
+    ...(row.outcome === null ? {} : { outcome: JSON.parse(row.outcome) as unknown }),
   };
 }
 
-function toLiquidationFill(row: SqlRow, replayed: boolean): LiquidationFillRecord {
+function toLiquidationFill(row: Selectable<LiquidationFillsTable>, replayed: boolean): LiquidationFillRecord {
   return {
-    planId: str(row, 'plan_id'),
-    accountId: str(row, 'account_id'),
-    slice: num(row, 'slice'),
-    instrument: str(row, 'instrument'),
-    quantity: num(row, 'quantity'),
-    price: num(row, 'price'),
-    cashDelta: num(row, 'cash_delta'),
-    cashCurrency: str(row, 'cash_currency'),
-    fundReceived: num(row, 'fund_received'),
-    at: str(row, 'at'),
-    position: num(row, 'position'),
-    balance: num(row, 'balance'),
+    planId: row.plan_id,
+    accountId: row.account_id,
+    slice: row.slice,
+    instrument: row.instrument,
+    quantity: row.quantity,
+    price: row.price,
+    cashDelta: row.cash_delta,
+    cashCurrency: row.cash_currency,
+    fundReceived: row.fund_received,
+    at: row.at,
+    position: row.position,
+    balance: row.balance,
     replayed,
   };
 }
 
-function toFundEntry(row: SqlRow): InsuranceFundEntry {
-  const accountId = optStr(row, 'account_id');
-  const planId = optStr(row, 'plan_id');
+function toFundEntry(row: Selectable<InsuranceFundTable>): InsuranceFundEntry {
   return {
-    id: num(row, 'id'),
-    currency: str(row, 'currency'),
-    amount: num(row, 'amount'),
-    ...(accountId === undefined ? {} : { accountId }),
-    ...(planId === undefined ? {} : { planId }),
-    reason: str(row, 'reason'),
-    at: str(row, 'at'),
+    id: toNumber(row.id, 'id'),
+    currency: row.currency,
+    amount: row.amount,
+    ...(row.account_id === null ? {} : { accountId: row.account_id }),
+    ...(row.plan_id === null ? {} : { planId: row.plan_id }),
+    reason: row.reason,
+    at: row.at,
   };
 }
 
-function toAccount(row: SqlRow): AccountRecord {
-  return {
-    id: str(row, 'id'),
-    currency: str(row, 'currency'),
-    mode: str(row, 'mode') as AccountMode,
-    ownerKeyId: optStr(row, 'owner_key_id'),
-    createdAt: str(row, 'created_at'),
-  };
+function toAccount(row: Selectable<AccountsTable>): AccountRecord {
+  return { id: row.id, currency: row.currency, mode: row.mode, ownerKeyId: optional(row.owner_key_id), createdAt: row.created_at };
 }
 
-function toParameterSet(row: SqlRow): ParameterSetRecord {
-  return {
-    model: str(row, 'model'),
-    version: str(row, 'version'),
-    json: json(row, 'json'),
-    uploadedAt: str(row, 'uploaded_at'),
-    active: optStr(row, 'active_version') !== undefined,
-  };
+function toParameterSet(row: { model: string; version: string; json: string; uploaded_at: string; active_version: string | null }): ParameterSetRecord {
+  return { model: row.model, version: row.version, json: JSON.parse(row.json) as unknown, uploadedAt: row.uploaded_at, active: row.active_version !== null };
 }
 
-function toApiKey(row: SqlRow, accountIds: readonly string[]): ApiKeyRecord {
-  return {
-    id: str(row, 'id'),
-    role: str(row, 'role') as ApiKeyRole,
-    accountIds,
-    label: optStr(row, 'label'),
-    createdAt: str(row, 'created_at'),
-    revokedAt: optStr(row, 'revoked_at'),
-  };
+function toApiKey(row: Selectable<ApiKeysTable>, accountIds: readonly string[]): ApiKeyRecord {
+  return { id: row.id, role: row.role, accountIds, label: optional(row.label), createdAt: row.created_at, revokedAt: optional(row.revoked_at) };
 }

@@ -1,8 +1,26 @@
-import Database from 'better-sqlite3';
-import { isCrossmarginError, type CrossmarginError } from '../core/errors.js';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SelectQueryNode,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+  type TransactionSettings,
+  type UnknownRow,
+} from 'kysely';
+import type { Database } from './database.js';
 import { runMigrations } from './migrations/run-migrations.js';
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
+import { StoreConnection } from './store-connection.js';
 import { storeError } from './store-error.js';
 import type { Store } from './store.js';
 
@@ -18,117 +36,93 @@ export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'fore
 
 /** Opens (creating if needed) a SQLite store at `path` (or `:memory:`) and brings its schema up to date. */
 export async function openSqliteStore(path: string, options: SqlStoreOptions = {}): Promise<Store> {
-  const driver = new SqliteDriver(path);
+  const connection = openSqliteConnection(path);
   try {
-    await runMigrations(driver);
+    await runMigrations(connection);
   } catch (error) {
-    await driver.close();
+    await connection.close();
     throw error;
   }
-  return new SqlStore(driver, options);
+  return new SqlStore(connection, options);
 }
 
 /**
- * better-sqlite3 is synchronous; the driver wraps it in the async `SqlDriver` and runs one unit of work at a time,
- * because a transaction's `await`s would otherwise let another call's statements run inside it on the one connection.
+ * The store's connection to a SQLite file: kysely's SQLite dialect over one better-sqlite3 connection. better-sqlite3
+ * is synchronous; the dialect lends its one connection to one caller at a time, and a transaction keeps it from BEGIN
+ * to COMMIT, so a transaction's `await`s never let another call's statements run inside it.
  */
-export class SqliteDriver implements SqlDriver {
-  readonly dialect = 'sqlite';
-  readonly #db: Database.Database;
-  readonly #statements = new Map<string, Database.Statement>();
-  #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
-  #dataVersion: Database.Statement | undefined;
-
-  constructor(path: string) {
-    try {
-      this.#db = new Database(path);
-      for (const pragma of SQLITE_PRAGMAS) this.#db.pragma(pragma);
-    } catch (error) {
-      throw storeError('internal', `cannot open SQLite database ${path}: ${(error as Error).message}`, { field: path, cause: error });
-    }
+export function openSqliteConnection(path: string): StoreConnection {
+  let raw: BetterSqlite3.Database | undefined;
+  try {
+    raw = new BetterSqlite3(path);
+    for (const pragma of SQLITE_PRAGMAS) raw.pragma(pragma);
+  } catch (error) {
+    raw?.close();
+    throw storeError('internal', `cannot open SQLite database ${path}: ${(error as Error).message}`, { field: path, cause: error });
   }
+  const open = raw;
+  const dataVersion = open.prepare('PRAGMA data_version').pluck();
+  const db = new Kysely<Database>({
+    dialect: new StoreSqliteDialect({ database: preparedOnce(open) }),
+    plugins: [new NoRowLocks()],
+  });
+  return new StoreConnection({ backend: 'sqlite', db, changesElsewhere: () => (open.open ? (dataVersion.get() as number) : undefined) });
+}
 
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    // IMMEDIATE takes the write lock up front, so a transaction never fails half-way on a lock upgrade.
-    return this.#serialised(() => this.#inTransaction('BEGIN IMMEDIATE', work));
-  }
-
-  read<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#serialised(() => this.#inTransaction('BEGIN', work));
-  }
-
-  readOne(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
-    return this.#serialised(async () => {
-      try {
-        return this.#run(sql, params, true) as SqlRow[];
-      } catch (error) {
-        throw toStoreFailure(error);
+/**
+ * The connection as kysely's dialect sees it, keeping every statement prepared: kysely prepares each query it runs,
+ * and preparing costs about as much as running the small statements of the store. The texts are few (a query's text
+ * depends on its shape, not its values; batches come in a few sizes, sql-store.ts `chunks`).
+ */
+function preparedOnce(db: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = db.prepare(sql);
+        statements.set(sql, statement);
       }
-    });
+      return statement;
+    },
+    close() {
+      db.close();
+    },
+  };
+}
+
+/** kysely's SQLite dialect, but its write transactions begin IMMEDIATE (the store's transactions; a read stays deferred). */
+class StoreSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
   }
 
-  changesElsewhere(): number | undefined {
-    if (this.#closed) return undefined;
-    this.#dataVersion ??= this.#db.prepare('PRAGMA data_version').pluck();
-    return this.#dataVersion.get() as number;
-  }
-
-  close(): Promise<void> {
-    // Queued behind pending work, so that everything already asked for is committed first.
-    return this.#serialised(async () => {
-      this.#closed = true;
-      this.#db.close();
-    }, true);
-  }
-
-  #serialised<T>(unit: () => Promise<T>, evenIfClosed = false): Promise<T> {
-    const result = this.#queue.then(() => {
-      if (this.#closed && evenIfClosed) return undefined as T;
-      if (this.#closed) throw storeError('internal', 'the store is closed');
-      return unit();
-    });
-    this.#queue = result.catch(() => undefined);
-    return result;
-  }
-
-  async #inTransaction<T>(begin: string, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const executor: SqlExecutor = {
-      query: async (sql, params = []) => this.#run(sql, params, true) as SqlRow[],
-      execute: async (sql, params = []) => this.#run(sql, params, false) as number,
-    };
-    try {
-      this.#db.exec(begin);
-      const result = await work(executor);
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      throw toStoreFailure(error);
-    }
-  }
-
-  #run(sql: string, params: readonly SqlValue[], wantRows: boolean): SqlRow[] | number {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    if (statement.reader) {
-      const rows = statement.all(...params) as SqlRow[];
-      return wantRows ? rows : rows.length;
-    }
-    const info = statement.run(...params);
-    return wantRows ? [] : info.changes;
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
   }
 }
 
-/** Constraint violations that slipped past the explicit checks (a concurrent writer) become coded errors. */
-function toStoreFailure(error: unknown): CrossmarginError {
-  if (isCrossmarginError(error)) return error;
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return storeError('conflict', message, { cause: error });
-  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return storeError('not-found', `a referenced record does not exist (${message})`, { cause: error });
-  return storeError('internal', `SQLite: ${message}`, { cause: error });
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    // IMMEDIATE takes the write lock up front, so a transaction never fails half-way on a lock upgrade.
+    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === 'read only' ? 'BEGIN' : 'BEGIN IMMEDIATE'));
+  }
+}
+
+/**
+ * Drops `FOR UPDATE` from selects: SQLite has no row locks (the clause is a syntax error there) and needs none, since
+ * a write transaction holds the database's one write lock from BEGIN IMMEDIATE to its end.
+ */
+class NoRowLocks implements KyselyPlugin {
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    if (!SelectQueryNode.is(node) || node.endModifiers === undefined) return node;
+    return Object.freeze({ ...node, endModifiers: node.endModifiers.filter((modifier) => modifier.modifier !== 'ForUpdate') });
+  }
+
+  async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return result;
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from './migrations/run-migrations.js';
-import { SqliteDriver } from './sqlite-store.js';
+import { openSqliteConnection } from './sqlite-store.js';
 import { SqlStore } from './sql-store.js';
 import { sameSecret, VerifiedKeys } from './verified-keys.js';
 
@@ -43,15 +43,16 @@ describe('VerifiedKeys', () => {
 
 /** A SQLite store on `file` whose key reads are counted. */
 async function countedStore(file: string): Promise<{ store: SqlStore; reads: () => number }> {
-  const driver = new SqliteDriver(file);
-  await runMigrations(driver);
+  const connection = openSqliteConnection(file);
+  await runMigrations(connection);
   let reads = 0;
-  const readOne = driver.readOne.bind(driver);
-  driver.readOne = (sql, params) => {
+  // Single-statement reads (the key check's, here: the tests read nothing else through this store between counts).
+  const statement = connection.statement.bind(connection);
+  connection.statement = (work) => {
     reads++;
-    return readOne(sql, params);
+    return statement(work);
   };
-  return { store: new SqlStore(driver), reads: () => reads };
+  return { store: new SqlStore(connection), reads: () => reads };
 }
 
 describe('verifyApiKey with verified keys kept (SQLite file, two connections as two processes)', () => {

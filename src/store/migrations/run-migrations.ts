@@ -1,4 +1,5 @@
-import type { SqlDriver } from '../sql-driver.js';
+import { sql } from 'kysely';
+import type { StoreConnection } from '../store-connection.js';
 import { storeError } from '../store-error.js';
 import type { Migration } from './migration.js';
 import { STORE_MIGRATIONS } from './store-migrations.js';
@@ -8,32 +9,36 @@ import { STORE_MIGRATIONS } from './store-migrations.js';
  * in order, each in one transaction with its bookkeeping row. Running it again (every start) applies nothing.
  * Returns the versions it applied.
  */
-export async function runMigrations(driver: SqlDriver, migrations: readonly Migration[] = STORE_MIGRATIONS): Promise<number[]> {
+export async function runMigrations(connection: StoreConnection, migrations: readonly Migration[] = STORE_MIGRATIONS): Promise<number[]> {
   checkOrder(migrations);
-  await driver.transaction(async (tx) => {
-    await tx.execute('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  });
+  await connection.write((tx) =>
+    tx.schema
+      .createTable('schema_migrations')
+      .ifNotExists()
+      .addColumn('version', 'integer', (column) => column.primaryKey())
+      .addColumn('name', 'text', (column) => column.notNull())
+      .addColumn('applied_at', 'text', (column) => column.notNull())
+      .execute(),
+  );
   const applied: number[] = [];
   for (const migration of migrations) {
-    const didApply = await driver.transaction(async (tx) => {
-      if (driver.dialect === 'postgres') {
+    const didApply = await connection.write(async (tx) => {
+      if (connection.backend === 'postgres') {
         // Two servers starting at once on one database: the second waits here, then sees the version applied.
-        await tx.execute('LOCK TABLE schema_migrations IN EXCLUSIVE MODE');
+        // (SQLite's write transaction already holds the database's one write lock.)
+        await sql`LOCK TABLE schema_migrations IN EXCLUSIVE MODE`.execute(tx);
       }
-      const rows = await tx.query('SELECT version FROM schema_migrations');
-      const versions = rows.map((row) => Number(row['version']));
+      const rows = await tx.selectFrom('schema_migrations').select('version').execute();
+      const versions = rows.map((row) => Number(row.version));
       const newest = Math.max(0, ...versions);
       const known = migrations[migrations.length - 1]?.version ?? 0;
       if (newest > known) {
         throw storeError('internal', `database schema version ${newest} is newer than this build knows (${known}); upgrade crossmargin`);
       }
       if (versions.includes(migration.version)) return false;
-      for (const statement of migration.statements(driver.dialect)) await tx.execute(statement);
-      await tx.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
-        migration.version,
-        migration.name,
-        new Date().toISOString(),
-      ]);
+      // The migration's own SQL, as released (migration.ts).
+      for (const statement of migration.statements(connection.backend)) await sql.raw(statement).execute(tx);
+      await tx.insertInto('schema_migrations').values({ version: migration.version, name: migration.name, applied_at: new Date().toISOString() }).execute();
       return true;
     });
     if (didApply) applied.push(migration.version);
