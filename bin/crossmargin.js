@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled TypeScript (npm run build).
-import { runCli } from '../dist/src/cli/main.js';
+// Thin launcher: the CLI is compiled TypeScript (npm run build); src/app/ adds the commands that start the server.
+import { runCrossmargin } from '../dist/src/app/run-crossmargin.js';
 
 // A reader that stops early (`crossmargin stress --help | head`) closes the pipe: that is not an error of ours.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,4 +10,4 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await runCli(process.argv);
+process.exitCode = await runCrossmargin(process.argv);

@@ -5,11 +5,12 @@
 export { computeMargin, computeMargins, type PortfolioInput, type ComputeMarginsOptions } from './models/compute-margin.js';
 export { computeBookMargins, type BookMargins, type ComputeBookMarginsOptions } from './models/compute-book-margins.js';
 export { MODELS, getModel } from './models/model-registry.js';
-export { computeAgreementMargin, type ComputeAgreementMarginOptions, type MarginPair } from './models/agreement/compute-agreement-margin.js';
-export { AgreementSchema, parseAgreement, type Agreement } from './models/agreement/agreement-schema.js';
+export { computeAgreementMargin, type ComputeAgreementMarginOptions, type MarginPair } from './agreement/compute-agreement-margin.js';
+export { AgreementSchema, parseAgreement, type Agreement } from './agreement/agreement-schema.js';
 export { loadSpanFile } from './models/span/load-span-file.js';
 export { SpanFileSchema, type SpanFile } from './models/span/span-file-schema.js';
 export type { MarginModel, CompiledModel, ModelContext, ParameterDoc } from './models/margin-model.js';
+export { modelParameterDocs, parameterDocs } from './models/parameter-docs.js';
 export { MarginResultSchema, type MarginResult, type MarginComponent, type ScenarioRef } from './models/margin-result.js';
 export { resolvePortfolio, loadPortfolio, type ResolvedPortfolio, type ResolvedPosition } from './portfolio/resolve-portfolio.js';
 export { PortfolioFileSchema, type PortfolioFile, type PortfolioFileInput } from './portfolio/portfolio-schema.js';

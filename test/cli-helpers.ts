@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../src/cli/main.js';
+import { runCrossmargin as runCli } from '../src/app/run-crossmargin.js';
 
 export interface CliRun {
   code: number;

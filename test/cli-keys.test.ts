@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newAdminKeyCommand } from '../src/cli/commands/serve-command.js';
+import { newAdminKeyCommand } from '../src/app/commands/serve-command.js';
 import { openStore } from '../src/store/open-store.js';
 import { cli, tempFiles } from './cli-helpers.js';
 

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, expect, it, vi } from 'vitest';
 import { natsServerBinary } from '../src/bus/local-nats-cluster.js';
-import { clusterDemoSettings, redatedSnapshot, runClusterDemo } from '../src/cli/commands/cluster-demo-command.js';
+import { clusterDemoSettings, redatedSnapshot, runClusterDemo } from '../src/app/commands/cluster-demo-command.js';
 import { CrossmarginError } from '../src/core/errors.js';
 
 /** Lets a test see the demo as on a machine without nats-server. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { parseWithSchema } from '../../core/validate.js';
-import { INSTRUMENT_KINDS, type InstrumentSpec } from '../../instruments/instrument-spec.js';
-import { MODELS } from '../model-registry.js';
+import { parseWithSchema } from '../core/validate.js';
+import { INSTRUMENT_KINDS, type InstrumentSpec } from '../instruments/instrument-spec.js';
+import { MODELS } from '../models/model-registry.js';
 
 /**
  * The cross-margining agreement file (docs/models/agreement.md): which products each market clears and margins

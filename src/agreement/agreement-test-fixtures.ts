@@ -1,4 +1,4 @@
-import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
+import { parseMarketSnapshot, type MarketSnapshot } from '../market/market-snapshot.js';
 
 /**
  * Inputs of the agreement tests (test values, not market data): SPX and NDX with quoted forwards to the

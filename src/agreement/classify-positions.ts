@@ -1,5 +1,5 @@
-import { CrossmarginError } from '../../core/errors.js';
-import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import { CrossmarginError } from '../core/errors.js';
+import type { InstrumentSpec } from '../instruments/instrument-spec.js';
 import { matchesSelector, type Agreement, type PairSide } from './agreement-schema.js';
 
 /** One position as the classification sees it. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MarginResultSchema } from '../margin-result.js';
+import { MarginResultSchema } from '../models/margin-result.js';
 import { agreementTestMarket, book, ES, NDX_C19500, NDX_P18500, NQ, SPX_C5600, SPX_P5200 } from './agreement-test-fixtures.js';
 import { computeAgreementMargin } from './compute-agreement-margin.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CrossmarginError } from '../../core/errors.js';
-import { computeMargin } from '../compute-margin.js';
-import { MarginResultSchema } from '../margin-result.js';
+import { CrossmarginError } from '../core/errors.js';
+import { computeMargin } from '../models/compute-margin.js';
+import { MarginResultSchema } from '../models/margin-result.js';
 import { agreementTestMarket, book, ES, NQ, SPX_C5600, SPX_P5200, spxAgreement } from './agreement-test-fixtures.js';
 import { computeAgreementMargin } from './compute-agreement-margin.js';
 

@@ -1,10 +1,10 @@
-import { CrossmarginError } from '../../core/errors.js';
-import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
-import { InstrumentTable } from '../../instruments/instrument-table.js';
-import type { MarketSnapshot } from '../../market/market-snapshot.js';
-import { resolvePortfolio, type ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
-import { computeMargins, type PortfolioInput } from '../compute-margin.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
+import { CrossmarginError } from '../core/errors.js';
+import type { InstrumentSpec } from '../instruments/instrument-spec.js';
+import { InstrumentTable } from '../instruments/instrument-table.js';
+import type { MarketSnapshot } from '../market/market-snapshot.js';
+import { resolvePortfolio, type ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
+import { computeMargins, type PortfolioInput } from '../models/compute-margin.js';
+import type { MarginComponent, MarginResult } from '../models/margin-result.js';
 import { parseAgreement, type Agreement, type PairSide } from './agreement-schema.js';
 import { classifyPositions } from './classify-positions.js';
 

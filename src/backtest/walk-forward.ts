@@ -5,6 +5,8 @@ import { getModel } from '../models/model-registry.js';
 import { lastDateIndexOnOrBefore, type MarketHistory } from '../scenarios/history/market-history.js';
 import { marketFromHistory, truncateHistory } from './history-market.js';
 import { realisedPnl } from './realised-pnl.js';
+import { readDetails } from '../models/define-model.js';
+import { TailMeasureDetailsSchema } from '../models/var/var-details.js';
 
 export interface WalkForwardOptions {
   /** Portfolio document (DESIGN.md portfolio file). */
@@ -96,7 +98,8 @@ export function walkForward(options: WalkForwardOptions): ModelWalk[] {
       });
       walk.initialMargin[k] = result.initialMargin;
       walk.maintenanceMargin[k] = result.maintenanceMargin;
-      const d = result.details as { var?: number; es?: number; confidence?: number } | undefined;
+      // The VaR family's tail measures (models/var/var-details.ts); other models' results carry none.
+      const d = readDetails(TailMeasureDetailsSchema, result);
       if (d?.var !== undefined) walk.var[k] = d.var;
       if (d?.es !== undefined) walk.es[k] = d.es;
       if (d?.confidence !== undefined) walk.confidence = d.confidence;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../core/errors.js';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
 import { calibrate, type CalibrationProgress } from './calibrate.js';
-import { restrictHistory, tenYearWindow } from './calibration-window.js';
+import { tenYearWindow } from './calibration-window.js';
+import { restrictHistory } from '../scenarios/history/restrict-history.js';
 import { syntheticHistory } from './calibration-test-fixtures.js';
 import { computeInputHash, parseParameterSet, sha256Hex } from './parameter-set.js';
 

@@ -1,10 +1,12 @@
 import { parseWithSchema } from '../core/validate.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
-import { fitGarch11, garchHalfLife, garchLongRunVariance } from '../scenarios/history/volatility-filters.js';
-import { lookbackWindow, periodsPerYear, resolveStressedWindow, restrictHistory, tenYearWindow, type IndexWindow } from './calibration-window.js';
+import { fitGarch11, garchHalfLife, garchLongRunVariance } from '../numerics/volatility-filters.js';
+import { lookbackWindow, periodsPerYear, resolveStressedWindow, tenYearWindow } from './calibration-window.js';
+import { dailyReturnsMatrix, type IndexWindow } from '../scenarios/history/daily-returns-matrix.js';
+import { restrictHistory } from '../scenarios/history/restrict-history.js';
 import { buildChangeLog, type ParameterSetDraft } from './change-log.js';
-import { dailyReturnsMatrix, estimateCorrelations } from './correlation-estimates.js';
-import { garchStandardErrors } from './garch-standard-errors.js';
+import { estimateCorrelations } from './correlation-estimates.js';
+import { garchStandardErrors } from '../numerics/garch-standard-errors.js';
 import { openInterestAt, type OpenInterestTable } from './open-interest.js';
 import {
   CalibrationSettingsSchema,

@@ -1,5 +1,6 @@
 import { isIsoDate } from '../core/dates.js';
 import { CrossmarginError } from '../core/errors.js';
+import type { IndexWindow } from '../scenarios/history/daily-returns-matrix.js';
 import { lastDateIndexOnOrBefore, type MarketHistory } from '../scenarios/history/market-history.js';
 
 /*
@@ -9,40 +10,6 @@ import { lastDateIndexOnOrBefore, type MarketHistory } from '../scenarios/histor
  */
 
 const MS_PER_DAY = 86_400_000;
-
-/**
- * The history cut at `asOf` (dates ≤ asOf): calibration as of a date must not see later data. Arrays are views, not
- * copies. `ranges`, `gaps` and `dropped` still describe the input files. HISTORY_INVALID when every date is later.
- */
-export function restrictHistory(history: MarketHistory, asOf: string): MarketHistory {
-  if (!isIsoDate(asOf)) {
-    throw new CrossmarginError('MODEL_PARAMS_INVALID', `asOf: expected a calendar date YYYY-MM-DD, got "${asOf}"`, { field: 'asOf', details: { value: asOf } });
-  }
-  const last = lastDateIndexOnOrBefore(history.dates, asOf);
-  if (last < 0) {
-    throw new CrossmarginError('HISTORY_INVALID', `asOf ${asOf} is before the aligned history of ${history.underlyings.join(', ')}, which starts ${history.dates[0] ?? '(empty)'}`, {
-      field: 'asOf',
-      details: { asOf, first: history.dates[0] },
-    });
-  }
-  if (last === history.dates.length - 1) return history;
-  const cut = last + 1;
-  const volIndex = new Map<string, Float64Array>();
-  for (const [u, v] of history.volIndex) volIndex.set(u, v.subarray(0, cut));
-  return {
-    ...history,
-    dates: history.dates.slice(0, cut),
-    close: history.close.map((c) => c.subarray(0, cut)),
-    volume: history.volume.map((v) => v.subarray(0, cut)),
-    volIndex,
-  };
-}
-
-/** Inclusive range of end-date indices. */
-export interface IndexWindow {
-  readonly first: number;
-  readonly last: number;
-}
 
 /**
  * The lookback: the last `lookback` daily returns, i.e. end dates T − lookback + 1 … T. The scan range's current

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
-import { minEigenvalue } from '../scenarios/monte-carlo/covariance.js';
+import { minEigenvalue } from '../numerics/covariance.js';
 import { calibrate } from './calibrate.js';
 import { applyCorrelationOverrides, checkedCorrelation } from './correlation-estimates.js';
 import type { CorrelationEstimate } from './parameter-set.js';

@@ -1,8 +1,9 @@
 import { CrossmarginError } from '../core/errors.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
-import { correlationFromCovariance, ewmaCovariance, minEigenvalue, nearestCorrelation, sampleCovariance } from '../scenarios/monte-carlo/covariance.js';
-import type { IndexWindow, StressedWindow } from './calibration-window.js';
-import { ledoitWolf } from './ledoit-wolf.js';
+import { correlationFromCovariance, ewmaCovariance, minEigenvalue, nearestCorrelation, sampleCovariance } from '../numerics/covariance.js';
+import type { StressedWindow } from './calibration-window.js';
+import { dailyReturnsMatrix, type IndexWindow } from '../scenarios/history/daily-returns-matrix.js';
+import { ledoitWolf } from '../numerics/ledoit-wolf.js';
 import type { CalibrationSettings, CorrelationEstimate, ParameterSet } from './parameter-set.js';
 
 /*
@@ -13,21 +14,6 @@ import type { CalibrationSettings, CorrelationEstimate, ParameterSet } from './p
 
 /** An estimate counts as PSD when its smallest eigenvalue is at least −PSD_TOLERANCE (rounding, not a defect). */
 export const PSD_TOLERANCE = 1e-10;
-
-/** Daily log returns ending at the window's dates, `days × assets` row-major (the covariance module's layout). */
-export function dailyReturnsMatrix(history: MarketHistory, window: IndexWindow): { readonly returns: Float64Array; readonly days: number; readonly assets: number } {
-  const assets = history.underlyings.length;
-  const days = window.last - window.first + 1;
-  const returns = new Float64Array(days * assets);
-  for (let i = 0; i < assets; i++) {
-    const c = history.close[i] as Float64Array;
-    for (let s = 0; s < days; s++) {
-      const t = window.first + s;
-      returns[s * assets + i] = Math.log((c[t] as number) / (c[t - 1] as number));
-    }
-  }
-  return { returns, days, assets };
-}
 
 /** n × n row-major → nested arrays (the JSON form). */
 export function toRows(a: Float64Array, n: number): number[][] {

@@ -2,8 +2,6 @@ export * from './calibrate.js';
 export * from './calibration-window.js';
 export * from './change-log.js';
 export * from './correlation-estimates.js';
-export * from './garch-standard-errors.js';
-export * from './ledoit-wolf.js';
 export * from './model-params-from-calibration.js';
 export * from './open-interest.js';
 export * from './parameter-set.js';

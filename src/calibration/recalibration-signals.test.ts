@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate } from './calibrate.js';
-import { restrictHistory } from './calibration-window.js';
+import { restrictHistory } from '../scenarios/history/restrict-history.js';
 import { syntheticHistory } from './calibration-test-fixtures.js';
 import { parseOpenInterestCsv } from './open-interest.js';
 import { monitorParameterSet, recalibrationSignals, type CalibrationBaseline, type CurrentMeasures } from './recalibration-signals.js';

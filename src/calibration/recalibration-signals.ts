@@ -1,6 +1,6 @@
 import { logReturns } from '../market/log-returns.js';
 import type { MarketHistory, VolumeUnit } from '../scenarios/history/market-history.js';
-import { ewmaVariance } from '../scenarios/history/volatility-filters.js';
+import { ewmaVariance } from '../numerics/volatility-filters.js';
 import { openInterestAt, type OpenInterestTable } from './open-interest.js';
 import type { CalibrationSettings, ParameterSet, Signal } from './parameter-set.js';
 

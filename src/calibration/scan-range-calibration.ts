@@ -4,7 +4,7 @@ import { CrossmarginError } from '../core/errors.js';
 import { varRank } from '../core/tail-count.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
 import { realisedVolProxy } from '../scenarios/history/vol-move-shifts.js';
-import type { IndexWindow } from './calibration-window.js';
+import type { IndexWindow } from '../scenarios/history/daily-returns-matrix.js';
 import type { ApcBinding, CalibrationSettings, ScanWindow, UnderlyingScanRange } from './parameter-set.js';
 
 /*

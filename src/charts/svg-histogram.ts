@@ -1,7 +1,7 @@
-import { escapeXml, tickLabel } from '../../backtest/report/svg-line-chart.js';
+import { escapeXml, tickLabel } from './svg-line-chart.js';
 
 /**
- * A self-contained SVG bar histogram (no scripts, no network), companion of backtest/report/svg-line-chart.ts:
+ * A self-contained SVG bar histogram (no scripts, no network), companion of svg-line-chart.ts:
  * `counts[k]` accounts fall in [edges[k], edges[k + 1]); bars are equally wide whatever the edges (log-spaced bins
  * read left to right), each labelled by its lower edge.
  */

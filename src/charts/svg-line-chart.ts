@@ -1,5 +1,5 @@
 /**
- * A self-contained SVG line chart (no scripts, no network): the backtest report embeds these so the page works
+ * A self-contained SVG line chart (no scripts, no network): the backtest and cascade reports embed these so the page works
  * offline. Series share the x axis (dates); markers draw points (exceptions) on top.
  */
 export interface ChartSeries {

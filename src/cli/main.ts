@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CrossmarginError, toCrossmarginError } from '../core/errors.js';
 import { packageRoot } from '../market/package-root.js';
 import { processIo, type CliIo } from './cli-io.js';
+import { withFlagNames } from './field-flags.js';
 import { registerAccountCommand } from './commands/account-command.js';
 import { registerBacktestCommand } from './commands/backtest-command.js';
 import { registerBookCommand } from './commands/book-command.js';
@@ -16,9 +17,6 @@ import { registerModelsCommand } from './commands/models-command.js';
 import { registerPriceCommand } from './commands/price-command.js';
 import { registerSamplesCommand } from './commands/samples-command.js';
 import { registerSchemaCommand } from './commands/schema-command.js';
-import { registerServeCommand } from './commands/serve-command.js';
-import { registerWorkerCommand } from './commands/worker-command.js';
-import { registerClusterDemoCommand } from './commands/cluster-demo-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerStressCommand } from './commands/stress-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
@@ -42,7 +40,10 @@ function checkCommandName(program: Command, argv: readonly string[]): void {
   throw new CrossmarginError('USAGE_INVALID', `unknown command "${word}"; the commands are: ${known.join(', ')} (crossmargin --help describes them)`, { field: 'command' });
 }
 
-export function buildProgram(io: CliIo): Command {
+/** Adds one command to the program (commander), writing through `io`. */
+export type RegisterCommand = (program: Command, io: CliIo) => void;
+
+export function buildProgram(io: CliIo, serverCommands: readonly RegisterCommand[] = []): Command {
   const program = new Command();
   program
     .name('crossmargin')
@@ -65,9 +66,9 @@ export function buildProgram(io: CliIo): Command {
   registerValidateCommand(program, io);
   registerCalibrateCommand(program, io);
   registerCascadeCommand(program, io);
-  registerServeCommand(program, io);
-  registerWorkerCommand(program, io);
-  registerClusterDemoCommand(program, io);
+  // The server's commands (serve, worker, cluster-demo) come from the composition root (src/app/): the CLI does not
+  // import the server, its sibling face. Registered here so that --help lists the commands in the same order.
+  for (const register of serverCommands) register(program, io);
   registerStressCommand(program, io);
   registerWhatIfCommand(program, io);
   registerKeysCommand(program, io);
@@ -78,9 +79,10 @@ export function buildProgram(io: CliIo): Command {
 /**
  * Runs the CLI and returns the exit code (never throws, never prints a stack trace): catalogue errors print
  * `error [CODE]: message` (or a JSON error object with --json) and exit with the catalogue's exit code.
+ * `serverCommands` are the commands that start the server (the composition root, src/app/, passes them).
  */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const program = buildProgram(io);
+export async function runCli(argv: readonly string[], io: CliIo = processIo, serverCommands: readonly RegisterCommand[] = []): Promise<number> {
+  const program = buildProgram(io, serverCommands);
   try {
     checkCommandName(program, argv);
     await program.parseAsync([...argv]);
@@ -90,7 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       // Help and version are "errors" only to commander; usage mistakes were already printed by it.
       return error.exitCode === 0 ? 0 : 2;
     }
-    const e = toCrossmarginError(error);
+    const e = withFlagNames(toCrossmarginError(error));
     if (argv.includes('--json')) io.err(`${JSON.stringify({ error: e.toJSON() })}\n`);
     else io.err(`error [${e.code}]: ${e.message}\n`);
     return e.exitCode;

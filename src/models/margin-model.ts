@@ -6,9 +6,9 @@ import type { MarketHistory } from '../scenarios/history/market-history.js';
 import type { AccountBook } from '../portfolio/account-book.js';
 import type { Book } from '../portfolio/book.js';
 import type { ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
-import type { MarginResult } from './margin-result.js';
+import type { MarginResultOf, ModelDetails } from './margin-result.js';
 
-/** One documented parameter, for `crossmargin models` and docs/models/. */
+/** One documented parameter, for `crossmargin models` and docs/models/; read from the params schema (parameter-docs.ts). */
 export interface ParameterDoc {
   readonly name: string;
   readonly description: string;
@@ -22,16 +22,28 @@ export interface ModelContext {
   readonly market: MarketSnapshot;
   /** Names the input field of an instrument for error messages (`positions.2.instrument`). */
   readonly fieldOf?: (instrumentId: number) => string;
-  /** What the model's `prepare` made of a risk-parameter file (e.g. SPAN arrays), when one was given. */
-  readonly riskParameters?: unknown;
-  /** Daily price history of the book's underlyings, for models that declare `needsHistory`. */
+}
+
+/** The context of a model that declared `needs.history` (define-model.ts): the history is always there. */
+export interface HistoryContext extends ModelContext {
+  /** Daily price history of the book's underlyings. */
+  readonly history: MarketHistory;
+}
+
+/**
+ * What a caller hands a model's `compile` (computeMargins, the book partition's workers): the context plus what the
+ * model's `prepare` made of a risk-parameter file, and the history when the model needs it. defineModel checks the
+ * model's declared needs against it, so the model itself sees them typed and present (ModelContext, HistoryContext).
+ */
+export interface CompileInput<R = unknown> extends ModelContext {
+  readonly riskParameters?: R;
   readonly history?: MarketHistory;
 }
 
 /** A risk-parameter file read by a model before portfolios are resolved. */
-export interface PreparedRiskParameters {
-  /** The model's own in-memory form, handed back in ModelContext.riskParameters. */
-  readonly data: unknown;
+export interface PreparedRiskParameters<R = unknown> {
+  /** The model's own in-memory form, handed back in CompileInput.riskParameters. */
+  readonly data: R;
   /** Instruments the file defines, by symbol, so portfolios can name them. */
   readonly catalogue?: ReadonlyMap<string, InstrumentSpec>;
 }
@@ -59,9 +71,12 @@ export interface BatchReport {
   readonly threads: number;
 }
 
-/** A compiled model: the typed-array plan (scenario P&L matrix, rates) shared by every account it evaluates. */
-export interface CompiledModel {
-  evaluate(portfolio: ResolvedPortfolio): MarginResult;
+/**
+ * A compiled model: the typed-array plan (scenario P&L matrix, rates) shared by every account it evaluates. `D` is
+ * the model's `details` (its `detailsSchema`'s output).
+ */
+export interface CompiledModel<D extends ModelDetails = ModelDetails> {
+  evaluate(portfolio: ResolvedPortfolio): MarginResultOf<D>;
   /**
    * The batch path (issue 14): margins of every account of `book` in one call over its typed arrays, written into
    * `out` (initial and maintenance margin per account). Must equal `evaluate` account by account (to 1e-12
@@ -108,16 +123,24 @@ export interface MarginFigures {
 }
 
 /**
- * A margin method: config schema → compile to a plan of typed arrays → evaluate per account.
- * `paramsSchema` validates a parameters file (and API bodies); its defaults are the documented defaults.
+ * A margin method as callers see it: config schema → compile to a plan of typed arrays → evaluate per account.
+ * `paramsSchema` validates a parameters file (and API bodies); its defaults are the documented defaults. Models are
+ * made by `defineModel` (define-model.ts), which gives the typed form (`DefinedModel`); the registry's readers see
+ * this one. `compile` takes the parameters `paramsSchema` produced (computeMargins, the book partition), so its
+ * parameter type is the model's own: declared as a method, a `DefinedModel<P, …>` is a `MarginModel`.
  */
-export interface MarginModel<P = unknown> {
+export interface MarginModel<P = unknown, D extends ModelDetails = ModelDetails> {
   readonly id: string;
   /** One line for `crossmargin models`. */
   readonly description: string;
+  /**
+   * Validates a parameters file. It is also the parameters' documentation: every top-level field carries
+   * `.meta({ description })` and its `.default()`, which `crossmargin models` and docs/models/ are generated from.
+   */
   readonly paramsSchema: z.ZodType<P>;
-  readonly parameters: readonly ParameterDoc[];
-  compile(params: P, context: ModelContext): CompiledModel;
+  /** Validates the model's `MarginResult.details`: the contract its readers (backtests, venue health) rely on. */
+  readonly detailsSchema: z.ZodType<D>;
+  compile(params: P, context: CompileInput): CompiledModel<D>;
   /**
    * False for methods whose margin is not proportional to position size by design (Deribit PM's fixed-USD
    * dampener and size-dependent delta shock, size-tiered rates): the "scaling a book by k scales the margin by k"

@@ -67,6 +67,12 @@ export const MarginResultSchema = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** A model's `details`: an object whose shape each model fixes with its `detailsSchema` (define-model.ts). */
+export type ModelDetails = Readonly<Record<string, unknown>>;
+
+/** A margin result whose `details` has a model's own type. */
+export type MarginResultOf<D extends ModelDetails> = Omit<MarginResult, 'details'> & { details?: D };
+
 export type MarginComponent = z.infer<typeof MarginComponentSchema>;
 export type ScenarioRef = z.infer<typeof ScenarioRefSchema>;
 export type MarginResult = z.infer<typeof MarginResultSchema>;

@@ -1,4 +1,10 @@
 import type { MarginResult } from './margin-result.js';
+import { z } from 'zod';
+import { readDetails } from './define-model.js';
+import { ApproximationsSchema } from './venues/venue-details.js';
+
+/** The one details field read across models: what a venue model approximated (venues/venue-details.ts). */
+const ApproximationsDetailsSchema = z.object({ approximations: ApproximationsSchema.optional() });
 
 /**
  * How exact each model's figures are, machine-readably (principle: "exact where the exchange publishes, honest where
@@ -59,10 +65,14 @@ export function modelFidelity(id: string): ModelFidelity {
   return FIDELITY[id] ?? { level: 'reconstruction', note: 'no fidelity recorded for this model' };
 }
 
+/** The parts of the book a result says it approximated (venue models' `details.approximations`); none when absent. */
+export function approximationsOf(r: MarginResult | undefined): readonly string[] {
+  return readDetails(ApproximationsDetailsSchema, r)?.approximations ?? [];
+}
+
 /** True when the result says it approximated part of the book (details.approximations). */
 export function hasApproximations(r: MarginResult | undefined): boolean {
-  const a = r?.details?.['approximations'];
-  return Array.isArray(a) && a.length > 0;
+  return approximationsOf(r).length > 0;
 }
 
 /** A result's fidelity as tables and answers carry it: the model's level and note, and the row's tag. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CrossmarginError } from '../../core/errors.js';
+import { CrossmarginError } from '../core/errors.js';
 import {
   cholesky,
   choleskyInto,

@@ -1,5 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { CrossmarginError } from '../../core/errors.js';
+import { CrossmarginError } from '../core/errors.js';
 
 /**
  * Covariance estimation and repair for Monte Carlo and parametric VaR (methods/var-es.md §6 EWMA, §7 Higham).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { simulateGarch } from '../scenarios/history/history-test-fixtures.js';
-import { fitGarch11, garchLogLikelihood } from '../scenarios/history/volatility-filters.js';
+import { simulateGarch } from './garch-test-fixtures.js';
+import { fitGarch11, garchLogLikelihood } from './volatility-filters.js';
 import { garchStandardErrors } from './garch-standard-errors.js';
 
 // A crypto-like daily GARCH(1,1): long-run vol √(ω/(1−α−β)) = √(2e-5/0.05) = 2 % a day.

@@ -1,6 +1,6 @@
 import { CholeskyDecomposition, Matrix, inverse } from 'ml-matrix';
 import { CrossmarginError } from '../core/errors.js';
-import { garchLogLikelihood, type Garch11Params } from '../scenarios/history/volatility-filters.js';
+import { garchLogLikelihood, type Garch11Params } from './volatility-filters.js';
 
 /** Standard errors of (ω, α, β); a field is undefined when the observed information is not positive definite. */
 export interface GarchStandardErrors {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../core/seeded-random.js';
+import { mulberry32 } from '../core/seeded-random.js';
 import { fitGbt, predictGbt, predictGbtRows, type GbtModel } from './gradient-boosted-trees.js';
 import { ordinaryLeastSquares } from './ordinary-least-squares.js';
 

@@ -1,5 +1,5 @@
-import { CrossmarginError } from '../../core/errors.js';
-import { mulberry32 } from '../../core/seeded-random.js';
+import { CrossmarginError } from '../core/errors.js';
+import { mulberry32 } from '../core/seeded-random.js';
 import { checkIntegerOption, checkRangeOption } from './input-checks.js';
 
 /*

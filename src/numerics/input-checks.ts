@@ -1,4 +1,4 @@
-import { CrossmarginError } from '../../core/errors.js';
+import { CrossmarginError } from '../core/errors.js';
 
 /*
  * Argument checks shared by the volatility forecasters. Bad options are MODEL_PARAMS_INVALID, bad data

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { minEigenvalue } from '../scenarios/monte-carlo/covariance.js';
+import { minEigenvalue } from './covariance.js';
 import { ledoitWolf } from './ledoit-wolf.js';
 
 describe('ledoitWolf (var-es.md §7, target μI)', () => {

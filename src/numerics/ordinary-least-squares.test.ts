@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../core/seeded-random.js';
+import { mulberry32 } from '../core/seeded-random.js';
 import { ordinaryLeastSquares } from './ordinary-least-squares.js';
 
 describe('ordinary least squares (Householder QR)', () => {

@@ -1,4 +1,4 @@
-import { CrossmarginError } from '../../core/errors.js';
+import { CrossmarginError } from '../core/errors.js';
 
 /**
  * Ordinary least squares β = argmin ‖Xβ − y‖² by Householder QR (never the normal equations: squaring the condition

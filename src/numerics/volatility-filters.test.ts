@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { simulateGarch } from './history-test-fixtures.js';
+import { simulateGarch } from './garch-test-fixtures.js';
 import { minimiseNelderMead } from './nelder-mead.js';
 import {
   ewmaCovariance,

@@ -1,4 +1,4 @@
-import { CrossmarginError } from '../../core/errors.js';
+import { CrossmarginError } from '../core/errors.js';
 import { minimiseNelderMead } from './nelder-mead.js';
 
 /*

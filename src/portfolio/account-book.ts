@@ -140,7 +140,7 @@ export function compileAccountBook(inputs: readonly AccountBookInput[], table: I
     currency[a] = internCurrency(resolved.currency);
     isolated[a] = resolved.mode === 'isolated' ? 1 : 0;
     extras[a] = resolved.openOrders !== undefined || resolved.positions.some((p) => p.entryPrice !== undefined) ? 1 : 0;
-    for (const p of resolved.positions) push(p.instrument, p.quantity, p.field.startsWith('collateral.'));
+    for (const p of resolved.positions) push(p.instrument, p.quantity, p.role === 'collateral');
   }
   rowStart[count] = at;
 

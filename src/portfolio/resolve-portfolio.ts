@@ -13,6 +13,11 @@ export interface ResolvedPosition {
   readonly quantity: number;
   /** Input field for error messages (`positions.2.instrument`). */
   readonly field: string;
+  /**
+   * A position of the book (`positions`, `openOrders`), or collateral held as a spot position (for models that value
+   * collateral under their scenarios: `collateral.<currency>`).
+   */
+  readonly role: 'position' | 'collateral';
   /** Average entry price of a future or perpetual, in its quote (portfolio-schema.ts); undefined when not given. */
   readonly entryPrice?: number;
 }
@@ -53,13 +58,13 @@ export function resolvePortfolio(
         field: `positions.${i}.entryPrice`,
       });
     }
-    return { instrument: table.add(spec, prefix + field), quantity: p.quantity, field, ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) };
+    return { instrument: table.add(spec, prefix + field), quantity: p.quantity, field, role: 'position', ...(p.entryPrice === undefined ? {} : { entryPrice: p.entryPrice }) };
   });
   if (options.collateralAsPositions === true) positions.push(...collateralPositions(file, table, prefix));
   const openOrders = (file.openOrders ?? []).map((o, i): ResolvedPosition => {
     const field = `openOrders.${i}.instrument`;
     const known = typeof o.instrument === 'string' ? catalogue?.get(o.instrument) : undefined;
-    return { instrument: table.add(known ?? resolveInstrument(o.instrument, prefix + field), prefix + field), quantity: o.quantity, field };
+    return { instrument: table.add(known ?? resolveInstrument(o.instrument, prefix + field), prefix + field), quantity: o.quantity, field, role: 'position' };
   });
   return { account: file.account, currency: file.currency, mode: file.mode, positions, collateral: file.collateral, ...(openOrders.length > 0 ? { openOrders } : {}), source };
 }
@@ -74,7 +79,7 @@ function collateralPositions(file: PortfolioFile, table: InstrumentTable, prefix
     .filter(([currency, amount]) => currency !== file.currency && amount !== 0)
     .map(([currency, amount]) => {
       const field = `collateral.${currency}`;
-      return { instrument: table.add(resolveInstrument(currency, prefix + field), prefix + field), quantity: amount, field };
+      return { instrument: table.add(resolveInstrument(currency, prefix + field), prefix + field), quantity: amount, field, role: 'collateral' };
     });
 }
 

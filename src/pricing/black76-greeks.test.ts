@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { black76Greeks, createGreeks } from './black76-greeks.js';
 import { black76Price } from './black76-price.js';
-import { normCdf, normPdf } from './normal.js';
+import { normCdf, normPdf } from '../numerics/normal.js';
 
 /** V as a function of (F, τ, σ) with r fixed and D = e^{−rτ}: what the greeks differentiate. */
 function value(isCall: boolean, forward: number, strike: number, tau: number, vol: number, rate: number): number {

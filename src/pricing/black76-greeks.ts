@@ -14,7 +14,7 @@
  */
 
 import { BLACK76_MIN_STD_DEV } from './black76-price.js';
-import { normCdf, normPdf } from './normal.js';
+import { normCdf, normPdf } from '../numerics/normal.js';
 
 /** Value and sensitivities of one option; units as in the module comment. */
 export interface OptionGreeks {

@@ -11,7 +11,7 @@
  * Hot-loop kernel: no validation, no throwing, no allocation. Inputs are checked upstream.
  */
 
-import { normCdf } from './normal.js';
+import { normCdf } from '../numerics/normal.js';
 
 /**
  * Below this total standard deviation σ√τ the option is priced at (discounted) intrinsic value: the time value

@@ -1,4 +1,4 @@
-export * from './normal.js';
+export * from '../numerics/normal.js';
 export * from './black76-price.js';
 export * from './black76-greeks.js';
 export * from './inverse-option.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { black76Greeks, createGreeks } from './black76-greeks.js';
 import { black76Price } from './black76-price.js';
 import { inverseOptionGreeks, inverseOptionPrice } from './inverse-option.js';
-import { normCdf } from './normal.js';
+import { normCdf } from '../numerics/normal.js';
 
 /** Coin value as a function of (F, τ, σ) with r fixed and D = e^{−rτ}: what the coin greeks differentiate. */
 function coinValue(isCall: boolean, forward: number, strike: number, tau: number, vol: number, rate: number): number {

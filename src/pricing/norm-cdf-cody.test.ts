@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { erfcCody, expNegHalfSquare, normCdfCody, normCdfFromGaussian } from './norm-cdf-cody.js';
-import { normCdf, normPdf } from './normal.js';
+import { normCdf, normPdf } from '../numerics/normal.js';
 
 /**
  * [x, N(x), n(x)] from mpmath at 60 significant digits, rounded to the nearest double (the table of

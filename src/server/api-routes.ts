@@ -31,7 +31,7 @@ import {
   WhatIfBodySchema,
   WhatIfResultSchema,
 } from './api-schemas.js';
-import { canSeeAccount, requireRole } from './authenticate.js';
+import { allowRoles, ANY_ROLE, canSeeAccount } from './authenticate.js';
 import { maxOrderAnswer, type MarginService } from './margin-service.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin, wireWhatIf } from './route-helpers.js';
@@ -41,14 +41,10 @@ export interface ApiRouteDeps {
   readonly model: string | undefined;
 }
 
-/**
- * Roles (docs/service.md "Auth and roles"): admin may do everything; risk-officer reads everything and pushes market
- * data; account-holder reads, trades, asks what-if and maximum order size on its own accounts only.
- */
-export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): void {
+/** `GET /healthz`, public: registered in the face's public context (build-server.ts). */
+export function registerHealthRoute(root: FastifyInstance, deps: ApiRouteDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { service } = deps;
-
   app.get('/healthz', { schema: { tags: ['service'], security: [], response: { 200: HealthSchema } } }, async () => {
     const market = service.engine.currentMarket();
     return {
@@ -59,12 +55,22 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
       ...(market === undefined ? {} : { marketAsOf: market.asOf }),
     };
   });
+}
+
+/**
+ * The authenticated API, registered in the face's authenticated context. Roles (docs/service.md "Auth and roles"),
+ * declared on each route (`config`): admin may do everything; risk-officer reads everything and pushes market data;
+ * account-holder reads, trades, asks what-if and maximum order size on its own accounts only (the handlers' per-account
+ * rule, visibleAccount).
+ */
+export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { service } = deps;
 
   // ---- accounts ----------------------------------------------------------------------------------------------
 
-  app.post('/accounts', { schema: { tags: ['accounts'], body: CreateAccountBodySchema, response: { 201: AccountSchema, ...errors } } }, async (request, reply) => {
+  app.post('/accounts', { config: allowRoles(['admin'], 'create accounts'), schema: { tags: ['accounts'], body: CreateAccountBodySchema, response: { 201: AccountSchema, ...errors } } }, async (request, reply) => {
     const p = principalOf(request);
-    requireRole(p, ['admin'], 'create accounts');
     // A portfolio file names the account `account`; the schema has checked that id and account agree.
     // openOrders can only be empty (schema), so nothing of it is dropped.
     const { id, account, currency, mode, positions, collateral, ownerKeyId } = request.body;
@@ -72,50 +78,47 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
     return reply.code(201).send(view);
   });
 
-  app.get('/accounts', { schema: { tags: ['accounts'], response: { 200: z.array(AccountSchema), ...errors } } }, async (request) => {
+  app.get('/accounts', { config: ANY_ROLE, schema: { tags: ['accounts'], response: { 200: z.array(AccountSchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
     const records = (await service.store.listAccounts()).filter((a) => canSeeAccount(p, a.id));
     return Promise.all(records.map((a) => service.getAccount(a.id)));
   });
 
-  app.get('/accounts/:id', { schema: { tags: ['accounts'], params: AccountIdParamsSchema, response: { 200: AccountSchema, ...errors } } }, async (request) => {
+  app.get('/accounts/:id', { config: ANY_ROLE, schema: { tags: ['accounts'], params: AccountIdParamsSchema, response: { 200: AccountSchema, ...errors } } }, async (request) => {
     visibleAccount(request, request.params.id);
     return service.getAccount(request.params.id);
   });
 
   app.put(
     '/accounts/:id/positions',
-    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetPositionsBodySchema, response: { 200: AccountSchema, ...errors } } },
+    { config: allowRoles(['admin'], 'set positions (trade instead)'), schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetPositionsBodySchema, response: { 200: AccountSchema, ...errors } } },
     async (request) => {
       const p = visibleAccount(request, request.params.id);
-      requireRole(p, ['admin'], 'set positions (trade instead)');
       return service.setPositions(request.params.id, request.body.positions, actor(p));
     },
   );
 
   app.post(
     '/accounts/:id/trades',
-    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: TradeBodySchema, response: { 200: TradeResultSchema, ...errors } } },
+    { config: allowRoles(['admin', 'account-holder'], 'trade'), schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: TradeBodySchema, response: { 200: TradeResultSchema, ...errors } } },
     async (request) => {
       const p = visibleAccount(request, request.params.id);
-      requireRole(p, ['admin', 'account-holder'], 'trade');
       return service.applyTrade(request.params.id, request.body, actor(p));
     },
   );
 
   app.put(
     '/accounts/:id/collateral',
-    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetCollateralBodySchema, response: { 200: CollateralListSchema, ...errors } } },
+    { config: allowRoles(['admin'], 'set collateral'), schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetCollateralBodySchema, response: { 200: CollateralListSchema, ...errors } } },
     async (request) => {
       const p = visibleAccount(request, request.params.id);
-      requireRole(p, ['admin'], 'set collateral');
       return service.setCollateral(request.params.id, request.body.collateral, request.body.idempotencyKey, actor(p));
     },
   );
 
   // ---- margins -----------------------------------------------------------------------------------------------
 
-  app.get('/accounts/:id/margin', { schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: LiveMarginSchema, ...errors } } }, async (request) => {
+  app.get('/accounts/:id/margin', { config: ANY_ROLE, schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: LiveMarginSchema, ...errors } } }, async (request) => {
     visibleAccount(request, request.params.id);
     await requireKnown(service, request.params.id);
     return wireMargin(service.margin(request.params.id));
@@ -123,7 +126,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   app.post(
     '/accounts/:id/what-if',
-    { schema: { tags: ['margin'], params: AccountIdParamsSchema, body: WhatIfBodySchema, response: { 200: WhatIfResultSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['margin'], params: AccountIdParamsSchema, body: WhatIfBodySchema, response: { 200: WhatIfResultSchema, ...errors } } },
     // Synchronous when the engine holds the account (every request of a running service): fastify sends a returned
     // value at once, where an async handler costs a promise and a turn of the microtask queue per request.
     (request) => {
@@ -138,7 +141,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   app.get(
     '/accounts/:id/max-order',
-    { schema: { tags: ['margin'], params: AccountIdParamsSchema, querystring: MaxOrderQuerySchema, response: { 200: MaxOrderResultSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['margin'], params: AccountIdParamsSchema, querystring: MaxOrderQuerySchema, response: { 200: MaxOrderResultSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireKnown(service, request.params.id);
@@ -150,7 +153,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   app.get(
     '/accounts/:id/liquidation-plan',
-    { schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: LiquidationPlanViewSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: LiquidationPlanViewSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await service.getAccount(request.params.id);
@@ -172,9 +175,8 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   // ---- market ------------------------------------------------------------------------------------------------
 
-  app.post('/market', { schema: { tags: ['market'], body: MarketUpdateBodySchema, response: { 200: MarketPushResultSchema, ...errors } } }, async (request) => {
+  app.post('/market', { config: allowRoles(['admin', 'risk-officer'], 'push market data'), schema: { tags: ['market'], body: MarketUpdateBodySchema, response: { 200: MarketPushResultSchema, ...errors } } }, async (request) => {
     const p = principalOf(request);
-    requireRole(p, ['admin', 'risk-officer'], 'push market data');
     return service.pushMarket(request.body, actor(p));
   });
 
@@ -182,10 +184,12 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   app.post(
     '/parameter-sets',
-    { schema: { tags: ['parameter-sets'], querystring: ParameterSetQuerySchema, body: ParameterSetBodySchema, response: { 201: ParameterSetSchema, ...errors } } },
+    {
+      config: allowRoles(['admin'], 'upload parameter sets'),
+      schema: { tags: ['parameter-sets'], querystring: ParameterSetQuerySchema, body: ParameterSetBodySchema, response: { 201: ParameterSetSchema, ...errors } },
+    },
     async (request, reply) => {
       const p = principalOf(request);
-      requireRole(p, ['admin'], 'upload parameter sets');
       const { model, version, params } = parameterSetUpload(request.body, request.query.model, deps.model);
       checkModelParams(model, params);
       return reply.code(201).send(await service.uploadParameterSet(model, version, params, actor(p)));
@@ -194,26 +198,24 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
 
   app.get(
     '/parameter-sets',
-    { schema: { tags: ['parameter-sets'], querystring: z.strictObject({ model: z.string().min(1).optional() }), response: { 200: z.array(ParameterSetSchema), ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['parameter-sets'], querystring: z.strictObject({ model: z.string().min(1).optional() }), response: { 200: z.array(ParameterSetSchema), ...errors } } },
     async (request) => {
-      principalOf(request);
       return service.store.listParameterSets(request.query.model);
     },
   );
 
   app.post(
     '/parameter-sets/:model/:version/activate',
-    { schema: { tags: ['parameter-sets'], params: ParameterSetParamsSchema, response: { 200: ParameterSetSchema, ...errors } } },
+    { config: allowRoles(['admin'], 'activate parameter sets'), schema: { tags: ['parameter-sets'], params: ParameterSetParamsSchema, response: { 200: ParameterSetSchema, ...errors } } },
     async (request) => {
       const p = principalOf(request);
-      requireRole(p, ['admin'], 'activate parameter sets');
       return service.activateParameterSet(request.params.model, request.params.version, actor(p));
     },
   );
 
   // ---- events and audit --------------------------------------------------------------------------------------
 
-  app.get('/events', { schema: { tags: ['events'], querystring: EventsQuerySchema, response: { 200: z.array(EventSchema), ...errors } } }, async (request) => {
+  app.get('/events', { config: ANY_ROLE, schema: { tags: ['events'], querystring: EventsQuerySchema, response: { 200: z.array(EventSchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
     const q = request.query;
     if (q.accountId !== undefined) {

@@ -1,5 +1,5 @@
 import { CrossmarginError } from '../core/errors.js';
-import type { ApiKeyRecord, Store } from '../store/store.js';
+import type { ApiKeyRecord, ApiKeyRole, Store } from '../store/store.js';
 
 /** What a request may do, from its API key. */
 export interface Principal {
@@ -65,4 +65,24 @@ export function canSeeAccount(principal: Principal, accountId: string): boolean 
 /** Roles that may call a route: `read` any account data, push `market`, manage `keys` and parameter sets (`admin`). */
 export function requireRole(principal: Principal, roles: readonly ApiKeyRecord['role'][], what: string): void {
   if (!roles.includes(principal.key.role)) throw new CrossmarginError('FORBIDDEN', `a ${principal.key.role} key may not ${what}`);
+}
+
+/** Every role a key can have. */
+export const API_KEY_ROLES: readonly ApiKeyRole[] = ['admin', 'risk-officer', 'account-holder'];
+
+/**
+ * Who may call a route of the authenticated context, declared where the route registers (`config` of its options,
+ * checked by http-face.ts): its roles, and what it does for the 403 message ("a risk-officer key may not <action>").
+ */
+export interface RouteRoles {
+  readonly roles: readonly ApiKeyRole[];
+  readonly action?: string;
+}
+
+/** A route any valid key may call: which accounts it sees is the handler's rule (canSeeAccount, visibleAccount). */
+export const ANY_ROLE: RouteRoles = { roles: API_KEY_ROLES };
+
+/** A route only keys of `roles` may call; any other key gets 403 FORBIDDEN saying it may not `action`. */
+export function allowRoles(roles: readonly ApiKeyRole[], action: string): RouteRoles {
+  return { roles, action };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LiveEngine } from '../engine/live/live-engine.js';
-import { registerApiRoutes } from './api-routes.js';
+import { registerApiRoutes, registerHealthRoute } from './api-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerDashboard } from './dashboard-static.js';
 import { EngineHost } from './engine-host.js';
@@ -36,23 +36,30 @@ export interface BuildServerOptions extends HttpFaceOptions {
 /**
  * The single-process margin service over HTTP/WebSocket (docs/service.md): the shared face (http-face.ts: validation,
  * OpenAPI, errors, security headers, authentication) with the engine's routes, the dashboard and its data, the lab,
- * the liquidation driver and the event stream.
+ * the liquidation driver and the event stream. Public routes (health, the dashboard's files) and authenticated ones
+ * sit in separate contexts of the face: every other route needs a key and declares its roles.
  */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
-  const app = await buildHttpFace(options);
+  const face = await buildHttpFace(options);
+  const app = face.app;
   const host = options.engine instanceof EngineHost ? options.engine : new EngineHost(options.engine);
   const service = new MarginService(options.store, host, options.rebuildEngine, options.model, { ...DEFAULT_ADMISSION, ...options.admission });
   // start-service pushes feeds through the same service (same ordering, same audit) as the routes.
   app.decorate('marginService', service);
-
-  registerApiRoutes(app, { service, model: options.model });
-  registerDashboardRoutes(app, { service });
   const labRunner = new LabRunner();
   app.addHook('onClose', async () => labRunner.close());
-  registerLabRoutes(app, { service, runner: labRunner });
   const liquidation = options.liquidation === undefined ? undefined : startLiquidation(app, service, options.liquidation);
-  registerStreamRoute(app, { service, ...(liquidation === undefined ? {} : { liquidation }) });
-  await registerDashboard(app, options.dashboardDirectory);
+
+  await face.publicRoutes(async (context) => {
+    registerHealthRoute(context, { service, model: options.model });
+    await registerDashboard(context, options.dashboardDirectory);
+  });
+  await face.authenticatedRoutes((context) => {
+    registerApiRoutes(context, { service, model: options.model });
+    registerDashboardRoutes(context, { service });
+    registerLabRoutes(context, { service, runner: labRunner });
+  });
+  await face.authenticatedRoutes((context) => registerStreamRoute(context, { service, ...(liquidation === undefined ? {} : { liquidation }) }), { websocket: true });
   return app;
 }
 

@@ -12,7 +12,7 @@ import { MODELS } from '../models/model-registry.js';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
 import { AccountIdParamsSchema } from './api-schemas.js';
-import { canSeeAccount } from './authenticate.js';
+import { ANY_ROLE, canSeeAccount } from './authenticate.js';
 import { CurrentMarketSchema, MarginSummarySchema, ModelComparisonSchema, ModelListSchema, ProfileQuerySchema, ProfileSchema, type MarginSummary } from './dashboard-schemas.js';
 import type { MarginService } from './margin-service.js';
 import { errors, principalOf, requireKnown, visibleAccount } from './route-helpers.js';
@@ -160,14 +160,14 @@ export function catalogueLoader(): (underlyings: readonly string[]) => MarketHis
 
 /**
  * Read-only views for the dashboard (docs/dashboard.md): `GET /margins`, `GET /market`, `GET /models`,
- * `GET /accounts/:id/profile`, `GET /accounts/:id/compare`. Visibility rules are those of the API: an account holder
- * sees its own accounts only.
+ * `GET /accounts/:id/profile`, `GET /accounts/:id/compare`, in the face's authenticated context, any role. Visibility
+ * rules are those of the API: an account holder sees its own accounts only.
  */
 export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly service: MarginService }): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { service } = deps;
   const history = catalogueLoader();
-  app.get('/margins', { schema: { tags: ['dashboard'], response: { 200: z.array(MarginSummarySchema), ...errors } } }, async (request) => {
+  app.get('/margins', { config: ANY_ROLE, schema: { tags: ['dashboard'], response: { 200: z.array(MarginSummarySchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
     const engine = service.engine;
     return engine
@@ -177,19 +177,17 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
       .map((id) => marginSummary(engine, id));
   });
 
-  app.get('/market', { schema: { tags: ['market'], response: { 200: CurrentMarketSchema, ...errors } } }, async (request) => {
-    principalOf(request);
+  app.get('/market', { config: ANY_ROLE, schema: { tags: ['market'], response: { 200: CurrentMarketSchema, ...errors } } }, async () => {
     return currentMarketView(requireMarket(service.engine));
   });
 
-  app.get('/models', { schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async (request) => {
-    principalOf(request);
+  app.get('/models', { config: ANY_ROLE, schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async () => {
     return modelList();
   });
 
   app.get(
     '/accounts/:id/profile',
-    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireKnown(service, request.params.id);
@@ -199,7 +197,7 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: { readonly 
 
   app.get(
     '/accounts/:id/compare',
-    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireKnown(service, request.params.id);

@@ -9,7 +9,11 @@ export function dashboardDirectory(): string {
   return join(packageRoot(), 'dist', 'web');
 }
 
-/** Paths of the dashboard's static files: public (they hold no data; every figure comes from the API with a key). */
+/**
+ * Paths of the dashboard's static files, for their security headers (documents) and their exemption from response
+ * schemas (http-face.ts). Not for authentication: they are public by being registered in the face's public context
+ * (they hold no data; every figure comes from the API with a key).
+ */
 export function isDashboardPath(path: string): boolean {
   return path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/favicon.svg';
 }

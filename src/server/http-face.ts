@@ -1,7 +1,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HookHandlerDoneFunction,
+  type RouteOptions,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -10,7 +18,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { CrossmarginError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
-import { bearerKey, KeyVerifier, protocolKey, STREAM_PROTOCOL, type Principal } from './authenticate.js';
+import { API_KEY_ROLES, bearerKey, KeyVerifier, protocolKey, requireRole, STREAM_PROTOCOL, type Principal, type RouteRoles } from './authenticate.js';
 import { isDashboardPath } from './dashboard-static.js';
 import { firstPath, hasNulCharacter } from './first-path.js';
 import { helmetHeaders } from './helmet-headers.js';
@@ -23,6 +31,45 @@ declare module 'fastify' {
     /** The verified API key of the request (undefined on public routes). */
     principal: Principal | undefined;
   }
+  interface FastifyContextConfig {
+    /** Roles whose keys may call the route: required in the authenticated context (`allowRoles`, `ANY_ROLE`). */
+    readonly roles?: RouteRoles['roles'];
+    /** What the route does, for the 403 message of the other roles ("a risk-officer key may not <action>"). */
+    readonly action?: string;
+  }
+  interface FastifyInstance {
+    /** The context of the face this instance's routes belong to (HttpFace); undefined on the root instance. */
+    readonly routeContext?: RouteContext;
+  }
+}
+
+/** The two kinds of context routes are registered in (HttpFace.publicRoutes, HttpFace.authenticatedRoutes). */
+export type RouteContext = 'public' | 'authenticated';
+
+/** Registers routes on the context instance it is given. */
+export type RoutePlugin = (app: FastifyInstance) => void | Promise<void>;
+
+/**
+ * The face built, with its two kinds of route contexts (fastify encapsulation, docs/service.md "Auth and roles"). A
+ * route is public only by being registered in a public context; the authentication hook is added in the authenticated
+ * contexts, so a route registered there is refused without a valid key whatever its URL, and must declare its roles
+ * (`config: allowRoles([...], 'what it does')` or `config: ANY_ROLE`) or the service does not start. (A route added on
+ * the root instance, outside both, gets the hook of its own: nothing is public by omission.)
+ */
+export interface HttpFace {
+  /** The root instance: listen, inject, close, decorations, onClose hooks. */
+  readonly app: FastifyInstance;
+  /**
+   * Registers `routes` in a public context: no key asked, no rate limit. A route shown in the OpenAPI document must
+   * declare `security: []` there (checked at start-up), so the document does not claim it needs a key.
+   */
+  publicRoutes(routes: RoutePlugin): Promise<void>;
+  /**
+   * Registers `routes` in an authenticated context: every request needs a valid key (401 without, 429 past the
+   * limits) and a role the route allows (403). With `websocket`, the context holds WebSocket routes, whose key may also
+   * come as the `cmk.<key>` sub-protocol and never in the URL; without it, only `Authorization: Bearer`.
+   */
+  authenticatedRoutes(routes: RoutePlugin, options?: { readonly websocket?: boolean }): Promise<void>;
 }
 
 export interface ServerLimits {
@@ -75,12 +122,12 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /**
- * The key a request presents: `Authorization: Bearer <key>`, or on `/stream` the `cmk.<key>` WebSocket sub-protocol
+ * The key a request presents: `Authorization: Bearer <key>`, or on a WebSocket route the `cmk.<key>` sub-protocol
  * (browsers cannot set other headers on a WebSocket). A key in the URL is refused: URLs end up in logs and histories.
  */
-function requestKey(headers: FastifyRequest['headers'], path: string, query: unknown): string | undefined {
+function requestKey(headers: FastifyRequest['headers'], websocket: boolean, query: unknown): string | undefined {
   const bearer = bearerKey(headers.authorization);
-  if (path !== '/stream') return bearer;
+  if (!websocket) return bearer;
   if (typeof query === 'object' && query !== null && 'key' in query) {
     throw new CrossmarginError('UNAUTHENTICATED', `an API key in the URL (?key=) is refused, as URLs are logged: offer the WebSocket sub-protocols "${STREAM_PROTOCOL}" and "cmk.<key>"`, { field: 'key' });
   }
@@ -96,14 +143,9 @@ function nulRefusal(where: string, at: string): CrossmarginError {
   return new CrossmarginError('SCHEMA_INVALID', `${where}: ${at}: must not contain a NUL character`, { field: at === '(root)' ? where : at, details: { location: where } });
 }
 
-/** Pages a browser renders: the dashboard's files and the API documentation (swagger UI). */
+/** Pages a browser renders, which get the document security headers: the dashboard's files and the swagger UI. */
 function isDocument(url: string): boolean {
   return url === '/docs' || url.startsWith('/docs/') || isDashboardPath(url);
-}
-
-/** Routes that need no key: health, the API documentation and the dashboard's static files. */
-function isPublic(url: string): boolean {
-  return url === '/healthz' || isDocument(url);
 }
 
 /**
@@ -125,9 +167,10 @@ const API_HEADERS: Readonly<Record<string, string>> = {
  * The HTTP/WebSocket face shared by the single-process server and the cluster gateway (docs/service.md), without
  * routes: zod validation of every request and OpenAPI generation (`/docs/json`, UI at `/docs`), coded error bodies,
  * security headers, the NUL-character checks, response serialisation that refuses non-finite figures, WebSocket
- * support, and the one onRequest hook that authenticates (API keys of `options.store`) and rate-limits.
+ * support, and the public and authenticated route contexts (HttpFace): the authentication hook (API keys of
+ * `options.store`, rate limits) and the role checks belong to the authenticated ones.
  */
-export async function buildHttpFace(options: HttpFaceOptions): Promise<FastifyInstance> {
+export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpFace> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = Fastify({
     bodyLimit: limits.bodyLimit,
@@ -201,12 +244,6 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<FastifyIn
   // header list, not the raw response's setHeader: node then checks each header once, when the answer is written.
   const documentHeaders = Object.fromEntries(helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, frameguard: { action: 'deny' } }));
 
-  // A coded 404 instead of fastify's default, which logs and answers the full URL (query and all): a key pasted into
-  // a path or query must not reach the log through it.
-  app.setNotFoundHandler((request) => {
-    throw new CrossmarginError('NOT_FOUND', `no route ${request.method} ${redactSecrets(request.url.split('?')[0] ?? '')}`, { field: 'url' });
-  });
-
   await app.register(swagger, {
     openapi: {
       info: { title: 'crossmargin margin service', version: '0.1.0', description: 'Accounts, positions, collateral and market data in; margins, margin calls and liquidation signals out.' },
@@ -215,7 +252,6 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<FastifyIn
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
   // The only sub-protocol ever selected is crossmargin.v1: ws would otherwise echo the first offered one, which may
   // be the `cmk.<key>` protocol carrying the key.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) } });
@@ -255,12 +291,17 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<FastifyIn
   // Fail closed on figures: a success answer carrying a non-finite number (a model that produced one) is refused with
   // a coded 422 naming it, never serialised into a 500 or a null. The response serialisers check it (response-
   // serializer.ts), so every route must have a response schema: refused at start-up otherwise.
-  app.addHook('onRoute', (route) => {
+  //
+  // Fail closed on keys: a route added outside the face's contexts (on the root instance) is not public either: it
+  // gets the authentication hook of its own, any role. Only a public context makes a route public. (`this` is the
+  // instance the route is added on; a context's routeContext decoration reaches its nested plugins too.)
+  app.addHook('onRoute', function checkRoute(route) {
     // Exempt: files (the dashboard's, the API documentation's) and the WebSocket stream, which are not JSON answers.
     const exempt = route.websocket === true || isDashboardPath(route.url) || route.url === '/docs' || route.url.startsWith('/docs/');
     if (!exempt && route.schema?.response === undefined) {
       throw new CrossmarginError('INTERNAL', `route ${String(route.method)} ${route.url} has no response schema: its answers could not be checked for non-finite figures`, { field: 'schema.response' });
     }
+    if (this.routeContext === undefined) route.onRequest = [authenticate(route.websocket === true), ...hooksOf(route.onRequest)];
   });
 
   // Charged to the key id the request proved (a varied secret buys nothing); a refused request counts too.
@@ -276,14 +317,11 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<FastifyIn
     request.principal = principal;
   };
 
-  // The one onRequest hook: security headers on every answer (first, so that 400, 401 and 429 answers carry them too),
-  // no NUL character in the URL (its params and query), then the API key. Callback-style and synchronous when the
-  // store knows the key verified since its last commit (nearly every request): fastify then runs the route in the
-  // same turn, where an async hook costs each request a promise and a turn of the microtask queue. A throw here is
-  // the request's error answer (fastify's hook runner catches it).
+  // The root's onRequest hook, for every request, public ones included: security headers on every answer (first, so
+  // that 400, 401 and 429 answers carry them too), and no NUL character in the URL (its params and query). A throw
+  // here is the request's error answer (fastify's hook runner catches it).
   app.addHook('onRequest', (request, reply, done) => {
-    const path = request.url.split('?')[0] ?? '';
-    reply.headers(isDocument(path) ? documentHeaders : API_HEADERS);
+    reply.headers(isDocument(request.url.split('?')[0] ?? '') ? documentHeaders : API_HEADERS);
     if (request.url.includes('%00') || request.url.includes('\u0000')) {
       for (const [where, value] of [['params', request.params], ['querystring', request.query]] as const) {
         const at = firstPath(value, hasNulCharacter);
@@ -291,43 +329,120 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<FastifyIn
       }
       throw nulRefusal('url', '(root)');
     }
-    if (isPublic(path)) return done();
-    const blockedMs = authFailures.blockedFor(request.ip);
-    if (blockedMs > 0) {
-      void reply.header('retry-after', Math.ceil(blockedMs / 1000));
-      throw new CrossmarginError('RATE_LIMITED', `too many requests without a valid API key from this address: retry in ${Math.ceil(blockedMs / 1000)} s`, {
-        field: 'authorization',
-        details: { scope: 'address', limit: authFailures.limit, retryAfterMs: blockedMs },
-      });
-    }
-    let key: string | undefined;
-    let known: Principal | undefined;
-    try {
-      key = requestKey(request.headers, path, request.query);
-      known = verifier.verified(key);
-    } catch (error) {
-      authFailures.charge(request.ip);
-      throw error;
-    }
-    if (known !== undefined) {
-      admit(request, reply, known);
-      return done();
-    }
-    verifier.verify(key).then(
-      (principal) => {
-        try {
-          admit(request, reply, principal);
-        } catch (error) {
-          return done(error as Error);
-        }
-        done();
-      },
-      (error: unknown) => {
-        authFailures.charge(request.ip);
-        done(error as Error);
-      },
-    );
+    done();
   });
 
-  return app;
+  // The authentication hook of the authenticated contexts: the API key, after the root's hook above. Callback-style
+  // and synchronous when the store knows the key verified since its last commit (nearly every request): fastify then
+  // runs the route in the same turn, where an async hook costs each request a promise and a turn of the microtask
+  // queue. One per kind of context (`websocket`: the key may also come as a sub-protocol), so that nothing about the
+  // route is looked up per request.
+  function authenticate(websocket: boolean): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
+    return (request, reply, done) => {
+      const blockedMs = authFailures.blockedFor(request.ip);
+      if (blockedMs > 0) {
+        void reply.header('retry-after', Math.ceil(blockedMs / 1000));
+        throw new CrossmarginError('RATE_LIMITED', `too many requests without a valid API key from this address: retry in ${Math.ceil(blockedMs / 1000)} s`, {
+          field: 'authorization',
+          details: { scope: 'address', limit: authFailures.limit, retryAfterMs: blockedMs },
+        });
+      }
+      let key: string | undefined;
+      let known: Principal | undefined;
+      try {
+        key = requestKey(request.headers, websocket, request.query);
+        known = verifier.verified(key);
+      } catch (error) {
+        authFailures.charge(request.ip);
+        throw error;
+      }
+      if (known !== undefined) {
+        admit(request, reply, known);
+        return done();
+      }
+      verifier.verify(key).then(
+        (principal) => {
+          try {
+            admit(request, reply, principal);
+          } catch (error) {
+            return done(error as Error);
+          }
+          done();
+        },
+        (error: unknown) => {
+          authFailures.charge(request.ip);
+          done(error as Error);
+        },
+      );
+    };
+  }
+
+  const publicRoutes = async (routes: RoutePlugin): Promise<void> => {
+    await app.register(async (context) => {
+      context.decorate('routeContext', 'public' satisfies RouteContext);
+      context.addHook('onRoute', (route) => {
+        // The OpenAPI document declares bearer authentication for every operation: a public one must say it needs none.
+        const security = route.schema?.security;
+        if (route.schema?.hide !== true && !(Array.isArray(security) && security.length === 0)) {
+          throw new CrossmarginError('INTERNAL', `public route ${String(route.method)} ${route.url} does not declare security: [] in its schema`, { field: 'schema.security' });
+        }
+      });
+      await routes(context);
+    });
+  };
+
+  const authenticatedRoutes = async (routes: RoutePlugin, contextOptions: { readonly websocket?: boolean } = {}): Promise<void> => {
+    const websocket = contextOptions.websocket === true;
+    await app.register(async (context) => {
+      context.decorate('routeContext', 'authenticated' satisfies RouteContext);
+      context.addHook('onRoute', (route) => checkRoles(route, websocket));
+      context.addHook('onRequest', authenticate(websocket));
+      await routes(context);
+    });
+  };
+
+  // A coded 404 instead of fastify's default, which logs and answers the full URL (query and all): a key pasted into
+  // a path or query must not reach the log through it. Set in an authenticated context, so that a URL no route has is
+  // authenticated like one (its hooks are those of the context the handler is set in): 401 without a valid key, 404
+  // with one; no route is told apart without a key.
+  await authenticatedRoutes((context) => {
+    context.setNotFoundHandler((request) => {
+      throw new CrossmarginError('NOT_FOUND', `no route ${request.method} ${redactSecrets(request.url.split('?')[0] ?? '')}`, { field: 'url' });
+    });
+  });
+  await publicRoutes(async (context) => {
+    await context.register(swaggerUi, { routePrefix: '/docs' });
+  });
+
+  return { app, publicRoutes, authenticatedRoutes };
+}
+
+/** A route option's hooks (one, several or none) as a list. */
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
+/**
+ * The roles rule of a route in an authenticated context, at start-up: it must declare its roles (`config.roles`),
+ * and, unless every role may call it, it gets a preHandler refusing the other roles (403 FORBIDDEN). A preHandler, so
+ * that, as before, an invalid request is refused as such (400, 422) before its role is; and only on the routes that need it,
+ * since each hook costs every request of its routes.
+ */
+function checkRoles(route: RouteOptions, websocket: boolean): void {
+  const where = `route ${String(route.method)} ${route.url}`;
+  if ((route.websocket === true) !== websocket) {
+    throw new CrossmarginError('INTERNAL', `${where}: a WebSocket route goes in the WebSocket context (authenticatedRoutes(…, { websocket: true })), any other route outside it`, { field: 'websocket' });
+  }
+  const roles = route.config?.roles;
+  if (roles === undefined || roles.length === 0) {
+    throw new CrossmarginError('INTERNAL', `${where} declares no roles: give config: allowRoles([...], 'what it does') or ANY_ROLE`, { field: 'config.roles' });
+  }
+  if (API_KEY_ROLES.every((role) => roles.includes(role))) return;
+  const action = route.config?.action ?? `call ${String(route.method)} ${route.url}`;
+  const refuse = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (request.principal === undefined) throw new CrossmarginError('UNAUTHENTICATED', 'missing API key', { field: 'authorization' });
+    requireRole(request.principal, roles, action);
+    done();
+  };
+  route.preHandler = [refuse, ...hooksOf(route.preHandler)];
 }

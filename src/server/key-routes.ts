@@ -3,10 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiKeyRecord, CreatedApiKey, Store } from '../store/store.js';
 import { ApiKeySchema, AuditQuerySchema, AuditSchema, CreatedKeySchema, CreateKeyBodySchema, KeyIdParamsSchema } from './api-schemas.js';
-import { requireRole } from './authenticate.js';
+import { allowRoles } from './authenticate.js';
 import { actor, errors, principalOf } from './route-helpers.js';
 
 type Actor = ReturnType<typeof actor>;
+
+const MANAGE_KEYS = allowRoles(['admin'], 'manage API keys');
 
 export interface KeyRouteDeps {
   /** Where keys are listed and the audit log read. */
@@ -19,31 +21,27 @@ export interface KeyRouteDeps {
 
 /**
  * API keys (admin) and the audit log (admin, risk officer): the same routes on the single-process service and the
- * cluster gateway (docs/service.md "Auth and roles", docs/scale-out.md "Gateway").
+ * cluster gateway (docs/service.md "Auth and roles", docs/scale-out.md "Gateway"), in the face's authenticated context.
  */
 export function registerKeyRoutes(root: FastifyInstance, deps: KeyRouteDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  app.get('/audit', { schema: { tags: ['audit'], querystring: AuditQuerySchema, response: { 200: z.array(AuditSchema), ...errors } } }, async (request) => {
-    requireRole(principalOf(request), ['admin', 'risk-officer'], 'read the audit log');
+  app.get('/audit', { config: allowRoles(['admin', 'risk-officer'], 'read the audit log'), schema: { tags: ['audit'], querystring: AuditQuerySchema, response: { 200: z.array(AuditSchema), ...errors } } }, async (request) => {
     return deps.store.listAudit(request.query);
   });
 
   // ---- API keys (admin) --------------------------------------------------------------------------------------
 
-  app.post('/keys', { schema: { tags: ['keys'], body: CreateKeyBodySchema, response: { 201: CreatedKeySchema, ...errors } } }, async (request, reply) => {
+  app.post('/keys', { config: MANAGE_KEYS, schema: { tags: ['keys'], body: CreateKeyBodySchema, response: { 201: CreatedKeySchema, ...errors } } }, async (request, reply) => {
     const p = principalOf(request);
-    requireRole(p, ['admin'], 'manage API keys');
     return reply.code(201).send(await deps.createKey(request.body, actor(p)));
   });
 
-  app.get('/keys', { schema: { tags: ['keys'], response: { 200: z.array(ApiKeySchema), ...errors } } }, async (request) => {
-    requireRole(principalOf(request), ['admin'], 'manage API keys');
+  app.get('/keys', { config: MANAGE_KEYS, schema: { tags: ['keys'], response: { 200: z.array(ApiKeySchema), ...errors } } }, async () => {
     return deps.store.listApiKeys();
   });
 
-  app.delete('/keys/:id', { schema: { tags: ['keys'], params: KeyIdParamsSchema, response: { 200: ApiKeySchema, ...errors } } }, async (request) => {
+  app.delete('/keys/:id', { config: MANAGE_KEYS, schema: { tags: ['keys'], params: KeyIdParamsSchema, response: { 200: ApiKeySchema, ...errors } } }, async (request) => {
     const p = principalOf(request);
-    requireRole(p, ['admin'], 'manage API keys');
     const record = await deps.revokeKey(request.params.id, actor(p));
     return record;
   });

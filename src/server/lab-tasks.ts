@@ -1,19 +1,13 @@
-import { isoDate } from '../core/dates.js';
 import { CrossmarginError } from '../core/errors.js';
-import { buildBacktestReport } from '../backtest/backtest-report.js';
-import { walkForward } from '../backtest/walk-forward.js';
+import { backtestUnderlyings, runBacktest } from '../backtest/run-backtest.js';
 import { calibrate } from '../calibration/calibrate.js';
-import { restrictHistory } from '../calibration/calibration-window.js';
-import { InstrumentTable } from '../instruments/instrument-table.js';
+import { restrictHistory } from '../scenarios/history/restrict-history.js';
 import { parseMarketSnapshot } from '../market/market-snapshot.js';
 import type { MarketSnapshotFile } from '../market/market-snapshot-schema.js';
 import type { PortfolioFile } from '../portfolio/portfolio-schema.js';
-import { resolvePortfolio } from '../portfolio/resolve-portfolio.js';
 import { loadMarketHistory } from '../scenarios/history/load-market-history.js';
-import { buildStressSet } from '../stress/build-stress-set.js';
-import { defaultFundCover } from '../stress/default-fund-cover.js';
 import { DEFAULT_STRESS_LIBRARY } from '../stress/default-library.js';
-import { evaluateStress } from '../stress/evaluate-stress.js';
+import { runStress } from '../stress/run-stress.js';
 import { stressHistory } from '../stress/stress-history.js';
 import { reverseStressAccounts, type ReverseMove } from '../stress/reverse-stress-accounts.js';
 import { preparePopulation } from '../stress/stress-population.js';
@@ -24,8 +18,6 @@ import type { LabBacktest, LabCalibration, LabStress, ReverseStress } from './la
  * inputs, so they can run in a worker thread (lab-worker.ts) as well as in-process. Each reads the bundled history
  * itself and never looks past `endDate` (the engine's market date: a replay never sees its future).
  */
-
-const STABLE = new Set(['USD', 'USDC', 'USDT']);
 
 export interface BacktestTaskInput {
   readonly account: string;
@@ -91,9 +83,7 @@ function dateIndexOnOrBefore(dates: readonly string[], date: string | undefined)
 }
 
 export function labBacktest(q: BacktestTaskInput): LabBacktest {
-  const table = new InstrumentTable();
-  resolvePortfolio(q.portfolio, table, 'account', undefined, { collateralAsPositions: true });
-  const underlyings = table.underlyingNames().filter((u) => !STABLE.has(u));
+  const underlyings = backtestUnderlyings(q.portfolio, 'account');
   if (underlyings.length === 0) throw new CrossmarginError('USAGE_INVALID', `account "${q.account}" holds nothing with a price history to backtest`, { field: 'account' });
   const history = loadMarketHistory(underlyings);
   const endIndex = dateIndexOnOrBefore(history.dates, q.endDate) - q.horizon;
@@ -103,8 +93,7 @@ export function labBacktest(q: BacktestTaskInput): LabBacktest {
   }
   const from = history.dates[startIndex] as string;
   const to = history.dates[endIndex] as string;
-  const walks = walkForward({ portfolio: q.portfolio, models: q.models, history, from, to, horizon: q.horizon });
-  const report = buildBacktestReport(walks, history, { portfolio: q.account, horizon: q.horizon, coverage: q.coverage });
+  const { report } = runBacktest({ portfolio: q.portfolio, source: q.account, models: q.models, history, from, to, horizon: q.horizon, coverage: q.coverage, modelErrors: 'throw' });
   return {
     account: q.account,
     from: report.from,
@@ -164,15 +153,17 @@ export function labCalibration(q: CalibrationTaskInput): LabCalibration {
 
 export function labStress(q: StressTaskInput): LabStress {
   const market = parseMarketSnapshot(q.market, 'market');
-  // The margin models' history is cut at the market date, as the CLI's stress does (no look-ahead in a replay).
-  const history = stressHistory([], undefined, isoDate(market.asOfMs));
-  const population = preparePopulation(
-    q.accounts.map((a) => ({ document: a.document, source: a.id })),
+  // The same workflow as the CLI's stress (runStress): history cut at the market date, so a replay never looks ahead.
+  const run = runStress({
     market,
-  );
-  const stressSet = buildStressSet(DEFAULT_STRESS_LIBRARY, population.underlyings, history.historyFor);
-  const report = evaluateStress(population, stressSet, q.model, { ...(q.params === undefined ? {} : { params: q.params }), historyLoader: history.loader });
-  const cover = defaultFundCover(report);
+    accounts: q.accounts.map((a) => ({ document: a.document, source: a.id })),
+    scenarios: DEFAULT_STRESS_LIBRARY,
+    model: q.model,
+    margin: q.params === undefined ? {} : { params: q.params },
+    cover: true,
+  });
+  const report = run.report;
+  const cover = run.cover!; // asked for above
   return {
     asOf: market.asOf,
     model: report.model,

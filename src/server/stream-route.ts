@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../engine/live/engine-event.js';
-import { canSeeAccount } from './authenticate.js';
+import { ANY_ROLE, canSeeAccount } from './authenticate.js';
 import { marginSummary } from './dashboard-routes.js';
 import type { LiquidationDriver } from './liquidation-driver.js';
 import type { MarginService } from './margin-service.js';
@@ -28,7 +28,7 @@ export interface StreamDeps {
  * An account holder receives only its own accounts. A first `{"type":"hello",…}` message confirms the subscription.
  */
 export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps): void {
-  app.get('/stream', { websocket: true, schema: { hide: true } }, (socket, request) => {
+  app.get('/stream', { websocket: true, config: ANY_ROLE, schema: { hide: true } }, (socket, request) => {
     const principal = request.principal;
     if (principal === undefined) {
       socket.close(1008, 'unauthenticated');

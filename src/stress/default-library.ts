@@ -45,7 +45,7 @@ const DEFAULT_LIBRARY_INPUT: readonly StressScenarioInput[] = [
 export const DEFAULT_STRESS_LIBRARY: readonly StressScenario[] = Object.freeze(parseScenarioLibrary([...DEFAULT_LIBRARY_INPUT], 'built-in library'));
 
 /** Built-in scenarios by id (comma list); USAGE_INVALID naming `field` and the known ids for an unknown one. */
-export function selectBuiltInScenarios(ids: readonly string[], field = '--scenarios'): StressScenario[] {
+export function selectBuiltInScenarios(ids: readonly string[], field = 'scenarios'): StressScenario[] {
   return ids.map((id) => {
     const found = DEFAULT_STRESS_LIBRARY.find((s) => s.id === id);
     if (found === undefined) {

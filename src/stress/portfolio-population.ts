@@ -23,7 +23,7 @@ export function loadPortfolioInputs(paths: readonly string[]): PortfolioInput[] 
       .filter((f) => f.toLowerCase().endsWith('.json'))
       .sort()
       .map((f) => join(path, f));
-    if (inside.length === 0) throw new CrossmarginError('USAGE_INVALID', `--portfolio: directory ${path} holds no .json files`, { field: '--portfolio' });
+    if (inside.length === 0) throw new CrossmarginError('USAGE_INVALID', `portfolio: directory ${path} holds no .json files`, { field: 'portfolio' });
     return inside;
   });
   return files.flatMap((file) => {

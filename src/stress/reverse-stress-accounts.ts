@@ -70,8 +70,8 @@ export function accountUnderlyings(population: StressPopulation, account: number
 export function checkDirection(population: StressPopulation, direction: Readonly<Record<string, number>>): void {
   for (const u of Object.keys(direction)) {
     if (!population.underlyings.includes(u)) {
-      throw new CrossmarginError('USAGE_INVALID', `--direction: ${u} is not an underlying of the portfolios (they move with: ${population.underlyings.join(', ') || 'none'})`, {
-        field: '--direction',
+      throw new CrossmarginError('USAGE_INVALID', `direction: ${u} is not an underlying of the portfolios (they move with: ${population.underlyings.join(', ') || 'none'})`, {
+        field: 'direction',
       });
     }
   }

@@ -56,6 +56,6 @@ describe('scenario library schema', () => {
     for (const id of ['crypto-2020-03-12', 'crypto-2021-05-19', 'crypto-2022-05-luna', 'crypto-2022-11-ftx', 'equity-2008-10', 'equity-2020-03-16']) expect(ids).toContain(id);
     expect(DEFAULT_STRESS_LIBRARY.find((s) => s.id === 'crypto-2022-05-luna')).toMatchObject({ from: '2022-05-09', to: '2022-05-12' });
     expect(selectBuiltInScenarios(['equity-2008-10']).map((s) => s.id)).toEqual(['equity-2008-10']);
-    expect(codeOf(() => selectBuiltInScenarios(['nope']))).toEqual({ code: 'USAGE_INVALID', field: '--scenarios' });
+    expect(codeOf(() => selectBuiltInScenarios(['nope']))).toEqual({ code: 'USAGE_INVALID', field: 'scenarios' });
   });
 });

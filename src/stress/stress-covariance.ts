@@ -1,8 +1,8 @@
 import { CrossmarginError } from '../core/errors.js';
-import { dailyReturnsMatrix } from '../calibration/correlation-estimates.js';
-import { ledoitWolf } from '../calibration/ledoit-wolf.js';
+import { dailyReturnsMatrix } from '../scenarios/history/daily-returns-matrix.js';
+import { ledoitWolf } from '../numerics/ledoit-wolf.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
-import { cholesky } from '../scenarios/monte-carlo/covariance.js';
+import { cholesky } from '../numerics/covariance.js';
 
 /** Defaults of the reverse-stress covariance: the last 750 aligned daily returns (≈ 3 years), 10-day horizon. */
 export const DEFAULT_COVARIANCE_LOOKBACK = 750;
@@ -28,7 +28,7 @@ export interface StressCovariance {
 /**
  * Covariance for the minimum-Mahalanobis reverse stress (docs/stress-testing.md "Reverse stress"): daily log returns
  * of the aligned history (common dates of all underlyings), the last `lookback` of them, shrunk by Ledoit–Wolf
- * (var-es.md §7; calibration/ledoit-wolf.ts) so a short common history still gives a positive-definite matrix, then
+ * (var-es.md §7; numerics/ledoit-wolf.ts) so a short common history still gives a positive-definite matrix, then
  * scaled to `horizonDays` by √t (Σ_h = h · Σ_1, i.i.d. returns). HISTORY_INVALID when fewer than 30 returns remain.
  */
 export function stressCovariance(history: MarketHistory, lookback: number = DEFAULT_COVARIANCE_LOOKBACK, horizonDays: number = DEFAULT_REVERSE_HORIZON): StressCovariance {

@@ -1,10 +1,10 @@
-import { restrictHistory } from '../calibration/calibration-window.js';
+import { restrictHistory } from '../scenarios/history/restrict-history.js';
 import { loadHistoryCatalogue } from '../scenarios/history/history-catalogue.js';
 import { loadMarketHistory, parseHistorySpec } from '../scenarios/history/load-market-history.js';
 import type { MarketHistory } from '../scenarios/history/market-history.js';
 import type { HistoryFor } from './build-stress-set.js';
 
-/** Where stress reads history: the bundled catalogue, overridden per underlying by `--history` specs. */
+/** Where stress reads history: the bundled catalogue, overridden per underlying by history specs (the CLI's `--history`). */
 export interface StressHistory {
   /** One underlying on its own calendar (historical scenarios); undefined when neither a spec nor the catalogue has it. */
   readonly historyFor: HistoryFor;
@@ -23,8 +23,9 @@ export function historyUpTo(history: MarketHistory, endDate: string | undefined)
 }
 
 /**
- * History access for stress runs. `specs` are `--history` entries (loadMarketHistory syntax); each load passes only
- * the specs naming the underlyings it asks for, so a spec for one underlying does not fail the load of another.
+ * History access for stress runs. `specs` are history specs (loadMarketHistory syntax; the CLI's `--history`); each
+ * load passes only the specs naming the underlyings it asks for, so a spec for one underlying does not fail the load
+ * of another.
  * Malformed specs and files still fail with their coded errors (USAGE_INVALID, FILE_NOT_FOUND, CSV_MALFORMED).
  * `endDate` (the market's date, YYYY-MM-DD) cuts the aligned loads there (historyUpTo): the reverse-stress covariance
  * and the history-based margin models estimate only from what was known on the market date, so the CLI and the

@@ -24,11 +24,6 @@ export interface StressPopulation {
   readonly equity: readonly number[];
 }
 
-/** True for a book entry that resolvePortfolio added for a collateral balance. */
-export function isCollateralPosition(field: string): boolean {
-  return field.startsWith('collateral.');
-}
-
 /**
  * Equity of an account today, in its currency, without haircuts (docs/stress-testing.md "Equity"):
  *
@@ -44,7 +39,7 @@ export function accountEquityValue(portfolio: ResolvedPortfolio, context: ModelC
   let equity = 0;
   for (const [ccy, balance] of Object.entries(portfolio.collateral)) equity += balance * market.fxRate(ccy, portfolio.currency);
   for (const p of portfolio.positions) {
-    if (isCollateralPosition(p.field)) continue;
+    if (p.role === 'collateral') continue;
     const spec = instruments.spec(p.instrument);
     const field = portfolio.source === undefined ? p.field : `${portfolio.source}: ${p.field}`;
     let perContract = 0; // settlement currency
@@ -64,7 +59,7 @@ export function accountEquityValue(portfolio: ResolvedPortfolio, context: ModelC
  * with the same id are USAGE_INVALID, since results are reported by account.
  */
 export function preparePopulation(inputs: readonly PortfolioInput[], market: MarketSnapshot): StressPopulation {
-  if (inputs.length === 0) throw new CrossmarginError('USAGE_INVALID', '--portfolio: no portfolios to stress', { field: '--portfolio' });
+  if (inputs.length === 0) throw new CrossmarginError('USAGE_INVALID', 'portfolio: no portfolios to stress', { field: 'portfolio' });
   const instruments = new InstrumentTable();
   const portfolios = inputs.map((p) => resolvePortfolio(p.document, instruments, p.source, undefined, { collateralAsPositions: true }));
   const seen = new Map<string, string>();

@@ -5,7 +5,7 @@
 //   crossmargin margin --agreement FILE --portfolio P --market M --json
 import { readFileSync } from 'node:fs';
 import { parseMarketSnapshot } from '../../../dist/src/index.js';
-import { computeAgreementMargin } from '../../../dist/src/models/agreement/compute-agreement-margin.js';
+import { computeAgreementMargin } from '../../../dist/src/agreement/compute-agreement-margin.js';
 
 const dir = 'docs/examples/agreement/';
 const [agreementPath = `${dir}agreement.json`, portfolioPath = `${dir}portfolio.json`, marketPath = `${dir}market.json`] = process.argv.slice(2);

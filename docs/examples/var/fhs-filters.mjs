@@ -3,7 +3,7 @@
 // Run from the repository root after `npm run build`:
 //   node docs/examples/var/fhs-filters.mjs
 import { loadMarketHistory } from '../../../dist/src/index.js';
-import { ewmaVariance, fitGarch11, garchVariance } from '../../../dist/src/scenarios/history/volatility-filters.js';
+import { ewmaVariance, fitGarch11, garchVariance } from '../../../dist/src/numerics/volatility-filters.js';
 
 const history = loadMarketHistory(['BTC']);
 const T = history.dates.indexOf('2020-04-17');

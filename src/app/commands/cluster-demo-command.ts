@@ -23,8 +23,8 @@ import { DEMO_REPLAY_WARMUP_DAYS, demoAccounts } from '../../server/demo-account
 import { HistoryReplayFeed } from '../../server/feeds/history-replay-feed.js';
 import type { NewServiceAccount } from '../../server/margin-service.js';
 import { openStore } from '../../store/open-store.js';
-import type { CliIo } from '../cli-io.js';
-import { integerOption } from '../integer-option.js';
+import type { CliIo } from '../../cli/cli-io.js';
+import { integerOption } from '../../cli/integer-option.js';
 
 interface ClusterDemoFlags {
   workers: string;

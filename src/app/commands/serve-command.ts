@@ -5,8 +5,8 @@ import { parseMarketBounds } from '../../market/market-update.js';
 import { DEFAULT_ADMISSION } from '../../server/margin-service.js';
 import { startService } from '../../server/start-service.js';
 import { DEFAULT_SQLITE_FILE } from '../../store/open-store.js';
-import type { CliIo } from '../cli-io.js';
-import { integerOption } from '../integer-option.js';
+import type { CliIo } from '../../cli/cli-io.js';
+import { integerOption } from '../../cli/integer-option.js';
 import { DEFAULT_TOPOLOGY } from '../../bus/jetstream-bus.js';
 import { startGateway } from '../../server/cluster/start-gateway.js';
 

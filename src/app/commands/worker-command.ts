@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { CrossmarginError } from '../../core/errors.js';
 import { DEFAULT_TOPOLOGY } from '../../bus/jetstream-bus.js';
 import { runWorker } from '../../server/cluster/run-worker.js';
-import type { CliIo } from '../cli-io.js';
-import { integerOption } from '../integer-option.js';
+import type { CliIo } from '../../cli/cli-io.js';
+import { integerOption } from '../../cli/integer-option.js';
 
 interface WorkerOptions {
   nats: string;

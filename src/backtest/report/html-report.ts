@@ -1,5 +1,5 @@
 import type { BacktestReport } from '../backtest-report.js';
-import { CHART_PALETTE as PALETTE, escapeXml as escapeHtml, svgLineChart } from './svg-line-chart.js';
+import { CHART_PALETTE as PALETTE, escapeXml as escapeHtml, svgLineChart } from '../../charts/svg-line-chart.js';
 
 function fmt(v: number | undefined, digits = 4): string {
   return v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toLocaleString('en-US');

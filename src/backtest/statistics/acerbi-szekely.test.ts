@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { varRank } from '../../core/tail-count.js';
-import { normPdf } from '../../pricing/normal.js';
-import { normalQuantile } from '../../risk/parametric/normal-tail.js';
+import { normPdf } from '../../numerics/normal.js';
+import { normalQuantile } from '../../numerics/normal-tail.js';
 import { acerbiSzekely, acerbiSzekelyZ1, acerbiSzekelyZ2, z2CriticalValue, z2NullSample } from './acerbi-szekely.js';
 
 const f64 = (a: number[]): Float64Array => Float64Array.from(a);

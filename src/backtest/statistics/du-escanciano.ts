@@ -1,5 +1,5 @@
 import { CrossmarginError } from '../../core/errors.js';
-import { normCdf } from '../../pricing/normal.js';
+import { normCdf } from '../../numerics/normal.js';
 import { chiSquarePValue } from './chi-square-p-value.js';
 import { checkInteger, checkProbability } from './check-arguments.js';
 

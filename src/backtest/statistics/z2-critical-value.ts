@@ -1,7 +1,7 @@
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { CrossmarginError } from '../../core/errors.js';
 import { varRank } from '../../core/tail-count.js';
-import { normalQuantile, normalTail } from '../../risk/parametric/normal-tail.js';
+import { normalQuantile, normalTail } from '../../numerics/normal-tail.js';
 import { studentTRisk } from '../../risk/parametric/student-t-risk.js';
 import { counterChiSquare, counterUniform, fillCounterNormals, NORMAL_STREAM } from '../../scenarios/monte-carlo/counter-rng.js';
 import { checkInteger, checkProbability } from './check-arguments.js';

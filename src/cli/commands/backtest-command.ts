@@ -1,15 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { buildBacktestReport, type BacktestReport } from '../../backtest/backtest-report.js';
+import type { BacktestReport } from '../../backtest/backtest-report.js';
 import { renderBacktestHtml } from '../../backtest/report/html-report.js';
-import { walkForward, type ModelWalk } from '../../backtest/walk-forward.js';
+import { backtestUnderlyings, runBacktest, type FailedModel } from '../../backtest/run-backtest.js';
 import { isIsoDate } from '../../core/dates.js';
-import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
-import { InstrumentTable } from '../../instruments/instrument-table.js';
+import { CrossmarginError } from '../../core/errors.js';
 import { readJsonFile } from '../../market/read-input-file.js';
 import { MODELS, getModel } from '../../models/model-registry.js';
-import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';
 import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
 import type { CliIo } from '../cli-io.js';
 import { formatPValue, formatTable } from '../format-table.js';
@@ -28,12 +26,6 @@ interface BacktestOptions {
   coverage: string;
   report?: string;
   json?: boolean;
-}
-
-/** A model that could not margin the book: its row carries the coded error (as in `compare`). */
-export interface FailedModel {
-  readonly model: string;
-  readonly error: { readonly code: string; readonly message: string };
 }
 
 /** What the command prints: the report of the models that ran, and the models that could not. */
@@ -104,52 +96,38 @@ export function registerBacktestCommand(program: Command, io: CliIo): void {
       }
       const modelParams = paramsByModel(models, params, opts.paramSet);
       // The history of the portfolio's underlyings (collateral coins included) up to the last realised day.
-      const table = new InstrumentTable();
-      resolvePortfolio(portfolio, table, opts.portfolio, undefined, { collateralAsPositions: true });
-      const underlyings = table.underlyingNames().filter((u) => !['USD', 'USDC', 'USDT'].includes(u));
+      const underlyings = backtestUnderlyings(portfolio, opts.portfolio);
       const history = loadMarketHistory(underlyings, opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()));
       const bar = io.interactive ? new SingleBar({ format: 'backtesting {bar} {value}/{total} margins', stream: process.stderr }, Presets.shades_classic) : undefined;
-      // One walk per model so that a model which cannot take this book (a venue model and a foreign contract)
-      // shows its coded error in its row, as `compare` does, instead of throwing away the other models' work.
-      const walks: ModelWalk[] = [];
-      const failed: FailedModel[] = [];
-      let firstError: CrossmarginError | undefined;
       let started = false;
+      let run: ReturnType<typeof runBacktest>;
       try {
-        models.forEach((model, m) => {
-          try {
-            walks.push(
-              ...walkForward({
-                portfolio,
-                models: [model],
-                params: modelParams,
-                history,
-                from: opts.from,
-                to: opts.to,
-                horizon,
-                onProgress: (done, total) => {
-                  if (!started) bar?.start(total * models.length, 0);
-                  started = true;
-                  bar?.update(m * total + done);
-                },
-              }),
-            );
-          } catch (error) {
-            const e = toCrossmarginError(error);
-            firstError ??= e;
-            failed.push({ model, error: { code: e.code, message: e.message } });
-          }
+        run = runBacktest({
+          portfolio,
+          source: opts.portfolio,
+          models,
+          params: modelParams,
+          history,
+          from: opts.from,
+          to: opts.to,
+          horizon,
+          coverage,
+          modelErrors: 'collect',
+          onProgress: (done, total) => {
+            if (!started) bar?.start(total, 0);
+            started = true;
+            bar?.update(done);
+          },
         });
       } finally {
         // A bar left running keeps its redraw timer, and with it the process, alive after an error on a terminal.
         bar?.stop();
       }
-      if (walks.length === 0 && firstError !== undefined) throw firstError;
-      const report: CliBacktestReport = { ...buildBacktestReport(walks, history, { portfolio: opts.portfolio, horizon, coverage }), failed };
+      const report: CliBacktestReport = { ...run.report, failed: run.failed };
       if (opts.report !== undefined) {
         try {
           // The page has no table row for a failed model: its verdict names it.
-          const notes = failed.map((f) => ` ${f.model} could not margin this book: [${f.error.code}] ${f.error.message}.`).join('');
+          const notes = report.failed.map((f) => ` ${f.model} could not margin this book: [${f.error.code}] ${f.error.message}.`).join('');
           writeFileSync(opts.report, renderBacktestHtml({ ...report, verdict: `${report.verdict}${notes}` }));
         } catch (error) {
           throw new CrossmarginError('FILE_UNWRITABLE', `${opts.report}: cannot write (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: opts.report, cause: error });

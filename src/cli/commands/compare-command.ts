@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { toCrossmarginError } from '../../core/errors.js';
+import { withFlagNames } from '../field-flags.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
 import { computeMargin } from '../../models/compute-margin.js';
@@ -58,7 +59,7 @@ export function registerCompareCommand(program: Command, io: CliIo): void {
           });
           return { model, fidelity: resultFidelity(model, result), result };
         } catch (error) {
-          const e = toCrossmarginError(error);
+          const e = withFlagNames(toCrossmarginError(error));
           return { model, fidelity: resultFidelity(model), error: { code: e.code, message: e.message } };
         }
       });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
-import { liquidatePortfolio, type LiquidationResult, type LiquidationStep } from '../../models/venues/liquidation/liquidate-by-venue-rule.js';
+import { liquidatePortfolio, type LiquidationResult, type LiquidationStep } from '../../engine/liquidation/liquidate-by-venue-rule.js';
 import type { CliIo } from '../cli-io.js';
 import { formatAmount, formatNumber, formatTable } from '../format-table.js';
 

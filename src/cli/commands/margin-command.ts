@@ -3,10 +3,10 @@ import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
-import { computeAgreementMargin } from '../../models/agreement/compute-agreement-margin.js';
+import { computeAgreementMargin } from '../../agreement/compute-agreement-margin.js';
 import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
-import { hasApproximations, modelFidelity, resultFidelity, resultFidelityTag } from '../../models/model-fidelity.js';
+import { approximationsOf, hasApproximations, modelFidelity, resultFidelity, resultFidelityTag } from '../../models/model-fidelity.js';
 import type { CliIo } from '../cli-io.js';
 import { HISTORY_OPTION_HELP, historyLoader } from '../history-option.js';
 import { PARAM_SET_OPTION_HELP, paramsForModel } from '../param-set-option.js';
@@ -16,7 +16,7 @@ import { formatAmount, formatTable } from '../format-table.js';
 function exactness(r: MarginResult): string {
   const f = modelFidelity(r.model);
   const tag = resultFidelityTag(r.model, hasApproximations(r));
-  const approximations = hasApproximations(r) ? `; approximations: ${(r.details?.['approximations'] as string[]).join('; ')}` : '';
+  const approximations = hasApproximations(r) ? `; approximations: ${approximationsOf(r).join('; ')}` : '';
   return tag === '' ? 'exact' : `${tag} — ${f.note}${approximations}`;
 }
 

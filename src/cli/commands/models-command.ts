@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FIDELITY_FOOTNOTES, FIDELITY_TAGS, modelFidelity } from '../../models/model-fidelity.js';
 import { MODELS } from '../../models/model-registry.js';
+import { modelParameterDocs } from '../../models/parameter-docs.js';
 import type { CliIo } from '../cli-io.js';
 
 export function registerModelsCommand(program: Command, io: CliIo): void {
@@ -9,7 +10,7 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
     .description('list the margin models with a one-line description and their parameters')
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
-      const list = MODELS.map((m) => ({ id: m.id, description: m.description, fidelity: modelFidelity(m.id), parameters: m.parameters }));
+      const list = MODELS.map((m) => ({ id: m.id, description: m.description, fidelity: modelFidelity(m.id), parameters: modelParameterDocs(m) }));
       if (opts.json === true) {
         io.out(`${JSON.stringify(list, undefined, 2)}\n`);
         return;

@@ -1,22 +1,17 @@
 import { existsSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { isoDate } from '../../core/dates.js';
 import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
 import { getModel } from '../../models/model-registry.js';
-import { buildStressSet } from '../../stress/build-stress-set.js';
-import { defaultFundCover } from '../../stress/default-fund-cover.js';
 import { DEFAULT_STRESS_LIBRARY, selectBuiltInScenarios } from '../../stress/default-library.js';
-import { DEFAULT_STRESS_MODEL, evaluateStress } from '../../stress/evaluate-stress.js';
+import { DEFAULT_STRESS_MODEL } from '../../stress/evaluate-stress.js';
 import { readServiceAccounts } from '../service-accounts.js';
 import { loadPortfolioInputs } from '../../stress/portfolio-population.js';
-import { checkDirection, reverseStressAccounts } from '../../stress/reverse-stress-accounts.js';
+import { runStress, type StressRun } from '../../stress/run-stress.js';
 import { DEFAULT_COVARIANCE_LOOKBACK, DEFAULT_REVERSE_HORIZON } from '../../stress/stress-covariance.js';
-import { stressHistory } from '../../stress/stress-history.js';
 import { parseScenarioLibrary, type StressScenario } from '../../stress/scenario-library.js';
-import { preparePopulation } from '../../stress/stress-population.js';
 import type { CliIo } from '../cli-io.js';
 import { formatCover, formatReverseStress, formatStressReport } from '../format-stress-report.js';
 import { HISTORY_OPTION_HELP } from '../history-option.js';
@@ -104,41 +99,33 @@ export function registerStressCommand(program: Command, io: CliIo): void {
       const direction = opts.direction === undefined ? undefined : parseDirection(opts.direction);
       const library = scenariosFrom(opts.scenarios);
       const market = loadMarketSnapshot(opts.market);
-      const population = preparePopulation([...loadPortfolioInputs(opts.portfolio ?? []), ...service], market);
-      if (direction !== undefined) checkDirection(population, direction);
-      // Estimates (reverse-stress covariance, history-based margin) use only history up to the market's date.
-      const history = stressHistory(opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()).filter((s) => s !== ''), undefined, isoDate(market.asOfMs));
-      const stressSet = buildStressSet(library, population.underlyings, history.historyFor);
-      const report = evaluateStress(population, stressSet, opts.model, {
-        ...paramsForModel(opts.model, opts.params, opts.paramSet),
-        historyLoader: history.loader,
-      });
-
-      const notes: string[] = [];
-      for (const s of stressSet.scenarios) {
-        for (const d of s.noData) notes.push(`${s.id}: ${d.underlying} not moved — ${d.reason}; the scenario still applies to the other underlyings`);
+      const bar = io.interactive ? new SingleBar({ format: 'reverse stress {bar} {value}/{total} accounts', stream: process.stderr }, Presets.shades_classic) : undefined;
+      let run: StressRun;
+      try {
+        run = runStress({
+          market,
+          accounts: [...loadPortfolioInputs(opts.portfolio ?? []), ...service],
+          scenarios: library,
+          model: opts.model,
+          margin: paramsForModel(opts.model, opts.params, opts.paramSet),
+          history: opts.history === undefined ? [] : opts.history.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+          ...(opts.reverse === true || direction !== undefined
+            ? {
+                reverse: {
+                  ...(direction === undefined ? {} : { direction }),
+                  horizonDays: horizon,
+                  lookback,
+                  onProgress: (done: number, total: number) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)),
+                },
+              }
+            : {}),
+          cover: opts.cover === true,
+        });
+      } finally {
+        // A running bar's redraw timer would keep the process alive after an error on a terminal.
+        bar?.stop();
       }
-      const currencies = [...new Set(population.portfolios.map((p) => p.currency))];
-      if (opts.cover === true && currencies.length > 1) notes.push(`accounts use several currencies (${currencies.join(', ')}); cover sums them as stated`);
-
-      let reverse: ReturnType<typeof reverseStressAccounts> | undefined;
-      if (opts.reverse === true || direction !== undefined) {
-        const bar = io.interactive ? new SingleBar({ format: 'reverse stress {bar} {value}/{total} accounts', stream: process.stderr }, Presets.shades_classic) : undefined;
-        bar?.start(population.portfolios.length, 0);
-        try {
-          reverse = reverseStressAccounts(population, {
-            ...(direction === undefined ? {} : { direction }),
-            historyLoader: history.loader,
-            horizonDays: horizon,
-            lookback,
-            onProgress: (done) => bar?.update(done),
-          });
-        } finally {
-          // A running bar's redraw timer would keep the process alive after an error on a terminal.
-          bar?.stop();
-        }
-      }
-      const cover = opts.cover === true ? defaultFundCover(report) : undefined;
+      const { report, reverse, cover, notes, currencies } = run;
 
       if (opts.json === true) {
         io.out(`${JSON.stringify({ ...report, ...(reverse === undefined ? {} : { reverse }), ...(cover === undefined ? {} : { cover }), notes }, undefined, 2)}\n`);

@@ -45,8 +45,8 @@ export function closeConcession(contract: ClosedContract, traded: number, price:
 }
 
 /**
- * Notional of the closed quantity at the mark, settlement currency: the penalty base (as the venue rule's, models/
- * venues/liquidation/liquidation-book.ts). Inverse delta-one: face / mark coins; inverse options: coins of underlying;
+ * Notional of the closed quantity at the mark, settlement currency: the penalty base (as the venue rule's,
+ * liquidation-book.ts). Inverse delta-one: face / mark coins; inverse options: coins of underlying;
  * linear: |q| × multiplier × mark (options: × `underlyingPrice`, the underlying's price in the settlement currency).
  */
 export function closeNotional(contract: ClosedContract, traded: number, underlyingPrice: number): number {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseMarketSnapshot } from '../../../market/market-snapshot.js';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { liquidatePortfolio, type LiquidationResult } from './liquidate-by-venue-rule.js';
 import { liquidationRuleFor } from './liquidation-params.js';
 

@@ -1,16 +1,18 @@
-import type { InstrumentSpec } from '../../../instruments/instrument-spec.js';
-import type { InstrumentTable } from '../../../instruments/instrument-table.js';
-import type { MarketSnapshot } from '../../../market/market-snapshot.js';
-import { inverseDeltaOnePnl } from '../../../pricing/delta-one.js';
-import { instrumentMarketInputs } from '../../../pricing/instrument-inputs.js';
-import { priceInstrument } from '../../../pricing/instrument-pricer.js';
-import type { ResolvedPortfolio, ResolvedPosition } from '../../../portfolio/resolve-portfolio.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import type { InstrumentTable } from '../../instruments/instrument-table.js';
+import type { MarketSnapshot } from '../../market/market-snapshot.js';
+import { inverseDeltaOnePnl } from '../../pricing/delta-one.js';
+import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
+import { priceInstrument } from '../../pricing/instrument-pricer.js';
+import type { ResolvedPortfolio, ResolvedPosition } from '../../portfolio/resolve-portfolio.js';
 
 /** One net position being liquidated (positions of one instrument are netted first: a venue holds one per instrument). */
 export interface WorkingPosition {
   readonly instrument: number;
   readonly spec: InstrumentSpec;
   readonly field: string;
+  /** The resolved position's role (a book position, or collateral held as one). */
+  readonly role: ResolvedPosition['role'];
   /** Signed contracts at the start of liquidation (the increment is a share of it). */
   readonly initial: number;
   /** Signed contracts still held. */
@@ -42,7 +44,7 @@ export function workingBook(portfolio: ResolvedPortfolio, instruments: Instrumen
       const spec = instruments.spec(p.instrument);
       const field = portfolio.source === undefined ? p.field : `${portfolio.source}: ${p.field}`;
       const mark = spec.kind === 'option' ? priceInstrument(spec, market, field).value : instrumentMarketInputs(spec, market, field, { needVol: false }).reference;
-      return { instrument: p.instrument, spec, field, initial: quantity, quantity, mark };
+      return { instrument: p.instrument, spec, field, role: p.role, initial: quantity, quantity, mark };
     });
   return { positions, collateral: { ...portfolio.collateral } };
 }
@@ -55,7 +57,7 @@ export function bookPortfolio(portfolio: ResolvedPortfolio, book: WorkingBook): 
     currency: portfolio.currency,
     mode: portfolio.mode,
     source: portfolio.source,
-    positions: book.positions.filter((p) => p.quantity !== 0).map((p) => ({ instrument: p.instrument, quantity: p.quantity, field: p.field })),
+    positions: book.positions.filter((p) => p.quantity !== 0).map((p) => ({ instrument: p.instrument, quantity: p.quantity, field: p.field, role: p.role })),
     collateral: { ...book.collateral },
   };
 }

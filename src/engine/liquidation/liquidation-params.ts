@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { CrossmarginError } from '../../../core/errors.js';
-import { parseWithSchema } from '../../../core/validate.js';
-import { fraction, venueConfigFields } from '../venue-config.js';
+import { CrossmarginError } from '../../core/errors.js';
+import { parseWithSchema } from '../../core/validate.js';
+import { fraction, venueConfigFields } from '../../models/venues/venue-config.js';
 
 /**
  * A venue's liquidation rule as dated configuration (crypto-venues.md §8 and the venue sections). Every amount is a

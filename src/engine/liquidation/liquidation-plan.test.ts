@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { computeMargin } from '../../models/compute-margin.js';
-import { liquidatePortfolio } from '../../models/venues/liquidation/liquidate-by-venue-rule.js';
+import { liquidatePortfolio } from './liquidate-by-venue-rule.js';
 import { evaluateAccount } from '../account/evaluate-account.js';
 import { hasVenueRule, planLiquidation, type LiquidationPlan } from './liquidation-plan.js';
 

@@ -8,8 +8,8 @@ import { compileModelRun, prepareModelRun, type ComputeMarginsOptions } from '..
 import type { CompiledModel, ModelContext } from '../../models/margin-model.js';
 import type { MarginResult } from '../../models/margin-result.js';
 import { getModel } from '../../models/model-registry.js';
-import { liquidateByVenueRule } from '../../models/venues/liquidation/liquidate-by-venue-rule.js';
-import { liquidationRuleFor, VENUE_LIQUIDATION_RULES, type LiquidationRule } from '../../models/venues/liquidation/liquidation-params.js';
+import { liquidateByVenueRule } from './liquidate-by-venue-rule.js';
+import { liquidationRuleFor, VENUE_LIQUIDATION_RULES, type LiquidationRule } from './liquidation-params.js';
 import { entryAfterTrade } from '../../portfolio/entry-after-trade.js';
 import { PortfolioFileSchema, type PortfolioFile } from '../../portfolio/portfolio-schema.js';
 import { resolvePortfolio } from '../../portfolio/resolve-portfolio.js';

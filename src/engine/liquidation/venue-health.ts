@@ -1,5 +1,8 @@
-import type { MarketSnapshot } from '../../../market/market-snapshot.js';
-import type { MarginResult } from '../../margin-result.js';
+import type { MarketSnapshot } from '../../market/market-snapshot.js';
+import { readDetails } from '../../models/define-model.js';
+import type { MarginResult } from '../../models/margin-result.js';
+import { DydxV4DetailsSchema } from '../../models/dydx-v4/dydx-v4-details.js';
+import { MangoHealthDetailsSchema } from '../../models/mango-health/mango-health-details.js';
 import type { LiquidationRule } from './liquidation-params.js';
 
 /** Where the account stands for the rule, account currency. */
@@ -25,10 +28,8 @@ export function venueHealth(result: MarginResult, bookValue: number, rule: Liqui
   const mm = result.maintenanceMargin;
   let stopLevel = mm * (1 + rule.exitBuffer);
   if (rule.target === 'liquidation-end') {
-    const details = result.details ?? {};
-    const health = (details['liquidationEnd'] as { health?: unknown } | undefined)?.health;
-    const quote = details['quoteCurrency'];
-    if (typeof health === 'number' && typeof quote === 'string') stopLevel = equity - health * market.fxRate(quote, result.currency);
+    const details = readDetails(MangoHealthDetailsSchema, result);
+    if (details !== undefined) stopLevel = equity - details.liquidationEnd.health * market.fxRate(details.quoteCurrency, result.currency);
   }
   return { equity, maintenanceMargin: mm, startLevel: mm * (1 + rule.startBuffer), stopLevel };
 }
@@ -38,8 +39,6 @@ export function venueHealth(result: MarginResult, bookValue: number, rule: Liqui
  * maintenanceMarginFraction` of the dydx-v4 result; 0 (fill at the mark) when the result has none.
  */
 export function maintenanceFractionOf(result: MarginResult, underlying: string): number {
-  const markets = result.details?.['markets'];
-  if (!Array.isArray(markets)) return 0;
-  const m = (markets as { market?: unknown; maintenanceMarginFraction?: unknown }[]).find((x) => x.market === underlying);
-  return typeof m?.maintenanceMarginFraction === 'number' ? m.maintenanceMarginFraction : 0;
+  const m = readDetails(DydxV4DetailsSchema, result)?.markets.find((x) => x.market === underlying);
+  return m?.maintenanceMarginFraction ?? 0;
 }

@@ -157,11 +157,11 @@ export class LiveBook {
       this.hold(p.instrument);
       mi[at] = p.instrument;
       mq[at] = p.quantity;
-      mc[at] = p.field.startsWith('collateral.') ? 1 : 0;
+      mc[at] = p.role === 'collateral' ? 1 : 0;
       this.instrumentField[p.instrument] ??= `account ${doc.account}: ${p.field}`;
       at++;
     }
-    const held = rows.filter((p) => !p.field.startsWith('collateral.'));
+    const held = rows.filter((p) => p.role === 'position');
     at = this.equity.place(slot, held.length);
     const ei = this.equity.column<Int32Array>('instrument');
     const eq = this.equity.column<Float64Array>('quantity');

@@ -315,7 +315,7 @@ export function evaluateWithGeneration(doc: PortfolioFile, generation: Generatio
     // Resolution must not have grown the table (a symbol spelt another way than its canonical name): compile again.
     if (resolved.positions.some((p) => p.instrument >= table.size) || table.size !== generation.tableSize) return undefined;
     // Equity counts collateral once: the model's collateral rows (stressed collateral) are not positions of equity.
-    const held = book.collateralAsPositions ? { ...resolved, positions: resolved.positions.filter((p) => !p.field.startsWith('collateral.')) } : resolved;
+    const held = book.collateralAsPositions ? { ...resolved, positions: resolved.positions.filter((p) => p.role === 'position') } : resolved;
     const eq = accountEquity(held, table, generation.market, params).equity;
     return evaluateResolved(generation.compiled, generation, () => resolved, eq);
   } catch (error) {

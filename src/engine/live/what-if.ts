@@ -109,7 +109,7 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
     if (local === undefined || local >= generation.tableSize) return undefined;
     const entryPrice = entries[r];
     const field = positionField(positions.length);
-    positions.push(entryPrice === undefined ? { instrument: local, quantity: q, field } : { instrument: local, quantity: q, field, entryPrice });
+    positions.push(entryPrice === undefined ? { instrument: local, quantity: q, field, role: 'position' } : { instrument: local, quantity: q, field, role: 'position', entryPrice });
     if (!exposure.includes(spec.underlying)) exposure.push(spec.underlying);
     if (!exposure.includes(spec.currency)) exposure.push(spec.currency);
   }
@@ -133,7 +133,7 @@ export function fastWhatIf(slot: number, doc: PortfolioFile, trades: readonly Tr
       if (ccy === doc.currency || amount === 0) continue;
       const local = table.id(ccy);
       if (local === undefined || local >= generation.tableSize) return undefined;
-      collateral.push({ instrument: local, quantity: amount, field: `collateral.${ccy}` });
+      collateral.push({ instrument: local, quantity: amount, field: `collateral.${ccy}`, role: 'collateral' });
     }
     margined = { ...held, positions: [...positions, ...collateral] };
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMarketSnapshot } from '../../../market/market-snapshot.js';
-import { computeMargin } from '../../compute-margin.js';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
+import { computeMargin } from '../compute-margin.js';
 import { binanceAdjustedEquity, binanceFuturesMM, binanceMarginMM, binanceProZone, binanceUnrealisedPnl } from './binance-pm-model.js';
 import { BINANCE_DEFAULT_BRACKETS } from './binance-pm-params.js';
 

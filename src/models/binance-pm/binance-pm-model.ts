@@ -1,7 +1,8 @@
-import type { MarginModel } from '../../margin-model.js';
-import type { MarginResult } from '../../margin-result.js';
-import { venueBook, venueFxRate } from '../venue-book.js';
-import { BINANCE_MARGIN_MMR, BINANCE_PARAMETER_DOCS, BinancePmParamsSchema, type BinanceBracket, type BinancePmParams } from './binance-pm-params.js';
+import type { MarginResult, MarginResultOf } from '../margin-result.js';
+import { venueBook, venueFxRate } from '../venues/venue-book.js';
+import { BINANCE_MARGIN_MMR, BinancePmParamsSchema, type BinanceBracket } from './binance-pm-params.js';
+import { defineModel } from '../define-model.js';
+import { BinancePmDetailsSchema, type BinancePmDetails } from './binance-pm-details.js';
 
 /**
  * Tiered maintenance (crypto-venues.md §3): futuresMM = |MMR_bracket · notional| − cum, where the bracket is the one
@@ -49,17 +50,17 @@ export function binanceProZone(uniMMR: number): string {
  * (negative collateral balances). IM = Σ max(notional/futuresLeverage, futuresMM) + Σ max(loan/(marginLeverage − 1),
  * MarginMM) (§3 order IM formulas applied to the positions). The book is at mark: uPnL = 0.
  */
-export const binancePmModel: MarginModel<BinancePmParams> = {
+export const binancePmModel = defineModel({
   id: 'binance-pm',
   description: 'Binance Portfolio Margin: uniMMR = adjusted equity / (tiered futures MM + margin-loan MM)',
   paramsSchema: BinancePmParamsSchema,
-  parameters: BINANCE_PARAMETER_DOCS,
+  detailsSchema: BinancePmDetailsSchema,
   // Tiered maintenance rates grow with notional (§3): margin is not proportional to size.
   homogeneous: false,
   compile(params, context) {
     const q = params.quoteCurrency;
     return {
-      evaluate(portfolio): MarginResult {
+      evaluate(portfolio): MarginResultOf<BinancePmDetails> {
         const book = venueBook(portfolio, context, q, { venue: 'Binance PM' });
         const fx = venueFxRate(context, q, portfolio.currency, 'Binance PM', q, `reporting the margin in the account currency ${portfolio.currency}`);
         const components: MarginResult['components'] = [];
@@ -132,4 +133,4 @@ export const binancePmModel: MarginModel<BinancePmParams> = {
       },
     };
   },
-};
+});

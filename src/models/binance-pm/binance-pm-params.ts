@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../../margin-model.js';
-import { fraction, venueConfigFields } from '../venue-config.js';
+import { fraction, venueConfigFields } from '../venues/venue-config.js';
 
 /** One leverage bracket (crypto-venues.md §3): notional floor (quote) and maintenance margin rate for notional above it. */
 export const BinanceBracketSchema = z.strictObject({ notionalFloor: z.number().finite().min(0), mmr: fraction });
@@ -28,30 +27,28 @@ const brackets = z
 
 export const BinancePmParamsSchema = z.strictObject({
   ...venueConfigFields('2025-02-06', 'docs/models/binance-pm.md: Binance uniMMR FAQ (6 Nov 2024 / 6 Feb 2025) [V]; brackets and collateral rates placeholders'),
-  /** uniMMR is computed in USD (assetIndexPrice). */
-  quoteCurrency: z.string().min(1).default('USD'),
-  /** Underlying → maintenance brackets. */
-  brackets: z.record(z.string(), brackets).default({}),
-  defaultBrackets: brackets.default(() => BINANCE_DEFAULT_BRACKETS.map((b) => ({ ...b }))),
-  /** Asset → collateral rate (haircut) applied to positive equity. */
-  collateralRates: z.record(z.string(), fraction).default(() => ({ USD: 1, USDT: 1, USDC: 1 })),
-  /** Collateral rate of an asset not listed (placeholder: §3 publishes no rates). */
-  defaultCollateralRate: fraction.default(0.9),
-  /** Futures leverage for the IM mapping: futuresIM = notional / leverage (§3 order IM). */
-  futuresLeverage: z.number().finite().min(1).default(20),
-  /** Margin (loan) leverage: selects MarginMM rate (§3: 3, 5, 10) and marginIM = borrowed/(leverage − 1). */
-  marginLeverage: z.union([z.literal(3), z.literal(5), z.literal(10)]).default(3),
+  quoteCurrency: z.string().min(1).default('USD').meta({ description: 'currency of assetIndexPrice (uniMMR is computed in USD)' }),
+  brackets: z
+    .record(z.string(), brackets)
+    .default({})
+    .meta({ description: 'underlying → maintenance brackets [{notionalFloor, mmr}], floors increasing from 0, rates not decreasing (cum derived)' }),
+  defaultBrackets: brackets
+    .default(() => BINANCE_DEFAULT_BRACKETS.map((b) => ({ ...b })))
+    .meta({ description: 'brackets of an underlying not listed (placeholder: §3 gives only the 0.5 % first bracket, TV-B1)' }),
+  collateralRates: z
+    .record(z.string(), fraction)
+    .default(() => ({ USD: 1, USDT: 1, USDC: 1 }))
+    .meta({ description: 'asset → collateral rate (haircut) applied to positive equity' }),
+  defaultCollateralRate: fraction.default(0.9).meta({ description: 'collateral rate of an asset not listed (placeholder: §3 publishes no rates)' }),
+  futuresLeverage: z
+    .number()
+    .finite()
+    .min(1)
+    .default(20)
+    .meta({ description: 'futures leverage of the IM mapping: futuresIM = notional / leverage (§3 order IM)' }),
+  marginLeverage: z
+    .union([z.literal(3), z.literal(5), z.literal(10)])
+    .default(3)
+    .meta({ description: 'margin (loan) leverage: selects the MarginMM rate (3x 10 %, 5x 8 %, 10x 5 %) and marginIM = borrowed / (leverage − 1)' }),
 });
 export type BinancePmParams = z.output<typeof BinancePmParamsSchema>;
-
-export const BINANCE_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'asOf', description: 'date the venue values were observed', default: '"2025-02-06"' },
-  { name: 'source', description: 'where the values come from', default: '"docs/models/binance-pm.md"' },
-  { name: 'quoteCurrency', description: 'currency of assetIndexPrice (uniMMR is in USD)', default: '"USD"' },
-  { name: 'brackets', description: 'underlying → [{notionalFloor, mmr}] maintenance brackets (cum derived)', default: '{}' },
-  { name: 'defaultBrackets', description: 'brackets of an unlisted underlying (placeholder: §3 first bracket only)', default: JSON.stringify(BINANCE_DEFAULT_BRACKETS) },
-  { name: 'collateralRates', description: 'asset → collateral rate', default: '{"USD":1,"USDT":1,"USDC":1}' },
-  { name: 'defaultCollateralRate', description: 'collateral rate of an unlisted asset (placeholder)', default: '0.9' },
-  { name: 'futuresLeverage', description: 'leverage of the IM mapping (futuresIM = notional / leverage)', default: '20' },
-  { name: 'marginLeverage', description: 'margin-loan leverage: MarginMM 3x 10 %, 5x 8 %, 10x 5 %', default: '3' },
-];

@@ -1,6 +1,7 @@
 import { CrossmarginError } from '../../core/errors.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
+import type { MarginComponent, MarginResultOf } from '../margin-result.js';
+import type { DeribitPmDetails } from './deribit-pm-details.js';
 import { initialRiskVectors, positionContributions, rowComponents, rowDetail, type RowOpenOrders } from './deribit-pm-report.js';
 import { venueFieldsFor } from './deribit-pm-params.js';
 import { worstCase, type DeribitPmPlan, type RowRisk } from './deribit-pm-rows.js';
@@ -29,7 +30,7 @@ export interface CrossCollateralLine {
  * haircut per asset from the dated parameters (`haircut`, overridden in `currencies`). The result is computed in USD
  * and stated in the account currency (USD → account at today's rate; a USD account sees the USD figures).
  */
-export function crossMarginResult(plan: DeribitPmPlan, portfolio: ResolvedPortfolio, rows: readonly number[], risks: readonly RowRisk[], orders: readonly RowOpenOrders[]): MarginResult {
+export function crossMarginResult(plan: DeribitPmPlan, portfolio: ResolvedPortfolio, rows: readonly number[], risks: readonly RowRisk[], orders: readonly RowOpenOrders[]): MarginResultOf<DeribitPmDetails> {
   if (portfolio.mode === 'isolated') {
     throw new CrossmarginError('MODEL_PARAMS_INVALID', 'mode: deribit-pm x-pm margins the whole account together; an isolated portfolio needs mode "s-pm"', { field: 'mode' });
   }

@@ -1,6 +1,7 @@
 import { CrossmarginError } from '../../core/errors.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
+import type { MarginComponent, MarginResultOf } from '../margin-result.js';
+import type { DeribitPmDetails } from './deribit-pm-details.js';
 import { crossMarginResult } from './deribit-pm-cross.js';
 import { initialRiskVectors, positionContributions, rowComponents, rowDetail, type RowOpenOrders } from './deribit-pm-report.js';
 import { rowRisks, type DeribitPmPlan, type RowRisk } from './deribit-pm-rows.js';
@@ -38,7 +39,7 @@ export function openOrdersMargins(plan: DeribitPmPlan, portfolio: ResolvedPortfo
 }
 
 /** Evaluates one portfolio: S:PM per settlement currency, or X:PM in USD (`mode`), with open orders. */
-export function evaluateDeribitPm(plan: DeribitPmPlan, portfolio: ResolvedPortfolio): MarginResult {
+export function evaluateDeribitPm(plan: DeribitPmPlan, portfolio: ResolvedPortfolio): MarginResultOf<DeribitPmDetails> {
   const { rows, risks } = rowRisks(plan, portfolio);
   const orders = openOrdersMargins(plan, portfolio, risks);
   const result = plan.params.mode === 'x-pm' ? crossMarginResult(plan, portfolio, rows, risks, orders) : segregatedResult(plan, portfolio, rows, risks, orders);
@@ -49,7 +50,7 @@ export function evaluateDeribitPm(plan: DeribitPmPlan, portfolio: ResolvedPortfo
 }
 
 /** S:PM (crypto-venues.md §1.1): each settlement currency margined in its coin, converted to the account currency at today's index. */
-function segregatedResult(plan: DeribitPmPlan, portfolio: ResolvedPortfolio, rows: readonly number[], risks: readonly RowRisk[], orders: readonly RowOpenOrders[]): MarginResult {
+function segregatedResult(plan: DeribitPmPlan, portfolio: ResolvedPortfolio, rows: readonly number[], risks: readonly RowRisk[], orders: readonly RowOpenOrders[]): MarginResultOf<DeribitPmDetails> {
   const { market } = plan.context;
   const fxOf = (r: { currency: string }): number => market.fxRate(r.currency, portfolio.currency);
   const ordersOf = new Map(orders.map((o) => [o.key, o]));

@@ -2,15 +2,17 @@ import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
 import { expirySlices } from '../expiry-slices.js';
 import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
-import type { CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
+import type { CompiledModel, ModelContext } from '../margin-model.js';
 import { buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
-import type { MarginResult } from '../margin-result.js';
+import type { MarginResultOf } from '../margin-result.js';
 import { evaluateDeribitPmBook } from './deribit-pm-batch.js';
 import { evaluateDeribitPm } from './deribit-pm-evaluate.js';
 import { legacyGridParams } from './deribit-pm-legacy.js';
-import { DERIBIT_PM_PARAMETER_DOCS, DeribitPmParamsSchema, venueFieldsFor, type DeribitPmParams, type DeribitPmVenueFields } from './deribit-pm-params.js';
+import { DeribitPmParamsSchema, venueFieldsFor, type DeribitPmParams, type DeribitPmVenueFields } from './deribit-pm-params.js';
 import { deribitVolShockFactor, DELTA_STEP, VOL_NAMES, type DeribitPmPlan, type Layout } from './deribit-pm-rows.js';
+import { defineModel } from '../define-model.js';
+import { DeribitPmDetailsSchema, type DeribitPmDetails } from './deribit-pm-details.js';
 
 export { deribitOffset, deribitVolShockFactor } from './deribit-pm-rows.js';
 
@@ -25,21 +27,21 @@ const DAYS_PER_YEAR = 365;
  * (deribit-pm-cross.ts); `variant: "legacy"` runs the pre-2023 PM (deribit-pm-legacy.ts); open orders add the
  * open-orders margin to IM (deribit-pm-evaluate.ts). docs/models/deribit-pm.md.
  */
-export const deribitPmModel: MarginModel<DeribitPmParams> = {
+export const deribitPmModel = defineModel({
   id: 'deribit-pm',
   description: 'Deribit portfolio margin S:PM / X:PM (2023–24; legacy variant): 9×3 grid + extended table, roll and delta shock, open orders, haircuts',
   // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
   partitionBatch: true,
   paramsSchema: DeribitPmParamsSchema,
-  parameters: DERIBIT_PM_PARAMETER_DOCS,
+  detailsSchema: DeribitPmDetailsSchema,
   // The extended table's dampener is a fixed USD amount and the delta shock grows faster than |Δ| (§1.1).
   homogeneous: false,
   compile(params, context) {
     return compileDeribitPm(params, context);
   },
-};
+});
 
-function compileDeribitPm(input: DeribitPmParams, context: ModelContext): CompiledModel {
+function compileDeribitPm(input: DeribitPmParams, context: ModelContext): CompiledModel<DeribitPmDetails> {
   // The legacy variant runs on the same pipeline with its own grid and adds its contingencies (§1.1 Legacy PM).
   const legacy = input.variant === 'legacy' ? input.legacy : undefined;
   const params = legacy === undefined ? input : legacyGridParams(input, legacy);
@@ -76,7 +78,7 @@ function compileDeribitPm(input: DeribitPmParams, context: ModelContext): Compil
   });
   const compact: ScenarioMatrix = { set: compactSet(set, layout, width, count), pnl, instrumentCount: specs.length };
   const plan: DeribitPmPlan = { params, legacy, context, matrix: compact, layout, inputs };
-  const evaluate = (portfolio: ResolvedPortfolio): MarginResult => evaluateDeribitPm(plan, portfolio);
+  const evaluate = (portfolio: ResolvedPortfolio): MarginResultOf<DeribitPmDetails> => evaluateDeribitPm(plan, portfolio);
   // The batch path (deribit-pm-batch.ts): S:PM rows of every account over typed arrays; X:PM and resting orders go to `evaluate`.
   return { evaluate, evaluateBook: (book, out) => evaluateDeribitPmBook(plan, book, out) };
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../margin-model.js';
 import { DeribitPmLegacySchema, DERIBIT_PM_LEGACY_DEFAULTS } from './deribit-pm-legacy-params.js';
 
 /**
@@ -9,40 +8,32 @@ import { DeribitPmLegacySchema, DERIBIT_PM_LEGACY_DEFAULTS } from './deribit-pm-
  * one settlement currency (aggregation, offset, roll and delta shock) or underlying (price range, vol shock).
  */
 const VenueFieldsSchema = z.strictObject({
-  /** Price scan range, relative (±16 %). */
-  priceRange: z.number().finite().positive().lt(1),
-  /** Price points each side of 0 (4 → 9 points). */
-  bucketsCount: z.number().int().min(1).max(50),
-  /** Relative vol shock up / down at 30 days (σ × (1 ± shock × (30/DTE)^p)). */
-  volatilityRangeUp: z.number().finite().min(0),
-  volatilityRangeDown: z.number().finite().min(0).lt(1),
-  /** Vega powers p for DTE < 30 and DTE ≥ 30. */
-  shortTermVegaPower: z.number().finite().min(0),
-  longTermVegaPower: z.number().finite().min(0),
-  /** Recorded from model_params; the σ' reconstruction used here does not apply it (crypto-venues.md §1.1 "Vol shock"). */
-  minVolatilityForShockUp: z.number().finite().min(0),
-  /** DTE floor of the vol-shock factor, days: not published, an assumption of this reconstruction. */
-  dteFloorDays: z.number().finite().positive(),
-  extendedTableFactor: z.number().finite().min(0),
-  /** Extended-table moves, relative (−0.66 … +5). */
-  extendedMoves: z.array(z.number().finite().gt(-1).refine((m) => m !== 0, 'an extended move cannot be 0')),
-  /** Dampener of the extended table, USD. */
-  extendedDampenerUsd: z.number().finite().min(0),
-  maxDeltaShock: z.number().finite().min(0),
-  deltaTotalLiqShockThresholdUsd: z.number().finite().min(0),
-  mInc: z.number().finite().min(0),
-  annualisedMoveRisk: z.number().finite().min(0),
-  minAnnualisedMove: z.number().finite().min(0),
-  /** Fraction of positive aggregated P&L that may offset (0 = none). */
-  pnlOffset: z.number().finite().min(0).max(1),
-  /** Cap of the offset, in the settlement currency. */
-  maxOffsetablePnl: z.number().finite().min(0),
-  mmFactor: z.number().finite().positive().max(1),
-  /**
-   * X:PM collateral haircut of a balance in this currency, fraction 0..1, applied to IM (crypto-venues.md §1.1 X:PM:
-   * "haircuts apply to IM"; BTC 0 on 2024-06-17). Per-asset values go in `currencies`.
-   */
-  haircut: z.number().finite().min(0).max(1),
+  priceRange: z.number().finite().positive().lt(1).meta({ description: 'price_range: price scan range, relative (0.16 = ±16 %)' }),
+  bucketsCount: z.number().int().min(1).max(50).meta({ description: 'buckets_count: price points on each side of 0 (4 gives 9 points)' }),
+  volatilityRangeUp: z.number().finite().min(0).meta({ description: 'volatility_range_up: relative vol shock up at 30 days, σ × (1 + shock × (30/DTE)^p)' }),
+  volatilityRangeDown: z.number().finite().min(0).lt(1).meta({ description: 'volatility_range_down: relative vol shock down at 30 days, σ × (1 − shock × (30/DTE)^p)' }),
+  shortTermVegaPower: z.number().finite().min(0).meta({ description: 'short_term_vega_power: the power p of the vol shock for DTE < 30' }),
+  longTermVegaPower: z.number().finite().min(0).meta({ description: 'long_term_vega_power: the power p of the vol shock for DTE ≥ 30' }),
+  minVolatilityForShockUp: z.number().finite().min(0).meta({ description: 'min_volatility_for_shock_up: recorded from model_params; the σ\' reconstruction used here does not apply it (crypto-venues.md §1.1 "Vol shock")' }),
+  dteFloorDays: z.number().finite().positive().meta({ description: 'DTE floor of the vol-shock factor, days: not published, an assumption of this reconstruction' }),
+  extendedTableFactor: z.number().finite().min(0).meta({ description: 'extended_table_factor: scale of an extended-table move\'s P&L, × priceRange / |move|' }),
+  extendedMoves: z.array(z.number().finite().gt(-1).refine((m) => m !== 0, 'an extended move cannot be 0')).meta({ description: 'extended-table price moves, relative (−0.66 … +5), none of them 0' }),
+  extendedDampenerUsd: z.number().finite().min(0).meta({ description: 'extended_dampener: dampener of the extended table, USD' }),
+  maxDeltaShock: z.number().finite().min(0).meta({ description: 'max_delta_shock: cap of the delta shock per coin of |Δ|: |Δ| × min(maxDeltaShock, mInc × max(0, |Δ| − threshold/S))' }),
+  deltaTotalLiqShockThresholdUsd: z.number().finite().min(0).meta({ description: 'delta_total_liq_shock_threshold: |Δ| in USD above which the delta shock grows' }),
+  mInc: z.number().finite().min(0).meta({ description: 'm_inc: growth of the delta shock per coin of |Δ| above the threshold' }),
+  annualisedMoveRisk: z.number().finite().min(0).meta({ description: 'annualised_move_risk: roll shock of futures per year to expiry, |position| × max(annualisedMoveRisk × T, minAnnualisedMove)' }),
+  minAnnualisedMove: z.number().finite().min(0).meta({ description: 'min_annualised_move: floor of the roll shock' }),
+  pnlOffset: z.number().finite().min(0).max(1).meta({ description: 'pnl_offset: fraction of positive aggregated P&L that may offset losses (0 = none)' }),
+  maxOffsetablePnl: z.number().finite().min(0).meta({ description: 'max_offsetable_pnl: cap of the offset, settlement currency' }),
+  mmFactor: z.number().finite().positive().max(1).meta({ description: 'mm_factor: maintenance margin = initial × mmFactor' }),
+  // crypto-venues.md §1.1 X:PM: "haircuts apply to IM"; BTC 0 on 2024-06-17.
+  haircut: z
+    .number()
+    .finite()
+    .min(0)
+    .max(1)
+    .meta({ description: 'X:PM collateral haircut of a balance in this currency, fraction 0..1, applied to IM; per-asset values go in currencies' }),
 });
 
 export type DeribitPmVenueFields = z.output<typeof VenueFieldsSchema>;
@@ -74,8 +65,8 @@ export const DERIBIT_PM_BTC_2024_06_17: DeribitPmVenueFields = Object.freeze({
 const d = DERIBIT_PM_BTC_2024_06_17;
 
 export const DeribitPmParamsSchema = z.strictObject({
-  asOf: z.string().default('2024-06-17'),
-  source: z.string().default('Deribit private/pme/simulate docs example, BTC model_params (docs/models/deribit-pm.md)'),
+  asOf: z.string().default('2024-06-17').meta({ description: 'date of the parameter set' }),
+  source: z.string().default('Deribit private/pme/simulate docs example, BTC model_params (docs/models/deribit-pm.md)').meta({ description: 'where the parameter set comes from' }),
   priceRange: VenueFieldsSchema.shape.priceRange.default(d.priceRange),
   bucketsCount: VenueFieldsSchema.shape.bucketsCount.default(d.bucketsCount),
   volatilityRangeUp: VenueFieldsSchema.shape.volatilityRangeUp.default(d.volatilityRangeUp),
@@ -96,22 +87,35 @@ export const DeribitPmParamsSchema = z.strictObject({
   maxOffsetablePnl: VenueFieldsSchema.shape.maxOffsetablePnl.default(d.maxOffsetablePnl),
   mmFactor: VenueFieldsSchema.shape.mmFactor.default(d.mmFactor),
   haircut: VenueFieldsSchema.shape.haircut.default(d.haircut),
-  /**
-   * Margin type (crypto-venues.md §1): `s-pm` margins each settlement currency in its own coin; `x-pm` values every
-   * currency's risk matrix in USD, combines them and applies collateral haircuts to IM (reported in USD).
-   */
-  mode: z.enum(['s-pm', 'x-pm']).default('s-pm'),
-  /**
-   * How X:PM combines currencies ([U], §1.1 X:PM): `sum` adds each currency's worst case in USD (no netting across
-   * currencies); `aligned` adds the USD risk vectors scenario by scenario (all underlyings move by the same relative
-   * step) and takes the worst of the sum.
-   */
-  crossAggregation: z.enum(['sum', 'aligned']).default('sum'),
-  /** `2023` = the 2023–24 redesign (§1.1); `legacy` = the pre-2023 PM of §1.1 "Legacy PM" (TV-D4), see `legacy`. */
-  variant: z.enum(['2023', 'legacy']).default('2023'),
-  legacy: DeribitPmLegacySchema.default({ ...DERIBIT_PM_LEGACY_DEFAULTS }),
-  /** Per-currency overrides (e.g. `{"ETH": {"extendedDampenerUsd": …}}`), read from that day's model_params. */
-  currencies: z.record(z.string(), VenueFieldsSchema.omit({ bucketsCount: true, extendedMoves: true }).partial()).default({}),
+  mode: z
+    .enum(['s-pm', 'x-pm'])
+    .default('s-pm')
+    .meta({
+      description:
+        'margin type (crypto-venues.md §1): s-pm margins each settlement currency in its own coin; x-pm values every currency\'s risk matrix in USD, combines them and applies collateral haircuts to IM (reported in USD)',
+    }),
+  crossAggregation: z
+    .enum(['sum', 'aligned'])
+    .default('sum')
+    .meta({
+      description:
+        'how X:PM combines currencies [U]: sum adds each currency\'s worst case in USD (no netting across currencies); aligned adds the USD risk vectors scenario by scenario (all underlyings move by the same relative step) and takes the worst of the sum',
+    }),
+  variant: z
+    .enum(['2023', 'legacy'])
+    .default('2023')
+    .meta({ description: '2023: the 2023–24 redesign (§1.1); legacy: the pre-2023 PM of §1.1 "Legacy PM" (price/vol grid and contingencies, TV-D4), parameters in legacy' }),
+  legacy: DeribitPmLegacySchema.default({ ...DERIBIT_PM_LEGACY_DEFAULTS }).meta({
+    description:
+      'legacy-PM parameters {asOf, source, priceRange, bucketsCount, volShock, vegaPower, optionContingencyPerNetShort, futuresContingency, mmFactor}; fields left out keep their defaults',
+  }),
+  currencies: z
+    .record(z.string(), VenueFieldsSchema.omit({ bucketsCount: true, extendedMoves: true }).partial())
+    .default({})
+    .meta({
+      description:
+        'per settlement currency / underlying overrides of the venue fields above (not bucketsCount, extendedMoves), read from that day\'s model_params, e.g. {"ETH": {"extendedDampenerUsd": 50000}}; haircut per collateral asset',
+    }),
 });
 
 export type DeribitPmParams = z.output<typeof DeribitPmParamsSchema>;
@@ -125,14 +129,3 @@ export function venueFieldsFor(params: DeribitPmParams, name: string): DeribitPm
 }
 
 const VENUE_FIELD_NAMES = Object.keys(VenueFieldsSchema.shape) as (keyof DeribitPmVenueFields)[];
-
-export const DERIBIT_PM_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'asOf', description: 'date of the parameter set', default: '"2024-06-17"' },
-  { name: 'source', description: 'where the parameter set comes from', default: '"Deribit private/pme/simulate docs example, BTC"' },
-  ...Object.entries(d).map(([name, value]) => ({ name, description: `Deribit model_params ${name} (docs/models/deribit-pm.md)`, default: JSON.stringify(value) })),
-  { name: 'mode', description: 's-pm (per settlement currency, in coin) or x-pm (all currencies in USD, collateral haircuts on IM)', default: '"s-pm"' },
-  { name: 'crossAggregation', description: 'x-pm: sum (per-currency worst cases added in USD) or aligned (USD vectors added scenario by scenario) [U]', default: '"sum"' },
-  { name: 'variant', description: '2023 (the 2023–24 redesign) or legacy (pre-2023 PM: price/vol grid + option and futures contingencies, TV-D4)', default: '"2023"' },
-  { name: 'legacy', description: 'legacy-PM parameters {asOf, source, priceRange, bucketsCount, volShock, vegaPower, optionContingencyPerNetShort, futuresContingency, mmFactor}', default: JSON.stringify(DERIBIT_PM_LEGACY_DEFAULTS) },
-  { name: 'currencies', description: 'per settlement currency / underlying overrides of the venue fields above (not bucketsCount, extendedMoves); haircut per collateral asset', default: '{}' },
-];

@@ -2,9 +2,10 @@ import { CrossmarginError } from '../../core/errors.js';
 import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
 import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
 import { priceInstrument } from '../../pricing/instrument-pricer.js';
-import type { MarginModel } from '../margin-model.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
-import { DERIBIT_SM_PARAMETER_DOCS, DeribitSmParamsSchema, type DeribitSmFuturesRates, type DeribitSmOptionRates, type DeribitSmParams } from './deribit-sm-params.js';
+import type { MarginComponent, MarginResult, MarginResultOf } from '../margin-result.js';
+import { DeribitSmParamsSchema, type DeribitSmFuturesRates, type DeribitSmOptionRates, type DeribitSmParams } from './deribit-sm-params.js';
+import { defineModel } from '../define-model.js';
+import { DeribitSmDetailsSchema, type DeribitSmDetails } from './deribit-sm-details.js';
 
 /** IM and MM of one position, in its settlement coin. */
 export interface DeribitSmCharge {
@@ -44,11 +45,11 @@ export function deribitSmShortOptionCharge(right: 'call' | 'put', strike: number
  * `details.longOptionPremium`). Margins are in the settlement coin, converted to the account currency at today's
  * index. Linear (USDC/USD-settled) instruments are refused with INSTRUMENT_SPEC_INVALID naming the position.
  */
-export const deribitSmModel: MarginModel<DeribitSmParams> = {
+export const deribitSmModel = defineModel({
   id: 'deribit-sm',
   description: 'Deribit standard margin S:SM: inverse futures/perps at size-dependent rates, inverse options per contract (§1)',
   paramsSchema: DeribitSmParamsSchema,
-  parameters: DERIBIT_SM_PARAMETER_DOCS,
+  detailsSchema: DeribitSmDetailsSchema,
   // The futures rate grows with the position size (§1), so margin is not proportional to size.
   homogeneous: false,
   // Deribit's standard-margin rules are for its coin-settled (inverse) contracts; linear ones are refused.
@@ -56,7 +57,7 @@ export const deribitSmModel: MarginModel<DeribitSmParams> = {
   compile(params, context) {
     const { instruments, market } = context;
     return {
-      evaluate(portfolio): MarginResult {
+      evaluate(portfolio): MarginResultOf<DeribitSmDetails> {
         // Net by instrument, keeping the first position's field for messages; instrument-id order for determinism.
         const net = new Map<number, { quantity: number; field: string }>();
         for (const p of portfolio.positions) {
@@ -97,7 +98,7 @@ export const deribitSmModel: MarginModel<DeribitSmParams> = {
       },
     };
   },
-};
+});
 
 interface PositionCharge extends DeribitSmCharge {
   readonly component: 'futureMargin' | 'shortOptionMargin' | 'longOption';

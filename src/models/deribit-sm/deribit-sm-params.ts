@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../margin-model.js';
 
 /**
  * Size-dependent rate of inverse futures/perpetuals in Deribit standard margin (crypto-venues.md §1, "Standard
@@ -54,22 +53,21 @@ export type DeribitSmOptionRates = z.output<typeof DeribitSmOptionRatesSchema>;
 const DEFAULT_OPTIONS: DeribitSmOptionRates = Object.freeze({ initialBase: 0.15, initialFloor: 0.1, maintenance: 0.075 });
 
 export const DeribitSmParamsSchema = z.strictObject({
-  asOf: z.string().default('2022-01-11'),
-  source: z.string().default('Deribit support "11 January 2022" futures rates; options per third-party reconstruction (docs/models/deribit-sm.md)'),
-  /** Futures/perpetual rates per settlement coin; a coin not listed is refused. */
-  futures: z.record(z.string(), DeribitSmFuturesRatesSchema).default({ ...DERIBIT_SM_FUTURES_2022_01_11 }),
-  options: DeribitSmOptionRatesSchema.default({ ...DEFAULT_OPTIONS }),
+  asOf: z.string().default('2022-01-11').meta({ description: 'date of the parameter set' }),
+  source: z
+    .string()
+    .default('Deribit support "11 January 2022" futures rates; options per third-party reconstruction (docs/models/deribit-sm.md)')
+    .meta({ description: 'where the parameter set comes from' }),
+  futures: z
+    .record(z.string(), DeribitSmFuturesRatesSchema)
+    .default({ ...DERIBIT_SM_FUTURES_2022_01_11 })
+    .meta({
+      description:
+        'futures / perpetual rates per settlement coin {initialBase, maintenanceBase, initialIncrement, maintenanceIncrement, incrementStepCoins}: rate = base + increment × size_coin / step; a coin not listed is refused',
+    }),
+  options: DeribitSmOptionRatesSchema.default({ ...DEFAULT_OPTIONS }).meta({
+    description: 'inverse option rates per 1-coin contract {initialBase, initialFloor, maintenance}: the 0.15 / 0.10 / 0.075 of the option formulas',
+  }),
 });
 
 export type DeribitSmParams = z.output<typeof DeribitSmParamsSchema>;
-
-export const DERIBIT_SM_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'asOf', description: 'date of the parameter set', default: '"2022-01-11"' },
-  { name: 'source', description: 'where the parameter set comes from', default: '"Deribit support \\"11 January 2022\\" …"' },
-  {
-    name: 'futures',
-    description: 'per settlement coin {initialBase, maintenanceBase, initialIncrement, maintenanceIncrement, incrementStepCoins}: rate = base + increment × size_coin / step (docs/models/deribit-sm.md)',
-    default: JSON.stringify(DERIBIT_SM_FUTURES_2022_01_11),
-  },
-  { name: 'options', description: 'inverse option rates {initialBase, initialFloor, maintenance} per 1-coin contract (docs/models/deribit-sm.md)', default: JSON.stringify(DEFAULT_OPTIONS) },
-];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMarketSnapshot } from '../../../market/market-snapshot.js';
-import { computeMargin } from '../../compute-margin.js';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
+import { computeMargin } from '../compute-margin.js';
 import { driftAssetWeight, driftLiabilityWeight, driftPerpMarginRatio } from './drift-model.js';
 import { DRIFT_DEFAULT_SPOT_MARKETS } from './drift-params.js';
 

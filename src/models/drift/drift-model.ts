@@ -1,8 +1,9 @@
-import { CrossmarginError } from '../../../core/errors.js';
-import type { MarginModel } from '../../margin-model.js';
-import type { MarginResult } from '../../margin-result.js';
-import { venueBook, venueFxRate } from '../venue-book.js';
-import { DRIFT_PARAMETER_DOCS, DriftParamsSchema, type DriftParams, type DriftSpotMarket } from './drift-params.js';
+import { CrossmarginError } from '../../core/errors.js';
+import type { MarginResult, MarginResultOf } from '../margin-result.js';
+import { venueBook, venueFxRate } from '../venues/venue-book.js';
+import { DriftParamsSchema, type DriftSpotMarket } from './drift-params.js';
+import { defineModel } from '../define-model.js';
+import { DriftDetailsSchema, type DriftDetails } from './drift-details.js';
 
 /** Deposit weight (§6): Initial → min(aw, 1.1/(1 + imf·√size)) (size discount); Maintenance → aw. */
 export function driftAssetWeight(market: DriftSpotMarket, size: number, type: 'initial' | 'maintenance'): number {
@@ -26,13 +27,13 @@ export function driftPerpMarginRatio(ratio: number, imfFactor: number, base: num
  * weight + Σ |perp base| × oracle × ratio. IM = requirement(Initial), MM = requirement(Maintenance); free
  * collateral and liquidatability in details. Prices are the oracle (index); unrealised P&L is zero (book at mark).
  */
-export const driftModel: MarginModel<DriftParams> = {
+export const driftModel = defineModel({
   id: 'drift',
   description: 'Drift v2: weighted collateral (size discount) vs borrows × liability weight (size premium) + perp notional × margin ratio',
   // Options are not listed on this venue: a book holding one is refused (INSTRUMENT_NOT_LISTED), not approximated.
   accepts: (spec) => spec.kind !== 'option',
   paramsSchema: DriftParamsSchema,
-  parameters: DRIFT_PARAMETER_DOCS,
+  detailsSchema: DriftDetailsSchema,
   compile(params, context) {
     const q = params.quoteCurrency;
     const spot = (token: string, field: string): DriftSpotMarket => {
@@ -45,7 +46,7 @@ export const driftModel: MarginModel<DriftParams> = {
       return m;
     };
     return {
-      evaluate(portfolio): MarginResult {
+      evaluate(portfolio): MarginResultOf<DriftDetails> {
         const book = venueBook(portfolio, context, q, { venue: 'Drift', listsOptions: false });
         const fx = venueFxRate(context, q, portfolio.currency, 'Drift', q, `reporting the margin in the account currency ${portfolio.currency}`);
         const components: MarginResult['components'] = [];
@@ -128,4 +129,4 @@ export const driftModel: MarginModel<DriftParams> = {
       },
     };
   },
-};
+});

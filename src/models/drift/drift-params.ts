@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../../margin-model.js';
-import { venueConfigFields } from '../venue-config.js';
+import { venueConfigFields } from '../venues/venue-config.js';
 
 const weight = z.number().finite().min(0);
 const imf = z.number().finite().min(0);
@@ -49,11 +48,21 @@ export const DRIFT_DEFAULT_PERP_MARKET: DriftPerpMarket = { marginRatioInitial: 
 export const DriftParamsSchema = z
   .strictObject({
     ...venueConfigFields('2024-06-01', 'docs/models/drift.md: docs.drift.trade cross-collateral deposits snapshot [V]; perp ratios placeholder'),
-    quoteCurrency: z.string().min(1).default('USDC'),
-    spotMarkets: z.record(z.string(), DriftSpotMarketSchema).default(() => ({ ...DRIFT_DEFAULT_SPOT_MARKETS })),
-    perpMarkets: z.record(z.string(), DriftPerpMarketSchema).default({}),
-    /** Ratios of a perp market not listed in perpMarkets. */
-    defaultPerpMarket: DriftPerpMarketSchema.default(() => ({ ...DRIFT_DEFAULT_PERP_MARKET })),
+    quoteCurrency: z.string().min(1).default('USDC').meta({ description: 'quote currency of all values' }),
+    spotMarkets: z
+      .record(z.string(), DriftSpotMarketSchema)
+      .default(() => ({ ...DRIFT_DEFAULT_SPOT_MARKETS }))
+      .meta({
+        description:
+          'token → {initialAssetWeight, maintenanceAssetWeight, initialLiabilityWeight, maintenanceLiabilityWeight, imfFactor}; defaults: the §6 docs snapshot, wBTC / wETH as BTC / ETH; collateral in a token not listed is SCHEMA_INVALID',
+      }),
+    perpMarkets: z
+      .record(z.string(), DriftPerpMarketSchema)
+      .default({})
+      .meta({ description: 'underlying → {marginRatioInitial, marginRatioMaintenance, imfFactor}, as fractions (1000 = 10 % at MARGIN_PRECISION 1e4)' }),
+    defaultPerpMarket: DriftPerpMarketSchema.default(() => ({ ...DRIFT_DEFAULT_PERP_MARKET })).meta({
+      description: "ratios of a perp market not listed in perpMarkets (placeholder: §6 publishes no tier ratios; 0.1 is §6's unit example)",
+    }),
   })
   .superRefine((p, ctx) => {
     const check = (m: DriftPerpMarket, path: (string | number)[]): void => {
@@ -74,12 +83,3 @@ export const DriftParamsSchema = z
   });
 
 export type DriftParams = z.output<typeof DriftParamsSchema>;
-
-export const DRIFT_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'asOf', description: 'date the venue values were observed', default: '"2024-06-01"' },
-  { name: 'source', description: 'where the values come from', default: '"docs/models/drift.md"' },
-  { name: 'quoteCurrency', description: 'quote currency of all values', default: '"USDC"' },
-  { name: 'spotMarkets', description: 'token → {initialAssetWeight, maintenanceAssetWeight, initialLiabilityWeight, maintenanceLiabilityWeight, imfFactor}', default: JSON.stringify(DRIFT_DEFAULT_SPOT_MARKETS) },
-  { name: 'perpMarkets', description: 'underlying → {marginRatioInitial, marginRatioMaintenance, imfFactor}', default: '{}' },
-  { name: 'defaultPerpMarket', description: 'ratios of an unlisted perp market (placeholder: §6 publishes no tier ratios)', default: JSON.stringify(DRIFT_DEFAULT_PERP_MARKET) },
-];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMarketSnapshot } from '../../../market/market-snapshot.js';
-import { computeMargin } from '../../compute-margin.js';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
+import { computeMargin } from '../compute-margin.js';
 import { dydxInitialMarginFraction, dydxLiquidationPrice } from './dydx-v4-model.js';
 
 const perp = (u: string) => ({ symbol: `${u}-USD`, kind: 'perpetual', underlying: u, multiplier: 1, currency: 'USDC' });

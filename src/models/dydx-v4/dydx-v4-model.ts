@@ -1,7 +1,8 @@
-import type { MarginModel } from '../../margin-model.js';
-import type { MarginResult } from '../../margin-result.js';
-import { onlyQuoteCollateral, venueBook, venueFxRate } from '../venue-book.js';
-import { DYDX_V4_PARAMETER_DOCS, DydxV4ParamsSchema, type DydxLiquidityTier, type DydxV4Params } from './dydx-v4-params.js';
+import type { MarginResult, MarginResultOf } from '../margin-result.js';
+import { onlyQuoteCollateral, venueBook, venueFxRate } from '../venues/venue-book.js';
+import { DydxV4ParamsSchema, type DydxLiquidityTier } from './dydx-v4-params.js';
+import { defineModel } from '../define-model.js';
+import { DydxV4DetailsSchema, type DydxV4Details } from './dydx-v4-details.js';
 
 /**
  * Initial margin fraction with open-interest scaling (crypto-venues.md §5, PR #1125): no cap or OI ≤ lower →
@@ -32,13 +33,13 @@ const quantums = (usdc: number): number => Math.ceil(usdc * 1e6 - 1e-6);
  * `dydx-v4`: per market IMR = notional·IMF(OI), MMR = notional·baseIMF·maintenanceFraction (not OI-scaled);
  * account IM/MM are the sums (§5). Equity is the USDC collateral (positions are at the oracle price).
  */
-export const dydxV4Model: MarginModel<DydxV4Params> = {
+export const dydxV4Model = defineModel({
   id: 'dydx-v4',
   description: 'dYdX v4: notional × initial margin fraction (open-interest scaled) / maintenance fraction per market, summed; liquidation prices',
   // Options are not listed on this venue: a book holding one is refused (INSTRUMENT_NOT_LISTED), not approximated.
   accepts: (spec) => spec.kind !== 'option',
   paramsSchema: DydxV4ParamsSchema,
-  parameters: DYDX_V4_PARAMETER_DOCS,
+  detailsSchema: DydxV4DetailsSchema,
   compile(params, context) {
     const q = params.quoteCurrency;
     const tierOf = (market: string): { tier: DydxLiquidityTier; openInterest: number; name: string } => {
@@ -54,7 +55,7 @@ export const dydxV4Model: MarginModel<DydxV4Params> = {
       return { tier, openInterest: m?.openInterest ?? 0, name };
     };
     return {
-      evaluate(portfolio): MarginResult {
+      evaluate(portfolio): MarginResultOf<DydxV4Details> {
         const book = venueBook(portfolio, context, q, { venue: 'dYdX v4', listsOptions: false });
         const equity = onlyQuoteCollateral(book.collateral, q, 'dYdX v4');
         const fx = venueFxRate(context, q, portfolio.currency, 'dYdX v4', q, `reporting the margin in the account currency ${portfolio.currency}`);
@@ -123,4 +124,4 @@ export const dydxV4Model: MarginModel<DydxV4Params> = {
       },
     };
   },
-};
+});

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../../margin-model.js';
-import { fraction, venueConfigFields } from '../venue-config.js';
+import { fraction, venueConfigFields } from '../venues/venue-config.js';
 
 /**
  * One dYdX v4 liquidity tier (crypto-venues.md §5, `types/liquidity_tier.go`): base initial margin fraction,
@@ -46,12 +45,23 @@ const MarketSchema = z.strictObject({
 export const DydxV4ParamsSchema = z
   .strictObject({
     ...venueConfigFields('2024-01-01', 'docs/models/dydx-v4.md: dydxprotocol/v4-chain sample genesis liquidity tiers [U mainnet]'),
-    /** Settlement and collateral currency (§5: quote quantums are USDC 1e-6). */
-    quoteCurrency: z.string().min(1).default('USDC'),
-    liquidityTiers: z.record(z.string(), DydxLiquidityTierSchema).default(() => ({ ...DYDX_DEFAULT_TIERS })),
-    /** Tier of an underlying with no entry in `markets`. */
-    defaultLiquidityTier: z.string().min(1).default('large-cap'),
-    markets: z.record(z.string(), MarketSchema).default({}),
+    quoteCurrency: z
+      .string()
+      .min(1)
+      .default('USDC')
+      .meta({ description: 'settlement and the only accepted collateral currency (§5: quote quantums are USDC 1e-6); other collateral is SCHEMA_INVALID' }),
+    liquidityTiers: z
+      .record(z.string(), DydxLiquidityTierSchema)
+      .default(() => ({ ...DYDX_DEFAULT_TIERS }))
+      .meta({
+        description:
+          'tier → {initialMarginFraction, maintenanceFraction, openInterestLower, openInterestUpper}; defaults: the §5 sample-genesis tiers, not confirmed mainnet values [U]',
+      }),
+    defaultLiquidityTier: z.string().min(1).default('large-cap').meta({ description: 'tier of an underlying with no entry in markets' }),
+    markets: z
+      .record(z.string(), MarketSchema)
+      .default({})
+      .meta({ description: 'underlying → {liquidityTier, openInterest (USDC notional), tier field overrides}' }),
   })
   .superRefine((p, ctx) => {
     const known = Object.keys(p.liquidityTiers);
@@ -66,12 +76,3 @@ export const DydxV4ParamsSchema = z
   });
 
 export type DydxV4Params = z.output<typeof DydxV4ParamsSchema>;
-
-export const DYDX_V4_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'asOf', description: 'date the venue values were observed', default: '"2024-01-01"' },
-  { name: 'source', description: 'where the values come from', default: '"docs/models/dydx-v4.md sample genesis"' },
-  { name: 'quoteCurrency', description: 'collateral / settlement currency', default: '"USDC"' },
-  { name: 'liquidityTiers', description: 'tier → {initialMarginFraction, maintenanceFraction, openInterestLower, openInterestUpper}', default: JSON.stringify(DYDX_DEFAULT_TIERS) },
-  { name: 'defaultLiquidityTier', description: 'tier of an underlying not listed in markets', default: '"large-cap"' },
-  { name: 'markets', description: 'underlying → {liquidityTier, openInterest (USDC), tier field overrides}', default: '{}' },
-];

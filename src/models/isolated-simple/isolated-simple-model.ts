@@ -1,8 +1,9 @@
 import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
 import { instrumentMarketInputs } from '../../pricing/instrument-inputs.js';
-import type { MarginModel } from '../margin-model.js';
-import type { MarginResult } from '../margin-result.js';
-import { ISOLATED_SIMPLE_PARAMETER_DOCS, IsolatedSimpleParamsSchema, type IsolatedSimpleParams } from './isolated-simple-params.js';
+import type { MarginResult, MarginResultOf } from '../margin-result.js';
+import { IsolatedSimpleParamsSchema } from './isolated-simple-params.js';
+import { defineModel } from '../define-model.js';
+import { IsolatedSimpleDetailsSchema, type IsolatedSimpleDetails } from './isolated-simple-details.js';
 
 /**
  * Notional of one contract in its settlement currency: linear → multiplier × reference price (quote currency);
@@ -17,11 +18,11 @@ export function contractNotional(spec: InstrumentSpec, reference: number): numbe
  * `isolated-simple`: every position on its own, margin = |notional| × rate by kind (with per-underlying overrides).
  * No netting: a hedge adds margin like any other position. Plan: per-instrument notional and rates as typed arrays.
  */
-export const isolatedSimpleModel: MarginModel<IsolatedSimpleParams> = {
+export const isolatedSimpleModel = defineModel({
   id: 'isolated-simple',
   description: 'Per position |notional| × rate by instrument kind; no netting between positions',
   paramsSchema: IsolatedSimpleParamsSchema,
-  parameters: ISOLATED_SIMPLE_PARAMETER_DOCS,
+  detailsSchema: IsolatedSimpleDetailsSchema,
   compile(params, context) {
     const specs = context.instruments.specs();
     const notional = new Float64Array(specs.length);
@@ -35,7 +36,7 @@ export const isolatedSimpleModel: MarginModel<IsolatedSimpleParams> = {
       maintenanceRate[i] = o?.maintenanceRate?.[spec.kind] ?? params.maintenanceRate[spec.kind];
     });
     return {
-      evaluate(portfolio): MarginResult {
+      evaluate(portfolio): MarginResultOf<IsolatedSimpleDetails> {
         let im = 0;
         let mm = 0;
         const components: MarginResult['components'] = [];
@@ -61,4 +62,4 @@ export const isolatedSimpleModel: MarginModel<IsolatedSimpleParams> = {
       },
     };
   },
-};
+});

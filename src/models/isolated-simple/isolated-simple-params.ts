@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../margin-model.js';
 
 /** Margin rates by instrument kind, as fractions of |notional| (docs/models/isolated-simple.md). */
 const rate = z.number().finite().min(0);
@@ -12,13 +11,18 @@ const KINDS = ['spot', 'future', 'perpetual', 'option'] as const;
 
 export const IsolatedSimpleParamsSchema = z
   .strictObject({
-    /** Kinds left out keep their default rate. */
-    initialRate: PartialRatesSchema.default({}).transform((r) => RatesSchema.parse({ ...DEFAULT_INITIAL, ...r })),
-    maintenanceRate: PartialRatesSchema.default({}).transform((r) => RatesSchema.parse({ ...DEFAULT_MAINTENANCE, ...r })),
-    /** Per-underlying overrides, e.g. { "SPX": { "initialRate": { "future": 0.06 } } }. */
+    initialRate: PartialRatesSchema.default({})
+      .transform((r) => RatesSchema.parse({ ...DEFAULT_INITIAL, ...r }))
+      .meta({ description: 'initial margin as a fraction of |notional|, by instrument kind; kinds left out keep their default rate' }),
+    maintenanceRate: PartialRatesSchema.default({})
+      .transform((r) => RatesSchema.parse({ ...DEFAULT_MAINTENANCE, ...r }))
+      .meta({ description: 'maintenance margin as a fraction of |notional|, by instrument kind; kinds left out keep their default rate' }),
     underlyings: z
       .record(z.string(), z.strictObject({ initialRate: PartialRatesSchema.optional(), maintenanceRate: PartialRatesSchema.optional() }))
-      .default({}),
+      .default({})
+      .meta({
+        description: 'per-underlying overrides {initialRate, maintenanceRate}, any subset of kinds, e.g. {"SPX": {"initialRate": {"future": 0.06}}}; kinds not listed fall back to the top-level rates',
+      }),
   })
   .superRefine((p, ctx) => {
     // Maintenance above initial would put a fresh position straight into a margin call.
@@ -36,9 +40,3 @@ export const IsolatedSimpleParamsSchema = z
   });
 
 export type IsolatedSimpleParams = z.output<typeof IsolatedSimpleParamsSchema>;
-
-export const ISOLATED_SIMPLE_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'initialRate', description: 'initial margin / |notional| by kind', default: '{"spot":0.1,"future":0.1,"perpetual":0.1,"option":0.15}' },
-  { name: 'maintenanceRate', description: 'maintenance margin / |notional| by kind', default: '{"spot":0.05,"future":0.05,"perpetual":0.05,"option":0.075}' },
-  { name: 'underlyings', description: 'per-underlying {initialRate, maintenanceRate} overrides', default: '{}' },
-];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseMarketSnapshot } from '../../../market/market-snapshot.js';
-import { computeMargin } from '../../compute-margin.js';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
+import { computeMargin } from '../compute-margin.js';
 import { mangoHealth, mangoPerpHealthPnl, type MangoPerpInput, type MangoTokenInput } from './mango-health-model.js';
-import type { MangoPerpMarket, MangoToken } from './mango-params.js';
+import type { MangoPerpMarket, MangoToken } from './mango-health-params.js';
 
 // crypto-venues.md §7 `test_health1`: token1 quote price 1, init/maint weight deltas 0.2/0.1; token2 price 5,
 // deltas 0.5/0.3; perp on token2 with base weight deltas (0.2, 0.1), overall pnl weight deltas (0.05, 0.02), base lot 10.

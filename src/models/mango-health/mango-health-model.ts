@@ -1,8 +1,9 @@
-import { CrossmarginError } from '../../../core/errors.js';
-import type { MarginModel } from '../../margin-model.js';
-import type { MarginResult } from '../../margin-result.js';
-import { venueBook, venueFxRate } from '../venue-book.js';
-import { MANGO_PARAMETER_DOCS, MangoHealthParamsSchema, type MangoHealthParams, type MangoPerpMarket, type MangoToken } from './mango-params.js';
+import { CrossmarginError } from '../../core/errors.js';
+import type { MarginResult, MarginResultOf } from '../margin-result.js';
+import { venueBook, venueFxRate } from '../venues/venue-book.js';
+import { MangoHealthParamsSchema, type MangoPerpMarket, type MangoToken } from './mango-health-params.js';
+import { defineModel } from '../define-model.js';
+import { MangoHealthDetailsSchema, type MangoHealthDetails } from './mango-health-details.js';
 
 /** §7 health types: Init (new positions if ≥ 0), Maint (liquidatable if < 0), LiquidationEnd (liquidation stops when ≥ 0). */
 export type MangoHealthType = 'init' | 'maint' | 'liquidationEnd';
@@ -111,13 +112,13 @@ export function mangoHealth(tokens: readonly MangoTokenInput[], perps: readonly 
  *   maintenanceMargin = E − health(Maint),
  * so health(Init) ≥ 0 ⇔ E ≥ initialMargin and the account is liquidatable ⇔ E < maintenanceMargin.
  */
-export const mangoHealthModel: MarginModel<MangoHealthParams> = {
+export const mangoHealthModel = defineModel({
   id: 'mango-health',
   description: 'Mango v4: health = Σ assets × asset weight − Σ liabilities × liability weight (Init / Maint / LiquidationEnd)',
   // Options are not listed on this venue: a book holding one is refused (INSTRUMENT_NOT_LISTED), not approximated.
   accepts: (spec) => spec.kind !== 'option',
   paramsSchema: MangoHealthParamsSchema,
-  parameters: MANGO_PARAMETER_DOCS,
+  detailsSchema: MangoHealthDetailsSchema,
   compile(params, context) {
     const q = params.quoteCurrency;
     const tokenWeights = (token: string): MangoToken => params.tokens[token] ?? params.defaultToken;
@@ -132,7 +133,7 @@ export const mangoHealthModel: MarginModel<MangoHealthParams> = {
       }
     };
     return {
-      evaluate(portfolio): MarginResult {
+      evaluate(portfolio): MarginResultOf<MangoHealthDetails> {
         const book = venueBook(portfolio, context, q, { venue: 'Mango v4', listsOptions: false });
         const fx = venueFxRate(context, q, portfolio.currency, 'Mango v4', q, `reporting the margin in the account currency ${portfolio.currency}`);
         const balances = new Map<string, number>();
@@ -191,7 +192,7 @@ export const mangoHealthModel: MarginModel<MangoHealthParams> = {
           const charge = perps.filter((x) => x.market === spec.underlying).reduce((s, x) => s - mangoPerpHealthPnl(x, 'init'), 0);
           return { instrument: spec.symbol, quantity: p.quantity, contribution: perMarket.has(spec.underlying) && spec.kind !== 'spot' ? ((Math.abs(p.quantity) * charge) / Math.max(1e-300, siblings)) * fx : 0 };
         });
-        const h = (x: MangoHealth): Record<string, unknown> => ({ health: x.health, assets: x.assets, liabs: x.liabs, healthRatio: x.ratio });
+        const h = (x: MangoHealth) => ({ health: x.health, assets: x.assets, liabs: x.liabs, healthRatio: x.ratio });
         return {
           model: 'mango-health',
           account: portfolio.account,
@@ -216,4 +217,4 @@ export const mangoHealthModel: MarginModel<MangoHealthParams> = {
       },
     };
   },
-};
+});

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../../margin-model.js';
-import { venueConfigFields } from '../venue-config.js';
+import { venueConfigFields } from '../venues/venue-config.js';
 
 const weight = z.number().finite().min(0);
 const positive = z.number().finite().positive();
@@ -60,16 +59,30 @@ export const MANGO_DEFAULT_PERP_MARKET: MangoPerpMarket = {
 export const MangoHealthParamsSchema = z
   .strictObject({
     ...venueConfigFields('2024-01-01', 'docs/models/mango-health.md: docs.mango.markets new-token-listing example [V]; perp weights from cache.rs test_health1 (placeholder)'),
-    quoteCurrency: z.string().min(1).default('USDC'),
-    tokens: z.record(z.string(), MangoTokenSchema).default(() => ({ ...MANGO_DEFAULT_TOKENS })),
-    /** Weights of a token not listed in `tokens`. */
-    defaultToken: MangoTokenSchema.default(() => ({ ...MANGO_DEFAULT_TOKEN })),
-    perpMarkets: z.record(z.string(), MangoPerpMarketSchema).default({}),
-    defaultPerpMarket: MangoPerpMarketSchema.default(() => ({ ...MANGO_DEFAULT_PERP_MARKET })),
-    /** §7 stable price per market (quote currency): Init prices assets at min(oracle, stable), liabilities at max. */
-    stablePrices: z.record(z.string(), positive).default({}),
-    /** §7 oracle confidence interval per market (quote currency, absolute): rejected when > confFilter·price. */
-    oracleConfidence: z.record(z.string(), weight).default({}),
+    quoteCurrency: z.string().min(1).default('USDC').meta({ description: 'quote (settle) token of perps, currency of all values' }),
+    tokens: z
+      .record(z.string(), MangoTokenSchema)
+      .default(() => ({ ...MANGO_DEFAULT_TOKENS }))
+      .meta({
+        description:
+          'token → {initAssetWeight, maintAssetWeight, initLiabWeight, maintLiabWeight, confFilter (0.1), depositWeightScaleStartQuote?, borrowWeightScaleStartQuote?}',
+      }),
+    defaultToken: MangoTokenSchema.default(() => ({ ...MANGO_DEFAULT_TOKEN })).meta({ description: 'weights of a token not listed in tokens (§7 new-token-listing example)' }),
+    perpMarkets: z
+      .record(z.string(), MangoPerpMarketSchema)
+      .default({})
+      .meta({ description: 'underlying → {init/maint BaseAssetWeight, init/maint BaseLiabWeight, init/maint OverallAssetWeight, confFilter}' }),
+    defaultPerpMarket: MangoPerpMarketSchema.default(() => ({ ...MANGO_DEFAULT_PERP_MARKET })).meta({
+      description: 'weights of a perp market not listed in perpMarkets (placeholder: the §7 test_health1 perp; replace with venue values)',
+    }),
+    stablePrices: z
+      .record(z.string(), positive)
+      .default({})
+      .meta({ description: '§7 stable price per market (quote currency): Init prices assets at min(oracle, stable), liabilities at max' }),
+    oracleConfidence: z
+      .record(z.string(), weight)
+      .default({})
+      .meta({ description: '§7 oracle confidence interval per market (quote currency, absolute): the oracle is rejected when it exceeds confFilter·price' }),
   })
   .superRefine((p, ctx) => {
     const tokens: [string[], MangoToken][] = [[['defaultToken'], p.defaultToken], ...Object.entries(p.tokens).map(([k, t]): [string[], MangoToken] => [['tokens', k], t])];
@@ -93,15 +106,3 @@ export const MangoHealthParamsSchema = z
   });
 
 export type MangoHealthParams = z.output<typeof MangoHealthParamsSchema>;
-
-export const MANGO_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'asOf', description: 'date the venue values were observed', default: '"2024-01-01"' },
-  { name: 'source', description: 'where the values come from', default: '"docs/models/mango-health.md"' },
-  { name: 'quoteCurrency', description: 'quote (settle) currency of all values', default: '"USDC"' },
-  { name: 'tokens', description: 'token → {initAssetWeight, maintAssetWeight, initLiabWeight, maintLiabWeight, confFilter, depositWeightScaleStartQuote?, borrowWeightScaleStartQuote?}', default: JSON.stringify(MANGO_DEFAULT_TOKENS) },
-  { name: 'defaultToken', description: 'weights of an unlisted token (§7 listing example)', default: JSON.stringify(MANGO_DEFAULT_TOKEN) },
-  { name: 'perpMarkets', description: 'underlying → {init/maint BaseAssetWeight, init/maint BaseLiabWeight, init/maint OverallAssetWeight, confFilter}', default: '{}' },
-  { name: 'defaultPerpMarket', description: 'weights of an unlisted perp market (placeholder: §7 test_health1 perp)', default: JSON.stringify(MANGO_DEFAULT_PERP_MARKET) },
-  { name: 'stablePrices', description: 'market → stable price (quote); Init prices assets at min(oracle, stable), liabilities at max', default: '{}' },
-  { name: 'oracleConfidence', description: 'market → oracle confidence (quote, absolute); rejected when > confFilter·price', default: '{}' },
-];

@@ -1,8 +1,8 @@
-import { expectBatchEqualsPerAccount } from '../../batch-test-helpers.js';
+import { expectBatchEqualsPerAccount } from '../batch-test-helpers.js';
 import { describe, expect, it } from 'vitest';
-import { parseMarketSnapshot, type MarketSnapshot } from '../../../market/market-snapshot.js';
-import { computeBookMargins } from '../../compute-book-margins.js';
-import type { PortfolioInput } from '../../compute-margin.js';
+import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
+import { computeBookMargins } from '../compute-book-margins.js';
+import type { PortfolioInput } from '../compute-margin.js';
 
 /**
  * okx-pm batch path (issue 14) = per-account path, on books the shared random test (compute-book-margins.test.ts)

@@ -1,7 +1,7 @@
-import type { AccountBook } from '../../../portfolio/account-book.js';
-import { aggregateRow } from '../../../portfolio/aggregate-kernel-blocked.js';
-import { groupAccountBook, positionRates } from '../../grouped-book.js';
-import type { BatchReport, BookOutput, ModelContext } from '../../margin-model.js';
+import type { AccountBook } from '../../portfolio/account-book.js';
+import { aggregateRow } from '../../portfolio/aggregate-kernel-blocked.js';
+import { groupAccountBook, positionRates } from '../grouped-book.js';
+import type { BatchReport, BookOutput, ModelContext } from '../margin-model.js';
 import type { OkxPmParams } from './okx-pm-params.js';
 import type { OkxPlan } from './okx-pm-scenarios.js';
 import { okxAccountMargins, okxInstrumentRates, okxPositionDelta, okxUnitCharges, type OkxInstrumentRates } from './okx-pm-unit.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CrossmarginError } from '../../../core/errors.js';
-import { parseMarketSnapshot } from '../../../market/market-snapshot.js';
-import { computeMargin } from '../../compute-margin.js';
-import type { MarginResult } from '../../margin-result.js';
+import { CrossmarginError } from '../../core/errors.js';
+import { parseMarketSnapshot } from '../../market/market-snapshot.js';
+import { computeMargin } from '../compute-margin.js';
+import type { MarginResult } from '../margin-result.js';
 
 /**
  * TV-O1 (crypto-venues.md §2): OKX position-builder docs example, 2025-01-15, BTC risk unit: BTC-USDT-SWAP −10

@@ -1,12 +1,14 @@
-import type { InstrumentSpec } from '../../../instruments/instrument-spec.js';
-import type { ResolvedPortfolio } from '../../../portfolio/resolve-portfolio.js';
-import type { MarginModel, ModelContext } from '../../margin-model.js';
-import type { MarginComponent, MarginResult } from '../../margin-result.js';
-import { aggregatePortfolio, groupRows } from '../../scenario-pipeline.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
+import type { ModelContext } from '../margin-model.js';
+import type { MarginComponent, MarginResultOf } from '../margin-result.js';
+import { aggregatePortfolio, groupRows } from '../scenario-pipeline.js';
 import { evaluateOkxPmBook } from './okx-pm-batch.js';
-import { OKX_PM_PARAMETER_DOCS, OkxPmParamsSchema, type OkxPmParams } from './okx-pm-params.js';
+import { OkxPmParamsSchema, type OkxPmParams } from './okx-pm-params.js';
 import { compileOkxPlan, mr1ShocksOf, mr46TierOf, OKX_VOL_NAMES, okxScenarioLabel, okxSpotMove, type OkxPlan } from './okx-pm-scenarios.js';
 import { okxAccountMargins, okxInstrumentRates, okxPositionDelta, okxUnitCharges, type OkxUnitCharges, type OkxUnitInput } from './okx-pm-unit.js';
+import { defineModel } from '../define-model.js';
+import { OkxPmDetailsSchema, type OkxPmDetails } from './okx-pm-details.js';
 
 /**
  * Components whose formula OKX does not publish (crypto-venues.md §2, §10 "OKX MR2/3/4/5, MR1 IV table, MR6/MR7
@@ -31,13 +33,13 @@ export const OKX_APPROXIMATIONS: readonly string[] = [
  * the shared scenario pipeline; deltas from two further scenarios. Per unit, in USD:
  * derivMMR = max{ max(MR1, MR2, MR6) + MR3 + MR4 + MR5 + MR9, MR7 }; MMR = Σ derivMMR + Σ MR8; IMR = imrFactor × MMR.
  */
-export const okxPmModel: MarginModel<OkxPmParams> = {
+export const okxPmModel = defineModel({
   id: 'okx-pm',
   description: 'OKX portfolio margin: per-underlying MR1…MR9, derivMMR = max(max(MR1,MR2,MR6)+MR3+MR4+MR5+MR9, MR7), IMR = 1.3 × MMR',
   // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
   partitionBatch: true,
   paramsSchema: OkxPmParamsSchema,
-  parameters: OKX_PM_PARAMETER_DOCS,
+  detailsSchema: OkxPmDetailsSchema,
   // MR7 scaling, MR8 and MR9 are tiered by size (§2): margin is not proportional to position size.
   homogeneous: false,
   compile(params, context) {
@@ -48,7 +50,7 @@ export const okxPmModel: MarginModel<OkxPmParams> = {
       evaluateBook: (book, out) => evaluateOkxPmBook(params, context, plan, book, out),
     };
   },
-};
+});
 
 interface UnitResult {
   readonly group: string;
@@ -59,7 +61,7 @@ interface UnitResult {
   readonly detail: Record<string, unknown>;
 }
 
-function evaluateOkxPm(params: OkxPmParams, context: ModelContext, plan: OkxPlan, portfolio: ResolvedPortfolio): MarginResult {
+function evaluateOkxPm(params: OkxPmParams, context: ModelContext, plan: OkxPlan, portfolio: ResolvedPortfolio): MarginResultOf<OkxPmDetails> {
   const { market, instruments } = context;
   const { layout, matrix } = plan;
   const L = layout.length;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../../margin-model.js';
-import { fraction, venueConfigFields } from '../venue-config.js';
+import { fraction, venueConfigFields } from '../venues/venue-config.js';
 
 /**
  * Parameters of `okx-pm` (OKX portfolio margin, crypto-venues.md §2). Venue parameters are dated configuration:
@@ -103,65 +102,52 @@ const tierOf = (tier2: readonly string[]): Record<string, OkxTierName> => ({ BTC
 
 export const OkxPmParamsSchema = z.strictObject({
   ...venueConfigFields('2025-01-02', 'docs/models/okx-pm.md: OKX "will further adjust portfolio margin parameters" (2 Jan 2025) [V]; TV-O1 factors [I]; MR2/3/5/8/9 and IV shocks placeholders'),
-  /** IMR = imrFactor × MMR (§2: 1.3). */
-  imrFactor: z.number().finite().min(1).default(1.3),
-  mr1Tiers: z.strictObject({ tier1: spotShocks, tier2: spotShocks, others: spotShocks }).default(() => structuredClone(OKX_MR1_TIERS_2025_01_02) as Record<OkxTierName, number[]>),
-  /** Underlying → MR1 tier; unlisted underlyings are `others`. */
-  mr1TierOf: z.record(z.string(), tierName).default(() => tierOf(MR1_TIER2)),
-  mr46Tiers: z.strictObject({ tier1: Mr46TierSchema, tier2: Mr46TierSchema, others: Mr46TierSchema }).default(() => structuredClone(OKX_MR46_TIERS_2025_01_02) as Record<OkxTierName, Mr46Tier>),
-  /** Underlying → MR4/MR6 tier; unlisted underlyings are `others`. */
-  mr46TierOf: z.record(z.string(), tierName).default(() => tierOf(MR46_TIER2)),
+  imrFactor: z.number().finite().min(1).default(1.3).meta({ description: 'IMR = imrFactor × MMR (§2: 1.3)' }),
+  mr1Tiers: z
+    .strictObject({ tier1: spotShocks, tier2: spotShocks, others: spotShocks })
+    .default(() => structuredClone(OKX_MR1_TIERS_2025_01_02) as Record<OkxTierName, number[]>)
+    .meta({ description: 'MR1 spot shocks per tier, increasing, each applied ± (0 is always included) [V 2025-01-02]' }),
+  mr1TierOf: z.record(z.string(), tierName).default(() => tierOf(MR1_TIER2)).meta({ description: 'underlying → MR1 tier; unlisted underlyings are others' }),
+  mr46Tiers: z
+    .strictObject({ tier1: Mr46TierSchema, tier2: Mr46TierSchema, others: Mr46TierSchema })
+    .default(() => structuredClone(OKX_MR46_TIERS_2025_01_02) as Record<OkxTierName, Mr46Tier>)
+    .meta({ description: 'per tier: MR6 extremeMove, MR4 annualisedMoveRisk and minBasisMove (basis floor) [V; floors I / assumption]' }),
+  mr46TierOf: z.record(z.string(), tierName).default(() => tierOf(MR46_TIER2)).meta({ description: 'underlying → MR4/MR6 tier; unlisted underlyings are others' }),
   volShocks: z
     .array(VolShockRowSchema)
     .min(1)
     .refine((r) => r.every((x, i) => i === 0 || x.maxDays > r[i - 1]!.maxDays), 'maxDays must increase')
-    .default(() => OKX_VOL_SHOCKS_PLACEHOLDER.map((r) => ({ ...r }))),
-  /** MR6 = mr6Factor × extreme-move loss (0.5 observed in TV-O1 [I]). */
-  mr6Factor: z.number().finite().min(0).default(0.5),
-  /** MR2: time decay over this many days at unchanged spot and vol [U placeholder]. */
-  thetaHorizonDays: z.number().finite().min(0).max(30).default(1),
-  /** MR3: relative vol move per expiry used to measure vega, and the share of vega offset across expiries charged [U]. */
-  termStructureShock: z.number().finite().min(0).default(0.1),
-  termStructureFactor: fraction.default(0.25),
-  /** MR5: parallel rate move, decimal per year, applied to options' forward carry [U placeholder]. */
-  rateShock: z.number().finite().min(0).default(0.01),
-  /** MR7 raw charge per |Δ_USD| of delta-one positions (0.45 % observed, BTC perpetual, TV-O1 [I]). */
-  mr7Rate: fraction.default(0.0045),
-  /** MR7 raw charge per USD of option underlying notional |q × multiplier| × index [U placeholder: same rate]. */
-  mr7OptionRate: fraction.default(0.0045),
-  mr7Scaling: tierTable.default(() => OKX_MR7_SCALING.map((t) => ({ ...t }))),
-  /** MR8: borrowed coin (short spot), USD, charged incrementally at these rates [U placeholder]. */
-  borrowTiers: tierTable.default(() => [{ fromUsd: 0, value: 0.1 }]),
-  /** Settlement currencies counted at par with USD in a risk unit (their basis is MR9's charge). */
-  stablecoins: z.array(z.string().min(1)).default(() => ['USDT', 'USDC']),
-  /** MR9 bands by stablecoin price, highest minPrice first. */
+    .default(() => OKX_VOL_SHOCKS_PLACEHOLDER.map((r) => ({ ...r })))
+    .meta({ description: 'MR1 relative IV shocks by days to expiry [{maxDays, up, down}], maxDays increasing; the first row with maxDays ≥ DTE applies (placeholder [U])' }),
+  mr6Factor: z.number().finite().min(0).default(0.5).meta({ description: 'MR6 = mr6Factor × extreme-move loss (0.5 observed in TV-O1 [I])' }),
+  thetaHorizonDays: z
+    .number()
+    .finite()
+    .min(0)
+    .max(30)
+    .default(1)
+    .meta({ description: 'MR2: time decay over this many days at unchanged spot and vol (placeholder [U])' }),
+  termStructureShock: z.number().finite().min(0).default(0.1).meta({ description: 'MR3: relative vol move per expiry used to measure vega (placeholder [U])' }),
+  termStructureFactor: fraction.default(0.25).meta({ description: 'MR3: share of the vega offset across expiries that is charged (placeholder [U])' }),
+  rateShock: z.number().finite().min(0).default(0.01).meta({ description: "MR5: parallel rate move, decimal per year, applied to options' forward carry (placeholder [U])" }),
+  mr7Rate: fraction.default(0.0045).meta({ description: 'MR7 raw charge per |Δ_USD| of delta-one positions (0.45 % observed, BTC perpetual, TV-O1 [I])' }),
+  mr7OptionRate: fraction.default(0.0045).meta({ description: 'MR7 raw charge per USD of option underlying notional |q × multiplier| × index (placeholder [U]: same rate)' }),
+  mr7Scaling: tierTable
+    .default(() => OKX_MR7_SCALING.map((t) => ({ ...t })))
+    .meta({ description: 'MR7 scaling factors [{fromUsd, value}], applied incrementally per slice of the raw charge (USD) [V]' }),
+  borrowTiers: tierTable
+    .default(() => [{ fromUsd: 0, value: 0.1 }])
+    .meta({ description: 'MR8: borrowed coin (short spot), USD, charged incrementally at these rates [{fromUsd, value}] (placeholder [U])' }),
+  stablecoins: z
+    .array(z.string().min(1))
+    .default(() => ['USDT', 'USDC'])
+    .meta({ description: "settlement currencies counted at par with USD in a risk unit (their basis is MR9's charge)" }),
   mr9Bands: z
     .array(HedgeBandSchema)
     .min(1)
     .refine((b) => b.every((x, i) => i === 0 || x.minPrice < b[i - 1]!.minPrice) && b[b.length - 1]!.minPrice === 0, 'minPrice must decrease to 0')
-    .default(() => structuredClone(OKX_MR9_BANDS_PLACEHOLDER) as HedgeBand[]),
+    .default(() => structuredClone(OKX_MR9_BANDS_PLACEHOLDER) as HedgeBand[])
+    .meta({ description: 'MR9 incremental hedge rates by stablecoin price band [{minPrice, tiers}], highest minPrice first, decreasing to 0 [U]' }),
 });
 
 export type OkxPmParams = z.output<typeof OkxPmParamsSchema>;
-
-export const OKX_PM_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'asOf', description: 'date of the parameter set', default: '"2025-01-02"' },
-  { name: 'source', description: 'where the values come from', default: '"docs/models/okx-pm.md (2 Jan 2025 announcement; TV-O1)"' },
-  { name: 'imrFactor', description: 'IMR = imrFactor × MMR (§2)', default: '1.3' },
-  { name: 'mr1Tiers', description: 'MR1 spot shocks per tier (each ±, plus 0) [V 2025-01-02]', default: JSON.stringify(OKX_MR1_TIERS_2025_01_02) },
-  { name: 'mr1TierOf', description: 'underlying → MR1 tier (unlisted: others)', default: JSON.stringify(tierOf(MR1_TIER2)) },
-  { name: 'mr46Tiers', description: 'MR6 extreme move, MR4 annualised move risk and basis floor per tier', default: JSON.stringify(OKX_MR46_TIERS_2025_01_02) },
-  { name: 'mr46TierOf', description: 'underlying → MR4/MR6 tier (unlisted: others)', default: JSON.stringify(tierOf(MR46_TIER2)) },
-  { name: 'volShocks', description: 'MR1 relative IV shocks by days to expiry (placeholder [U])', default: JSON.stringify(OKX_VOL_SHOCKS_PLACEHOLDER) },
-  { name: 'mr6Factor', description: 'MR6 share of the extreme-move loss [I]', default: '0.5' },
-  { name: 'thetaHorizonDays', description: 'MR2 time-decay horizon, days (placeholder [U])', default: '1' },
-  { name: 'termStructureShock', description: 'MR3 relative vol move per expiry (placeholder [U])', default: '0.1' },
-  { name: 'termStructureFactor', description: 'MR3 share of vega offset across expiries charged (placeholder [U])', default: '0.25' },
-  { name: 'rateShock', description: 'MR5 parallel rate move on options (placeholder [U])', default: '0.01' },
-  { name: 'mr7Rate', description: 'MR7 raw rate on |Δ_USD| of delta-one positions [I]', default: '0.0045' },
-  { name: 'mr7OptionRate', description: 'MR7 raw rate on option underlying notional (placeholder [U])', default: '0.0045' },
-  { name: 'mr7Scaling', description: 'MR7 incremental scaling factors by raw charge, USD [V]', default: JSON.stringify(OKX_MR7_SCALING) },
-  { name: 'borrowTiers', description: 'MR8 incremental borrow MMR rates by borrowed USD (placeholder [U])', default: '[{"fromUsd":0,"value":0.1}]' },
-  { name: 'stablecoins', description: 'settlement currencies counted at par with USD', default: '["USDT","USDC"]' },
-  { name: 'mr9Bands', description: 'MR9 incremental hedge rates by stablecoin price band [U]', default: JSON.stringify(OKX_MR9_BANDS_PLACEHOLDER) },
-];

@@ -1,8 +1,8 @@
-import { instrumentMarketInputs, type InstrumentMarketInputs } from '../../../pricing/instrument-inputs.js';
-import { expirySlices } from '../../expiry-slices.js';
-import type { ScenarioSet } from '../../../scenarios/scenario-set.js';
-import type { ModelContext } from '../../margin-model.js';
-import { buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../../scenario-pipeline.js';
+import { instrumentMarketInputs, type InstrumentMarketInputs } from '../../pricing/instrument-inputs.js';
+import { expirySlices } from '../expiry-slices.js';
+import type { ScenarioSet } from '../../scenarios/scenario-set.js';
+import type { ModelContext } from '../margin-model.js';
+import { buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { okxVolShock } from './okx-pm-components.js';
 import type { OkxPmParams } from './okx-pm-params.js';
 

@@ -1,6 +1,6 @@
-import { CrossmarginError } from '../../../core/errors.js';
-import type { InstrumentSpec } from '../../../instruments/instrument-spec.js';
-import type { ModelContext } from '../../margin-model.js';
+import { CrossmarginError } from '../../core/errors.js';
+import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
+import type { ModelContext } from '../margin-model.js';
 import { okxBasis, okxDerivMmr, okxIncremental, okxRate, okxStablecoinHedge, okxStressLoss, okxTermStructure } from './okx-pm-components.js';
 import type { OkxPmParams } from './okx-pm-params.js';
 import { mr46TierOf, OKX_DELTA_STEP, type OkxPlan } from './okx-pm-scenarios.js';

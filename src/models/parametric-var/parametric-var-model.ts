@@ -1,36 +1,22 @@
-import { z } from 'zod';
 import { CrossmarginError } from '../../core/errors.js';
 import { deltaGammaCumulants } from '../../risk/parametric/delta-gamma.js';
 import { deltaNormal } from '../../risk/parametric/delta-normal.js';
-import { normalTail } from '../../risk/parametric/normal-tail.js';
+import { normalTail } from '../../numerics/normal-tail.js';
 import type { ResolvedPortfolio } from '../../portfolio/resolve-portfolio.js';
-import type { MarginModel, ModelContext } from '../margin-model.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
+import type { HistoryContext } from '../margin-model.js';
+import { defineModel } from '../define-model.js';
+import type { MarginComponent, MarginResultOf } from '../margin-result.js';
 import { riskUnderlyings } from '../scenario-pipeline.js';
-import { covarianceInputs, type CovarianceInputs } from './covariance-inputs.js';
-import { instrumentExposures, type InstrumentExposures } from './instrument-exposures.js';
-import { liquidityAddOns, measureLiquidity, type UnderlyingLiquidity } from './liquidity-add-ons.js';
-import { historyWindow } from './var-history-window.js';
-import { varParameterDocs, varParamsSchema, type VarParams } from './var-params.js';
-
-const DEFAULTS = { confidence: 0.99, lookback: 500, measure: 'var' } as const;
-
-const PARAMETRIC_EXTRA = {
-  /** delta-normal: σ_P = √(wᵀΣw); delta-gamma: normal with the cumulants of δᵀx + ½xᵀΓx (var-es.md §4). */
-  method: z.enum(['delta-normal', 'delta-gamma']).default('delta-normal'),
-  covariance: z.enum(['ewma', 'sample']).default('ewma'),
-  factor: z.strictObject({ underlying: z.string().min(1) }).optional(),
-};
-
-type ParametricParams = VarParams & {
-  method: 'delta-normal' | 'delta-gamma';
-  covariance: 'ewma' | 'sample';
-  factor?: { underlying: string } | undefined;
-};
+import { covarianceInputs, type CovarianceInputs } from '../var/covariance-inputs.js';
+import { instrumentExposures, type InstrumentExposures } from '../var/instrument-exposures.js';
+import { liquidityAddOns, measureLiquidity, type UnderlyingLiquidity } from '../var/liquidity-add-ons.js';
+import { historyWindow } from '../var/var-history-window.js';
+import { ParametricVarParamsSchema, type ParametricVarParams } from './parametric-var-params.js';
+import { ParametricVarDetailsSchema, type ParametricVarDetails } from './parametric-var-details.js';
 
 interface Compiled {
-  readonly params: ParametricParams;
-  readonly context: ModelContext;
+  readonly params: ParametricVarParams;
+  readonly context: HistoryContext;
   readonly underlyings: readonly string[];
   readonly current: CovarianceInputs;
   readonly stressed: CovarianceInputs | undefined;
@@ -69,18 +55,12 @@ function analyticMargin(c: Compiled, inputs: CovarianceInputs, w: Float64Array, 
  * `parametric-var`: variance-covariance VaR / ES (var-es.md §4) from history-estimated vols and correlations (EWMA or
  * sample, optionally a BTC factor model). Exposures come from full revaluation bumps on the shared pipeline.
  */
-export const parametricVarModel: MarginModel<ParametricParams> = {
+export const parametricVarModel = defineModel({
   id: 'parametric-var',
   description: 'Parametric VaR/ES: delta-normal or delta-gamma-normal with history-estimated covariance (or a BTC factor)',
-  paramsSchema: varParamsSchema(DEFAULTS, PARAMETRIC_EXTRA) as unknown as z.ZodType<ParametricParams>,
-  parameters: [
-    ...varParameterDocs(DEFAULTS),
-    { name: 'method', description: 'delta-normal | delta-gamma', default: '"delta-normal"' },
-    { name: 'covariance', description: 'ewma | sample', default: '"ewma"' },
-    { name: 'factor', description: '{ underlying: "BTC" }: altcoins as beta × BTC + idiosyncratic', default: 'none' },
-  ],
-  needsHistory: true,
-  stressesCollateral: true,
+  paramsSchema: ParametricVarParamsSchema,
+  detailsSchema: ParametricVarDetailsSchema,
+  needs: { history: true, collateral: true },
   compile(params, context) {
     if (params.relief !== undefined) {
       throw new CrossmarginError('MODEL_PARAMS_INVALID', 'relief: correlation relief needs scenario P&L to bootstrap; use hs-var, fhs-es or mc-es', { field: 'relief' });
@@ -99,9 +79,9 @@ export const parametricVarModel: MarginModel<ParametricParams> = {
     };
     return { evaluate: (portfolio) => evaluateParametric(compiled, portfolio) };
   },
-};
+});
 
-function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginResult {
+function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginResultOf<ParametricVarDetails> {
   const { params, context, underlyings } = c;
   const n = underlyings.length;
   const isolated = portfolio.mode === 'isolated';
@@ -113,7 +93,7 @@ function evaluateParametric(c: Compiled, portfolio: ResolvedPortfolio): MarginRe
       delta: p.quantity * fx * c.exposures.delta[p.instrument]!,
       gamma: p.quantity * fx * c.exposures.gamma[p.instrument]!,
       vega: p.quantity * fx * c.exposures.vega[p.instrument]!,
-      collateral: p.field.startsWith('collateral.'),
+      collateral: p.role === 'collateral',
     };
   });
   // Factor vector: n price exposures, then one vega exposure per implied-vol factor (vol-factors.ts).

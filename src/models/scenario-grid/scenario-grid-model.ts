@@ -2,26 +2,28 @@ import type { UnderlyingGrid } from '../../scenarios/price-vol-grid.js';
 import type { ScenarioSet } from '../../scenarios/scenario-set.js';
 import { buildPriceVolGrid } from '../../scenarios/price-vol-grid.js';
 import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
-import type { BatchReport, CompiledModel, GroupedBatch, MarginModel, ModelContext } from '../margin-model.js';
+import type { BatchReport, CompiledModel, GroupedBatch, ModelContext } from '../margin-model.js';
 import { groupAccountBook, measureRows, positionRates } from '../grouped-book.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
+import type { MarginComponent, MarginResultOf } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, groupRows, type ScenarioMatrix } from '../scenario-pipeline.js';
-import { SCENARIO_GRID_PARAMETER_DOCS, ScenarioGridParamsSchema, groupName, type ScenarioGridParams } from './scenario-grid-params.js';
+import { ScenarioGridParamsSchema, groupName, type ScenarioGridParams } from './scenario-grid-params.js';
+import { defineModel } from '../define-model.js';
+import { ScenarioGridDetailsSchema, type ScenarioGridDetails } from './scenario-grid-details.js';
 
 /**
  * `scenario-grid`: a SPAN-like price × vol grid per underlying. Margin = worst loss over the grid, per underlying,
  * summed: gains on one underlying never offset losses on another (docs/models/scenario-grid.md), unless the
  * `groups` parameter puts them in one group. In isolated mode every position is its own group (`groups` ignored).
  */
-export const scenarioGridModel: MarginModel<ScenarioGridParams> = {
+export const scenarioGridModel = defineModel({
   id: 'scenario-grid',
   description: 'SPAN-like price × vol grid per underlying; worst loss per underlying, summed (no cross-underlying offsets)',
   paramsSchema: ScenarioGridParamsSchema,
-  parameters: SCENARIO_GRID_PARAMETER_DOCS,
+  detailsSchema: ScenarioGridDetailsSchema,
   compile(params, context) {
     return compiledGrid(buildScenarioMatrix(context, scenarioGridSet(params, context.instruments.underlyingNames())), context, params);
   },
-};
+});
 
 /** The model's price × vol scenario set over `underlyings` (per-underlying overrides of range and vol shifts applied). */
 export function scenarioGridSet(params: ScenarioGridParams, underlyingNames: readonly string[]): ScenarioSet {
@@ -39,7 +41,7 @@ export function scenarioGridSet(params: ScenarioGridParams, underlyingNames: rea
   });
 }
 
-function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: ScenarioGridParams): CompiledModel {
+function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: ScenarioGridParams): CompiledModel<ScenarioGridDetails> {
   const { set } = matrix;
   // Row key and name of each underlying in cross mode. Keys carry a prefix so that a group named `A+B` can never
   // merge with an underlying that happens to be called `A+B`.
@@ -121,7 +123,7 @@ function compiledGrid(matrix: ScenarioMatrix, context: ModelContext, params: Sce
       return groupedBatch.evaluateRows(rows.book, rows.accountRowStart, book.accountCount, out, options);
     },
     groupedBatch,
-    evaluate(portfolio): MarginResult {
+    evaluate(portfolio): MarginResultOf<ScenarioGridDetails> {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
       const { rows, names: groupNames } = groupRows(portfolio.positions.length, (i) =>

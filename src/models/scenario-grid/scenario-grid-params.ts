@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../margin-model.js';
 
 /**
  * Parameters of the `scenario-grid` model (docs/models/scenario-grid.md). Defaults are the documented defaults;
@@ -16,32 +15,48 @@ const UnderlyingOverrideSchema = z.strictObject({
 
 export const ScenarioGridParamsSchema = z
   .strictObject({
-    /** Price scan range, relative: 0.15 = ±15 % of the reference price. */
-    priceRange: z.number().finite().positive().lt(1).default(0.15),
-    /** Price points on each side of zero: 3 → 0, ±1/3, ±2/3, ±3/3 of the range (SPAN's layout). */
-    priceSteps: z.number().int().min(1).max(50).default(3),
-    volShiftMode: z.enum(['relative', 'absolute']).default('relative'),
-    /** Vol shifts at every price point: relative (0.25 = vol × 1.25) or absolute vol points (0.05 = +5). */
-    volShifts: volShifts.default([0.25, 0, -0.25]),
-    /** Extreme moves ±multiplier × range at unchanged vol, P&L counted at coveredFraction (SPAN: 2, 0.35); false = none. */
+    priceRange: z.number().finite().positive().lt(1).default(0.15).meta({ description: 'price scan range as a fraction of the reference price (0.15 = ±15 %)' }),
+    priceSteps: z
+      .number()
+      .int()
+      .min(1)
+      .max(50)
+      .default(3)
+      .meta({ description: "price points on each side of zero: 3 gives 0, ±1/3, ±2/3, ±3/3 of the range (SPAN's layout)" }),
+    volShiftMode: z
+      .enum(['relative', 'absolute'])
+      .default('relative')
+      .meta({ description: 'how volShifts read: relative, σ × (1 + v), or absolute, σ + v (0.05 = +5 vol points)' }),
+    volShifts: volShifts.default([0.25, 0, -0.25]).meta({ description: 'vol shifts combined with every price point, in this order; each > −1 in relative mode' }),
     extreme: z
       .union([
         z.literal(false),
         z.strictObject({ multiplier: z.number().finite().positive(), coveredFraction: z.number().finite().min(0).max(1) }),
       ])
-      .default({ multiplier: 2, coveredFraction: 0.35 }),
-    /** Time decay applied in every scenario, calendar days (ACT/365). */
-    timeStepDays: z.number().finite().min(0).default(0),
-    /** Initial margin = maintenance margin × initialRatio (CME uses 1.1 for speculative accounts). */
-    initialRatio: z.number().finite().min(1).default(1),
-    underlyings: z.record(z.string(), UnderlyingOverrideSchema).default({}),
-    /**
-     * Underlyings margined as one group (cross mode): their P&L is summed scenario by scenario before the worst loss
-     * is taken, so gains on one offset losses on another (full offsets, e.g. [["SPX", "NDX"]]). Underlyings in no
-     * group keep a group of their own. Each grid scenario moves every underlying by the same fraction of its own
-     * range, so a group is treated as perfectly correlated. Used by cross-margining agreements (docs/models/agreement.md).
-     */
-    groups: z.array(z.array(z.string().min(1)).min(1)).default([]),
+      .default({ multiplier: 2, coveredFraction: 0.35 })
+      .meta({ description: 'extreme moves ±multiplier × range at unchanged vol, P&L counted at coveredFraction (SPAN: 2, 0.35); false for none' }),
+    timeStepDays: z.number().finite().min(0).default(0).meta({ description: 'calendar days (ACT/365) of time decay applied to options in every scenario' }),
+    initialRatio: z
+      .number()
+      .finite()
+      .min(1)
+      .default(1)
+      .meta({ description: 'initial margin = maintenance margin × initialRatio (CME uses 1.1 for speculative accounts)' }),
+    underlyings: z
+      .record(z.string(), UnderlyingOverrideSchema)
+      .default({})
+      .meta({
+        description: 'per-underlying overrides {priceRange, volShifts}, e.g. {"BTC": {"priceRange": 0.25}}; an override\'s volShifts has as many entries as the top-level volShifts',
+      }),
+    // Each grid scenario moves every underlying by the same fraction of its own range, so a group is treated as
+    // perfectly correlated.
+    groups: z
+      .array(z.array(z.string().min(1)).min(1))
+      .default([])
+      .meta({
+        description:
+          'underlyings margined as one row in cross mode, their P&L summed scenario by scenario before the worst loss (full offsets), e.g. [["SPX", "NDX"]]; the component group is "SPX+NDX"; an underlying may be in one group only (cross-margining agreements, docs/models/agreement.md)',
+      }),
   })
   .superRefine((p, ctx) => {
     const mult = p.extreme === false ? 1 : Math.max(1, p.extreme.multiplier);
@@ -86,15 +101,3 @@ export type ScenarioGridParams = z.output<typeof ScenarioGridParamsSchema>;
 export function groupName(underlyings: readonly string[]): string {
   return underlyings.join('+');
 }
-
-export const SCENARIO_GRID_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'priceRange', description: 'price scan range, relative (±)', default: '0.15' },
-  { name: 'priceSteps', description: 'price points each side of zero', default: '3' },
-  { name: 'volShiftMode', description: 'relative | absolute vol shifts', default: '"relative"' },
-  { name: 'volShifts', description: 'vol shifts combined with every price point', default: '[0.25, 0, -0.25]' },
-  { name: 'extreme', description: 'extreme moves {multiplier, coveredFraction} or false', default: '{"multiplier":2,"coveredFraction":0.35}' },
-  { name: 'timeStepDays', description: 'time decay per scenario, days', default: '0' },
-  { name: 'initialRatio', description: 'initial = maintenance × ratio', default: '1' },
-  { name: 'underlyings', description: 'per-underlying {priceRange, volShifts} overrides', default: '{}' },
-  { name: 'groups', description: 'underlyings margined as one group with full offsets, e.g. [["SPX","NDX"]] (cross mode)', default: '[]' },
-];

@@ -1,7 +1,7 @@
 import { CrossmarginError } from '../../core/errors.js';
 import { parseWithSchema } from '../../core/validate.js';
 import { toCombinedCommodity, tierOfPeriod, toInterSpreads } from './span-definitions.js';
-import { SpanFileSchema } from './span-file-schema.js';
+import { SpanFileSchema, type SpanFile } from './span-file-schema.js';
 import type { SpanCombinedCommodity, SpanContract, SpanRiskParameters } from './span-types.js';
 
 /**
@@ -10,7 +10,11 @@ import type { SpanCombinedCommodity, SpanContract, SpanRiskParameters } from './
  * from the file (× delta scaling factor), never recomputed (span.md §5).
  */
 export function loadSpanFile(document: unknown, source = 'span file'): SpanRiskParameters {
-  const file = parseWithSchema(SpanFileSchema, document, source, 'MODEL_PARAMS_INVALID');
+  return readSpanFile(parseWithSchema(SpanFileSchema, document, source, 'MODEL_PARAMS_INVALID'), source);
+}
+
+/** A SPAN file already validated by `SpanFileSchema` (the span model's risk file) into engine structures. */
+export function readSpanFile(file: SpanFile, source: string): SpanRiskParameters {
   const contracts = new Map<string, SpanContract>();
   const combinedCommodities = new Map<string, SpanCombinedCommodity>();
   file.combinedCommodities.forEach((def, c) => {

@@ -1,14 +1,17 @@
 import { CrossmarginError } from '../../core/errors.js';
 import type { SpreadFormed } from '../margin-result.js';
-import type { BatchReport, CompiledModel, MarginModel, ModelContext } from '../margin-model.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
+import type { BatchReport, CompiledModel, ModelContext } from '../margin-model.js';
+import { defineModel } from '../define-model.js';
+import type { MarginComponent, MarginResultOf } from '../margin-result.js';
 import { aggregatePortfolio, groupRows, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { evaluateSpan } from './algorithm/evaluate-span.js';
 import { computeSpanParameters } from './computed-span-parameters.js';
-import { loadSpanFile } from './load-span-file.js';
+import { readSpanFile } from './load-span-file.js';
+import { SpanDetailsSchema, type SpanDetails } from './span-details.js';
+import { SpanFileSchema } from './span-file-schema.js';
 import { compileSpanBookPlan, evaluateSpanBook, type SpanBookPlan } from './span-book.js';
 import { spanCatalogue } from './span-catalogue.js';
-import { SPAN_PARAMETER_DOCS, SpanParamsSchema, type SpanParams } from './span-params.js';
+import { SpanParamsSchema, type SpanParams } from './span-params.js';
 import { buildSpanScenarioSet } from './span-scenario-set.js';
 import { SPAN_SCENARIO_LABELS, SPAN_SCENARIOS, type SpanContract, type SpanRiskParameters } from './span-types.js';
 
@@ -17,16 +20,19 @@ import { SPAN_SCENARIO_LABELS, SPAN_SCENARIOS, type SpanContract, type SpanRiskP
  * contract's 16-value array (from a risk-parameter file, or computed by our pricer); the aggregation kernel sums
  * them per (combined commodity, scan tier); the SPAN algorithm adds spreads, SOM and NOV. docs/models/span.md.
  */
-export const spanModel: MarginModel<SpanParams> = {
+export const spanModel = defineModel({
   id: 'span',
   description: 'CME SPAN: 16-scenario scan risk per tier, intra/inter spreads, delivery, short option minimum, NOV',
   // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
   partitionBatch: true,
   paramsSchema: SpanParamsSchema,
-  parameters: SPAN_PARAMETER_DOCS,
-  prepare(document, source) {
-    const risk = loadSpanFile(document, source);
-    return { data: risk, catalogue: spanCatalogue(risk) };
+  detailsSchema: SpanDetailsSchema,
+  riskFile: {
+    schema: SpanFileSchema,
+    prepare(file, source) {
+      const risk = readSpanFile(file, source);
+      return { data: risk, catalogue: spanCatalogue(risk) };
+    },
   },
   compile(params, context) {
     const specs = context.instruments.specs();
@@ -35,7 +41,7 @@ export const spanModel: MarginModel<SpanParams> = {
     if (context.riskParameters === undefined) {
       ({ risk, contractOf } = computeSpanParameters(params, context));
     } else {
-      risk = context.riskParameters as SpanRiskParameters;
+      risk = context.riskParameters;
       contractOf = specs.map((spec, i) => {
         const contract = risk.contracts.get(spec.symbol);
         if (contract === undefined) {
@@ -50,11 +56,11 @@ export const spanModel: MarginModel<SpanParams> = {
     const matrix: ScenarioMatrix = { set: buildSpanScenarioSet(new Map(), 0), pnl, instrumentCount: specs.length };
     return compiledSpan(risk, contractOf, matrix, context, params);
   },
-};
+});
 
-function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContract[], matrix: ScenarioMatrix, context: ModelContext, params: SpanParams): CompiledModel {
+function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContract[], matrix: ScenarioMatrix, context: ModelContext, params: SpanParams): CompiledModel<SpanDetails> {
   let plan: SpanBookPlan | undefined;
-  const self: CompiledModel = {
+  const self: CompiledModel<SpanDetails> = {
     /**
      * The batch path (span-book.ts): scan-tier rows of every account aggregated chunk by chunk, then the SPAN steps
      * per account over typed arrays, bit-identical to `evaluate`. Isolated accounts are margined like cross ones
@@ -65,7 +71,7 @@ function compiledSpan(risk: SpanRiskParameters, contractOf: readonly SpanContrac
       plan ??= compileSpanBookPlan(risk, contractOf, params.accountType);
       return evaluateSpanBook(plan, matrix, context, book, out);
     },
-    evaluate(portfolio): MarginResult {
+    evaluate(portfolio): MarginResultOf<SpanDetails> {
       const { rows, keys: rowKeys, index: rowIndex } = groupRows(portfolio.positions.length, (i) => {
         const c = contractOf[portfolio.positions[i]!.instrument]!;
         const key = `${c.cc}#${c.scanTier}`;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../margin-model.js';
 import { CombinedCommodityDefSchema, InterSpreadDefSchema } from './span-file-schema.js';
 
 /**
@@ -23,18 +22,41 @@ export const DEFAULT_DELTA_POINT_WEIGHTS = [0.037, 0.111, 0.217, 0.27, 0.217, 0.
 
 export const SpanParamsSchema = z
   .strictObject({
-    /** Initial = maintenance × the CC's initialToMaintenance ratio for this account type. */
-    accountType: z.enum(['member', 'hedger', 'speculator']).default('speculator'),
-    /** Computed arrays: days of time decay in every scenario (CME "lookAhead"). */
-    lookAheadDays: z.number().finite().min(0).max(30).default(1),
-    /** Computed arrays: composite delta weights at price points −3/3 … +3/3 (vol unchanged); must sum to 1. */
-    deltaPointWeights: z.array(z.number().finite().nonnegative()).length(7).default([...DEFAULT_DELTA_POINT_WEIGHTS]),
-    /** Computed arrays: scan parameters for every underlying, unless overridden in `underlyings`. */
-    scan: ScanSchema.default(DEFAULT_SCAN),
-    underlyings: z.record(z.string(), ScanSchema.partial()).default({}),
-    /** Computed arrays: combined commodity settings (cc = underlying name); CCs not listed get the defaults. */
-    combinedCommodities: z.array(CombinedCommodityDefSchema).default([]),
-    interSpreads: z.array(InterSpreadDefSchema).default([]),
+    accountType: z
+      .enum(['member', 'hedger', 'speculator'])
+      .default('speculator')
+      .meta({ description: "picks the CC's initialToMaintenance ratio: initial = maintenance × ratio for this account type" }),
+    lookAheadDays: z
+      .number()
+      .finite()
+      .min(0)
+      .max(30)
+      .default(1)
+      .meta({ description: 'computed arrays: calendar days of option time decay in every scenario (CME "lookAhead")' }),
+    deltaPointWeights: z
+      .array(z.number().finite().nonnegative())
+      .length(7)
+      .default([...DEFAULT_DELTA_POINT_WEIGHTS])
+      .meta({ description: 'computed arrays: composite-delta weights at price points −3/3 … +3/3, vol unchanged (the NSE example of methods/span.md §5); must sum to 1 within 1e-6' }),
+    scan: ScanSchema.default(DEFAULT_SCAN).meta({
+      description:
+        'computed arrays: scan parameters of every underlying not overridden in underlyings: priceScanRange (relative, 0.1 = ±10 %), volScanRange (absolute vol, 0.05 = 5 vol points), extremeMultiplier, extremeCoveredFraction; all four required when given',
+    }),
+    underlyings: z
+      .record(z.string(), ScanSchema.partial())
+      .default({})
+      .meta({ description: 'computed arrays: per-underlying overrides of any of the four scan fields, e.g. {"BTC": {"priceScanRange": 0.2}}' }),
+    combinedCommodities: z
+      .array(CombinedCommodityDefSchema)
+      .default([])
+      .meta({
+        description:
+          "computed arrays: combined commodity definitions (cc = underlying name), a file's CC without contracts (docs/span-file-format.md; riskExponent ignored); CCs not listed get the defaults",
+      }),
+    interSpreads: z
+      .array(InterSpreadDefSchema)
+      .default([])
+      .meta({ description: 'computed arrays: inter-commodity spreads (delta or scanning), as in the file format; legs name underlyings' }),
   })
   .superRefine((p, ctx) => {
     const sum = p.deltaPointWeights.reduce((a, w) => a + w, 0);
@@ -50,13 +72,3 @@ export const SpanParamsSchema = z
   });
 
 export type SpanParams = z.output<typeof SpanParamsSchema>;
-
-export const SPAN_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'accountType', description: 'member | hedger | speculator: picks the initial/maintenance ratio', default: '"speculator"' },
-  { name: 'lookAheadDays', description: 'computed arrays: time decay per scenario, days', default: '1' },
-  { name: 'deltaPointWeights', description: 'computed arrays: composite delta weights at −3/3…+3/3', default: JSON.stringify(DEFAULT_DELTA_POINT_WEIGHTS) },
-  { name: 'scan', description: 'computed arrays: {priceScanRange (relative), volScanRange (vol points), extremeMultiplier, extremeCoveredFraction}', default: JSON.stringify(DEFAULT_SCAN) },
-  { name: 'underlyings', description: 'computed arrays: per-underlying scan overrides', default: '{}' },
-  { name: 'combinedCommodities', description: 'computed arrays: per-CC tiers, intra spreads, delivery rates, SOM, WFPR method, ratios', default: '[]' },
-  { name: 'interSpreads', description: 'computed arrays: inter-commodity spreads (delta or scanning)', default: '[]' },
-];

@@ -2,13 +2,15 @@ import { CrossmarginError } from '../../core/errors.js';
 import { priceInstrument } from '../../pricing/instrument-pricer.js';
 import type { VolShiftMode } from '../../scenarios/scenario-set.js';
 import { worstLoss, worstScenarioIndex } from '../../risk/worst-loss.js';
-import type { CompiledModel, MarginModel } from '../margin-model.js';
-import type { MarginComponent, MarginResult } from '../margin-result.js';
+import type { CompiledModel } from '../margin-model.js';
+import type { MarginComponent, MarginResultOf } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix } from '../scenario-pipeline.js';
-import { TIMS_PARAMETER_DOCS, TimsParamsSchema, resolveClassSetup, type ClassSetup, type TimsParams } from './tims-params.js';
+import { TimsParamsSchema, resolveClassSetup, type ClassSetup, type TimsParams } from './tims-params.js';
 import { buildTimsPointSet, classScenarioCount, timsPointMove, type TimsClassPoints } from './tims-point-set.js';
 import { evaluateTimsBook, type TimsPlan } from './tims-batch.js';
 import { MINIMUM_CATEGORIES, groupRiskMargin, lowestGroupPnl, netShortContracts, timsMarginFloor } from './tims-charges.js';
+import { defineModel } from '../define-model.js';
+import { TimsDetailsSchema, type TimsDetails } from './tims-details.js';
 
 /**
  * `tims`: OCC TIMS-style margin (methods/tims.md §2; docs/models/tims.md).
@@ -23,13 +25,13 @@ import { MINIMUM_CATEGORIES, groupRiskMargin, lowestGroupPnl, netShortContracts,
  * The last line is the engine's reading of the combination tims.md marks [U]. Initial = maintenance. In isolated
  * mode every position is its own class and product group (no offsets).
  */
-export const timsModel: MarginModel<TimsParams> = {
+export const timsModel = defineModel({
   id: 'tims',
   description: 'OCC TIMS: premium margin + worst loss per product group over valuation points, with class offsets and per-contract minimums',
   // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
   partitionBatch: true,
   paramsSchema: TimsParamsSchema,
-  parameters: TIMS_PARAMETER_DOCS,
+  detailsSchema: TimsDetailsSchema,
   compile(params, context) {
     const underlyings = context.instruments.underlyingNames();
     const setups = new Map<string, ClassSetup>();
@@ -52,7 +54,7 @@ export const timsModel: MarginModel<TimsParams> = {
     params.productGroups.forEach((g, gi) => g.classes.forEach((c) => productGroupOf.set(c, gi)));
     return compiledTims({ matrix, context, params, setups, optionValue, category, productGroupOf });
   },
-};
+});
 
 /** A product group named like an underlying outside it would make two components with one group name. */
 function checkGroupNames(params: TimsParams, underlyings: readonly string[]): void {
@@ -111,14 +113,14 @@ function pointLabel(classes: readonly ClassRow[], s: number, mode: VolShiftMode)
   return `point ${k + 1}/${first.points}: ${unique.join(', ')}, ${formatVol(v === 0 ? 0 : first.volShifts[v - 1]!, mode)}`;
 }
 
-function compiledTims(inputs: TimsPlan): CompiledModel {
+function compiledTims(inputs: TimsPlan): CompiledModel<TimsDetails> {
   const { matrix, context, params, setups, optionValue, category, productGroupOf } = inputs;
   const { set } = matrix;
   const n = set.count;
   const mode = params.volShiftMode;
   return {
     evaluateBook: (book, out) => evaluateTimsBook(inputs, book, out),
-    evaluate(portfolio): MarginResult {
+    evaluate(portfolio): MarginResultOf<TimsDetails> {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
 

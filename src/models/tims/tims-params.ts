@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../margin-model.js';
 
 /**
  * Parameters of the `tims` model (docs/models/tims.md; methods/tims.md §1–§2). Defaults are the documented
@@ -53,24 +52,37 @@ const ProductGroupSchema = z.strictObject({
 
 export const TimsParamsSchema = z
   .strictObject({
-    /** Underlying → asset class; an underlying not listed is `other` (methods/tims.md §1: 20 points for non-equity). */
-    assetClasses: z.record(z.string().min(1), z.enum(ASSET_CLASSES)).default({}),
-    /**
-     * Per asset class defaults. Equity: 10 points (methods/tims.md §1) over ±15 % (the CPM equity range, §2 [U]).
-     * Other: 20 points (§1) over ±20 %: an engine choice, wider than equities because non-equity classes here are
-     * mostly crypto and indices without a published TIMS range.
-     */
+    assetClasses: z
+      .record(z.string().min(1), z.enum(ASSET_CLASSES))
+      .default({})
+      .meta({ description: 'underlying → "equity" or "other"; an underlying not listed is "other" (methods/tims.md §1: 20 points for non-equity)' }),
+    // Equity: 10 points (methods/tims.md §1) over ±15 % (the CPM equity range, §2 [U]). Other: 20 points (§1) over
+    // ±20 %: an engine choice, wider than equities because non-equity classes here are mostly crypto and indices
+    // without a published TIMS range.
     defaults: z
       .strictObject({
         equity: assetClassDefaults(0.15, 10),
         other: assetClassDefaults(0.2, 20),
       })
-      .prefault({}),
-    /** Per-underlying overrides of the asset-class defaults. */
-    classGroups: z.record(z.string().min(1), ClassGroupOverrideSchema).default({}),
-    productGroups: z.array(ProductGroupSchema).default([]),
-    /** How `volShifts` read: relative (0.1 = vol × 1.1) or absolute vol points (0.02 = +2 vol). */
-    volShiftMode: z.enum(['relative', 'absolute']).default('relative'),
+      .prefault({})
+      .meta({
+        description:
+          'valuation setup per asset class {priceRange, points, volShifts, minimumPerContract}; any field may be given alone, the others keep their defaults',
+      }),
+    classGroups: z
+      .record(z.string().min(1), ClassGroupOverrideSchema)
+      .default({})
+      .meta({
+        description: 'per-underlying overrides of the asset-class defaults, any of {assetClass, priceRange, points, volShifts, minimumPerContract}, e.g. {"NDX": {"priceRange": 0.18}}',
+      }),
+    productGroups: z
+      .array(ProductGroupSchema)
+      .default([])
+      .meta({ description: 'offset groups [{name, classes: [underlyings], offset 0..1}], e.g. [{"name": "US-INDEX", "classes": ["SPX", "NDX"], "offset": 0.9}]' }),
+    volShiftMode: z
+      .enum(['relative', 'absolute'])
+      .default('relative')
+      .meta({ description: 'how volShifts read: relative, vol × (1 + v), or absolute vol points, vol + v (0.02 = +2 vol); the shifted vol is floored at 0.0001' }),
   })
   .superRefine((p, ctx) => {
     if (p.volShiftMode === 'relative') {
@@ -163,15 +175,3 @@ export function resolveClassSetup(params: Pick<TimsParams, 'assetClasses' | 'def
     minimumPerContract: o?.minimumPerContract ?? d.minimumPerContract,
   };
 }
-
-export const TIMS_PARAMETER_DOCS: readonly ParameterDoc[] = [
-  { name: 'assetClasses', description: 'underlying → "equity" | "other" (unlisted: other)', default: '{}' },
-  {
-    name: 'defaults',
-    description: 'per asset class {priceRange, points, volShifts, minimumPerContract}',
-    default: '{"equity":{"priceRange":0.15,"points":10,"volShifts":[],"minimumPerContract":0},"other":{"priceRange":0.2,"points":20,"volShifts":[],"minimumPerContract":0}}',
-  },
-  { name: 'classGroups', description: 'per-underlying overrides {assetClass, priceRange, points, volShifts, minimumPerContract}', default: '{}' },
-  { name: 'productGroups', description: 'offset groups [{name, classes: [underlyings], offset 0..1}]', default: '[]' },
-  { name: 'volShiftMode', description: 'relative | absolute vol shifts', default: '"relative"' },
-];

@@ -1,7 +1,7 @@
-import { correlationFromCovariance, ewmaCovariance, sampleCovariance } from '../../scenarios/monte-carlo/covariance.js';
+import { correlationFromCovariance, ewmaCovariance, sampleCovariance } from '../../numerics/covariance.js';
 import { estimateFactorModel, type FactorModelEstimate } from '../../scenarios/monte-carlo/factor-model.js';
 import { CrossmarginError } from '../../core/errors.js';
-import type { ModelContext } from '../margin-model.js';
+import type { HistoryContext } from '../margin-model.js';
 import { riskUnderlyings } from '../scenario-pipeline.js';
 import { historyReturns } from './history-returns.js';
 import { volFactors, type VolFactor } from './vol-factors.js';
@@ -34,11 +34,11 @@ export interface CovarianceInputs {
  * seeding) or sample; with a factor, the covariance implied by β βᵀ σ_F² + diag(σ_ε²) from OLS betas (vols stay
  * each underlying's own), so an altcoin book's dependence on bitcoin is explicit.
  */
-export function covarianceInputs(context: ModelContext, settings: CovarianceSettings, request: ScenarioRequest): CovarianceInputs {
+export function covarianceInputs(context: HistoryContext, settings: CovarianceSettings, request: ScenarioRequest): CovarianceInputs {
   const underlyings = riskUnderlyings(context);
-  const vols = settings.factor === undefined ? volFactors(context.history!, underlyings, settings.volMoves) : [];
+  const vols = settings.factor === undefined ? volFactors(context.history, underlyings, settings.volMoves) : [];
   const n = underlyings.length + vols.length;
-  const { returns, days } = historyReturns(context.history!, underlyings, request, vols);
+  const { returns, days } = historyReturns(context.history, underlyings, request, vols);
   // The 10-year floor (EMIR Art 28(c)) and a stressed window are about the volatility OVER that period: an EWMA
   // would forget all but its last weeks, so those requests always use the sample covariance.
   const useEwma = settings.covariance === 'ewma' && request.kind === 'current';

@@ -24,7 +24,7 @@ export function measureLiquidity(history: MarketHistory, underlyings: readonly s
     const volume = history.volume[u]!;
     if (history.volumeUnit[u] === 'unknown') {
       // Coins or dollars? Guessing would scale the add-on by the price: refuse instead.
-      throw new CrossmarginError('HISTORY_INVALID', `${name}: the volume unit of ${history.sources[u] ?? 'its history'} is unknown (a --history file); the liquidity and concentration add-ons need a catalogued file (data/history-catalogue.json)`, {
+      throw new CrossmarginError('HISTORY_INVALID', `${name}: the volume unit of ${history.sources[u] ?? 'its history'} is unknown (a file given as a history spec); the liquidity and concentration add-ons need a catalogued file (data/history-catalogue.json)`, {
         field: `history.${name}.volume`,
       });
     }

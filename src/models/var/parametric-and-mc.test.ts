@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
-import { normalTail } from '../../risk/parametric/normal-tail.js';
+import { normalTail } from '../../numerics/normal-tail.js';
 import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
 import { computeMargin } from '../compute-margin.js';
 

@@ -5,8 +5,9 @@ import { tailMeasuresScratchLength } from '../../risk/tail-measures.js';
 import type { AccountBook } from '../../portfolio/account-book.js';
 import type { KernelRun } from '../../risk/kernel-pool.js';
 import { accountRows, measureRows, positionRates } from '../grouped-book.js';
-import type { BatchOptions, BatchReport, BookOutput, CompiledModel, MarginModel, ModelContext, ParameterDoc } from '../margin-model.js';
-import type { MarginComponent, MarginResult, ScenarioRef } from '../margin-result.js';
+import type { BatchOptions, BatchReport, BookOutput, CompiledModel, HistoryContext, ModelContext } from '../margin-model.js';
+import { defineModel, type DefinedModel } from '../define-model.js';
+import type { MarginComponent, MarginResultOf, ScenarioRef } from '../margin-result.js';
 import { aggregatePortfolio, buildScenarioMatrix, riskUnderlyings, type ScenarioMatrix } from '../scenario-pipeline.js';
 import { correlationRelief, measureFor, type ReliefOutcome } from './correlation-relief.js';
 import { instrumentExposures, type InstrumentExposures } from './instrument-exposures.js';
@@ -14,6 +15,7 @@ import { liquidityAddOns, measureLiquidity, type UnderlyingLiquidity } from './l
 import { lowestScenarios, tailOf, type Tail } from './tail-scenarios.js';
 import { historyWindow } from './var-history-window.js';
 import type { VarParams } from './var-params.js';
+import { ScenarioVarDetailsSchema, type ScenarioVarDetails } from './var-details.js';
 
 /** Which scenario set a VaR model is asked for. */
 export interface ScenarioRequest {
@@ -27,13 +29,12 @@ export interface ScenarioRequest {
 }
 
 /** Generator of a model's scenario sets from history (HS, FHS, Monte Carlo). */
-export type ScenarioSource<P> = (params: P, context: ModelContext, request: ScenarioRequest) => ScenarioSet;
+export type ScenarioSource<P> = (params: P, context: HistoryContext, request: ScenarioRequest) => ScenarioSet;
 
-export interface ScenarioVarModelSpec<P extends VarParams> {
-  readonly id: string;
+export interface ScenarioVarModelSpec<Id extends string, P extends VarParams> {
+  readonly id: Id;
   readonly description: string;
   readonly paramsSchema: z.ZodType<P>;
-  readonly parameters: readonly ParameterDoc[];
   readonly source: ScenarioSource<P>;
 }
 
@@ -42,7 +43,7 @@ const TEN_YEARS = 2520;
 
 interface Compiled<P extends VarParams> {
   readonly params: P;
-  readonly context: ModelContext;
+  readonly context: HistoryContext;
   readonly current: ScenarioMatrix;
   readonly stressed: ScenarioMatrix | undefined;
   readonly tenYear: ScenarioMatrix | undefined;
@@ -59,14 +60,13 @@ interface Compiled<P extends VarParams> {
  * position in isolated mode), measured, explained (Euler contributions over the tail), then the add-ons, APC and
  * correlation relief apply (docs/models/var-family.md).
  */
-export function scenarioVarModel<P extends VarParams>(spec: ScenarioVarModelSpec<P>): MarginModel<P> {
-  return {
+export function scenarioVarModel<Id extends string, P extends VarParams>(spec: ScenarioVarModelSpec<Id, P>): DefinedModel<Id, P, ScenarioVarDetails, undefined> {
+  return defineModel({
     id: spec.id,
     description: spec.description,
     paramsSchema: spec.paramsSchema,
-    parameters: spec.parameters,
-    needsHistory: true,
-    stressesCollateral: true,
+    detailsSchema: ScenarioVarDetailsSchema,
+    needs: { history: true, collateral: true },
     compile(params, context) {
       const { history, endIndex, endDate } = historyWindow(context, params.endDate);
       const request = (kind: ScenarioRequest['kind'], lookback: number, window?: ScenarioRequest['window']): ScenarioMatrix =>
@@ -90,18 +90,18 @@ export function scenarioVarModel<P extends VarParams>(spec: ScenarioVarModelSpec
       };
       return compiledVarModel(spec.id, compiled);
     },
-  };
+  });
 }
 
-function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): CompiledModel {
+function compiledVarModel<P extends VarParams>(id: string, c: Compiled<P>): CompiledModel<ScenarioVarDetails> {
   const { params, context } = c;
   const measure = measureFor(params.measure, params.confidence);
-  const self: CompiledModel = {
+  const self: CompiledModel<ScenarioVarDetails> = {
     evaluateBook: (book, out, options) => evaluateVarBook(c, book, out, options),
-    evaluate(portfolio): MarginResult {
+    evaluate(portfolio): MarginResultOf<ScenarioVarDetails> {
       const isolated = portfolio.mode === 'isolated';
       const symbols = portfolio.positions.map((p) => context.instruments.spec(p.instrument).symbol);
-      const isCollateral = portfolio.positions.map((p) => p.field.startsWith('collateral.'));
+      const isCollateral = portfolio.positions.map((p) => p.role === 'collateral');
       const n = c.current.set.count;
       const scratch = new Float64Array(tailMeasuresScratchLength(Math.max(n, c.stressed?.set.count ?? 0, c.tenYear?.set.count ?? 0)));
 

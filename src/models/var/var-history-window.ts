@@ -1,7 +1,7 @@
 import { CrossmarginError } from '../../core/errors.js';
 import { isoDate } from '../../core/dates.js';
 import { lastDateIndexOnOrBefore, type MarketHistory } from '../../scenarios/history/market-history.js';
-import type { ModelContext } from '../margin-model.js';
+import type { HistoryContext } from '../margin-model.js';
 
 /** History older than this (calendar days) before the market date is stale: margins must not use it silently. */
 export const MAX_HISTORY_STALENESS_DAYS = 10;
@@ -11,9 +11,8 @@ export const MAX_HISTORY_STALENESS_DAYS = 10;
  * last history date on or before it. Missing history, or history that stops long before the market date, is an
  * error naming the dates, never a silent zero.
  */
-export function historyWindow(context: ModelContext, endDate: string | undefined): { history: MarketHistory; endIndex: number; endDate: string } {
-  const history = context.history;
-  if (history === undefined) throw new CrossmarginError('HISTORY_INVALID', 'this model needs price history and none was loaded', { field: 'history' });
+export function historyWindow(context: HistoryContext, endDate: string | undefined): { history: MarketHistory; endIndex: number; endDate: string } {
+  const { history } = context;
   const marketDate = isoDate(context.market.asOfMs);
   if (endDate !== undefined && endDate > marketDate) {
     // A margin may only use what was known at the market date: a later end date would look ahead.

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ParameterDoc } from '../margin-model.js';
 
 /**
  * Parameters shared by the VaR / ES family (docs/models/var-family.md; methods/var-es.md §1–§10). Each model fixes its
@@ -41,43 +40,80 @@ export interface VarDefaults {
 /** The shared fields; models add their own (paths, filter, method) and wrap them with `withVarChecks`. */
 export function varParamsShape(defaults: VarDefaults) {
   return {
-      confidence: z.number().finite().gt(0.5).lt(1).default(defaults.confidence),
-      /** 'var' = ⌈(1−α)N⌉-th worst loss; 'es' = Acerbi–Tasche ES (DESIGN.md "Quantiles"). */
-      measure: z.enum(['var', 'es']).default(defaults.measure),
-      /** Number of scenarios (days) looked back; Monte Carlo and parametric use it to estimate vols and correlations. */
-      lookback: z.number().int().min(20).max(10_000).default(defaults.lookback),
-      /** Margin period of risk, days (EMIR Art 26: ≥ 2 for listed, ≥ 5 OTC). */
-      mpor: z.number().int().min(1).max(30).default(2),
-      /** h-day moves from overlapping h-day returns, or 1-day returns × √h. */
-      mporMethod: z.enum(['overlapping', 'sqrt']).default('overlapping'),
-      /** EWMA decay λ for filters and covariance (RiskMetrics 0.94). */
-      decay: z.number().finite().gt(0).lt(1).default(0.94),
-      /** Last history date used; default: the market date (or the last date before it). */
-      endDate: isoDate.optional(),
-      /** Implied-vol moves: from a vol index (VIX for SPX) or a realised-vol proxy, or none. */
-      volMoves: z.enum(['index', 'realised', 'none']).default('index'),
-      /** A stressed period; used by apc "stressed-weight" and reported as the stressed margin. */
-      stressedWindow: z.strictObject({ from: isoDate, to: isoDate }).optional(),
-      stressedWeight: z.number().finite().min(0).max(1).default(0.25),
-      /** Anti-procyclicality (EMIR RTS 153/2013 Art 28): 25 % buffer, 25 % stressed weight, or a 10-year floor. */
-      apc: z.enum(['none', 'buffer', 'stressed-weight', 'floor-10y']).default('none'),
-      liquidity: LiquiditySchema.optional(),
-      concentration: ConcentrationSchema.optional(),
-      /** Intermarket relief by correlation: offsets between classes only where the bootstrap shows them. */
-      relief: ReliefSchema.optional(),
-      /** Maintenance margin = initial × this (Deribit's mm_factor is 0.8). */
-      maintenanceRatio: z.number().finite().gt(0).max(1).default(0.8),
-      /** How many worst scenarios (with dates) the result lists. */
-      worstScenarios: z.number().int().min(1).max(50).default(5),
+    confidence: z.number().finite().gt(0.5).lt(1).default(defaults.confidence).meta({ description: 'confidence level α' }),
+    measure: z
+      .enum(['var', 'es'])
+      .default(defaults.measure)
+      .meta({ description: 'var: the ⌈(1−α)N⌉-th worst loss; es: the Acerbi–Tasche expected shortfall (DESIGN.md "Quantiles"); parametric: z_α·σ or φ(z_α)/(1−α)·σ' }),
+    lookback: z
+      .number()
+      .int()
+      .min(20)
+      .max(10_000)
+      .default(defaults.lookback)
+      .meta({ description: 'days of history: HS/FHS the number of scenarios (end dates); parametric and Monte Carlo the 1-day returns vols and correlations are estimated on' }),
+    mpor: z.number().int().min(1).max(30).default(2).meta({ description: 'margin period of risk, days of the aligned calendar (EMIR Art 26: ≥ 2 for listed, ≥ 5 OTC)' }),
+    mporMethod: z
+      .enum(['overlapping', 'sqrt'])
+      .default('overlapping')
+      .meta({ description: 'h-day moves from overlapping h-day returns, or 1-day returns × √h (hs-var, fhs-es)' }),
+    decay: z
+      .number()
+      .finite()
+      .gt(0)
+      .lt(1)
+      .default(0.94)
+      .meta({ description: 'EWMA decay λ (RiskMetrics 0.94): the fhs-es ewma filter, the ewma covariance of parametric-var and mc-es' }),
+    endDate: isoDate.optional().meta({ description: 'last history date used (the last aligned date on or before it); unset: the market date' }),
+    volMoves: z
+      .enum(['index', 'realised', 'none'])
+      .default('index')
+      .meta({ description: 'implied-vol moves from a vol index (VIX for SPX), a realised-vol proxy, or none (hs-var, fhs-es)' }),
+    stressedWindow: z
+      .strictObject({ from: isoDate, to: isoDate })
+      .optional()
+      .meta({ description: 'a stressed period {from, to}, from ≤ to: used by apc "stressed-weight" and reported as the stressed margin' }),
+    stressedWeight: z.number().finite().min(0).max(1).default(0.25).meta({ description: 'weight of the stressed margin under apc "stressed-weight"' }),
+    apc: z
+      .enum(['none', 'buffer', 'stressed-weight', 'floor-10y'])
+      .default('none')
+      .meta({
+        description:
+          'anti-procyclicality (EMIR RTS 153/2013 Art 28): none, a 25 % buffer, a stressed weight (needs stressedWindow) or a 10-year floor',
+      }),
+    liquidity: LiquiditySchema.optional().meta({
+      description: 'liquidity add-on Y·σ·√(Q/ADV)·|value|, on when given: {impactCoefficient, advDays}',
+    }),
+    concentration: ConcentrationSchema.optional().meta({
+      description: 'concentration add-on on net positions above a fraction of ADV, on when given: {thresholdAdvFraction, rate}',
+    }),
+    relief: ReliefSchema.optional().meta({
+      description:
+        'intermarket relief by correlation in cross mode, on when given: {classes, level, cap, bootstrap, seed}; offsets between classes only where the bootstrap shows them (refused by parametric-var)',
+    }),
+    maintenanceRatio: z.number().finite().gt(0).max(1).default(0.8).meta({ description: "maintenance margin = initial × this (Deribit's mm_factor is 0.8)" }),
+    worstScenarios: z
+      .number()
+      .int()
+      .min(1)
+      .max(50)
+      .default(5)
+      .meta({ description: 'how many worst scenarios, with their dates, details.worstScenarios lists (scenario models)' }),
   };
 }
 
 type Shape = ReturnType<typeof varParamsShape>;
 
+/**
+ * The fields the cross-field checks read, read back from the (already valid) value of any model's schema: the value's
+ * type depends on the model's own fields, so it is read through this schema rather than asserted.
+ */
+const CrossFieldSchema = z.object({ apc: z.string(), stressedWindow: z.object({ from: z.string(), to: z.string() }).optional() });
+
 /** A model's params schema: the shared fields plus its own, with the cross-field checks. */
 export function varParamsSchema<E extends z.core.$ZodLooseShape>(defaults: VarDefaults, extra: E) {
   return z.strictObject({ ...varParamsShape(defaults), ...extra }).superRefine((value, ctx) => {
-      const p = value as unknown as VarParams;
+      const p = CrossFieldSchema.parse(value);
       if (p.apc === 'stressed-weight' && p.stressedWindow === undefined) {
         ctx.addIssue({ code: 'custom', path: ['stressedWindow'], message: 'apc "stressed-weight" needs a stressedWindow {from, to}' });
       }
@@ -88,24 +124,3 @@ export function varParamsSchema<E extends z.core.$ZodLooseShape>(defaults: VarDe
 }
 
 export type VarParams = z.output<z.ZodObject<Shape>>;
-
-export function varParameterDocs(defaults: VarDefaults): ParameterDoc[] {
-  return [
-    { name: 'confidence', description: 'confidence level α', default: String(defaults.confidence) },
-    { name: 'measure', description: 'var | es', default: `"${defaults.measure}"` },
-    { name: 'lookback', description: 'scenarios (days) of history used', default: String(defaults.lookback) },
-    { name: 'mpor', description: 'margin period of risk, days', default: '2' },
-    { name: 'mporMethod', description: 'overlapping h-day returns | sqrt (1-day × √h)', default: '"overlapping"' },
-    { name: 'decay', description: 'EWMA λ for filters and covariances', default: '0.94' },
-    { name: 'endDate', description: 'last history date used (YYYY-MM-DD)', default: 'market date' },
-    { name: 'volMoves', description: 'implied-vol moves: index | realised | none', default: '"index"' },
-    { name: 'stressedWindow', description: 'stressed period {from, to} (YYYY-MM-DD)', default: 'none' },
-    { name: 'stressedWeight', description: 'weight of the stressed margin under apc "stressed-weight"', default: '0.25' },
-    { name: 'apc', description: 'none | buffer (×1.25) | stressed-weight | floor-10y', default: '"none"' },
-    { name: 'liquidity', description: 'add-on {impactCoefficient, advDays}: Y·σ·√(Q/ADV)·|value|', default: 'off' },
-    { name: 'concentration', description: 'add-on {thresholdAdvFraction, rate}', default: 'off' },
-    { name: 'relief', description: 'correlation relief {classes, level, cap, bootstrap, seed}', default: 'off' },
-    { name: 'maintenanceRatio', description: 'maintenance = initial × ratio', default: '0.8' },
-    { name: 'worstScenarios', description: 'worst scenarios listed with dates', default: '5' },
-  ];
-}

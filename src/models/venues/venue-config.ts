@@ -5,10 +5,8 @@ import { z } from 'zod';
  * versioned configuration"). Every venue parameter file carries when its values were observed and where from.
  */
 export const venueConfigFields = (defaultAsOf: string, defaultSource: string) => ({
-  /** Date the values were published or observed (ISO date). */
-  asOf: z.string().min(1).default(defaultAsOf),
-  /** Where the values come from (document section, URL, repository file). */
-  source: z.string().min(1).default(defaultSource),
+  asOf: z.string().min(1).default(defaultAsOf).meta({ description: 'date the values were published or observed (ISO date); echoed in details.venueParams' }),
+  source: z.string().min(1).default(defaultSource).meta({ description: 'where the values come from (document section, URL, repository file)' }),
 });
 
 /** A fraction of notional (0..1 inclusive). */

@@ -1,4 +1,4 @@
-import { normalQuantile } from './normal-tail.js';
+import { normalQuantile } from '../../numerics/normal-tail.js';
 
 /**
  * Cornish–Fisher expansion (methods/var-es.md §4): the α-tail quantile of a standardised P&L with skewness S and

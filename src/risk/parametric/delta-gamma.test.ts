@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../../core/errors.js';
 import { fillCounterNormals, NORMAL_STREAM } from '../../scenarios/monte-carlo/counter-rng.js';
-import { cholesky } from '../../scenarios/monte-carlo/covariance.js';
+import { cholesky } from '../../numerics/covariance.js';
 import { cornishFisherQuantile, cornishFisherVaR } from './cornish-fisher.js';
 import { deltaGammaCornishFisherVaR, deltaGammaCumulants, deltaGammaNormalVaR } from './delta-gamma.js';
 import { deltaNormal } from './delta-normal.js';

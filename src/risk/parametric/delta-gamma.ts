@@ -1,6 +1,6 @@
 import { CrossmarginError } from '../../core/errors.js';
 import { cornishFisherQuantile } from './cornish-fisher.js';
-import { normalTail } from './normal-tail.js';
+import { normalTail } from '../../numerics/normal-tail.js';
 
 /**
  * Delta-gamma approximation of an options book (methods/var-es.md §4):

@@ -6,7 +6,7 @@ import { buildMonteCarloScenarios } from '../../scenarios/monte-carlo/monte-carl
 import { expectedShortfall } from '../expected-shortfall.js';
 import { valueAtRisk } from '../value-at-risk.js';
 import { deltaNormal, portfolioVarianceInto } from './delta-normal.js';
-import { normalQuantile, normalTail } from './normal-tail.js';
+import { normalQuantile, normalTail } from '../../numerics/normal-tail.js';
 import { studentTRisk } from './student-t-risk.js';
 
 function errorOf(f: () => unknown): CrossmarginError {

@@ -1,5 +1,5 @@
 import { CrossmarginError } from '../../core/errors.js';
-import { normalTail } from './normal-tail.js';
+import { normalTail } from '../../numerics/normal-tail.js';
 import { studentTRisk } from './student-t-risk.js';
 
 /**

@@ -1,4 +1,3 @@
-export * from './normal-tail.js';
 export * from './delta-normal.js';
 export * from './delta-gamma.js';
 export * from './cornish-fisher.js';

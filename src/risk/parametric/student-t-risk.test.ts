@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../../core/errors.js';
-import { normalTail } from './normal-tail.js';
+import { normalTail } from '../../numerics/normal-tail.js';
 import { studentTRisk } from './student-t-risk.js';
 
 describe('studentTRisk (var-es.md §4 Student-t)', () => {

@@ -1,7 +1,7 @@
 import { CrossmarginError } from '../../core/errors.js';
-import { normCdf } from '../../pricing/normal.js';
-import { normalQuantile } from '../../risk/parametric/normal-tail.js';
-import { checkIntegerOption, checkRangeOption } from './input-checks.js';
+import { normCdf } from '../../numerics/normal.js';
+import { normalQuantile } from '../../numerics/normal-tail.js';
+import { checkIntegerOption, checkRangeOption } from '../../numerics/input-checks.js';
 import { compareForecasters, type ForecastComparison } from './qlike.js';
 import { walkForwardVolForecast, type TrainingWindow, type VolForecaster, type VolWalkForwardResult } from './vol-forecaster.js';
 

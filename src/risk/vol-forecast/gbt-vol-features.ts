@@ -1,6 +1,6 @@
 import { HAR_MONTH, harFeaturesAt } from './har-features.js';
 import { HAR_MIN_VARIANCE } from './har-model.js';
-import { checkIntegerOption, checkReturnCount, checkReturns } from './input-checks.js';
+import { checkIntegerOption, checkReturnCount, checkReturns } from '../../numerics/input-checks.js';
 
 /*
  * Feature rows for the gradient-boosted volatility forecaster: the HAR features plus lagged absolute returns, all

@@ -1,4 +1,4 @@
-import { checkIntegerOption, checkReturnCount, checkReturns } from './input-checks.js';
+import { checkIntegerOption, checkReturnCount, checkReturns } from '../../numerics/input-checks.js';
 
 /*
  * HAR-RV features (Corsi 2009, "A simple approximate long-memory model of realized volatility"): the realised

@@ -1,7 +1,7 @@
 import { CrossmarginError } from '../../core/errors.js';
 import type { HarFeatureRow, HarFeatures } from './har-features.js';
-import { checkRangeOption } from './input-checks.js';
-import { ordinaryLeastSquares } from './ordinary-least-squares.js';
+import { checkRangeOption } from '../../numerics/input-checks.js';
+import { ordinaryLeastSquares } from '../../numerics/ordinary-least-squares.js';
 
 /*
  * HAR-RV regression (Corsi 2009): RV_{t+1} = β0 + β_d RV_d + β_w RV_w + β_m RV_m + u, fitted by OLS, with RV

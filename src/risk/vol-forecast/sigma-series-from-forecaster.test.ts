@@ -4,7 +4,7 @@ import { filterHistoricalReturns } from '../../scenarios/history/filtered-scenar
 import { simulateGarch } from '../../scenarios/history/history-test-fixtures.js';
 import { loadMarketHistory } from '../../scenarios/history/load-market-history.js';
 import { realisedVolProxy } from '../../scenarios/history/vol-move-shifts.js';
-import { ewmaVariance } from '../../scenarios/history/volatility-filters.js';
+import { ewmaVariance } from '../../numerics/volatility-filters.js';
 import { learnedVarianceFilter, realisedVolFromForecaster, sigmaSeriesFromForecaster, varianceSeriesFromForecaster } from './sigma-series-from-forecaster.js';
 import { ewmaForecaster, harForecaster, walkForwardVolForecast } from './vol-forecaster.js';
 

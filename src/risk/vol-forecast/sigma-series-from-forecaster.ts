@@ -1,8 +1,8 @@
 import { CrossmarginError } from '../../core/errors.js';
 import { logReturns } from '../../market/log-returns.js';
 import { FHS_DEFAULT_LAMBDA } from '../../scenarios/history/filtered-scenarios.js';
-import { ewmaVariance } from '../../scenarios/history/volatility-filters.js';
-import { checkRangeOption } from './input-checks.js';
+import { ewmaVariance } from '../../numerics/volatility-filters.js';
+import { checkRangeOption } from '../../numerics/input-checks.js';
 import { walkForwardVolForecast, type VolForecaster, type VolWalkForwardOptions } from './vol-forecaster.js';
 
 /*

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateGarch } from '../../scenarios/history/history-test-fixtures.js';
-import { ewmaVariance, fitGarch11, garchVariance } from '../../scenarios/history/volatility-filters.js';
+import { ewmaVariance, fitGarch11, garchVariance } from '../../numerics/volatility-filters.js';
 import { buildHarDataset, harFeaturesAt, sliceHarFeatures } from './har-features.js';
 import { fitHar, predictHarRow } from './har-model.js';
 import { compareForecasters } from './qlike.js';

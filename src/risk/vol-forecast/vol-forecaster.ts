@@ -1,10 +1,10 @@
 import { CrossmarginError } from '../../core/errors.js';
-import { ewmaVariance, fitGarch11, garchForecast, garchVariance, GARCH_MIN_RETURNS, type Garch11Params } from '../../scenarios/history/volatility-filters.js';
-import { fitGbt, predictGbt, predictGbtRows, type GbtModel, type GbtOptions } from './gradient-boosted-trees.js';
+import { ewmaVariance, fitGarch11, garchForecast, garchVariance, GARCH_MIN_RETURNS, type Garch11Params } from '../../numerics/volatility-filters.js';
+import { fitGbt, predictGbt, predictGbtRows, type GbtModel, type GbtOptions } from '../../numerics/gradient-boosted-trees.js';
 import { buildGbtVolDataset, GBT_DEFAULT_ABS_LAGS, gbtVolFeaturesAt, gbtVolFirstDay } from './gbt-vol-features.js';
 import { buildHarDataset, HAR_MONTH, harFeaturesAt, sliceHarFeatures } from './har-features.js';
 import { fitHar, HAR_DEFAULT_FLOOR_FRACTION, HAR_MIN_ROWS, HAR_MIN_VARIANCE, predictHarRow, type HarModel, type HarTransform } from './har-model.js';
-import { checkIntegerOption, checkRangeOption, checkReturnCount, checkReturns } from './input-checks.js';
+import { checkIntegerOption, checkRangeOption, checkReturnCount, checkReturns } from '../../numerics/input-checks.js';
 
 /*
  * One interface for every one-day-ahead variance forecaster, and the walk-forward protocol that turns any of them

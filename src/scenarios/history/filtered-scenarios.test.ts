@@ -4,7 +4,7 @@ import { logReturns } from '../../market/log-returns.js';
 import { buildFilteredScenarios, filterHistoricalReturns, type FilteredScenarioOptions } from './filtered-scenarios.js';
 import { buildHistoricalScenarios } from './historical-scenarios.js';
 import { loadMarketHistory } from './load-market-history.js';
-import { garchHorizonVariance, garchVariance } from './volatility-filters.js';
+import { garchHorizonVariance, garchVariance } from '../../numerics/volatility-filters.js';
 
 describe('FHS rescaling (var-es.md §3)', () => {
   it('reproduces the §3 vector', () => {

@@ -4,7 +4,7 @@ import { assembleHistoricalSet, type HistoricalScenarioSet } from './historical-
 import { horizonLogReturns } from './horizon-returns.js';
 import type { MarketHistory } from './market-history.js';
 import { resolveScenarioWindow, type HistoricalScenarioOptions } from './scenario-window.js';
-import { ewmaVariance, fitGarch11, garchHorizonVariance, garchVariance, GARCH_MIN_RETURNS, type Garch11Params } from './volatility-filters.js';
+import { ewmaVariance, fitGarch11, garchHorizonVariance, garchVariance, GARCH_MIN_RETURNS, type Garch11Params } from '../../numerics/volatility-filters.js';
 
 /** 'learned': a variance series supplied by the caller (`varianceFilter`), e.g. a HAR or boosted-tree forecaster. */
 export type VolatilityFilter = 'ewma' | 'garch' | 'learned';

@@ -85,7 +85,7 @@ describe('--history specs', () => {
   });
   it('rejects bad specs with USAGE_INVALID naming the spec', () => {
     for (const bad of ['', '  ', '=x.csv', 'BTC=', 'BTC:iv=x.csv', 'SPX:vol', 'prices.csv', 'B/TC=x.csv']) {
-      expect(() => parseHistorySpec(bad), bad).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: '--history' }));
+      expect(() => parseHistorySpec(bad), bad).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: 'history' }));
     }
     expect(() => parseHistorySpec('prices.csv')).toThrow(/cannot tell the underlying.*prices\.csv.*NAME=prices\.csv/);
   });
@@ -108,10 +108,10 @@ describe('--history specs', () => {
   });
   it('errors: unknown underlying (HISTORY_INVALID naming it), spec for an unrequested underlying, duplicate spec, missing file', () => {
     expect(() => loadMarketHistory(['BTC', 'FOO'])).toThrow(expect.objectContaining({ code: 'HISTORY_INVALID', field: 'FOO' }));
-    expect(() => loadMarketHistory(['FOO'])).toThrow(/FOO: no price history.*--history FOO=/);
+    expect(() => loadMarketHistory(['FOO'])).toThrow(/FOO: no price history.*FOO=path/);
     expect(() => loadMarketHistory(['BTC'], ['BTX=x.csv'])).toThrow(expect.objectContaining({ code: 'USAGE_INVALID' }));
     expect(() => loadMarketHistory(['BTC'], ['data/vix_daily.csv'])).toThrow(/vol index of SPX.*not among the underlyings needed \(BTC\)/);
-    expect(() => loadMarketHistory(['BTC'], ['BTC=a.csv', 'btc_usd_daily.csv'])).toThrow(/already given by --history "BTC=a.csv"/);
+    expect(() => loadMarketHistory(['BTC'], ['BTC=a.csv', 'btc_usd_daily.csv'])).toThrow(/already given by "BTC=a.csv"/);
     expect(() => loadMarketHistory(['BTC'], ['BTC=/no/such/file.csv'])).toThrow(expect.objectContaining({ code: 'FILE_NOT_FOUND' }));
     expect(() => loadMarketHistory([])).toThrow(expect.objectContaining({ code: 'HISTORY_INVALID' }));
     expect(() => loadMarketHistory(['BTC', 'BTC'])).toThrow(/requested twice/);

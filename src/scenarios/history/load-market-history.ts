@@ -77,7 +77,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAMED_SPEC = /^([^=:]*)(?::([^=]*))?=(.*)$/;
 
 function usage(spec: string, message: string, details: Record<string, unknown> = {}): CrossmarginError {
-  return new CrossmarginError('USAGE_INVALID', `--history "${spec}": ${message}`, { field: '--history', details: { spec, ...details } });
+  return new CrossmarginError('USAGE_INVALID', `history "${spec}": ${message}`, { field: 'history', details: { spec, ...details } });
 }
 
 /** Underlying (and kind) a bare history path stands for, per HISTORY_FILE_NAME_INFERENCE; undefined when unknown. */
@@ -181,7 +181,7 @@ export function loadMarketHistory(underlyings: readonly string[], specs: readonl
     const target = s.kind === 'close' ? closeSpec : volSpec;
     const previous = target.get(s.underlying);
     if (previous !== undefined) {
-      throw usage(s.spec, `${s.underlying} ${s.kind === 'close' ? 'history' : 'vol index'} is already given by --history "${previous.spec}"`, { underlying: s.underlying });
+      throw usage(s.spec, `${s.underlying} ${s.kind === 'close' ? 'history' : 'vol index'} is already given by "${previous.spec}"`, { underlying: s.underlying });
     }
     target.set(s.underlying, s);
   }
@@ -203,8 +203,8 @@ export function loadMarketHistory(underlyings: readonly string[], specs: readonl
     } else {
       throw new CrossmarginError(
         'HISTORY_INVALID',
-        `${u}: no price history: no --history spec names it and ${HISTORY_CATALOGUE_FILE} has no entry for it ` +
-          `(catalogued: ${[...catalogue.entries.keys()].join(', ')}); pass --history ${u}=path/to/${u.toLowerCase()}_daily.csv`,
+        `${u}: no price history: no history spec names it and ${HISTORY_CATALOGUE_FILE} has no entry for it ` +
+          `(catalogued: ${[...catalogue.entries.keys()].join(', ')}); add a history spec for it, e.g. ${u}=path/to/${u.toLowerCase()}_daily.csv`,
         { field: u, details: { underlying: u, catalogued: [...catalogue.entries.keys()] } },
       );
     }

@@ -2,7 +2,7 @@ import { logReturns } from '../../market/log-returns.js';
 import type { MporMethod } from './horizon-returns.js';
 import type { MarketHistory } from './market-history.js';
 import type { ScenarioWindow, VolMoves } from './scenario-window.js';
-import { ewmaVariance } from './volatility-filters.js';
+import { ewmaVariance } from '../../numerics/volatility-filters.js';
 
 /** What an underlying's vol shifts were computed from. */
 export type VolMoveSource = 'index' | 'realised' | 'none';

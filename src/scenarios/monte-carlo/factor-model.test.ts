@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CrossmarginError } from '../../core/errors.js';
 import { counterNormal } from './counter-rng.js';
-import { cholesky, minEigenvalue, sampleCovariance } from './covariance.js';
+import { cholesky, minEigenvalue, sampleCovariance } from '../../numerics/covariance.js';
 import { drawFactorReturns, estimateFactorModel, factorCovariance, factorLoadings, type FactorModel } from './factor-model.js';
 
 /** Synthetic aligned returns r_i = α_i + β_i F + σ_ε,i z_i with F = σ_F z_F, from the counter generator (seeded). */

@@ -1,5 +1,4 @@
 export * from './counter-rng.js';
-export * from './covariance.js';
 export * from './factor-model.js';
 export * from './monte-carlo-kernel.js';
 export * from './monte-carlo-scenarios.js';

@@ -145,7 +145,7 @@ describe('threads: bit-identical for 1, 2 and 3 threads', () => {
   // The compiled build (npm test compiles to dist/ first) has the `.js` worker: run real worker threads there.
   const here = fileURLToPath(new URL('.', import.meta.url));
   const dist = here.replace(/\/src\/scenarios\/monte-carlo\/$/, '/dist/src/scenarios/monte-carlo/');
-  const modules = ['counter-rng', 'covariance', 'factor-model', 'monte-carlo-kernel', 'monte-carlo-worker', 'monte-carlo-scenarios'];
+  const modules = ['counter-rng', '../../numerics/covariance', 'factor-model', 'monte-carlo-kernel', 'monte-carlo-worker', 'monte-carlo-scenarios'];
   const fresh =
     dist !== here &&
     modules.every((m) => existsSync(`${dist}${m}.js`) && statSync(`${dist}${m}.js`).mtimeMs >= statSync(`${here}${m}.ts`).mtimeMs);

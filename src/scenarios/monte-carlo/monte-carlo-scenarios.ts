@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CrossmarginError } from '../../core/errors.js';
 import type { ScenarioSet } from '../scenario-set.js';
-import { cholesky } from './covariance.js';
+import { cholesky } from '../../numerics/covariance.js';
 import { factorLoadings } from './factor-model.js';
 import { monteCarloKernel, monteCarloScratchLength, type MonteCarloPlan } from './monte-carlo-kernel.js';
 import type { MonteCarloWorkerData } from './monte-carlo-worker.js';

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { JetStreamBus } from '../../bus/jetstream-bus.js';
-import { canSeeAccount } from '../authenticate.js';
+import { ANY_ROLE, canSeeAccount } from '../authenticate.js';
 import { registerDashboard } from '../dashboard-static.js';
 import { buildHttpFace, type HttpFaceOptions } from '../http-face.js';
 import { registerKeyRoutes } from '../key-routes.js';
 import { ClusterWriter } from './cluster-writer.js';
-import { registerGatewayRoutes } from './gateway-routes.js';
+import { registerGatewayHealthRoute, registerGatewayRoutes } from './gateway-routes.js';
 
 export interface GatewayOptions extends HttpFaceOptions {
   readonly bus: JetStreamBus;
@@ -22,18 +22,24 @@ export interface GatewayOptions extends HttpFaceOptions {
  * logs, reads come from the margins bucket.
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
-  const app = await buildHttpFace(options);
+  const face = await buildHttpFace(options);
+  const app = face.app;
   const writer = new ClusterWriter(options.bus, options.writeTimeoutMs ?? 10_000);
   app.addHook('onClose', async () => writer.close());
-  registerGatewayRoutes(app, { bus: options.bus, writer, store: options.store });
   const now = () => new Date().toISOString();
-  registerKeyRoutes(app, {
-    store: options.store,
-    createKey: (input, by) => options.store.createApiKey(input, (record) => ({ keyId: by.keyId, action: 'key.create', target: record.id, payload: { role: input.role, accountIds: input.accountIds, label: input.label }, at: now() })),
-    revokeKey: (id, by) => options.store.revokeApiKey(id, now(), { keyId: by.keyId, action: 'key.revoke', target: id, payload: {}, at: now() }),
+  await face.publicRoutes(async (context) => {
+    registerGatewayHealthRoute(context, { bus: options.bus, store: options.store });
+    await registerDashboard(context, options.dashboardDirectory);
   });
-  registerGatewayStream(app, options.bus);
-  await registerDashboard(app, options.dashboardDirectory);
+  await face.authenticatedRoutes((context) => {
+    registerGatewayRoutes(context, { bus: options.bus, writer, store: options.store });
+    registerKeyRoutes(context, {
+      store: options.store,
+      createKey: (input, by) => options.store.createApiKey(input, (record) => ({ keyId: by.keyId, action: 'key.create', target: record.id, payload: { role: input.role, accountIds: input.accountIds, label: input.label }, at: now() })),
+      revokeKey: (id, by) => options.store.revokeApiKey(id, now(), { keyId: by.keyId, action: 'key.revoke', target: id, payload: {}, at: now() }),
+    });
+  });
+  await face.authenticatedRoutes((context) => registerGatewayStream(context, options.bus), { websocket: true });
   return app;
 }
 
@@ -43,7 +49,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
  * admin and risk officer), after a first `{"type":"hello",…}`.
  */
 function registerGatewayStream(app: FastifyInstance, bus: JetStreamBus): void {
-  app.get('/stream', { websocket: true, schema: { hide: true } }, (socket, request) => {
+  app.get('/stream', { websocket: true, config: ANY_ROLE, schema: { hide: true } }, (socket, request) => {
     const principal = request.principal;
     if (principal === undefined) {
       socket.close(1008, 'unauthenticated');

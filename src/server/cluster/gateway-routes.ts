@@ -11,7 +11,7 @@ import { MarketSnapshotSchema } from '../../market/market-snapshot-schema.js';
 import type { Store } from '../../store/store.js';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { AccountIdParamsSchema, AccountSchema, CreateAccountBodySchema, MaxOrderQuerySchema, MaxOrderResultSchema, SetCollateralBodySchema, TradeBodySchema, WhatIfBodySchema, WhatIfResultSchema } from '../api-schemas.js';
-import { canSeeAccount, requireRole } from '../authenticate.js';
+import { allowRoles, ANY_ROLE, canSeeAccount } from '../authenticate.js';
 import { currentMarketView, modelList } from '../dashboard-routes.js';
 import { CurrentMarketSchema, ModelComparisonSchema, ModelListSchema, ProfileQuerySchema, ProfileSchema } from '../dashboard-schemas.js';
 import { notFound } from '../margin-service.js';
@@ -84,25 +84,30 @@ export interface GatewayRouteDeps {
   readonly store: Store;
 }
 
+/** `GET /healthz` of the gateway, public: registered in the face's public context (build-gateway.ts). */
+export function registerGatewayHealthRoute(root: FastifyInstance, deps: Pick<GatewayRouteDeps, 'bus' | 'store'>): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { bus, store } = deps;
+  app.get('/healthz', { schema: { tags: ['service'], security: [], response: { 200: ClusterHealthSchema } } }, async () => {
+    const market = await bus.latestMarket<{ asOf: string }>();
+    return { status: 'ok' as const, mode: 'cluster' as const, store: store.backend, partitions: bus.topology.partitions, ...(market === undefined ? {} : { marketAsOf: market.snapshot.asOf }) };
+  });
+}
+
 /**
- * The routes of the cluster gateway (`crossmargin serve --nats`, docs/scale-out.md "Gateway"): writes go to the
- * owning partition's log and are answered once the owner has applied them (ClusterWriter); margins come from the
- * margins bucket; what needs the account's engine state (what-if, maximum order, the book, profile, comparison) is
- * asked of its partition's owner (engine-request.ts). Roles as on the single-process service: admin does everything, a risk officer reads everything and
- * pushes market data, an account holder reads and trades its own accounts. A write the owner refused answers the
- * engine's coded error; each applied write is audited in the store.
+ * The routes of the cluster gateway (`crossmargin serve --nats`, docs/scale-out.md "Gateway"), in the face's
+ * authenticated context: writes go to the owning partition's log and are answered once the owner has applied them
+ * (ClusterWriter); margins come from the margins bucket; what needs the account's engine state (what-if, maximum
+ * order, the book, profile, comparison) is asked of its partition's owner (engine-request.ts). Roles, declared on each
+ * route, as on the single-process service: admin does everything, a risk officer reads everything and pushes market
+ * data, an account holder reads and trades its own accounts. A write the owner refused answers the engine's coded
+ * error; each applied write is audited in the store.
  */
 export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { bus, writer, store } = deps;
 
-  app.get('/healthz', { schema: { tags: ['service'], security: [], response: { 200: ClusterHealthSchema } } }, async () => {
-    const market = await bus.latestMarket<{ asOf: string }>();
-    return { status: 'ok' as const, mode: 'cluster' as const, store: store.backend, partitions: bus.topology.partitions, ...(market === undefined ? {} : { marketAsOf: market.snapshot.asOf }) };
-  });
-
-  app.get('/cluster', { schema: { tags: ['cluster'], response: { 200: ClusterStatusSchema, ...errors } } }, async (request) => {
-    requireRole(principalOf(request), ['admin', 'risk-officer'], 'read the cluster status');
+  app.get('/cluster', { config: allowRoles(['admin', 'risk-officer'], 'read the cluster status'), schema: { tags: ['cluster'], response: { 200: ClusterStatusSchema, ...errors } } }, async () => {
     const leases = new PartitionLeases(bus.leaseBucket, 'gateway', 1);
     const partitions = await Promise.all(
       Array.from({ length: bus.topology.partitions }, async (_, partition) => {
@@ -114,9 +119,8 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
     return { partitions, workers: await leases.liveOwners(), ...(market === undefined ? {} : { marketAsOf: market.snapshot.asOf }) };
   });
 
-  app.post('/accounts', { schema: { tags: ['accounts'], body: CreateAccountBodySchema, response: { 201: ClusterWriteSchema, ...errors } } }, async (request, reply) => {
+  app.post('/accounts', { config: allowRoles(['admin'], 'create accounts'), schema: { tags: ['accounts'], body: CreateAccountBodySchema, response: { 201: ClusterWriteSchema, ...errors } } }, async (request, reply) => {
     const p = principalOf(request);
-    requireRole(p, ['admin'], 'create accounts');
     const { id, account, currency, mode, positions, collateral, ownerKeyId } = request.body;
     const accountId = id ?? account ?? '';
     if ((await store.getAccount(accountId)) !== undefined) {
@@ -132,10 +136,9 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
 
   app.post(
     '/accounts/:id/trades',
-    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: TradeBodySchema, response: { 200: ClusterWriteSchema, ...errors } } },
+    { config: allowRoles(['admin', 'account-holder'], 'trade'), schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: TradeBodySchema, response: { 200: ClusterWriteSchema, ...errors } } },
     async (request) => {
       const p = visibleAccount(request, request.params.id);
-      requireRole(p, ['admin', 'account-holder'], 'trade');
       const { instrument, quantity, idempotencyKey } = request.body;
       // The partition's engine fills at its mark: an explicit price would need the fill-price band of the
       // single-process service, which the cluster does not carry yet.
@@ -151,10 +154,9 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
 
   app.put(
     '/accounts/:id/collateral',
-    { schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetCollateralBodySchema, response: { 200: ClusterWriteSchema, ...errors } } },
+    { config: allowRoles(['admin'], 'set collateral'), schema: { tags: ['accounts'], params: AccountIdParamsSchema, body: SetCollateralBodySchema, response: { 200: ClusterWriteSchema, ...errors } } },
     async (request) => {
       const p = visibleAccount(request, request.params.id);
-      requireRole(p, ['admin'], 'set collateral');
       await requireRegistered(store, request.params.id);
       const applied: AppliedWrite[] = [];
       // One input per currency, each under its own key derived from the request's: a retry applies none twice.
@@ -168,14 +170,14 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
     },
   );
 
-  app.get('/accounts/:id/margin', { schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: ClusterMarginSchema, ...errors } } }, async (request) => {
+  app.get('/accounts/:id/margin', { config: ANY_ROLE, schema: { tags: ['margin'], params: AccountIdParamsSchema, response: { 200: ClusterMarginSchema, ...errors } } }, async (request) => {
     visibleAccount(request, request.params.id);
     const margin = await marginOf(bus, request.params.id);
     if (margin === undefined) throw notFound(request.params.id);
     return margin;
   });
 
-  app.get('/margins', { schema: { tags: ['margin'], querystring: ClusterMarginsQuerySchema, response: { 200: z.array(ClusterMarginSchema), ...errors } } }, async (request) => {
+  app.get('/margins', { config: ANY_ROLE, schema: { tags: ['margin'], querystring: ClusterMarginsQuerySchema, response: { 200: z.array(ClusterMarginSchema), ...errors } } }, async (request) => {
     const p = principalOf(request);
     const [listed, freshness] = await Promise.all([bus.listMargins<PublishedMargin>(request.query.limit), Freshness.read(bus)]);
     return listed.filter((m) => canSeeAccount(p, m.accountId)).map((m) => wireMargin(bus, m.accountId, m.margin, freshness));
@@ -184,7 +186,7 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
   // Engine routes: asked of the account's owner (engine-request.ts), answered as on the single-process service.
   app.post(
     '/accounts/:id/what-if',
-    { schema: { tags: ['margin'], params: AccountIdParamsSchema, body: WhatIfBodySchema, response: { 200: WhatIfResultSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['margin'], params: AccountIdParamsSchema, body: WhatIfBodySchema, response: { 200: WhatIfResultSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireRegistered(store, request.params.id);
@@ -194,7 +196,7 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
 
   app.get(
     '/accounts/:id/max-order',
-    { schema: { tags: ['margin'], params: AccountIdParamsSchema, querystring: MaxOrderQuerySchema, response: { 200: MaxOrderResultSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['margin'], params: AccountIdParamsSchema, querystring: MaxOrderQuerySchema, response: { 200: MaxOrderResultSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireRegistered(store, request.params.id);
@@ -202,7 +204,7 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
     },
   );
 
-  app.get('/accounts/:id', { schema: { tags: ['accounts'], params: AccountIdParamsSchema, response: { 200: AccountSchema, ...errors } } }, async (request) => {
+  app.get('/accounts/:id', { config: ANY_ROLE, schema: { tags: ['accounts'], params: AccountIdParamsSchema, response: { 200: AccountSchema, ...errors } } }, async (request) => {
     visibleAccount(request, request.params.id);
     const record = await store.getAccount(request.params.id);
     if (record === undefined) throw notFound(request.params.id);
@@ -213,7 +215,7 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
 
   app.get(
     '/accounts/:id/profile',
-    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['dashboard'], params: AccountIdParamsSchema, querystring: ProfileQuerySchema, response: { 200: ProfileSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireRegistered(store, request.params.id);
@@ -230,7 +232,7 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
 
   app.get(
     '/accounts/:id/compare',
-    { schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
+    { config: ANY_ROLE, schema: { tags: ['dashboard'], params: AccountIdParamsSchema, response: { 200: ModelComparisonSchema, ...errors } } },
     async (request) => {
       visibleAccount(request, request.params.id);
       await requireRegistered(store, request.params.id);
@@ -238,22 +240,19 @@ export function registerGatewayRoutes(root: FastifyInstance, deps: GatewayRouteD
     },
   );
 
-  app.get('/models', { schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async (request) => {
-    principalOf(request);
+  app.get('/models', { config: ANY_ROLE, schema: { tags: ['dashboard'], response: { 200: ModelListSchema, ...errors } } }, async () => {
     return modelList();
   });
 
-  app.get('/market', { schema: { tags: ['market'], response: { 200: CurrentMarketSchema, ...errors } } }, async (request) => {
-    principalOf(request);
+  app.get('/market', { config: ANY_ROLE, schema: { tags: ['market'], response: { 200: CurrentMarketSchema, ...errors } } }, async () => {
     // The latest snapshot published to the market stream (what every worker re-margins on next).
     const latest = await bus.latestMarket<unknown>();
     if (latest === undefined) throw new CrossmarginError('NOT_FOUND', 'no market data yet: push a market snapshot first', { field: 'market' });
     return currentMarketView(parseMarketSnapshot(latest.snapshot));
   });
 
-  app.post('/market', { schema: { tags: ['market'], body: MarketSnapshotSchema, response: { 200: ClusterMarketResultSchema, ...errors } } }, async (request) => {
+  app.post('/market', { config: allowRoles(['admin', 'risk-officer'], 'push market data'), schema: { tags: ['market'], body: MarketSnapshotSchema, response: { 200: ClusterMarketResultSchema, ...errors } } }, async (request) => {
     const p = principalOf(request);
-    requireRole(p, ['admin', 'risk-officer'], 'push market data');
     const seq = await bus.publishMarket(request.body);
     await store.appendAudit({ keyId: p.key.id, action: 'market.push', target: request.body.asOf, payload: { seq }, at: new Date().toISOString() });
     return { asOf: request.body.asOf, seq };

@@ -28,7 +28,7 @@ export class HistoryReplayFeed implements Feed {
 
   constructor(private readonly options: HistoryReplayOptions) {
     if (!(options.daysPerSecond > 0) || !Number.isFinite(options.daysPerSecond)) {
-      throw new CrossmarginError('USAGE_INVALID', `replay speed: expected a positive number of days per second, got ${options.daysPerSecond}`, { field: '--replay-speed' });
+      throw new CrossmarginError('USAGE_INVALID', `replaySpeed: expected a positive number of days per second, got ${options.daysPerSecond}`, { field: 'replaySpeed' });
     }
     this.history = options.history ?? loadMarketHistory(options.underlyings);
   }

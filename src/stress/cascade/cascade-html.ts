@@ -1,6 +1,6 @@
-import { CHART_PALETTE as PALETTE, escapeXml as escapeHtml, svgLineChart } from '../../backtest/report/svg-line-chart.js';
+import { CHART_PALETTE as PALETTE, escapeXml as escapeHtml, svgLineChart } from '../../charts/svg-line-chart.js';
 import type { CascadeReport } from './simulate-cascades.js';
-import { svgHistogram } from './svg-histogram.js';
+import { svgHistogram } from '../../charts/svg-histogram.js';
 
 function fmt(v: number, digits = 4): string {
   return Number.isFinite(v) ? Number(v.toPrecision(digits)).toLocaleString('en-US') : '–';

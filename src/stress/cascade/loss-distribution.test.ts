@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lossDistribution } from './loss-distribution.js';
-import { svgHistogram } from './svg-histogram.js';
+import { svgHistogram } from '../../charts/svg-histogram.js';
 
 describe('lossDistribution', () => {
   const d = lossDistribution(Float64Array.from([0, -5, 10, 100, 1000, 10_000]), 4);

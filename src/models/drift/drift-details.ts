@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { ApproximationsSchema, VenueParamsDetailsSchema } from '../venues/venue-details.js';
+
+/** `drift` details (docs/models/drift.md): amounts in the quote currency. */
+export const DriftDetailsSchema = z.strictObject({
+  venueParams: VenueParamsDetailsSchema,
+  quoteCurrency: z.string(),
+  totalCollateralInitial: z.number(),
+  totalCollateralMaintenance: z.number(),
+  freeCollateral: z.number(),
+  liquidatable: z.boolean(),
+  spot: z.array(z.unknown()),
+  perps: z.array(z.unknown()),
+  approximations: ApproximationsSchema.optional(),
+});
+
+export type DriftDetails = z.output<typeof DriftDetailsSchema>;
