@@ -16,6 +16,13 @@ function errorOf(fn: () => unknown): CrossmarginError {
 const fieldsOf = (text: string): string[][] => parseCsv(text).map((r) => [...r.fields]);
 
 describe('parseCsv', () => {
+  it('splits on another delimiter when asked (TSV), commas then being plain text', () => {
+    expect(parseCsv('a\tb\n"x\ty"\t1,2\n', 'x.tsv', { delimiter: '\t' }).map((r) => [...r.fields])).toEqual([
+      ['a', 'b'],
+      ['x\ty', '1,2'],
+    ]);
+  });
+
   it('splits plain lines, with or without a trailing newline', () => {
     expect(fieldsOf('a,b,c\n1,2,3\n')).toEqual([
       ['a', 'b', 'c'],

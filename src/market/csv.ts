@@ -3,8 +3,8 @@ import { CrossmarginError, type ErrorCode } from '../core/errors.js';
 /**
  * A small CSV reader (RFC 4180 subset) shared by the option-chain and price-history loaders.
  *
- * Handles: comma separators; fields in double quotes, with `""` for a literal quote and commas or line breaks
- * inside; LF, CRLF and lone-CR line ends; a trailing line break; a leading byte-order mark. Lines that are
+ * Handles: comma separators (or another one-character delimiter, e.g. a tab for TSV); fields in double quotes, with
+ * `""` for a literal quote and delimiters or line breaks inside; LF, CRLF and lone-CR line ends; a trailing line break; a leading byte-order mark. Lines that are
  * completely empty are skipped anywhere in the file. A quote inside an unquoted field, text after a closing
  * quote, or an unterminated quoted field is CSV_MALFORMED naming the line. Fields are returned untrimmed.
  */
@@ -25,7 +25,6 @@ export interface CsvLocation {
 }
 
 const QUOTE = 0x22;
-const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -34,8 +33,19 @@ function structureError(source: string, line: number, message: string): Crossmar
   return new CrossmarginError('CSV_MALFORMED', `${source} line ${line}: ${message}`, { field, details: { source, line } });
 }
 
+/** Options of `parseCsv`. */
+export interface CsvParseOptions {
+  /** Field separator, one character other than a quote or line end: `,` (the default) or a tab for TSV. */
+  readonly delimiter?: string;
+}
+
 /** Splits CSV text into records. `source` (a file path or input name) prefixes error messages. */
-export function parseCsv(text: string, source = 'csv'): CsvRecord[] {
+export function parseCsv(text: string, source = 'csv', options: CsvParseOptions = {}): CsvRecord[] {
+  const delimiter = options.delimiter ?? ',';
+  const sep = delimiter.charCodeAt(0);
+  if (delimiter.length !== 1 || sep === QUOTE || sep === CR || sep === LF) {
+    throw new CrossmarginError('INTERNAL', `parseCsv: unusable delimiter ${JSON.stringify(delimiter)}`);
+  }
   const records: CsvRecord[] = [];
   const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -72,13 +82,13 @@ export function parseCsv(text: string, source = 'csv'): CsvRecord[] {
         value = buf;
         if (i < n) {
           const c = text.charCodeAt(i);
-          if (c !== COMMA && c !== CR && c !== LF) throw structureError(source, line, `unexpected "${text[i]}" after a closing quote`);
+          if (c !== sep && c !== CR && c !== LF) throw structureError(source, line, `unexpected "${text[i]}" after a closing quote`);
         }
       } else {
         const start = i;
         while (i < n) {
           const c = text.charCodeAt(i);
-          if (c === COMMA || c === CR || c === LF) break;
+          if (c === sep || c === CR || c === LF) break;
           if (c === QUOTE) throw structureError(source, line, 'quote inside an unquoted field (quote the whole field and double the quote)');
           i++;
         }
@@ -86,7 +96,7 @@ export function parseCsv(text: string, source = 'csv'): CsvRecord[] {
         if (value !== '') blank = false;
       }
       fields.push(value);
-      if (i < n && text.charCodeAt(i) === COMMA) {
+      if (i < n && text.charCodeAt(i) === sep) {
         blank = false;
         i++;
         continue;
