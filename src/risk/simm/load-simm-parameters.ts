@@ -5,11 +5,8 @@ import { packageRoot } from '../../market/package-root.js';
 import { parseJsonText, readTextFile } from '../../market/read-input-file.js';
 import { SIMM_MPORS, SimmParameterFileSchema, SimmParametersSchema, type SimmMpor, type SimmParameters, type SimmVersion } from './simm-parameters.js';
 
-/**
- * Versions whose parameter file is bundled. The schema knows 2.5 too; its file (data/simm/simm-2.5.json) is not written
- * yet, so asking for it is refused like an unknown version rather than failing on a missing file.
- */
-export const BUNDLED_SIMM_VERSIONS: readonly SimmVersion[] = ['2.6'];
+/** Versions whose parameter file is bundled (data/simm/simm-<version>.json); any other is refused like an unknown version. */
+export const BUNDLED_SIMM_VERSIONS: readonly SimmVersion[] = ['2.5', '2.6'];
 
 /** Bundled parameter file of a SIMM version, relative to the project root. */
 export function simmParameterFile(version: SimmVersion): string {
