@@ -8,7 +8,7 @@ import type { PortfolioInput } from '../compute-margin.js';
  * okx-pm batch path (issue 14) = per-account path, on books the shared random test (compute-book-margins.test.ts)
  * does not draw: the worked examples of okx-pm-model.test.ts (TV-O1, TV-O2, one book per MR component), stablecoin
  * and spot instruments, account currencies other than USD, isolated accounts, documents with resting orders and
- * entry prices, and a book of a few hundred accounts.
+ * entry prices (left to `evaluate`), and a book of a few hundred accounts.
  */
 
 /** Equal to 1e-12 relative (issue 14: batch vs per-account margins). */
@@ -105,12 +105,20 @@ describe('okx-pm batch path = per-account path', () => {
     expectBatch([doc('m', positions), doc('m-eur', positions, 'EUR'), doc('m-iso', positions, 'BTC', 'isolated'), doc('m-usdt', positions.slice(3), 'USDT')], market, {}, 2);
   });
 
-  it('documents with resting orders and entry prices are covered by the batch path (the method ignores both)', () => {
+  it('account-level borrowing (USDT and coin liabilities, netted over the account) in cross and isolated accounts', () => {
+    const positions = [{ instrument: 'USDT', quantity: -50_000 }, { instrument: BTC_SPOT, quantity: -0.5 }, { instrument: 'USDT', quantity: 20_000 }, { instrument: 'BTC-PERPETUAL', quantity: 500 }];
+    expectBatch([doc('b', positions), doc('b-iso', positions, 'USD', 'isolated'), doc('b-btc', positions, 'BTC')], market);
+  });
+
+  // Changed with issue 20 item 5: this test used to require the batch path to cover these documents because the
+  // method ignored resting orders. OKX counts orders in the risk unit (crypto-venues.md §2, "spot orders of one
+  // underlying form one unit"), so the model now re-margins each unit with each side filled (okx-pm-model.ts), and
+  // accounts flagged in book.extras (orders or entry prices) go to `evaluate`.
+  it('documents with resting orders or entry prices are left to `evaluate`; entry prices change nothing, orders never lower the margin', () => {
     const positions = [{ instrument: 'BTC-PERPETUAL', quantity: 2000, entryPrice: 60_000 }, call('28JUN24', -2)];
     const orders = { openOrders: [{ instrument: 'BTC-27DEC24-80000-C', quantity: 5 }, { instrument: ETH_SWAP, quantity: -3 }] };
     const docs = [doc('e', positions), doc('o', [call('27DEC24', 1)], 'BTC', 'cross', orders), doc('eo', positions, 'USD', 'isolated', orders), doc('plain', [call('28JUN24', 1)])];
-    expectBatch(docs, market);
-    // Equal to the book without the orders and entry prices.
+    expectBatchEqualsPerAccount(docs, market, 'okx-pm', { params: {} }, { path: 'batch', perAccountCount: 3, threads: 1 });
     const bare = docs.map((d) => {
       const document = { ...(d.document as { positions: Record<string, unknown>[]; openOrders?: unknown }) };
       delete document.openOrders;
@@ -119,7 +127,8 @@ describe('okx-pm batch path = per-account path', () => {
     });
     const withExtras = computeBookMargins(docs, market, 'okx-pm', { threads: 1 });
     const without = computeBookMargins(bare, market, 'okx-pm', { threads: 1 });
-    expect(Array.from(withExtras.initialMargin)).toEqual(Array.from(without.initialMargin));
+    expect([withExtras.initialMargin[0], withExtras.initialMargin[3]]).toEqual([without.initialMargin[0], without.initialMargin[3]]);
+    for (const a of [1, 2]) expect(withExtras.maintenanceMargin[a]!).toBeGreaterThan(without.maintenanceMargin[a]!);
   });
 
   it('a book of 400 accounts (random positions, currencies and modes; 1 and 4 threads; default and custom tiers)', () => {

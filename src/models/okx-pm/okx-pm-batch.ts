@@ -4,7 +4,7 @@ import { groupAccountBook, positionRates } from '../grouped-book.js';
 import type { BatchReport, BookOutput, ModelContext } from '../margin-model.js';
 import type { OkxPmParams } from './okx-pm-params.js';
 import type { OkxPlan } from './okx-pm-scenarios.js';
-import { okxAccountMargins, okxInstrumentRates, okxPositionDelta, okxUnitCharges, type OkxInstrumentRates } from './okx-pm-unit.js';
+import { okxAccountMargins, okxAddSpot, okxBorrowing, okxInstrumentRates, okxPositionDelta, okxUnitCharges, type OkxInstrumentRates } from './okx-pm-unit.js';
 
 /**
  * The batch path of `okx-pm` (issue 14): every account of the book at once, without a ResolvedPortfolio.
@@ -16,8 +16,10 @@ import { okxAccountMargins, okxInstrumentRates, okxPositionDelta, okxUnitCharges
  * kernel aggregatePortfolio runs (aggregateRow: same additions, same bits). Units and members are then found by
  * counting sorts over typed arrays and the unit and account arithmetic is okx-pm-unit.ts, shared with `evaluate`.
  *
- * Every account is covered: isolated accounts are one unit per position (as `evaluate`), and the method reads
- * neither resting orders nor entry prices (book.extras), so nothing is left to the per-account path. The
+ * Isolated accounts are one unit per position (as `evaluate`). Left to `evaluate` (returned in `leftOver`): accounts
+ * with resting orders or entry prices (`book.extras`, which does not say which): resting orders re-margin the units
+ * with each side filled (okx-pm-model.ts); entry prices change nothing but cannot be told apart. The account-level
+ * borrowing (okxBorrowing) is taken from the account's spot positions in position order, as in `evaluate`. The
  * aggregation runs on this thread (an account's rows are a few × 27 scenarios with the default tiers: too little work to hand to a worker).
  */
 export function evaluateOkxPmBook(params: OkxPmParams, context: ModelContext, plan: OkxPlan, book: AccountBook, out: BookOutput): BatchReport {
@@ -46,7 +48,9 @@ export function evaluateOkxPmBook(params: OkxPmParams, context: ModelContext, pl
 
   // Groups: cross (unit u, slice s) = u·S + s; isolated position k of its account = U·S + k (one unit and row each).
   const crossGroups = U * S;
+  const leftOverAccounts: number[] = [];
   const rows = groupAccountBook(book, positionRates(context, book, (i) => ratesOf(i).scenarioRate), (a, e) => {
+    if (book.extras[a] === 1) return -1;
     const i = book.instrument[e]!;
     if (unitOf[i]! < 0) return -1;
     return book.isolated[a] === 1 ? crossGroups + (e - book.rowStart[a]!) : unitOf[i]! * S + plan.slice[i]!;
@@ -73,6 +77,10 @@ export function evaluateOkxPmBook(params: OkxPmParams, context: ModelContext, pl
   const { rowStart: entryStart, instrument: rowInstrument } = rows.book;
 
   for (let a = 0; a < book.accountCount; a++) {
+    if (book.extras[a] === 1) {
+      leftOverAccounts.push(a);
+      continue;
+    }
     const r0 = rows.accountRowStart[a]!;
     const nr = rows.accountRowStart[a + 1]! - r0;
     const e0 = book.rowStart[a]!;
@@ -118,7 +126,7 @@ export function evaluateOkxPmBook(params: OkxPmParams, context: ModelContext, pl
     countingSort(np, units, (p) => positionUnit[p]!, memberStart, members, (p) => e0 + p);
     if (!isolated) for (let t = 0; t < units; t++) localUnit[unitUnderlying[t]!] = -1;
 
-    let mmr = 0;
+    let derivMmr = 0;
     for (let t = 0; t < units; t++) {
       const charges = okxUnitCharges(params, plan, context, {
         underlying: specs[book.instrument[members[memberStart[t]!]!]!]!.underlying,
@@ -135,15 +143,17 @@ export function evaluateOkxPmBook(params: OkxPmParams, context: ModelContext, pl
         delta,
         pnl,
       });
-      mmr += charges.derivMmr + charges.mr8;
+      derivMmr += charges.derivMmr;
     }
+    const spot = new Map<string, number>();
+    for (let p = 0; p < np; p++) okxAddSpot(spot, specs[book.instrument[e0 + p]!]!, book.quantity[e0 + p]!);
     const c = book.currency[a]!;
     if (Number.isNaN(toAccount[c]!)) toAccount[c] = market.fxRate('USD', book.currencyNames[c]!);
-    const m = okxAccountMargins(mmr, params.imrFactor, toAccount[c]!);
+    const m = okxAccountMargins(derivMmr, okxBorrowing(params, context, spot), params.imrFactor, toAccount[c]!);
     out.initialMargin[a] = m.initialMargin;
     out.maintenanceMargin[a] = m.maintenanceMargin;
   }
-  return { leftOver: [], threads: 1 };
+  return { leftOver: leftOverAccounts, threads: 1 };
 }
 
 /**

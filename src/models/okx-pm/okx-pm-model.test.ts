@@ -3,6 +3,9 @@ import { CrossmarginError } from '../../core/errors.js';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { computeMargin } from '../compute-margin.js';
 import type { MarginResult } from '../margin-result.js';
+import { okxIncremental } from './okx-pm-components.js';
+import { OKX_MR7_SCALING_TIER2 } from './okx-pm-params.js';
+import { okxAccountMargins } from './okx-pm-unit.js';
 
 /**
  * TV-O1 (crypto-venues.md §2): OKX position-builder docs example, 2025-01-15, BTC risk unit: BTC-USDT-SWAP −10
@@ -188,5 +191,123 @@ describe('okx-pm: components on books', () => {
     expect(e.message).toContain('mr7Scaling');
     expect((bad({ mr1Tiers: { tier1: [0.08, 0.04], tier2: [0.1], others: [0.1] } }) as CrossmarginError).code).toBe('MODEL_PARAMS_INVALID');
     expect((bad({ imrFactor: 0.5 }) as CrossmarginError).code).toBe('MODEL_PARAMS_INVALID');
+  });
+});
+
+/**
+ * TV-O3: the rest of the same OKX position-builder example as TV-O1 (docs-v5 "Position builder (new)",
+ * POST /api/v5/account/position-builder, response ts 1736936801642 = 2025-01-15; stored copy of
+ * https://www.okx.com/docs-v5/en/#trading-account-rest-api-position-builder-new dated 2026-06-29). Request:
+ * BTC-USDT-SWAP −10 at avgPx 100,000, LTC-USDT-SWAP +10 at avgPx 8,000, 100 USDT. OKX's response: LTC unit delta
+ * 1,019.5308, mr1 183.50672805719995 (−18 %, vol up), mr4 8.1562464, mr6 183.5067280572 (P&L −367.0134561144 at
+ * −36 %), mr7 7.1367156, mmr 191.6629744572, imr 249.16186679436; USDT availEq −78,589.37 (the LTC loss) with
+ * borrowImr 7,855.32188898 and account borrowMmr 1,571.064377796 (repeated as mr8 in both units); totalMmr
+ * 2,946.5480841048, totalImr 9,643.45070718144. As in TV-O1 the LTC index in USD and in USDT give the USDT price of
+ * that unit (101.95308 / 101.948182254); the liability converts at 0.99954 USD per USDT (its UPLs: 290.4963102 =
+ * 290.63 × 0.99954, 78,943.6692 = 78,980 × 0.99954), so each part is checked on its own snapshot.
+ */
+describe('okx-pm: TV-O3 LTC unit, USDT borrowing and account totals (OKX position-builder example, 2025-01-15)', () => {
+  const LTC_USD = 101.95308;
+  const LTC_USDT = 183.50672805719995 / 0.18 / 10;
+  const ltcMarket = parseMarketSnapshot({ asOf: '2025-01-15T10:26:41.642Z', underlyings: { LTC: { index: LTC_USD } }, fx: { USDT: LTC_USD / LTC_USDT } }, 'tv-o3');
+  const LTC_SWAP = { symbol: 'LTC-USDT-SWAP', kind: 'perpetual', underlying: 'LTC', multiplier: 1, currency: 'USDT' };
+
+  it('LTC (MR1 and MR4/MR6 tier 2): MR1 at −18 % vol up, MR6 at −36 %, MR4 floor 0.8 %, MR7 rate 0.7 %, mmr and imr', () => {
+    const r = margin([{ instrument: LTC_SWAP, quantity: 10 }], ltcMarket);
+    const ltc = unit(r, 'LTC');
+    expect(ltc.deltaUsd).toBeCloseTo(1019.5308, 7);
+    expect(ltc.mr1).toBeCloseTo(183.50672805719995, 9);
+    expect(r.components.find((c) => c.name === 'mr1')?.scenario?.label).toBe('MR1 spot −18%, volShockUp');
+    [-183.50672805719995, -122.33781870480001, -61.168909352399936, 0, 61.168909352399936, 122.33781870480001, 183.50672805719995].forEach((x, k) => expect(ltc.mr1Scenarios.volSame[k]).toBeCloseTo(x, 9));
+    expect(ltc.mr6).toBeCloseTo(183.5067280572, 9);
+    expect(ltc.mr6FinalResult).toMatchObject({ move: -0.36 });
+    expect(ltc.mr6FinalResult.pnl).toBeCloseTo(-367.0134561144, 9);
+    // The tier-2 floor (0.8 %) and MR7 rate (0.7 %) are read off these two numbers.
+    expect(ltc.mr4).toBeCloseTo(8.1562464, 7);
+    expect(ltc.mr7).toBeCloseTo(7.1367156, 7);
+    expect(ltc.derivMmr).toBeCloseTo(191.6629744572, 7);
+    expect(r.maintenanceMargin).toBeCloseTo(191.6629744572, 7);
+    expect(r.initialMargin).toBeCloseTo(249.16186679436, 7);
+  });
+
+  it('USDT borrowing: −78,589.37 USDT at 0.99954 → borrowMmr 1,571.064377796 (2 %), borrowImr 7,855.32188898 (10 %)', () => {
+    const usdtMarket = parseMarketSnapshot({ asOf: '2025-01-15T10:26:41.642Z', underlyings: { BTC: { index: INDEX_USD } }, fx: { USDT: 0.99954 } }, 'tv-o3-usdt');
+    const r = margin([{ instrument: 'USDT', quantity: -78589.37 }], usdtMarket);
+    const borrowing = r.details?.['borrowing'] as { mmr: number; imr: number; currencies: { currency: string; usd: number }[] };
+    expect(borrowing.currencies.map((c) => c.currency)).toEqual(['USDT']);
+    expect(borrowing.currencies[0]!.usd).toBeCloseTo(78553.2188898, 7);
+    expect(borrowing.mmr).toBeCloseTo(1571.064377796, 9);
+    expect(borrowing.imr).toBeCloseTo(7855.32188898, 8);
+    expect(r.maintenanceMargin).toBeCloseTo(1571.064377796, 9);
+    expect(r.initialMargin).toBeCloseTo(7855.32188898, 8);
+    expect(r.components.find((c) => c.name === 'mr8')).toMatchObject({ group: 'account' });
+  });
+
+  it('account: totalMmr = Σ unit MMR + borrowMmr, totalImr = 1.3 × Σ unit MMR + borrowImr (OKX figures)', () => {
+    const m = okxAccountMargins(1183.8207318516002 + 191.6629744572, { mmr: 1571.064377796, imr: 7855.32188898 }, 1.3, 1);
+    expect(m.maintenanceMargin).toBeCloseTo(2946.5480841048, 9);
+    expect(m.initialMargin).toBeCloseTo(9643.45070718144, 8);
+  });
+
+  it('through the model: both units report the account borrowing as mr8 and the totals follow the account rule', () => {
+    // Hand-computed from the rule above on one snapshot (TV-O1's USDT price): the figures differ from OKX's only by the USDT rates.
+    const market = parseMarketSnapshot({ asOf: '2025-01-15T10:26:41.642Z', underlyings: { BTC: { index: INDEX_USD }, LTC: { index: LTC_USD } }, fx: { USDT: INDEX_USD / INDEX_USDT } }, 'tv-o3-all');
+    const r = margin([{ instrument: SWAP, quantity: -10 }, { instrument: LTC_SWAP, quantity: 10 }, { instrument: 'USDT', quantity: -78589.37 }], market);
+    const borrowUsd = 78589.37 * (INDEX_USD / INDEX_USDT);
+    const derivMmr = unit(r, 'BTC').derivMmr + unit(r, 'LTC').derivMmr;
+    expect(unit(r, 'BTC').derivMmr).toBeCloseTo(1183.8207318516, 9);
+    expect(unit(r, 'BTC').mr8).toBeCloseTo(0.02 * borrowUsd, 9);
+    expect(unit(r, 'LTC').mr8).toBeCloseTo(0.02 * borrowUsd, 9);
+    expect(r.maintenanceMargin).toBeCloseTo(derivMmr + 0.02 * borrowUsd, 9);
+    expect(r.initialMargin).toBeCloseTo(1.3 * derivMmr + 0.1 * borrowUsd, 9);
+  });
+
+  it('MR7 tier-2 scaling (hand-computed from OKX article 4417291853837, second table): raw 20,000 → 7,000×1 + 9,000×2 + 4,000×3 = 37,000', () => {
+    expect(okxIncremental(20_000, OKX_MR7_SCALING_TIER2)).toBeCloseTo(37_000, 9);
+    const market = parseMarketSnapshot({ asOf: '2025-01-15T00:00:00Z', underlyings: { LTC: { index: 100 } } }, 'tv-o3-scaling');
+    // 10,000 LTC of a USD-margined linear perpetual: Δ = 1,000,000 USD; raw MR7 = 2 % × Δ = 20,000.
+    const tier2 = { rate: 0.02, optionRate: 0.007, scaling: OKX_MR7_SCALING_TIER2.map((t) => ({ ...t })) };
+    const r = margin([{ instrument: { symbol: 'LTC-USD-LIN', kind: 'perpetual', underlying: 'LTC', currency: 'USD' }, quantity: 10_000 }], market, { mr7Tiers: { tier2, others: tier2 } });
+    expect(unit(r, 'LTC').mr7Raw).toBeCloseTo(20_000, 6);
+    expect(unit(r, 'LTC').mr7).toBeCloseTo(37_000, 6);
+  });
+});
+
+/**
+ * Resting orders (portfolio `openOrders`). OKX counts orders in the risk unit but publishes no formula for them: the
+ * worst-side rule (okx-pm-model.ts) is a reconstruction and these figures are hand-computed from it on TV-O1, where
+ * every charge of a BTC-USDT-SWAP book is proportional to its size: the sell side −10 − 6 = −16 contracts is 1.6 × TV-O1.
+ */
+describe('okx-pm: resting orders, worse side added to the unit (reconstruction, hand-computed)', () => {
+  const tvO1Mmr = 1183.8207318516;
+
+  it('cross: buy +4 and sell −6 against −10 → the sell side (−16) sets the unit: 1.6 × TV-O1', () => {
+    const r = computeMargin(
+      { document: { account: 'o', currency: 'USD', positions: [{ instrument: SWAP, quantity: -10 }], openOrders: [{ instrument: SWAP, quantity: 4 }, { instrument: SWAP, quantity: -6 }] } },
+      tvO1Market,
+      'okx-pm',
+    );
+    expect(r.maintenanceMargin).toBeCloseTo(1.6 * tvO1Mmr, 8);
+    expect(r.initialMargin).toBeCloseTo(1.3 * 1.6 * tvO1Mmr, 8);
+    expect((units(r)[0] as unknown as { openOrdersSide: string }).openOrdersSide).toBe('sell');
+    // The position's contribution stays its own loss in the unit's stress.
+    expect(r.positions).toHaveLength(1);
+    expect(r.positions[0]!.contribution).toBeCloseTo(1164.4109244719994, 9);
+  });
+
+  it('an order that only reduces the unit never lowers its margin', () => {
+    const r = computeMargin({ document: { account: 'o', currency: 'USD', positions: [{ instrument: SWAP, quantity: -10 }], openOrders: [{ instrument: SWAP, quantity: 4 }] } }, tvO1Market, 'okx-pm');
+    expect(r.maintenanceMargin).toBeCloseTo(tvO1Mmr, 9);
+    expect((units(r)[0] as unknown as { openOrdersSide: string }).openOrdersSide).toBe('none');
+  });
+
+  it('isolated: each order is a unit of its own; the side whose units total more (sell: 1 + 0.6) is added', () => {
+    const r = computeMargin(
+      { document: { account: 'o', currency: 'USD', mode: 'isolated', positions: [{ instrument: SWAP, quantity: -10 }], openOrders: [{ instrument: SWAP, quantity: 4 }, { instrument: SWAP, quantity: -6 }] } },
+      tvO1Market,
+      'okx-pm',
+    );
+    expect(r.maintenanceMargin).toBeCloseTo(1.6 * tvO1Mmr, 8);
+    expect(units(r)).toHaveLength(2);
   });
 });

@@ -4,7 +4,8 @@ import { fraction, venueConfigFields } from '../venues/venue-config.js';
 /**
  * Parameters of `okx-pm` (OKX portfolio margin, crypto-venues.md §2). Venue parameters are dated configuration:
  * the defaults are OKX's 2 Jan 2025 announcement ("OKX will further adjust portfolio margin parameters", §2
- * table) [V], the factors observed in TV-O1 [I], and placeholders where OKX publishes nothing [U] (marked in
+ * table) [V], the factors observed in OKX's position-builder example of 2025-01-15 (TV-O1 BTC unit, TV-O3 LTC unit and
+ * USDT borrowing) [I], and placeholders where OKX publishes nothing [U] (marked in
  * docs/models/okx-pm.md and in every result's `details.approximations`).
  */
 
@@ -63,14 +64,18 @@ const MR1_TIER2 = ['LTC', 'BCH', 'EOS', 'OKB', 'DOT', 'BSV', 'LINK', 'FIL', 'ADA
 const MR46_TIER2 = ['SOL', 'DOGE', 'PEPE', 'XRP', 'BNB', 'SHIB', 'LTC', 'ORDI', 'WLD', 'BCH', 'ADA'];
 
 /**
- * §2 table, 2 Jan 2025: MR6 extreme move and MR4 annualised move risk per tier [V]. minBasisMove: 0.2 % observed
- * for a BTC perpetual (TV-O1) [I]; tier 2 and others are that floor scaled by the annualised move risk (3×, 6×):
- * an assumption of this reconstruction.
+ * §2 table, 2 Jan 2025: MR6 extreme move and MR4 annualised move risk per tier [V]. minBasisMove (the MR4 floor at
+ * T = 0, perpetuals) per tier, read off OKX's position-builder example (docs-v5 "Position builder (new)", response of
+ * 2025-01-15, ts 1736936801642; stored copy of https://www.okx.com/docs-v5/en/#trading-account-rest-api-position-builder-new
+ * dated 2026-06-29), "TV-O3" in docs/models/okx-pm.md: BTC-USDT-SWAP mr4 19.4098073796 = 0.2 % × |Δ| 9,704.9036898
+ * (tier 1) and LTC-USDT-SWAP mr4 8.1562464 = 0.8 % × |Δ| 1,019.5308 (tier 2) [I, exact to the published digits].
+ * `others` has no published case: 1.6 % is an assumption (the tier-2 floor × 30 % / 15 %, the ratio of the annualised
+ * move risks) [U].
  */
 export const OKX_MR46_TIERS_2025_01_02: Readonly<Record<OkxTierName, Mr46Tier>> = {
   tier1: { extremeMove: 0.24, annualisedMoveRisk: 0.05, minBasisMove: 0.002 },
-  tier2: { extremeMove: 0.36, annualisedMoveRisk: 0.15, minBasisMove: 0.006 },
-  others: { extremeMove: 0.5, annualisedMoveRisk: 0.3, minBasisMove: 0.012 },
+  tier2: { extremeMove: 0.36, annualisedMoveRisk: 0.15, minBasisMove: 0.008 },
+  others: { extremeMove: 0.5, annualisedMoveRisk: 0.3, minBasisMove: 0.016 },
 };
 
 /** §2 MR7 scaling factors (BTC/ETH, pre-2025), applied incrementally per slice of the raw charge (USD) [V]. */
@@ -83,6 +88,60 @@ export const OKX_MR7_SCALING: readonly IncrementalTier[] = [
   { fromUsd: 470_000, value: 10 },
   { fromUsd: 700_000, value: 12 },
 ];
+
+/**
+ * MR7 scaling of tier 2 (OKX "OKEx adjusts scaling-factor logic in Portfolio Margin mode", support article
+ * 4417291853837, pre-2025, its second table: LTC, BSV, TRX, DOT, XRP, ETC, EOS, FIL, ADA, BCH, LINK) [V]:
+ * 0–7k ×1, 7k–16k ×2, 16k–29k ×3, 29k–43k ×4, 43k–69k ×5, 69k–95k ×6, 95k–121k ×7, from 121k ×8. The stored copy
+ * is cut after the eighth row, so ×8 is applied beyond 121k (the rows above it are [U]).
+ */
+export const OKX_MR7_SCALING_TIER2: readonly IncrementalTier[] = [
+  { fromUsd: 0, value: 1 },
+  { fromUsd: 7_000, value: 2 },
+  { fromUsd: 16_000, value: 3 },
+  { fromUsd: 29_000, value: 4 },
+  { fromUsd: 43_000, value: 5 },
+  { fromUsd: 69_000, value: 6 },
+  { fromUsd: 95_000, value: 7 },
+  { fromUsd: 121_000, value: 8 },
+];
+
+/** MR7 raw rates and scaling of one tier other than tier 1 (tier 1 is `mr7Rate`, `mr7OptionRate`, `mr7Scaling`). */
+export const Mr7TierSchema = z.strictObject({
+  /** Raw charge per |Δ_USD| of delta-one positions (spot, futures, perpetuals), decimal. */
+  rate: fraction,
+  /** Raw charge per USD of option underlying notional |q × multiplier| × index, decimal. */
+  optionRate: fraction,
+  /** Scaling multipliers applied incrementally per slice of the raw charge (USD). */
+  scaling: tierTable,
+});
+export type Mr7Tier = z.output<typeof Mr7TierSchema>;
+
+/**
+ * MR7 per tier beyond tier 1. Tier 2: 0.7 % of |Δ_USD| read off TV-O3 (LTC-USDT-SWAP mr7 7.1367156 = 0.7 % × 1,019.5308,
+ * position-builder example, 2025-01-15) [I]; scaling from the pre-2025 tier-2 table [V]. Others: no published case,
+ * 1 % and the tier-2 scaling are placeholders [U]. Options: the delta-one rate, placeholder [U].
+ */
+export const OKX_MR7_TIERS: Readonly<Record<'tier2' | 'others', Mr7Tier>> = {
+  tier2: { rate: 0.007, optionRate: 0.007, scaling: OKX_MR7_SCALING_TIER2.map((t) => ({ ...t })) },
+  others: { rate: 0.01, optionRate: 0.01, scaling: OKX_MR7_SCALING_TIER2.map((t) => ({ ...t })) },
+};
+
+/** Borrowing MMR and IMR of one currency: incremental rate tables over the liability in USD. */
+export const BorrowRateSchema = z.strictObject({ mmr: tierTable, imr: tierTable });
+export type BorrowRate = z.output<typeof BorrowRateSchema>;
+
+/**
+ * Stablecoin borrowing (account level, "borrowMmr" / "borrowImr" of the position builder). TV-O3 (position-builder
+ * example, 2025-01-15): a USDT liability of 78,589.37 USDT at 0.99954 USD (78,553.2188898 USD) has borrowMmr
+ * 1,571.064377796 = 2 % and borrowImr 7,855.32188898 = 10 % of it [I, exact]. One tier: OKX's larger borrowing tiers
+ * are not in the sources read [U]. The interest-free quota changes the interest charged, not these margins (the
+ * example charges the whole liability).
+ */
+export const OKX_STABLECOIN_BORROW: Readonly<Record<string, BorrowRate>> = {
+  USDT: { mmr: [{ fromUsd: 0, value: 0.02 }], imr: [{ fromUsd: 0, value: 0.1 }] },
+  USDC: { mmr: [{ fromUsd: 0, value: 0.02 }], imr: [{ fromUsd: 0, value: 0.1 }] },
+};
 
 /** Placeholder option IV shocks by expiry [U: §2 "MR1 option IV-change table by expiry"]; short expiries shock more. */
 export const OKX_VOL_SHOCKS_PLACEHOLDER: readonly VolShockRow[] = [
@@ -101,8 +160,8 @@ export const OKX_MR9_BANDS_PLACEHOLDER: readonly HedgeBand[] = [
 const tierOf = (tier2: readonly string[]): Record<string, OkxTierName> => ({ BTC: 'tier1', ETH: 'tier1', ...Object.fromEntries(tier2.map((n) => [n, 'tier2' as const])) });
 
 export const OkxPmParamsSchema = z.strictObject({
-  ...venueConfigFields('2025-01-02', 'docs/models/okx-pm.md: OKX "will further adjust portfolio margin parameters" (2 Jan 2025) [V]; TV-O1 factors [I]; MR2/3/5/8/9 and IV shocks placeholders'),
-  imrFactor: z.number().finite().min(1).default(1.3).meta({ description: 'IMR = imrFactor × MMR (§2: 1.3)' }),
+  ...venueConfigFields('2025-01-02', 'docs/models/okx-pm.md: OKX "will further adjust portfolio margin parameters" (2 Jan 2025) [V]; position-builder example of 2025-01-15 (TV-O1, TV-O3) factors [I]; MR2/3/5/9, IV shocks and others-tier MR4/MR7 placeholders'),
+  imrFactor: z.number().finite().min(1).default(1.3).meta({ description: 'IMR = imrFactor × derivatives MMR + borrowing IMR (§2: 1.3)' }),
   mr1Tiers: z
     .strictObject({ tier1: spotShocks, tier2: spotShocks, others: spotShocks })
     .default(() => structuredClone(OKX_MR1_TIERS_2025_01_02) as Record<OkxTierName, number[]>)
@@ -111,7 +170,7 @@ export const OkxPmParamsSchema = z.strictObject({
   mr46Tiers: z
     .strictObject({ tier1: Mr46TierSchema, tier2: Mr46TierSchema, others: Mr46TierSchema })
     .default(() => structuredClone(OKX_MR46_TIERS_2025_01_02) as Record<OkxTierName, Mr46Tier>)
-    .meta({ description: 'per tier: MR6 extremeMove, MR4 annualisedMoveRisk and minBasisMove (basis floor) [V; floors I / assumption]' }),
+    .meta({ description: 'per tier: MR6 extremeMove, MR4 annualisedMoveRisk [V 2025-01-02] and minBasisMove (basis floor: tier 1 0.2 %, tier 2 0.8 % from the position-builder example [I]; others 1.6 % assumption [U])' }),
   mr46TierOf: z.record(z.string(), tierName).default(() => tierOf(MR46_TIER2)).meta({ description: 'underlying → MR4/MR6 tier; unlisted underlyings are others' }),
   volShocks: z
     .array(VolShockRowSchema)
@@ -130,14 +189,22 @@ export const OkxPmParamsSchema = z.strictObject({
   termStructureShock: z.number().finite().min(0).default(0.1).meta({ description: 'MR3: relative vol move per expiry used to measure vega (placeholder [U])' }),
   termStructureFactor: fraction.default(0.25).meta({ description: 'MR3: share of the vega offset across expiries that is charged (placeholder [U])' }),
   rateShock: z.number().finite().min(0).default(0.01).meta({ description: "MR5: parallel rate move, decimal per year, applied to options' forward carry (placeholder [U])" }),
-  mr7Rate: fraction.default(0.0045).meta({ description: 'MR7 raw charge per |Δ_USD| of delta-one positions (0.45 % observed, BTC perpetual, TV-O1 [I])' }),
-  mr7OptionRate: fraction.default(0.0045).meta({ description: 'MR7 raw charge per USD of option underlying notional |q × multiplier| × index (placeholder [U]: same rate)' }),
+  mr7Rate: fraction.default(0.0045).meta({ description: 'MR7 tier 1 (MR1 tier list: BTC, ETH): raw charge per |Δ_USD| of delta-one positions (0.45 % observed, BTC perpetual, TV-O1 [I])' }),
+  mr7OptionRate: fraction.default(0.0045).meta({ description: 'MR7 tier 1: raw charge per USD of option underlying notional |q × multiplier| × index (placeholder [U]: same rate)' }),
   mr7Scaling: tierTable
     .default(() => OKX_MR7_SCALING.map((t) => ({ ...t })))
-    .meta({ description: 'MR7 scaling factors [{fromUsd, value}], applied incrementally per slice of the raw charge (USD) [V]' }),
+    .meta({ description: 'MR7 tier 1: scaling factors [{fromUsd, value}], applied incrementally per slice of the raw charge (USD) [V]' }),
+  mr7Tiers: z
+    .strictObject({ tier2: Mr7TierSchema, others: Mr7TierSchema })
+    .default(() => structuredClone(OKX_MR7_TIERS) as Record<'tier2' | 'others', Mr7Tier>)
+    .meta({ description: 'MR7 of the other tiers of the MR1 tier list (mr1TierOf) {rate, optionRate, scaling}: tier 2 rate 0.7 % [I position-builder example], scaling pre-2025 tier-2 table [V]; others placeholders [U]' }),
+  borrowRates: z
+    .record(z.string(), BorrowRateSchema)
+    .default(() => structuredClone(OKX_STABLECOIN_BORROW) as Record<string, BorrowRate>)
+    .meta({ description: 'account-level borrowing per currency {mmr, imr} incremental tables over the liability (negative spot balance) in USD: USDT/USDC 2 % / 10 % [I position-builder example]' }),
   borrowTiers: tierTable
     .default(() => [{ fromUsd: 0, value: 0.1 }])
-    .meta({ description: 'MR8: borrowed coin (short spot), USD, charged incrementally at these rates [{fromUsd, value}] (placeholder [U])' }),
+    .meta({ description: 'borrowing MMR of a currency not in borrowRates (borrowed coin, short spot), USD, incremental [{fromUsd, value}]; its IMR is imrFactor × MMR (placeholder [U])' }),
   stablecoins: z
     .array(z.string().min(1))
     .default(() => ['USDT', 'USDC'])

@@ -48,6 +48,16 @@ export function mr46TierOf(params: OkxPmParams, underlying: string): OkxPmParams
   return params.mr46Tiers[params.mr46TierOf[underlying] ?? 'others'];
 }
 
+/**
+ * MR7 raw rates and scaling of an underlying. MR7 follows the MR1 tier list (`mr1TierOf`): OKX's scaling article
+ * (4417291853837) groups its second MR7 table with the MR1 tier-2 coins (LTC, BSV, TRX, DOT, XRP, …). Tier 1 is the
+ * top-level `mr7Rate`, `mr7OptionRate`, `mr7Scaling`.
+ */
+export function mr7TierOf(params: OkxPmParams, underlying: string): { rate: number; optionRate: number; scaling: OkxPmParams['mr7Scaling'] } {
+  const tier = params.mr1TierOf[underlying] ?? 'others';
+  return tier === 'tier1' ? { rate: params.mr7Rate, optionRate: params.mr7OptionRate, scaling: params.mr7Scaling } : params.mr7Tiers[tier];
+}
+
 /** The compiled revaluation: each instrument's row reads its own slice (delta-one: slice 0; options: one per expiry). */
 export interface OkxPlan {
   readonly layout: OkxLayout;

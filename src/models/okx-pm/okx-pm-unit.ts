@@ -3,7 +3,7 @@ import type { InstrumentSpec } from '../../instruments/instrument-spec.js';
 import type { ModelContext } from '../margin-model.js';
 import { okxBasis, okxDerivMmr, okxIncremental, okxRate, okxStablecoinHedge, okxStressLoss, okxTermStructure } from './okx-pm-components.js';
 import type { OkxPmParams } from './okx-pm-params.js';
-import { mr46TierOf, OKX_DELTA_STEP, type OkxPlan } from './okx-pm-scenarios.js';
+import { mr46TierOf, mr7TierOf, OKX_DELTA_STEP, type OkxPlan } from './okx-pm-scenarios.js';
 
 /**
  * The arithmetic of one OKX risk unit and of an account's totals (crypto-venues.md §2), shared by the per-account
@@ -72,7 +72,7 @@ export interface OkxUnitCharges {
   readonly mr6: number;
   readonly mr7Raw: number;
   readonly mr7: number;
-  readonly mr8: number;
+  /** USD value of the unit's coin held short as spot (borrowed coin); its margin is the account's borrowing (okxBorrowing). */
   readonly borrowedUsd: number;
   readonly mr9: number;
   readonly hedged: Record<string, number>;
@@ -115,6 +115,7 @@ export function okxUnitCharges(params: OkxPmParams, plan: OkxPlan, context: Mode
   };
   const mr4 = okxBasis(byTau((s) => s.kind === 'future' || s.kind === 'perpetual'), tier46.annualisedMoveRisk, tier46.minBasisMove);
   const mr5 = okxRate(byTau((s) => s.kind === 'option'), params.rateShock);
+  const tier7 = mr7TierOf(params, unit.underlying);
   let mr7Raw = 0;
   const deltaByCurrency: Record<string, number> = {};
   let deltaUsd = 0;
@@ -124,29 +125,74 @@ export function okxUnitCharges(params: OkxPmParams, plan: OkxPlan, context: Mode
     const s = spec(m);
     const q = unit.quantity[m]!;
     const d = unit.delta[m]!;
-    mr7Raw += s.kind === 'option' ? Math.abs(q * s.multiplier) * plan.inputs[unit.instrument[m]!]!.index * params.mr7OptionRate : Math.abs(d) * params.mr7Rate;
+    mr7Raw += s.kind === 'option' ? Math.abs(q * s.multiplier) * plan.inputs[unit.instrument[m]!]!.index * tier7.optionRate : Math.abs(d) * tier7.rate;
     // Coin-margined (inverse) contracts are USD contracts: their delta is in the USD leg of MR9.
     const ccy = s.settlement === 'inverse' ? 'USD' : s.currency;
     deltaByCurrency[ccy] = (deltaByCurrency[ccy] ?? 0) + d;
     deltaUsd += d;
     if (s.kind === 'spot') spotCoins += q * s.multiplier;
   }
-  const mr7 = okxIncremental(mr7Raw, params.mr7Scaling);
+  const mr7 = okxIncremental(mr7Raw, tier7.scaling);
   const hedge = okxStablecoinHedge(deltaByCurrency, params.stablecoins, (c) => context.market.fxRate(c, 'USD'), params.mr9Bands);
   const mr9 = hedge.charge;
   const borrowedUsd = spotCoins < 0 ? -spotCoins * context.market.underlying(unit.underlying).index : 0;
-  const mr8 = okxIncremental(borrowedUsd, params.borrowTiers);
   const derivMmr = okxDerivMmr({ mr1: mr1.loss, mr2, mr3, mr4, mr5, mr6, mr7, mr9 });
-  return { mr1, ext, mr2, mr3, mr4, mr5, mr6, mr7Raw, mr7, mr8, borrowedUsd, mr9, hedged: hedge.hedged, deltaUsd, deltaByCurrency, derivMmr };
+  return { mr1, ext, mr2, mr3, mr4, mr5, mr6, mr7Raw, mr7, borrowedUsd, mr9, hedged: hedge.hedged, deltaUsd, deltaByCurrency, derivMmr };
+}
+
+/** The account's borrowing (MR8, account level): per currency, the liability and its USD margins. */
+export interface OkxBorrowing {
+  /** Σ_currency borrowing MMR, USD (position builder `borrowMmr`). */
+  readonly mmr: number;
+  /** Σ_currency borrowing IMR, USD (position builder `assets[].borrowImr`, summed). */
+  readonly imr: number;
+  /** Per borrowed currency, in name order: liability in coins and USD, its MMR and IMR (USD). */
+  readonly currencies: readonly { currency: string; coins: number; usd: number; mmr: number; imr: number }[];
 }
 
 /**
- * An account's margins in its currency from MMR = Σ_units (derivMMR + MR8), USD, summed in unit order by the
- * caller: IMR = imrFactor × MMR (§2), both converted at `toAccount` (USD → account currency). Refuses a negative or
+ * Account-level borrowing (OKX help 11951498951821: "MMR = Σ risk-unit derivatives MMR + account level borrowing MMR";
+ * position builder `borrowMmr`, `assets[].borrowImr`). A currency's liability is its negative spot balance: the net of
+ * the account's spot positions in that currency (`kind: "spot"`, coins = quantity × multiplier, keyed by the spot's
+ * `underlying`: `USDT`, `BTC`, …), added in the caller's (position) order. Collateral balances are not netted (the
+ * model does not read collateral). Each liability in USD (today's rate) is charged on the currency's `borrowRates`
+ * tables; a currency without one pays `borrowTiers` as MMR and imrFactor × that as IMR (placeholder [U]).
+ * Currencies are summed in name order so that both evaluation paths agree bit for bit.
+ */
+export function okxBorrowing(params: OkxPmParams, context: ModelContext, spot: ReadonlyMap<string, number>): OkxBorrowing {
+  let mmr = 0;
+  let imr = 0;
+  const currencies: { currency: string; coins: number; usd: number; mmr: number; imr: number }[] = [];
+  for (const currency of [...spot.keys()].sort()) {
+    const coins = spot.get(currency)!;
+    if (!(coins < 0)) continue;
+    const usd = -coins * context.market.fxRate(currency, 'USD');
+    const rate = params.borrowRates[currency];
+    const m = okxIncremental(usd, rate === undefined ? params.borrowTiers : rate.mmr);
+    const i = rate === undefined ? params.imrFactor * m : okxIncremental(usd, rate.imr);
+    mmr += m;
+    imr += i;
+    currencies.push({ currency, coins: -coins, usd, mmr: m, imr: i });
+  }
+  return { mmr, imr, currencies };
+}
+
+/** Adds a spot position's coins to `spot` (currency → net coins), if it is spot: the input of okxBorrowing. */
+export function okxAddSpot(spot: Map<string, number>, spec: InstrumentSpec, quantity: number): void {
+  if (spec.kind !== 'spot') return;
+  spot.set(spec.underlying, (spot.get(spec.underlying) ?? 0) + quantity * spec.multiplier);
+}
+
+/**
+ * An account's margins in its currency (USD amounts in): MMR = Σ_units derivMMR + borrowing MMR and
+ * IMR = imrFactor × Σ_units derivMMR + borrowing IMR (position-builder example of 2025-01-15, TV-O3: totalImr
+ * 9,643.45070718144 = 1.3 × (1,183.8207318516 + 191.6629744572) + borrowImr 7,855.32188898), `derivMmr` summed in
+ * unit order by the caller; both converted at `toAccount` (USD → account currency). Refuses a negative or
  * non-finite margin.
  */
-export function okxAccountMargins(mmr: number, imrFactor: number, toAccount: number): { initialMargin: number; maintenanceMargin: number } {
-  const imr = imrFactor * mmr;
+export function okxAccountMargins(derivMmr: number, borrow: { mmr: number; imr: number }, imrFactor: number, toAccount: number): { initialMargin: number; maintenanceMargin: number } {
+  const mmr = derivMmr + borrow.mmr;
+  const imr = imrFactor * derivMmr + borrow.imr;
   if (!(mmr >= 0) || !(imr >= 0)) throw new CrossmarginError('INTERNAL', `okx-pm produced a negative or non-finite margin (MMR ${mmr}, IMR ${imr})`);
   return { initialMargin: imr * toAccount, maintenanceMargin: mmr * toAccount };
 }
