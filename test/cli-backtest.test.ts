@@ -25,6 +25,9 @@ describe('crossmargin backtest', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // nothing to fetch at view time
     expect((html.match(/<svg /g) ?? []).length).toBe(5); // all margins, one per model, rolling vol, vol parameters
     expect(html).toContain('Kupiec POF');
+    // The default horizon is 2 days: the independence tests use every 2nd decision day, and every face says so.
+    expect(run.out).toMatch(/^independence and conditional coverage \(CC p\) on non-overlapping 2-day windows: every 2nd day from the first \(\d+ of \d+ days\)$/m);
+    expect(html).toMatch(/Christoffersen tests on non-overlapping 2-day windows: every 2nd day from the first \(\d+ of \d+ days\)/);
   });
 
   it('--json gives the same data: dates, margins, realised P&L and statistics per model', async () => {
@@ -36,6 +39,8 @@ describe('crossmargin backtest', () => {
     expect(m.walk.initialMargin.length).toBe(m.summary.T);
     const exceptions = m.walk.pnl.filter((p, t) => -p > m.walk.initialMargin[t]!).length;
     expect(m.summary.exceptions).toBe(exceptions);
+    const w = (m.summary as unknown as { independenceWindowing: { kind: string; horizon: number; observations: number } }).independenceWindowing;
+    expect(w).toMatchObject({ kind: 'non-overlapping', horizon: 2, observations: Math.ceil(m.summary.T / 2) });
   });
 
   it('a model that cannot take the book shows its coded error in its row; the others still run', async () => {

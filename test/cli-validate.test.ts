@@ -142,6 +142,39 @@ describe('crossmargin validate', () => {
     const r = await cli('validate', '--help');
     expect(r.code).toBe(0);
     for (const o of ['--exceptions', '--coverage', '--es-alpha', '--test-level', '--z2-null', '--simulations', '--seed', '--json']) expect(r.out).toContain(o);
+    for (const o of ['--window <days>', '--full', '--horizon <days>']) expect(r.out).toContain(o);
+  });
+
+  it('--window N and --full choose the traffic-light window; the zones are computed for it', async () => {
+    const files = tempFiles();
+    const path = files.write('exceptions.csv', `${mathworksLines().join('\n')}\n`);
+    const byDefault = JSON.parse((await cli('validate', '--exceptions', path, '--json')).out);
+    expect(byDefault.trafficLight).toMatchObject({ window: 250, yellowFrom: 5, redFrom: 10 });
+    const w500 = JSON.parse((await cli('validate', '--exceptions', path, '--window', '500', '--json')).out);
+    expect(w500.trafficLight).toMatchObject({ window: 500, yellowFrom: 9, redFrom: 15 });
+    // Nothing else moves with the window.
+    expect({ ...w500, trafficLight: undefined }).toEqual({ ...byDefault, trafficLight: undefined });
+    const full = await cli('validate', '--exceptions', path, '--full');
+    expect(full.code).toBe(0);
+    expect(full.out).toMatch(/traffic light \(all 1043 days\): red, 57 exceptions.*zones for 1043 days: green ≤ 15, yellow 16–23, red ≥ 24/);
+    const text = await cli('validate', '--exceptions', path);
+    expect(text.out).toMatch(/traffic light \(last 250 days\): red, 12 exceptions.*zones for 250 days: green ≤ 4, yellow 5–9, red ≥ 10/);
+  });
+
+  it('states the windowing of the independence tests; --horizon h tests every h-th row', async () => {
+    const files = tempFiles();
+    // Exceptions in runs of 5 (what overlapping 5-day P&L does to one large move), one run every 100 rows.
+    const lines = Array.from({ length: 1000 }, (_, t) => (t % 100 >= 40 && t % 100 < 45 ? '1' : '0'));
+    const path = files.write('runs.csv', `${lines.join('\n')}\n`);
+    const daily = await cli('validate', '--exceptions', path, '--coverage', '0.95');
+    expect(daily.out).toContain('independence and conditional coverage on every day: 1-day windows do not overlap (1000 days)');
+    expect(daily.out).toMatch(/Christoffersen independence, χ²\(1\)\s+[\d.,]+\s+<0\.001\s+rejected/);
+    const h5 = await cli('validate', '--exceptions', path, '--coverage', '0.95', '--horizon', '5');
+    expect(h5.out).toContain('independence and conditional coverage on non-overlapping 5-day windows: every 5th day from the first (200 of 1000 days), 10 exceptions');
+    expect(h5.out).toMatch(/Christoffersen independence, χ²\(1\)\s+[\d.,]+\s+[\d.]+\s+not rejected/);
+    const j = JSON.parse((await cli('validate', '--exceptions', path, '--coverage', '0.95', '--horizon', '5', '--json')).out);
+    expect(j.independenceWindowing).toMatchObject({ kind: 'non-overlapping', horizon: 5, observations: 200, exceptions: 10 });
+    expect(j.exceptions).toBe(50); // POF and the traffic light still count every row
   });
 });
 
@@ -230,6 +263,26 @@ describe('crossmargin validate: bad input', () => {
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/USAGE_INVALID/);
     }
+  });
+
+  it('bad --window / --full: coded errors naming the flag', async () => {
+    const files = tempFiles();
+    const ind = files.write('ind.csv', `${new Array<string>(300).fill('0').join('\n')}\n`);
+    const short = files.write('short.csv', '0\n0\n0\n');
+    for (const [path, args, pattern] of [
+      [ind, ['--window', '5'], /^error \[USAGE_INVALID\]: --window: must be a whole number of days ≥ 6 \(the shortest window whose binomial zones have a green zone at p = 0\.01\), got 5/],
+      [ind, ['--window', '301'], /^error \[USAGE_INVALID\]: --window: 301 days is more than the 300 days available/],
+      [ind, ['--window', '12.5'], /^error \[USAGE_INVALID\]: --window: "12\.5" is not a whole number of days/],
+      [ind, ['--window', '250', '--full'], /^error \[USAGE_INVALID\]: --window: cannot be combined with --full/],
+      [short, ['--full'], /^error \[USAGE_INVALID\]: --full: the full sample has 3 days, fewer than 6/],
+      [ind, ['--horizon', '0'], /^error \[USAGE_INVALID\]: --horizon/],
+    ] as const) {
+      const r = await cli('validate', '--exceptions', path, ...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(pattern);
+    }
+    const json = await cli('validate', '--exceptions', ind, '--window', '5', '--json');
+    expect(JSON.parse(json.err).error).toMatchObject({ code: 'USAGE_INVALID', field: '--window' });
   });
 
   it('a missing --exceptions is a usage error', async () => {

@@ -52,9 +52,11 @@ describe.skipIf(!existsSync(compiled))('LabRunner (compiled, worker thread)', ()
     const result = (await r.run({
       kind: 'backtest',
       input: { account: 'lab', portfolio, models: ['scenario-grid', 'hs-var'], days: 400, horizon: 1, coverage: 0.99, endDate: '2024-06-17' },
-    })) as { models: { dates: string[] }[] };
+    })) as { models: { dates: string[]; summary: { independenceWindowing?: { kind: string } } }[] };
     clearInterval(timer);
     expect(result.models[0]!.dates).toHaveLength(400);
+    // The lab's summary states which series the independence tests used (horizon 1: every day).
+    expect(result.models[0]!.summary.independenceWindowing?.kind).toBe('daily');
     // A task computed on this thread would have let no timer fire until it ended.
     expect(ticks).toBeGreaterThan(3);
   });

@@ -28,6 +28,8 @@ export interface BacktestReport {
 /**
  * Statistics per model: exceptions are days whose realised loss exceeded the initial margin set before them
  * (the collateral actually posted), tested at `coverage`; ES models also get Acerbi–Szekely on their ES and VaR.
+ * The coverage tests count every decision day; with a horizon h > 1 Christoffersen's independence and conditional
+ * coverage run on non-overlapping h-day windows (every h-th decision day), and the verdict says so.
  */
 export function buildBacktestReport(walks: readonly ModelWalk[], history: MarketHistory, options: { portfolio: string; horizon: number; coverage: number }): BacktestReport {
   const models = walks.map((walk) => {
@@ -38,6 +40,8 @@ export function buildBacktestReport(walks: readonly ModelWalk[], history: Market
       var: walk.initialMargin,
       margin: walk.initialMargin,
       coverage: options.coverage,
+      // h-day P&L measured every day overlaps: the Christoffersen tests take every h-th day (non-overlapping-indicators.ts).
+      horizon: options.horizon,
       ...(hasEs ? { es: walk.es, esVar: walk.var, esAlpha: 1 - esLevel } : {}),
     });
     return { model: walk.model, summary, walk };
@@ -69,9 +73,12 @@ export function buildBacktestReport(walks: readonly ModelWalk[], history: Market
     }))
     .sort((a, b) => Number(b.adequate) - Number(a.adequate) || a.averageMargin - b.averageMargin || (a.peakToTrough ?? Infinity) - (b.peakToTrough ?? Infinity));
   const best = ranking.find((r) => r.adequate);
+  const windowing = models[0]?.summary.independenceWindowing;
+  // The lab and the pages show the verdict: it names the windowing whenever the tested series is not every day.
+  const tested = windowing === undefined || windowing.kind === 'daily' ? '' : ` Independence and conditional coverage tested on ${windowing.description}.`;
   const verdict =
-    best === undefined
+    (best === undefined
       ? `No model passed (green zone and conditional coverage at 5 %) over ${dates[0]}..${dates.at(-1)}; the least exceeded is ${[...models].sort((a, b) => a.summary.exceptions - b.summary.exceptions)[0]?.model ?? '-'}.`
-      : `${best.model} covered the risk with the least collateral among the adequate models (average margin ${best.averageMargin.toFixed(2)}, peak-to-trough ${best.peakToTrough?.toFixed(2) ?? '-'}).`;
+      : `${best.model} covered the risk with the least collateral among the adequate models (average margin ${best.averageMargin.toFixed(2)}, peak-to-trough ${best.peakToTrough?.toFixed(2) ?? '-'}).`) + tested;
   return { portfolio: options.portfolio, from: dates[0] ?? '', to: dates.at(-1) ?? '', horizon: options.horizon, coverage: options.coverage, models, volatility, ranking, verdict };
 }

@@ -45,6 +45,9 @@ export function renderBacktestHtml(report: BacktestReport): string {
     dates,
     series: report.models.map((m, k) => ({ name: m.model, values: m.walk.initialMargin, color: PALETTE[k % PALETTE.length]! })),
   });
+  const first = report.models[0]?.summary;
+  const lightWindow = first?.trafficLight.window ?? 250;
+  const windowing = first?.independenceWindowing.description ?? 'daily';
   const rows = report.models
     .map((m) => {
       const s = m.summary;
@@ -64,11 +67,12 @@ figure{margin:18px 0}p.note{color:#555;font-size:13px}
 <p>Decision days ${escapeHtml(report.from)} to ${escapeHtml(report.to)}; margin set at each close with data up to that close only, compared with the loss realised over the next ${report.horizon} days; coverage tested at ${report.coverage}.</p>
 <p><strong>${escapeHtml(report.verdict)}</strong></p>
 <h2>Statistics</h2>
-<table><thead><tr><th>model</th><th>days</th><th>exceptions</th><th>Kupiec POF LR / p</th><th>TUFF LR / p</th><th>Christoffersen ind. LR / p</th><th>cond. coverage LR / p</th><th>traffic light (last 250)</th><th>Acerbi–Szekely Z2</th><th>average margin</th><th>coverage ratio</th><th>peak / trough</th><th>max 1-day rise</th><th>max 30-day rise</th></tr></thead>
+<table><thead><tr><th>model</th><th>days</th><th>exceptions</th><th>Kupiec POF LR / p</th><th>TUFF LR / p</th><th>Christoffersen ind. LR / p †</th><th>cond. coverage LR / p †</th><th>traffic light (last ${lightWindow})</th><th>Acerbi–Szekely Z2</th><th>average margin</th><th>coverage ratio</th><th>peak / trough</th><th>max 1-day rise</th><th>max 30-day rise</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
 <p class="note">An exception is a day whose realised loss exceeded the initial margin set before it. Statistics as in docs/backtesting.md; procyclicality = max/min margin and the largest 1- and 30-day margin ratios.</p>
+<p class="note">† Christoffersen tests on ${escapeHtml(windowing)}${report.horizon > 1 ? ` (overlapping ${report.horizon}-day P&L clusters exceptions by construction; Kupiec POF, TUFF and the traffic light count every day)` : ''}.</p>
 <h2>Margins</h2>
 <figure>${marginChart}</figure>
 ${modelCharts.split('\n').map((c) => `<figure>${c}</figure>`).join('\n')}

@@ -147,3 +147,48 @@ describe('summariseBacktest', () => {
     expect(() => summariseBacktest({ pnl: new Float64Array(0), var: new Float64Array(0), coverage: 0.99 })).toThrow(expect.objectContaining({ code: 'USAGE_INVALID' }));
   });
 });
+
+describe('traffic-light window (BCBS 1996 binomial zones computed for N days)', () => {
+  /** x exceptions, all on the last days of a T-day series. */
+  function lastExceptions(T: number, x: number): Uint8Array {
+    const ind = new Uint8Array(T);
+    ind.fill(1, T - x, T);
+    return ind;
+  }
+
+  it('N = 250 gives the published thresholds exactly: green up to 4, yellow 5–9, red from 10', () => {
+    for (const [x, zone] of [[4, 'green'], [5, 'yellow'], [9, 'yellow'], [10, 'red']] as const) {
+      const s = summariseExceptions(lastExceptions(1000, x), 0.99, { window: 250 });
+      expect(s.trafficLight).toMatchObject({ window: 250, yellowFrom: 5, redFrom: 10, exceptions: x, zone });
+    }
+    // The default is the same window.
+    expect(summariseExceptions(lastExceptions(1000, 4), 0.99).trafficLight).toMatchObject({ window: 250, yellowFrom: 5, redFrom: 10 });
+  });
+
+  it('other N take the zones of the same binomial rule; "full" is all T days', () => {
+    const ind = new Uint8Array(1000);
+    for (let t = 0; t < 1000; t += 100) ind[t] = 1; // 10 exceptions spread over 1000 days
+    expect(summariseExceptions(ind, 0.99).trafficLight).toMatchObject({ window: 250, exceptions: 2, zone: 'green' });
+    expect(summariseExceptions(ind, 0.99, { window: 500 }).trafficLight).toMatchObject({ window: 500, yellowFrom: 9, redFrom: 15, exceptions: 5, zone: 'green' });
+    expect(summariseExceptions(ind, 0.99, { window: 'full' }).trafficLight).toMatchObject({ window: 1000, yellowFrom: 15, redFrom: 24, exceptions: 10, zone: 'green' });
+    expect(summariseExceptions(ind, 0.99, { window: 100 }).trafficLight).toMatchObject({ window: 100, yellowFrom: 3, redFrom: 6, exceptions: 1 });
+    // The other statistics do not depend on the window.
+    expect({ ...summariseExceptions(ind, 0.99, { window: 500 }), trafficLight: undefined }).toEqual({ ...summariseExceptions(ind, 0.99), trafficLight: undefined });
+    // summariseBacktest passes it on.
+    const pnl = Float64Array.from(ind, (v) => (v === 1 ? -20 : 1));
+    expect(summariseBacktest({ pnl, var: new Float64Array(1000).fill(10), coverage: 0.99, window: 'full' }).trafficLight.window).toBe(1000);
+  });
+
+  it('a window shorter than the minimum, longer than the data, or not an integer is refused naming the field', () => {
+    const ind = new Uint8Array(300);
+    expect(summariseExceptions(ind, 0.99, { window: 6 }).trafficLight.window).toBe(6);
+    for (const window of [5, 0, -1, 250.5, 301, Number.NaN]) {
+      expect(() => summariseExceptions(ind, 0.99, { window })).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: 'window' }));
+    }
+    expect(() => summariseExceptions(ind, 0.99, { window: 5 })).toThrow(/window: must be a whole number of days ≥ 6/);
+    expect(() => summariseExceptions(ind, 0.99, { window: 301 })).toThrow(/window: 301 days is more than the 300 days available/);
+    expect(() => summariseExceptions(new Uint8Array(5), 0.99, { window: 'full' })).toThrow(/window: the full sample has 5 days, fewer than 6/);
+    // The default keeps the old behaviour on short samples (the whole sample, however short).
+    expect(summariseExceptions(new Uint8Array(5), 0.99).trafficLight).toMatchObject({ window: 5, zone: 'green' });
+  });
+});

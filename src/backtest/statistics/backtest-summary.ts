@@ -1,12 +1,13 @@
 import { CrossmarginError } from '../../core/errors.js';
 import { tailMass } from '../../core/tail-count.js';
 import { acerbiSzekely } from './acerbi-szekely.js';
-import { checkIndicators, checkProbability, checkSeries } from './check-arguments.js';
+import { checkIndicators, checkInteger, checkProbability, checkSeries } from './check-arguments.js';
 import { christoffersen, type TransitionCounts } from './christoffersen.js';
 import { kupiecPof } from './kupiec-pof.js';
 import { firstFailureDay, kupiecTuff } from './kupiec-tuff.js';
+import { independenceWindowing, nonOverlappingIndicators, type IndependenceWindowing } from './non-overlapping-indicators.js';
 import { procyclicality } from './procyclicality.js';
-import { trafficLight, type TrafficLightZone } from './traffic-light.js';
+import { minimumTrafficLightWindow, trafficLight, trafficLightThresholds, type TrafficLightZone } from './traffic-light.js';
 import { z2CriticalValue, type Z2NullDistribution } from './z2-critical-value.js';
 
 /**
@@ -32,17 +33,28 @@ export interface ExceptionSummary {
   readonly pof: { readonly stat: number; readonly p: number };
   /** Kupiec TUFF, χ²(1); v is the first exception day (1-based). */
   readonly tuff: { readonly v: number | undefined; readonly stat: number | undefined; readonly p: number | undefined };
-  /** Christoffersen LR_ind, χ²(1). */
-  readonly independence: { readonly stat: number; readonly p: number; readonly counts: TransitionCounts };
-  /** Christoffersen LR_cc = LR_pof + LR_ind, χ²(2). */
-  readonly conditionalCoverage: { readonly stat: number; readonly p: number };
   /**
-   * Basel traffic light on the last `window` = min(T, 250) days (the Basel sample is the most recent 250 days);
-   * `exceptions` counts exceptions in that window.
+   * Christoffersen LR_ind, χ²(1), and the transition counts, on the series `independenceWindowing` names: every day
+   * for a 1-day horizon, every h-th day (non-overlapping h-day windows) for h > 1.
+   */
+  readonly independence: { readonly stat: number; readonly p: number; readonly counts: TransitionCounts };
+  /**
+   * Christoffersen LR_cc = LR_pof + LR_ind, χ²(2), both on the `independenceWindowing` series (a joint test on one
+   * sample). For h > 1 its POF part is therefore not `pof`, which stays on all T days.
+   */
+  readonly conditionalCoverage: { readonly stat: number; readonly p: number };
+  /** Which series the two Christoffersen tests ran on (non-overlapping-indicators.ts). */
+  readonly independenceWindowing: IndependenceWindowing;
+  /**
+   * Basel traffic light on the last `window` days: by default min(T, 250) (the Basel sample is the most recent 250
+   * days), or the window the caller chose (`window` option, 'full' = all T days). `exceptions` counts exceptions in
+   * that window; `yellowFrom` / `redFrom` are the zone thresholds computed for it (5 / 10 at 250 days and 99 %).
    */
   readonly trafficLight: {
     readonly zone: TrafficLightZone;
     readonly window: number;
+    readonly yellowFrom: number;
+    readonly redFrom: number;
     readonly exceptions: number;
     readonly cumulativeProbability: number;
     readonly plus: number;
@@ -100,7 +112,22 @@ export interface BacktestSummary extends ExceptionSummary {
   readonly notes: readonly string[];
 }
 
-export interface BacktestInput {
+/** How the exception tests window the series (both optional: a daily backtest on the last 250 days). */
+export interface ExceptionOptions {
+  /**
+   * Days of P&L each observation covers (the margin period of risk h); default 1. For h > 1 consecutive observations
+   * overlap by h − 1 days and the Christoffersen tests run on every h-th day (non-overlapping-indicators.ts); the
+   * coverage tests (Kupiec POF and TUFF, traffic light) still use every day.
+   */
+  readonly horizon?: number;
+  /**
+   * Traffic-light window: the last N days (an integer from minimumTrafficLightWindow(p) to T), or 'full' for all T
+   * days; default min(T, 250), the Basel sample.
+   */
+  readonly window?: number | 'full';
+}
+
+export interface BacktestInput extends ExceptionOptions {
   /** Daily P&L, gain positive. */
   readonly pnl: Float64Array;
   /** VaR at `coverage`, positive, forecast before the day. */
@@ -127,10 +154,34 @@ const TRAFFIC_LIGHT_WINDOW = 250;
 /** Coverage and α are decimals with few digits; this tolerance only absorbs 1 − 0.975 ≠ 0.025 in doubles. */
 const LEVEL_TOLERANCE = 1e-12;
 
-/** POF, TUFF, Christoffersen and traffic light of a 0/1 exception series at VaR confidence `coverage`. */
-export function summariseExceptions(indicators: Uint8Array, coverage: number): ExceptionSummary {
+/**
+ * The traffic-light window length for T days: the default min(T, 250) (shorter samples use the whole sample, as
+ * before), or the caller's choice, which must lie in [minimumTrafficLightWindow(p), T] ('full' = T).
+ */
+function trafficLightWindowLength(T: number, window: number | 'full' | undefined, p: number): number {
+  if (window === undefined) return Math.min(T, TRAFFIC_LIGHT_WINDOW);
+  const min = minimumTrafficLightWindow(p);
+  const why = `the shortest window whose binomial zones have a green zone at p = ${p}`;
+  if (window === 'full') {
+    if (T < min) throw new CrossmarginError('USAGE_INVALID', `window: the full sample has ${T} days, fewer than ${min} (${why})`, { field: 'window' });
+    return T;
+  }
+  if (!(Number.isSafeInteger(window) && window >= min)) {
+    throw new CrossmarginError('USAGE_INVALID', `window: must be a whole number of days ≥ ${min} (${why}), got ${window}`, { field: 'window' });
+  }
+  if (window > T) throw new CrossmarginError('USAGE_INVALID', `window: ${window} days is more than the ${T} days available`, { field: 'window' });
+  return window;
+}
+
+/**
+ * POF, TUFF, Christoffersen and traffic light of a 0/1 exception series at VaR confidence `coverage`; `options` sets
+ * the horizon of each observation (for the Christoffersen windowing) and the traffic-light window.
+ */
+export function summariseExceptions(indicators: Uint8Array, coverage: number, options: ExceptionOptions = {}): ExceptionSummary {
   checkIndicators('indicators', indicators);
   checkProbability('coverage', coverage);
+  const horizon = options.horizon ?? 1;
+  checkInteger('horizon', horizon, 1);
   const T = indicators.length;
   // Drift-free 1 − coverage (core/tail-count): 1 − 0.99 is 0.010000000000000009 in doubles, which would make the
   // traffic light and T·p differ from the Basel table's p = 0.01 in the last bits.
@@ -141,11 +192,17 @@ export function summariseExceptions(indicators: Uint8Array, coverage: number): E
   for (let t = 0; t < T; t++) exceptions += indicators[t]!;
   const pof = kupiecPof(T, exceptions, p);
   const tuff = kupiecTuff(firstFailureDay(indicators), p);
-  const cc = christoffersen(indicators, p);
-  const window = Math.min(T, TRAFFIC_LIGHT_WINDOW);
+  // Christoffersen on non-overlapping windows (the series itself when h = 1); POF, TUFF and the traffic light on
+  // every day, as before.
+  const tested = nonOverlappingIndicators(indicators, horizon);
+  const cc = christoffersen(tested, p);
+  let testedExceptions = 0;
+  for (let k = 0; k < tested.length; k++) testedExceptions += tested[k]!;
+  const window = trafficLightWindowLength(T, options.window, p);
   let windowExceptions = 0;
   for (let t = T - window; t < T; t++) windowExceptions += indicators[t]!;
   const light = trafficLight(windowExceptions, window, p);
+  const thresholds = trafficLightThresholds(window, p);
   return {
     T,
     coverage,
@@ -156,9 +213,12 @@ export function summariseExceptions(indicators: Uint8Array, coverage: number): E
     tuff: { v: tuff.firstFailure, stat: tuff.statistic, p: tuff.pValue },
     independence: { stat: cc.independence.statistic, p: cc.independence.pValue, counts: cc.counts },
     conditionalCoverage: { stat: cc.conditionalCoverage.statistic, p: cc.conditionalCoverage.pValue },
+    independenceWindowing: independenceWindowing(T, horizon, testedExceptions),
     trafficLight: {
       zone: light.zone,
       window,
+      yellowFrom: thresholds.yellowFrom,
+      redFrom: thresholds.redFrom,
       exceptions: windowExceptions,
       cumulativeProbability: light.cumulativeProbability,
       plus: light.plusFactor,
@@ -182,7 +242,10 @@ export function exceptionIndicators(pnl: Float64Array, valueAtRisk: Float64Array
 export function summariseBacktest(input: BacktestInput): BacktestSummary {
   const T = input.pnl.length;
   if (T === 0) throw new CrossmarginError('USAGE_INVALID', 'pnl: needs at least one day', { field: 'pnl' });
-  const base = summariseExceptions(exceptionIndicators(input.pnl, input.var), input.coverage);
+  const base = summariseExceptions(exceptionIndicators(input.pnl, input.var), input.coverage, {
+    ...(input.horizon === undefined ? {} : { horizon: input.horizon }),
+    ...(input.window === undefined ? {} : { window: input.window }),
+  });
   const esAlpha = input.esAlpha ?? 0.025;
   checkProbability('esAlpha', esAlpha);
   const notes: string[] = [];

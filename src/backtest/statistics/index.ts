@@ -5,6 +5,7 @@ export * from './christoffersen.js';
 export * from './du-escanciano.js';
 export * from './kupiec-pof.js';
 export * from './kupiec-tuff.js';
+export * from './non-overlapping-indicators.js';
 export * from './parse-backtest-csv.js';
 export * from './procyclicality.js';
 export * from './traffic-light.js';

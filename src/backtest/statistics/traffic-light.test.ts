@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { binomialCumulative, trafficLight, trafficLightThresholds } from './traffic-light.js';
+import { binomialCumulative, minimumTrafficLightWindow, trafficLight, trafficLightThresholds } from './traffic-light.js';
 
 // backtesting.md §5: cumulative Binomial(250, 0.01), 10 digits (scipy = R pbinom).
 const CUMULATIVE = [
@@ -99,5 +99,21 @@ describe('Basel traffic light (backtesting.md §5)', () => {
 
   it('rejects more exceptions than days', () => {
     expect(() => trafficLight(251)).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', field: 'exceptions' }));
+  });
+
+  it('the shortest window a caller may choose is the first N whose binomial zones start green: (1 − p)^N < 0.95', () => {
+    // ln 0.95 / ln 0.99 = 5.10 → 6; ln 0.95 / ln 0.975 = 2.03 → 3; ln 0.95 / ln 0.95 = 1 (and 0.95 ≥ 0.95) → 2.
+    expect(minimumTrafficLightWindow(0.01)).toBe(6);
+    expect(minimumTrafficLightWindow(1 - 0.99)).toBe(6);
+    expect(minimumTrafficLightWindow(0.025)).toBe(3);
+    expect(minimumTrafficLightWindow(0.05)).toBe(2);
+    fc.assert(
+      fc.property(fc.double({ min: 1e-4, max: 0.5, noNaN: true }), (p) => {
+        const n = minimumTrafficLightWindow(p);
+        expect(binomialCumulative(0, n, p)).toBeLessThan(0.95);
+        if (n > 1) expect(binomialCumulative(0, n - 1, p)).toBeGreaterThanOrEqual(0.95);
+      }),
+    );
+    expect(() => minimumTrafficLightWindow(0)).toThrow(expect.objectContaining({ field: 'p' }));
   });
 });

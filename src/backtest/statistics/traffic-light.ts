@@ -83,6 +83,21 @@ export function trafficLightThresholds(observations: number, p: number): Traffic
   return { yellowFrom: yellowFrom < 0 ? redFrom : yellowFrom, redFrom };
 }
 
+/**
+ * The shortest window N a caller may choose for the traffic light at exception probability p: the smallest N at which
+ * the binomial rule above itself puts zero exceptions in the green zone, P(X ≤ 0) = (1 − p)^N < 0.95. Below it the
+ * literal BCBS (1996) rule has no green zone at all (our "zero is always green" override is all that colours a clean
+ * record), so the window cannot tell a good model from a bad one. 6 days at p = 0.01, 3 at 0.025, 2 at 0.05.
+ */
+export function minimumTrafficLightWindow(p: number): number {
+  checkProbability('p', p);
+  // Closed form ⌊ln 0.95 / ln(1 − p)⌋ + 1, then settled with the same CDF the zones use (rounding at the boundary).
+  let n = Math.max(1, Math.floor(Math.log(YELLOW_CUMULATIVE) / Math.log1p(-p)));
+  while (n > 1 && binomialCumulative(0, n - 1, p) < YELLOW_CUMULATIVE) n--;
+  while (binomialCumulative(0, n, p) >= YELLOW_CUMULATIVE) n++;
+  return n;
+}
+
 /** Zone, plus factor and multiplier for `exceptions` in `observations` days at exception probability p. */
 export function trafficLight(exceptions: number, observations = BASEL_T, p = BASEL_P): TrafficLightResult {
   checkInteger('observations', observations, 1);

@@ -62,8 +62,12 @@ export function formatBacktestReport(r: BacktestReport & { readonly failed?: rea
     ];
   });
   for (const f of r.failed ?? []) rows.push([f.model, '-', '-', '-', '-', `error [${f.error.code}]`, '-', '-', '-', f.error.message]);
-  const head = `Backtest ${r.portfolio}: ${r.from}..${r.to}, ${r.horizon}-day realised P&L, coverage ${r.coverage}\n\n`;
-  return `${head}${formatTable(['model', 'avg margin', 'exceptions', 'POF p', 'CC p', 'zone (last 250)', 'Z2', 'peak/trough', 'max 30d rise', 'adequate'], rows)}\n${r.verdict}\n`;
+  const first = r.models[0]?.summary;
+  const head = `Backtest ${r.portfolio}: ${r.from}..${r.to}, ${r.horizon}-day realised P&L, coverage ${r.coverage}\n`;
+  // Which series CC p is computed on: every h-th day when the h-day P&L of consecutive days overlaps.
+  const windowing = first === undefined ? '' : `independence and conditional coverage (CC p) on ${first.independenceWindowing.description}\n`;
+  const zone = `zone (last ${first?.trafficLight.window ?? 250})`;
+  return `${head}${windowing}\n${formatTable(['model', 'avg margin', 'exceptions', 'POF p', 'CC p', zone, 'Z2', 'peak/trough', 'max 30d rise', 'adequate'], rows)}\n${r.verdict}\n`;
 }
 
 export function registerBacktestCommand(program: Command, io: CliIo): void {
@@ -77,7 +81,7 @@ export function registerBacktestCommand(program: Command, io: CliIo): void {
     .option('--params <file>', 'JSON object: model id → parameters, e.g. {"hs-var": {"lookback": 250}}')
     .option('--param-set <file>', PARAM_SET_OPTION_HELP)
     .option('--history <files>', HISTORY_OPTION_HELP)
-    .option('--horizon <days>', 'days over which realised P&L is measured (the MPOR)', '2')
+    .option('--horizon <days>', 'days over which realised P&L is measured (the MPOR); above 1 the independence tests use every horizon-th day (non-overlapping windows)', '2')
     .option('--coverage <level>', 'coverage the exception tests check', '0.99')
     .option('--report <file>', 'write a self-contained HTML report (charts and statistics)')
     .option('--json', 'print the report data as JSON')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { summariseBacktest, summariseExceptions, type BacktestSummary, type ExceptionSummary, type Z2TestOptions } from '../../backtest/statistics/backtest-summary.js';
 import { parseBacktestCsv } from '../../backtest/statistics/parse-backtest-csv.js';
 import type { Z2NullDistribution } from '../../backtest/statistics/z2-critical-value.js';
-import { CrossmarginError } from '../../core/errors.js';
+import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
 import { readTextFile } from '../../market/read-input-file.js';
 import type { CliIo } from '../cli-io.js';
 import { formatNumber, formatPValue, formatTable } from '../format-table.js';
@@ -21,6 +21,9 @@ interface ValidateOptions {
   z2Null?: string;
   simulations?: string;
   seed?: string;
+  horizon: string;
+  window?: string;
+  full?: boolean;
   json?: boolean;
 }
 
@@ -43,6 +46,12 @@ function integerOption(text: string, field: string, min: number, max: number): n
   const v = Number(text);
   if (!/^\d+$/.test(text.trim()) || !(v >= min && v <= max)) throw usage(field, `"${text}" is not an integer in [${min}, ${max}]`);
   return v;
+}
+
+/** A whole number of days (its range is checked where the number of days is known). */
+function daysOption(text: string, field: string): number {
+  if (!/^\d+$/.test(text.trim())) throw usage(field, `"${text}" is not a whole number of days`);
+  return Number(text);
 }
 
 /** `normal`, or `t<ν>` / `t:<ν>` with ν > 1 (`t3`, `t:4.5`). */
@@ -72,6 +81,27 @@ function percent(v: number): string {
 function verdict(p: number | undefined, testLevel: number): string {
   if (p === undefined) return '-';
   return p < 1 - testLevel ? 'rejected' : 'not rejected';
+}
+
+/**
+ * The statistics take the traffic-light window as the field `window` (a number or 'full'), as the API would; the
+ * command shows the flag the user typed, `--window` or `--full`.
+ */
+function withWindowFlag<T>(full: boolean, compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    const e = toCrossmarginError(error);
+    if (e.field !== 'window' || !e.message.startsWith('window:')) throw e;
+    const flag = full ? '--full' : '--window';
+    throw new CrossmarginError(e.code, `${flag}${e.message.slice('window'.length)}`, { field: flag, ...(e.details === undefined ? {} : { details: e.details }), cause: e });
+  }
+}
+
+/** "green ≤ 4, yellow 5–9, red ≥ 10" for the window's computed thresholds. */
+function zones(yellowFrom: number, redFrom: number): string {
+  const yellow = yellowFrom >= redFrom ? 'no yellow' : yellowFrom === redFrom - 1 ? `yellow ${yellowFrom}` : `yellow ${yellowFrom}–${redFrom - 1}`;
+  return `green ≤ ${yellowFrom - 1}, ${yellow}, red ≥ ${redFrom}`;
 }
 
 function formatSummary(summary: ExceptionSummary | BacktestSummary, source: string, what: string, testLevel: number): string {
@@ -106,11 +136,15 @@ function formatSummary(summary: ExceptionSummary | BacktestSummary, source: stri
   }
   lines.push(formatTable(['test', 'statistic', 'p-value', `at ${percent(testLevel)}`], rows));
   const c = s.independence.counts;
-  lines.push(`\ntransitions: n00 ${c.n00}, n01 ${c.n01}, n10 ${c.n10}, n11 ${c.n11}\n`);
+  const w = s.independenceWindowing;
+  lines.push(`\nindependence and conditional coverage on ${w.description}${w.kind === 'daily' ? '' : `, ${w.exceptions} exceptions`}\n`);
+  lines.push(`transitions: n00 ${c.n00}, n01 ${c.n01}, n10 ${c.n10}, n11 ${c.n11}\n`);
   const tl = s.trafficLight;
   lines.push(
-    `traffic light (last ${tl.window} days): ${tl.zone}, ${tl.exceptions} exceptions, P(X ≤ ${tl.exceptions}) = ${percent(tl.cumulativeProbability)}, ` +
-      `plus factor ${tl.plus.toFixed(2)}, multiplier ${tl.multiplier.toFixed(2)}, FRTB multiplier ${tl.frtbMultiplier.toFixed(2)}\n`,
+    `traffic light (${tl.window === s.T && s.T > 250 ? 'all' : 'last'} ${tl.window} days): ${tl.zone}, ${tl.exceptions} exceptions, ` +
+      `P(X ≤ ${tl.exceptions}) = ${percent(tl.cumulativeProbability)}, ` +
+      `plus factor ${tl.plus.toFixed(2)}, multiplier ${tl.multiplier.toFixed(2)}, FRTB multiplier ${tl.frtbMultiplier.toFixed(2)}; ` +
+      `zones for ${tl.window} days: ${zones(tl.yellowFrom, tl.redFrom)}\n`,
   );
   if (as !== undefined) {
     const crit = as.critical;
@@ -143,6 +177,9 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
     .option('--z2-null <dist>', 'simulate the Z2 critical value under this null: normal or t<ν> (e.g. t3)')
     .option('--simulations <n>', `simulations for the Z2 critical value (default ${DEFAULT_SIMULATIONS})`)
     .option('--seed <n>', `seed of the Z2 simulation (default ${DEFAULT_SEED})`)
+    .option('--horizon <days>', 'days of P&L each row covers (the MPOR); above 1 rows overlap and the Christoffersen tests use every horizon-th row', '1')
+    .option('--window <days>', 'traffic light on the last N days (default: the last 250, or all if fewer); zones computed for N by the Basel binomial rule')
+    .option('--full', 'traffic light on all days (instead of --window)')
     .option('--json', 'print as JSON')
     .action((opts: ValidateOptions) => {
       const coverage = probabilityOption(opts.coverage, '--coverage');
@@ -154,6 +191,11 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
       }
       const simulations = opts.simulations === undefined ? DEFAULT_SIMULATIONS : integerOption(opts.simulations, '--simulations', 1, 10_000_000);
       const seed = opts.seed === undefined ? DEFAULT_SEED : integerOption(opts.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
+      const horizon = integerOption(opts.horizon, '--horizon', 1, 365);
+      if (opts.window !== undefined && opts.full === true) throw usage('--window', 'cannot be combined with --full (choose one window)');
+      // The range (a minimum for the coverage level, at most the days in the file) is checked by the statistics.
+      const window = opts.full === true ? ('full' as const) : opts.window === undefined ? undefined : daysOption(opts.window, '--window');
+      const windowing = { horizon, ...(window === undefined ? {} : { window }) };
 
       const data = parseBacktestCsv(readTextFile(opts.exceptions), opts.exceptions);
       let summary: ExceptionSummary | BacktestSummary;
@@ -162,7 +204,7 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
         if (opts.esAlpha !== undefined || distribution !== undefined) {
           throw usage(opts.esAlpha !== undefined ? '--es-alpha' : '--z2-null', 'needs a file with pnl, var and es columns (the indicator form has no ES)');
         }
-        summary = summariseExceptions(data.indicators, coverage);
+        summary = withWindowFlag(opts.full === true, () => summariseExceptions(data.indicators, coverage, windowing));
         what = '0/1 exception indicators';
       } else {
         const bar = distribution !== undefined && data.es !== undefined && io.interactive
@@ -185,7 +227,8 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
                 },
               };
         try {
-          summary = summariseBacktest({
+          summary = withWindowFlag(opts.full === true, () => summariseBacktest({
+            ...windowing,
             pnl: data.pnl,
             var: data.var,
             coverage,
@@ -194,7 +237,7 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
             ...(data.esVar === undefined ? {} : { esVar: data.esVar }),
             ...(data.margin === undefined ? {} : { margin: data.margin }),
             ...(z2Test === undefined ? {} : { z2Test }),
-          });
+          }));
         } finally {
           bar?.stop();
         }
