@@ -15,6 +15,7 @@ import { driftModel } from './drift/drift-model.js';
 import { mangoHealthModel } from './mango-health/mango-health-model.js';
 import { binancePmModel } from './binance-pm/binance-pm-model.js';
 import { okxPmModel } from './okx-pm/okx-pm-model.js';
+import { simmModel } from './simm/simm-model.js';
 
 /**
  * Every model the engine knows, by id, each with its own parameter, details and risk-file types (defineModel).
@@ -36,6 +37,7 @@ export const MODELS = [
   mangoHealthModel,
   binancePmModel,
   okxPmModel,
+  simmModel,
 ] as const satisfies readonly MarginModel[];
 
 /** Id of a registered model. */

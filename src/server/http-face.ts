@@ -14,6 +14,7 @@ import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { CrossmarginError } from '../core/errors.js';
@@ -251,6 +252,9 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpFace>
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Schemas registered with an id (`.meta({ id })`: the recursive SIMM tree) become components the operations
+    // reference; without it a recursive schema's `$ref` would point at nothing.
+    transformObject: jsonSchemaTransformObject,
   });
   // The only sub-protocol ever selected is crossmargin.v1: ws would otherwise echo the first offered one, which may
   // be the `cmk.<key>` protocol carrying the key.

@@ -159,6 +159,12 @@ export async function createFuzzTarget(options: FuzzTargetOptions = {}): Promise
   };
 }
 
+/** Valid CRIF texts for POST /accounts/{id}/simm (CSV and TSV). */
+const FUZZ_CRIF: readonly string[] = [
+  'ProductClass,RiskType,Qualifier,Bucket,Label1,Label2,Amount,AmountCurrency,AmountUSD\nRatesFX,Risk_IRCurve,USD,1,5y,OIS,-48200,USD,-48200\nEquity,Risk_Equity,SPX,11,,,-2000000,USD,-2000000\n',
+  'ProductClass\tRiskType\tQualifier\tBucket\tLabel1\tLabel2\tAmount\tAmountCurrency\tAmountUSD\r\nRatesFX\tRisk_FX\tEUR\t\t\t\t5400000\tEUR\t5832000\r\n',
+];
+
 // ---- rules ----------------------------------------------------------------------------------------------------------
 
 /** Operations only an admin may call (docs/service.md "Auth and roles"). */
@@ -460,6 +466,9 @@ export class ServiceDictionary {
           };
         case 'PUT /accounts/{id}/positions':
           return { positions: this.distinctPositions(rng, 1) };
+        case 'POST /accounts/{id}/simm':
+          // A few sensitivities of docs/crif-format.md's example (a random string is never a CRIF file).
+          return { crif: rng.pick(FUZZ_CRIF), ...(rng.chance(0.5) ? { mpor: rng.pick(['10d', '1d']) } : {}) };
         case 'POST /keys': {
           const role = rng.pick(['admin', 'risk-officer', 'account-holder'] as const);
           return { role, ...(role === 'account-holder' ? { accountIds: [rng.pick(this.accounts)] } : {}), ...(rng.chance(0.5) ? { label: 'fuzz key' } : {}) };
