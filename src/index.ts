@@ -9,6 +9,7 @@ export { computeAgreementMargin, type ComputeAgreementMarginOptions, type Margin
 export { AgreementSchema, parseAgreement, type Agreement } from './agreement/agreement-schema.js';
 export { loadSpanFile } from './models/span/load-span-file.js';
 export { SpanFileSchema, type SpanFile } from './models/span/span-file-schema.js';
+export { importSpanFile, detectSpanFormat, type SpanImport, type SpanImportReport, type SpanUnmappedItem } from './models/span/import/import-span-file.js';
 export type { MarginModel, CompiledModel, ModelContext, ParameterDoc } from './models/margin-model.js';
 export { modelParameterDocs, parameterDocs } from './models/parameter-docs.js';
 export { MarginResultSchema, type MarginResult, type MarginComponent, type ScenarioRef } from './models/margin-result.js';

@@ -8,6 +8,7 @@ import { checkThreads } from '../../risk/kernel-pool.js';
 import type { CliIo } from '../cli-io.js';
 import { HISTORY_OPTION_HELP, historyLoader } from '../history-option.js';
 import { formatAmount, formatTable } from '../format-table.js';
+import { noteUnmapped, readSpanFileOption, SPAN_FILE_OPTION_HELP } from '../span-file-option.js';
 
 interface BookOptions {
   book: string;
@@ -76,7 +77,7 @@ export function registerBookCommand(program: Command, io: CliIo): void {
     .requiredOption('--market <file>', 'market snapshot JSON file')
     .requiredOption('--model <id>', 'margin model id (see `crossmargin models`)')
     .option('--params <file>', 'model parameters JSON file (defaults apply to anything omitted)')
-    .option('--span-file <file>', 'SPAN risk-parameter file (JSON, docs/span-file-format.md) for --model span')
+    .option('--span-file <file>', SPAN_FILE_OPTION_HELP)
     .option('--history <files>', HISTORY_OPTION_HELP)
     .option('--threads <n>', 'threads for the batch kernels, this one included (default: CROSSMARGIN_THREADS, else every core); results do not depend on it')
     .option('--top <n>', 'accounts listed in the table, largest initial margin first (default 20)')
@@ -88,13 +89,15 @@ export function registerBookCommand(program: Command, io: CliIo): void {
         'margined by the model\'s batch path (docs/architecture.md "The batch path"). For one account with its full\n' +
         'explanation use `crossmargin margin`.\n\nExample:\n  crossmargin book --book accounts.jsonl --market samples/btc-options/market.json --model scenario-grid --threads 2',
     )
-    .action((opts: BookOptions) => {
+    .action(async (opts: BookOptions) => {
       if (opts.json === true && opts.csv === true) throw new CrossmarginError('USAGE_INVALID', '--json and --csv: choose one', { field: '--csv' });
       const threads = positiveInteger(opts.threads, '--threads', undefined);
       if (threads !== undefined) checkThreads(threads, '--threads');
       const top = positiveInteger(opts.top, '--top', 20)!;
       const inputs = readBookFile(opts.book);
-      const spanDocument = opts.spanFile === undefined ? undefined : readJsonFile(opts.spanFile);
+      const span = opts.spanFile === undefined ? undefined : await readSpanFileOption(opts.spanFile, io);
+      if (opts.spanFile !== undefined && span !== undefined) noteUnmapped(opts.spanFile, span, io);
+      const spanDocument = span?.document;
       const margins = computeBookMargins(inputs, loadMarketSnapshot(opts.market), opts.model, {
         ...(opts.params === undefined ? {} : { params: readJsonFile(opts.params), paramsSource: opts.params }),
         ...(opts.spanFile === undefined ? {} : { riskParameters: spanDocument, riskParametersSource: opts.spanFile }),

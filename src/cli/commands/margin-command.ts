@@ -3,6 +3,7 @@ import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
+import type { SpanImport } from '../../models/span/import/import-span-file.js';
 import { computeAgreementMargin } from '../../agreement/compute-agreement-margin.js';
 import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
@@ -11,6 +12,7 @@ import type { CliIo } from '../cli-io.js';
 import { HISTORY_OPTION_HELP, historyLoader } from '../history-option.js';
 import { PARAM_SET_OPTION_HELP, paramsForModel } from '../param-set-option.js';
 import { formatAmount, formatTable } from '../format-table.js';
+import { noteUnmapped, readSpanFileOption, SPAN_FILE_OPTION_HELP } from '../span-file-option.js';
 
 /** "exact", or the tag and why ("placeholder — default perp tier ratios are placeholders…"); see model-fidelity.ts. */
 function exactness(r: MarginResult): string {
@@ -69,12 +71,16 @@ interface MarginOptions {
   json?: boolean;
 }
 
-/** The market: the given file, or — for a SPAN file, whose arrays need no prices — an empty one on its business date. */
-function marketFor(opts: MarginOptions, spanDocument: unknown): MarketSnapshot {
+/**
+ * The market: the given file, or — for a SPAN file, whose arrays need no prices — an empty one on its business date,
+ * with the file's own currency conversion rates (pa2 Type T, XML curConv) when it has any.
+ */
+function marketFor(opts: MarginOptions, span: SpanImport | undefined): MarketSnapshot {
   if (opts.market !== undefined) return loadMarketSnapshot(opts.market);
-  const date = (spanDocument as { businessDate?: unknown } | undefined)?.businessDate;
+  const date = (span?.document as { businessDate?: unknown } | undefined)?.businessDate;
   if (typeof date !== 'string') throw new CrossmarginError('USAGE_INVALID', '--market <file> is required (only a SPAN file with a businessDate can stand in for it)', { field: '--market' });
-  return parseMarketSnapshot({ asOf: `${date}T00:00:00Z`, underlyings: {} }, opts.spanFile);
+  const fx = span?.report.fx ?? {};
+  return parseMarketSnapshot({ asOf: `${date}T00:00:00Z`, underlyings: {}, ...(Object.keys(fx).length === 0 ? {} : { fx }) }, opts.spanFile);
 }
 
 export function registerMarginCommand(program: Command, io: CliIo): void {
@@ -86,7 +92,7 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
     .option('--model <id>', 'margin model id (see `crossmargin models`)')
     .option('--params <file>', 'model parameters JSON file (defaults apply to anything omitted)')
     .option('--param-set <file>', PARAM_SET_OPTION_HELP)
-    .option('--span-file <file>', 'SPAN risk-parameter file (JSON, docs/span-file-format.md) for --model span')
+    .option('--span-file <file>', SPAN_FILE_OPTION_HELP)
     .option('--agreement <file>', 'cross-margining agreement (docs/models/agreement.md): markets, models, eligible pairs, cap; replaces --model')
     .option('--history <files>', HISTORY_OPTION_HELP)
     .option('--json', 'print the MarginResult as JSON')
@@ -97,7 +103,7 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
         '  crossmargin margin --model hs-var --history data/btc_usd_daily.csv \\\n    --portfolio samples/btc-options/portfolio.json --market samples/btc-options/market.json\n' +
         '  crossmargin margin --agreement docs/examples/agreement/agreement.json \\\n    --portfolio docs/examples/agreement/portfolio.json --market docs/examples/agreement/market.json',
     )
-    .action((opts: MarginOptions) => {
+    .action(async (opts: MarginOptions) => {
       if (opts.agreement !== undefined) {
         if (opts.model !== undefined || opts.spanFile !== undefined || opts.paramSet !== undefined) {
           throw new CrossmarginError('USAGE_INVALID', '--agreement names its own models: drop --model/--span-file/--param-set', { field: '--agreement' });
@@ -109,13 +115,14 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
         return;
       }
       if (opts.model === undefined) throw new CrossmarginError('USAGE_INVALID', '--model <id> is required (see `crossmargin models`)', { field: '--model' });
-      const spanDocument = opts.spanFile === undefined ? undefined : readJsonFile(opts.spanFile);
-      const market = marketFor(opts, spanDocument);
+      const span = opts.spanFile === undefined ? undefined : await readSpanFileOption(opts.spanFile, io);
+      const market = marketFor(opts, span);
       const result = computeMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, market, opts.model, {
         ...paramsForModel(opts.model, opts.params, opts.paramSet),
-        ...(opts.spanFile === undefined ? {} : { riskParameters: spanDocument, riskParametersSource: opts.spanFile }),
+        ...(opts.spanFile === undefined || span === undefined ? {} : { riskParameters: span.document, riskParametersSource: opts.spanFile }),
         historyLoader: historyLoader(opts.history),
       });
+      if (opts.spanFile !== undefined && span !== undefined) noteUnmapped(opts.spanFile, span, io);
       io.out(opts.json === true ? `${JSON.stringify({ ...result, fidelity: resultFidelity(result.model, result) }, undefined, 2)}\n` : formatMarginResult(result));
     });
 }

@@ -95,6 +95,7 @@ function richSpanFile(): unknown {
         currency: 'USD',
         wfprMethod: 'SCANRANGE_CAP',
         priceScanRange: 30123.7,
+        capAnov: true,
         contracts: [future('NQU4', '202409', 31507.3), future('NQZ4', '202412', 32101.9), option(rand, 'NQU4 C', '202409', 'call', 0.29)],
       },
       {
@@ -129,6 +130,8 @@ function richSpanFile(): unknown {
       { priority: 1, creditRate: 0.35, legs: [{ cc: 'ZC', tier: 1, ratio: 1, side: 'A' }, { cc: 'ZW', tier: 1, ratio: 1, side: 'B' }] },
       { priority: 2, method: 'scanning', creditRate: 0.5, targetCc: 'ZC', legs: [{ cc: 'ZC', tier: 1, ratio: 1, side: 'A' }, { cc: 'ZW', tier: 1, ratio: 1, side: 'B' }] },
       { priority: 3, creditRate: 0, creditMethod: 'flat', flatAmount: 313.7, legs: [{ cc: 'ES', tier: 2, ratio: 1, side: 'A' }, { cc: 'ZC', tier: 1, ratio: 2, side: 'B' }] },
+      // A super spread (SPAN 09-01 WFPR cap), after the others so the books above keep their spreads.
+      { priority: 5, superSpread: true, creditRate: 0.45, legs: [{ cc: 'NQ', tier: 1, ratio: 1, side: 'A' }, { cc: 'ZC', tier: 1, ratio: 2, side: 'B' }] },
       {
         priority: 4,
         creditRate: 0.4,
@@ -232,7 +235,9 @@ describe('span batch path = per-account path', () => {
       doc('es-nq', [['ESU4', -3], ['NQU4', 2]]),
       doc('nq-es', [['ESZ4', 3], ['NQZ4', -2]]),
       doc('zc-zw-delta', [['ZCU4', 5], ['ZWU4', -4]]),
-      doc('zc-zw-scanning', [['ZCU4', -5], ['ZWU4', 4], ['ZCZ4', 1.5]]),
+      // Both legs long: no delta spread forms in either direction (span.md §3 step 3), so the tiers reach the scanning one.
+      doc('zc-zw-scanning', [['ZCU4', 5], ['ZWU4', 4], ['ZCZ4', -1.5]]),
+      doc('zc-zw-delta-reversed', [['ZCU4', -5], ['ZWU4', 4]]),
       doc('es-zc-flat', [['ESH5', 2], ['ZCZ4', -4]]),
       doc('nq-fdax-es', [['NQU4', 2], ['FDXU4', -2], ['ESM5', 1]]),
       doc('nq-fdax-eur', [['NQZ4', 1.5], ['FDXZ4', -1.25], ['FDXU4 C', 3]], { currency: 'EUR' }),
@@ -242,6 +247,22 @@ describe('span batch path = per-account path', () => {
       const results = expectSame(books, fileOptions(accountType));
       const formed = results.flatMap((r) => (r.spreads ?? []).map((s) => `${s.type} ${s.group}`));
       for (const spread of ['inter ES/NQ', 'inter ZC/ZW', 'scanning ZC/ZW→ZC', 'inter ES/ZC', 'inter NQ/FDAX/ES']) expect(formed, spread).toContain(spread);
+    }
+  });
+
+  it('long option value cap, capped available NOV (NQ has capAnov) and a super spread', () => {
+    const books = [
+      doc('es-long-options-only', [['ESU4 C', 3], ['ESU4 P', 2]]),
+      doc('es-long-options-and-a-future', [['ESU4 C', 3], ['ESU4', -1]]),
+      doc('nq-long-call-capped-anov', [['NQU4 C', 4], ['ESU4', 1], ['ESZ4', -2]]),
+      doc('nq-short-call', [['NQU4 C', -2], ['ESU4 C', 1]]),
+      doc('futures-style-long-only', [['ESH5 C', 2]]),
+      doc('nq-zc-super', [['NQU4 C', 6], ['ZCU4', -3]]),
+      doc('nq-zc-super-reversed', [['NQU4', -1], ['ZCZ4', 2.5], ['ZCZ4 P', 1]]),
+    ];
+    for (const accountType of ['member', 'speculator'] as const) {
+      const results = expectSame(books, fileOptions(accountType));
+      expect(results.flatMap((r) => (r.spreads ?? []).map((x) => x.group))).toContain('NQ/ZC');
     }
   });
 

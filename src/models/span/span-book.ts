@@ -4,15 +4,17 @@ import { groupAccountBook } from '../grouped-book.js';
 import type { BatchReport, BookOutput, ModelContext } from '../margin-model.js';
 import type { ScenarioMatrix } from '../scenario-pipeline.js';
 import { interTierWfprOf } from './algorithm/cc-tiers.js';
-import { compareBuckets, restAfterTake, SPREAD_NOISE } from './algorithm/delta-ledger.js';
+import { compareBuckets, restAfterTake, SPREAD_DIRECTIONS, SPREAD_NOISE } from './algorithm/delta-ledger.js';
 import { deliveryRateCharge } from './algorithm/delivery-charge.js';
 import { ccRiskMaintenance, currencyRequirement, misalignedInParamsOf } from './algorithm/evaluate-span.js';
 import { deltaLegCredit, isRequired, scanningCredit, scanningLegCredit } from './algorithm/inter-spreads.js';
 import { orderIntraSpreads } from './algorithm/intra-spreads.js';
+import { availableNetOptionValue, capAtLongOptionValue } from './algorithm/long-option-value.js';
 import { scanTierRiskAt } from './algorithm/scan-risk.js';
 import { scanningSpreadRisk } from './algorithm/scanning-spread-risk.js';
 import { somFromCounts } from './algorithm/short-option-minimum.js';
 import { validateSpanContract, validateSpanParameters } from './algorithm/validate-span-parameters.js';
+import { superSpreadWfpr } from './algorithm/weighted-futures-price-risk.js';
 import type { SpanParams } from './span-params.js';
 import { SPAN_SCENARIOS, type SpanCombinedCommodity, type SpanContract, type SpanDeliveryRate, type SpanInterSpread, type SpanRiskParameters } from './span-types.js';
 
@@ -353,6 +355,7 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
   const wfprStart = new Int32Array(M + 1);
   const wfprTier = new Int32Array(M);
   const wfprVal = new Float64Array(M);
+  const wfprNetDelta = new Float64Array(M);
   const intraCharge = new Float64Array(M);
   const deliveryCh = new Float64Array(M);
   const room = new Float64Array(M);
@@ -444,10 +447,16 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
     room[j] = room[j]! - granted;
     credit[j] = credit[j]! + granted;
   };
-  const wfprOf = (cc: number, tier: number): number => {
+  const wfprOf = (cc: number, tier: number, superSpread: boolean): number => {
     const j = ccSlot[cc]!;
     if (j < 0) return 0;
-    for (let w = wfprStart[j]!; w < wfprStart[j + 1]!; w++) if (wfprTier[w] === tier) return wfprVal[w]!;
+    for (let w = wfprStart[j]!; w < wfprStart[j + 1]!; w++) {
+      if (wfprTier[w] !== tier) continue;
+      if (!superSpread) return wfprVal[w]!;
+      let scan = 0;
+      for (let x = tierStart[j]!; x < tierStart[j + 1]!; x++) scan = scan + tierScan[x]!;
+      return superSpreadWfpr(wfprVal[w]!, scan, wfprNetDelta[w]!);
+    }
     return 0;
   };
   const ensureLegs = (legs: number): void => {
@@ -594,6 +603,7 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
         const netDelta = misaligned ? ccNetDelta : scan < 0 ? 0 : tierNetDelta[scan]!;
         wfprTier[wfprs] = tier;
         wfprVal[wfprs] = interTierWfprOf(cc.code, cc.def, tier, priceRisk, netDelta);
+        wfprNetDelta[wfprs] = netDelta;
         wfprs++;
       }
       wfprStart[j + 1] = wfprs;
@@ -609,18 +619,20 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
         const legs = spread.legs;
         ensureLegs(legs.length);
         let at = 0;
-        let count = Infinity;
         for (let l = 0; l < legs.length; l++) {
-          const leg = legs[l]!;
           legStart[l] = at;
-          at = selectIntra(at, lo, hi, leg);
-          count = Math.min(count, available(legStart[l]!, at, leg.sign) / leg.ratio);
+          at = selectIntra(at, lo, hi, legs[l]!);
         }
         legStart[legs.length] = at;
-        if (!(count > 0) || legs.every((leg) => count * leg.ratio <= noise)) continue;
-        for (let l = 0; l < legs.length; l++) consume(legStart[l]!, legStart[l + 1]!, legs[l]!.sign, count * legs[l]!.ratio, false);
-        const spreadCharge = count * spread.chargeRate;
-        charge += spreadCharge;
+        // Both directions, +1 first (formIntraSpreads, SPREAD_DIRECTIONS): a leg's sign × direction is the delta it takes.
+        for (const direction of SPREAD_DIRECTIONS) {
+          let count = Infinity;
+          for (let l = 0; l < legs.length; l++) count = Math.min(count, available(legStart[l]!, legStart[l + 1]!, legs[l]!.sign * direction) / legs[l]!.ratio);
+          if (!(count > 0) || legs.every((leg) => count * leg.ratio <= noise)) continue;
+          for (let l = 0; l < legs.length; l++) consume(legStart[l]!, legStart[l + 1]!, legs[l]!.sign * direction, count * legs[l]!.ratio, false);
+          const spreadCharge = count * spread.chargeRate;
+          charge += spreadCharge;
+        }
       }
       intraCharge[j] = charge;
       // deliveryCharge: read after this CC's intra spreads.
@@ -661,24 +673,29 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
           const j = ccSlot[leg.cc]!;
           legStart[l] = at;
           if (j >= 0) at = selectInter(at, lbStart[j]!, lbStart[j + 1]!, leg.tier);
-          legAvail[l] = available(legStart[l]!, at, leg.sign);
         }
         legStart[legs.length] = at;
-        let count = Infinity;
-        let joining = 0;
-        for (let l = 0; l < legs.length; l++) {
-          if (legs[l]!.required) count = Math.min(count, legAvail[l]! / legs[l]!.ratio);
-          if (legAvail[l]! > 0) joining++;
-        }
-        if (!(count > 0) || joining < 2) continue;
-        let allNoise = true;
-        for (let l = 0; l < legs.length; l++) if (legAvail[l]! > 0 && !(count * legs[l]!.ratio <= noise)) allNoise = false;
-        if (allNoise) continue;
-        for (let l = 0; l < legs.length; l++) if (legAvail[l]! > 0) legTaken[l] = consume(legStart[l]!, legStart[l + 1]!, legs[l]!.sign, count * legs[l]!.ratio, true);
-        for (let l = 0; l < legs.length; l++) {
-          if (!(legAvail[l]! > 0)) continue;
-          const leg = legs[l]!;
-          grant(leg.cc, deltaLegCredit(spread, count, joining, legTaken[l]!, wfprOf(leg.cc, leg.tier)));
+        // Both directions, +1 first (formInterSpreads, SPREAD_DIRECTIONS).
+        for (const direction of SPREAD_DIRECTIONS) {
+          for (let l = 0; l < legs.length; l++) legAvail[l] = available(legStart[l]!, legStart[l + 1]!, legs[l]!.sign * direction);
+          let count = Infinity;
+          let joining = 0;
+          for (let l = 0; l < legs.length; l++) {
+            if (legs[l]!.required) count = Math.min(count, legAvail[l]! / legs[l]!.ratio);
+            if (legAvail[l]! > 0) joining++;
+          }
+          if (!(count > 0) || joining < 2) continue;
+          let allNoise = true;
+          for (let l = 0; l < legs.length; l++) if (legAvail[l]! > 0 && !(count * legs[l]!.ratio <= noise)) allNoise = false;
+          if (allNoise) continue;
+          for (let l = 0; l < legs.length; l++) {
+            if (legAvail[l]! > 0) legTaken[l] = consume(legStart[l]!, legStart[l + 1]!, legs[l]!.sign * direction, count * legs[l]!.ratio, true);
+          }
+          for (let l = 0; l < legs.length; l++) {
+            if (!(legAvail[l]! > 0)) continue;
+            const leg = legs[l]!;
+            grant(leg.cc, deltaLegCredit(spread, count, joining, legTaken[l]!, wfprOf(leg.cc, leg.tier, spread.superSpread === true)));
+          }
         }
       } else {
         // Scanning: each leg one held scan tier not used before; a missing required leg stops the spread.
@@ -723,14 +740,15 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
     }
     for (let u = 0; u < usedCount; u++) usedPair[usedList[u]!] = 0;
 
-    // §3 steps 5–7: per CC risk, then per currency (sorted) net of NOV and floored, converted and summed.
+    // §3 steps 5–7: per CC risk (LOV cap), then per currency (sorted) net of available NOV and floored, converted and summed.
     let initial = 0;
     let maintenance = 0;
     const accountCcy = book.currency[a]!;
     for (let ccy = 0; ccy < plan.currencies.length; ccy++) {
       let riskMaintenance = 0;
       let riskInitial = 0;
-      let nov = 0;
+      let anov = 0;
+      let anovInitial = 0;
       let held = false;
       for (let j = 0; j < codeCount; j++) {
         const cc = plan.ccs[codes[j]!]!;
@@ -741,6 +759,9 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
         let calls = 0;
         let puts = 0;
         let ccNov = 0;
+        // longOptionValueCap: the value of the CC's long premium-style options when it holds nothing else.
+        let lov = 0;
+        let longOnly = posStart[j + 1]! > posStart[j]!;
         for (let y = posStart[j]!; y < posStart[j + 1]!; y++) {
           const k = posOrder[y]!;
           const i = nInst[k]!;
@@ -750,17 +771,23 @@ function accountEvaluator(plan: SpanBookPlan, context: ModelContext, book: Accou
             else calls -= q;
           }
           if (plan.entersNov[i] === 1) ccNov += q * plan.value[i]!;
+          if (plan.entersNov[i] === 1 && q > 0) lov += q * plan.value[i]!;
+          else longOnly = false;
         }
         const som = somFromCounts(calls, puts, cc.def.somRate, cc.def.somMethod);
-        const rm = ccRiskMaintenance(scan, intraCharge[j]!, deliveryCh[j]!, credit[j]!, som);
+        const raw = ccRiskMaintenance(scan, intraCharge[j]!, deliveryCh[j]!, credit[j]!, som);
+        const cap = longOnly ? lov : undefined;
+        const rm = capAtLongOptionValue(raw, cap);
+        const ri = capAtLongOptionValue(raw * cc.ratio, cap);
         riskMaintenance = riskMaintenance + rm;
-        riskInitial = riskInitial + rm * cc.ratio;
-        nov = nov + ccNov;
+        riskInitial = riskInitial + ri;
+        anov = anov + availableNetOptionValue(ccNov, rm, cc.def.capAnov === true);
+        anovInitial = anovInitial + availableNetOptionValue(ccNov, ri, cc.def.capAnov === true);
       }
       if (!held) continue;
       const rate = rateOf(ccy, accountCcy);
-      initial += currencyRequirement(riskInitial, nov) * rate;
-      maintenance += currencyRequirement(riskMaintenance, nov) * rate;
+      initial += currencyRequirement(riskInitial, anovInitial) * rate;
+      maintenance += currencyRequirement(riskMaintenance, anov) * rate;
     }
     out.initialMargin[a] = initial;
     out.maintenanceMargin[a] = maintenance;

@@ -55,6 +55,7 @@ export function toCombinedCommodity(def: CombinedCommodityDef, derivedScanRange:
     somRate: def.somRate,
     somMethod: def.somMethod,
     initialToMaintenance: def.initialToMaintenance,
+    ...(def.capAnov === undefined ? {} : { capAnov: def.capAnov }),
   };
 }
 
@@ -73,6 +74,9 @@ export function toInterSpreads(defs: readonly InterSpreadDef[], knownCcs: Readon
     if (d.creditMethod === 'flat' && d.flatAmount === undefined) {
       throw new CrossmarginError('MODEL_PARAMS_INVALID', `${at}.flatAmount: required when creditMethod is "flat"`, { field: `${at}.flatAmount` });
     }
+    if (d.superSpread === true && d.method === 'scanning') {
+      throw new CrossmarginError('MODEL_PARAMS_INVALID', `${at}.superSpread: super spreads are delta-based (SPAN 09-01), not scanning`, { field: `${at}.superSpread` });
+    }
     return {
       priority: d.priority,
       creditRate: d.creditRate,
@@ -80,6 +84,7 @@ export function toInterSpreads(defs: readonly InterSpreadDef[], knownCcs: Readon
       creditMethod: d.creditMethod,
       ...(d.flatAmount === undefined ? {} : { flatAmount: d.flatAmount }),
       ...(d.targetCc === undefined ? {} : { targetCc: d.targetCc }),
+      ...(d.superSpread === true ? { superSpread: true } : {}),
       legs: d.legs.map((l) => ({ cc: l.cc, tier: l.tier, ratio: l.ratio, side: l.side, required: l.required })),
     };
   });

@@ -38,6 +38,8 @@ export const CombinedCommodityDefSchema = z.strictObject({
   initialToMaintenance: z
     .strictObject({ member: finite.min(1), hedger: finite.min(1), speculator: finite.min(1) })
     .default({ member: 1, hedger: 1, speculator: 1.1 }),
+  /** "Limits on Available Net Option Value" (XML ccDef/capAnov): the CC's positive NOV offsets only its own risk. Absent = false. */
+  capAnov: z.boolean().optional(),
 });
 
 export const SpanFileContractSchema = z.strictObject({
@@ -64,6 +66,8 @@ export const InterSpreadDefSchema = z.strictObject({
   creditMethod: z.enum(['wfpr', 'flat']).default('wfpr'),
   flatAmount: finite.nonnegative().optional(),
   targetCc: z.string().optional(),
+  /** A super-intercommodity spread (CME SPAN 09-01): delta-based, each leg's WFPR capped at its CC's scan risk / initial delta. Absent = false. */
+  superSpread: z.boolean().optional(),
   legs: z
     .array(z.strictObject({ cc: z.string().min(1), tier: z.number().int().positive().default(1), ratio: positive, side: z.enum(['A', 'B']), required: z.boolean().default(true) }))
     .min(2),

@@ -106,6 +106,11 @@ export interface SpanCombinedCommodity {
   readonly somMethod: SomMethod;
   /** Initial = maintenance × ratio, by account type. */
   readonly initialToMaintenance: { readonly member: number; readonly hedger: number; readonly speculator: number };
+  /**
+   * "Limits on Available Net Option Value" (XML ccDef/capAnov): the CC's positive NOV offsets only its own risk, never
+   * another CC's (methods/span.md §3 step 7). Absent = false (CME's standard setting).
+   */
+  readonly capAnov?: boolean;
 }
 
 export interface SpanInterLeg {
@@ -129,6 +134,12 @@ export interface SpanInterSpread {
   readonly creditMethod: 'wfpr' | 'flat';
   readonly flatAmount?: number;
   readonly legs: readonly SpanInterLeg[];
+  /**
+   * A super-intercommodity spread (CME SPAN 09-01; XML `superSpreads`): delta-based, each leg's WFPR capped at its CC's
+   * scan risk / the leg's initial delta (weighted-futures-price-risk.ts). Processed in priority order with the other
+   * inter spreads (not before the intra spreads as CME does). Absent = false.
+   */
+  readonly superSpread?: boolean;
   /** Scanning spreads: the CC whose requirement receives the combined scan risk. */
   readonly targetCc?: string;
 }

@@ -93,6 +93,19 @@ export function netRemaining(ledger: DeltaLedger, indices: readonly number[]): n
   return sum;
 }
 
+/**
+ * The two directions a spread forms in: +1 = side-A legs long and side-B legs short, −1 = side-A legs short and
+ * side-B legs long. CME: a leg's side "refers to the side of the market on which a contract must be to form a
+ * particular spread … 'A versus B' actually means 'Long versus Short'" (SPAN Intra/Inter Spreads reports); a long
+ * calendar spread and a short one are the same offset, so SPAN forms spreads on offsetting deltas of either sign.
+ */
+export const SPREAD_DIRECTIONS = [1, -1] as const;
+
+/** The side whose delta a leg of side `side` takes when the spread is formed in `direction`. */
+export function heldSide(side: 'A' | 'B', direction: 1 | -1): 'A' | 'B' {
+  return direction === 1 ? side : side === 'A' ? 'B' : 'A';
+}
+
 /** Delta a leg can still use: long delta for side A, short delta for side B (methods/span.md §3 step 3, §4), ≥ 0. */
 export function availableDelta(ledger: DeltaLedger, indices: readonly number[], side: 'A' | 'B'): number {
   const net = netRemaining(ledger, indices);

@@ -113,6 +113,60 @@ describe('evaluateSpan — net option value and currencies', () => {
   });
 });
 
+// Long option value cap (LOV) and limited available NOV (capAnov), methods/span.md §3 steps 5 and 7.
+// LOV: "a long option position can never be at risk for more than its premium" (SPAN Overview, "Span Margin
+// Calculation" ch. 11, July 1999, https://www.scribd.com/document/37243333/Span-Margin-Calculation).
+// capAnov: CME Combined Commodities report, "Limits on Avail NOV … If a Combined Commodity's Available Net Option
+// Value has limits, it cannot be used to offset risk in another Combined Commodity"
+// (https://cmegroupclientsite.atlassian.net/wiki/spaces/pubspan/pages/46498045/Combined+Commodities).
+// The call is McMillan's Dec 410 call (ch. 34: "the call was trading at 8" × $500 = $4,000; scan risk 3,990).
+// No published example applies either rule: the figures are hand-computed from the rules.
+describe('evaluateSpan — long option value cap and available NOV', () => {
+  const cheap = contract({ ...CALL, symbol: 'SP 410 C cheap', value: 3000 });
+
+  it('a CC of long premium-style options only: risk capped at their value (3,990 → 3,000), requirement 0', () => {
+    const r = evaluate(spanParams([combinedCommodity({ code: 'SP' })], [cheap]), [[cheap, 1]]);
+    expect([ccOf(r, 'SP').scanRisk, ccOf(r, 'SP').riskMaintenance, ccOf(r, 'SP').netOptionValue]).toEqual([3990, 3000, 3000]);
+    expect(r.currencies[0]!.maintenance).toBe(0);
+  });
+
+  it('McMillan call, speculator ratio 1.1: initial 1.1 × 3,990 = 4,389 capped at the $4,000 premium → initial 0', () => {
+    const sp = combinedCommodity({ code: 'SP', initialToMaintenance: { member: 1, hedger: 1, speculator: 1.1 } });
+    const r = evaluate(spanParams([sp], [CALL]), [[CALL, 1]], 'speculator');
+    expect([ccOf(r, 'SP').riskMaintenance, ccOf(r, 'SP').riskInitial]).toEqual([3990, 4000]);
+    expect([r.currencies[0]!.maintenance, r.currencies[0]!.initial]).toEqual([0, 0]);
+  });
+
+  it('no cap once the CC holds anything but long premium options (a future, a short option, a futures-style option)', () => {
+    const fut = contract({ symbol: 'SPZ4', cc: 'SP', pnl: futurePnl(9000) });
+    const futuresStyle = contract({ ...cheap, symbol: 'SP 410 C fs', premiumStyle: false });
+    const sp = combinedCommodity({ code: 'SP' });
+    // Long cheap call + short 1 future: scan risk is the combined array's, above 3,000, and stays uncapped.
+    const withFuture = ccOf(evaluate(spanParams([sp], [cheap, fut]), [[cheap, 1], [fut, -1]]), 'SP');
+    expect(withFuture.riskMaintenance).toBe(withFuture.scanRisk);
+    expect(withFuture.riskMaintenance).toBeGreaterThan(3000);
+    expect(ccOf(evaluate(spanParams([sp], [futuresStyle]), [[futuresStyle, 1]]), 'SP').riskMaintenance).toBe(3990);
+  });
+
+  it('capAnov: a CC’s excess option value no longer covers another CC (2,990 → 3,000)', () => {
+    // SP long call: risk 3,990, NOV 4,000; ES long future: 3,000. Standard: 6,990 − 4,000 = 2,990.
+    // SP with capAnov: its available NOV is min(4,000, 3,990) = 3,990 → 6,990 − 3,990 = 3,000 (ES's own risk).
+    const es = contract({ symbol: 'ES', cc: 'ES', pnl: futurePnl(3000) });
+    const book = [[CALL, 1], [es, 1]] as const;
+    const standard = evaluate(spanParams([combinedCommodity({ code: 'SP' }), combinedCommodity({ code: 'ES' })], [CALL, es]), book);
+    const capped = evaluate(spanParams([combinedCommodity({ code: 'SP', capAnov: true }), combinedCommodity({ code: 'ES' })], [CALL, es]), book);
+    expect(standard.currencies[0]!.maintenance).toBe(2990);
+    expect(capped.currencies[0]!.maintenance).toBe(3000);
+    expect(capped.currencies[0]!.netOptionValue).toBe(4000); // reported NOV is unchanged; only what it may offset is
+    expect(ccOf(capped, 'SP').availableNetOptionValue).toBe(3990);
+  });
+
+  it('capAnov never limits a negative NOV: short options add their full value', () => {
+    const r = evaluate(spanParams([combinedCommodity({ code: 'SP', capAnov: true })], [CALL]), [[CALL, -1]]);
+    expect(r.currencies[0]!.maintenance).toBe(12060);
+  });
+});
+
 describe('evaluateSpan — initial margin', () => {
   const ratios = { member: 1, hedger: 1.1, speculator: 1.35 };
   const es = contract({ symbol: 'ES', cc: 'ES', pnl: futurePnl(3000) });
@@ -130,11 +184,20 @@ describe('evaluateSpan — initial margin', () => {
   });
 
   it('NOV is subtracted from the initial risk as it is from the maintenance risk', () => {
-    // Speculator, long 2 ES + long 1 call: maintenance 6,000 + 3,990 − 4,000 = 5,990;
-    // initial 1.35 × 6,000 + 1.35 × 3,990 − 4,000 = 9,486.5.
+    // Speculator, long 2 ES + short 1 call (SP holds no long option, so no LOV cap): maintenance 6,000 + 8,060 + 4,000
+    // = 18,060; initial 1.35 × 6,000 + 1.35 × 8,060 + 4,000 = 22,981.
+    const r = evaluate(params, [[es, 2], [CALL, -1]], 'speculator');
+    expect(r.currencies[0]!.maintenance).toBe(18060);
+    expect(r.currencies[0]!.initial).toBeCloseTo(22981, 9);
+  });
+
+  it('the long option value cap binds on the initial level too', () => {
+    // Speculator, long 2 ES + long 1 call: maintenance 6,000 + 3,990 − 4,000 = 5,990; SP's initial risk
+    // 1.35 × 3,990 = 5,386.5 is capped at the call's value 4,000 (SP holds only long options): 8,100 + 4,000 − 4,000.
     const r = evaluate(params, [[es, 2], [CALL, 1]], 'speculator');
     expect(r.currencies[0]!.maintenance).toBe(5990);
-    expect(r.currencies[0]!.initial).toBeCloseTo(9486.5, 9);
+    expect(ccOf(r, 'SP').riskInitial).toBe(4000);
+    expect(r.currencies[0]!.initial).toBeCloseTo(8100, 9);
   });
 
   it('a ratio below 1 is a parameter error naming the field', () => {

@@ -5,11 +5,13 @@ import { buildDeltaLedger, netRemaining, selectBuckets, type NettedPosition } fr
 import { deliveryCharge } from './delivery-charge.js';
 import { formInterSpreads, type HeldScanTier } from './inter-spreads.js';
 import { formIntraSpreads } from './intra-spreads.js';
+import { availableNetOptionValue, capAtLongOptionValue, longOptionValueCap } from './long-option-value.js';
 import { netOptionValue } from './net-option-value.js';
 import { netPositions } from './net-positions.js';
 import { shortOptionMinimum } from './short-option-minimum.js';
 import type { SpanAccountInput, SpanCcEvaluation, SpanCurrencyRequirement, SpanEvaluation } from './span-evaluation.js';
 import { validateSpanParameters } from './validate-span-parameters.js';
+import { superSpreadWfpr } from './weighted-futures-price-risk.js';
 
 const key = (cc: string, tier: number): string => `${cc}\u0000${tier}`;
 
@@ -38,8 +40,9 @@ function misalignedCcs(params: SpanRiskParameters, positions: readonly NettedPos
 /**
  * The SPAN requirement of one account (methods/span.md §3): per combined commodity scan risk by tier, intra spread
  * charge, delivery charge, inter spread credit, short option minimum and net option value; risk per CC =
- * max(scan + intra + delivery − credit, SOM), initial = maintenance × the account type's ratio; per currency
- * max(0, Σ risk − Σ NOV). Pure: no I/O, the input is not mutated. Amounts in each CC's currency.
+ * max(scan + intra + delivery − credit, SOM), initial = maintenance × the account type's ratio, both capped at the long
+ * option value when the CC holds only long premium-style options; per currency max(0, Σ risk − Σ available NOV).
+ * Pure: no I/O, the input is not mutated. Amounts in each CC's currency.
  */
 export function evaluateSpan(params: SpanRiskParameters, input: SpanAccountInput): SpanEvaluation {
   validateSpanParameters(params);
@@ -76,6 +79,11 @@ export function evaluateSpan(params: SpanRiskParameters, input: SpanAccountInput
     spreads: params.interSpreads,
     ledger,
     wfpr: (cc, tier) => wfpr.get(cc)?.find((w) => w.tier === tier)?.wfpr ?? 0,
+    superWfpr: (cc, tier) => {
+      const w = wfpr.get(cc)?.find((x) => x.tier === tier);
+      const ccScanRisk = (tiers.get(cc) ?? []).reduce((sum, t) => sum + t.scanRisk, 0);
+      return w === undefined ? 0 : superSpreadWfpr(w.wfpr, ccScanRisk, w.netDelta);
+    },
     scanTier: (cc, tier) => held.get(key(cc, tier)),
     creditRoom: room,
   });
@@ -89,7 +97,13 @@ export function evaluateSpan(params: SpanRiskParameters, input: SpanAccountInput
     const scanRisk = ccTiers.reduce((sum, t) => sum + t.scanRisk, 0);
     const credit = inter.creditByCc.get(code) ?? 0;
     const som = shortOptionMinimum(ccPositions, cc.somRate, cc.somMethod);
-    const riskMaintenance = ccRiskMaintenance(scanRisk, intra.get(code)!, delivery.get(code)!, credit, som);
+    const raw = ccRiskMaintenance(scanRisk, intra.get(code)!, delivery.get(code)!, credit, som);
+    // §3 step 5: a CC of long premium-style options only is never at risk for more than their value (both levels).
+    const lov = longOptionValueCap(ccPositions);
+    const riskMaintenance = capAtLongOptionValue(raw, lov);
+    const riskInitial = capAtLongOptionValue(raw * cc.initialToMaintenance[input.accountType], lov);
+    const nov = netOptionValue(ccPositions);
+    const capAnov = cc.capAnov === true;
     return {
       cc: code,
       currency: cc.currency,
@@ -113,15 +127,17 @@ export function evaluateSpan(params: SpanRiskParameters, input: SpanAccountInput
       deliveryCharge: delivery.get(code)!,
       interSpreadCredit: credit,
       shortOptionMinimum: som,
-      netOptionValue: netOptionValue(ccPositions),
+      netOptionValue: nov,
+      availableNetOptionValue: availableNetOptionValue(nov, riskMaintenance, capAnov),
+      availableNetOptionValueInitial: availableNetOptionValue(nov, riskInitial, capAnov),
       riskMaintenance,
-      riskInitial: riskMaintenance * cc.initialToMaintenance[input.accountType],
+      riskInitial,
     };
   });
   return { combinedCommodities: ccs, currencies: currencyRequirements(ccs), spreads };
 }
 
-/** §3 step 7: NOV is netted per performance-bond currency, and each currency's requirement floored at 0. */
+/** §3 step 7: (available) NOV is netted per performance-bond currency, and each currency's requirement floored at 0. */
 function currencyRequirements(ccs: readonly SpanCcEvaluation[]): SpanCurrencyRequirement[] {
   const currencies = [...new Set(ccs.map((c) => c.currency))].sort();
   return currencies.map((currency) => {
@@ -129,13 +145,16 @@ function currencyRequirements(ccs: readonly SpanCcEvaluation[]): SpanCurrencyReq
     const riskMaintenance = inCcy.reduce((sum, c) => sum + c.riskMaintenance, 0);
     const riskInitial = inCcy.reduce((sum, c) => sum + c.riskInitial, 0);
     const nov = inCcy.reduce((sum, c) => sum + c.netOptionValue, 0);
+    // ANOV: NOV with each capAnov CC's part limited to its own risk (long-option-value.ts); = NOV when no CC is capped.
+    const anov = inCcy.reduce((sum, c) => sum + c.availableNetOptionValue, 0);
+    const anovInitial = inCcy.reduce((sum, c) => sum + c.availableNetOptionValueInitial, 0);
     return {
       currency,
       riskMaintenance,
       riskInitial,
       netOptionValue: nov,
-      maintenance: currencyRequirement(riskMaintenance, nov),
-      initial: currencyRequirement(riskInitial, nov),
+      maintenance: currencyRequirement(riskMaintenance, anov),
+      initial: currencyRequirement(riskInitial, anovInitial),
     };
   });
 }

@@ -116,8 +116,84 @@ describe('delta-based inter spreads (span.md §4)', () => {
     expect(run([esCc(), nqCc()], [esNq()], [[esSep, 2], [NQ, -2]]).spreads).toEqual([]);
   });
 
-  it('sides: long NQ against long ES forms nothing', () => {
+  it('sides: long NQ against long ES (or short against short) forms nothing in either direction', () => {
     expect(run([esCc(), nqCc()], [esNq()], [[ES, 2], [NQ, 1]]).spreads).toEqual([]);
+    expect(run([esCc(), nqCc()], [esNq()], [[ES, -2], [NQ, -1]]).spreads).toEqual([]);
+  });
+
+  // Both directions. CME's SPAN Inter Spreads report: "A or B refers to the side of the market on which a contract
+  // must be to form a particular spread … 'A versus B' actually means 'Long versus Short'"
+  // (https://cmegroupclientsite.atlassian.net/wiki/spaces/pubspan/pages/46923800/Inter+Spreads); the spread forms on
+  // offsetting deltas of either sign in the ratio of the legs (methods/span.md §4). Hand-computed from that rule.
+  it('reversed: short 2 ES against long 1 NQ gets the same credits as long 2 ES / short 1 NQ', () => {
+    // n = min(2 / 2, 1 / 1) = 1; ES 0.5 × 2 × 3,000 = 3,000; NQ 0.5 × 1 × 6,000 = 3,000 (WFPR uses |net delta|).
+    const r = run([esCc(), nqCc()], [esNq()], [[ES, -2], [NQ, 1]]);
+    expect([ccOf(r, 'ES').interSpreadCredit, ccOf(r, 'NQ').interSpreadCredit]).toEqual([3000, 3000]);
+    expect(r.spreads).toEqual([
+      {
+        type: 'inter',
+        group: 'ES/NQ',
+        priority: 1,
+        legs: [
+          { cc: 'ES', tier: 1, side: 'A', deltaConsumed: -2, credit: 3000 },
+          { cc: 'NQ', tier: 1, side: 'B', deltaConsumed: 1, credit: 3000 },
+        ],
+        count: 1,
+        credit: 6000,
+      },
+    ]);
+    expect([ccOf(r, 'ES').interTiers[0]!.remainingDelta, ccOf(r, 'NQ').interTiers[0]!.remainingDelta]).toEqual([0, 0]);
+  });
+
+  it('reversed with an optional leg and a flat credit: the optional leg joins on the reversed side', () => {
+    // Flat 900 per spread; legs ES A (required), NQ B (required), a third CC "YM" A optional. Book: ES −4, NQ +2, YM −1.
+    // n = min(4 / 2, 2 / 1) = 2 (required legs); YM joins with its 1 short (A reversed = short) → 3 legs share 2 × 900.
+    const YM = contract({ symbol: 'YMZ4', cc: 'YM', pnl: futurePnl(1500) });
+    const flat = esNq({
+      creditMethod: 'flat',
+      flatAmount: 900,
+      legs: [...esNq().legs, { cc: 'YM', tier: 1, ratio: 1, side: 'A', required: false }],
+    });
+    const r = run([esCc(), nqCc(), combinedCommodity({ code: 'YM' })], [flat], [[ES, -4], [NQ, 2], [YM, -1]]);
+    expect(r.spreads[0]!.count).toBe(2);
+    expect(r.spreads[0]!.legs.map((l) => [l.cc, l.deltaConsumed, l.credit])).toEqual([
+      ['ES', -4, 600],
+      ['NQ', 2, 600],
+      ['YM', -1, 600],
+    ]);
+  });
+
+  it('a book and its mirror image get the same inter credits (futures, whose arrays are symmetric)', () => {
+    // An option book's mirror has a different scan risk (short options ≠ long options), so the mirror property is
+    // stated for futures: ES +2.5 / NQ −1 against ES −2.5 / NQ +1, ratio 2 : 1 → n = min(2.5 / 2, 1) = 1 both ways.
+    const direct = run([esCc(), nqCc()], [esNq()], [[ES, 2.5], [NQ, -1]]);
+    const mirror = run([esCc(), nqCc()], [esNq()], [[ES, -2.5], [NQ, 1]]);
+    expect(direct.spreads.map((s) => [s.count, s.credit])).toEqual([[1, 6000]]);
+    expect(mirror.spreads.map((s) => [s.count, s.credit])).toEqual([[1, 6000]]);
+    expect(mirror.combinedCommodities.map((c) => c.riskMaintenance)).toEqual(direct.combinedCommodities.map((c) => c.riskMaintenance));
+  });
+
+  // Super-intercommodity spreads: CME SPAN 09-01 (methods/span.md §4) — the WFPR of a delta-based super spread's leg
+  // "will be capped at Scan Risk for Combined Commodity divided by initial delta for the spread leg". No published
+  // worked example: hand-computed from that rule with McMillan's call (ch. 34: scan risk 3,990, here delta 0.5).
+  it('super spread: a leg’s WFPR is capped at CC scan risk / initial delta (10,000 → 3,990 / 0.5 = 7,980)', () => {
+    const callLoss = [-460, 610, -2640, -1730, 1270, 2340, -5210, -4540, 2540, 3430, -8060, -7640, 3380, 3990, -3130, 1500];
+    const call = contract({ symbol: 'SP 410 C', cc: 'SP', kind: 'option', right: 'call', compositeDelta: 0.5, pnl: pnlFromLosses(callLoss) });
+    const sp = combinedCommodity({ code: 'SP', wfprMethod: 'SCANRANGE', priceScanRange: [10_000] });
+    const legs: SpanInterSpread['legs'] = [
+      { cc: 'SP', tier: 1, ratio: 0.5, side: 'A', required: true },
+      { cc: 'ES', tier: 1, ratio: 1, side: 'B', required: true },
+    ];
+    const book = [[call, 1], [ES, -1]] as const;
+    // Ordinary spread: SP 0.5 × 1 × 0.5 × 10,000 = 2,500 (SCANRANGE ignores the option's own price risk); ES 1,500.
+    const plain = run([sp, esCc()], [esNq({ legs })], [...book]);
+    expect([ccOf(plain, 'SP').interSpreadCredit, ccOf(plain, 'ES').interSpreadCredit]).toEqual([2500, 1500]);
+    // Super spread: SP WFPR min(10,000, 3,990 / 0.5) = 7,980 → 0.5 × 0.5 × 7,980 = 1,995; ES min(3,000, 3,000 / 1) = 3,000 → 1,500.
+    const capped = run([sp, esCc()], [esNq({ legs, superSpread: true })], [...book]);
+    expect([ccOf(capped, 'SP').interSpreadCredit, ccOf(capped, 'ES').interSpreadCredit]).toEqual([1995, 1500]);
+    // Reversed (short call, long ES) forms too; the short call's scan risk 8,060 / 0.5 = 16,120 does not bind.
+    const reversed = run([sp, esCc()], [esNq({ legs, superSpread: true })], [[call, -1], [ES, 1]]);
+    expect(ccOf(reversed, 'SP').interSpreadCredit).toBe(2500);
   });
 
   it('a CC’s total credit is capped at scan + intra + delivery, so its risk never goes negative', () => {

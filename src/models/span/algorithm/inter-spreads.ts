@@ -1,6 +1,6 @@
 import type { SpreadFormed } from '../../margin-result.js';
 import type { SpanInterLeg, SpanInterSpread } from '../span-types.js';
-import { availableDelta, consumeDelta, selectBuckets, SPREAD_NOISE, type DeltaLedger } from './delta-ledger.js';
+import { availableDelta, consumeDelta, heldSide, selectBuckets, SPREAD_DIRECTIONS, SPREAD_NOISE, type DeltaLedger } from './delta-ledger.js';
 import { scanningSpreadRisk } from './scanning-spread-risk.js';
 
 /** One scanning tier the account holds: its portfolio P&L (engine sign) and standalone scan risk. */
@@ -15,6 +15,8 @@ export interface InterSpreadInput {
   readonly ledger: DeltaLedger;
   /** WFPR of (cc, inter tier), CC currency per unit of delta (methods/span.md §4). */
   readonly wfpr: (cc: string, interTier: number) => number;
+  /** The WFPR a leg of a super spread gets: wfpr capped at the CC's scan risk / the leg's initial delta (SPAN 09-01). */
+  readonly superWfpr: (cc: string, interTier: number) => number;
   /** The account's scan tier (cc, scan tier), undefined when it holds nothing there. */
   readonly scanTier: (cc: string, scanTier: number) => HeldScanTier | undefined;
   /** Most a CC may be credited: scan + intra + delivery, CC currency. */
@@ -48,7 +50,8 @@ const tierKey = (cc: string, tier: number): string => `${cc}\u0000${tier}`;
  *
  * Delta spreads: a leg reads the remaining delta of its (cc, inter tier) outside the delivery month — contracts in
  * delivery contribute no delta (CME rule, §4) while the rest of the spread may still form. n = min over the required
- * legs of available delta / ratio (side A long, B short), fractional as for intra spreads; an optional leg joins
+ * legs of available delta / ratio (side A long and B short, or the spread read the other way round: A short and B
+ * long — "A versus B" is long versus short in either order, delta-ledger.ts SPREAD_DIRECTIONS), fractional as for intra spreads; an optional leg joins
  * with what it has, up to n × ratio. Credit per leg = rate × delta taken × WFPR(leg), or for 'flat' spreads
  * n × flatAmount split equally over the legs that took part; it goes to the leg's CC.
  *
@@ -78,30 +81,32 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
     return granted;
   };
 
-  const deltaSpread = (spread: SpanInterSpread): void => {
+  const deltaSpread = (spread: SpanInterSpread, direction: 1 | -1): void => {
     const legs = spread.legs.map((leg) => {
+      const side = heldSide(leg.side, direction);
       const buckets = selectBuckets(ledger, (b) => b.cc === leg.cc && b.interTier === leg.tier && !b.inDelivery);
-      return { leg, buckets, available: availableDelta(ledger, buckets, leg.side) };
+      return { leg, side, buckets, available: availableDelta(ledger, buckets, side) };
     });
     let n = Infinity;
     for (const l of legs) if (isRequired(spread, l.leg)) n = Math.min(n, l.available / l.leg.ratio);
     const joining = legs.filter((l) => l.available > 0);
     if (!(n > 0) || joining.length < 2 || joining.every((l) => n * l.leg.ratio <= noise)) return;
-    const taken = joining.map(({ leg, buckets }) =>
-      consumeDelta(ledger, buckets, leg.side, n * leg.ratio, (i) => used.add(tierKey(leg.cc, ledger.buckets[i]!.scanTier))),
+    const taken = joining.map(({ leg, side, buckets }) =>
+      consumeDelta(ledger, buckets, side, n * leg.ratio, (i) => used.add(tierKey(leg.cc, ledger.buckets[i]!.scanTier))),
     );
     let credit = 0;
     const legCredit = joining.map(({ leg }, j) => {
-      const asked = deltaLegCredit(spread, n, joining.length, taken[j]!, input.wfpr(leg.cc, leg.tier));
+      const wfpr = spread.superSpread === true ? input.superWfpr(leg.cc, leg.tier) : input.wfpr(leg.cc, leg.tier);
+      const asked = deltaLegCredit(spread, n, joining.length, taken[j]!, wfpr);
       const granted = grant(leg.cc, asked);
       credit += granted;
       return granted;
     });
-    const legsFormed: Leg[] = joining.map(({ leg }, j) => ({
+    const legsFormed: Leg[] = joining.map(({ leg, side }, j) => ({
       cc: leg.cc,
       tier: leg.tier,
       side: leg.side,
-      deltaConsumed: leg.side === 'A' ? taken[j]! : 0 - taken[j]!,
+      deltaConsumed: side === 'A' ? taken[j]! : 0 - taken[j]!,
       credit: legCredit[j]!,
     }));
     formed.push({ type: 'inter', group: spreadId(spread), priority: spread.priority, legs: legsFormed, count: n, credit });
@@ -144,7 +149,7 @@ export function formInterSpreads(input: InterSpreadInput): InterSpreadResult {
   const ordered = [...input.spreads].sort((a, b) => a.priority - b.priority);
   for (const spread of ordered) {
     if (spread.method === 'scanning') scanningSpread(spread);
-    else deltaSpread(spread);
+    else for (const direction of SPREAD_DIRECTIONS) deltaSpread(spread, direction);
   }
   return { creditByCc, spreads: formed };
 }

@@ -49,9 +49,64 @@ describe('formIntraSpreads', () => {
     expect(tierDelta(ledger, 2)).toBe(0);
   });
 
-  it('sides matter: a short tier 1 against a long tier 2 does not form an A=tier1/B=tier2 spread', () => {
+  // Both directions. CME's SPAN Intra Spreads report: the side "A or B refers to the side of the market on which a
+  // contract must be to form a particular spread … 'A versus B' actually means 'Long versus Short'"
+  // (https://cmegroupclientsite.atlassian.net/wiki/spaces/pubspan/pages/46727296/Intra+Spreads); SPAN forms spreads on
+  // offsetting deltas of either sign (methods/span.md §3 step 3), so a calendar spread entered short near / long far
+  // is charged as the same spread entered long near / short far. Hand-computed from that rule: no published example.
+  it('reversed: short 3 in tier 1, long 2 in tier 2 → the same 2 spreads × 150 = 300; tier 1 keeps −1', () => {
     const ledger = ledgerOf([[SEP, -3], [MAR, 2]]);
-    expect(formIntraSpreads('CL', [tierSpread(1, 150, 1, 2)], ledger)).toEqual({ charge: 0, spreads: [] });
+    const r = formIntraSpreads('CL', [tierSpread(1, 150, 1, 2)], ledger);
+    expect(r.spreads).toEqual([
+      {
+        type: 'intra',
+        group: 'CL',
+        priority: 1,
+        legs: [
+          { cc: 'CL', tier: 1, side: 'A', deltaConsumed: -2 },
+          { cc: 'CL', tier: 2, side: 'B', deltaConsumed: 2 },
+        ],
+        count: 2,
+        charge: 300,
+      },
+    ]);
+    expect([tierDelta(ledger, 1), tierDelta(ledger, 2)]).toEqual([-1, 0]);
+  });
+
+  it('reversed series-to-series: short 4 Sep, long 3 Dec → 3 spreads × 40 = 120, as long 4 Sep / short 3 Dec', () => {
+    const spread: SpanIntraSpread = { priority: 1, chargeRate: 40, legs: [{ period: '202409', ratio: 1, side: 'A' }, { period: '202412', ratio: 1, side: 'B' }] };
+    const ledger = ledgerOf([[SEP, -4], [DEC, 3]]);
+    const r = formIntraSpreads('CL', [spread], ledger);
+    expect(r.charge).toBe(120);
+    expect(r.spreads[0]!.legs.map((l) => [l.period, l.deltaConsumed])).toEqual([
+      ['202409', -3],
+      ['202412', 3],
+    ]);
+    expect([periodDelta(ledger, '202409'), periodDelta(ledger, '202412')]).toEqual([-1, 0]);
+  });
+
+  it('reversed ratio spread (A ratio 2 : B ratio 1): short 4 in tier 1, long 3 in tier 2 → n = min(4/2, 3/1) = 2', () => {
+    const spread: SpanIntraSpread = { priority: 1, chargeRate: 80, legs: [{ tier: 1, ratio: 2, side: 'A' }, { tier: 2, ratio: 1, side: 'B' }] };
+    const ledger = ledgerOf([[SEP, -4], [MAR, 3]]);
+    const r = formIntraSpreads('CL', [spread], ledger);
+    expect([r.spreads[0]!.count, r.charge]).toEqual([2, 160]);
+    expect([tierDelta(ledger, 1), tierDelta(ledger, 2)]).toEqual([0, 1]);
+  });
+
+  it('a book and its mirror image (every quantity negated) pay the same intra charge, spread by spread', () => {
+    const spreads = [tierSpread(2, 200, 1, 3), tierSpread(1, 100, 1, 2), { priority: 1, chargeRate: 7, legs: [{ period: '202409', ratio: 1, side: 'A' as const }, { period: '202412', ratio: 2, side: 'B' as const }] }];
+    const book = [[SEP, 3], [DEC, -1], [MAR, -2], [JUN, 1.5]] as const;
+    const direct = formIntraSpreads('CL', spreads, ledgerOf(book));
+    const mirror = formIntraSpreads('CL', spreads, ledgerOf(book.map(([c, q]) => [c, -q] as const)));
+    expect(mirror.charge).toBe(direct.charge);
+    expect(mirror.spreads.map((s) => [s.priority, s.count, s.legs.map((l) => -l.deltaConsumed)])).toEqual(
+      direct.spreads.map((s) => [s.priority, s.count, s.legs.map((l) => l.deltaConsumed)]),
+    );
+  });
+
+  it('same-sign legs form nothing in either direction: long tier 1 and long tier 2', () => {
+    expect(formIntraSpreads('CL', [tierSpread(1, 150, 1, 2)], ledgerOf([[SEP, 3], [MAR, 2]]))).toEqual({ charge: 0, spreads: [] });
+    expect(formIntraSpreads('CL', [tierSpread(1, 150, 1, 2)], ledgerOf([[SEP, -3], [MAR, -2]]))).toEqual({ charge: 0, spreads: [] });
   });
 
   it('series-to-series: Sep/Dec inside one tier; period legs read and consume period deltas', () => {

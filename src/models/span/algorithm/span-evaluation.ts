@@ -49,9 +49,18 @@ export interface SpanCcEvaluation {
   readonly interSpreadCredit: number;
   readonly shortOptionMinimum: number;
   readonly netOptionValue: number;
-  /** max(scan + intra + delivery − interCredit, SOM). */
+  /**
+   * NOV as netted per currency against the maintenance (resp. initial) risk: = netOptionValue, or for a capAnov CC
+   * with positive NOV min(NOV, its own risk) (long-option-value.ts).
+   */
+  readonly availableNetOptionValue: number;
+  readonly availableNetOptionValueInitial: number;
+  /**
+   * max(scan + intra + delivery − interCredit, SOM), capped at the long option value (LOV) when the CC holds only
+   * long premium-style options (long-option-value.ts).
+   */
   readonly riskMaintenance: number;
-  /** riskMaintenance × initialToMaintenance[accountType]. */
+  /** max(…, SOM) × initialToMaintenance[accountType], capped at the LOV likewise. */
   readonly riskInitial: number;
 }
 
@@ -61,9 +70,9 @@ export interface SpanCurrencyRequirement {
   readonly riskMaintenance: number;
   readonly riskInitial: number;
   readonly netOptionValue: number;
-  /** max(0, Σ riskMaintenance − Σ NOV). */
+  /** max(0, Σ riskMaintenance − Σ available NOV); available NOV = NOV unless some CC has capAnov. */
   readonly maintenance: number;
-  /** max(0, Σ riskInitial − Σ NOV). */
+  /** max(0, Σ riskInitial − Σ available NOV (initial)). */
   readonly initial: number;
 }
 
