@@ -51,13 +51,32 @@ const FIDELITY: Readonly<Record<string, ModelFidelity>> = {
   'fhs-es': { level: 'exact', note: 'the engine’s own filtered-historical ES, exact as documented (fhs-es.md)' },
   'parametric-var': { level: 'exact', note: 'the engine’s own variance–covariance VaR, exact as documented (parametric-var.md)' },
   'mc-es': { level: 'exact', note: 'the engine’s own Monte Carlo ES, exact as documented (mc-es.md)' },
-  'deribit-pm': { level: 'reconstruction', note: 'tested on Deribit’s S:PM vectors; X:PM and open-orders margin are reconstructions (deribit-pm.md)' },
+  'deribit-pm': {
+    level: 'reconstruction',
+    note: 'tested on Deribit’s S:PM vectors (BTC parameters); other currencies need their own parameters; X:PM and open-orders margin are reconstructions (deribit-pm.md)',
+  },
   'deribit-sm': { level: 'reconstruction', note: 'inverse futures as published; the option formulas are a third-party reconstruction (deribit-sm.md)' },
-  'dydx-v4': { level: 'approximation', note: 'perpetual formula as published; dated futures are margined as the perpetual (dydx-v4.md)' },
-  drift: { level: 'placeholder', note: 'default perp tier ratios are placeholders: Drift publishes none (drift.md)' },
-  'mango-health': { level: 'placeholder', note: 'default perp market weights are the test_health1 placeholders (mango-health.md)' },
+  'dydx-v4': {
+    level: 'approximation',
+    note: 'perpetual formula as published, OI-scaled IMF in whole ppm as the chain; dated futures are margined as the perpetual (dydx-v4.md)',
+  },
+  drift: {
+    level: 'placeholder',
+    note: 'weights match the protocol’s unit tests (size discount / premium at every margin type); default perp tier ratios are placeholders: Drift publishes none (drift.md)',
+  },
+  'mango-health': {
+    level: 'placeholder',
+    note: 'default perp market weights are the test_health1 placeholders; Init weight scaling needs the bank totals, not applied (and said) without them (mango-health.md)',
+  },
   'binance-pm': { level: 'placeholder', note: 'default brackets and collateral rates are placeholders; options unverified (binance-pm.md)' },
-  'okx-pm': { level: 'reconstruction', note: 'dated OKX parameters, factors fitted to a test vector, placeholders where OKX publishes nothing (okx-pm.md)' },
+  simm: {
+    level: 'approximation',
+    note: 'ISDA SIMM as published; crypto underlyings and stablecoins are placed in SIMM risk classes by the team’s choice (simm.md)',
+  },
+  'okx-pm': {
+    level: 'reconstruction',
+    note: 'dated OKX parameters; tier-1/2 MR4 floors, MR7 rates, USDT borrowing and the IMR rule match OKX position-builder cases; others-tier, IV shocks, MR2/3/5, order rule reconstructed or placeholders (okx-pm.md)',
+  },
 };
 
 /** The fidelity of a registered model; a model without an entry is reported as a reconstruction (never as exact). */

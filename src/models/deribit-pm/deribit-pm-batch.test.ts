@@ -9,8 +9,16 @@ import { testMarket } from '../model-test-fixtures.js';
  * computeBookMargins = computeMargins account by account (IM and MM to 1e-12 relative, same currency), on the batch
  * path, with `perAccount` accounts left to `evaluate`. Returns how many accounts matched bit for bit.
  */
-function expectBatch(docs: PortfolioInput[], market: MarketSnapshot, params: unknown, perAccount: number, threads = 1): number {
-  return expectBatchEqualsPerAccount(docs, market, 'deribit-pm', { params }, { path: 'batch', perAccountCount: perAccount, threads }).identical;
+function expectBatch(docs: PortfolioInput[], market: MarketSnapshot, params: Record<string, unknown>, perAccount: number, threads = 1): number {
+  return expectBatchEqualsPerAccount(docs, market, 'deribit-pm', { params: withEth(params) }, { path: 'batch', perAccountCount: perAccount, threads }).identical;
+}
+
+/**
+ * These books margin ETH with the top-level (BTC) values on purpose (batch = per-account is what they test), so ETH is
+ * listed in `defaultsApplyTo`; without it ETH accounts are refused (deribit-pm-params.ts requireOwnParameters).
+ */
+function withEth(params: Record<string, unknown>): Record<string, unknown> {
+  return { defaultsApplyTo: ['BTC', 'ETH'], ...params };
 }
 
 /** TV-D1 (crypto-venues.md §1.2, as deribit-pm-model.test.ts): pme/simulate docs example, BTC S:PM, 2024-06-17. */
@@ -136,9 +144,9 @@ describe('deribit-pm batch path = per-account path', () => {
     expectBatch(docs, coinMarket, params, 2);
     expectBatch(docs, coinMarket, { ...params, crossAggregation: 'aligned' }, 2);
     const refused = [...docs, { document: { ...xpm, account: 'iso', mode: 'isolated' } }];
-    const expected = codeOf(() => computeMargins(refused, coinMarket, 'deribit-pm', { params }));
+    const expected = codeOf(() => computeMargins(refused, coinMarket, 'deribit-pm', { params: withEth(params) }));
     expect(expected).toBe('MODEL_PARAMS_INVALID');
-    expect(codeOf(() => computeBookMargins(refused, coinMarket, 'deribit-pm', { params, threads: 1 }))).toBe(expected);
+    expect(codeOf(() => computeBookMargins(refused, coinMarket, 'deribit-pm', { params: withEth(params), threads: 1 }))).toBe(expected);
   });
 
   it('accounts with resting orders or entry prices are left to evaluate, the others batched', () => {
@@ -159,7 +167,7 @@ describe('deribit-pm batch path = per-account path', () => {
       { document: { account: 'iso-orders', currency: 'USD', mode: 'isolated', positions: [], openOrders: [{ instrument: 'ETH-PERPETUAL', quantity: -3500 }] } },
     ];
     expectBatch(docs, coinMarket, {}, 3);
-    const book = computeBookMargins(docs, coinMarket, 'deribit-pm', { threads: 1 });
+    const book = computeBookMargins(docs, coinMarket, 'deribit-pm', { params: withEth({}), threads: 1 });
     // The open-orders margin is in IM only (deribit-pm-xpm.test.ts): IM − MM/0.8 = (1/0.84 − 1) + 0.01 BTC.
     expect(book.initialMargin[1]! - book.maintenanceMargin[1]! / 0.8).toBeCloseTo(1 / 0.84 - 1 + 0.01, 12);
   });
@@ -188,7 +196,7 @@ describe('deribit-pm batch path = per-account path', () => {
       },
     ];
     expect(expectBatch(docs, coinMarket, { variant: 'legacy' }, 0)).toBe(2);
-    const book = computeBookMargins(docs, coinMarket, 'deribit-pm', { params: { variant: 'legacy' }, threads: 1 });
+    const book = computeBookMargins(docs, coinMarket, 'deribit-pm', { params: withEth({ variant: 'legacy' }), threads: 1 });
     expect(book.initialMargin[1]).toBeCloseTo(66000, 6); // 1 BTC of futures contingency, worst case 0 (TV-D4)
     expectBatch(randomBook(60, 4), coinMarket, { variant: 'legacy', legacy: { priceRange: 0.125, futuresContingency: 0.02 } }, 0);
   });
@@ -202,6 +210,15 @@ describe('deribit-pm batch path = per-account path', () => {
     // Offsets on, per-currency overrides, and a delta-shock threshold low enough to charge it.
     const params = { pnlOffset: 0.3, maxOffsetablePnl: 0.05, deltaTotalLiqShockThresholdUsd: 10000, mInc: 0.001, currencies: { ETH: { extendedDampenerUsd: 2000, mmFactor: 0.7 } } };
     expectBatch(docs, coinMarket, params, withOrders);
+  });
+
+  it('an ETH account without ETH parameters: left to evaluate and refused alike (MODEL_PARAMS_INVALID); BTC accounts batched', () => {
+    const btc = { document: { account: 'btc', currency: 'BTC', positions: [{ instrument: 'BTC-PERPETUAL', quantity: 6600 }] } };
+    const eth = { document: { account: 'eth', currency: 'ETH', positions: [{ instrument: 'ETH-PERPETUAL', quantity: -3500 }] } };
+    expect(expectBatchEqualsPerAccount([btc], coinMarket, 'deribit-pm', { params: {} }, { path: 'batch', perAccountCount: 0, threads: 1 }).identical).toBe(1);
+    const expected = codeOf(() => computeMargins([btc, eth], coinMarket, 'deribit-pm', { params: {} }));
+    expect(expected).toBe('MODEL_PARAMS_INVALID');
+    expect(codeOf(() => computeBookMargins([btc, eth], coinMarket, 'deribit-pm', { params: {}, threads: 1 }))).toBe(expected);
   });
 
   it('large sizes (the size-dependent delta shock and the fixed-USD dampener bind)', () => {

@@ -4,7 +4,7 @@ import { aggregateRow } from '../../portfolio/aggregate-kernel-blocked.js';
 import { groupAccountBook } from '../grouped-book.js';
 import type { BatchReport, BookOutput } from '../margin-model.js';
 import { legacyContingencies } from './deribit-pm-legacy.js';
-import { venueFieldsFor, type DeribitPmVenueFields } from './deribit-pm-params.js';
+import { requireOwnParameters, venueFieldsFor, type DeribitPmVenueFields } from './deribit-pm-params.js';
 import { deltaCoinOf, deltaShockTerm, riskMatrixMarginOf, rollPerContract, rollShockTerm, rowWorstLoss } from './deribit-pm-row-math.js';
 import type { DeribitPmPlan } from './deribit-pm-rows.js';
 
@@ -20,17 +20,34 @@ import type { DeribitPmPlan } from './deribit-pm-rows.js';
  *
  * Left to `evaluate` (returned in `leftOver`): every account in X:PM mode (its IM adds haircuts of the collateral
  * balances, which the book does not carry for this model, and refuses isolated accounts) and accounts with resting
- * orders or entry prices (`extras`: the open-orders margin re-margins the book with each side's orders filled).
+ * orders or entry prices (`extras`: the open-orders margin re-margins the book with each side's orders filled), and
+ * accounts holding an underlying without parameters (refused there, MODEL_PARAMS_INVALID).
  */
 export function evaluateDeribitPmBook(plan: DeribitPmPlan, book: AccountBook, out: BookOutput): BatchReport {
   const { context, matrix, layout, inputs, params } = plan;
   const { market, instruments } = context;
   const leftOverAccounts: number[] = [];
   const xpm = params.mode === 'x-pm';
-  const leftOver = (a: number): boolean => xpm || book.extras[a] === 1;
-
   // Per instrument: settlement currency and underlying (interned), roll-shock inputs.
   const n = instruments.size;
+  // Accounts holding an underlying with neither its own parameters nor published defaults are left to `evaluate`,
+  // which refuses them with MODEL_PARAMS_INVALID (requireOwnParameters), account by account.
+  const unparameterised = new Uint8Array(n);
+  if (plan.legacy === undefined) {
+    for (let i = 0; i < n; i++) {
+      try {
+        requireOwnParameters(params, instruments.spec(i).underlying);
+      } catch {
+        unparameterised[i] = 1;
+      }
+    }
+  }
+  const refused = new Uint8Array(book.accountCount);
+  for (let a = 0; a < book.accountCount; a++) {
+    for (let e = book.rowStart[a]!; e < book.rowStart[a + 1]!; e++) if (unparameterised[book.instrument[e]!] === 1) refused[a] = 1;
+  }
+  const leftOver = (a: number): boolean => xpm || book.extras[a] === 1 || refused[a] === 1;
+
   const currencyNames: string[] = [];
   const underlyingNames: string[] = [];
   const currencyOf = new Int32Array(n);

@@ -4,6 +4,7 @@ import type { MarginComponent, MarginResultOf } from '../margin-result.js';
 import type { DeribitPmDetails } from './deribit-pm-details.js';
 import { crossMarginResult } from './deribit-pm-cross.js';
 import { initialRiskVectors, positionContributions, rowComponents, rowDetail, type RowOpenOrders } from './deribit-pm-report.js';
+import { requireOwnParameters } from './deribit-pm-params.js';
 import { rowRisks, type DeribitPmPlan, type RowRisk } from './deribit-pm-rows.js';
 
 /**
@@ -40,6 +41,10 @@ export function openOrdersMargins(plan: DeribitPmPlan, portfolio: ResolvedPortfo
 
 /** Evaluates one portfolio: S:PM per settlement currency, or X:PM in USD (`mode`), with open orders. */
 export function evaluateDeribitPm(plan: DeribitPmPlan, portfolio: ResolvedPortfolio): MarginResultOf<DeribitPmDetails> {
+  // 2023 variant: every underlying of the book needs its own parameters or published defaults (deribit-pm-params.ts).
+  if (plan.legacy === undefined) {
+    for (const p of [...portfolio.positions, ...(portfolio.openOrders ?? [])]) requireOwnParameters(plan.params, plan.context.instruments.spec(p.instrument).underlying);
+  }
   const { rows, risks } = rowRisks(plan, portfolio);
   const orders = openOrdersMargins(plan, portfolio, risks);
   const result = plan.params.mode === 'x-pm' ? crossMarginResult(plan, portfolio, rows, risks, orders) : segregatedResult(plan, portfolio, rows, risks, orders);

@@ -32,6 +32,10 @@ export const deribitPmModel = defineModel({
   description: 'Deribit portfolio margin S:PM / X:PM (2023–24; legacy variant): 9×3 grid + extended table, roll and delta shock, open orders, haircuts',
   // Its batch path works account by account: large books are partitioned over worker threads (book-partition.ts).
   partitionBatch: true,
+  // Deribit settles every listing in a coin (inverse) or a stablecoin (USDC, USDT linear): a USD-settled contract (an SPX
+  // future or option) is not listed there and is refused (INSTRUMENT_NOT_LISTED, "not listed on this venue") rather than
+  // margined with parameters published for BTC (deribit-pm-params.ts requireOwnParameters).
+  accepts: (spec) => spec.kind === 'spot' || spec.currency !== 'USD',
   paramsSchema: DeribitPmParamsSchema,
   detailsSchema: DeribitPmDetailsSchema,
   // The extended table's dampener is a fixed USD amount and the delta shock grows faster than |Δ| (§1.1).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CrossmarginError } from '../../core/errors.js';
 import { DeribitPmLegacySchema, DERIBIT_PM_LEGACY_DEFAULTS } from './deribit-pm-legacy-params.js';
 
 /**
@@ -109,6 +110,13 @@ export const DeribitPmParamsSchema = z.strictObject({
     description:
       'legacy-PM parameters {asOf, source, priceRange, bucketsCount, volShock, vegaPower, optionContingencyPerNetShort, futuresContingency, mmFactor}; fields left out keep their defaults',
   }),
+  defaultsApplyTo: z
+    .array(z.string().min(1))
+    .default(['BTC'])
+    .meta({
+      description:
+        'underlyings the top-level venue fields are published for (the defaults are BTC\'s 2024-06-17 model_params); a book on any other underlying needs its own currencies.<U> entry with priceRange, volatilityRangeUp, volatilityRangeDown, pnlOffset and maxOffsetablePnl (MODEL_PARAMS_INVALID otherwise), or its name listed here to accept the top-level values knowingly',
+    }),
   currencies: z
     .record(z.string(), VenueFieldsSchema.omit({ bucketsCount: true, extendedMoves: true }).partial())
     .default({})
@@ -129,3 +137,28 @@ export function venueFieldsFor(params: DeribitPmParams, name: string): DeribitPm
 }
 
 const VENUE_FIELD_NAMES = Object.keys(VenueFieldsSchema.shape) as (keyof DeribitPmVenueFields)[];
+
+/**
+ * Fields an underlying outside `defaultsApplyTo` must state in `currencies.<U>`: Deribit's `model_params` differ by
+ * currency (crypto-venues.md §1.1: "Other currencies differ: read the day's model_params"), and without these an ETH
+ * book would be stressed with BTC's price range and vol shocks and get BTC's P&L offset (none).
+ */
+export const DERIBIT_PM_PER_CURRENCY_FIELDS = ['priceRange', 'volatilityRangeUp', 'volatilityRangeDown', 'pnlOffset', 'maxOffsetablePnl'] as const;
+
+/**
+ * Refuses an underlying with neither published defaults (`defaultsApplyTo`) nor its own parameters: MODEL_PARAMS_INVALID
+ * naming the first missing field `currencies.<U>.<field>`. No silent fallback to BTC's values.
+ */
+export function requireOwnParameters(params: DeribitPmParams, underlying: string): void {
+  if (params.defaultsApplyTo.includes(underlying)) return;
+  const own = params.currencies[underlying] ?? {};
+  const missing = DERIBIT_PM_PER_CURRENCY_FIELDS.filter((f) => own[f] === undefined);
+  if (missing.length === 0) return;
+  throw new CrossmarginError(
+    'MODEL_PARAMS_INVALID',
+    `currencies.${underlying}.${missing[0]!}: deribit-pm has no ${underlying} parameters (its defaults are BTC's, ${params.asOf}); ` +
+      `give that day's ${underlying} model_params in currencies.${underlying} (${missing.join(', ')} missing), ` +
+      `or add "${underlying}" to defaultsApplyTo to use the top-level values for it knowingly`,
+    { field: `currencies.${underlying}.${missing[0]!}`, details: { underlying, missing, defaultsApplyTo: params.defaultsApplyTo } },
+  );
+}

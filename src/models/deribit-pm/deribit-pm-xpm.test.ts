@@ -7,10 +7,15 @@ import type { MarginResult } from '../margin-result.js';
 import { deribitPmModel } from './deribit-pm-model.js';
 import { DeribitPmParamsSchema } from './deribit-pm-params.js';
 
-function margin(document: unknown, market: MarketSnapshot, params: unknown = {}): MarginResult {
+/**
+ * These hand-computed examples margin ETH with the top-level (BTC, 2024-06-17) values on purpose, so every call lists
+ * ETH in `defaultsApplyTo`: without it an ETH book is refused for want of ETH parameters (deribit-pm-params.ts
+ * requireOwnParameters). The figures are unchanged.
+ */
+function margin(document: unknown, market: MarketSnapshot, params: Record<string, unknown> = {}): MarginResult {
   const instruments = new InstrumentTable();
   const resolved = resolvePortfolio(document, instruments);
-  return deribitPmModel.compile(DeribitPmParamsSchema.parse(params), { instruments, market }).evaluate(resolved);
+  return deribitPmModel.compile(DeribitPmParamsSchema.parse({ defaultsApplyTo: ['BTC', 'ETH'], ...params }), { instruments, market }).evaluate(resolved);
 }
 
 const market = parseMarketSnapshot(
@@ -148,5 +153,36 @@ describe('deribit-pm open-orders margin (IM = RMM + open_orders_margin, §1.1)',
 
   it('a bad order instrument is a coded error naming the field', () => {
     expect(() => margin({ ...doc, openOrders: [{ instrument: 'NOT A NAME', quantity: 1 }] }, market)).toThrow(/openOrders\.0\.instrument/);
+  });
+});
+
+describe('deribit-pm: a currency without its own parameters (issue 20 item 7)', () => {
+  const eth = { account: 'e', currency: 'ETH', positions: [{ instrument: 'ETH-PERPETUAL', quantity: -35000 }] };
+  const compileRaw = (params: Record<string, unknown>) => {
+    const instruments = new InstrumentTable();
+    const resolved = resolvePortfolio(eth, instruments);
+    return () => deribitPmModel.compile(DeribitPmParamsSchema.parse(params), { instruments, market }).evaluate(resolved);
+  };
+
+  it('an ETH book with neither ETH parameters nor ETH in defaultsApplyTo is refused, naming the field', () => {
+    // The defaults are BTC's model_params (pme/simulate docs example, 2024-06-17); crypto-venues.md §1.1: "Other currencies
+    // differ: read the day's model_params". No silent fallback to BTC's ±16 % range and zero P&L offset.
+    expect(compileRaw({})).toThrow(/currencies\.ETH\.priceRange: deribit-pm has no ETH parameters/);
+    try {
+      compileRaw({})();
+    } catch (e) {
+      expect((e as { code: string; field: string }).code).toBe('MODEL_PARAMS_INVALID');
+    }
+    // A partial entry is refused too, naming the first missing field.
+    expect(compileRaw({ currencies: { ETH: { priceRange: 0.2 } } })).toThrow(/currencies\.ETH\.volatilityRangeUp/);
+  });
+
+  it('ETH parameters given: the ETH range is used (hand-computed: short 10 ETH, worst at +20 % = 10 × (1 − 1/1.2))', () => {
+    const own = { currencies: { ETH: { priceRange: 0.2, volatilityRangeUp: 0.5, volatilityRangeDown: 0.25, pnlOffset: 0, maxOffsetablePnl: 0 } } };
+    const r = compileRaw(own)();
+    // Inverse perp: q_coin × (1 − 1/(1+m)) at m = +0.2; roll shock 10 × 0.01 (min_annualised_move, T = 0).
+    expect(r.maintenanceMargin).toBeCloseTo(0.8 * (10 * (1 - 1 / 1.2) + 0.1), 9);
+    // Listing ETH in defaultsApplyTo accepts the top-level (BTC) values knowingly: ±16 %.
+    expect(compileRaw({ defaultsApplyTo: ['BTC', 'ETH'] })().maintenanceMargin).toBeCloseTo(0.8 * (10 * (1 - 1 / 1.16) + 0.1), 9);
   });
 });

@@ -7,6 +7,9 @@ export const DriftDetailsSchema = z.strictObject({
   quoteCurrency: z.string(),
   totalCollateralInitial: z.number(),
   totalCollateralMaintenance: z.number(),
+  /** Fill margin type (protocol-v2 MarginRequirementType::Fill): weights and ratios halfway between initial and maintenance. */
+  totalCollateralFill: z.number().optional(),
+  marginRequirementFill: z.number().optional(),
   freeCollateral: z.number(),
   liquidatable: z.boolean(),
   spot: z.array(z.unknown()),

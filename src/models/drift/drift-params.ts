@@ -14,8 +14,19 @@ export const DriftSpotMarketSchema = z.strictObject({
 });
 export type DriftSpotMarket = z.output<typeof DriftSpotMarketSchema>;
 
-/** Perp market margin ratios (§6: MARGIN_PRECISION 1e4, 1000 = 10 %), as fractions. */
-export const DriftPerpMarketSchema = z.strictObject({ marginRatioInitial: weight, marginRatioMaintenance: weight, imfFactor: imf });
+/**
+ * Perp market margin ratios (§6: MARGIN_PRECISION 1e4, 1000 = 10 %), as fractions, and the unrealised-P&L weights
+ * (protocol-v2 `state/perp_market.rs` `get_unrealized_asset_weight`). The unrealised-P&L defaults are the values
+ * `initialize_perp_market` (protocol-v2 `instructions/admin.rs`) gives a new market: initial 0, maintenance 1, imf 0.
+ */
+export const DriftPerpMarketSchema = z.strictObject({
+  marginRatioInitial: weight,
+  marginRatioMaintenance: weight,
+  imfFactor: imf,
+  unrealizedPnlInitialAssetWeight: weight.max(1).default(0),
+  unrealizedPnlMaintenanceAssetWeight: weight.max(1).default(1),
+  unrealizedPnlImfFactor: imf.default(0),
+});
 export type DriftPerpMarket = z.output<typeof DriftPerpMarketSchema>;
 
 const w = (ia: number, ma: number, il: number, ml: number, f: number): DriftSpotMarket => ({
@@ -43,7 +54,14 @@ export const DRIFT_DEFAULT_SPOT_MARKETS: Readonly<Record<string, DriftSpotMarket
  * Perp ratios by tier are not published in §6 (open item §10 "Drift ratios"): the default is §6's worked unit
  * example (1000 = 10 %) for initial, half of it for maintenance, no size premium. Replace with venue values.
  */
-export const DRIFT_DEFAULT_PERP_MARKET: DriftPerpMarket = { marginRatioInitial: 0.1, marginRatioMaintenance: 0.05, imfFactor: 0 };
+export const DRIFT_DEFAULT_PERP_MARKET: DriftPerpMarket = {
+  marginRatioInitial: 0.1,
+  marginRatioMaintenance: 0.05,
+  imfFactor: 0,
+  unrealizedPnlInitialAssetWeight: 0,
+  unrealizedPnlMaintenanceAssetWeight: 1,
+  unrealizedPnlImfFactor: 0,
+};
 
 export const DriftParamsSchema = z
   .strictObject({
@@ -59,7 +77,10 @@ export const DriftParamsSchema = z
     perpMarkets: z
       .record(z.string(), DriftPerpMarketSchema)
       .default({})
-      .meta({ description: 'underlying → {marginRatioInitial, marginRatioMaintenance, imfFactor}, as fractions (1000 = 10 % at MARGIN_PRECISION 1e4)' }),
+      .meta({
+        description:
+          'underlying → {marginRatioInitial, marginRatioMaintenance, imfFactor, unrealizedPnlInitialAssetWeight (0), unrealizedPnlMaintenanceAssetWeight (1), unrealizedPnlImfFactor (0)}, as fractions (1000 = 10 % at MARGIN_PRECISION 1e4)',
+      }),
     defaultPerpMarket: DriftPerpMarketSchema.default(() => ({ ...DRIFT_DEFAULT_PERP_MARKET })).meta({
       description: "ratios of a perp market not listed in perpMarkets (placeholder: §6 publishes no tier ratios; 0.1 is §6's unit example)",
     }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMarketSnapshot } from '../../market/market-snapshot.js';
 import { computeMargin } from '../compute-margin.js';
-import { dydxInitialMarginFraction, dydxLiquidationPrice } from './dydx-v4-model.js';
+import { dydxInitialMarginFraction, dydxInitialMarginPpm, dydxLiquidationPrice } from './dydx-v4-model.js';
 
 const perp = (u: string) => ({ symbol: `${u}-USD`, kind: 'perpetual', underlying: u, multiplier: 1, currency: 'USDC' });
 const market = (prices: Record<string, number>) =>
@@ -49,6 +49,36 @@ describe('dydx-v4', () => {
     );
     expect(r.initialMargin).toBeCloseTo(15000 * 0.55, 8);
     expect(r.maintenanceMargin).toBeCloseTo(15000 * 0.05, 8);
+  });
+
+  it('rounds the OI-adjusted IMF down to whole ppm (v4-chain liquidity_tier_test.go, TestGetAdjustedInitialMarginPpm)', () => {
+    // dydxprotocol/v4-chain protocol/x/perpetuals/types/liquidity_tier.go GetAdjustedInitialMarginPpm: base + (1e6 − base)
+    // × (OI − lower)/(upper − lower), big.Int Div (rounded down). The test's caps and OI are quote quantums (USDC 1e-6):
+    // lower 1,000,000, upper 2,000,000, OI 1,234,567, base 200,000 ppm → 0.2 + 0.234567 × 0.8 = 0.3876536 → 387,653 ppm.
+    const tier = { initialMarginFraction: 0.2, maintenanceFraction: 0.5, openInterestLower: 1, openInterestUpper: 2 };
+    expect(dydxInitialMarginPpm(tier, 1.234567)).toBe(387_653n);
+    expect(dydxInitialMarginFraction(tier, 1.234567)).toBe(0.387653);
+    // The same test's other cases: zero OI, within bounds (1,500,000 → 600,000), at / above the caps, no upper cap.
+    expect(dydxInitialMarginPpm(tier, 0)).toBe(200_000n);
+    expect(dydxInitialMarginPpm(tier, 1.5)).toBe(600_000n);
+    expect(dydxInitialMarginPpm(tier, 1)).toBe(200_000n);
+    expect(dydxInitialMarginPpm(tier, 2)).toBe(1_000_000n);
+    expect(dydxInitialMarginPpm(tier, 2.5)).toBe(1_000_000n);
+    expect(dydxInitialMarginPpm({ ...tier, openInterestLower: 0, openInterestUpper: 0 }, 1.5)).toBe(200_000n);
+  });
+
+  it('IMR of the rounded IMF, rounded up (liquidity_tier_test.go GetInitialMarginQuoteQuantums, "realistic numbers")', () => {
+    // 500,000 quote quantums (0.5 USDC), base 20 %, caps 25,000,000 / 60,000,000 USDC, OI 28,123,456.789123 USDC:
+    // IMF = 200,000 + ⌊800,000 × 3,123,456,789,123 / 35,000,000,000,000⌋ = 271,393 ppm; IMR = ⌈500,000 × 0.271393⌉ = 135,697.
+    const r = computeMargin(
+      { document: { account: 'x', currency: 'USDC', positions: [{ instrument: perp('BTC'), quantity: 0.5 }] } },
+      market({ BTC: 1 }),
+      'dydx-v4',
+      { params: { markets: { BTC: { initialMarginFraction: 0.2, maintenanceFraction: 0.5, openInterestLower: 25e6, openInterestUpper: 60e6, openInterest: 28_123_456.789123 } } } },
+    );
+    const m = (r.details?.markets as { initialMarginFraction: number }[])[0]!;
+    expect(m.initialMarginFraction).toBe(0.271393);
+    expect(r.details?.initialMarginQuoteQuantums).toBe(135_697);
   });
 
   it('cross: sums markets and holds the other markets’ MMR fixed in the liquidation price', () => {

@@ -4,15 +4,36 @@ import { DydxV4ParamsSchema, type DydxLiquidityTier } from './dydx-v4-params.js'
 import { defineModel } from '../define-model.js';
 import { DydxV4DetailsSchema, type DydxV4Details } from './dydx-v4-details.js';
 
+/** Parts per million, as the chain stores margin fractions (`initial_margin_ppm`, `maintenance_fraction_ppm`). */
+const PPM = 1_000_000n;
+/** USDC amount → quote quantums (USDC 1e-6), the unit of the chain's open-interest caps (`open_interest_lower_cap`). */
+const toQuantums = (usdc: number): bigint => BigInt(Math.round(usdc * 1e6));
+
 /**
- * Initial margin fraction with open-interest scaling (crypto-venues.md §5, PR #1125): no cap or OI ≤ lower →
- * base; OI ≥ upper → 1; else base + (OI − lower)/(upper − lower)·(1 − base), capped at 1.
+ * Initial margin fraction with open-interest scaling (crypto-venues.md §5, PR #1125), in whole parts per million as the
+ * chain computes it: dydxprotocol/v4-chain `protocol/x/perpetuals/types/liquidity_tier.go`,
+ * `GetAdjustedInitialMarginPpm`: upper cap 0 or OI ≤ lower → base; OI ≥ upper → 1,000,000; else
+ * base + (1,000,000 − base)·(OI − lower)/(upper − lower) with an integer division (big.Int Div, rounded down), OI and
+ * caps in quote quantums. `GetInitialMarginQuoteQuantums` then rounds IMR = quantums × ppm / 1e6 up. Returned as a
+ * fraction (ppm / 1e6).
  */
 export function dydxInitialMarginFraction(tier: DydxLiquidityTier, openInterest: number): number {
-  const base = tier.initialMarginFraction;
-  if (tier.openInterestUpper === 0 || openInterest <= tier.openInterestLower) return base;
-  if (openInterest >= tier.openInterestUpper) return 1;
-  return Math.min(base + ((openInterest - tier.openInterestLower) / (tier.openInterestUpper - tier.openInterestLower)) * (1 - base), 1);
+  return Number(dydxInitialMarginPpm(tier, openInterest)) / 1e6;
+}
+
+/** The OI-adjusted IMF in ppm (integer), `GetAdjustedInitialMarginPpm` of liquidity_tier.go; see dydxInitialMarginFraction. */
+export function dydxInitialMarginPpm(tier: DydxLiquidityTier, openInterest: number): bigint {
+  // The chain stores initial_margin_ppm as an integer: a fraction given with more digits is rounded to whole ppm.
+  const base = BigInt(Math.round(tier.initialMarginFraction * 1e6));
+  if (tier.openInterestUpper === 0) return base;
+  const oi = toQuantums(openInterest);
+  const lower = toQuantums(tier.openInterestLower);
+  const upper = toQuantums(tier.openInterestUpper);
+  if (oi <= lower) return base;
+  if (oi >= upper) return PPM;
+  // BigInt division truncates toward zero; both operands are positive here, so it is the chain's floor.
+  const scaled = base + ((PPM - base) * (oi - lower)) / (upper - lower);
+  return scaled < PPM ? scaled : PPM;
 }
 
 /**

@@ -52,15 +52,62 @@ function typedPrice(oracle: number, stable: number | undefined, type: MangoHealt
   return asset ? Math.min(oracle, stable) : Math.max(oracle, stable);
 }
 
-/** §7 token weights: Init → init_scaled_*; LiquidationEnd → init_* (unscaled); Maint → maint_*. */
-export function mangoTokenWeight(t: MangoToken, type: MangoHealthType, asset: boolean, valueQuote: number): number {
-  if (type === 'maint') return asset ? t.maintAssetWeight : t.maintLiabWeight;
-  if (asset) {
-    const s = type === 'init' && t.depositWeightScaleStartQuote !== undefined && valueQuote > 0 ? Math.min(1, t.depositWeightScaleStartQuote / valueQuote) : 1;
-    return t.initAssetWeight * s;
+/** How the Init weights of one token are scaled by its bank's totals (bank.rs scaled_init_*_weight), and why. */
+export interface MangoWeightScaling {
+  /** Factor on init_asset_weight (≤ 1) and on init_liab_weight (≥ 1). */
+  readonly assetScale: number;
+  readonly liabScale: number;
+  /** What was applied, or why nothing was ("bankTotalDeposits absent: …"): echoed in details.tokens[].weightScaling. */
+  readonly note: string;
+  /** A scale start is configured but the bank total it needs is absent (the Init health may be overstated): per side. */
+  readonly missingBankDeposits: boolean;
+  readonly missingBankBorrows: boolean;
+}
+
+export const MANGO_NO_SCALING: MangoWeightScaling = { assetScale: 1, liabScale: 1, note: 'no scale start configured: not scaled', missingBankDeposits: false, missingBankBorrows: false };
+
+/**
+ * Mango v4 `programs/mango-v4/src/state/bank.rs` `scaled_init_asset_weight` / `scaled_init_liab_weight`, with the price
+ * the health cache passes (`health/cache.rs` new_health_cache: "Use the liab price for computing weight scaling", i.e.
+ * the Init liability price max(oracle, stable)):
+ *   deposits_quote = bank deposits · price;  asset scale = deposits_quote ≤ start ? 1 : start / deposits_quote
+ *   borrows_quote  = bank borrows · price;   liab scale  = borrows_quote ≤ start ? 1 : borrows_quote / start
+ * The bank totals are the **bank's**, not the account's; the bank holds at least this account's balance, so the larger of
+ * the two is used. A start absent is the program's f64::MAX (no scaling); a bank total absent means the scale cannot be
+ * computed and is not applied — said in `note` and `missingBankDeposits` / `missingBankBorrows`.
+ */
+export function mangoWeightScaling(t: MangoToken, liabPrice: number, accountBalance: number): MangoWeightScaling {
+  const notes: string[] = [];
+  let missingDeposits = false;
+  let missingBorrows = false;
+  let assetScale = 1;
+  let liabScale = 1;
+  if (t.depositWeightScaleStartQuote === undefined) notes.push('deposits: no depositWeightScaleStartQuote, not scaled');
+  else if (t.bankTotalDeposits === undefined) {
+    missingDeposits = true;
+    notes.push('deposits: bankTotalDeposits absent, Init asset weight not scaled (health may be overstated)');
+  } else {
+    const depositsQuote = Math.max(t.bankTotalDeposits, accountBalance, 0) * liabPrice;
+    if (depositsQuote > t.depositWeightScaleStartQuote) assetScale = t.depositWeightScaleStartQuote / depositsQuote;
+    notes.push(`deposits: bank ${depositsQuote} quote vs start ${t.depositWeightScaleStartQuote}, scale ${assetScale}`);
   }
-  const s = type === 'init' && t.borrowWeightScaleStartQuote !== undefined ? Math.max(1, valueQuote / t.borrowWeightScaleStartQuote) : 1;
-  return t.initLiabWeight * s;
+  if (t.borrowWeightScaleStartQuote === undefined) notes.push('borrows: no borrowWeightScaleStartQuote, not scaled');
+  else if (t.bankTotalBorrows === undefined) {
+    missingBorrows = true;
+    notes.push('borrows: bankTotalBorrows absent, Init liability weight not scaled (health may be overstated)');
+  } else {
+    const borrowsQuote = Math.max(t.bankTotalBorrows, -accountBalance, 0) * liabPrice;
+    if (borrowsQuote > t.borrowWeightScaleStartQuote) liabScale = borrowsQuote / t.borrowWeightScaleStartQuote;
+    notes.push(`borrows: bank ${borrowsQuote} quote vs start ${t.borrowWeightScaleStartQuote}, scale ${liabScale}`);
+  }
+  return { assetScale, liabScale, note: notes.join('; '), missingBankDeposits: missingDeposits, missingBankBorrows: missingBorrows };
+}
+
+/** §7 token weights: Init → init_scaled_* (init_* × the bank scaling); LiquidationEnd → init_* (unscaled); Maint → maint_*. */
+export function mangoTokenWeight(t: MangoToken, type: MangoHealthType, asset: boolean, scaling: MangoWeightScaling = MANGO_NO_SCALING): number {
+  if (type === 'maint') return asset ? t.maintAssetWeight : t.maintLiabWeight;
+  if (asset) return t.initAssetWeight * (type === 'init' ? scaling.assetScale : 1);
+  return t.initLiabWeight * (type === 'init' ? scaling.liabScale : 1);
 }
 
 /**
@@ -97,7 +144,9 @@ export function mangoHealth(tokens: readonly MangoTokenInput[], perps: readonly 
     if (bal === 0) continue;
     const asset = bal > 0;
     const value = Math.abs(bal) * typedPrice(t.oraclePrice, t.stablePrice, type, asset);
-    const w = mangoTokenWeight(t.weights, type, asset, value);
+    // The bank-level scaling is priced at the Init liability price (health/cache.rs) whatever the side.
+    const scaling = type === 'init' ? mangoWeightScaling(t.weights, typedPrice(t.oraclePrice, t.stablePrice, 'init', false), bal) : MANGO_NO_SCALING;
+    const w = mangoTokenWeight(t.weights, type, asset, scaling);
     if (asset) assets += value * w;
     else liabs += value * w;
   }
@@ -164,6 +213,18 @@ export const mangoHealthModel = defineModel({
           const stable = params.stablePrices[token];
           return { token, balance: balances.get(token) as number, oraclePrice, weights, ...(stable !== undefined ? { stablePrice: stable } : {}) };
         });
+        // A configured scale start without the bank total it needs: the Init weight is left unscaled, which can overstate
+        // health (bank.rs scales by the bank's deposits / borrows) — listed with the book's other approximations.
+        const approximations = [...book.approximations];
+        for (const t of tokens) {
+          const sc = mangoWeightScaling(t.weights, typedPrice(t.oraclePrice, t.stablePrice, 'init', false), t.balance);
+          if (t.balance > 0 && sc.missingBankDeposits) {
+            approximations.push(`${t.token}: deposit weight scaling not applied (tokens.${t.token}.bankTotalDeposits absent): Init health may be overstated`);
+          }
+          if (t.balance < 0 && sc.missingBankBorrows) {
+            approximations.push(`${t.token}: borrow weight scaling not applied (tokens.${t.token}.bankTotalBorrows absent): Init health may be overstated`);
+          }
+        }
         const init = mangoHealth(tokens, perps, 'init');
         const maint = mangoHealth(tokens, perps, 'maint');
         const liqEnd = mangoHealth(tokens, perps, 'liquidationEnd');
@@ -209,9 +270,20 @@ export const mangoHealthModel = defineModel({
             maint: h(maint),
             liquidationEnd: h(liqEnd),
             liquidatable: maint.health < 0,
-            tokens: tokens.map((t) => ({ token: t.token, balance: t.balance, oraclePrice: t.oraclePrice, ...(t.stablePrice !== undefined ? { stablePrice: t.stablePrice } : {}) })),
+            tokens: tokens.map((t) => {
+              const sc = mangoWeightScaling(t.weights, typedPrice(t.oraclePrice, t.stablePrice, 'init', false), t.balance);
+              return {
+                token: t.token,
+                balance: t.balance,
+                oraclePrice: t.oraclePrice,
+                ...(t.stablePrice !== undefined ? { stablePrice: t.stablePrice } : {}),
+                initAssetWeightScale: sc.assetScale,
+                initLiabWeightScale: sc.liabScale,
+                weightScaling: sc.note,
+              };
+            }),
             perps: perps.map((p) => ({ market: p.market, base: p.baseLots * p.baseLotSize, oraclePrice: p.oraclePrice, initHealthPnl: mangoPerpHealthPnl(p, 'init'), maintHealthPnl: mangoPerpHealthPnl(p, 'maint') })),
-            ...(book.approximations.length > 0 ? { approximations: book.approximations } : {}),
+            ...(approximations.length > 0 ? { approximations } : {}),
           },
         };
       },

@@ -6,7 +6,8 @@ const positive = z.number().finite().positive();
 
 /**
  * Token bank weights (crypto-venues.md §7): init / maint asset and liability weights, the oracle confidence
- * filter, and the optional deposit / borrow weight scale starts of scaled_init_asset / scaled_init_liab.
+ * filter, the optional deposit / borrow weight scale starts of scaled_init_asset / scaled_init_liab and the bank's
+ * total deposits / borrows they are compared with.
  */
 export const MangoTokenSchema = z.strictObject({
   initAssetWeight: weight,
@@ -15,10 +16,22 @@ export const MangoTokenSchema = z.strictObject({
   maintLiabWeight: weight,
   /** §7: oracle rejected when conf > confFilter·price. */
   confFilter: weight.default(0.1),
-  /** §7 scaled_init_asset = init_asset · min(1, start/(deposits·price)); absent = no scaling. */
+  /**
+   * The bank's `deposit_weight_scale_start_quote`, in quote units (the bank field is in native quote units: divide by
+   * 10^6 for USDC). Mango v4 `programs/mango-v4/src/state/bank.rs` `scaled_init_asset_weight`:
+   * init_asset · min(1, start / (bank deposits · price)). Absent = the program's f64::MAX: no scaling.
+   */
   depositWeightScaleStartQuote: positive.optional(),
-  /** §7 scaled_init_liab = init_liab · max(1, borrows·price/start); absent = no scaling. */
+  /** The bank's `borrow_weight_scale_start_quote` (quote units): `scaled_init_liab_weight` = init_liab · max(1, bank borrows · price / start). Absent = no scaling. */
   borrowWeightScaleStartQuote: positive.optional(),
+  /**
+   * The bank's total deposits in token units (`native_deposits()` / 10^decimals, plus `potential_serum_tokens` where the
+   * program version counts them): the deposits the scale compares with its start, not this account's balance. Absent →
+   * the deposit weight is not scaled (said in details.tokens[].weightScaling and details.approximations).
+   */
+  bankTotalDeposits: z.number().finite().min(0).optional(),
+  /** The bank's total borrows in token units (`native_borrows()`); absent → the liability weight is not scaled (said in details). */
+  bankTotalBorrows: z.number().finite().min(0).optional(),
 });
 export type MangoToken = z.output<typeof MangoTokenSchema>;
 
@@ -65,7 +78,7 @@ export const MangoHealthParamsSchema = z
       .default(() => ({ ...MANGO_DEFAULT_TOKENS }))
       .meta({
         description:
-          'token → {initAssetWeight, maintAssetWeight, initLiabWeight, maintLiabWeight, confFilter (0.1), depositWeightScaleStartQuote?, borrowWeightScaleStartQuote?}',
+          'token → {initAssetWeight, maintAssetWeight, initLiabWeight, maintLiabWeight, confFilter (0.1), depositWeightScaleStartQuote?, borrowWeightScaleStartQuote? (quote units), bankTotalDeposits?, bankTotalBorrows? (the bank\'s totals, token units; without them the Init weight is not scaled)}',
       }),
     defaultToken: MangoTokenSchema.default(() => ({ ...MANGO_DEFAULT_TOKEN })).meta({ description: 'weights of a token not listed in tokens (§7 new-token-listing example)' }),
     perpMarkets: z
