@@ -11,13 +11,16 @@ import { registerBookCommand } from './commands/book-command.js';
 import { registerCalibrateCommand } from './commands/calibrate-command.js';
 import { registerCascadeCommand } from './commands/cascade-command.js';
 import { registerCompareCommand } from './commands/compare-command.js';
+import { registerCrifCommand } from './commands/crif-command.js';
 import { registerLiquidateCommand } from './commands/liquidate-command.js';
 import { registerMarginCommand } from './commands/margin-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerPriceCommand } from './commands/price-command.js';
 import { registerSamplesCommand } from './commands/samples-command.js';
 import { registerSchemaCommand } from './commands/schema-command.js';
+import { registerSimmCommand } from './commands/simm-command.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
+import { registerSpanFileCommand } from './commands/span-file-command.js';
 import { registerStressCommand } from './commands/stress-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWhatIfCommand } from './commands/what-if-command.js';
@@ -51,6 +54,9 @@ export function buildProgram(io: CliIo, serverCommands: readonly RegisterCommand
     .showHelpAfterError('(run with --help for usage)')
     .version(packageVersion(), '-V, --version', 'print the crossmargin version')
     .exitOverride()
+    // The program's options (-V/--version, -h) are read before the command name only: `simm --version 2.6` is the
+    // command's own option (the SIMM version), which the program would otherwise take as its version flag.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerMarginCommand(program, io);
   registerBookCommand(program, io);
@@ -63,9 +69,12 @@ export function buildProgram(io: CliIo, serverCommands: readonly RegisterCommand
   registerSamplesCommand(program, io);
   registerSchemaCommand(program, io);
   registerSnapshotCommand(program, io);
+  registerSpanFileCommand(program, io);
   registerValidateCommand(program, io);
   registerCalibrateCommand(program, io);
   registerCascadeCommand(program, io);
+  registerCrifCommand(program, io);
+  registerSimmCommand(program, io);
   // The server's commands (serve, worker, cluster-demo) come from the composition root (src/app/): the CLI does not
   // import the server, its sibling face. Registered here so that --help lists the commands in the same order.
   for (const register of serverCommands) register(program, io);
