@@ -35,6 +35,7 @@ import { allowRoles, ANY_ROLE, canSeeAccount } from './authenticate.js';
 import { maxOrderAnswer, type MarginService } from './margin-service.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerSimmRoutes } from './simm-routes.js';
+import { registerSpanRoutes } from './span-routes.js';
 import { actor, errors, principalOf, requireKnown, visibleAccount, wireMargin, wireWhatIf } from './route-helpers.js';
 
 export interface ApiRouteDeps {
@@ -233,6 +234,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiRouteDeps): vo
   });
 
   registerSimmRoutes(root, { service });
+  registerSpanRoutes(root, { service });
   registerKeyRoutes(root, { store: service.store, createKey: (input, by) => service.createKey(input, by), revokeKey: (id, by) => service.revokeKey(id, by) });
 }
 

@@ -3,8 +3,9 @@ import { ModelParameterSetSchema } from '../calibration/parameter-set-file.js';
 import { ParameterSetSchema as CalibratedParameterSetSchema } from '../calibration/parameter-set.js';
 import { LIVE_ACCOUNT_STATES } from '../engine/account/account-state.js';
 import { UnmarginableInfoSchema } from '../engine/live/engine-checkpoint.js';
+import { MarketSnapshotSchema } from '../market/market-snapshot-schema.js';
 import { MarketUpdateSchema } from '../market/market-update.js';
-import { MarginResultSchema } from '../models/margin-result.js';
+import { MarginComponentSchema, MarginResultSchema, ScenarioRefSchema } from '../models/margin-result.js';
 import { OrderInputSchema, PortfolioFileSchema, PositionInputSchema } from '../portfolio/portfolio-schema.js';
 import { SIMM_MPORS, SIMM_VERSIONS } from '../risk/simm/simm-parameters.js';
 
@@ -461,4 +462,37 @@ export const SimmAnswerSchema = z.object({
   /** The result is not stored: it is computed on upload (docs/service.md "SIMM"). */
   stored: z.literal(false),
   licence: z.string(),
+});
+
+/**
+ * POST /span/margin (docs/service.md "SPAN files"). The body limit is the service's (`bodyLimit`, 1 MiB by default):
+ * import and margin run on the event loop. Exchanges' daily files are hundreds of MB: those go through
+ * `crossmargin margin --span-file`, which streams them.
+ */
+export const SpanMarginBodySchema = z.strictObject({
+  /** The SPAN file's text: CME XML (`.spn`), CME positional (`.pa2`) or the engine's JSON (docs/span-import.md). */
+  file: z.string().min(1),
+  /** The file's format; default: detected from the content (`<` XML, `{` JSON, anything else positional). */
+  format: z.enum(['spn', 'pa2', 'json']).optional(),
+  /** A market snapshot (docs/market-data.md); default: none needed, the file's business date and FX rates. */
+  market: MarketSnapshotSchema.optional(),
+  /** The portfolio, as a portfolio file (docs/portfolio-format.md), instruments named as the import names them. */
+  portfolio: PortfolioFileSchema,
+});
+
+export const SpanMarginAnswerSchema = z.object({
+  initialMargin: z.number().nonnegative(),
+  maintenanceMargin: z.number().nonnegative(),
+  /** The portfolio's currency: the margins and components are in it. */
+  currency: z.string(),
+  components: z.array(MarginComponentSchema),
+  worstScenario: ScenarioRefSchema.optional(),
+  /** What the import read and could not map (docs/span-import.md "What is not mapped"). */
+  report: z.object({
+    format: z.enum(['spn', 'pa2', 'json']),
+    /** Records (pa2 lines) or elements (XML) read; 0 for JSON. */
+    records: z.number().int(),
+    exchanges: z.array(z.string()).readonly(),
+    unmapped: z.array(z.object({ item: z.string(), count: z.number().int(), reason: z.string() })).readonly(),
+  }),
 });

@@ -165,6 +165,28 @@ const FUZZ_CRIF: readonly string[] = [
   'ProductClass\tRiskType\tQualifier\tBucket\tLabel1\tLabel2\tAmount\tAmountCurrency\tAmountUSD\r\nRatesFX\tRisk_FX\tEUR\t\t\t\t5400000\tEUR\t5832000\r\n',
 ];
 
+/**
+ * Valid bodies for POST /span/margin: the McMillan covered write (docs/span-import.md "Example") against
+ * samples/span/mcmillan.pa2 (less its unmapped Type 5 record), without a market (the file's business date stands in)
+ * or with an empty one on that date.
+ */
+const FUZZ_SPAN_FILES: readonly string[] = [
+  [
+    '0 MCMCH319891002S                  U2',
+    '1 CME  01',
+    '2 CME SP    0USD$FN   SP        FUT0  SP        OOF0',
+    '3 SP    10                                                          100010001000',
+    'P CMESP        FUTS&P 500 FUTURES002000  00000000050000          USD',
+    'P CMESP        OOFS&P 500 OPTIONS002000  00000000050000          USD',
+    '81CMESP        SP        FUT 198912            000000000000+00000+03330-03330-03330+03330+06670-06670-06670+',
+    '82CMESP        SP        FUT 198912            000000006670+10000-10000-10000+10000+07000-07000+10000+        0041000+',
+    '81CMESP        SP        OOFC198912   198912   000041000460-00610+02640-01730-01270+02340+05210-04540-02540+',
+    '82CMESP        SP        OOFC198912   198912   000041003430+08060-07640-03380+03990+03130-01500+05000+        0000000+',
+    '',
+  ].join('\n'),
+];
+const FUZZ_SPAN_PORTFOLIO = { account: 'cw', positions: [{ instrument: 'SP 198912', quantity: 1 }, { instrument: 'SP 198912 C 410', quantity: -1 }] };
+
 // ---- rules ----------------------------------------------------------------------------------------------------------
 
 /** Operations only an admin may call (docs/service.md "Auth and roles"). */
@@ -181,7 +203,7 @@ const ADMIN_ONLY = new Set([
 /** Operations a risk officer may not call beyond the admin-only ones: account changes. */
 const NOT_OFFICER = new Set(['POST /accounts/{id}/trades']);
 /** Operations an account holder may not call beyond the admin-only ones. */
-const NOT_HOLDER = new Set(['POST /market', 'GET /audit']);
+const NOT_HOLDER = new Set(['POST /market', 'GET /audit', 'POST /span/margin']);
 
 /** Operations that take instrument names: an expired, unknown or malformed one must be refused. */
 const INSTRUMENT_OPS = new Set(['POST /accounts', 'PUT /accounts/{id}/positions', 'POST /accounts/{id}/trades', 'POST /accounts/{id}/what-if', 'GET /accounts/{id}/max-order']);
@@ -469,6 +491,15 @@ export class ServiceDictionary {
         case 'POST /accounts/{id}/simm':
           // A few sensitivities of docs/crif-format.md's example (a random string is never a CRIF file).
           return { crif: rng.pick(FUZZ_CRIF), ...(rng.chance(0.5) ? { mpor: rng.pick(['10d', '1d']) } : {}) };
+        case 'POST /span/margin':
+          // A SPAN file the importer reads (a random string is never one), with or without an explicit market.
+          return {
+            file: rng.pick(FUZZ_SPAN_FILES),
+            ...(rng.chance(0.3) ? { format: 'pa2' } : {}),
+            ...(rng.chance(0.3) ? { market: { asOf: '1989-10-02T00:00:00Z', underlyings: {} } } : {}),
+            // A copy: mutations edit the body in place.
+            portfolio: structuredClone(FUZZ_SPAN_PORTFOLIO),
+          };
         case 'POST /keys': {
           const role = rng.pick(['admin', 'risk-officer', 'account-holder'] as const);
           return { role, ...(role === 'account-holder' ? { accountIds: [rng.pick(this.accounts)] } : {}), ...(rng.chance(0.5) ? { label: 'fuzz key' } : {}) };

@@ -6,7 +6,7 @@ import { CrossmarginError } from '../../../core/errors.js';
 import { parseMarketSnapshot } from '../../../market/market-snapshot.js';
 import { computeMargin } from '../../compute-margin.js';
 import { SpanFileSchema } from '../span-file-schema.js';
-import { detectSpanFormat, importSpanFile } from './import-span-file.js';
+import { detectSpanFormat, importSpanFile, importSpanText } from './import-span-file.js';
 
 const emptyMarket = parseMarketSnapshot({ asOf: '1989-10-02T00:00:00Z', underlyings: {} });
 const jsonFile = JSON.parse(readFileSync('docs/examples/span/mcmillan.span.json', 'utf8')) as unknown;
@@ -226,5 +226,50 @@ describe('importSpanFile: streaming', () => {
     expect(calls).toBeGreaterThan(4);
     expect(last).toBe(1);
     expect(margin(document, [['SP 198912 C 410', 1]]).maintenanceMargin).toBe(3990);
+  });
+});
+
+describe('importSpanText: the same readers fed from memory (POST /span/margin)', () => {
+  const SAMPLES = ['samples/span/mcmillan.pa2', 'samples/span/mcmillan.spn', 'samples/span/es-nq.pa2', 'samples/span/es-nq.spn'];
+
+  for (const file of SAMPLES) {
+    it(`${file}: the same document and report as importSpanFile, whatever the chunk size`, async () => {
+      const fromFile = await importSpanFile(file);
+      const text = readFileSync(file, 'utf8');
+      for (const chunkSize of [1, 7, 100, undefined]) {
+        expect(importSpanText(text, file, chunkSize === undefined ? {} : { chunkSize })).toEqual(fromFile);
+      }
+      // Without an extension the content decides, as detectSpanFormat does; CRLF and a BOM change nothing.
+      const bare = importSpanText(`\uFEFF${text.replace(/\n/g, '\r\n')}`, 'file', { chunkSize: 13 });
+      expect(bare.document).toEqual(fromFile.document);
+      expect(bare.report).toEqual(fromFile.report);
+    });
+  }
+
+  it('reads the engine JSON as it is, and a forced format wins over detection', () => {
+    const text = readFileSync('docs/examples/span/mcmillan.span.json', 'utf8');
+    expect(importSpanText(text, 'file')).toEqual({ document: jsonFile, report: { format: 'json', records: 0, exchanges: [], unmapped: [], fx: {} } });
+    expect(() => importSpanText(text, 'file', { format: 'pa2' })).toThrow(CrossmarginError);
+    expect(() => importSpanText('{ nope', 'file')).toThrow(/^file: not valid JSON/);
+  });
+
+  it('errors name the source and the line, as from a file', () => {
+    const lines = readFileSync('samples/span/mcmillan.pa2', 'utf8').split('\n');
+    lines[7] = `${lines[7]!.slice(0, 60)}x${lines[7]!.slice(61)}`;
+    let error: unknown;
+    try {
+      importSpanText(lines.join('\n'), 'file', { chunkSize: 5 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CrossmarginError);
+    expect((error as CrossmarginError).code).toBe('MODEL_PARAMS_INVALID');
+    expect((error as CrossmarginError).message).toMatch(/^file:8: record "81" array value 2 \(cols 61–65\): expected digits, got "x0000"/);
+    expect((error as CrossmarginError).field).toBe('file:8');
+  });
+
+  it('does not split a character outside the basic plane between chunks', () => {
+    const text = readFileSync('samples/span/mcmillan.spn', 'utf8').replace('</pointInTime>', '<note>\u{1F600}\u{1F600}</note></pointInTime>');
+    expect(importSpanText(text, 'file.spn', { chunkSize: 1 })).toEqual(importSpanText(text, 'file.spn'));
   });
 });

@@ -92,6 +92,39 @@ export async function importSpanFile(path: string, options: ImportSpanFileOption
   return builder.finish();
 }
 
+/** Characters fed to the readers at a time by `importSpanText` (the readers keep at most a partial line or element). */
+const TEXT_CHUNK = 1 << 16;
+
+export interface ImportSpanTextOptions {
+  /** Force a format instead of detecting it from `source`'s extension and the text's first characters. */
+  readonly format?: SpanImportFormat;
+  /** Characters per chunk handed to the readers (tests use small ones to cross every boundary). */
+  readonly chunkSize?: number;
+}
+
+/**
+ * `importSpanFile` for a file already in memory (the service's `POST /span/margin` body): the same readers, fed the
+ * text in chunks, so a text and the file holding it give the same document, report and errors (which name `source`
+ * and the line). Synchronous: there is no I/O to wait for.
+ */
+export function importSpanText(text: string, source: string, options: ImportSpanTextOptions = {}): SpanImport {
+  const body = text.replace(/^\uFEFF/, '');
+  const format = options.format ?? detectSpanFormat(source, body.slice(0, 256));
+  if (format === 'json') return { document: parseJsonText(body, source), report: { format, records: 0, exchanges: [], unmapped: [], fx: {} } };
+  const builder = new SpanImportBuilder(source, format);
+  const sink = format === 'pa2' ? pa2Sink(builder, source) : xmlSink(builder, source);
+  const size = Math.max(1, Math.floor(options.chunkSize ?? TEXT_CHUNK));
+  for (let start = 0; start < body.length; ) {
+    let end = Math.min(body.length, start + size);
+    // Never split a surrogate pair: a reader could see half a character at a chunk's end.
+    if (end < body.length && /[\uD800-\uDBFF]/.test(body[end - 1] ?? '')) end += 1;
+    sink.write(body.slice(start, end));
+    start = end;
+  }
+  sink.end();
+  return builder.finish();
+}
+
 interface Sink {
   write(text: string): void;
   end(): void;
