@@ -37,6 +37,18 @@ describe('CLI: span-file inspect and margin --span-file with exchange formats (d
     expect(listing.fx).toEqual({ EUR: 1.08 });
   });
 
+  it('margin --agreement with a market on its exchange SPAN file (riskFile): the span model\'s figure on that file', async () => {
+    const market = files.write('empty-market.json', { asOf: '1989-10-02T00:00:00Z', underlyings: {} });
+    const params = files.write('member.json', { accountType: 'member' });
+    const viaAgreement = await cli('margin', '--agreement', 'samples/span/mcmillan-agreement.json', '--portfolio', coveredWrite, '--market', market, '--json');
+    expect(viaAgreement.code, viaAgreement.err).toBe(0);
+    const alone = await cli('margin', '--model', 'span', '--span-file', 'samples/span/mcmillan.pa2', '--params', params, '--portfolio', coveredWrite, '--market', market, '--json');
+    expect(alone.code, alone.err).toBe(0);
+    const [a, b] = [viaAgreement, alone].map((r) => MarginResultSchema.parse(JSON.parse(r.out)));
+    expect(a!.initialMargin).toBe(b!.initialMargin);
+    expect(a!.maintenanceMargin).toBe(b!.maintenanceMargin);
+  });
+
   for (const file of ['samples/span/mcmillan.pa2', 'samples/span/mcmillan.spn']) {
     it(`margin --model span --span-file ${file} gives the McMillan covered write`, async () => {
       const run = await cli('margin', '--model', 'span', '--span-file', file, '--portfolio', coveredWrite, '--json');

@@ -36,6 +36,12 @@ const ModelRefShape = {
   model: z.string().min(1),
   /** That model's parameters document, validated by the model's own schema; defaults apply. */
   params: z.unknown().optional(),
+  /**
+   * That model's risk-parameter file (span: an exchange's `.spn` / `.pa2` file or the engine's JSON form,
+   * docs/span-import.md), a path relative to the agreement file. The face that reads the agreement loads it and hands
+   * its document to computeAgreementMargin (`riskParameters`, keyed by this ref's path).
+   */
+  riskFile: z.string().min(1).optional(),
 };
 
 export const AgreementMarketSchema = z.strictObject({ ...ModelRefShape, products: z.array(ProductSelectorSchema).min(1) });
@@ -89,11 +95,14 @@ export type PairSide = z.output<typeof PairSideSchema>;
  * agreement fails before any margin is computed, with the path inside the agreement file
  * (`markets.CME.params.priceRange`) rather than the path inside a parameters document.
  */
-function checkModelRef(ref: { model: string; params?: unknown }, path: string[], ctx: z.RefinementCtx): void {
+function checkModelRef(ref: { model: string; params?: unknown; riskFile?: string | undefined }, path: string[], ctx: z.RefinementCtx): void {
   const model = MODELS.find((m) => m.id === ref.model);
   if (model === undefined) {
     ctx.addIssue({ code: 'custom', path: [...path, 'model'], message: `unknown model "${ref.model}"; known models: ${MODELS.map((m) => m.id).join(', ')}` });
     return;
+  }
+  if (ref.riskFile !== undefined && !('prepare' in model)) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'riskFile'], message: `model "${ref.model}" reads no risk-parameter file` });
   }
   const parsed = (model.paramsSchema as z.ZodType).safeParse(ref.params ?? {});
   if (parsed.success) return;
@@ -107,6 +116,12 @@ function checkModelRef(ref: { model: string; params?: unknown }, path: string[],
       ctx.addIssue({ code: 'custom', path: [...path, 'params', ...sub], message: issue.message });
     }
   }
+}
+
+/** The models of an agreement that name a risk-parameter file: the ref's path (`markets.CME`, `joint`) and the file. */
+export function agreementRiskFiles(agreement: Agreement): { readonly path: string; readonly file: string; readonly model: string }[] {
+  const refs: [string, Agreement['joint']][] = [...Object.entries(agreement.markets).map(([id, m]): [string, Agreement['joint']] => [`markets.${id}`, m]), ['joint', agreement.joint]];
+  return refs.flatMap(([path, ref]) => (ref.riskFile === undefined ? [] : [{ path, file: ref.riskFile, model: ref.model }]));
 }
 
 /** Validates an agreement document; errors are MODEL_PARAMS_INVALID naming the field (`agreement.json: markets.CME.products.0: ...`). */

@@ -4,13 +4,46 @@ import { InstrumentTable } from '../instruments/instrument-table.js';
 import type { MarketSnapshot } from '../market/market-snapshot.js';
 import { resolvePortfolio, type ResolvedPortfolio } from '../portfolio/resolve-portfolio.js';
 import { computeMargins, type PortfolioInput } from '../models/compute-margin.js';
+import { getModel } from '../models/model-registry.js';
 import type { MarginComponent, MarginResult } from '../models/margin-result.js';
-import { parseAgreement, type Agreement, type PairSide } from './agreement-schema.js';
+import { agreementRiskFiles, parseAgreement, type Agreement, type PairSide } from './agreement-schema.js';
 import { classifyPositions } from './classify-positions.js';
 
 export interface ComputeAgreementMarginOptions {
   /** Name of the agreement input for messages (a file path); default `agreement`. */
   readonly agreementSource?: string;
+  /**
+   * The risk-parameter documents of the refs that name a `riskFile` (agreementRiskFiles), keyed by the ref's path
+   * (`markets.CME`, `joint`): the face reads the files (an exchange's SPAN file imported to the engine's form).
+   */
+  readonly riskParameters?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The instruments the agreement's risk-parameter files define (SPAN contracts by symbol), so that the portfolio's
+ * positions resolve to them before they are classified into markets. Every file named must have been loaded; two
+ * files defining one symbol differently are refused (a position must mean one contract).
+ */
+function riskFileCatalogue(agreement: Agreement, agreementSource: string, loaded: Readonly<Record<string, unknown>>): ReadonlyMap<string, InstrumentSpec> | undefined {
+  const files = agreementRiskFiles(agreement);
+  if (files.length === 0) return undefined;
+  const catalogue = new Map<string, InstrumentSpec>();
+  for (const { path, file, model } of files) {
+    // Named as parseAgreement names fields: the path inside the agreement, the file in the message.
+    const field = `${path}.riskFile`;
+    const document = loaded[path];
+    if (document === undefined) {
+      throw new CrossmarginError('MODEL_PARAMS_INVALID', `${agreementSource}: ${field}: "${file}" was not loaded (the caller hands its document as riskParameters["${path}"])`, { field });
+    }
+    for (const [symbol, spec] of getModel(model).prepare?.(document, `${agreementSource}: ${field} (${file})`).catalogue ?? []) {
+      const known = catalogue.get(symbol);
+      if (known !== undefined && JSON.stringify(known) !== JSON.stringify(spec)) {
+        throw new CrossmarginError('INSTRUMENT_SPEC_INVALID', `${agreementSource}: ${field}: "${file}" defines ${symbol} differently from another risk file of the agreement`, { field, details: { symbol } });
+      }
+      catalogue.set(symbol, spec);
+    }
+  }
+  return catalogue;
 }
 
 /** An amount at both margin levels, account currency. */
@@ -44,11 +77,11 @@ export function computeAgreementMargin(
   const agreementSource = options.agreementSource ?? 'agreement';
   const parsed = parseAgreement(agreement, agreementSource);
   const table = new InstrumentTable();
-  const resolved = resolvePortfolio(portfolio.document, table, portfolio.source);
+  const resolved = resolvePortfolio(portfolio.document, table, portfolio.source, riskFileCatalogue(parsed, agreementSource, options.riskParameters ?? {}));
   const named = (field: string): string => (portfolio.source === undefined ? field : `${portfolio.source}: ${field}`);
   const inputs = resolved.positions.map((p) => ({ spec: table.spec(p.instrument), quantity: p.quantity, field: named(p.field) }));
   const classes = classifyPositions(inputs, parsed, agreementSource);
-  const runner = new SubRunner(resolved, inputs, market, agreementSource, portfolio.source);
+  const runner = new SubRunner(resolved, inputs, market, agreementSource, portfolio.source, options.riskParameters ?? {});
 
   const marketIds = Object.keys(parsed.markets);
   const indices = inputs.map((_, i) => i);
@@ -177,6 +210,7 @@ class SubRunner {
     private readonly market: MarketSnapshot,
     private readonly agreementSource: string,
     private readonly portfolioSource: string | undefined,
+    private readonly riskParameters: Readonly<Record<string, unknown>>,
   ) {}
 
   /** One result per subset (undefined for an empty subset, which needs no margin and no compile). */
@@ -208,8 +242,13 @@ class SubRunner {
     });
   }
 
-  private optionsOf(ref: Agreement['joint'], path: string): { params: unknown; paramsSource: string } {
-    return { params: ref.params ?? {}, paramsSource: `${this.agreementSource}: ${path}.params` };
+  private optionsOf(ref: Agreement['joint'], path: string): { params: unknown; paramsSource: string; riskParameters?: unknown; riskParametersSource?: string } {
+    const risk = ref.riskFile === undefined ? undefined : this.riskParameters[path];
+    return {
+      params: ref.params ?? {},
+      paramsSource: `${this.agreementSource}: ${path}.params`,
+      ...(risk === undefined ? {} : { riskParameters: risk, riskParametersSource: `${this.agreementSource}: ${path}.riskFile (${ref.riskFile ?? ''})` }),
+    };
   }
 
   private restate(error: CrossmarginError, subs: readonly { marker: string; subset: readonly number[] }[], part: string): CrossmarginError {

@@ -1,9 +1,11 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CrossmarginError } from '../../core/errors.js';
 import { loadMarketSnapshot } from '../../market/load-market-snapshot.js';
 import { parseMarketSnapshot, type MarketSnapshot } from '../../market/market-snapshot.js';
 import { readJsonFile } from '../../market/read-input-file.js';
 import type { SpanImport } from '../../models/span/import/import-span-file.js';
+import { agreementRiskFiles, parseAgreement } from '../../agreement/agreement-schema.js';
 import { computeAgreementMargin } from '../../agreement/compute-agreement-margin.js';
 import { computeMargin } from '../../models/compute-margin.js';
 import type { MarginResult } from '../../models/margin-result.js';
@@ -93,7 +95,7 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
     .option('--params <file>', 'model parameters JSON file (defaults apply to anything omitted)')
     .option('--param-set <file>', PARAM_SET_OPTION_HELP)
     .option('--span-file <file>', SPAN_FILE_OPTION_HELP)
-    .option('--agreement <file>', 'cross-margining agreement (docs/models/agreement.md): markets, models, eligible pairs, cap; replaces --model')
+    .option('--agreement <file>', 'cross-margining agreement (docs/models/agreement.md): markets, models, eligible pairs, cap, a market\'s SPAN file (riskFile); replaces --model')
     .option('--history <files>', HISTORY_OPTION_HELP)
     .option('--json', 'print the MarginResult as JSON')
     .addHelpText(
@@ -108,8 +110,11 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
         if (opts.model !== undefined || opts.spanFile !== undefined || opts.paramSet !== undefined) {
           throw new CrossmarginError('USAGE_INVALID', '--agreement names its own models: drop --model/--span-file/--param-set', { field: '--agreement' });
         }
-        const result = computeAgreementMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, marketFor(opts, undefined), readJsonFile(opts.agreement), {
+        const agreement = readJsonFile(opts.agreement);
+        const riskParameters = await agreementRiskParameters(opts.agreement, agreement, io);
+        const result = computeAgreementMargin({ document: readJsonFile(opts.portfolio), source: opts.portfolio }, marketFor(opts, undefined), agreement, {
           agreementSource: opts.agreement,
+          riskParameters,
         });
         io.out(opts.json === true ? `${JSON.stringify({ ...result, fidelity: resultFidelity(result.model, result) }, undefined, 2)}\n` : formatMarginResult(result));
         return;
@@ -125,4 +130,24 @@ export function registerMarginCommand(program: Command, io: CliIo): void {
       if (opts.spanFile !== undefined && span !== undefined) noteUnmapped(opts.spanFile, span, io);
       io.out(opts.json === true ? `${JSON.stringify({ ...result, fidelity: resultFidelity(result.model, result) }, undefined, 2)}\n` : formatMarginResult(result));
     });
+}
+
+/**
+ * The risk-parameter files an agreement's models name (`riskFile`, relative to the agreement file), read: a span
+ * market's exchange file (.spn, .pa2) or JSON form through the SPAN importer, any other model's as JSON. Keyed by the
+ * ref's path for computeAgreementMargin.
+ */
+async function agreementRiskParameters(agreementPath: string, agreement: unknown, io: CliIo): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const { path, file, model } of agreementRiskFiles(parseAgreement(agreement, agreementPath))) {
+    const at = resolve(dirname(agreementPath), file);
+    if (model === 'span') {
+      const imported = await readSpanFileOption(at, io);
+      noteUnmapped(at, imported, io);
+      out[path] = imported.document;
+    } else {
+      out[path] = readJsonFile(at);
+    }
+  }
+  return out;
 }
