@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { CrossmarginError, toCrossmarginError } from '../../core/errors.js';
+import { toCrossmarginError } from '../../core/errors.js';
 import { readCrifFile } from '../../portfolio/crif/read-crif-file.js';
 import { BUNDLED_SIMM_VERSIONS, computeSimm, loadSimmParameters, SIMM_MPORS, type SimmMpor, type SimmNode, type SimmResult, type SimmVersion } from '../../risk/simm/index.js';
 import type { CliIo } from '../cli-io.js';
+import { withFlagNames } from '../field-flags.js';
 import { formatAmount, formatTable } from '../format-table.js';
 
 /** The version and margin period of risk used when the flags are left out: the current bundled calibration, 10 days. */
@@ -18,8 +19,8 @@ export function simmLicenceLine(version: string): string {
 const SIMM_FLAGS: Readonly<Record<string, string>> = { version: '--version', mpor: '--mpor' };
 
 /**
- * loadSimmParameters serves the HTTP API too, so its errors name the field (`mpor: … "2d" …`). The flags are mapped
- * here rather than in FIELD_FLAGS (field-flags.ts), which applies to every command: `version` is a field of other
+ * loadSimmParameters serves the HTTP API too, so its errors name the field (`mpor: … "2d" …`). The flags are this
+ * command's own map, not FIELD_FLAGS (field-flags.ts), which applies to every command: `version` is a field of other
  * inputs (parameter sets) where `--version` would be the wrong flag.
  */
 function simmParameters(version: string, mpor: string) {
@@ -27,11 +28,7 @@ function simmParameters(version: string, mpor: string) {
     // The strings are checked by loadSimmParameters itself, which refuses any other value naming the field.
     return loadSimmParameters(version as SimmVersion, mpor as SimmMpor);
   } catch (error) {
-    const e = toCrossmarginError(error);
-    const field = e.field;
-    if (field === undefined || !Object.hasOwn(SIMM_FLAGS, field) || !e.message.startsWith(`${field}:`)) throw e;
-    const flag = SIMM_FLAGS[field]!;
-    throw new CrossmarginError(e.code, `${flag}${e.message.slice(field.length)}`, { field: flag, ...(e.details === undefined ? {} : { details: e.details }), cause: e });
+    throw withFlagNames(toCrossmarginError(error), SIMM_FLAGS);
   }
 }
 
